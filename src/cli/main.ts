@@ -1,0 +1,19 @@
+// The `cumulus` command line. Each subcommand lives in commands/<name>.ts and registers itself
+// on the program; this file only assembles them.
+import { Command } from 'commander';
+import { registerSim } from './commands/sim.js';
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('cumulus')
+    .description('Cumulus: a community cloud made of volunteers\' browser tabs and machines')
+    .version('0.1.0')
+    .showHelpAfterError();
+  registerSim(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  await buildProgram().parseAsync(argv);
+}
