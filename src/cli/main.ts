@@ -2,6 +2,9 @@
 // on the program; this file only assembles them.
 import { Command } from 'commander';
 import { registerSim } from './commands/sim.js';
+import { registerServe } from './commands/serve.js';
+import { registerBench } from './commands/bench.js';
+import { registerFiles } from './commands/files.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -11,6 +14,9 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError();
   registerSim(program);
+  registerServe(program);
+  registerBench(program);
+  registerFiles(program);
   return program;
 }
 

@@ -1,0 +1,174 @@
+// `cumulus ls | get | put | rm | mkdir | info | nodes | status` over the REST gateway, and
+// `cumulus user add`. They read CUMULUS_URL and CUMULUS_TOKEN (or --url and --token), write data to
+// stdout and messages to stderr, and exit with the codes of ../exit-codes.ts.
+import { createReadStream, createWriteStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { Readable, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Command } from 'commander';
+import { Cumulus, InvalidArgumentError, type Entry } from '../../sdk/index.js';
+import { EXIT, UsageError, exitCodeFor } from '../exit-codes.js';
+import { processIo, type Io } from '../io.js';
+import { progressFor } from '../progress.js';
+import { registerUser } from './user.js';
+
+/** Gateway address when neither --url nor CUMULUS_URL is given. */
+export const DEFAULT_URL = 'http://127.0.0.1:8080';
+
+interface ConnOpts { url?: string; token?: string; json?: boolean }
+
+function withConn(cmd: Command): Command {
+  return cmd
+    .option('--url <url>', 'gateway address (default: $CUMULUS_URL or ' + DEFAULT_URL + ')')
+    .option('--token <token>', 'bearer token (default: $CUMULUS_TOKEN)')
+    .option('--json', 'machine-readable output: one JSON object per line');
+}
+
+function client(io: Io, o: ConnOpts): Cumulus {
+  // An empty variable counts as unset, the way shells usually mean it.
+  const token = o.token || io.env.CUMULUS_TOKEN;
+  if (!token) throw new UsageError('no token: pass --token or set CUMULUS_TOKEN (create one with `cumulus user add NAME`)');
+  const url = o.url || io.env.CUMULUS_URL || DEFAULT_URL;
+  if (!/^https?:\/\/[^/]+/.test(url)) throw new UsageError(`gateway address "${url}" is not an http(s) URL`);
+  try {
+    return new Cumulus({ url, token });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+function line(out: Writable, text: string): void {
+  out.write(text + '\n');
+}
+
+/** Run an action, turning any failure into a message on stderr and an exit code. */
+function action(io: Io, name: string, fn: (...args: never[]) => Promise<void>): (...args: unknown[]) => Promise<void> {
+  return async (...args: unknown[]) => {
+    try {
+      await fn(...(args as never[]));
+    } catch (e) {
+      const cmd = args[args.length - 1] as Command;
+      const json = (cmd.opts() as ConnOpts).json === true;
+      const code = (e as { code?: unknown }).code;
+      const message = (e as Error).message ?? String(e);
+      if (json) line(io.stderr, JSON.stringify({ error: { code: typeof code === 'string' ? code : 'Error', message } }));
+      else line(io.stderr, `cumulus ${name}: ${message}`);
+      io.setExitCode(exitCodeFor(e));
+    }
+  };
+}
+
+function longLine(e: Entry): string {
+  const kind = e.type === 'directory' ? 'd' : '-';
+  return `${kind} ${String(e.size).padStart(12)} ${e.mtime} ${e.name}${e.type === 'directory' ? '/' : ''}`;
+}
+
+function registerLs(program: Command, io: Io): void {
+  withConn(program.command('ls [path]').description('list a directory (default: your home)'))
+    .option('-l, --long', 'type, size and time of each entry')
+    .action(action(io, 'ls', async (path: string | undefined, o: ConnOpts & { long?: boolean }) => {
+      const cloud = client(io, o);
+      const print = (e: Entry) => line(io.stdout, o.json ? JSON.stringify(e) : o.long ? longLine(e) : e.name + (e.type === 'directory' ? '/' : ''));
+      try {
+        for await (const e of cloud.ls(path ?? '~')) print(e);
+      } catch (e) {
+        // Like Unix ls, naming an object lists just that object.
+        if (!(e instanceof InvalidArgumentError && e.code === 'NotADirectory')) throw e;
+        print(await cloud.info(path ?? '~'));
+      }
+    }));
+}
+
+function registerGet(program: Command, io: Io): void {
+  withConn(program.command('get <path> [file]').description('download an object to a file, or to stdout'))
+    .action(action(io, 'get', async (path: string, file: string | undefined, o: ConnOpts) => {
+      const res = await client(io, o).get(path);
+      const bar = progressFor(io, basename(path), res.size, o.json === true);
+      const out = file ? createWriteStream(file) : io.stdout;
+      try {
+        await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>), bar.counter(), out, { end: file !== undefined });
+      } finally {
+        bar.stop();
+      }
+      if (o.json && file) line(io.stdout, JSON.stringify({ path, file, size: res.size, etag: res.etag }));
+    }));
+}
+
+function registerPut(program: Command, io: Io): void {
+  withConn(program.command('put <path> [file]').description('upload a file, or stdin when no file is given'))
+    .option('-d, --durability <replicas>', 'replica count, 1 to 6 (default 3)')
+    .option('-t, --type <mediaType>', 'media type stored with the object')
+    .action(action(io, 'put', async (path: string, file: string | undefined, o: ConnOpts & { durability?: string; type?: string }) => {
+      const cloud = client(io, o);
+      const remote = file && path.endsWith('/') ? path + basename(file) : path;
+      const durability = o.durability === undefined ? undefined : Number(o.durability);
+      if (durability !== undefined && !(Number.isInteger(durability) && durability >= 1 && durability <= 6)) {
+        throw new UsageError('--durability must be an integer from 1 to 6');
+      }
+      const sizeBytes = file ? (await stat(file)).size : undefined;
+      const bar = progressFor(io, basename(remote), sizeBytes, o.json === true);
+      const source = (file ? createReadStream(file) : io.stdin).pipe(bar.counter());
+      try {
+        const r = await cloud.put(remote, source, {
+          ...(durability !== undefined ? { durability } : {}),
+          ...(o.type ? { contentType: o.type } : {}),
+          ...(sizeBytes !== undefined ? { sizeBytes } : {}),
+        });
+        if (o.json) line(io.stdout, JSON.stringify(r));
+      } finally {
+        bar.stop();
+      }
+    }));
+}
+
+function registerSmall(program: Command, io: Io): void {
+  withConn(program.command('rm <paths...>').description('remove objects or empty directories'))
+    .option('-r, --recursive', 'remove directories and everything below them')
+    .action(action(io, 'rm', async (paths: string[], o: ConnOpts & { recursive?: boolean }) => {
+      const cloud = client(io, o);
+      for (const p of paths) await cloud.rm(p, { recursive: o.recursive === true });
+    }));
+  withConn(program.command('mkdir <paths...>').description('create directories'))
+    .option('-p, --parents', 'create missing parents too')
+    .action(action(io, 'mkdir', async (paths: string[], o: ConnOpts & { parents?: boolean }) => {
+      const cloud = client(io, o);
+      for (const p of paths) await cloud.mkdir(p, { parents: o.parents === true });
+    }));
+  withConn(program.command('info <path>').description('type, size, etag, durability and time of an object or directory'))
+    .action(action(io, 'info', async (path: string, o: ConnOpts) => {
+      const info = await client(io, o).info(path);
+      if (o.json) line(io.stdout, JSON.stringify(info));
+      else for (const [k, v] of Object.entries(info)) line(io.stdout, `${k}: ${String(v)}`);
+    }));
+  withConn(program.command('nodes').description('the live nodes of the cloud and their metadata'))
+    .action(action(io, 'nodes', async (o: ConnOpts) => {
+      for (const n of await client(io, o).nodes()) {
+        line(io.stdout, o.json ? JSON.stringify(n) : `${n.id} ${n.rings.join(',')} ${new Date(n.lastSeenMs).toISOString()} ${JSON.stringify(n.meta)}`);
+      }
+    }));
+  withConn(program.command('status').description('is the gateway reachable, whose token is this, how much is stored'))
+    .action(action(io, 'status', async (o: ConnOpts) => {
+      const s = await client(io, o).status();
+      if (o.json) {
+        line(io.stdout, JSON.stringify(s));
+        return;
+      }
+      line(io.stdout, `gateway: ${s.url} (reachable)`);
+      line(io.stdout, `user:    ${s.user}`);
+      line(io.stdout, `nodes:   ${s.nodes}`);
+      if (s.report.usage) line(io.stdout, `stored:  ${s.report.usage.bytesStored} bytes in ${s.report.usage.objects} objects (${s.report.usage.bytesWithReplicas} with replicas)`);
+      line(io.stdout, `requests: ${s.report.requests.requests} (${s.report.requests.errors} failed)`);
+    }));
+}
+
+/** Register the file commands and `user add` on the program. */
+export function registerFiles(program: Command, io: Io = processIo()): void {
+  registerLs(program, io);
+  registerGet(program, io);
+  registerPut(program, io);
+  registerSmall(program, io);
+  registerUser(program, io, action);
+}
+
+export { EXIT };

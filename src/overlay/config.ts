@@ -1,0 +1,31 @@
+// The ring's configuration, with units in every name; defaults come from constants.ts.
+import * as C from './constants.js';
+
+export interface RingConfig {
+  stabilizeIntervalMs: number;
+  fixFingersIntervalMs: number;
+  checkPredecessorIntervalMs: number;
+  successorListSize: number;
+  maxLinks: number;
+  requestTimeoutMs: number;
+  maxPendingRequests: number;
+  defaultTtl: number;
+  seenCacheEntries: number;
+  refusedBackoffMs: number;
+  /** Join attempts through the bootstrap before join() fails. */
+  joinAttempts: number;
+}
+
+export const DEFAULT_RING_CONFIG: RingConfig = {
+  stabilizeIntervalMs: C.STABILIZE_INTERVAL_MS,
+  fixFingersIntervalMs: C.FIX_FINGERS_INTERVAL_MS,
+  checkPredecessorIntervalMs: C.CHECK_PREDECESSOR_INTERVAL_MS,
+  successorListSize: C.SUCCESSOR_LIST_SIZE,
+  maxLinks: C.MAX_LINKS,
+  requestTimeoutMs: C.REQUEST_TIMEOUT_MS,
+  maxPendingRequests: C.MAX_PENDING_REQUESTS,
+  defaultTtl: C.DEFAULT_TTL,
+  seenCacheEntries: C.SEEN_CACHE_ENTRIES,
+  refusedBackoffMs: C.REFUSED_BACKOFF_MS,
+  joinAttempts: C.JOIN_ATTEMPTS,
+};

@@ -1,0 +1,50 @@
+// Every tunable of the overlay, with its unit and the reason for its default value.
+
+/** How often a peer asks its successor for its predecessor and notifies it: the pace of repair. */
+export const STABILIZE_INTERVAL_MS = 1000;
+/** How often one finger is probed or looked up; fingers change slower than the successor. */
+export const FIX_FINGERS_INTERVAL_MS = 1000;
+/** How often the predecessor is checked; silence for PRED_SILENCE_PERIODS periods prompts a ping. */
+export const CHECK_PREDECESSOR_INTERVAL_MS = 1000;
+/** A predecessor that has not stabilized with us for this many of our periods gets a ping. */
+export const PRED_SILENCE_PERIODS = 3;
+/** Successors remembered: r = 8 survives any 7 simultaneous failures next to a peer. */
+export const SUCCESSOR_LIST_SIZE = 8;
+/** Open links per peer, shared by both rings: a browser tab must stay far below Chrome's 500. */
+export const MAX_LINKS = 32;
+/** A request not answered in this time fails; several network round trips of headroom. */
+export const REQUEST_TIMEOUT_MS = 2000;
+/** Requests in flight per ring; a peer that cannot keep up refuses rather than grows. */
+export const MAX_PENDING_REQUESTS = 1024;
+/** Default time to live of a routed message: far above log2 of any ring we will see. */
+export const DEFAULT_TTL = 64;
+/** Remembered (source, message id) pairs for duplicate suppression, per ring. */
+export const SEEN_CACHE_ENTRIES = 2048;
+/** Stabilize rounds chained at once when a closer successor is learned (join, repair). */
+export const MAX_CHAINED_STABILIZE = 4;
+/** A peer that closed our link (at its own link cap) is not asked again for this long. */
+export const REFUSED_BACKOFF_MS = 30_000;
+/** Peers remembered as having refused us; the oldest entry is forgotten first. */
+export const REFUSED_CACHE_ENTRIES = 256;
+/** A fresh link is shielded from eviction this long so a joining peer can notify its successor. */
+export const LINK_GRACE_MS = 5000;
+/** Connection attempts in flight per peer; more would only queue in the signaling layer. */
+export const MAX_PENDING_CONNECTS = 16;
+/** Undecodable frames tolerated from one peer before its link is closed. */
+export const MAX_BAD_FRAMES_PER_PEER = 16;
+/** Fingers suggested to a joining peer, copied from its successor's table. */
+export const MAX_FINGER_HINTS = 40;
+/** Length of the id space in bits, hence the number of finger slots. */
+export const FINGER_SLOTS = 160;
+/** Message ids are 32-bit on the wire. */
+export const MID_SPACE = 0x1_0000_0000;
+/** The service name under which the ring's own operations travel. */
+export const CHORD_SVC = 'chord';
+/** Attempts to join through the bootstrap before giving up; each waits one request timeout. */
+export const JOIN_ATTEMPTS = 3;
+/** Failed neighbours remembered so that rings split by a partition find each other after it heals. */
+export const LOST_PEER_ENTRIES = 16;
+/** A failed neighbour is forgotten after this long: a partition longer than that needs a new join. */
+export const LOST_PEER_FORGET_MS = 10 * 60_000;
+/** Successors kept linked at all times; the others of the list are linked when they are needed. */
+export const LINKED_SUCCESSORS = 8;

@@ -1,0 +1,15 @@
+// 'stabilize': answer with our predecessor and successor list; with notify, consider the sender
+// as our predecessor first, so the answer already reflects it.
+import { check } from '../../core/codec.js';
+import type { Envelope } from '../../core/envelope.js';
+import type { PeerId } from '../../core/id.js';
+import type { ChordRing } from '../ring.js';
+import { StabilizeReq } from '../schemas.js';
+
+export function stabilizeHandler(ring: ChordRing, env: Envelope): void {
+  const req = check(StabilizeReq, env.body, 'stabilize');
+  if (!req.ok) return void ring.stats.badBodies++;
+  if (req.value.notify) ring.maintenance.notified(env.src as PeerId);
+  const s = ring.state;
+  ring.reply(env, { pred: s.pred, succs: s.succs.slice(0, ring.config.successorListSize - 1) });
+}

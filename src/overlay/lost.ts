@@ -1,0 +1,41 @@
+// Neighbours that failed are remembered for a while and probed one per stabilize period. When a
+// partition splits the ring, each side closes into a ring of its own; once the partition heals,
+// reaching a remembered peer that falls between us and our successor merges the rings again.
+import { inInterval, type PeerId } from '../core/id.js';
+import { LOST_PEER_ENTRIES, LOST_PEER_FORGET_MS } from './constants.js';
+import type { ChordRing } from './ring.js';
+
+export class LostPeers {
+  private readonly lost = new Map<PeerId, number>();
+
+  constructor(private readonly r: ChordRing) {}
+
+  remember(p: PeerId): void {
+    this.lost.delete(p);
+    this.lost.set(p, this.r.clock.now());
+    if (this.lost.size > LOST_PEER_ENTRIES) this.lost.delete(this.lost.keys().next().value as PeerId);
+  }
+
+  /** Try to reach the oldest remembered peer again (one connection attempt per call). */
+  probe(): void {
+    const now = this.r.clock.now();
+    for (const [p, at] of this.lost) {
+      this.lost.delete(p);
+      if (now - at > LOST_PEER_FORGET_MS) continue;
+      this.lost.set(p, at); // back of the queue, so every remembered peer gets its turn
+      if (!this.r.mux.isLinked(p) && !this.r.mux.isConnecting(p)) this.r.mux.connect(p);
+      return;
+    }
+  }
+
+  /** A remembered peer is reachable again; adopt it as successor if it is a closer one. */
+  recovered(p: PeerId): boolean {
+    if (!this.lost.delete(p)) return false;
+    const s = this.r.state;
+    const succ = s.succs[0];
+    if (succ !== undefined && !inInterval(s.id(p), s.selfId, s.id(succ))) return false;
+    this.r.maintenance.applySuccessors([p, ...s.succs]);
+    this.r.maintenance.stabilize(0);
+    return true;
+  }
+}

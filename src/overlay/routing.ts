@@ -1,0 +1,83 @@
+// Greedy recursive routing, as pure functions over a peer's view of the ring. A key is owned by
+// its successor; a peer delivers a key it owns and otherwise forwards to the owner when it knows
+// it (successor list) or to the linked ring member that most closely precedes the key.
+import { distance, inInterval, type Id, type PeerId } from '../core/id.js';
+
+export interface RouteView {
+  readonly selfId: Id;
+  /** The predecessor, if known and linked, with its id. */
+  readonly pred: PeerId | null;
+  readonly predId: Id;
+  readonly succs: readonly PeerId[];
+  readonly succIds: readonly Id[];
+  /** Linked members of this ring that may carry traffic. */
+  readonly contacts: ReadonlyMap<PeerId, Id>;
+  isLinked(peer: PeerId): boolean;
+}
+
+export type Decision = { kind: 'self' } | { kind: 'next'; peer: PeerId } | { kind: 'none' };
+
+const SELF: Decision = { kind: 'self' };
+const NONE: Decision = { kind: 'none' };
+
+/** Does this peer own key? `fromId` is the previous hop, trusted only while our predecessor is unknown. */
+export function ownsKey(v: RouteView, key: Id, fromId: Id | null): boolean {
+  if (v.succs.length === 0) return true;
+  if (v.pred !== null) return inInterval(key, v.predId, v.selfId, false, true);
+  return fromId !== null && inInterval(key, fromId, v.selfId, false, true);
+}
+
+/** Where a message for key goes next: here, a linked peer, or nowhere (no usable link). */
+export function decide(v: RouteView, key: Id, fromId: Id | null): Decision {
+  if (ownsKey(v, key, fromId)) return SELF;
+  // The previous hop overshot: a peer joined between it and us and our predecessor owns the key.
+  if (v.pred !== null && fromId !== null && inInterval(key, fromId, v.selfId) && v.isLinked(v.pred)) {
+    if (inInterval(v.predId, key, v.selfId, true, false)) return { kind: 'next', peer: v.pred };
+  }
+  const owner = ownerFromSuccessors(v, key);
+  if (owner !== null) return { kind: 'next', peer: owner };
+  const best = closestPreceding(v, key, null);
+  if (best !== null) return { kind: 'next', peer: best };
+  const succ = v.succs[0];
+  return succ !== undefined && v.isLinked(succ) ? { kind: 'next', peer: succ } : NONE;
+}
+
+/** The first and second choices, for redundant forwarding; the second may be absent. */
+export function decideTwo(v: RouteView, key: Id, fromId: Id | null): PeerId[] {
+  const first = decide(v, key, fromId);
+  if (first.kind !== 'next') return [];
+  const second = closestPreceding(v, key, first.peer);
+  if (second !== null) return [first.peer, second];
+  const alt = v.succs.find((s) => s !== first.peer && v.isLinked(s));
+  return alt !== undefined ? [first.peer, alt] : [first.peer];
+}
+
+/** When the key falls inside our successor list, its owner is known: jump straight to it. */
+function ownerFromSuccessors(v: RouteView, key: Id): PeerId | null {
+  let prev = v.selfId;
+  for (let i = 0; i < v.succs.length; i++) {
+    const sId = v.succIds[i]!;
+    if (inInterval(key, prev, sId, false, true)) {
+      const s = v.succs[i]!;
+      return v.isLinked(s) ? s : null;
+    }
+    prev = sId;
+  }
+  return null;
+}
+
+/** The linked member strictly after us and at or before key that is closest to key. */
+export function closestPreceding(v: RouteView, key: Id, exclude: PeerId | null): PeerId | null {
+  let best: PeerId | null = null;
+  let bestDist = distance(v.selfId, key);
+  for (const [peer, id] of v.contacts) {
+    if (peer === exclude) continue;
+    // A peer closer to the key than we are lies between us and the key, clockwise.
+    const d = distance(id, key);
+    if (d < bestDist) {
+      bestDist = d;
+      best = peer;
+    }
+  }
+  return best;
+}

@@ -1,0 +1,58 @@
+// Body schemas of the ring's own operations (service 'chord'). Every body is checked against its
+// schema on receipt, requests and replies alike, before any handler reads it.
+import { Type, type Static } from '@sinclair/typebox';
+import { HexId } from '../core/envelope.js';
+import { FINGER_SLOTS, MAX_FINGER_HINTS } from './constants.js';
+
+/** Successor lists on the wire are capped well above any sane successorListSize. */
+const MAX_WIRE_SUCCESSORS = 32;
+const PeerList = (max: number) => Type.Array(HexId, { maxItems: max });
+
+/** 'stabilize' request: notify=true also says "I believe I am your predecessor". */
+export const StabilizeReq = Type.Object({ notify: Type.Boolean() }, { additionalProperties: false });
+export type StabilizeReq = Static<typeof StabilizeReq>;
+
+/** 'stabilize' reply: the answering peer's predecessor and successor list. */
+export const StabilizeRep = Type.Object(
+  { pred: Type.Union([HexId, Type.Null()]), succs: PeerList(MAX_WIRE_SUCCESSORS) },
+  { additionalProperties: false },
+);
+export type StabilizeRep = Static<typeof StabilizeRep>;
+
+/** 'find-succ' request, routed to a key: fingers=true asks the owner for its finger table too. */
+export const FindSuccReq = Type.Object({ fingers: Type.Optional(Type.Boolean()) }, { additionalProperties: false });
+export type FindSuccReq = Static<typeof FindSuccReq>;
+
+/** 'find-succ' reply from the owner: itself, its successors, the hops the request took. */
+export const FindSuccRep = Type.Object(
+  {
+    owner: HexId,
+    succs: PeerList(MAX_WIRE_SUCCESSORS),
+    hops: Type.Integer({ minimum: 0, maximum: 255 }),
+    fingers: Type.Optional(PeerList(MAX_FINGER_HINTS)),
+  },
+  { additionalProperties: false },
+);
+export type FindSuccRep = Static<typeof FindSuccRep>;
+
+/** 'join' request to a bootstrap peer: "look up my successor for me", since I am not routable yet. */
+export const JoinReq = Type.Object({}, { additionalProperties: false });
+/** 'join' reply: what the bootstrap's find-succ returned. */
+export const JoinRep = FindSuccRep;
+
+/** 'leave' notice to the predecessor and successor: who to link up with instead of me. */
+export const LeaveMsg = Type.Object(
+  { pred: Type.Union([HexId, Type.Null()]), succs: PeerList(MAX_WIRE_SUCCESSORS) },
+  { additionalProperties: false },
+);
+export type LeaveMsg = Static<typeof LeaveMsg>;
+
+/** 'hint' from a successor that took a new predecessor: "stabilize now, someone joined between us". */
+export const HintMsg = Type.Object({ succ: HexId }, { additionalProperties: false });
+export type HintMsg = Static<typeof HintMsg>;
+
+/** 'ping' and its reply carry nothing. */
+export const PingMsg = Type.Object({}, { additionalProperties: false });
+
+/** Finger slot numbers are bounded by the id length. */
+export const FingerSlot = Type.Integer({ minimum: 0, maximum: FINGER_SLOTS - 1 });

@@ -1,0 +1,23 @@
+// Counters a ring keeps about itself; the simulator sums them over peers.
+export interface RingStats {
+  sent: number;
+  sendFailures: number;
+  received: number;
+  delivered: number;
+  duplicates: number;
+  ttlExpired: number;
+  undeliverable: number;
+  unknownOps: number;
+  noService: number;
+  serviceErrors: number;
+  badBodies: number;
+  successorFailures: number;
+  predecessorFailures: number;
+}
+
+export function emptyRingStats(): RingStats {
+  return {
+    sent: 0, sendFailures: 0, received: 0, delivered: 0, duplicates: 0, ttlExpired: 0, undeliverable: 0, unknownOps: 0,
+    noService: 0, serviceErrors: 0, badBodies: 0, successorFailures: 0, predecessorFailures: 0,
+  };
+}

@@ -1,0 +1,148 @@
+// A Signaler over the rendezvous server's WebSocket (see src/server/protocol.ts). Used for a
+// peer's first contact: it proves its id to the server, learns a few live contacts, and relays
+// offers/answers/candidates to them until it has a link and can signal through the overlay.
+// The WebSocket constructor is injected: `ws` in Node 20, the global one in a browser.
+import type { PeerId } from '../core/id.js';
+import { bytesToHex } from '../core/id.js';
+import { check } from '../core/codec.js';
+import { TimeoutError, CumulusError } from '../core/errors.js';
+import type { Clock } from '../env/ports.js';
+import type { Identity } from './identity.js';
+import type { SignalMessage, Signaler } from './signaler.js';
+import { ServerMessageSchema, helloPayload, type ServerMessage } from '../server/protocol.js';
+
+interface WebSocketLike {
+  readonly readyState: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  onopen: ((ev: unknown) => void) | null;
+  onclose: ((ev: { code?: number; reason?: string }) => void) | null;
+  onerror: ((ev: unknown) => void) | null;
+  onmessage: ((ev: { data: unknown }) => void) | null;
+}
+export type WebSocketCtor = new (url: string) => WebSocketLike;
+
+export interface WsSignalerOptions {
+  WebSocket?: WebSocketCtor;
+  clock: Clock;
+  /** How long the challenge/hello/welcome exchange may take. */
+  joinTimeoutMs?: number;
+}
+
+/** An error the server sent back, by its wire code. */
+export class SignalServerError extends CumulusError {
+  constructor(readonly wireCode: string, message: string) {
+    super('REFUSED', `signaling server: ${wireCode}: ${message}`, { wireCode });
+  }
+}
+
+const WS_OPEN = 1;
+/** Server errors kept for inspection; older ones are dropped. */
+const MAX_KEPT_ERRORS = 16;
+
+export class WsSignaler implements Signaler {
+  /** The contacts the server handed out at join. */
+  contacts: PeerId[] = [];
+  peersAtJoin = 0;
+  readonly errors: SignalServerError[] = [];
+  signalsSent = 0;
+  signalsReceived = 0;
+  private handler: (from: PeerId, msg: SignalMessage) => void = () => {};
+  private contactWaiters: Array<(c: PeerId[]) => void> = [];
+  private closedListeners: Array<() => void> = [];
+
+  private constructor(private readonly ws: WebSocketLike) {}
+
+  /** Connect, prove our id, and resolve once the server has welcomed us. */
+  static connect(url: string, identity: Identity, opts: WsSignalerOptions): Promise<WsSignaler> {
+    const Ctor = opts.WebSocket ?? (globalThis as { WebSocket?: WebSocketCtor }).WebSocket;
+    if (!Ctor) return Promise.reject(new CumulusError('INVALID_ARGUMENT', 'no WebSocket constructor: pass one (e.g. from the ws package)'));
+    const ws = new Ctor(signalUrl(url));
+    const s = new WsSignaler(ws);
+    const timeoutMs = opts.joinTimeoutMs ?? 10_000;
+    return new Promise((resolve, reject) => {
+      let joined = false;
+      const timer = opts.clock.setTimer(timeoutMs, () => {
+        if (joined) return;
+        reject(new TimeoutError('joining the signaling server', timeoutMs));
+        ws.close();
+      });
+      ws.onerror = () => {};
+      ws.onclose = (ev) => {
+        opts.clock.cancel(timer);
+        for (const f of s.closedListeners.splice(0)) f();
+        if (!joined) reject(s.errors.at(-1) ?? new CumulusError('PEER_GONE', `signaling server closed the connection (${ev.code ?? '?'} ${ev.reason ?? ''})`));
+      };
+      ws.onmessage = (ev) => {
+        const m = parseServerMessage(ev.data);
+        if (!m) return;
+        if (m.type === 'challenge') {
+          const sig = identity.sign(helloPayload(m.nonce, identity.id));
+          ws.send(JSON.stringify({ type: 'hello', id: identity.id, publicKey: bytesToHex(identity.publicKey), sig: bytesToHex(sig) }));
+        } else if (m.type === 'welcome') {
+          joined = true;
+          opts.clock.cancel(timer);
+          s.contacts = m.contacts as PeerId[];
+          s.peersAtJoin = m.peers;
+          resolve(s);
+        } else {
+          s.onServerMessage(m);
+        }
+      };
+    });
+  }
+
+  send(to: PeerId, msg: SignalMessage): void {
+    if (this.ws.readyState !== WS_OPEN) return;
+    this.signalsSent++;
+    this.ws.send(JSON.stringify({ type: 'signal', to, msg }));
+  }
+
+  setHandler(fn: (from: PeerId, msg: SignalMessage) => void): void {
+    this.handler = fn;
+  }
+
+  /** Ask the server for a fresh set of contacts. */
+  requestContacts(): Promise<PeerId[]> {
+    if (this.ws.readyState !== WS_OPEN) return Promise.resolve([]);
+    this.ws.send(JSON.stringify({ type: 'contacts' }));
+    return new Promise((resolve) => this.contactWaiters.push(resolve));
+  }
+
+  onClosed(fn: () => void): void {
+    this.closedListeners.push(fn);
+  }
+
+  close(): void {
+    this.ws.close(1000, 'bye');
+  }
+
+  private onServerMessage(m: ServerMessage): void {
+    if (m.type === 'signal') {
+      this.signalsReceived++;
+      this.handler(m.from as PeerId, m.msg);
+    } else if (m.type === 'contacts') {
+      for (const w of this.contactWaiters.splice(0)) w(m.contacts as PeerId[]);
+    } else if (m.type === 'error') {
+      this.errors.push(new SignalServerError(m.code, m.message));
+      if (this.errors.length > MAX_KEPT_ERRORS) this.errors.shift();
+    }
+  }
+}
+
+/** http(s)://host:port[/] → ws(s)://host:port/signal; ws URLs are taken as given. */
+export function signalUrl(url: string): string {
+  if (/^wss?:\/\//.test(url)) return url;
+  return url.replace(/^http/, 'ws').replace(/\/?$/, '/signal');
+}
+
+/** Even the server is checked: a broken or hostile one must not crash the peer. */
+function parseServerMessage(data: unknown): ServerMessage | null {
+  if (typeof data !== 'string') return null;
+  try {
+    const r = check(ServerMessageSchema, JSON.parse(data), 'server message');
+    return r.ok ? r.value : null;
+  } catch {
+    return null;
+  }
+}

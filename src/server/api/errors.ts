@@ -1,0 +1,65 @@
+// How failures become HTTP answers. Every error body is `{ code, message }`, with Manta-style
+// PascalCase codes that a client can switch on, and the status that goes with it.
+import { CumulusError, type ErrorCode } from '../../core/errors.js';
+
+export type ApiErrorCode =
+  | 'InvalidArgument' | 'InvalidPath' | 'Unauthorized' | 'Forbidden' | 'ResourceNotFound' | 'AlreadyExists'
+  | 'DirectoryNotEmpty' | 'ParentNotDirectory' | 'NotADirectory' | 'IsADirectory' | 'PreconditionFailed'
+  | 'RequestTooLarge' | 'RangeNotSatisfiable' | 'QuotaExceeded' | 'NotImplemented' | 'Timeout'
+  | 'ServiceUnavailable' | 'InternalError';
+
+/** An error the gateway answers with directly. */
+export class HttpError extends Error {
+  constructor(readonly status: number, readonly code: ApiErrorCode, message: string) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+const byCode: Record<ErrorCode, [number, ApiErrorCode]> = {
+  INVALID_ARGUMENT: [400, 'InvalidArgument'],
+  SCHEMA_MISMATCH: [400, 'InvalidArgument'],
+  FRAME_TOO_LARGE: [413, 'RequestTooLarge'],
+  FRAME_TRUNCATED: [400, 'InvalidArgument'],
+  FRAME_MALFORMED: [400, 'InvalidArgument'],
+  UNSUPPORTED_VERSION: [400, 'InvalidArgument'],
+  NOT_FOUND: [404, 'ResourceNotFound'],
+  ALREADY_EXISTS: [409, 'AlreadyExists'],
+  OVER_QUOTA: [507, 'QuotaExceeded'],
+  REFUSED: [403, 'Forbidden'],
+  TIMEOUT: [504, 'Timeout'],
+  PEER_GONE: [503, 'ServiceUnavailable'],
+  CANCELLED: [503, 'ServiceUnavailable'],
+  INTERNAL: [500, 'InternalError'],
+};
+
+const byReason: Record<string, [number, ApiErrorCode]> = {
+  DirectoryNotEmpty: [409, 'DirectoryNotEmpty'],
+  ParentNotDirectory: [409, 'ParentNotDirectory'],
+  NotADirectory: [400, 'NotADirectory'],
+  IsADirectory: [409, 'IsADirectory'],
+  SizeMismatch: [400, 'InvalidArgument'],
+  TooLarge: [413, 'RequestTooLarge'],
+};
+
+export interface ErrorAnswer {
+  status: number;
+  body: { code: ApiErrorCode; message: string };
+}
+
+/** Map anything thrown by a handler (or by Fastify's own validation) to a status and a body. */
+export function toErrorAnswer(e: unknown): ErrorAnswer {
+  if (e instanceof HttpError) return { status: e.status, body: { code: e.code, message: e.message } };
+  if (e instanceof CumulusError) {
+    const reason = typeof e.detail?.reason === 'string' ? e.detail.reason : undefined;
+    const [status, code] = (reason && byReason[reason]) || byCode[e.code] || [500, 'InternalError'];
+    return { status, body: { code, message: e.message } };
+  }
+  const fe = e as { validation?: unknown; statusCode?: number; code?: string; message?: string };
+  if (fe.validation) return { status: 400, body: { code: 'InvalidArgument', message: fe.message ?? 'invalid request' } };
+  if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return { status: 413, body: { code: 'RequestTooLarge', message: fe.message ?? '' } };
+  if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+    return { status: fe.statusCode, body: { code: 'InvalidArgument', message: fe.message ?? 'bad request' } };
+  }
+  return { status: 500, body: { code: 'InternalError', message: 'internal error' } };
+}

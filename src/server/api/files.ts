@@ -1,0 +1,102 @@
+// The narrow interface the REST gateway needs from storage. The gateway speaks HTTP; a FileSystem
+// speaks absolute, already validated paths (`/alice/home/dir/file`) and CumulusError codes. The
+// LocalFileSystem (local-fs.ts) implements it over a directory on disk; the distributed storage
+// service gets an adapter with the same shape, so the gateway does not change when it lands.
+import { CumulusError } from '../../core/errors.js';
+
+/** Replica counts a client may ask for with the `durability` header. */
+export const MIN_REPLICAS = 1;
+export const MAX_REPLICAS = 6;
+export const DEFAULT_REPLICAS = 3;
+
+export type EntryType = 'object' | 'directory';
+
+/** What the gateway knows about one name. Directories have no etag, size or replicas of their own. */
+export interface Stat {
+  /** Last path segment. */
+  name: string;
+  /** Absolute path, e.g. `/alice/home/photos/cat.jpg`. */
+  path: string;
+  type: EntryType;
+  mtimeMs: number;
+  /** Bytes of an object; 0 for a directory. */
+  sizeBytes: number;
+  /** Opaque content tag of an object; changes whenever the content does. */
+  etag?: string;
+  /** Replica count the object was stored with. */
+  replicas?: number;
+  /** Media type given when the object was stored. */
+  contentType?: string;
+}
+
+export interface FileStat extends Stat {
+  type: 'object';
+  etag: string;
+  replicas: number;
+}
+
+/** An inclusive byte range, like HTTP's `bytes=start-end`. */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
+
+export interface PutOptions {
+  replicas: number;
+  /** When the client announced a length, storage checks the body against it. */
+  sizeBytes?: number;
+  /** Storage refuses bodies longer than this (the gateway's body limit). */
+  maxBytes?: number;
+  contentType?: string;
+}
+
+export interface ListOptions {
+  limit: number;
+  /** Return names strictly after this one (names sort by UTF-16 code units). */
+  marker?: string;
+}
+
+export interface ListPage {
+  entries: Stat[];
+  /** Marker for the next page, absent on the last one. */
+  next?: string;
+}
+
+export interface Usage {
+  bytesStored: number;
+  /** Bytes stored counting every replica: what the cloud actually spends on this user. */
+  bytesWithReplicas: number;
+  objects: number;
+  directories: number;
+}
+
+export interface FileSystem {
+  /** Store an object, replacing an older version. The parent directory must exist. */
+  put(path: string, body: AsyncIterable<Uint8Array>, opts: PutOptions): Promise<FileStat>;
+  /** Open an object for reading; with a range, only those bytes are streamed. */
+  get(path: string, range?: ByteRange): Promise<{ stat: FileStat; body: AsyncIterable<Uint8Array> }>;
+  stat(path: string): Promise<Stat>;
+  list(dir: string, opts: ListOptions): Promise<ListPage>;
+  /** Create a directory; an existing directory is returned unchanged (PUT is idempotent). */
+  mkdir(path: string, opts: { parents: boolean }): Promise<Stat>;
+  /** Remove an object or an empty directory. */
+  rm(path: string): Promise<void>;
+  /** Totals under a directory, for the usage report. Optional: a backend may not know them cheaply. */
+  usage?(dir: string): Promise<Usage>;
+}
+
+/**
+ * Finer reasons a FileSystem may attach to an error (in `detail.reason`), for HTTP statuses the
+ * core error codes do not distinguish. The gateway maps them in errors.ts.
+ */
+export type StorageReason =
+  | 'DirectoryNotEmpty'
+  | 'ParentNotDirectory'
+  | 'IsADirectory'
+  | 'NotADirectory'
+  | 'SizeMismatch'
+  | 'TooLarge';
+
+export function storageError(code: CumulusError['code'], reason: StorageReason, message: string): CumulusError {
+  return new CumulusError(code, message, { reason });
+}

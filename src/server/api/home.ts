@@ -1,0 +1,168 @@
+// Handlers of /:user/home/…: objects and directories. Bodies are streamed both ways: an upload goes
+// from the socket to storage chunk by chunk, a download from storage to the socket, so the gateway
+// never holds a whole file in memory.
+import { Readable } from 'node:stream';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { HttpError } from './errors.js';
+import { DEFAULT_REPLICAS, MAX_REPLICAS, MIN_REPLICAS, type ByteRange, type FileSystem, type Stat } from './files.js';
+import type { NodeRegistry } from './nodes.js';
+import { homePath } from './paths.js';
+import { DEFAULT_PAGE_ENTRIES, type DirEntry, type HomeParams, type PageQuery } from './schemas.js';
+import type { UsageTracker } from './usage.js';
+
+export interface HomeContext {
+  fs: FileSystem;
+  nodes: NodeRegistry;
+  usage: UsageTracker;
+  maxObjectBytes: number;
+  /** Bytes received per request, for the access log. */
+  bytesIn: WeakMap<FastifyRequest, number>;
+}
+
+const DIRECTORY_TYPE = 'application/x-json-stream; type=directory';
+
+function pathOf(req: FastifyRequest): { path: string; home: string } {
+  const p = req.params as HomeParams;
+  return { path: homePath(p.user, p['*'] ?? ''), home: `/${p.user}/home` };
+}
+
+/** Manta's convention: a PUT whose media type is JSON with `type=directory` creates a directory. */
+export function isDirectoryType(contentType: string | undefined): boolean {
+  if (!contentType) return false;
+  const [media, ...params] = contentType.split(';').map((s) => s.trim().toLowerCase());
+  return media === 'application/json' && params.some((p) => p.replace(/\s/g, '') === 'type=directory');
+}
+
+export function parseDurability(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_REPLICAS;
+  if (!/^\d+$/.test(value.trim())) throw new HttpError(400, 'InvalidArgument', `durability must be an integer from ${MIN_REPLICAS} to ${MAX_REPLICAS}`);
+  const n = Number(value.trim());
+  if (n < MIN_REPLICAS || n > MAX_REPLICAS) {
+    throw new HttpError(400, 'InvalidArgument', `durability must be an integer from ${MIN_REPLICAS} to ${MAX_REPLICAS}, got ${n}`);
+  }
+  return n;
+}
+
+/**
+ * Parse a Range header against an object size. Returns undefined when the header is absent or
+ * not a single `bytes=` range (RFC 9110 lets a server ignore such a header and send it all), and
+ * 'unsatisfiable' when it is well formed but lies outside the object.
+ */
+export function parseRange(header: string | undefined, sizeBytes: number): ByteRange | 'unsatisfiable' | undefined {
+  if (!header) return undefined;
+  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!m || (m[1] === '' && m[2] === '')) return undefined;
+  let start: number;
+  let end: number;
+  if (m[1] === '') {
+    const suffix = Number(m[2]);
+    if (suffix === 0) return 'unsatisfiable';
+    start = Math.max(0, sizeBytes - suffix);
+    end = sizeBytes - 1;
+  } else {
+    start = Number(m[1]);
+    end = m[2] === '' ? sizeBytes - 1 : Math.min(Number(m[2]), sizeBytes - 1);
+    if (m[2] !== '' && Number(m[2]) < start) return undefined;
+  }
+  if (start >= sizeBytes || sizeBytes === 0) return 'unsatisfiable';
+  return { start, end };
+}
+
+function etagMatches(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  return header.split(',').map((t) => t.trim().replace(/^W\//, '')).some((t) => t === '*' || t === `"${etag}"` || t === etag);
+}
+
+export function toDirEntry(s: Stat): DirEntry {
+  const e: DirEntry = { name: s.name, type: s.type, mtime: new Date(s.mtimeMs).toISOString(), size: s.sizeBytes };
+  if (s.etag !== undefined) e.etag = s.etag;
+  if (s.replicas !== undefined) e.durability = s.replicas;
+  return e;
+}
+
+function statHeaders(reply: FastifyReply, s: Stat): void {
+  reply.header('last-modified', new Date(s.mtimeMs).toUTCString());
+  if (s.etag !== undefined) reply.header('etag', `"${s.etag}"`);
+  if (s.replicas !== undefined) reply.header('durability', String(s.replicas));
+}
+
+async function* countBytes(ctx: HomeContext, req: FastifyRequest, body: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
+  let n = 0;
+  for await (const chunk of body) {
+    n += chunk.length;
+    if (n > ctx.maxObjectBytes) throw new HttpError(413, 'RequestTooLarge', `objects are limited to ${ctx.maxObjectBytes} bytes`);
+    ctx.bytesIn.set(req, n);
+    yield chunk;
+  }
+}
+
+export async function putHome(ctx: HomeContext, req: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const { path, home } = pathOf(req);
+  const headers = req.headers;
+  if (isDirectoryType(headers['content-type'])) {
+    const stat = await ctx.fs.mkdir(path, { parents: (req.query as PageQuery).parents === true });
+    statHeaders(reply, stat);
+    reply.code(204).send();
+    return;
+  }
+  if (path === home) throw new HttpError(409, 'IsADirectory', 'the home directory cannot be replaced by an object');
+  const replicas = parseDurability(headers.durability as string | undefined);
+  const lengthHeader = headers['content-length'];
+  const sizeBytes = lengthHeader === undefined ? undefined : Number(lengthHeader);
+  if (sizeBytes !== undefined && (!Number.isSafeInteger(sizeBytes) || sizeBytes < 0)) {
+    throw new HttpError(400, 'InvalidArgument', 'Content-Length is not a byte count');
+  }
+  if (sizeBytes !== undefined && sizeBytes > ctx.maxObjectBytes) {
+    throw new HttpError(413, 'RequestTooLarge', `objects are limited to ${ctx.maxObjectBytes} bytes, this one has ${sizeBytes}`);
+  }
+  if (headers['if-none-match']?.trim() === '*') {
+    const existing = await ctx.fs.stat(path).catch(() => undefined);
+    if (existing) throw new HttpError(412, 'PreconditionFailed', `${path} already exists (If-None-Match: *)`);
+  }
+  const contentType = headers['content-type'];
+  const stat = await ctx.fs.put(path, countBytes(ctx, req, req.raw), {
+    replicas,
+    maxBytes: ctx.maxObjectBytes,
+    ...(sizeBytes !== undefined ? { sizeBytes } : {}),
+    ...(contentType ? { contentType } : {}),
+  });
+  statHeaders(reply, stat);
+  reply.code(204).send();
+}
+
+export async function getHome(ctx: HomeContext, req: FastifyRequest, reply: FastifyReply, head: boolean): Promise<unknown> {
+  const { path } = pathOf(req);
+  const stat = await ctx.fs.stat(path);
+  statHeaders(reply, stat);
+  if (stat.type === 'directory') {
+    reply.header('content-type', DIRECTORY_TYPE);
+    if (head) return reply.code(200).send();
+    const q = req.query as PageQuery;
+    const page = await ctx.fs.list(path, { limit: q.limit ?? DEFAULT_PAGE_ENTRIES, ...(q.marker !== undefined ? { marker: q.marker } : {}) });
+    if (page.next !== undefined) reply.header('next-marker', page.next);
+    // A Buffer, not a string: Fastify rewrites the media type of strings (adding a charset and
+    // quoting `type="directory"`), and clients match Manta's exact spelling.
+    return reply.send(Buffer.from(page.entries.map((e) => JSON.stringify(toDirEntry(e)) + '\n').join('')));
+  }
+  reply.header('accept-ranges', 'bytes');
+  reply.type(stat.contentType ?? 'application/octet-stream');
+  if (stat.etag !== undefined && etagMatches(req.headers['if-none-match'], stat.etag)) return reply.code(304).send();
+  const range = head ? undefined : parseRange(req.headers.range, stat.sizeBytes);
+  if (range === 'unsatisfiable') {
+    reply.header('content-range', `bytes */${stat.sizeBytes}`);
+    throw new HttpError(416, 'RangeNotSatisfiable', `range ${req.headers.range} lies outside the ${stat.sizeBytes} bytes of ${path}`);
+  }
+  const length = range ? range.end - range.start + 1 : stat.sizeBytes;
+  reply.header('content-length', String(length));
+  if (head) return reply.code(200).send();
+  const { body } = await ctx.fs.get(path, range);
+  if (range) reply.code(206).header('content-range', `bytes ${range.start}-${range.end}/${stat.sizeBytes}`);
+  return reply.send(body instanceof Readable ? body : Readable.from(body));
+}
+
+export async function deleteHome(ctx: HomeContext, req: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const { path, home } = pathOf(req);
+  if (path === home) throw new HttpError(400, 'InvalidArgument', 'the home directory itself cannot be deleted');
+  await ctx.fs.rm(path);
+  reply.code(204).send();
+}

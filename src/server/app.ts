@@ -1,0 +1,136 @@
+// The rendezvous server: HTTP health and peer count, and WebSocket signaling for first contacts.
+// A joining peer proves its id (signs a fresh nonce), gets a few live contacts, and has its
+// offers, answers and candidates relayed to them. Its work grows with joins, not with traffic:
+// once a peer has one link, its later links are signaled through the overlay.
+import Fastify, { type FastifyInstance } from 'fastify';
+import websocket from '@fastify/websocket';
+import type { WebSocket, RawData } from 'ws';
+import type { PeerId } from '../core/id.js';
+import type { Clock, Rng } from '../env/ports.js';
+import { check } from '../core/codec.js';
+import { bytesToHex } from '../core/id.js';
+import { RealClock } from '../runtime/clock.js';
+import { CryptoRng } from '../runtime/rng.js';
+import { verifyClaim } from '../runtime/identity.js';
+import { hexToBytes } from '../runtime/signaler.js';
+import { SignalHub, type HubClient } from './hub.js';
+import { TokenBucket } from './token-bucket.js';
+import { ClientMessageSchema, FATAL_CODES, SIGNAL_PROTOCOL_VERSION, helloPayload, type ClientMessage, type ServerMessage, type SignalErrorCode } from './protocol.js';
+
+export interface ServerLimits {
+  /** Largest client message we parse; an SDP offer is about 1 KiB. */
+  maxMessageBytes: number;
+  /** Sustained messages per second per connection, and the burst allowed above it. */
+  messagesPerSec: number;
+  burstMessages: number;
+  /** Time a client has to say hello before it is dropped. */
+  helloTimeoutMs: number;
+}
+
+export const DEFAULT_SERVER_LIMITS: ServerLimits = { maxMessageBytes: 16 * 1024, messagesPerSec: 20, burstMessages: 100, helloTimeoutMs: 10_000 };
+
+export interface ServerOptions {
+  port?: number;
+  host?: string;
+  clock?: Clock;
+  rng?: Rng;
+  limits?: Partial<ServerLimits>;
+}
+
+export interface CumulusServer {
+  readonly app: FastifyInstance;
+  readonly hub: SignalHub;
+  /** e.g. http://127.0.0.1:8080, known once listening. */
+  readonly url: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/** Close code for policy violations (RFC 6455). */
+const WS_POLICY_VIOLATION = 1008;
+/** The ws library's own ceiling, above ours, so we can answer with a clear error first. */
+const WS_MAX_PAYLOAD_BYTES = 256 * 1024;
+
+export async function createServer(opts: ServerOptions = {}): Promise<CumulusServer> {
+  const clock = opts.clock ?? new RealClock();
+  const rng = opts.rng ?? new CryptoRng();
+  const limits = { ...DEFAULT_SERVER_LIMITS, ...opts.limits };
+  const hub = new SignalHub(rng);
+  const app = Fastify({ logger: false });
+  await app.register(websocket, { options: { maxPayload: WS_MAX_PAYLOAD_BYTES } });
+
+  app.get('/health', async () => ({ ok: true, peers: hub.size }));
+  app.get('/peers/count', async () => ({ peers: hub.size, joins: hub.stats.joins, signalsRelayed: hub.stats.signalsRelayed }));
+  app.get('/signal', { websocket: true }, (socket) => handleConnection(socket, hub, clock, rng, limits));
+
+  await app.listen({ port: opts.port ?? 0, host: opts.host ?? '127.0.0.1' });
+  const addr = app.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : (opts.port ?? 0);
+  const host = opts.host ?? '127.0.0.1';
+  return { app, hub, port, url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`, close: () => app.close() };
+}
+
+function handleConnection(socket: WebSocket, hub: SignalHub, clock: Clock, rng: Rng, limits: ServerLimits): void {
+  const nonce = bytesToHex(rng.bytes(16));
+  const bucket = new TokenBucket(clock, limits.messagesPerSec, limits.burstMessages);
+  let id: PeerId | null = null;
+  let closed = false;
+  const send = (m: ServerMessage) => {
+    if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(m));
+  };
+  const client: HubClient = { deliver: send };
+  const fail = (code: SignalErrorCode, message: string) => {
+    hub.countRejected(code);
+    send({ type: 'error', code, message });
+    if (FATAL_CODES.has(code) && !closed) {
+      closed = true;
+      socket.close(WS_POLICY_VIOLATION, code);
+    }
+  };
+  const helloTimer = clock.setTimer(limits.helloTimeoutMs, () => {
+    if (!id) fail('HELLO_FIRST', `no hello within ${limits.helloTimeoutMs} ms`);
+  });
+  socket.on('close', () => {
+    closed = true;
+    clock.cancel(helloTimer);
+    if (id) hub.leave(id, client);
+  });
+  socket.on('message', (data: RawData, isBinary: boolean) => {
+    if (closed) return;
+    if (!bucket.take()) return fail('RATE_LIMITED', `more than ${limits.messagesPerSec} messages per second (burst ${limits.burstMessages})`);
+    const parsed = parseClientMessage(data, isBinary, limits.maxMessageBytes);
+    if (!parsed.ok) return fail(parsed.code, parsed.message);
+    const m = parsed.value;
+    if (m.type === 'hello') {
+      if (!verifyClaim(m.id, hexToBytes(m.publicKey), helloPayload(nonce, m.id), hexToBytes(m.sig))) {
+        return fail('BAD_SIGNATURE', 'the public key does not name this id, or the signature over the nonce does not verify');
+      }
+      if (hub.isFull()) return fail('SERVER_FULL', 'this server tracks as many peers as it can; try another');
+      id = m.id as PeerId;
+      clock.cancel(helloTimer);
+      hub.join(id, client);
+      return send({ type: 'welcome', contacts: hub.contacts(id), peers: hub.size });
+    }
+    if (!id) return fail('HELLO_FIRST', `say hello before ${m.type}`);
+    if (m.type === 'contacts') return send({ type: 'contacts', contacts: hub.contacts(id) });
+    if (!hub.relay(id, m.to as PeerId, m.msg)) fail('UNKNOWN_PEER', `peer ${m.to} is not connected to this server`);
+  });
+  send({ type: 'challenge', v: SIGNAL_PROTOCOL_VERSION, nonce });
+}
+
+type Parsed = { ok: true; value: ClientMessage } | { ok: false; code: SignalErrorCode; message: string };
+
+/** The trust boundary for client messages: size, then JSON, then schema. */
+export function parseClientMessage(data: RawData, isBinary: boolean, maxBytes: number): Parsed {
+  const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+  if (buf.length > maxBytes) return { ok: false, code: 'TOO_LARGE', message: `message of ${buf.length} bytes exceeds the limit of ${maxBytes} bytes` };
+  if (isBinary) return { ok: false, code: 'MALFORMED_JSON', message: 'expected a JSON text message, got binary' };
+  let value: unknown;
+  try {
+    value = JSON.parse(buf.toString('utf8'));
+  } catch (e) {
+    return { ok: false, code: 'MALFORMED_JSON', message: `not JSON: ${(e as Error).message}` };
+  }
+  const r = check(ClientMessageSchema, value, 'client message');
+  return r.ok ? { ok: true, value: r.value } : { ok: false, code: 'SCHEMA_MISMATCH', message: r.error.message };
+}

@@ -1,0 +1,101 @@
+// The signaling hub: who is connected (by proven id) and the relay between them. Transports
+// attach to it: WebSocket connections (app.ts) and, in-process, the server's own peer
+// (attachLocal), which is how the server stands on the ring like any other peer.
+import type { PeerId } from '../core/id.js';
+import type { Rng } from '../env/ports.js';
+import type { SignalMessage, Signaler } from '../runtime/signaler.js';
+import { CONTACTS_PER_JOIN, type ServerMessage } from './protocol.js';
+
+export interface HubClient {
+  deliver(msg: ServerMessage): void;
+}
+
+export interface HubStats {
+  joins: number;
+  signalsRelayed: number;
+  signalsUndeliverable: number;
+  rejectedMessages: Record<string, number>;
+}
+
+/** Most peers the hub tracks at once; a join beyond this is refused by the transport. */
+export const MAX_HUB_PEERS = 100_000;
+
+export class SignalHub {
+  readonly stats: HubStats = { joins: 0, signalsRelayed: 0, signalsUndeliverable: 0, rejectedMessages: {} };
+  private readonly clients = new Map<PeerId, HubClient>();
+  private readonly order: PeerId[] = [];
+
+  constructor(private readonly rng: Rng) {}
+
+  get size(): number {
+    return this.clients.size;
+  }
+
+  isFull(): boolean {
+    return this.clients.size >= MAX_HUB_PEERS;
+  }
+
+  /** Register a proven id; a second connection with the same id replaces the first. */
+  join(id: PeerId, client: HubClient): void {
+    if (!this.clients.has(id)) this.order.push(id);
+    this.clients.set(id, client);
+    this.stats.joins++;
+  }
+
+  leave(id: PeerId, client: HubClient): void {
+    if (this.clients.get(id) !== client) return;
+    this.clients.delete(id);
+    const i = this.order.indexOf(id);
+    if (i >= 0) {
+      this.order[i] = this.order[this.order.length - 1]!;
+      this.order.pop();
+    }
+  }
+
+  /** Up to n distinct random connected peers other than `exclude`. */
+  contacts(exclude: PeerId, n = CONTACTS_PER_JOIN): PeerId[] {
+    const out = new Set<PeerId>();
+    const pool = this.order.length;
+    for (let tries = 0; out.size < n && tries < n * 4 && pool > 0; tries++) {
+      const id = this.order[this.rng.int(pool)]!;
+      if (id !== exclude) out.add(id);
+    }
+    return [...out];
+  }
+
+  /** Relay one signal; false when the recipient is not connected. */
+  relay(from: PeerId, to: PeerId, msg: SignalMessage): boolean {
+    const c = this.clients.get(to);
+    if (!c) {
+      this.stats.signalsUndeliverable++;
+      return false;
+    }
+    this.stats.signalsRelayed++;
+    c.deliver({ type: 'signal', from, msg });
+    return true;
+  }
+
+  countRejected(code: string): void {
+    this.stats.rejectedMessages[code] = (this.stats.rejectedMessages[code] ?? 0) + 1;
+  }
+
+  /**
+   * A Signaler for a peer living inside the server process (the server's own ring peer). Its id
+   * needs no proof: the server made the identity itself.
+   */
+  attachLocal(id: PeerId): Signaler & { detach(): void } {
+    let handler: (from: PeerId, msg: SignalMessage) => void = () => {};
+    const client: HubClient = {
+      // Deliver on a later turn, as a socket would, so no handler runs inside another's call.
+      deliver: (m) => {
+        if (m.type === 'signal') setTimeout(() => handler(m.from as PeerId, m.msg), 0);
+      },
+    };
+    this.join(id, client);
+    return {
+      send: (to, msg) => void this.relay(id, to, msg),
+      setHandler: (fn) => void (handler = fn),
+      detach: () => this.leave(id, client),
+    };
+  }
+}

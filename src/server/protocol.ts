@@ -1,0 +1,52 @@
+// The rendezvous server's WebSocket protocol (JSON text frames). The server only checks shapes:
+// it relays SignalMessages between peers without looking inside the SDP.
+//
+//   server → client  {type:'challenge', v, nonce}                      on connect
+//   client → server  {type:'hello', id, publicKey, sig}                sig over helloPayload(nonce, id)
+//   server → client  {type:'welcome', contacts, peers}                 a few live peers to connect to
+//   client → server  {type:'signal', to, msg}                          relay to a connected peer
+//   server → client  {type:'signal', from, msg}                        from = the sender's proven id
+//   client → server  {type:'contacts'}                                 ask for fresh contacts
+//   server → client  {type:'contacts', contacts}
+//   server → client  {type:'error', code, message}                     then a close for fatal codes
+import { Type, type Static } from '@sinclair/typebox';
+import { HexId } from '../core/envelope.js';
+import { SignalMessageSchema } from '../runtime/signaler.js';
+
+export const SIGNAL_PROTOCOL_VERSION = 1;
+/** Contacts handed to a joining peer: enough to survive one or two being gone. */
+export const CONTACTS_PER_JOIN = 4;
+
+const hexBytes = (n: number) => Type.String({ minLength: 2 * n, maxLength: 2 * n, pattern: '^[0-9a-f]+$' });
+
+export const ClientHelloSchema = Type.Object({ type: Type.Literal('hello'), id: HexId, publicKey: hexBytes(32), sig: hexBytes(64) }, { additionalProperties: false });
+export const ClientSignalSchema = Type.Object({ type: Type.Literal('signal'), to: HexId, msg: SignalMessageSchema }, { additionalProperties: false });
+export const ClientContactsSchema = Type.Object({ type: Type.Literal('contacts') }, { additionalProperties: false });
+export const ClientMessageSchema = Type.Union([ClientHelloSchema, ClientSignalSchema, ClientContactsSchema]);
+export type ClientMessage = Static<typeof ClientMessageSchema>;
+
+export const ServerChallengeSchema = Type.Object({ type: Type.Literal('challenge'), v: Type.Literal(SIGNAL_PROTOCOL_VERSION), nonce: Type.String({ minLength: 16, maxLength: 128 }) });
+export const ServerWelcomeSchema = Type.Object({ type: Type.Literal('welcome'), contacts: Type.Array(HexId, { maxItems: 64 }), peers: Type.Integer({ minimum: 0 }) });
+export const ServerContactsSchema = Type.Object({ type: Type.Literal('contacts'), contacts: Type.Array(HexId, { maxItems: 64 }) });
+export const ServerSignalSchema = Type.Object({ type: Type.Literal('signal'), from: HexId, msg: SignalMessageSchema });
+export const ServerErrorSchema = Type.Object({ type: Type.Literal('error'), code: Type.String({ maxLength: 64 }), message: Type.String({ maxLength: 1024 }) });
+export const ServerMessageSchema = Type.Union([ServerChallengeSchema, ServerWelcomeSchema, ServerContactsSchema, ServerSignalSchema, ServerErrorSchema]);
+export type ServerMessage = Static<typeof ServerMessageSchema>;
+
+/** Wire error codes. Fatal ones are followed by closing the socket. */
+export type SignalErrorCode =
+  | 'MALFORMED_JSON'
+  | 'SCHEMA_MISMATCH'
+  | 'TOO_LARGE'
+  | 'RATE_LIMITED'
+  | 'HELLO_FIRST'
+  | 'BAD_SIGNATURE'
+  | 'UNKNOWN_PEER'
+  | 'SERVER_FULL';
+
+export const FATAL_CODES: ReadonlySet<SignalErrorCode> = new Set(['MALFORMED_JSON', 'SCHEMA_MISMATCH', 'TOO_LARGE', 'RATE_LIMITED', 'HELLO_FIRST', 'BAD_SIGNATURE', 'SERVER_FULL']);
+
+/** What a peer signs to prove it holds the key of the id it claims, for this connection only. */
+export function helloPayload(nonce: string, id: string): Uint8Array {
+  return new TextEncoder().encode(`cumulus-hello-v1|${nonce}|${id}`);
+}

@@ -1,0 +1,43 @@
+// Every tunable of the coordination service, with its unit and the reason for its default.
+
+/** The service name coordination messages travel under. */
+export const COORD_SVC = 'coord';
+/** Successors that hold a copy of an owner's structure; a grant waits for all of them to ack. */
+export const REPL_SUCCESSORS = 2;
+/** How long a grant lasts unless renewed: long enough for a form POST, short enough to fail over. */
+export const LEASE_MS = 3000;
+/** Holders renew when this fraction of the lease has run, leaving a round trip of headroom. */
+export const RENEW_AT_FRACTION = 0.5;
+/**
+ * Relative clock-rate difference we tolerate between two peers. Leases are durations, so clock
+ * offsets do not matter, but a fast clock would end a duration early; both sides shave this off.
+ */
+export const CLOCK_DRIFT_FRACTION = 0.001;
+/** Extra wait on takeover beyond one lease, for drift and for the old owner's last replication. */
+export const TAKEOVER_MARGIN_MS = 500;
+/** Waiters queued per resource; more are refused at once (a queue that grows is an outage). */
+export const MAX_QUEUE = 1000;
+/** Waiters copied into one replica frame; the rest are refused on failover, not lost silently. */
+export const MAX_REPLICATED_WAITERS = 200;
+/** Resources one owner coordinates at once; idle resources are forgotten first. */
+export const MAX_RESOURCES_PER_OWNER = 10_000;
+/** Replicas of other owners' resources one peer keeps; the oldest are dropped first. */
+export const MAX_REPLICAS = 20_000;
+/** Longest wait a solicitor may ask for: the original's 10 s queue made users give up. */
+export const MAX_WAIT_MS = 60_000;
+/** Largest capacity of a resource; it bounds the leases in a replica frame. */
+export const MAX_CAPACITY = 256;
+/** Longest resource name in characters. */
+export const MAX_NAME_CHARS = 256;
+/** Fencing tokens jump by this much on takeover, above anything the old owner could have issued. */
+export const TOKEN_STEP = 1_000_000;
+/** Time a request to the owner or a replica may take before it is retried or given up. */
+export const RPC_TIMEOUT_MS = 1000;
+/** Pause between attempts of a solicitor whose owner is unreachable or busy taking over. */
+export const RETRY_BACKOFF_MS = 250;
+/** Attempts of a Release before the holder lets the lease expire on its own. */
+export const RELEASE_ATTEMPTS = 3;
+/** Requests a solicitor may have in flight; an application that asks for more is refused. */
+export const MAX_PENDING_ACQUIRES = 10_000;
+/** Merge-and-retry rounds when replicas disagree with the owner, before refusing the request. */
+export const MAX_CONFLICT_ROUNDS = 2;

@@ -1,0 +1,73 @@
+// Wire bodies of the coordination service. Every body is checked against its schema on receipt
+// (codec.check); nothing past the check looks at unchecked input.
+import { Type, type Static } from '@sinclair/typebox';
+import { HexId } from '../../core/envelope.js';
+import { MAX_CAPACITY, MAX_NAME_CHARS, MAX_REPLICATED_WAITERS, MAX_WAIT_MS } from './constants.js';
+
+const Name = Type.String({ minLength: 1, maxLength: MAX_NAME_CHARS });
+const Count = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
+const Duration = Type.Integer({ minimum: 0, maximum: 24 * 3600 * 1000 });
+/** Signed: a grant answered to a retry can be valid for less time than the retry has been in flight. */
+const SignedDuration = Type.Integer({ minimum: -24 * 3600 * 1000, maximum: 24 * 3600 * 1000 });
+const obj = <T extends Parameters<typeof Type.Object>[0]>(p: T) => Type.Object(p, { additionalProperties: false });
+
+export const CanIBody = obj({
+  name: Name,
+  capacity: Type.Integer({ minimum: 1, maximum: MAX_CAPACITY }),
+  waitMs: Type.Integer({ minimum: 0, maximum: MAX_WAIT_MS }),
+  reqId: Count,
+});
+export type CanIBody = Static<typeof CanIBody>;
+
+export const REFUSE_REASONS = ['full', 'wait-expired', 'not-owner', 'unavailable', 'capacity-mismatch', 'too-many-resources', 'unknown-lease'] as const;
+export type RefuseReason = (typeof REFUSE_REASONS)[number];
+const Reason = Type.Union(REFUSE_REASONS.map((r) => Type.Literal(r)));
+/** Refusals a solicitor may retry within its wait: the owner is moving or cannot replicate yet. */
+export const RETRYABLE: ReadonlySet<RefuseReason> = new Set(['not-owner', 'unavailable']);
+
+export const GrantedReply = obj({ type: Type.Literal('granted'), reqId: Count, token: Count, validMs: SignedDuration });
+export const QueuedReply = obj({ type: Type.Literal('queued'), reqId: Count, position: Count });
+export const RefusedReply = obj({ type: Type.Literal('refused'), reqId: Count, reason: Reason });
+export const ErrorReply = obj({ type: Type.Literal('error'), code: Type.String({ maxLength: 64 }), message: Type.String({ maxLength: 1024 }) });
+export const CanIReply = Type.Union([GrantedReply, QueuedReply, RefusedReply, ErrorReply]);
+export type CanIReply = Static<typeof CanIReply>;
+
+/** Owner → waiter, when a queued request is granted or refused later. */
+export const GrantBody = obj({ name: Name, reqId: Count, token: Count, validMs: SignedDuration });
+export type GrantBody = Static<typeof GrantBody>;
+export const GrantAck = Type.Union([obj({ type: Type.Literal('ok') }), obj({ type: Type.Literal('unwanted') }), ErrorReply]);
+export const RefuseBody = obj({ name: Name, reqId: Count, reason: Reason });
+export type RefuseBody = Static<typeof RefuseBody>;
+
+export const ReleaseBody = obj({ name: Name, token: Count });
+export type ReleaseBody = Static<typeof ReleaseBody>;
+export const ReleaseReply = Type.Union([obj({ type: Type.Literal('released') }), RefusedReply, ErrorReply]);
+
+export const RenewBody = obj({ name: Name, token: Count });
+export type RenewBody = Static<typeof RenewBody>;
+export const RenewReply = Type.Union([obj({ type: Type.Literal('renewed'), validMs: SignedDuration }), RefusedReply, ErrorReply]);
+
+export const LeaseWire = obj({ token: Count, holder: HexId, reqId: Count, remainingMs: Duration });
+export const WaiterWire = obj({ reqId: Count, holder: HexId, waitRemainingMs: Duration });
+/** One resource's whole structure, with times as durations so that clock offsets do not matter. */
+export const Snapshot = obj({
+  name: Name,
+  capacity: Type.Integer({ minimum: 1, maximum: MAX_CAPACITY }),
+  owner: HexId,
+  epoch: Count,
+  version: Count,
+  token: Count,
+  blockedRemainingMs: Duration,
+  leases: Type.Array(LeaseWire, { maxItems: 2 * MAX_CAPACITY }),
+  waiters: Type.Array(WaiterWire, { maxItems: MAX_REPLICATED_WAITERS }),
+});
+export type Snapshot = Static<typeof Snapshot>;
+
+export const ReplicateBody = obj({ snap: Snapshot });
+export const ReplicateReply = Type.Union([obj({ type: Type.Literal('ack') }), obj({ type: Type.Literal('conflict'), snap: Snapshot }), ErrorReply]);
+export type ReplicateReply = Static<typeof ReplicateReply>;
+export const HandoffBody = obj({ snap: Snapshot });
+export const HandoffReply = Type.Union([obj({ type: Type.Literal('ack') }), RefusedReply, ErrorReply]);
+
+/** Bounds for duration fields, exported so senders clamp before encoding. */
+export const MAX_DURATION_MS = 24 * 3600 * 1000;

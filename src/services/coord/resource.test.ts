@@ -1,0 +1,106 @@
+// The owner's per-resource state machine: capacity, FIFO queue, wait limits, renew, fencing tokens, adoption.
+import { describe, expect, it } from 'vitest';
+import type { PeerId } from '../../core/id.js';
+import { MAX_QUEUE, TOKEN_STEP } from './constants.js';
+import { ResourceState, stretch } from './resource.js';
+
+const A = 'a'.repeat(40) as PeerId;
+const B = 'b'.repeat(40) as PeerId;
+const C = 'c'.repeat(40) as PeerId;
+const O = 'f'.repeat(40) as PeerId;
+const L = 3000;
+const fresh = (capacity = 2, blockedUntilMs = 0): ResourceState => new ResourceState({ name: 'r', capacity, owner: O, epoch: 0, token: 0, blockedUntilMs });
+
+describe('ResourceState', () => {
+  it('grants up to capacity with increasing tokens, then queues FIFO', () => {
+    const r = fresh(2);
+    const d1 = r.request({ reqId: 1, holder: A, waitMs: 1000 }, 0, 0, L);
+    const d2 = r.request({ reqId: 1, holder: B, waitMs: 1000 }, 1, 1, L);
+    const d3 = r.request({ reqId: 1, holder: C, waitMs: 1000 }, 2, 2, L);
+    expect(d1.kind).toBe('grant');
+    expect(d2.kind).toBe('grant');
+    if (d1.kind !== 'grant' || d2.kind !== 'grant') return;
+    expect(d2.lease.token).toBeGreaterThan(d1.lease.token);
+    expect(d3).toEqual({ kind: 'queued', position: 0 });
+    expect(r.release(d1.lease.token, A)).toBe(true);
+    const promos = r.promote(500, L);
+    expect(promos.map((p) => p.waiter.holder)).toEqual([C]);
+    // Valid from when C's request was received (2), so the holder's own count never outlives ours.
+    expect(promos[0]!.validMs).toBe(500 + L - 2);
+    expect(promos[0]!.lease.token).toBeGreaterThan(d2.lease.token);
+  });
+
+  it('refuses at once when full and the solicitor will not wait (throttle)', () => {
+    const r = fresh(1);
+    r.request({ reqId: 1, holder: A, waitMs: 0 }, 0, 0, L);
+    expect(r.request({ reqId: 2, holder: B, waitMs: 0 }, 0, 0, L)).toEqual({ kind: 'refuse', reason: 'full' });
+  });
+
+  it('a retry of a granted request gets the same lease, valid from the retry receipt', () => {
+    const r = fresh(1);
+    const d = r.request({ reqId: 7, holder: A, waitMs: 0 }, 0, 0, L);
+    const again = r.request({ reqId: 7, holder: A, waitMs: 0 }, 100, 100, L);
+    expect(again.kind).toBe('grant');
+    if (d.kind === 'grant' && again.kind === 'grant') {
+      expect(again.lease.token).toBe(d.lease.token);
+      expect(again.validMs).toBe(L - 100);
+    }
+  });
+
+  it('expires leases and waiters on time and bounds the queue', () => {
+    const r = fresh(1);
+    r.request({ reqId: 1, holder: A, waitMs: 0 }, 0, 0, L);
+    r.request({ reqId: 2, holder: B, waitMs: 100 }, 0, 0, L);
+    const gone = r.expire(100);
+    expect(gone.waiters.map((w) => w.holder)).toEqual([B]);
+    expect(r.expire(L).leases.length).toBe(1);
+    const full = fresh(1);
+    full.request({ reqId: 0, holder: A, waitMs: 0 }, 0, 0, L);
+    for (let i = 1; i <= MAX_QUEUE; i++) full.request({ reqId: i, holder: B, waitMs: 10_000 }, 0, 0, L);
+    expect(full.request({ reqId: MAX_QUEUE + 1, holder: C, waitMs: 10_000 }, 0, 0, L)).toEqual({ kind: 'refuse', reason: 'full' });
+  });
+
+  it('renews only live leases of their holder', () => {
+    const r = fresh(1);
+    const d = r.request({ reqId: 1, holder: A, waitMs: 0 }, 0, 0, L);
+    if (d.kind !== 'grant') throw new Error('expected a grant');
+    expect(r.renew(d.lease.token, B, 1000, 1000, L)).toBeUndefined();
+    expect(r.renew(d.lease.token, A, 1000, 1000, L)).toBe(L);
+    expect(r.renew(d.lease.token, A, 1000 + L, 1000 + L, L)).toBeUndefined();
+  });
+
+  it('grants nothing new while blocked after a takeover, but queues', () => {
+    const r = fresh(3, 4000);
+    expect(r.request({ reqId: 1, holder: A, waitMs: 5000 }, 0, 0, L).kind).toBe('queued');
+    expect(r.request({ reqId: 2, holder: B, waitMs: 0 }, 0, 0, L)).toEqual({ kind: 'refuse', reason: 'unavailable' });
+    expect(r.promote(3999, L)).toEqual([]);
+    expect(r.promote(4000, L).length).toBe(1);
+  });
+
+  it('adoption keeps leases (stretched), moves tokens past the old owner and counts them against capacity', () => {
+    const old = fresh(1);
+    const d = old.request({ reqId: 1, holder: A, waitMs: 0 }, 0, 0, L);
+    if (d.kind !== 'grant') throw new Error('expected a grant');
+    const snap = old.snapshot(1000);
+    const next = ResourceState.adopt(snap, B, 50_000, 0);
+    expect(next.token).toBe(d.lease.token + TOKEN_STEP);
+    expect(next.epoch).toBe(old.epoch + 1);
+    expect(next.leases.get(d.lease.token)!.expiresAtMs).toBe(50_000 + stretch(L - 1000));
+    expect(next.request({ reqId: 9, holder: C, waitMs: 0 }, 50_001, 50_001, L)).toEqual({ kind: 'refuse', reason: 'full' });
+    const end = 50_000 + stretch(L - 1000);
+    next.expire(end);
+    const g = next.request({ reqId: 9, holder: C, waitMs: 0 }, end, end, L);
+    expect(g.kind === 'grant' && g.lease.token > d.lease.token).toBe(true);
+  });
+
+  it('absorbing a copy never forgets a lease (union) and moves tokens past both', () => {
+    const a = fresh(3);
+    a.request({ reqId: 1, holder: A, waitMs: 0 }, 0, 0, L);
+    const b = fresh(3);
+    b.token = 50;
+    b.request({ reqId: 1, holder: B, waitMs: 0 }, 0, 0, L);
+    a.absorb(b.snapshot(0), 0);
+    expect(a.leases.size).toBe(2);
+    expect(a.token).toBeGreaterThan(51);
+  });
+});

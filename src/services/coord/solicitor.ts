@@ -1,0 +1,183 @@
+// The solicitor side: acquire a lease, keep it renewed, release it. A holder may use the resource
+// from the moment a Grant arrives until the earlier of its release and its local lease end, which
+// is counted from when it first SENT the request (first send + validMs, shaved for drift), so no
+// message delay can make it outlive the owner's own record of the lease.
+import type { Envelope } from '../../core/envelope.js';
+import { check } from '../../core/codec.js';
+import { CumulusError, TimeoutError } from '../../core/errors.js';
+import { hashNameToId, type Id, type PeerId } from '../../core/id.js';
+import type { Clock, Rng, TimerHandle } from '../../env/ports.js';
+import { CLOCK_DRIFT_FRACTION, COORD_SVC, LEASE_MS, MAX_PENDING_ACQUIRES, RENEW_AT_FRACTION, RETRY_BACKOFF_MS, RPC_TIMEOUT_MS } from './constants.js';
+import { CanIReply, GrantBody, RETRYABLE, RefuseBody, RenewReply, type RefuseReason } from './messages.js';
+import { CoordLease, type LeaseHost } from './lease.js';
+import type { CoordRing } from './ring-port.js';
+import type { CoordStats } from './stats.js';
+
+/** The owner said no (full, wait ran out, capacity mismatch …). */
+export class CoordRefusedError extends CumulusError {
+  constructor(name: string, readonly reason: RefuseReason) {
+    super('REFUSED', `resource ${name}: ${reason}`, { name, reason });
+  }
+}
+
+/** A queued request is re-sent this often, so a new owner learns of it after a failover. */
+const POLL_INTERVAL_MS = 1000;
+
+interface Pending {
+  reqId: number;
+  name: string;
+  key: Id;
+  capacity: number;
+  waitMs: number;
+  firstSentMs: number;
+  deadlineMs: number;
+  timer: TimerHandle | undefined;
+  resolve(lease: CoordLease): void;
+  reject(e: Error): void;
+}
+
+export class Solicitor implements LeaseHost {
+  private readonly pending = new Map<number, Pending>();
+  private nextReqId: number;
+
+  constructor(
+    readonly ring: CoordRing,
+    readonly clock: Clock,
+    rng: Rng,
+    private readonly stats: CoordStats,
+  ) {
+    // Owners recognise retries by (peer, reqId). A restarted peer must not reuse the ids of its
+    // previous life, or an owner would hand it a lease granted to the dead incarnation. The clock
+    // separates incarnations (a restarted peer may replay the same random stream); the random low
+    // bits separate peers that start at the same instant. 2^32 ms x 2^20 stays below 2^53.
+    this.nextReqId = (Math.floor(clock.now()) % 2 ** 32) * 2 ** 20 + rng.int(2 ** 19);
+  }
+
+  acquire(name: string, capacity: number, waitMs: number): Promise<CoordLease> {
+    if (this.pending.size >= MAX_PENDING_ACQUIRES) return Promise.reject(new CoordRefusedError(name, 'full'));
+    const now = this.clock.now();
+    return new Promise<CoordLease>((resolve, reject) => {
+      const p: Pending = { reqId: this.nextReqId++, name, key: hashNameToId(name), capacity, waitMs, firstSentMs: now, deadlineMs: now + waitMs, timer: undefined, resolve, reject };
+      this.pending.set(p.reqId, p);
+      this.send(p);
+    });
+  }
+
+  private send(p: Pending): void {
+    const body = { name: p.name, capacity: p.capacity, waitMs: Math.max(0, Math.min(p.waitMs, p.deadlineMs - this.clock.now())), reqId: p.reqId };
+    this.ring
+      .request(p.key, COORD_SVC, 'can-i', body, { timeoutMs: RPC_TIMEOUT_MS })
+      .then((env) => this.onReply(p, env))
+      .catch(() => this.retryOrFail(p, new TimeoutError(`coord can-i ${p.name}`, RPC_TIMEOUT_MS)));
+  }
+
+  private onReply(p: Pending, env: Envelope): void {
+    if (this.pending.get(p.reqId) !== p) return;
+    const r = check(CanIReply, env.body, 'coord can-i reply');
+    if (!r.ok || r.value.type === 'error') return this.retryOrFail(p, r.ok ? new CoordRefusedError(p.name, 'unavailable') : r.error);
+    const v = r.value;
+    if (v.type === 'granted') return this.granted(p, v.token, v.validMs);
+    if (v.type === 'queued') return this.wait(p, Math.min(p.deadlineMs, this.clock.now() + POLL_INTERVAL_MS));
+    if (RETRYABLE.has(v.reason)) return this.retryOrFail(p, new CoordRefusedError(p.name, v.reason));
+    this.settle(p, new CoordRefusedError(p.name, v.reason));
+  }
+
+  /** Retry after a backoff while the wait allows; a throttle (waitMs 0) fails at once. */
+  private retryOrFail(p: Pending, e: Error): void {
+    if (this.pending.get(p.reqId) !== p) return;
+    if (this.clock.now() + RETRY_BACKOFF_MS >= p.deadlineMs) return this.settle(p, e);
+    this.wait(p, this.clock.now() + RETRY_BACKOFF_MS);
+  }
+
+  /** Sleep until atMs, then re-send (same reqId, so the owner recognises it) or time out. */
+  private wait(p: Pending, atMs: number): void {
+    if (p.timer !== undefined) this.clock.cancel(p.timer);
+    p.timer = this.clock.setTimer(Math.max(0, atMs - this.clock.now()), () => {
+      p.timer = undefined;
+      if (this.pending.get(p.reqId) !== p) return;
+      if (this.clock.now() >= p.deadlineMs) return this.settle(p, new CoordRefusedError(p.name, 'wait-expired'));
+      this.send(p);
+    });
+  }
+
+  private granted(p: Pending, token: number, validMs: number): void {
+    const endMs = p.firstSentMs + Math.floor(validMs * (1 - CLOCK_DRIFT_FRACTION));
+    if (endMs <= this.clock.now()) {
+      // The grant took longer to reach us than it lasts: it is worthless, give it back.
+      void this.sendRelease(p.name, token, 1);
+      return this.retryOrFail(p, new CoordRefusedError(p.name, 'wait-expired'));
+    }
+    this.settle(p, new CoordLease(this, p.name, token, endMs));
+  }
+
+  private settle(p: Pending, outcome: CoordLease | Error): void {
+    if (this.pending.get(p.reqId) !== p) return;
+    this.pending.delete(p.reqId);
+    if (p.timer !== undefined) this.clock.cancel(p.timer);
+    if (outcome instanceof CoordLease) p.resolve(outcome);
+    else p.reject(outcome);
+  }
+
+  /** A grant for a queued request, pushed by the owner. */
+  onGrant(env: Envelope): void {
+    const r = check(GrantBody, env.body, 'coord grant body');
+    if (!r.ok) {
+      this.stats.badBodies++;
+      return void this.ring.reply(env, { type: 'error', code: r.error.code, message: r.error.message.slice(0, 1000) });
+    }
+    const p = this.pending.get(r.value.reqId);
+    if (!p || p.name !== r.value.name) {
+      this.stats.unwantedGrants++;
+      return void this.ring.reply(env, { type: 'unwanted' });
+    }
+    this.ring.reply(env, { type: 'ok' });
+    this.granted(p, r.value.token, r.value.validMs);
+  }
+
+  /** A queued request refused later (its wait ran out at the owner). */
+  onRefuse(env: Envelope): void {
+    const r = check(RefuseBody, env.body, 'coord refuse body');
+    if (!r.ok) return void this.stats.badBodies++;
+    const p = this.pending.get(r.value.reqId);
+    if (p && p.name === r.value.name) this.settle(p, new CoordRefusedError(p.name, r.value.reason));
+  }
+
+  // ---- LeaseHost ----------------------------------------------------------------------------
+
+  renewAtMs(startMs: number, endMs: number): number {
+    return Math.max(this.clock.now(), endMs - LEASE_MS * (1 - RENEW_AT_FRACTION), startMs);
+  }
+
+  /** Ask the owner to extend; resolves to the new local end, or undefined when it would not. */
+  async renew(name: string, token: number): Promise<number | undefined> {
+    const sentMs = this.clock.now();
+    try {
+      const env = await this.ring.request(hashNameToId(name), COORD_SVC, 'renew', { name, token }, { timeoutMs: RPC_TIMEOUT_MS });
+      const r = check(RenewReply, env.body, 'coord renew reply');
+      if (!r.ok || r.value.type !== 'renewed') return undefined;
+      return sentMs + Math.floor(r.value.validMs * (1 - CLOCK_DRIFT_FRACTION));
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Tell the owner; a lost release only delays others until the lease expires. */
+  async sendRelease(name: string, token: number, attempts: number): Promise<void> {
+    for (let i = 0; i < attempts; i++) {
+      try {
+        await this.ring.request(hashNameToId(name), COORD_SVC, 'release', { name, token }, { timeoutMs: RPC_TIMEOUT_MS });
+        return;
+      } catch {
+        // Try again; the owner may be moving.
+      }
+    }
+  }
+
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  get self(): PeerId {
+    return this.ring.self;
+  }
+}

@@ -1,0 +1,19 @@
+// Counters of the coordination service, for tests, scenarios and /metrics.
+
+export interface CoordStats {
+  grants: number;
+  takeovers: number;
+  handoffsIn: number;
+  handoffsOut: number;
+  replicatesSent: number;
+  replicationFailures: number;
+  conflicts: number;
+  /** Bodies that failed their schema check (answered with an error or dropped). */
+  badBodies: number;
+  /** Grants that arrived for a request the solicitor no longer waited for. */
+  unwantedGrants: number;
+}
+
+export function emptyCoordStats(): CoordStats {
+  return { grants: 0, takeovers: 0, handoffsIn: 0, handoffsOut: 0, replicatesSent: 0, replicationFailures: 0, conflicts: 0, badBodies: 0, unwantedGrants: 0 };
+}

@@ -1,0 +1,159 @@
+// The storage API a peer offers its user: put, get (as a stream), stat, list, mkdir, rm. A put
+// stores r replicas of every chunk first and then commits the metadata at the path's sKeeper;
+// until that commit the new version is invisible, so an interrupted put leaves nothing visible.
+import { CumulusError, InvalidArgumentError, NotFoundError } from '../../core/errors.js';
+import { hashBytesToId, idToHex, type PeerId } from '../../core/id.js';
+import type { Clock } from '../../env/ports.js';
+import { ChunkTally, chunkStream, type ByteSource } from './chunker.js';
+import { DEFAULT_CHUNK_BYTES, DEFAULT_LIST_LIMIT, DEFAULT_REPLICAS, DEFAULT_REQUEST_TIMEOUT_MS, MAX_CHUNKS_PER_FILE, MAX_CHUNK_BYTES, MAX_LIST_LIMIT, MAX_REPLICAS, META_ATTEMPTS, META_RETRY_DELAY_MS, MIN_CHUNK_BYTES, MIN_REPLICAS } from './constants.js';
+import { IsADirectoryError, NOT_OWNER_PREFIX } from './errors.js';
+import type { DirEntry } from './keeper-store.js';
+import type { ReplyBody, RequestBody, StorageOp } from './messages.js';
+import { normalizePath, pathKey } from './paths.js';
+import { placeChunk, readChunk, type ReadCounters } from './replicas.js';
+import { checkRecord, toWire, type ChunkRef, type FileRecord } from './records.js';
+import type { RingPort } from './ring-port.js';
+import { call } from './rpc.js';
+
+export interface PutOptions {
+  /** Replicas per chunk, 1 to 6 (default 3). */
+  replicas?: number;
+  /** Chunk size in bytes (default 256 KiB). */
+  chunkBytes?: number;
+}
+
+export interface PutResult {
+  path: string;
+  version: number;
+  size: number;
+  etag: string;
+  chunks: number;
+  /** Replicas stored for every chunk (at least the requested r). */
+  replicas: number;
+}
+
+export type Stat =
+  | { kind: 'file'; path: string; version: number; size: number; etag: string; mtimeMs: number; chunkBytes: number; replicas: number; chunks: ChunkRef[] }
+  | { kind: 'dir'; path: string; mtimeMs: number };
+
+export interface ListPage {
+  entries: DirEntry[];
+  /** Pass as `marker` to get the next page; absent on the last page. */
+  next?: string;
+}
+
+function retryable(e: unknown): boolean {
+  if (!(e instanceof CumulusError)) return false;
+  return e.code === 'TIMEOUT' || e.code === 'PEER_GONE' || e.message.startsWith(NOT_OWNER_PREFIX) || /\bnot the owner of\b/.test(e.message);
+}
+
+export class StorageClient {
+  readonly counters: ReadCounters = { corruptReplicas: 0, deadReplicas: 0, chunksRead: 0 };
+
+  constructor(
+    private readonly ring: RingPort,
+    private readonly clock: Clock,
+    private readonly timeoutMs = DEFAULT_REQUEST_TIMEOUT_MS,
+  ) {}
+
+  async put(path: string, source: ByteSource, opts: PutOptions = {}): Promise<PutResult> {
+    const p = normalizePath(path);
+    const replicas = opts.replicas ?? DEFAULT_REPLICAS;
+    const chunkBytes = opts.chunkBytes ?? DEFAULT_CHUNK_BYTES;
+    if (!Number.isInteger(replicas) || replicas < MIN_REPLICAS || replicas > MAX_REPLICAS) throw new InvalidArgumentError(`replicas must be an integer from ${MIN_REPLICAS} to ${MAX_REPLICAS}`);
+    if (!Number.isInteger(chunkBytes) || chunkBytes < MIN_CHUNK_BYTES || chunkBytes > MAX_CHUNK_BYTES) throw new InvalidArgumentError(`chunkBytes must be from ${MIN_CHUNK_BYTES} to ${MAX_CHUNK_BYTES}`);
+    if (p === '/') throw new IsADirectoryError(p);
+    // Refuse early when the name is a directory, before any chunk is stored; commit checks again.
+    const existing = await this.statOrUndefined(p);
+    if (existing?.kind === 'dir') throw new IsADirectoryError(p);
+    const tally = new ChunkTally();
+    const chunks: ChunkRef[] = [];
+    for await (const chunk of chunkStream(source, chunkBytes, tally)) {
+      if (chunks.length >= MAX_CHUNKS_PER_FILE) throw new InvalidArgumentError(`file exceeds ${MAX_CHUNKS_PER_FILE} chunks of ${chunkBytes} bytes; use larger chunks`);
+      const id = idToHex(hashBytesToId(chunk));
+      const holders: PeerId[] = await placeChunk(this.ring, id, chunk, replicas, [], this.timeoutMs);
+      chunks.push({ id, holders });
+    }
+    const rec: FileRecord = { kind: 'file', path: p, rev: 0, version: 0, size: tally.size, chunkBytes, replicas, etag: tally.digestHex(), mtimeMs: this.clock.now(), chunks };
+    const wire = toWire(rec);
+    if (wire.kind !== 'file') throw new InvalidArgumentError('unreachable');
+    const r = await this.meta(pathKey(p), 'commit', { rec: wire });
+    return { path: p, version: r.version, size: rec.size, etag: rec.etag, chunks: chunks.length, replicas };
+  }
+
+  async stat(path: string): Promise<Stat> {
+    const s = await this.statOrUndefined(normalizePath(path));
+    if (!s) throw new NotFoundError(path);
+    return s;
+  }
+
+  /** The file's bytes as a web stream, chunk by chunk; each chunk is verified before it is emitted. */
+  async get(path: string): Promise<ReadableStream<Uint8Array>> {
+    const iter = (await this.open(path))[Symbol.asyncIterator]();
+    return new ReadableStream<Uint8Array>({
+      pull: async (controller) => {
+        const { done, value } = await iter.next();
+        if (done) controller.close();
+        else controller.enqueue(value);
+      },
+      cancel: async () => {
+        await iter.return?.();
+      },
+    });
+  }
+
+  /** The file's bytes as an async iterable; the metadata is read once, when this resolves. */
+  async open(path: string): Promise<AsyncIterable<Uint8Array>> {
+    const s = await this.stat(path);
+    if (s.kind !== 'file') throw new IsADirectoryError(s.path);
+    const { ring, timeoutMs, counters } = this;
+    return (async function* () {
+      for (let i = 0; i < s.chunks.length; i++) {
+        const size = Math.min(s.chunkBytes, s.size - i * s.chunkBytes);
+        yield await readChunk(ring, s.chunks[i]!, size, timeoutMs, counters);
+      }
+    })();
+  }
+
+  async list(dir: string, opts: { limit?: number; marker?: string } = {}): Promise<ListPage> {
+    const path = normalizePath(dir);
+    const limit = Math.min(MAX_LIST_LIMIT, Math.max(1, opts.limit ?? DEFAULT_LIST_LIMIT));
+    const body: RequestBody<'list'> = opts.marker === undefined ? { path, limit } : { path, limit, marker: opts.marker };
+    const r = await this.meta(pathKey(path), 'list', body);
+    return r.next === undefined ? { entries: r.entries } : { entries: r.entries, next: r.next };
+  }
+
+  async mkdir(path: string): Promise<void> {
+    await this.meta(pathKey(normalizePath(path)), 'mkdir', { path: normalizePath(path) });
+  }
+
+  /** Remove a file or an empty directory. The file's chunks become orphans (see docs/storage.md). */
+  async rm(path: string): Promise<void> {
+    await this.meta(pathKey(normalizePath(path)), 'rm', { path: normalizePath(path) });
+  }
+
+  private async statOrUndefined(p: string): Promise<Stat | undefined> {
+    const r = await this.meta(pathKey(p), 'stat', { path: p });
+    if (!r.rec) return undefined;
+    const c = checkRecord(r.rec);
+    if (!c.ok) throw c.error;
+    const rec = c.value;
+    if (rec.kind === 'tomb') return undefined;
+    if (rec.kind === 'dir') return { kind: 'dir', path: rec.path, mtimeMs: rec.mtimeMs };
+    if (rec.path !== p) throw new InvalidArgumentError(`the sKeeper of ${p} answered for ${rec.path}`);
+    const { rev: _rev, ...rest } = rec;
+    return rest;
+  }
+
+  /** A metadata call to a key's owner, retried while the owner is changing under churn. */
+  private async meta<Op extends StorageOp>(key: ReturnType<typeof pathKey>, op: Op, body: RequestBody<Op>): Promise<ReplyBody<Op>> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return (await call(this.ring, key, op, body, this.timeoutMs)).body;
+      } catch (e) {
+        if (!retryable(e) || attempt >= META_ATTEMPTS) throw e;
+        await new Promise<void>((resolve) => this.clock.setTimer(META_RETRY_DELAY_MS * attempt, resolve));
+      }
+    }
+  }
+}

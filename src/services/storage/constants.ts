@@ -1,0 +1,72 @@
+// Storage constants. Each has a unit in its name and a reason beside it.
+
+/** The service name on the ring's service router. */
+export const STORAGE_SVC = 'storage';
+
+/** Default chunk size for real peers: small enough to spread a file, large enough to amortise lookups. */
+export const DEFAULT_CHUNK_BYTES = 256 * 1024;
+/** Smallest chunk size accepted: below it the per-chunk metadata outweighs the data. */
+export const MIN_CHUNK_BYTES = 1024;
+/** Largest chunk size accepted: a chunk is reassembled in memory on both ends of a transfer. */
+export const MAX_CHUNK_BYTES = 4 * 1024 * 1024;
+
+/** Default replica count per chunk (the research's r = 3). */
+export const DEFAULT_REPLICAS = 3;
+export const MIN_REPLICAS = 1;
+export const MAX_REPLICAS = 6;
+
+/**
+ * A file's metadata record travels in one frame, so the chunk list is bounded. With 20-byte chunk
+ * ids and a compact holder table this stays under MAX_META_BYTES for r = 6.
+ */
+export const MAX_CHUNKS_PER_FILE = 360;
+/** Bytes a metadata record may take once encoded; leaves room for the envelope in a 64 KiB frame. */
+export const MAX_META_BYTES = 56 * 1024;
+
+/** Data bytes carried per transfer frame: a chunk is split into pieces that fit a 64 KiB frame. */
+export const PIECE_BYTES = 48 * 1024;
+
+/**
+ * Candidate placement keys per chunk are hash(i ‖ chunkId) for i = 0 .. MAX_CANDIDATES-1. Replica i
+ * goes to the first r distinct, willing owners; a full or dead owner makes placement move on.
+ */
+export const MAX_CANDIDATES = 16;
+/** Holders kept per chunk in a record: live ones plus a few dead ones that may come back. */
+export const MAX_HOLDERS_PER_CHUNK = MAX_REPLICAS + 3;
+
+/** Number of successors that keep a copy of an sKeeper's metadata (the research's 2). */
+export const META_REPLICA_SUCCESSORS = 2;
+
+/** Longest path in bytes, and longest name of one path component. */
+export const MAX_PATH_BYTES = 1024;
+export const MAX_NAME_BYTES = 255;
+/** Largest page a list may return; keeps a listing reply within one frame. */
+export const MAX_LIST_LIMIT = 500;
+export const DEFAULT_LIST_LIMIT = 100;
+
+/** How long one request (a piece, a probe, a metadata operation) may take before it is retried elsewhere. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 5_000;
+/** Attempts at a metadata operation (the owner may be changing under churn). */
+export const META_ATTEMPTS = 4;
+/** Back-off between metadata attempts, to let the ring stabilize. */
+export const META_RETRY_DELAY_MS = 2_000;
+
+/** Half-assembled incoming chunks a holder keeps at once; more are refused, not queued. */
+export const MAX_ASSEMBLIES = 64;
+/** An assembly that received no piece for this long is dropped (the writer gave up or died). */
+export const ASSEMBLY_IDLE_MS = 60_000;
+
+/** Period of an sKeeper's repair round: probe holders, re-replicate, push metadata to successors. */
+export const DEFAULT_REPAIR_PERIOD_MS = 60_000;
+/** Files an sKeeper checks per repair round; the rest wait for the next round (cursor resumes). */
+export const MAX_REPAIR_FILES_PER_ROUND = 200;
+/** Probe and repair requests an sKeeper keeps in flight at once. */
+export const MAX_REPAIR_IN_FLIGHT = 8;
+/** Chunk ids in one `has` probe; keeps the probe within one frame. */
+export const MAX_PROBE_CHUNKS = 256;
+/** Records pushed in one metadata-sync frame. */
+export const MAX_SYNC_RECORDS = 16;
+/** Delay after a ring event before metadata is pushed, so a burst of events costs one push. */
+export const SYNC_DEBOUNCE_MS = 1_000;
+/** Deleted names are remembered this long, so a stale replica cannot resurrect them. */
+export const TOMBSTONE_TTL_MS = 24 * 3600_000;

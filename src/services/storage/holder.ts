@@ -1,0 +1,80 @@
+// The sHolder side: receive chunks piece by piece, store them if they fit the quota and hash to
+// their id, serve pieces of held chunks, and answer probes. Incoming chunks are reassembled in a
+// bounded table; an assembly the writer abandoned is dropped when it has been idle too long.
+import type { Clock } from '../../env/ports.js';
+import { NotFoundError, OverQuotaError } from '../../core/errors.js';
+import { RefusedError } from './errors.js';
+import { ASSEMBLY_IDLE_MS, MAX_ASSEMBLIES } from './constants.js';
+import type { RequestBody, ReplyBody } from './messages.js';
+import type { HolderStore } from './holder-store.js';
+
+interface Assembly {
+  buf: Uint8Array;
+  offsets: Set<number>;
+  receivedBytes: number;
+  lastMs: number;
+}
+
+export class Holder {
+  private readonly assemblies = new Map<string, Assembly>();
+  /** Counters for figures and tests. */
+  readonly counters = { chunksStored: 0, piecesServed: 0, refusedOverQuota: 0 };
+
+  constructor(
+    private readonly clock: Clock,
+    readonly store: HolderStore,
+  ) {}
+
+  async put(b: RequestBody<'put'>): Promise<ReplyBody<'put'>> {
+    if (b.off + b.data.length > b.total) throw new RefusedError(`piece at ${b.off} of ${b.data.length} bytes overruns the ${b.total}-byte chunk`);
+    if (b.off === 0 && !(await this.store.canAccept(b.id, b.total))) {
+      this.counters.refusedOverQuota++;
+      throw new OverQuotaError(b.total, this.store.free);
+    }
+    if (b.off === 0 && (await this.store.has(b.id))) return { ok: true, done: true };
+    const a = this.assembly(b.id, b.total);
+    if (!a.offsets.has(b.off)) {
+      a.buf.set(b.data, b.off);
+      a.offsets.add(b.off);
+      a.receivedBytes += b.data.length;
+    }
+    a.lastMs = this.clock.now();
+    if (a.receivedBytes < b.total) return { ok: true, done: false };
+    this.assemblies.delete(b.id);
+    // HolderStore.put checks the hash and the quota again; a bad or oversize chunk is refused whole.
+    await this.store.put(b.id, a.buf);
+    this.counters.chunksStored++;
+    return { ok: true, done: true };
+  }
+
+  async get(b: RequestBody<'get'>): Promise<ReplyBody<'get'>> {
+    const bytes = await this.store.get(b.id);
+    if (!bytes) throw new NotFoundError(`chunk ${b.id}`);
+    if (b.off >= bytes.length) throw new RefusedError(`offset ${b.off} is past the end of chunk ${b.id}`);
+    this.counters.piecesServed++;
+    return { ok: true, total: bytes.length, data: bytes.subarray(b.off, Math.min(bytes.length, b.off + b.len)) };
+  }
+
+  async has(b: RequestBody<'has'>): Promise<ReplyBody<'has'>> {
+    const have: boolean[] = [];
+    for (const id of b.ids) have.push(await this.store.has(id));
+    return { ok: true, have };
+  }
+
+  private assembly(id: string, total: number): Assembly {
+    const cur = this.assemblies.get(id);
+    if (cur && cur.buf.length === total) return cur;
+    this.expire();
+    if (this.assemblies.size >= MAX_ASSEMBLIES) throw new RefusedError(`holder is receiving ${MAX_ASSEMBLIES} chunks already`);
+    const a: Assembly = { buf: new Uint8Array(total), offsets: new Set(), receivedBytes: 0, lastMs: this.clock.now() };
+    this.assemblies.set(id, a);
+    return a;
+  }
+
+  /** Drop assemblies whose writer went quiet; checked lazily so the holder needs no timer. */
+  private expire(): void {
+    const now = this.clock.now();
+    for (const [id, a] of this.assemblies) if (now - a.lastMs > ASSEMBLY_IDLE_MS) this.assemblies.delete(id);
+  }
+}
+

@@ -1,0 +1,232 @@
+// The sKeeper's durability loop. Every round it (1) pushes the records it owns to its successors
+// and the records it keeps for others to its predecessor (which hands keys to a peer that joined
+// as their owner), and (2) probes the holders of the chunks of the files it owns, re-replicating
+// every chunk whose live replica count fell below r from a verified live copy, then records the
+// new holders. Ring events trigger an early metadata push, debounced.
+import { CumulusError } from '../../core/errors.js';
+import type { Id, PeerId } from '../../core/id.js';
+import type { Clock, Rng, TimerHandle } from '../../env/ports.js';
+import { MAX_HOLDERS_PER_CHUNK, MAX_PROBE_CHUNKS, MAX_REPAIR_FILES_PER_ROUND, MAX_REPAIR_IN_FLIGHT, MAX_SYNC_RECORDS, META_REPLICA_SUCCESSORS, SYNC_DEBOUNCE_MS } from './constants.js';
+import type { Keeper, SyncItem } from './keeper.js';
+import { MAX_SYNC_ENTRIES } from './messages.js';
+import { placeChunk, readChunk, type ReadCounters } from './replicas.js';
+import { chunkSizeAt, toWire, type ChunkRef, type FileRecord } from './records.js';
+import type { RingPort } from './ring-port.js';
+import { call } from './rpc.js';
+
+export interface RepairCounters extends ReadCounters {
+  rounds: number;
+  probes: number;
+  chunksRepaired: number;
+  repairBytes: number;
+  /** Chunks found with no live replica in the last round (their holders may come back). */
+  chunksWithoutLiveReplica: number;
+  /** Chunks left below r in the last round. */
+  chunksUnderReplicated: number;
+}
+
+/** Run fn over items with at most `limit` calls in flight. */
+async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+export class Repairer {
+  readonly counters: RepairCounters = { rounds: 0, probes: 0, chunksRepaired: 0, repairBytes: 0, chunksWithoutLiveReplica: 0, chunksUnderReplicated: 0, corruptReplicas: 0, deadReplicas: 0, chunksRead: 0 };
+  private timer: TimerHandle | undefined;
+  private syncTimer: TimerHandle | undefined;
+  private running = false;
+  private stopped = true;
+  private cursor: Id | undefined;
+
+  constructor(
+    private readonly ring: RingPort,
+    private readonly clock: Clock,
+    private readonly rng: Rng,
+    private readonly keeper: Keeper,
+    private readonly periodMs: number,
+    private readonly timeoutMs: number,
+  ) {}
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    const early = () => this.scheduleSync();
+    this.ring.on('range-changed', early);
+    this.ring.on('successors-changed', early);
+    this.ring.on('predecessor-changed', early);
+    // A random first delay spreads the rounds of peers that started together.
+    this.timer = this.clock.setTimer(this.rng.int(this.periodMs), () => void this.tick());
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer !== undefined) this.clock.cancel(this.timer);
+    if (this.syncTimer !== undefined) this.clock.cancel(this.syncTimer);
+    this.timer = this.syncTimer = undefined;
+  }
+
+  private scheduleSync(): void {
+    if (this.stopped || this.syncTimer !== undefined) return;
+    this.syncTimer = this.clock.setTimer(SYNC_DEBOUNCE_MS, () => {
+      this.syncTimer = undefined;
+      void this.pushMetadata().catch(() => undefined);
+    });
+  }
+
+  private async tick(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      await this.round();
+    } catch {
+      // A round that fails (store closed at shutdown, ring gone) is retried next period.
+    }
+    if (!this.stopped) this.timer = this.clock.setTimer(this.periodMs, () => void this.tick());
+  }
+
+  /** One full round; public so tests and scenarios can drive it. */
+  async round(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      this.counters.rounds++;
+      await this.pushMetadata();
+      await this.repairChunks();
+    } finally {
+      this.running = false;
+    }
+  }
+
+  /** Anti-entropy: owned records to the successors, others' records to the predecessor. */
+  async pushMetadata(): Promise<void> {
+    const owned: SyncItem[] = [];
+    const others: SyncItem[] = [];
+    let after: Id | undefined;
+    for (;;) {
+      const rows = await this.keeper.store.records(256, after);
+      for (const [key, rec] of rows) {
+        const item: SyncItem = { rec: toWire(rec) };
+        if (rec.kind === 'dir') item.entries = await this.keeper.store.entries(key, MAX_SYNC_ENTRIES);
+        (this.ring.owns(key) ? owned : others).push(item);
+      }
+      if (rows.length < 256) break;
+      after = rows[rows.length - 1]![0];
+    }
+    const succ = this.ring.successors().filter((p) => p !== this.ring.self).slice(0, META_REPLICA_SUCCESSORS);
+    const pred = this.ring.predecessor();
+    const sends: Array<[PeerId, SyncItem[]]> = succ.map((p) => [p, owned]);
+    if (pred && pred !== this.ring.self) sends.push([pred, others]);
+    await pool(sends, MAX_REPAIR_IN_FLIGHT, async ([peer, items]) => {
+      for (let i = 0; i < items.length; i += MAX_SYNC_RECORDS) {
+        await call(this.ring, { peer }, 'sync', { items: items.slice(i, i + MAX_SYNC_RECORDS) }, this.timeoutMs).catch(() => undefined);
+      }
+    });
+  }
+
+  /** Probe the holders of owned files' chunks and re-replicate what fell below r. */
+  async repairChunks(): Promise<void> {
+    const files = await this.ownedFiles();
+    const have = await this.probe(files);
+    let without = 0;
+    let under = 0;
+    await pool(files, MAX_REPAIR_IN_FLIGHT, async (rec) => {
+      let changed = false;
+      const chunks: ChunkRef[] = [];
+      for (let i = 0; i < rec.chunks.length; i++) {
+        const ref = rec.chunks[i]!;
+        const live = ref.holders.filter((p) => have.get(p)?.has(ref.id));
+        if (live.length >= rec.replicas) {
+          chunks.push(ref);
+          continue;
+        }
+        const repaired = await this.repairOne(ref, live, chunkSizeAt(rec, i), rec.replicas);
+        if (repaired.length === 0) without++;
+        if (repaired.length < rec.replicas) under++;
+        const dead = ref.holders.filter((p) => !repaired.includes(p));
+        // Dead holders stay listed only while the chunk is short of r: a volunteer may come back.
+        const holders = repaired.length >= rec.replicas ? repaired : [...repaired, ...dead].slice(0, MAX_HOLDERS_PER_CHUNK);
+        if (holders.join() !== ref.holders.join()) changed = true;
+        chunks.push({ id: ref.id, holders });
+      }
+      if (changed) await this.keeper.updateIfNewer({ ...rec, rev: rec.rev + 1, chunks });
+    });
+    this.counters.chunksWithoutLiveReplica = without;
+    this.counters.chunksUnderReplicated = under;
+  }
+
+  /** Returns the holders after repair (live ones plus new ones). */
+  private async repairOne(ref: ChunkRef, live: PeerId[], size: number, r: number): Promise<PeerId[]> {
+    if (live.length === 0) return [];
+    try {
+      const bytes = await readChunk(this.ring, { id: ref.id, holders: live }, size, this.timeoutMs, this.counters, 0);
+      const holders = await placeChunk(this.ring, ref.id, bytes, r, live, this.timeoutMs);
+      const added = holders.length - live.length;
+      this.counters.chunksRepaired++;
+      this.counters.repairBytes += added * bytes.length;
+      return holders;
+    } catch (e) {
+      if (!(e instanceof CumulusError)) throw e;
+      return live;
+    }
+  }
+
+  /** Owned file records, MAX_REPAIR_FILES_PER_ROUND at a time, resuming where the last round stopped. */
+  private async ownedFiles(): Promise<FileRecord[]> {
+    const out: FileRecord[] = [];
+    let after = this.cursor;
+    let wrapped = false;
+    while (out.length < MAX_REPAIR_FILES_PER_ROUND) {
+      const rows = await this.keeper.store.records(256, after);
+      for (const [key, rec] of rows) {
+        after = key;
+        if (rec.kind === 'file' && this.ring.owns(key)) out.push(rec);
+        if (out.length >= MAX_REPAIR_FILES_PER_ROUND) break;
+      }
+      if (out.length >= MAX_REPAIR_FILES_PER_ROUND) break;
+      if (rows.length < 256) {
+        if (wrapped || this.cursor === undefined) break;
+        wrapped = true;
+        after = undefined;
+      }
+    }
+    this.cursor = out.length >= MAX_REPAIR_FILES_PER_ROUND ? after : undefined;
+    return dedupe(out);
+  }
+
+  /** Ask each holder which of its chunks it still has; a holder that does not answer has none. */
+  private async probe(files: FileRecord[]): Promise<Map<PeerId, Set<string>>> {
+    const asked = new Map<PeerId, Set<string>>();
+    for (const f of files) for (const c of f.chunks) for (const p of c.holders) {
+      let s = asked.get(p);
+      if (!s) asked.set(p, (s = new Set()));
+      s.add(c.id);
+    }
+    const have = new Map<PeerId, Set<string>>();
+    const jobs: Array<[PeerId, string[]]> = [];
+    for (const [peer, ids] of asked) {
+      const list = [...ids];
+      for (let i = 0; i < list.length; i += MAX_PROBE_CHUNKS) jobs.push([peer, list.slice(i, i + MAX_PROBE_CHUNKS)]);
+    }
+    await pool(jobs, MAX_REPAIR_IN_FLIGHT, async ([peer, ids]) => {
+      this.counters.probes++;
+      try {
+        const r = await call(this.ring, { peer }, 'has', { ids }, this.timeoutMs);
+        let s = have.get(peer);
+        if (!s) have.set(peer, (s = new Set()));
+        r.body.have.forEach((h, i) => h && s!.add(ids[i]!));
+      } catch {
+        // Dead or unreachable: none of its replicas count this round.
+      }
+    });
+    return have;
+  }
+}
+
+function dedupe(files: FileRecord[]): FileRecord[] {
+  const seen = new Set<string>();
+  return files.filter((f) => (seen.has(f.path) ? false : (seen.add(f.path), true)));
+}
+

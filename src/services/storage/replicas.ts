@@ -1,0 +1,69 @@
+// Placing and reading the replicas of one chunk. Placement walks the candidate keys
+// hash(i ‖ chunkId) in order and keeps the first r distinct owners that accept; a full or dead
+// owner makes it move on, and the caller records where each replica went. Reading tries the
+// recorded holders, then the candidate owners, and accepts only bytes that hash to the id.
+import { CumulusError } from '../../core/errors.js';
+import type { PeerId } from '../../core/id.js';
+import { MAX_CANDIDATES } from './constants.js';
+import { ChunkCorruptError, ChunkUnavailableError, ReplicationFailedError } from './errors.js';
+import { candidateKey } from './placement.js';
+import type { ChunkRef } from './records.js';
+import type { RingPort } from './ring-port.js';
+import { fetchChunk, sendChunk } from './transfer.js';
+
+export interface ReadCounters {
+  /** Replicas whose bytes did not hash to the chunk id (lying or damaged holders). */
+  corruptReplicas: number;
+  /** Replicas that could not be read (holder dead, timed out or missing the chunk). */
+  deadReplicas: number;
+  chunksRead: number;
+}
+
+function reason(e: unknown): string {
+  return e instanceof CumulusError ? e.code : 'error';
+}
+
+/**
+ * Make sure r distinct peers hold the chunk. `live` are holders known to have it; they count
+ * towards r. Resolves with the holders (live first, then new ones) or throws ReplicationFailedError.
+ */
+export async function placeChunk(ring: RingPort, id: string, bytes: Uint8Array, r: number, live: PeerId[], timeoutMs: number): Promise<PeerId[]> {
+  const holders = [...live];
+  const reasons: string[] = [];
+  for (let i = 0; i < MAX_CANDIDATES && holders.length < r; i++) {
+    try {
+      const peer = await sendChunk(ring, candidateKey(i, id), id, bytes, timeoutMs);
+      // Two candidate keys may share an owner (small rings); a replica counts once per peer.
+      if (!holders.includes(peer)) holders.push(peer);
+    } catch (e) {
+      reasons.push(`candidate ${i}: ${reason(e)}`);
+    }
+  }
+  if (holders.length < r) throw new ReplicationFailedError(id, holders.length, r, reasons);
+  return holders;
+}
+
+/** Read and verify one chunk, falling back from holder to holder; throws ChunkUnavailableError. */
+export async function readChunk(ring: RingPort, ref: ChunkRef, size: number, timeoutMs: number, counters: ReadCounters, fallbackCandidates = 6): Promise<Uint8Array> {
+  const tried = new Set<string>();
+  const targets: Array<{ peer: PeerId } | ReturnType<typeof candidateKey>> = ref.holders.map((peer) => ({ peer }));
+  for (let i = 0; i < Math.min(fallbackCandidates, MAX_CANDIDATES); i++) targets.push(candidateKey(i, ref.id));
+  for (const t of targets) {
+    if (typeof t === 'object') {
+      if (tried.has(t.peer)) continue;
+      tried.add(t.peer);
+    }
+    try {
+      const bytes = await fetchChunk(ring, t, ref.id, size, timeoutMs);
+      counters.chunksRead++;
+      return bytes;
+    } catch (e) {
+      if (e instanceof ChunkCorruptError) {
+        counters.corruptReplicas++;
+        const liar = (e.detail as { peer?: string } | undefined)?.peer;
+        if (liar) tried.add(liar);
+      } else counters.deadReplicas++;
+    }
+  }
+  throw new ChunkUnavailableError(ref.id, targets.length);
+}

@@ -1,0 +1,192 @@
+// An idealised ring for storage tests and the storage scenario: every request reaches the true
+// owner of its key in one hop, as encoded frames through the codec's trust boundary, after a
+// fixed latency on the peers' own clocks. A crashed peer drops what it is sent at once but stays
+// in everyone's view for `detectMs` (failure detection is not free), then its range moves on.
+// It stands in for ChordRing where a test is about storage rather than routing.
+import type { Envelope } from '../../../core/envelope.js';
+import { WIRE_VERSION } from '../../../core/envelope.js';
+import { decodeEnvelope, encodeEnvelope } from '../../../core/codec.js';
+import { PeerGoneError, TimeoutError } from '../../../core/errors.js';
+import { idFromHex, idToHex, inInterval, type Id, type PeerId } from '../../../core/id.js';
+import type { Clock } from '../../../env/ports.js';
+import type { RingEvent, RingPort } from '../ring-port.js';
+
+const SUCCESSORS = 8;
+
+export class OracleNetwork {
+  /** Member ids in ring order (numeric), including crashed peers not yet detected. */
+  private ids: Id[] = [];
+  private readonly rings = new Map<string, OracleRing>();
+  readonly stats = { frames: 0, bytes: 0, dropped: 0 };
+
+  constructor(
+    readonly latencyMs = 20,
+    readonly detectMs = 5_000,
+  ) {}
+
+  add(ring: OracleRing): void {
+    const id = idFromHex(ring.self);
+    if (!this.rings.has(ring.self)) {
+      let lo = 0;
+      let hi = this.ids.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (this.ids[mid]! < id) lo = mid + 1;
+        else hi = mid;
+      }
+      this.ids.splice(lo, 0, id);
+    }
+    this.rings.set(ring.self, ring);
+    this.notifyAround(id);
+  }
+
+  /** The peer stops answering now and leaves everyone's view after detectMs (`after` schedules it). */
+  crash(peer: PeerId, after: (delayMs: number, fn: () => void) => void): void {
+    const r = this.rings.get(peer);
+    if (!r) return;
+    r.alive = false;
+    after(this.detectMs, () => this.remove(peer, r));
+  }
+
+  private remove(peer: PeerId, r: OracleRing): void {
+    if (this.rings.get(peer) !== r || r.alive) return;
+    this.rings.delete(peer);
+    const id = idFromHex(peer);
+    this.ids = this.ids.filter((x) => x !== id);
+    this.notifyAround(id);
+  }
+
+  /** The member that owns a key: its successor among the peers in view. */
+  ownerOf(key: Id): OracleRing | undefined {
+    const n = this.ids.length;
+    if (n === 0) return undefined;
+    let lo = 0;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.ids[mid]! < key) lo = mid + 1;
+      else hi = mid;
+    }
+    return this.rings.get(idToHex(this.ids[lo % n]!));
+  }
+
+  ring(peer: string): OracleRing | undefined {
+    return this.rings.get(peer);
+  }
+
+  /** Up to k members after (or before, when k < 0) a position in ring order. */
+  neighbours(self: Id, k: number): PeerId[] {
+    const n = this.ids.length;
+    const i = this.ids.indexOf(self);
+    const out: PeerId[] = [];
+    for (let s = 1; s <= Math.min(Math.abs(k), n - 1); s++) out.push(idToHex(this.ids[(((i + Math.sign(k) * s) % n) + n) % n]!) as PeerId);
+    return out;
+  }
+
+  private notifyAround(id: Id): void {
+    for (const p of [...this.neighbours(id, -3), ...this.neighbours(id, 1)]) this.rings.get(p)?.fire();
+    this.rings.get(idToHex(id))?.fire();
+  }
+
+  /** Deliver one encoded frame after the latency, if the receiver is alive then. */
+  deliver(from: OracleRing, to: OracleRing | undefined, env: Envelope): boolean {
+    const enc = encodeEnvelope(env);
+    if (!enc.ok) throw enc.error;
+    if (!to || !to.alive) {
+      this.stats.dropped++;
+      return false;
+    }
+    this.stats.frames++;
+    this.stats.bytes += enc.value.length;
+    from.clock.setTimer(this.latencyMs, () => {
+      const dec = decodeEnvelope(enc.value);
+      if (dec.ok && to.alive) to.receive(dec.value);
+    });
+    return true;
+  }
+}
+
+export class OracleRing implements RingPort {
+  alive = true;
+  private mid = 0;
+  private readonly pending = new Map<number, (env: Envelope) => void>();
+  private readonly services = new Map<string, (env: Envelope) => void>();
+  private readonly listeners = new Map<RingEvent, Array<() => void>>();
+  private readonly selfId: Id;
+
+  constructor(
+    private readonly net: OracleNetwork,
+    readonly self: PeerId,
+    readonly clock: Clock,
+  ) {
+    this.selfId = idFromHex(self);
+  }
+
+  request(target: Id | { peer: PeerId }, svc: string, op: string, body: unknown, opts: { timeoutMs: number }): Promise<Envelope> {
+    const mid = (this.mid = (this.mid + 1) >>> 0);
+    const toKey = typeof target !== 'object';
+    const dst = toKey ? idToHex(target) : target.peer;
+    const env: Envelope = { v: WIRE_VERSION, mid, src: this.self, dst, to: toKey ? 'key' : 'peer', ring: 'asc', svc, op, hops: 0, ttl: 8, body };
+    const receiver = toKey ? this.net.ownerOf(target) : this.net.ring(target.peer);
+    return new Promise<Envelope>((resolve, reject) => {
+      const timer = this.clock.setTimer(opts.timeoutMs, () => {
+        this.pending.delete(mid);
+        reject(new TimeoutError(`storage ${op} to ${dst.slice(0, 8)}`, opts.timeoutMs));
+      });
+      this.pending.set(mid, (reply) => {
+        this.clock.cancel(timer);
+        this.pending.delete(mid);
+        resolve(reply);
+      });
+      if (!toKey && !receiver) {
+        this.clock.cancel(timer);
+        this.pending.delete(mid);
+        reject(new PeerGoneError(dst));
+        return;
+      }
+      this.net.deliver(this, receiver, env);
+    });
+  }
+
+  reply(req: Envelope, body: unknown): void {
+    const env: Envelope = { v: WIRE_VERSION, mid: (this.mid = (this.mid + 1) >>> 0), src: this.self, dst: req.src, to: 'peer', ring: req.ring, svc: req.svc, op: req.op, hops: 0, ttl: 8, re: req.mid, body };
+    this.net.deliver(this, this.net.ring(req.src), env);
+  }
+
+  receive(env: Envelope): void {
+    if (env.re !== undefined) {
+      this.pending.get(env.re)?.(env);
+      return;
+    }
+    this.services.get(env.svc)?.(env);
+  }
+
+  onService(svc: string, handler: (env: Envelope) => void): void {
+    this.services.set(svc, handler);
+  }
+
+  owns(key: Id): boolean {
+    const pred = this.predecessor();
+    return pred === undefined || inInterval(key, idFromHex(pred), this.selfId, false, true);
+  }
+
+  successors(): PeerId[] {
+    return this.net.neighbours(this.selfId, SUCCESSORS);
+  }
+
+  predecessor(): PeerId | undefined {
+    return this.net.neighbours(this.selfId, -1)[0];
+  }
+
+  on(event: RingEvent, fn: () => void): void {
+    const l = this.listeners.get(event) ?? [];
+    l.push(fn);
+    this.listeners.set(event, l);
+  }
+
+  /** Tell listeners that the neighbourhood changed (the oracle does not say how). */
+  fire(): void {
+    if (!this.alive) return;
+    for (const fns of this.listeners.values()) for (const fn of fns) fn();
+  }
+}

@@ -1,0 +1,103 @@
+// The network model of the simulator: what a link between two simulated peers does.
+//
+// Real peers talk over WebRTC data channels (SCTP), which are ordered and reliable while the
+// link is up. So in the default 'reliable' mode a lost frame is not dropped: it is delivered
+// late, as an SCTP retransmission would be, and holds up the frames behind it (head-of-line
+// blocking); duplicates never reach the application and frames never overtake each other. What
+// the application does see is a link that breaks (`breakRate` per frame, crashes, partitions),
+// reported as onLinkDown after `failureDetectionMs`, as a real transport notices a dead peer only
+// after its keepalives go unanswered. The 'raw' mode exposes datagram faults directly (loss
+// drops, duplication delivers twice, jitter reorders) for protocol tests that want them.
+import type { SeededRng } from '../env/rng.js';
+
+export type LatencyModel =
+  | { kind: 'constant'; ms: number }
+  | { kind: 'uniform'; minMs: number; maxMs: number }
+  /** Lognormal around a median; sigma is the spread of ln(latency). */
+  | { kind: 'lognormal'; medianMs: number; sigma: number; maxMs?: number };
+
+export interface NetworkOptions {
+  /** One-way base latency of a link, drawn once per link. */
+  latency: LatencyModel;
+  /** Extra per-frame delay, uniform in [0, jitterMs). */
+  jitterMs: number;
+  mode: 'reliable' | 'raw';
+  /** Probability a frame is lost: retransmitted late in 'reliable' mode, dropped in 'raw' mode. */
+  lossRate: number;
+  /** Delay a lost frame costs in 'reliable' mode (an SCTP retransmission timeout). */
+  retransmitMs: number;
+  /** 'raw' mode only: probability a frame is delivered twice. */
+  dupRate: number;
+  /** 'raw' mode only: let jitter reorder frames (otherwise even raw links stay FIFO). */
+  reorder: boolean;
+  /** Probability per frame that the link breaks ('failed' on both sides). */
+  breakRate: number;
+  /** How long before a peer notices a crashed, partitioned or broken link. */
+  failureDetectionMs: number;
+  /** How long a connect to an unreachable peer takes to fail. */
+  connectTimeoutMs: number;
+}
+
+export const DEFAULT_NETWORK: NetworkOptions = {
+  latency: { kind: 'uniform', minMs: 20, maxMs: 80 },
+  jitterMs: 2,
+  mode: 'reliable',
+  lossRate: 0,
+  retransmitMs: 250,
+  dupRate: 0,
+  reorder: false,
+  breakRate: 0,
+  failureDetectionMs: 3_000,
+  connectTimeoutMs: 5_000,
+};
+
+/** One link between two nodes, shared by both sides; `a` is the side that created it. */
+export class Link {
+  upA = false;
+  upB = false;
+  /** Broken by a crash, a partition or a transport failure: frames in flight are lost. */
+  dead = false;
+  /** Index of the side that closed the link gracefully, or -1. */
+  closedBy = -1;
+  /** Delivery time of the last frame in each direction, to keep links FIFO. */
+  lastAB = 0;
+  lastBA = 0;
+  constructor(
+    readonly a: number,
+    readonly b: number,
+    readonly latencyMs: number,
+  ) {}
+
+  isUp(side: number): boolean {
+    return side === this.a ? this.upA : this.upB;
+  }
+
+  setUp(side: number): void {
+    if (side === this.a) this.upA = true;
+    else this.upB = true;
+  }
+
+  other(side: number): number {
+    return side === this.a ? this.b : this.a;
+  }
+}
+
+/** A standard normal sample (Box-Muller; one of the pair is discarded for simplicity). */
+export function normal(rng: SeededRng): number {
+  const u = 1 - rng.next();
+  const v = rng.next();
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+}
+
+export function sampleLatency(model: LatencyModel, rng: SeededRng): number {
+  switch (model.kind) {
+    case 'constant':
+      return model.ms;
+    case 'uniform':
+      return model.minMs + rng.next() * (model.maxMs - model.minMs);
+    case 'lognormal': {
+      const ms = model.medianMs * Math.exp(model.sigma * normal(rng));
+      return Math.min(ms, model.maxMs ?? model.medianMs * 20);
+    }
+  }
+}

@@ -1,0 +1,139 @@
+// A simulated node and the Env it hands to protocol code. Node objects stay small: links, store
+// and rng are allocated only when first used, so 100,000 idle nodes fit in a modest heap. Each
+// crash bumps the node's epoch; Env objects of an older epoch become inert (timers never fire,
+// sends return false), just as the code of a crashed process stops running.
+import type { PeerId } from '../core/id.js';
+import type { Clock, Env, Net, NetHandler, Rng, Store, TimerHandle } from '../env/ports.js';
+import { MemoryStore } from '../env/memory-store.js';
+import { derivedRng } from '../env/rng.js';
+import type { Link } from './network.js';
+import type { SimEvent } from './events.js';
+import type { Simulator } from './simulator.js';
+
+/** What a scenario holds of a node: its id, its index in the simulator and its current Env. */
+export interface SimNode {
+  readonly id: PeerId;
+  readonly index: number;
+  readonly env: Env;
+  readonly up: boolean;
+}
+
+export class SimNodeState implements SimNode {
+  up = true;
+  epoch = 0;
+  /** Partition group; nodes reach each other only within one group. */
+  group = 0;
+  handler: NetHandler | null = null;
+  links: Map<string, Link> | null = null;
+  store: MemoryStore | null = null;
+  env: SimEnv;
+
+  constructor(
+    sim: Simulator,
+    readonly index: number,
+    readonly id: PeerId,
+  ) {
+    this.env = new SimEnv(sim, this);
+  }
+}
+
+const INERT_HANDLE = -1 as TimerHandle;
+
+class SimClock implements Clock {
+  constructor(
+    private readonly sim: Simulator,
+    private readonly node: SimNodeState,
+    private readonly epoch: number,
+  ) {}
+
+  now(): number {
+    return this.sim.now();
+  }
+
+  setTimer(delayMs: number, fn: () => void): TimerHandle {
+    if (this.node.epoch !== this.epoch) return INERT_HANDLE;
+    return this.sim.scheduleTimer(this.node.index, this.epoch, delayMs, fn) as unknown as TimerHandle;
+  }
+
+  cancel(handle: TimerHandle): void {
+    const ev = handle as unknown as SimEvent;
+    if (typeof ev === 'object' && ev !== null && ev.node === this.node.index) ev.cancelled = true;
+  }
+}
+
+class SimNet implements Net {
+  readonly self: PeerId;
+  constructor(
+    private readonly sim: Simulator,
+    private readonly node: SimNodeState,
+    private readonly epoch: number,
+  ) {
+    this.self = node.id;
+  }
+
+  private live(): boolean {
+    return this.node.epoch === this.epoch && this.node.up;
+  }
+
+  setHandler(handler: NetHandler): void {
+    if (this.live()) this.node.handler = handler;
+  }
+
+  connect(peer: PeerId): void {
+    if (this.live()) this.sim.transport.connect(this.node, peer);
+  }
+
+  disconnect(peer: PeerId): void {
+    if (this.live()) this.sim.transport.disconnect(this.node, peer);
+  }
+
+  send(peer: PeerId, frame: Uint8Array): boolean {
+    return this.live() && this.sim.transport.send(this.node, peer, frame);
+  }
+
+  isLinked(peer: PeerId): boolean {
+    if (!this.live()) return false;
+    const link = this.node.links?.get(peer);
+    return link !== undefined && !link.dead && link.isUp(this.node.index);
+  }
+
+  links(): PeerId[] {
+    const out: PeerId[] = [];
+    if (!this.live() || this.node.links === null) return out;
+    for (const [peer, link] of this.node.links) if (!link.dead && link.isUp(this.node.index)) out.push(peer as PeerId);
+    return out;
+  }
+
+  close(): void {
+    if (!this.live() || this.node.links === null) return;
+    for (const peer of [...this.node.links.keys()]) this.sim.transport.disconnect(this.node, peer as PeerId, true);
+    this.node.handler = null;
+  }
+}
+
+export class SimEnv implements Env {
+  readonly clock: Clock;
+  readonly net: Net;
+  private rngCache: Rng | null = null;
+  private storeCache: Store | null = null;
+  private readonly epoch: number;
+
+  constructor(
+    private readonly sim: Simulator,
+    private readonly node: SimNodeState,
+  ) {
+    this.epoch = node.epoch;
+    this.clock = new SimClock(sim, node, node.epoch);
+    this.net = new SimNet(sim, node, node.epoch);
+  }
+
+  get rng(): Rng {
+    // Derived from (seed, index, epoch) without touching other streams, so lazy creation in
+    // any order still gives every node the same stream for a given seed.
+    return (this.rngCache ??= derivedRng(this.sim.seed, `node:${this.node.index}:${this.epoch}`));
+  }
+
+  get store(): Store {
+    return (this.storeCache ??= this.node.store ??= new MemoryStore());
+  }
+}

@@ -1,0 +1,114 @@
+// A network of Chord peers on the simulator, for the overlay scenario and the overlay tests:
+// each peer is a simulated node with its own Mux and base-ring ChordRing, joined organically
+// through a random live member (never by writing the ideal ring into memory).
+import { idFromHex, type Id, type PeerId } from '../../core/id.js';
+import type { SeededRng } from '../../env/rng.js';
+import { checkRing, type RingCheck } from '../../overlay/checker.js';
+import { Mux } from '../../overlay/mux.js';
+import { ChordRing, type RingConfig } from '../../overlay/ring.js';
+import type { Simulator } from '../simulator.js';
+import type { SimNode } from '../node.js';
+
+export interface OverlayPeer {
+  readonly node: SimNode;
+  readonly mux: Mux;
+  readonly ring: ChordRing;
+  readonly id: Id;
+  readonly joinCalledAtMs: number;
+  /** Virtual time from join() until the peer was in its place ('joined'), once known. */
+  joinTookMs: number | null;
+  alive: boolean;
+}
+
+export class OverlayNet {
+  readonly peers: OverlayPeer[] = [];
+  joinFailures = 0;
+  private sorted: OverlayPeer[] | null = null;
+
+  constructor(
+    readonly sim: Simulator,
+    readonly config: Partial<RingConfig> = {},
+    private readonly rng: SeededRng = sim.stream('overlay-net'),
+  ) {}
+
+  /** Add a peer and join it through bootstrap (null creates the ring). */
+  add(bootstrap: PeerId | null): OverlayPeer {
+    const node = this.sim.addNode();
+    const env = node.env;
+    const mux = new Mux(env.net, { maxLinks: this.config.maxLinks, clock: env.clock });
+    const ring = new ChordRing({ clock: env.clock, rng: env.rng, mux, self: node.id, ring: 'base', config: this.config });
+    const peer: OverlayPeer = { node, mux, ring, id: idFromHex(node.id), joinCalledAtMs: this.sim.now(), joinTookMs: null, alive: true };
+    ring.events.on('joined', (e) => {
+      peer.joinTookMs = e.atMs - peer.joinCalledAtMs;
+    });
+    ring.join(bootstrap).catch(() => {
+      this.joinFailures++;
+    });
+    this.peers.push(peer);
+    this.sorted = null;
+    return peer;
+  }
+
+  /** A random live peer whose ring is joined, or null when there is none after a few tries. */
+  randomJoined(): OverlayPeer | null {
+    for (let i = 0; i < 64; i++) {
+      const p = this.peers[this.rng.int(this.peers.length)]!;
+      if (p.alive && p.ring.isJoined()) return p;
+    }
+    return this.peers.find((p) => p.alive && p.ring.isJoined()) ?? null;
+  }
+
+  /** Add a peer that joins through a random joined peer. */
+  addThroughRandom(): OverlayPeer {
+    return this.add(this.randomJoined()?.node.id ?? null);
+  }
+
+  crash(p: OverlayPeer): void {
+    if (!p.alive) return;
+    p.alive = false;
+    p.ring.stop();
+    this.sim.crash(p.node.id);
+    this.sorted = null;
+  }
+
+  /** Leave gracefully; the process goes away a moment later, once its leave notices are out. */
+  leave(p: OverlayPeer, lingerMs = 500): void {
+    if (!p.alive) return;
+    p.alive = false;
+    p.ring.leave();
+    this.sorted = null;
+    this.sim.schedule(lingerMs, () => this.sim.crash(p.node.id));
+  }
+
+  live(): OverlayPeer[] {
+    return this.peers.filter((p) => p.alive);
+  }
+
+  check(): RingCheck {
+    return checkRing(this.live().map((p) => p.ring));
+  }
+
+  /** The true owner of key among live joined peers; `fresh` recomputes even without a crash or add. */
+  trueOwner(key: Id, fresh = false): PeerId | null {
+    if (this.sorted === null || fresh) {
+      this.sorted = this.live().filter((p) => p.ring.isJoined()).sort((a, b) => (a.id < b.id ? -1 : 1));
+    }
+    const s = this.sorted;
+    if (s.length === 0) return null;
+    let lo = 0;
+    let hi = s.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (s[mid]!.id < key) lo = mid + 1;
+      else hi = mid;
+    }
+    return s[lo === s.length ? 0 : lo]!.node.id;
+  }
+
+  /** Frames sent by all live peers so far. */
+  framesOut(): number {
+    let n = 0;
+    for (const p of this.peers) n += p.mux.stats.framesOut;
+    return n;
+  }
+}

@@ -1,0 +1,154 @@
+// The `overlay` scenario: peers join one after another through random live peers (arrivals
+// overlap), the ring stabilizes, then random lookups run and are checked against the true owner.
+// With --churn MEDIAN_S, peers leave and new ones join with Weibull sessions of that median
+// while the lookups run; then churn stops and we time how long the ring takes to be exact again.
+import { bytesToHex, idFromHex, type Id } from '../../core/id.js';
+import { sessionSampler } from '../churn.js';
+import { Simulator } from '../simulator.js';
+import { OverlayNet, type OverlayPeer } from './overlay-net.js';
+import { numberOption, type ScenarioOptions, type ScenarioResult } from './options.js';
+
+/** Weibull shape of session times: below 1, heavy-tailed as measured in deployed P2P systems. */
+const SESSION_SHAPE = 0.5;
+/** How long lookups and churn run together, at most. */
+const CHURN_WINDOW_MS = 120_000;
+/** Maintenance traffic is measured over this quiet window after convergence. */
+const TRAFFIC_WINDOW_MS = 10_000;
+
+export interface OverlayResult extends ScenarioResult {
+  nodes: number;
+  lookups: number;
+  success: number;
+  hopsAvg: number;
+  hopsP99: number;
+  hopsMax: number;
+  ringConsistent: boolean;
+  convergeMs: number;
+  joinStabilizeMsP50: number;
+  joinStabilizeMsMax: number;
+  messagesPerNodePerSec: number;
+  wallMs: number;
+}
+
+export function runOverlay(opts: ScenarioOptions): OverlayResult {
+  const started = performance.now();
+  const nodes = numberOption(opts, 'nodes', 1000);
+  const churnS = numberOption(opts, 'churn', 0);
+  const lookups = numberOption(opts, 'lookups', 1000);
+  const seed = numberOption(opts, 'seed', 1);
+  const stabilizeMs = numberOption(opts, 'stabilize', 1000);
+  const joinRate = numberOption(opts, 'join-rate', Math.min(2000, Math.max(2, nodes / 50)));
+  const sim = new Simulator({ seed });
+  const net = new OverlayNet(sim, { stabilizeIntervalMs: stabilizeMs, fixFingersIntervalMs: stabilizeMs, checkPredecessorIntervalMs: stabilizeMs });
+  const rng = sim.stream('overlay-scenario');
+
+  // Arrivals: one every 1/joinRate s, each through a random peer already in the ring.
+  net.add(null);
+  const gapMs = 1000 / joinRate;
+  for (let i = 1; i < nodes; i++) sim.schedule(i * gapMs, () => void net.addThroughRandom());
+  sim.run({ untilMs: (nodes - 1) * gapMs });
+  let converge = runUntilConsistent(sim, net, 30 * stabilizeMs, stabilizeMs);
+
+  // Let finger repair catch up with the arrivals, measuring maintenance traffic as it goes.
+  const before = net.framesOut();
+  const t0 = sim.now();
+  sim.run({ untilMs: t0 + TRAFFIC_WINDOW_MS });
+  const messagesPerNodePerSec = (net.framesOut() - before) / net.live().length / (TRAFFIC_WINDOW_MS / 1000);
+
+  const stats = { ok: 0, done: 0, hops: [] as number[] };
+  const lookupWindowMs = churnS > 0 ? CHURN_WINDOW_MS : Math.max(1000, lookups / 10);
+  let stopChurn = () => undefined as void;
+  if (churnS > 0) stopChurn = startChurn(sim, net, churnS * 1000);
+  const fresh = churnS > 0;
+  const base = sim.now();
+  for (let i = 0; i < lookups; i++) {
+    sim.schedule((i * lookupWindowMs) / lookups, () => {
+      const from = net.randomJoined();
+      if (from === null) return void stats.done++;
+      const key = idFromHex(bytesToHex(rng.bytes(20))) as Id;
+      from.ring.lookupCb(key, undefined, (e, r) => {
+        stats.done++;
+        if (e || !r) return;
+        if (r.owner === net.trueOwner(key, fresh)) {
+          stats.ok++;
+          stats.hops.push(r.hops);
+        }
+      });
+    });
+  }
+  sim.run({ until: () => stats.done >= lookups, untilMs: base + lookupWindowMs + 60_000 });
+  if (churnS > 0) {
+    stopChurn();
+    sim.run({ untilMs: Math.max(sim.now(), base + lookupWindowMs) });
+    converge = runUntilConsistent(sim, net, 30 * stabilizeMs, stabilizeMs);
+  }
+  return {
+    nodes,
+    lookups,
+    success: round(stats.ok / Math.max(1, lookups), 4),
+    ...hopFigures(stats.hops),
+    ringConsistent: converge >= 0,
+    convergeMs: converge,
+    ...joinFigures(net.peers),
+    messagesPerNodePerSec: round(messagesPerNodePerSec, 2),
+    wallMs: Math.round(performance.now() - started),
+    seed,
+    livePeers: net.live().length,
+    joinFailures: net.joinFailures,
+    linksAvg: round(avg(net.live().map((p) => p.mux.linkCount())), 1),
+    linksMax: Math.max(...net.live().map((p) => p.mux.linkCount())),
+    evictions: net.peers.reduce((n, p) => n + p.mux.stats.evictions, 0),
+    digest: sim.digest(),
+  };
+}
+
+/** Run until the checker passes; the virtual time that took, or -1 past boundMs. */
+function runUntilConsistent(sim: Simulator, net: OverlayNet, boundMs: number, stabilizeMs: number): number {
+  const start = sim.now();
+  const stepMs = Math.max(50, stabilizeMs / 10);
+  for (;;) {
+    if (net.check().ok) return Math.round(sim.now() - start);
+    if (sim.now() - start >= boundMs) return -1;
+    sim.run({ untilMs: sim.now() + stepMs });
+  }
+}
+
+/** Replace peers as their Weibull sessions end (half leave gracefully, half crash); returns stop(). */
+function startChurn(sim: Simulator, net: OverlayNet, medianMs: number): () => void {
+  const rng = sim.stream('overlay-churn');
+  const session = sessionSampler({ kind: 'weibull', shape: SESSION_SHAPE, medianMs }, rng.fork('session'));
+  let stopped = false;
+  const arm = (p: OverlayPeer) => {
+    sim.schedule(session(), () => {
+      if (stopped || !p.alive) return;
+      if (rng.next() < 0.5) net.leave(p);
+      else net.crash(p);
+      arm(net.addThroughRandom());
+    });
+  };
+  for (const p of net.live()) arm(p);
+  return () => {
+    stopped = true;
+  };
+}
+
+function hopFigures(hops: number[]): { hopsAvg: number; hopsP99: number; hopsMax: number } {
+  if (hops.length === 0) return { hopsAvg: 0, hopsP99: 0, hopsMax: 0 };
+  const s = [...hops].sort((a, b) => a - b);
+  return { hopsAvg: round(avg(s), 2), hopsP99: s[Math.min(s.length - 1, Math.floor(s.length * 0.99))]!, hopsMax: s[s.length - 1]! };
+}
+
+function joinFigures(peers: OverlayPeer[]): { joinStabilizeMsP50: number; joinStabilizeMsMax: number } {
+  const t = peers.slice(1).map((p) => p.joinTookMs).filter((x): x is number => x !== null).sort((a, b) => a - b);
+  if (t.length === 0) return { joinStabilizeMsP50: 0, joinStabilizeMsMax: 0 };
+  return { joinStabilizeMsP50: Math.round(t[t.length >> 1]!), joinStabilizeMsMax: Math.round(t[t.length - 1]!) };
+}
+
+function avg(xs: number[]): number {
+  return xs.length === 0 ? 0 : xs.reduce((a, b) => a + b, 0) / xs.length;
+}
+
+function round(x: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}

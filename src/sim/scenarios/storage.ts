@@ -1,0 +1,259 @@
+// The `storage` scenario: N peers run the storage service on an oracle ring (one-hop routing to
+// the true owner, frames through the real codec, crashes detected after a delay), F files are
+// written, then peers churn for H virtual hours with Weibull sessions of the given median; half
+// of the departures are crashes that lose their store, the others are volunteers who come back
+// later with theirs. At the end every file is read back and compared byte for byte.
+// Sim sizes: files of 1-200 KiB in 32 KiB chunks (real peers default to 256 KiB chunks) so that
+// 2,000 files x 3 replicas fit in memory.
+import { hashNameToId, idFromHex, type Id, type PeerId } from '../../core/id.js';
+import { Mux } from '../../overlay/mux.js';
+import { ChordRing } from '../../overlay/ring.js';
+import { chordPort } from '../../services/storage/chord-port.js';
+import { derivedRng } from '../../env/rng.js';
+import { StorageService } from '../../services/storage/service.js';
+import { OracleNetwork, OracleRing } from '../../services/storage/testing/oracle-ring.js';
+import { Simulator } from '../simulator.js';
+import { ChurnDriver } from '../churn.js';
+import { numberOption, type ScenarioOptions, type ScenarioResult } from './options.js';
+
+export interface ClusterOptions {
+  quotaBytes: number;
+  repairPeriodMs: number;
+  latencyMs?: number;
+  detectMs?: number;
+  /** 'oracle' (one hop to the true owner, the default) or 'chord' (the real overlay, joined organically). */
+  ring?: 'oracle' | 'chord';
+}
+
+/** Chord timers for the storage runs: the overlay's defaults except a longer request timeout. */
+const CHORD_CONFIG = { requestTimeoutMs: 3_000 };
+
+/** Peers running storage on one simulator and one oracle ring. */
+export class StorageCluster {
+  readonly net: OracleNetwork;
+  readonly services = new Map<string, StorageService>();
+  /** The Chord rings of live peers when ring = 'chord' (read by diagnostics). */
+  readonly chords = new Map<string, ChordRing>();
+  /** Repair bytes of services that have since crashed, so totals survive churn. */
+  retiredRepairBytes = 0;
+
+  constructor(
+    readonly sim: Simulator,
+    readonly opts: ClusterOptions,
+  ) {
+    this.net = new OracleNetwork(opts.latencyMs ?? 20, opts.detectMs ?? 5_000);
+  }
+
+  /** Add a fresh peer, or bring back a departed one with its store; returns its id. */
+  add(id?: PeerId): PeerId {
+    const node = id ? this.sim.restart(id, { keepStore: true }) : this.sim.addNode();
+    this.boot(node.id);
+    return node.id;
+  }
+
+  /** Start a storage service on a node that is up (new, or just restarted). */
+  boot(id: PeerId, quotaBytes = this.opts.quotaBytes): StorageService {
+    const node = this.sim.node(id)!;
+    let port;
+    if (this.opts.ring === 'chord') {
+      const mux = new Mux(node.env.net, { clock: node.env.clock });
+      const ring = new ChordRing({ clock: node.env.clock, rng: node.env.rng, mux, self: id, ring: 'asc', config: CHORD_CONFIG });
+      const first = this.chords.size === 0;
+      this.chords.set(id, ring);
+      // Join through a peer that is already in place; peers started together wait for one.
+      const tryJoin = (): void => {
+        if (this.chords.get(id) !== ring) return;
+        const joined = [...this.chords.values()].filter((r) => r.isJoined());
+        if (!first && joined.length === 0) return void this.sim.schedule(500, tryJoin);
+        const via = first ? null : joined[this.sim.rng.int(joined.length)]!.self;
+        ring.join(via).catch(() => this.sim.schedule(1_000, tryJoin));
+      };
+      tryJoin();
+      port = chordPort(ring);
+    } else {
+      const ring = new OracleRing(this.net, id, node.env.clock);
+      this.net.add(ring);
+      port = ring;
+    }
+    const svc = new StorageService(port, node.env, { quotaBytes, repairPeriodMs: this.opts.repairPeriodMs });
+    svc.start();
+    this.services.set(id, svc);
+    return svc;
+  }
+
+  crash(id: PeerId, keepStore: boolean): void {
+    const svc = this.services.get(id);
+    if (svc) this.retiredRepairBytes += svc.repairer.counters.repairBytes;
+    this.services.delete(id);
+    this.chords.get(id)?.stop();
+    this.chords.delete(id);
+    this.net.crash(id, (ms, fn) => this.sim.schedule(ms, fn));
+    this.sim.crash(id);
+    if (!keepStore) {
+      // Restarting without the store and crashing again frees the lost peer's memory.
+      this.sim.restart(id, { keepStore: false });
+      this.sim.crash(id);
+    }
+  }
+
+  /** The true owner of a key among live peers (for checks, not for the protocol). */
+  ownerOf(key: Id): StorageService | undefined {
+    const ids = [...this.services.keys()].map((p) => idFromHex(p)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    if (ids.length === 0) return undefined;
+    const owner = ids.find((x) => x >= key) ?? ids[0]!;
+    return this.services.get(owner.toString(16).padStart(40, '0'));
+  }
+
+  live(): StorageService[] {
+    return [...this.services.values()];
+  }
+
+  repairBytes(): number {
+    return this.retiredRepairBytes + this.live().reduce((s, x) => s + x.repairer.counters.repairBytes, 0);
+  }
+}
+
+export interface StorageFigures extends ScenarioResult {
+  files: number;
+  filesLost: number;
+  chunksUnderReplicated: number;
+  replicaMin: number;
+  repairMB: number;
+  wallMs: number;
+}
+
+/** Deterministic content of file i: regenerated at the end to compare byte for byte. */
+export function fileBytes(seed: number, i: number, minBytes: number, maxBytes: number): Uint8Array {
+  const rng = derivedRng(seed, `storage-file:${i}`);
+  return rng.bytes(minBytes + rng.int(maxBytes - minBytes + 1));
+}
+
+export async function runStorage(opts: ScenarioOptions): Promise<StorageFigures> {
+  const started = Date.now();
+  const seed = numberOption(opts, 'seed', 1);
+  const nodes = numberOption(opts, 'nodes', 64);
+  const files = numberOption(opts, 'files', 100);
+  const hours = numberOption(opts, 'hours', 1);
+  const medianS = numberOption(opts, 'churn', 1800);
+  const replicas = numberOption(opts, 'replicas', 3);
+  const chunkBytes = numberOption(opts, 'chunkKib', 32) * 1024;
+  const maxBytes = numberOption(opts, 'maxKib', 200) * 1024;
+  // 30 s: at 30-minute median sessions a 120 s period left chunks with one live replica (measured).
+  const repairPeriodMs = numberOption(opts, 'repairS', 30) * 1000;
+  const crashShare = numberOption(opts, 'crashShare', 0.5);
+  const sim = new Simulator({ seed });
+  const ring = opts['ring'] === 'chord' ? 'chord' : 'oracle';
+  const cluster = new StorageCluster(sim, { ring, quotaBytes: numberOption(opts, 'quotaMib', 256) * 1024 * 1024, repairPeriodMs });
+  const rng = sim.stream('storage-scenario');
+  const pick = () => { const l = cluster.live(); return l[rng.int(l.length)]!; };
+  // Churn starts with the population: sessions begin at time 0, so writes already see churn.
+  const away: PeerId[] = [];
+  const churn = new ChurnDriver<PeerId>({
+    sim, population: nodes, label: 'storage',
+    session: { kind: 'weibull', shape: 0.6, medianMs: medianS * 1000 },
+    downtime: { kind: 'weibull', shape: 0.6, medianMs: medianS * 1000 },
+    join: () => (away.length > 0 && rng.next() < 0.5 ? cluster.add(away.splice(rng.int(away.length), 1)[0]!) : cluster.add()),
+    leave: (id) => {
+      const keep = rng.next() >= crashShare;
+      cluster.crash(id, keep);
+      if (keep) away.push(id);
+    },
+  });
+  churn.start();
+
+  // Write phase: 20 directories, files spread over them, 32 writes in flight.
+  const dirs = 20;
+  // A Chord ring needs time to form (organic joins); the oracle ring is ready at once.
+  if (ring === 'chord') await sim.runAsync({ forMs: 60_000 });
+  for (let d = 0; d < dirs; d++) {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      if (await settle(sim, deadline(sim, pick().client.mkdir(`/d${d}`), 60_000).then(() => true, () => false))) break;
+    }
+  }
+  let next = 0;
+  let writesFailed = 0;
+  const writer = async () => {
+    while (next < files) {
+      const i = next++;
+      // A put may fail under churn (its writer crashes, an owner moves); the user retries it.
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const put = pick().client.put(`/d${i % dirs}/f${i}`, [fileBytes(seed, i, 1024, maxBytes)], { replicas, chunkBytes });
+        const ok = await deadline(sim, put, 120_000).then(() => true, () => false);
+        if (ok) break;
+        if (attempt === 4) writesFailed++;
+      }
+    }
+  };
+  await settle(sim, Promise.all(Array.from({ length: 32 }, writer)));
+
+  // Churn phase.
+  await sim.runAsync({ forMs: hours * 3600_000 });
+  churn.stop();
+  // Let joins in progress finish and keys reach their new owners before checking (liveness phase).
+  await sim.runAsync({ forMs: numberOption(opts, 'settleS', 120) * 1000 });
+
+  // Check phase: read every file back and count live replicas from the holders' own stores.
+  let filesLost = 0;
+  let lostNoRecord = 0;
+  let under = 0;
+  let replicaMin = Infinity;
+  for (let i = 0; i < files; i++) {
+    const path = `/d${i % dirs}/f${i}`;
+    const want = fileBytes(seed, i, 1024, maxBytes);
+    const got = await settle(sim, deadline(sim, readAll(pick(), path), 600_000).catch(() => undefined));
+    if (!got || !equal(got, want)) filesLost++;
+    const rec = await cluster.ownerOf(hashNameToId(path))?.keeper.store.getRecord(hashNameToId(path));
+    if (!rec || rec.kind !== 'file') {
+      lostNoRecord++;
+      if (opts['diagnostics']) {
+        const where: StorageService[] = [];
+        for (const svc of cluster.live()) if ((await svc.keeper.store.getRecord(hashNameToId(path)))?.kind === 'file') where.push(svc);
+        const owner = cluster.ownerOf(hashNameToId(path));
+        const ownerId = [...cluster.services].find(([, v]) => v === owner)?.[0] ?? '';
+        const chord = cluster.chords.get(ownerId);
+        const holders = [...cluster.services].filter(([, v]) => where.includes(v)).map(([k]) => k.slice(0, 6));
+        console.error(`no record at the owner ${ownerId.slice(0, 6)} of ${path} (${hashNameToId(path).toString(16).slice(0, 6)}); copies at ${holders.join(',')}; chord joined ${chord?.isJoined()} pred ${chord?.predecessor()?.slice(0, 6)} owns ${chord?.owns(hashNameToId(path))}`);
+      }
+      continue;
+    }
+    for (const c of rec.chunks) {
+      let live = 0;
+      for (const h of c.holders) if (await cluster.services.get(h)?.holder.store.has(c.id)) live++;
+      replicaMin = Math.min(replicaMin, live);
+      if (live < replicas) under++;
+    }
+  }
+  return { files, filesLost, chunksUnderReplicated: under, replicaMin: replicaMin === Infinity ? 0 : replicaMin, repairMB: Math.round(cluster.repairBytes() / 1e4) / 100, wallMs: Date.now() - started, ...(opts['diagnostics'] ? { writesFailed, lostNoRecord } : {}) };
+}
+
+/** A promise that rejects after ms of virtual time: a client whose peer crashed never hears back. */
+function deadline<T>(sim: Simulator, p: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    sim.schedule(ms, () => reject(new Error(`no answer within ${ms} ms`)));
+    p.then(resolve, reject);
+  });
+}
+
+/** Run the simulator until a promise settles, and return its value. */
+async function settle<T>(sim: Simulator, p: Promise<T>): Promise<T> {
+  let done = false;
+  const q = p.finally(() => { done = true; });
+  q.catch(() => undefined);
+  await sim.runAsync({ until: () => done });
+  return q;
+}
+
+async function readAll(svc: StorageService, path: string): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  for await (const c of await svc.client.open(path)) parts.push(c);
+  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
+  let off = 0;
+  for (const p of parts) { out.set(p, off); off += p.length; }
+  return out;
+}
+
+function equal(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

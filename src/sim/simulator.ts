@@ -1,0 +1,359 @@
+// The deterministic discrete-event simulator. One seeded root Rng; everything random is forked
+// from it by label. One event queue ordered by (virtual time, sequence number). Same seed, same
+// scenario code: same ordered event trace, checked by a running digest of the trace.
+//
+// run() is synchronous and fastest: use it for protocol code made of synchronous callbacks.
+// runAsync() lets promise continuations (services awaiting Store promises or replies) run at the
+// virtual time of the event that caused them: before virtual time moves forward it yields one
+// macrotask turn (setImmediate), which drains the whole microtask queue. Events at one instant
+// run back to back and their continuations run after them, still at that instant; yielding only
+// when time advances instead of after every event keeps the cost of a yield per instant.
+import type { PeerId } from '../core/id.js';
+import { derivedRng, seededRng, type SeededRng } from '../env/rng.js';
+import { MemoryStore } from '../env/memory-store.js';
+import { TraceDigest } from './digest.js';
+import { SimFailureError } from './errors.js';
+import { EV_CALL, EV_TIMER, EventQueue, SimEvent } from './events.js';
+import { DEFAULT_NETWORK, type NetworkOptions } from './network.js';
+import { SimEnv, SimNodeState, type SimNode } from './node.js';
+import { SimTransport } from './transport.js';
+
+export interface SimulatorOptions {
+  seed: number;
+  network?: Partial<NetworkOptions>;
+}
+
+export interface RunOptions {
+  /** Stop once virtual time would pass this absolute time (ms); time is then set to it. */
+  untilMs?: number;
+  /** Stop after this much more virtual time (ms). */
+  forMs?: number;
+  /** Stop after this many events. */
+  maxEvents?: number;
+  /** Stop as soon as this returns true (checked after every event). */
+  until?: () => boolean;
+}
+
+export interface RunResult {
+  events: number;
+  nowMs: number;
+}
+
+export interface SimStats {
+  events: number;
+  timers: number;
+  framesSent: number;
+  framesDelivered: number;
+  framesDropped: number;
+  connects: number;
+  connectFailures: number;
+  linkBreaks: number;
+  crashes: number;
+  restarts: number;
+}
+
+export interface ConvergenceResult {
+  converged: true;
+  /** Virtual time from the start of the healed phase until the predicate held. */
+  tookMs: number;
+}
+
+/** What an invariant checker returns: nothing or true when fine, false or a message when not. */
+export type CheckResult = void | boolean | string;
+
+const ID_WORDS = 5;
+
+export class Simulator {
+  readonly seed: number;
+  /** The root stream; scenarios fork their own streams from it by label. */
+  readonly rng: SeededRng;
+  readonly network: NetworkOptions;
+  readonly stats: SimStats = {
+    events: 0, timers: 0, framesSent: 0, framesDelivered: 0, framesDropped: 0,
+    connects: 0, connectFailures: 0, linkBreaks: 0, crashes: 0, restarts: 0,
+  };
+  /** @internal */ readonly queue = new EventQueue();
+  /** @internal */ readonly transport: SimTransport;
+  private readonly nodeList: SimNodeState[] = [];
+  private readonly byId = new Map<string, SimNodeState>();
+  private readonly idRng: SeededRng;
+  private readonly trace = new TraceDigest();
+  private nowMs = 0;
+  /** Each node's epoch in one contiguous array: the timer check then touches no node object. */
+  private epochs = new Int32Array(1024);
+  private running = false;
+
+  constructor(opts: SimulatorOptions) {
+    this.seed = opts.seed;
+    this.rng = seededRng(opts.seed);
+    this.network = { ...DEFAULT_NETWORK, ...opts.network };
+    this.transport = new SimTransport(this, this.network, this.rng.fork('network'));
+    this.idRng = this.rng.fork('ids');
+  }
+
+  now(): number {
+    return this.nowMs;
+  }
+
+  digest(): string {
+    return this.trace.hex();
+  }
+
+  get nodeCount(): number {
+    return this.nodeList.length;
+  }
+
+  /** Add a node (a fresh random id unless one is given); it is up at once. */
+  addNode(id?: PeerId): SimNode {
+    const peerId = id ?? this.randomId();
+    if (this.byId.has(peerId)) throw new SimFailureError(this.seed, this.nowMs, `node ${peerId} already exists`);
+    const node = new SimNodeState(this, this.nodeList.length, peerId);
+    this.nodeList.push(node);
+    if (node.index >= this.epochs.length) {
+      const grown = new Int32Array(this.epochs.length * 2);
+      grown.set(this.epochs);
+      this.epochs = grown;
+    }
+    this.byId.set(peerId, node);
+    return node;
+  }
+
+  node(id: PeerId): SimNode | undefined {
+    return this.byId.get(id);
+  }
+
+  nodes(): readonly SimNode[] {
+    return this.nodeList;
+  }
+
+  /** @internal */ nodeState(id: string): SimNodeState | undefined {
+    return this.byId.get(id);
+  }
+
+  /** @internal */ nodeAt(index: number): SimNodeState {
+    return this.nodeList[index]!;
+  }
+
+  /** The node stops: its timers never fire, its links die, peers notice after the detection delay. */
+  crash(id: PeerId): void {
+    const n = this.mustGet(id);
+    if (!n.up) return;
+    this.stats.crashes++;
+    this.transport.crash(n);
+    n.up = false;
+    this.epochs[n.index] = ++n.epoch;
+    n.handler = null;
+  }
+
+  /** Bring a crashed node back with a fresh Env; its Store survives only if keepStore. */
+  restart(id: PeerId, opts: { keepStore: boolean } = { keepStore: true }): SimNode {
+    const n = this.mustGet(id);
+    if (n.up) this.crash(id);
+    this.stats.restarts++;
+    this.epochs[n.index] = ++n.epoch;
+    n.up = true;
+    if (!opts.keepStore) n.store = null;
+    n.env = new SimEnv(this, n);
+    return n;
+  }
+
+  /** Split the nodes into groups that cannot reach each other; unlisted nodes form one more group. */
+  partition(groups: PeerId[][]): void {
+    for (const n of this.nodeList) n.group = 0;
+    groups.forEach((members, i) => {
+      for (const id of members) this.mustGet(id).group = i + 1;
+    });
+    this.transport.cutPartitionedLinks(this.nodeList);
+  }
+
+  heal(): void {
+    for (const n of this.nodeList) n.group = 0;
+  }
+
+  /** Run fn after delayMs of virtual time, outside any node (churn, scripted faults). */
+  schedule(delayMs: number, fn: () => void): void {
+    const ev = new SimEvent();
+    ev.kind = EV_CALL;
+    ev.time = this.nowMs + Math.max(0, delayMs || 0);
+    ev.fn = fn;
+    this.queue.push(ev);
+  }
+
+  /** @internal */ scheduleTimer(node: number, epoch: number, delayMs: number, fn: () => void): SimEvent {
+    const ev = new SimEvent();
+    ev.kind = EV_TIMER;
+    ev.node = node;
+    ev.epoch = epoch;
+    ev.time = this.nowMs + (delayMs > 0 ? delayMs : 0);
+    ev.fn = fn;
+    this.queue.push(ev);
+    return ev;
+  }
+
+  run(opts: RunOptions = {}): RunResult {
+    const stopAt = this.stopTime(opts);
+    const maxEvents = opts.maxEvents ?? Infinity;
+    const until = opts.until;
+    const queue = this.queue;
+    let done = 0;
+    this.enter();
+    try {
+      while (done < maxEvents) {
+        if (queue.peekTime() > stopAt) break;
+        if (this.dispatch(queue.pop()!)) done++;
+        if (until !== undefined && until()) return { events: done, nowMs: this.nowMs };
+      }
+    } catch (e) {
+      throw this.failure(e);
+    } finally {
+      this.running = false;
+    }
+    if (stopAt !== Infinity && done < maxEvents && this.nowMs < stopAt) this.nowMs = stopAt;
+    return { events: done, nowMs: this.nowMs };
+  }
+
+  async runAsync(opts: RunOptions = {}): Promise<RunResult> {
+    const stopAt = this.stopTime(opts);
+    const maxEvents = opts.maxEvents ?? Infinity;
+    const until = opts.until;
+    let done = 0;
+    let drained = true;
+    this.enter();
+    try {
+      for (;;) {
+        const ev = this.queue.peek();
+        if (!drained && (ev === undefined || ev.time > this.nowMs)) {
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          drained = true;
+          if (until !== undefined && until()) return { events: done, nowMs: this.nowMs };
+          continue;
+        }
+        if (ev === undefined || ev.time > stopAt || done >= maxEvents) break;
+        this.queue.pop();
+        if (this.dispatch(ev)) done++;
+        drained = false;
+        if (until !== undefined && until()) return { events: done, nowMs: this.nowMs };
+      }
+    } catch (e) {
+      throw this.failure(e);
+    } finally {
+      this.running = false;
+    }
+    if (stopAt !== Infinity && done < maxEvents && this.nowMs < stopAt) this.nowMs = stopAt;
+    return { events: done, nowMs: this.nowMs };
+  }
+
+  /**
+   * Run an invariant checker every everyMs of virtual time beside the scenario. It fails the run
+   * (with the seed) by throwing, returning false or returning a message. It stops rescheduling
+   * itself when nothing else is left to happen, so it never keeps an idle simulation alive.
+   */
+  addChecker(name: string, fn: () => CheckResult, everyMs = 1_000): void {
+    const tick = (): void => {
+      let result: CheckResult;
+      try {
+        result = fn();
+      } catch (e) {
+        throw new SimFailureError(this.seed, this.nowMs, `checker ${name} failed`, e);
+      }
+      if (result === false || typeof result === 'string') {
+        throw new SimFailureError(this.seed, this.nowMs, `checker ${name} failed${typeof result === 'string' ? `: ${result}` : ''}`);
+      }
+      if (this.queue.size > 0) this.schedule(everyMs, tick);
+    };
+    this.schedule(everyMs, tick);
+  }
+
+  /**
+   * The healed phase of a run: advance until predicate() holds, checking every checkEveryMs, and
+   * report how much virtual time convergence took; fail with the seed if it takes over boundMs.
+   */
+  runUntilConverged(boundMs: number, predicate: () => boolean, opts: { checkEveryMs?: number } = {}): ConvergenceResult {
+    const start = this.nowMs;
+    const step = opts.checkEveryMs ?? 100;
+    for (;;) {
+      if (predicate()) return { converged: true, tookMs: this.nowMs - start };
+      if (this.nowMs - start >= boundMs) throw this.notConverged(boundMs);
+      this.run({ untilMs: Math.min(this.nowMs + step, start + boundMs) });
+    }
+  }
+
+  async runUntilConvergedAsync(boundMs: number, predicate: () => boolean, opts: { checkEveryMs?: number } = {}): Promise<ConvergenceResult> {
+    const start = this.nowMs;
+    const step = opts.checkEveryMs ?? 100;
+    for (;;) {
+      if (predicate()) return { converged: true, tookMs: this.nowMs - start };
+      if (this.nowMs - start >= boundMs) throw this.notConverged(boundMs);
+      await this.runAsync({ untilMs: Math.min(this.nowMs + step, start + boundMs) });
+    }
+  }
+
+  private notConverged(boundMs: number): SimFailureError {
+    return new SimFailureError(this.seed, this.nowMs, `did not converge within ${boundMs} ms of virtual time`);
+  }
+
+  /** Wrap anything thrown during a run so that it names the seed that reproduces it. */
+  failure(e: unknown, what = 'an event handler threw'): SimFailureError {
+    if (e instanceof SimFailureError) return e;
+    return new SimFailureError(this.seed, this.nowMs, what, e);
+  }
+
+  /** A fresh MemoryStore, for scenarios that want to hand one over explicitly. */
+  static memoryStore(): MemoryStore {
+    return new MemoryStore();
+  }
+
+  /** A stream for a scenario component, independent of the order components are created in. */
+  stream(label: string): SeededRng {
+    return derivedRng(this.seed, label);
+  }
+
+  private dispatch(ev: SimEvent): boolean {
+    const kind = ev.kind;
+    if (kind === EV_TIMER) {
+      if (ev.cancelled || this.epochs[ev.node] !== ev.epoch) return false;
+      this.nowMs = ev.time;
+      this.stats.events++;
+      this.stats.timers++;
+      this.trace.fold(ev.time, kind, ev.node, 0);
+      ev.fn!();
+      return true;
+    }
+    this.nowMs = ev.time;
+    this.stats.events++;
+    if (kind === EV_CALL) {
+      this.trace.fold(ev.time, kind, 0xffffff, 0);
+      ev.fn!();
+      return true;
+    }
+    this.trace.fold(ev.time, kind, ev.node, ev.frame === null ? 0 : ev.frame.length);
+    this.transport.dispatch(ev);
+    this.transport.release(ev);
+    return true;
+  }
+
+  private stopTime(opts: RunOptions): number {
+    if (opts.untilMs !== undefined) return opts.untilMs;
+    if (opts.forMs !== undefined) return this.nowMs + opts.forMs;
+    return Infinity;
+  }
+
+  private enter(): void {
+    if (this.running) throw new SimFailureError(this.seed, this.nowMs, 'run() called while the simulator is already running');
+    this.running = true;
+  }
+
+  private mustGet(id: PeerId): SimNodeState {
+    const n = this.byId.get(id);
+    if (n === undefined) throw new SimFailureError(this.seed, this.nowMs, `no node ${id}`);
+    return n;
+  }
+
+  private randomId(): PeerId {
+    for (;;) {
+      let s = '';
+      for (let i = 0; i < ID_WORDS; i++) s += this.idRng.u32().toString(16).padStart(8, '0');
+      if (!this.byId.has(s)) return s as PeerId;
+    }
+  }
+}

@@ -1,0 +1,244 @@
+// Links between simulated nodes: connect handshakes, frame delivery, closes and failures, all as
+// events on the simulator's queue. See network.ts for what the model promises; here is how.
+// A link object is shared by both sides and sits in each side's `links` map once that side knows
+// of it. Receivers check the link is still theirs, so frames on a link that was replaced, closed
+// by the receiver, crashed or partitioned away are dropped, never delivered to the wrong link.
+import type { PeerId } from '../core/id.js';
+import type { LinkDownReason } from '../env/ports.js';
+import type { SeededRng } from '../env/rng.js';
+import { EV_CONN_ACK, EV_CONN_FAIL, EV_CONN_REQ, EV_DELIVER, EV_LINK_DOWN, SimEvent } from './events.js';
+import { Link, sampleLatency, type NetworkOptions } from './network.js';
+import type { SimNodeState } from './node.js';
+import type { Simulator } from './simulator.js';
+
+export const LINK_DOWN_REASONS: LinkDownReason[] = ['closed', 'remote-closed', 'failed', 'timeout', 'connect-failed', 'refused', 'shutdown'];
+const R_CLOSED = 0;
+const R_REMOTE_CLOSED = 1;
+const R_FAILED = 2;
+const R_TIMEOUT = 3;
+
+/** Network event records kept for reuse, which spares the garbage collector most of its work. */
+const MAX_POOLED_EVENTS = 65_536;
+
+export class SimTransport {
+  private readonly pool: SimEvent[] = [];
+  constructor(
+    private readonly sim: Simulator,
+    private readonly opts: NetworkOptions,
+    private readonly rng: SeededRng,
+  ) {}
+
+  reachable(a: SimNodeState, b: SimNodeState): boolean {
+    return a.up && b.up && a.group === b.group;
+  }
+
+  connect(n: SimNodeState, peer: PeerId): void {
+    const links = (n.links ??= new Map());
+    if (links.has(peer)) return;
+    this.sim.stats.connects++;
+    const target = this.sim.nodeState(peer);
+    if (target === undefined || target === n) {
+      const link = new Link(n.index, -1, 0);
+      links.set(peer, link);
+      this.event(EV_CONN_FAIL, n, -1, peer, link, this.opts.connectTimeoutMs);
+      return;
+    }
+    const pending = target.links?.get(n.id);
+    if (pending !== undefined && !pending.dead && pending.closedBy < 0) {
+      // The peer is connecting to us at the same moment: both sides end up with its link.
+      links.set(peer, pending);
+      return;
+    }
+    const link = new Link(n.index, target.index, sampleLatency(this.opts.latency, this.rng));
+    links.set(peer, link);
+    const ev = this.event(EV_CONN_REQ, target, n.index, n.id, link, link.latencyMs);
+    link.lastAB = ev.time;
+  }
+
+  send(n: SimNodeState, peer: PeerId, frame: Uint8Array): boolean {
+    const link = n.links?.get(peer);
+    if (link === undefined || link.dead || !link.isUp(n.index)) return false;
+    const opts = this.opts;
+    const stats = this.sim.stats;
+    stats.framesSent++;
+    if (opts.breakRate > 0 && this.rng.next() < opts.breakRate) {
+      this.breakLink(link, R_FAILED);
+      return true;
+    }
+    let delay = link.latencyMs;
+    if (opts.jitterMs > 0) delay += this.rng.next() * opts.jitterMs;
+    const raw = opts.mode === 'raw';
+    if (opts.lossRate > 0 && this.rng.next() < opts.lossRate) {
+      if (raw) {
+        stats.framesDropped++;
+        return true;
+      }
+      delay += opts.retransmitMs;
+    }
+    const copy = frame.slice();
+    this.deliverAfter(n, link, peer, copy, delay, raw && opts.reorder);
+    if (raw && opts.dupRate > 0 && this.rng.next() < opts.dupRate) this.deliverAfter(n, link, peer, copy, delay, opts.reorder);
+    return true;
+  }
+
+  private deliverAfter(n: SimNodeState, link: Link, peer: PeerId, frame: Uint8Array, delayMs: number, reorder: boolean): void {
+    const to = this.sim.nodeAt(link.other(n.index));
+    const ev = this.event(EV_DELIVER, to, n.index, n.id, link, delayMs, false);
+    ev.frame = frame;
+    if (reorder) this.sim.queue.push(ev);
+    else this.keepFifo(link, n.index, ev);
+  }
+
+  /** Hold an event back behind the previous one in the same direction: links are FIFO. */
+  private keepFifo(link: Link, from: number, ev: SimEvent): void {
+    if (from === link.a) {
+      if (ev.time < link.lastAB) ev.time = link.lastAB;
+      link.lastAB = ev.time;
+    } else {
+      if (ev.time < link.lastBA) ev.time = link.lastBA;
+      link.lastBA = ev.time;
+    }
+    this.sim.queue.push(ev);
+  }
+
+  /** Close our side now; the peer hears 'remote-closed' after the frames already in flight. */
+  disconnect(n: SimNodeState, peer: PeerId, silent = false): void {
+    const link = n.links?.get(peer);
+    if (link === undefined) return;
+    n.links!.delete(peer);
+    if (link.closedBy < 0) link.closedBy = n.index;
+    if (!silent) this.event(EV_LINK_DOWN, n, link.other(n.index), peer, link, 0).reason = R_CLOSED;
+    const other = link.other(n.index);
+    if (other < 0 || link.dead) return;
+    const ev = this.event(EV_LINK_DOWN, this.sim.nodeAt(other), n.index, n.id, link, link.latencyMs, false);
+    ev.reason = R_REMOTE_CLOSED;
+    this.keepFifo(link, n.index, ev);
+  }
+
+  /** A crash: every link of the node dies at once; peers notice after the detection delay. */
+  crash(n: SimNodeState): void {
+    if (n.links === null) return;
+    for (const link of n.links.values()) this.breakLink(link, R_TIMEOUT);
+    n.links = null;
+  }
+
+  /** Kill every link that crosses groups (after groups changed). */
+  cutPartitionedLinks(nodes: SimNodeState[]): void {
+    for (const n of nodes) {
+      if (n.links === null) continue;
+      for (const link of n.links.values()) {
+        if (link.dead || link.b < 0) continue;
+        if (this.sim.nodeAt(link.a).group !== this.sim.nodeAt(link.b).group) this.breakLink(link, R_TIMEOUT);
+      }
+    }
+  }
+
+  private breakLink(link: Link, reason: number): void {
+    if (link.dead) return;
+    link.dead = true;
+    this.sim.stats.linkBreaks++;
+    for (const side of [link.a, link.b]) {
+      if (side < 0) continue;
+      const node = this.sim.nodeAt(side);
+      const peerId = link.b < 0 ? null : this.sim.nodeAt(link.other(side)).id;
+      if (peerId === null || node.links?.get(peerId) !== link) continue;
+      this.event(EV_LINK_DOWN, node, link.other(side), peerId, link, this.opts.failureDetectionMs).reason = reason;
+    }
+  }
+
+  /** Dispatch one network event; returns the frame size for the trace digest. */
+  dispatch(ev: SimEvent): void {
+    const node = this.sim.nodeAt(ev.node);
+    const link = ev.link!;
+    const peerId = ev.peerId!;
+    switch (ev.kind) {
+      case EV_DELIVER:
+        if (link.dead || link.closedBy === ev.node || !node.up) {
+          this.sim.stats.framesDropped++;
+          return;
+        }
+        this.sim.stats.framesDelivered++;
+        node.handler?.onMessage(peerId, ev.frame!);
+        return;
+      case EV_CONN_REQ:
+        return this.onRequest(node, ev);
+      case EV_CONN_ACK:
+        if (link.dead || node.links?.get(peerId) !== link || link.isUp(node.index)) return;
+        link.setUp(node.index);
+        node.handler?.onLinkUp(peerId);
+        return;
+      case EV_CONN_FAIL:
+        if (node.links?.get(peerId) !== link || link.isUp(node.index)) return;
+        node.links.delete(peerId);
+        link.dead = true;
+        this.sim.stats.connectFailures++;
+        node.handler?.onLinkDown(peerId, 'connect-failed');
+        return;
+      case EV_LINK_DOWN:
+        return this.onLinkDown(node, ev);
+    }
+  }
+
+  private onRequest(b: SimNodeState, ev: SimEvent): void {
+    const link = ev.link!;
+    if (link.dead || link.closedBy >= 0) return;
+    const a = this.sim.nodeAt(ev.peer);
+    if (!this.reachable(a, b)) {
+      // The initiator learns nothing until its connect attempt times out.
+      this.event(EV_CONN_FAIL, a, b.index, b.id, link, Math.max(0, this.opts.connectTimeoutMs - link.latencyMs));
+      return;
+    }
+    const links = (b.links ??= new Map());
+    const current = links.get(a.id);
+    if (current !== link) {
+      // A stale link from before the peer restarted: the new connection replaces it.
+      if (current !== undefined) {
+        links.delete(a.id);
+        current.dead = true;
+        if (current.isUp(b.index)) b.handler?.onLinkDown(a.id, 'failed');
+      }
+      links.set(a.id, link);
+    }
+    if (!link.isUp(b.index)) {
+      link.setUp(b.index);
+      b.handler?.onLinkUp(a.id);
+    }
+    const ack = this.event(EV_CONN_ACK, a, b.index, b.id, link, link.latencyMs, false);
+    this.keepFifo(link, b.index, ack);
+  }
+
+  private onLinkDown(node: SimNodeState, ev: SimEvent): void {
+    const link = ev.link!;
+    const peerId = ev.peerId!;
+    if (ev.reason === R_CLOSED) {
+      if (ev.epoch === node.epoch) node.handler?.onLinkDown(peerId, 'closed');
+      return;
+    }
+    if (node.links?.get(peerId) !== link) return;
+    node.links.delete(peerId);
+    link.dead = true;
+    const wasUp = link.isUp(node.index);
+    node.handler?.onLinkDown(peerId, wasUp ? LINK_DOWN_REASONS[ev.reason]! : 'connect-failed');
+  }
+
+  /** Give a dispatched network event back for reuse; nothing outside holds network events. */
+  release(ev: SimEvent): void {
+    ev.link = null;
+    ev.frame = null;
+    ev.peerId = null;
+    if (this.pool.length < MAX_POOLED_EVENTS) this.pool.push(ev);
+  }
+
+  private event(kind: number, at: SimNodeState, peer: number, peerId: PeerId, link: Link, delayMs: number, push = true): SimEvent {
+    const ev = this.pool.pop() ?? new SimEvent();
+    ev.kind = kind;
+    ev.node = at.index;
+    ev.epoch = at.epoch;
+    ev.peer = peer;
+    ev.peerId = peerId;
+    ev.link = link;
+    ev.time = this.sim.now() + delayMs;
+    if (push) this.sim.queue.push(ev);
+    return ev;
+  }
+}
