@@ -1,6 +1,9 @@
-// The simulator's event record and its priority queue. Every event is one preallocated-shape
-// record (no per-event closure for network events) ordered by (time, seq): the sequence number
-// breaks ties in scheduling order, so equal-time events run in a deterministic order.
+// The simulator's events and their priority queue. An event is a slot: its fields live in
+// parallel arrays indexed by the slot number (struct of arrays), and slots are recycled through a
+// free list. So scheduling an event allocates nothing, the garbage collector never sees events,
+// and the hot loop reads small contiguous arrays instead of chasing a pointer to an object per
+// event. Events are ordered by (time, seq): the sequence number breaks ties in scheduling order,
+// so equal-time events run in a deterministic order.
 import type { PeerId } from '../core/id.js';
 import type { Link } from './network.js';
 
@@ -13,44 +16,56 @@ export const EV_LINK_DOWN = 6;
 /** A scenario-level callback (churn, checkers, scripted faults): not owned by any node. */
 export const EV_CALL = 7;
 
-export class SimEvent {
-  time = 0;
-  seq = 0;
-  kind = 0;
-  /** Index of the node the event happens at, or -1 for scenario-level events. */
-  node = -1;
-  /** The node's incarnation when the event was scheduled; a crash makes older events stale. */
-  epoch = 0;
-  /** Index of the remote node for network events. */
-  peer = -1;
-  /** For link-down events: index into LINK_DOWN_REASONS. */
-  reason = 0;
-  /** Id of the remote peer for network events (it may be a peer the simulator does not know). */
-  peerId: PeerId | null = null;
-  cancelled = false;
-  link: Link | null = null;
-  frame: Uint8Array | null = null;
-  fn: (() => void) | null = null;
-}
+/** Timer handles are `generation * SLOT_SPAN + slot`: a handle outlives its slot's reuse harmlessly. */
+const SLOT_SPAN = 2 ** 24;
+/** Generations wrap here so that handles stay exact integers below 2^53. */
+const GEN_MASK = 0x0fffffff;
+const INITIAL_SLOTS = 1024;
 
 /**
- * A binary min-heap of events on (time, seq). Keys live in typed arrays beside the event array, so
- * sifting compares contiguous numbers instead of chasing a pointer per comparison: with hundreds
- * of thousands of pending events that halves the cache misses of the hot loop.
+ * A binary min-heap of event slots on (time, seq), plus the slots' fields. The heap keeps each
+ * entry's keys inline (times, seqs) beside its slot number, so sifting compares contiguous
+ * numbers and never looks at the events themselves.
  */
 export class EventQueue {
-  private evs: Array<SimEvent | undefined> = [];
-  private times = new Float64Array(1024);
-  private seqs = new Float64Array(1024);
+  // The heap: entry i is (times[i], seqs[i]) -> slots[i].
+  private times = new Float64Array(0);
+  private seqs = new Float64Array(0);
+  private slots = new Int32Array(0);
   private n = 0;
   private nextSeq = 0;
 
-  get size(): number {
-    return this.n;
+  // Event fields, indexed by slot. Callers must re-read these properties after anything that may
+  // allocate a slot (the arrays are replaced when they grow).
+  kind = new Uint8Array(0);
+  /** Index of the node the event happens at, or -1 for scenario-level events. */
+  node = new Int32Array(0);
+  /** The node's incarnation when the event was scheduled; a crash makes older events stale. */
+  epoch = new Int32Array(0);
+  /** Index of the remote node for network events. */
+  peer = new Int32Array(0);
+  /** For link-down events: index into LINK_DOWN_REASONS. */
+  reason = new Uint8Array(0);
+  cancelled = new Uint8Array(0);
+  private gen = new Int32Array(0);
+  /** Id of the remote peer for network events (it may be a peer the simulator does not know). */
+  readonly peerId: Array<PeerId | null> = [];
+  readonly link: Array<Link | null> = [];
+  readonly frame: Array<Uint8Array | null> = [];
+  readonly fn: Array<(() => void) | null> = [];
+
+  private free = new Int32Array(0);
+  private nFree = 0;
+  private capacity = 0;
+  /** Time of the event last popped. */
+  poppedTime = 0;
+
+  constructor() {
+    this.growSlots(INITIAL_SLOTS);
   }
 
-  peek(): SimEvent | undefined {
-    return this.n > 0 ? this.evs[0] : undefined;
+  get size(): number {
+    return this.n;
   }
 
   /** Time of the earliest event, or Infinity when the queue is empty. */
@@ -58,14 +73,46 @@ export class EventQueue {
     return this.n > 0 ? this.times[0]! : Infinity;
   }
 
-  push(ev: SimEvent): void {
+  /** A fresh slot with its numeric fields cleared; fill it in, then push() it. */
+  alloc(kind: number, node: number, epoch: number): number {
+    if (this.nFree === 0) this.growSlots(this.capacity * 2);
+    const slot = this.free[--this.nFree]!;
+    this.kind[slot] = kind;
+    this.node[slot] = node;
+    this.epoch[slot] = epoch;
+    return slot;
+  }
+
+  /** Give a dispatched or dropped slot back; handles to it become stale. */
+  release(slot: number): void {
+    this.peerId[slot] = null;
+    this.link[slot] = null;
+    this.frame[slot] = null;
+    this.fn[slot] = null;
+    this.cancelled[slot] = 0;
+    this.peer[slot] = -1;
+    this.reason[slot] = 0;
+    this.gen[slot] = (this.gen[slot]! + 1) & GEN_MASK;
+    this.free[this.nFree++] = slot;
+  }
+
+  handle(slot: number): number {
+    return this.gen[slot]! * SLOT_SPAN + slot;
+  }
+
+  /** The slot a handle names while that event is still pending or running, else -1. */
+  slotOf(handle: number): number {
+    if (!(handle >= 0)) return -1;
+    const slot = handle % SLOT_SPAN;
+    if (slot >= this.capacity || this.gen[slot]! !== (handle - slot) / SLOT_SPAN) return -1;
+    return slot;
+  }
+
+  push(slot: number, time: number): void {
     const seq = this.nextSeq++;
-    ev.seq = seq;
-    if (this.n === this.times.length) this.grow();
     const times = this.times;
     const seqs = this.seqs;
-    const evs = this.evs;
-    const time = ev.time;
+    const slots = this.slots;
     let i = this.n++;
     while (i > 0) {
       const parent = (i - 1) >> 1;
@@ -73,26 +120,27 @@ export class EventQueue {
       if (pt < time || (pt === time && seqs[parent]! < seq)) break;
       times[i] = pt;
       seqs[i] = seqs[parent]!;
-      evs[i] = evs[parent];
+      slots[i] = slots[parent]!;
       i = parent;
     }
     times[i] = time;
     seqs[i] = seq;
-    evs[i] = ev;
+    slots[i] = slot;
   }
 
-  pop(): SimEvent | undefined {
-    if (this.n === 0) return undefined;
-    const evs = this.evs;
-    const top = evs[0];
-    const n = --this.n;
-    const last = evs[n]!;
-    evs[n] = undefined;
-    if (n === 0) return top;
+  /** Remove the earliest event and return its slot (its time is in poppedTime); -1 when empty. */
+  pop(): number {
+    if (this.n === 0) return -1;
     const times = this.times;
     const seqs = this.seqs;
+    const slots = this.slots;
+    const top = slots[0]!;
+    this.poppedTime = times[0]!;
+    const n = --this.n;
+    if (n === 0) return top;
     const lt = times[n]!;
     const ls = seqs[n]!;
+    const lslot = slots[n]!;
     let i = 0;
     for (;;) {
       const l = 2 * i + 1;
@@ -112,21 +160,44 @@ export class EventQueue {
       if (lt < ct || (lt === ct && ls < cs)) break;
       times[i] = ct;
       seqs[i] = cs;
-      evs[i] = evs[c];
+      slots[i] = slots[c]!;
       i = c;
     }
     times[i] = lt;
     seqs[i] = ls;
-    evs[i] = last;
+    slots[i] = lslot;
     return top;
   }
 
-  private grow(): void {
-    const times = new Float64Array(this.times.length * 2);
-    times.set(this.times);
-    this.times = times;
-    const seqs = new Float64Array(this.seqs.length * 2);
-    seqs.set(this.seqs);
-    this.seqs = seqs;
+  /** Double every array; slots are only ever added, so heap and free list never outgrow them. */
+  private growSlots(capacity: number): void {
+    const old = this.capacity;
+    this.times = grown(this.times, new Float64Array(capacity));
+    this.seqs = grown(this.seqs, new Float64Array(capacity));
+    this.slots = grown(this.slots, new Int32Array(capacity));
+    this.kind = grown(this.kind, new Uint8Array(capacity));
+    this.node = grown(this.node, new Int32Array(capacity));
+    this.epoch = grown(this.epoch, new Int32Array(capacity));
+    this.peer = grown(this.peer, new Int32Array(capacity));
+    this.reason = grown(this.reason, new Uint8Array(capacity));
+    this.cancelled = grown(this.cancelled, new Uint8Array(capacity));
+    this.gen = grown(this.gen, new Int32Array(capacity));
+    this.free = grown(this.free, new Int32Array(capacity));
+    // Pushing (not presizing) keeps the object arrays packed, which V8 reads fastest.
+    for (let s = old; s < capacity; s++) {
+      this.peerId.push(null);
+      this.link.push(null);
+      this.frame.push(null);
+      this.fn.push(null);
+      this.peer[s] = -1;
+    }
+    // Hand out low slots first: they were touched most recently and are likeliest in cache.
+    for (let s = capacity - 1; s >= old; s--) this.free[this.nFree++] = s;
+    this.capacity = capacity;
   }
+}
+
+function grown<T extends Float64Array | Int32Array | Uint8Array>(from: T, to: T): T {
+  if (from.length <= to.length) to.set(from as never);
+  return to;
 }

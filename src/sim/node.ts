@@ -7,7 +7,6 @@ import type { Clock, Env, Net, NetHandler, Rng, Store, TimerHandle } from '../en
 import { MemoryStore } from '../env/memory-store.js';
 import { derivedRng } from '../env/rng.js';
 import type { Link } from './network.js';
-import type { SimEvent } from './events.js';
 import type { Simulator } from './simulator.js';
 
 /** What a scenario holds of a node: its id, its index in the simulator and its current Env. */
@@ -52,12 +51,11 @@ class SimClock implements Clock {
 
   setTimer(delayMs: number, fn: () => void): TimerHandle {
     if (this.node.epoch !== this.epoch) return INERT_HANDLE;
-    return this.sim.scheduleTimer(this.node.index, this.epoch, delayMs, fn) as unknown as TimerHandle;
+    return this.sim.scheduleTimer(this.node.index, this.epoch, delayMs, fn);
   }
 
   cancel(handle: TimerHandle): void {
-    const ev = handle as unknown as SimEvent;
-    if (typeof ev === 'object' && ev !== null && ev.node === this.node.index) ev.cancelled = true;
+    if (typeof handle === 'number') this.sim.cancelTimer(this.node.index, handle);
   }
 }
 

@@ -13,7 +13,7 @@ import { derivedRng, seededRng, type SeededRng } from '../env/rng.js';
 import { MemoryStore } from '../env/memory-store.js';
 import { TraceDigest } from './digest.js';
 import { SimFailureError } from './errors.js';
-import { EV_CALL, EV_TIMER, EventQueue, SimEvent } from './events.js';
+import { EV_CALL, EV_TIMER, EventQueue } from './events.js';
 import { DEFAULT_NETWORK, type NetworkOptions } from './network.js';
 import { SimEnv, SimNodeState, type SimNode } from './node.js';
 import { SimTransport } from './transport.js';
@@ -172,22 +172,26 @@ export class Simulator {
 
   /** Run fn after delayMs of virtual time, outside any node (churn, scripted faults). */
   schedule(delayMs: number, fn: () => void): void {
-    const ev = new SimEvent();
-    ev.kind = EV_CALL;
-    ev.time = this.nowMs + Math.max(0, delayMs || 0);
-    ev.fn = fn;
-    this.queue.push(ev);
+    const q = this.queue;
+    const slot = q.alloc(EV_CALL, -1, 0);
+    q.fn[slot] = fn;
+    q.push(slot, this.nowMs + Math.max(0, delayMs || 0));
   }
 
-  /** @internal */ scheduleTimer(node: number, epoch: number, delayMs: number, fn: () => void): SimEvent {
-    const ev = new SimEvent();
-    ev.kind = EV_TIMER;
-    ev.node = node;
-    ev.epoch = epoch;
-    ev.time = this.nowMs + (delayMs > 0 ? delayMs : 0);
-    ev.fn = fn;
-    this.queue.push(ev);
-    return ev;
+  /** @internal Returns the timer's handle (see EventQueue.handle). */
+  scheduleTimer(node: number, epoch: number, delayMs: number, fn: () => void): number {
+    const q = this.queue;
+    const slot = q.alloc(EV_TIMER, node, epoch);
+    q.fn[slot] = fn;
+    q.push(slot, this.nowMs + (delayMs > 0 ? delayMs : 0));
+    return q.handle(slot);
+  }
+
+  /** @internal Cancel a pending timer of the given node; stale or foreign handles do nothing. */
+  cancelTimer(node: number, handle: number): void {
+    const q = this.queue;
+    const slot = q.slotOf(handle);
+    if (slot >= 0 && q.kind[slot] === EV_TIMER && q.node[slot] === node) q.cancelled[slot] = 1;
   }
 
   run(opts: RunOptions = {}): RunResult {
@@ -199,8 +203,9 @@ export class Simulator {
     this.enter();
     try {
       while (done < maxEvents) {
-        if (queue.peekTime() > stopAt) break;
-        if (this.dispatch(queue.pop()!)) done++;
+        const next = queue.peekTime();
+        if (next > stopAt || next === Infinity) break;
+        if (this.dispatch(queue.pop())) done++;
         if (until !== undefined && until()) return { events: done, nowMs: this.nowMs };
       }
     } catch (e) {
@@ -221,16 +226,15 @@ export class Simulator {
     this.enter();
     try {
       for (;;) {
-        const ev = this.queue.peek();
-        if (!drained && (ev === undefined || ev.time > this.nowMs)) {
+        const next = this.queue.peekTime();
+        if (!drained && next > this.nowMs) {
           await new Promise<void>((resolve) => setImmediate(resolve));
           drained = true;
           if (until !== undefined && until()) return { events: done, nowMs: this.nowMs };
           continue;
         }
-        if (ev === undefined || ev.time > stopAt || done >= maxEvents) break;
-        this.queue.pop();
-        if (this.dispatch(ev)) done++;
+        if (next === Infinity || next > stopAt || done >= maxEvents) break;
+        if (this.dispatch(this.queue.pop())) done++;
         drained = false;
         if (until !== undefined && until()) return { events: done, nowMs: this.nowMs };
       }
@@ -308,27 +312,37 @@ export class Simulator {
     return derivedRng(this.seed, label);
   }
 
-  private dispatch(ev: SimEvent): boolean {
-    const kind = ev.kind;
-    if (kind === EV_TIMER) {
-      if (ev.cancelled || this.epochs[ev.node] !== ev.epoch) return false;
-      this.nowMs = ev.time;
+  /** Run the event in a slot just popped, then free the slot; false if it was stale or cancelled. */
+  private dispatch(slot: number): boolean {
+    const q = this.queue;
+    const kind = q.kind[slot]!;
+    const time = q.poppedTime;
+    if (kind === EV_TIMER || kind === EV_CALL) {
+      const node = q.node[slot]!;
+      const fn = q.fn[slot]!;
+      // A timer of a crashed or restarted incarnation never fires, as that process is gone.
+      const live = kind === EV_CALL || (q.cancelled[slot] === 0 && this.epochs[node] === q.epoch[slot]);
+      // Free the slot before running fn, which may schedule: a timer's own handle is then stale,
+      // so cancelling it from inside its callback does nothing, as a fired timer should.
+      q.release(slot);
+      if (!live) return false;
+      this.nowMs = time;
       this.stats.events++;
-      this.stats.timers++;
-      this.trace.fold(ev.time, kind, ev.node, 0);
-      ev.fn!();
+      if (kind === EV_TIMER) {
+        this.stats.timers++;
+        this.trace.fold(time, kind, node, 0);
+      } else {
+        this.trace.fold(time, kind, 0xffffff, 0);
+      }
+      fn();
       return true;
     }
-    this.nowMs = ev.time;
+    this.nowMs = time;
     this.stats.events++;
-    if (kind === EV_CALL) {
-      this.trace.fold(ev.time, kind, 0xffffff, 0);
-      ev.fn!();
-      return true;
-    }
-    this.trace.fold(ev.time, kind, ev.node, ev.frame === null ? 0 : ev.frame.length);
-    this.transport.dispatch(ev);
-    this.transport.release(ev);
+    const frame = q.frame[slot]!;
+    this.trace.fold(time, kind, q.node[slot]!, frame === null ? 0 : frame.length);
+    this.transport.dispatch(slot);
+    this.queue.release(slot);
     return true;
   }
 

@@ -6,7 +6,7 @@
 import type { PeerId } from '../core/id.js';
 import type { LinkDownReason } from '../env/ports.js';
 import type { SeededRng } from '../env/rng.js';
-import { EV_CONN_ACK, EV_CONN_FAIL, EV_CONN_REQ, EV_DELIVER, EV_LINK_DOWN, SimEvent } from './events.js';
+import { EV_CONN_ACK, EV_CONN_FAIL, EV_CONN_REQ, EV_DELIVER, EV_LINK_DOWN, type EventQueue } from './events.js';
 import { Link, sampleLatency, type NetworkOptions } from './network.js';
 import type { SimNodeState } from './node.js';
 import type { Simulator } from './simulator.js';
@@ -17,16 +17,15 @@ const R_REMOTE_CLOSED = 1;
 const R_FAILED = 2;
 const R_TIMEOUT = 3;
 
-/** Network event records kept for reuse, which spares the garbage collector most of its work. */
-const MAX_POOLED_EVENTS = 65_536;
-
 export class SimTransport {
-  private readonly pool: SimEvent[] = [];
+  private readonly q: EventQueue;
   constructor(
     private readonly sim: Simulator,
     private readonly opts: NetworkOptions,
     private readonly rng: SeededRng,
-  ) {}
+  ) {
+    this.q = sim.queue;
+  }
 
   reachable(a: SimNodeState, b: SimNodeState): boolean {
     return a.up && b.up && a.group === b.group;
@@ -40,7 +39,7 @@ export class SimTransport {
     if (target === undefined || target === n) {
       const link = new Link(n.index, -1, 0);
       links.set(peer, link);
-      this.event(EV_CONN_FAIL, n, -1, peer, link, this.opts.connectTimeoutMs);
+      this.q.push(this.event(EV_CONN_FAIL, n, -1, peer, link), this.sim.now() + this.opts.connectTimeoutMs);
       return;
     }
     const pending = target.links?.get(n.id);
@@ -51,8 +50,9 @@ export class SimTransport {
     }
     const link = new Link(n.index, target.index, sampleLatency(this.opts.latency, this.rng));
     links.set(peer, link);
-    const ev = this.event(EV_CONN_REQ, target, n.index, n.id, link, link.latencyMs);
-    link.lastAB = ev.time;
+    const time = this.sim.now() + link.latencyMs;
+    this.q.push(this.event(EV_CONN_REQ, target, n.index, n.id, link), time);
+    link.lastAB = time;
   }
 
   send(n: SimNodeState, peer: PeerId, frame: Uint8Array): boolean {
@@ -83,22 +83,23 @@ export class SimTransport {
 
   private deliverAfter(n: SimNodeState, link: Link, peer: PeerId, frame: Uint8Array, delayMs: number, reorder: boolean): void {
     const to = this.sim.nodeAt(link.other(n.index));
-    const ev = this.event(EV_DELIVER, to, n.index, n.id, link, delayMs, false);
-    ev.frame = frame;
-    if (reorder) this.sim.queue.push(ev);
-    else this.keepFifo(link, n.index, ev);
+    const slot = this.event(EV_DELIVER, to, n.index, n.id, link);
+    this.q.frame[slot] = frame;
+    const time = this.sim.now() + delayMs;
+    if (reorder) this.q.push(slot, time);
+    else this.keepFifo(link, n.index, slot, time);
   }
 
   /** Hold an event back behind the previous one in the same direction: links are FIFO. */
-  private keepFifo(link: Link, from: number, ev: SimEvent): void {
+  private keepFifo(link: Link, from: number, slot: number, time: number): void {
     if (from === link.a) {
-      if (ev.time < link.lastAB) ev.time = link.lastAB;
-      link.lastAB = ev.time;
+      if (time < link.lastAB) time = link.lastAB;
+      link.lastAB = time;
     } else {
-      if (ev.time < link.lastBA) ev.time = link.lastBA;
-      link.lastBA = ev.time;
+      if (time < link.lastBA) time = link.lastBA;
+      link.lastBA = time;
     }
-    this.sim.queue.push(ev);
+    this.q.push(slot, time);
   }
 
   /** Close our side now; the peer hears 'remote-closed' after the frames already in flight. */
@@ -107,12 +108,12 @@ export class SimTransport {
     if (link === undefined) return;
     n.links!.delete(peer);
     if (link.closedBy < 0) link.closedBy = n.index;
-    if (!silent) this.event(EV_LINK_DOWN, n, link.other(n.index), peer, link, 0).reason = R_CLOSED;
     const other = link.other(n.index);
+    if (!silent) this.linkDown(n, other, peer, link, R_CLOSED, 0);
     if (other < 0 || link.dead) return;
-    const ev = this.event(EV_LINK_DOWN, this.sim.nodeAt(other), n.index, n.id, link, link.latencyMs, false);
-    ev.reason = R_REMOTE_CLOSED;
-    this.keepFifo(link, n.index, ev);
+    const slot = this.event(EV_LINK_DOWN, this.sim.nodeAt(other), n.index, n.id, link);
+    this.q.reason[slot] = R_REMOTE_CLOSED;
+    this.keepFifo(link, n.index, slot, this.sim.now() + link.latencyMs);
   }
 
   /** A crash: every link of the node dies at once; peers notice after the detection delay. */
@@ -142,26 +143,28 @@ export class SimTransport {
       const node = this.sim.nodeAt(side);
       const peerId = link.b < 0 ? null : this.sim.nodeAt(link.other(side)).id;
       if (peerId === null || node.links?.get(peerId) !== link) continue;
-      this.event(EV_LINK_DOWN, node, link.other(side), peerId, link, this.opts.failureDetectionMs).reason = reason;
+      this.linkDown(node, link.other(side), peerId, link, reason, this.opts.failureDetectionMs);
     }
   }
 
-  /** Dispatch one network event; returns the frame size for the trace digest. */
-  dispatch(ev: SimEvent): void {
-    const node = this.sim.nodeAt(ev.node);
-    const link = ev.link!;
-    const peerId = ev.peerId!;
-    switch (ev.kind) {
+  /** Dispatch the network event in a slot; the caller frees the slot afterwards. */
+  dispatch(slot: number): void {
+    const q = this.q;
+    const index = q.node[slot]!;
+    const node = this.sim.nodeAt(index);
+    const link = q.link[slot]!;
+    const peerId = q.peerId[slot]!;
+    switch (q.kind[slot]) {
       case EV_DELIVER:
-        if (link.dead || link.closedBy === ev.node || !node.up) {
+        if (link.dead || link.closedBy === index || !node.up) {
           this.sim.stats.framesDropped++;
           return;
         }
         this.sim.stats.framesDelivered++;
-        node.handler?.onMessage(peerId, ev.frame!);
+        node.handler?.onMessage(peerId, q.frame[slot]!);
         return;
       case EV_CONN_REQ:
-        return this.onRequest(node, ev);
+        return this.onRequest(node, link, q.peer[slot]!);
       case EV_CONN_ACK:
         if (link.dead || node.links?.get(peerId) !== link || link.isUp(node.index)) return;
         link.setUp(node.index);
@@ -175,17 +178,17 @@ export class SimTransport {
         node.handler?.onLinkDown(peerId, 'connect-failed');
         return;
       case EV_LINK_DOWN:
-        return this.onLinkDown(node, ev);
+        return this.onLinkDown(node, link, peerId, q.reason[slot]!, q.epoch[slot]!);
     }
   }
 
-  private onRequest(b: SimNodeState, ev: SimEvent): void {
-    const link = ev.link!;
+  private onRequest(b: SimNodeState, link: Link, from: number): void {
     if (link.dead || link.closedBy >= 0) return;
-    const a = this.sim.nodeAt(ev.peer);
+    const a = this.sim.nodeAt(from);
     if (!this.reachable(a, b)) {
       // The initiator learns nothing until its connect attempt times out.
-      this.event(EV_CONN_FAIL, a, b.index, b.id, link, Math.max(0, this.opts.connectTimeoutMs - link.latencyMs));
+      const fail = this.event(EV_CONN_FAIL, a, b.index, b.id, link);
+      this.q.push(fail, this.sim.now() + Math.max(0, this.opts.connectTimeoutMs - link.latencyMs));
       return;
     }
     const links = (b.links ??= new Map());
@@ -203,42 +206,35 @@ export class SimTransport {
       link.setUp(b.index);
       b.handler?.onLinkUp(a.id);
     }
-    const ack = this.event(EV_CONN_ACK, a, b.index, b.id, link, link.latencyMs, false);
-    this.keepFifo(link, b.index, ack);
+    const ack = this.event(EV_CONN_ACK, a, b.index, b.id, link);
+    this.keepFifo(link, b.index, ack, this.sim.now() + link.latencyMs);
   }
 
-  private onLinkDown(node: SimNodeState, ev: SimEvent): void {
-    const link = ev.link!;
-    const peerId = ev.peerId!;
-    if (ev.reason === R_CLOSED) {
-      if (ev.epoch === node.epoch) node.handler?.onLinkDown(peerId, 'closed');
+  private onLinkDown(node: SimNodeState, link: Link, peerId: PeerId, reason: number, epoch: number): void {
+    if (reason === R_CLOSED) {
+      if (epoch === node.epoch) node.handler?.onLinkDown(peerId, 'closed');
       return;
     }
     if (node.links?.get(peerId) !== link) return;
     node.links.delete(peerId);
     link.dead = true;
     const wasUp = link.isUp(node.index);
-    node.handler?.onLinkDown(peerId, wasUp ? LINK_DOWN_REASONS[ev.reason]! : 'connect-failed');
+    node.handler?.onLinkDown(peerId, wasUp ? LINK_DOWN_REASONS[reason]! : 'connect-failed');
   }
 
-  /** Give a dispatched network event back for reuse; nothing outside holds network events. */
-  release(ev: SimEvent): void {
-    ev.link = null;
-    ev.frame = null;
-    ev.peerId = null;
-    if (this.pool.length < MAX_POOLED_EVENTS) this.pool.push(ev);
+  private linkDown(at: SimNodeState, peer: number, peerId: PeerId, link: Link, reason: number, delayMs: number): void {
+    const slot = this.event(EV_LINK_DOWN, at, peer, peerId, link);
+    this.q.reason[slot] = reason;
+    this.q.push(slot, this.sim.now() + delayMs);
   }
 
-  private event(kind: number, at: SimNodeState, peer: number, peerId: PeerId, link: Link, delayMs: number, push = true): SimEvent {
-    const ev = this.pool.pop() ?? new SimEvent();
-    ev.kind = kind;
-    ev.node = at.index;
-    ev.epoch = at.epoch;
-    ev.peer = peer;
-    ev.peerId = peerId;
-    ev.link = link;
-    ev.time = this.sim.now() + delayMs;
-    if (push) this.sim.queue.push(ev);
-    return ev;
+  /** A network event in a fresh slot, not yet queued: the caller pushes it with its time. */
+  private event(kind: number, at: SimNodeState, peer: number, peerId: PeerId, link: Link): number {
+    const q = this.q;
+    const slot = q.alloc(kind, at.index, at.epoch);
+    q.peer[slot] = peer;
+    q.peerId[slot] = peerId;
+    q.link[slot] = link;
+    return slot;
   }
 }
