@@ -64,7 +64,7 @@ export class Solicitor implements LeaseHost {
   }
 
   private send(p: Pending): void {
-    const body = { name: p.name, capacity: p.capacity, waitMs: Math.max(0, Math.min(p.waitMs, p.deadlineMs - this.clock.now())), reqId: p.reqId };
+    const body = { name: p.name, capacity: p.capacity, waitMs: Math.max(0, Math.min(p.waitMs, Math.floor(p.deadlineMs - this.clock.now()))), reqId: p.reqId };
     this.ring
       .request(p.key, COORD_SVC, 'can-i', body, { timeoutMs: RPC_TIMEOUT_MS })
       .then((env) => this.onReply(p, env))
