@@ -4,6 +4,8 @@
 export const COORD_SVC = 'coord';
 /** Successors that hold a copy of an owner's structure; a grant waits for all of them to ack. */
 export const REPL_SUCCESSORS = 2;
+/** Most replicas a configuration may ask for; it bounds the replica list in a replicate frame. */
+export const MAX_REPL_SUCCESSORS = 8;
 /** How long a grant lasts unless renewed: long enough for a form POST, short enough to fail over. */
 export const LEASE_MS = 3000;
 /** Holders renew when this fraction of the lease has run, leaving a round trip of headroom. */

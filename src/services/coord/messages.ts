@@ -2,7 +2,7 @@
 // (codec.check); nothing past the check looks at unchecked input.
 import { Type, type Static } from '@sinclair/typebox';
 import { HexId } from '../../core/envelope.js';
-import { MAX_CAPACITY, MAX_NAME_CHARS, MAX_REPLICATED_WAITERS, MAX_WAIT_MS } from './constants.js';
+import { MAX_CAPACITY, MAX_NAME_CHARS, MAX_REPL_SUCCESSORS, MAX_REPLICATED_WAITERS, MAX_WAIT_MS } from './constants.js';
 
 const Name = Type.String({ minLength: 1, maxLength: MAX_NAME_CHARS });
 const Count = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
@@ -63,8 +63,9 @@ export const Snapshot = obj({
 });
 export type Snapshot = Static<typeof Snapshot>;
 
-export const ReplicateBody = obj({ snap: Snapshot });
-export const ReplicateReply = Type.Union([obj({ type: Type.Literal('ack') }), obj({ type: Type.Literal('conflict'), snap: Snapshot }), ErrorReply]);
+/** targets: the sender's replica list, nearest first, so each replica can check its own place in it. */
+export const ReplicateBody = obj({ snap: Snapshot, targets: Type.Array(HexId, { minItems: 1, maxItems: MAX_REPL_SUCCESSORS }) });
+export const ReplicateReply = Type.Union([obj({ type: Type.Literal('ack') }), obj({ type: Type.Literal('conflict'), snap: Snapshot }), RefusedReply, ErrorReply]);
 export type ReplicateReply = Static<typeof ReplicateReply>;
 export const HandoffBody = obj({ snap: Snapshot });
 export const HandoffReply = Type.Union([obj({ type: Type.Literal('ack') }), RefusedReply, ErrorReply]);

@@ -5,10 +5,12 @@
 import type { Envelope } from '../../core/envelope.js';
 import { check } from '../../core/codec.js';
 import { hashNameToId, type PeerId } from '../../core/id.js';
-import type { Clock, TimerHandle } from '../../env/ports.js';
-import { COORD_SVC, LEASE_MS, MAX_RESOURCES_PER_OWNER, RETRY_BACKOFF_MS, RPC_TIMEOUT_MS, TAKEOVER_MARGIN_MS } from './constants.js';
-import { CanIBody, GrantAck, ReleaseBody, RenewBody, ReplicateReply, type RefuseReason, type Snapshot } from './messages.js';
+import type { Clock, Rng, TimerHandle } from '../../env/ports.js';
+import { COORD_SVC, MAX_RESOURCES_PER_OWNER, RETRY_BACKOFF_MS, RPC_TIMEOUT_MS, TAKEOVER_MARGIN_MS } from './constants.js';
+import { CanIBody, GrantAck, ReleaseBody, RenewBody, type RefuseReason, type Snapshot } from './messages.js';
+import { selfOwns } from './ownership.js';
 import { ReplicaStore } from './replicas.js';
+import { neighbourView, Replicator } from './replication.js';
 import { ResourceState, type WaiterRec } from './resource.js';
 import type { CoordRing } from './ring-port.js';
 import { type CoordStats } from './stats.js';
@@ -26,14 +28,27 @@ export class CoordOwner {
   private readonly inFlight = new Map<string, Promise<boolean>>();
   /** When this peer's range last grew: keys it gained may have leases it cannot see until then + a lease. */
   rangeGrewAtMs: number;
+  private readonly replicator: Replicator;
 
   constructor(
     private readonly ring: CoordRing,
     private readonly clock: Clock,
+    private readonly rng: Rng,
     private readonly config: OwnerConfig,
     private readonly stats: CoordStats,
   ) {
     this.rangeGrewAtMs = clock.now();
+    this.replicator = new Replicator(ring, clock, config.replSuccessors, stats);
+  }
+
+  private newEpoch(): number {
+    return this.rng.int(Number.MAX_SAFE_INTEGER);
+  }
+
+  /** May we act as this resource's owner now? Checked before anything is granted or renewed. */
+  owns(name: string): boolean {
+    const key = hashNameToId(name);
+    return selfOwns(neighbourView(this.ring), key, this.ring.owns(key));
   }
 
   private get waitMs(): number {
@@ -48,7 +63,7 @@ export class CoordOwner {
     if (!c.ok) return this.bad(env, c.error.code, c.error.message);
     const b = c.value;
     const refuse = (reason: RefuseReason): void => void this.ring.reply(env, { type: 'refused', reqId: b.reqId, reason });
-    if (!this.ring.owns(hashNameToId(b.name))) return refuse('not-owner');
+    if (!this.owns(b.name)) return refuse('not-owner');
     const state = this.stateFor(b.name, b.capacity);
     if (!state) return refuse('too-many-resources');
     if (state.capacity !== b.capacity) return refuse('capacity-mismatch');
@@ -64,7 +79,7 @@ export class CoordOwner {
     const key = `${b.name}\u0000${d.lease.token}`;
     let pending = this.inFlight.get(key);
     if (d.fresh || !pending) {
-      pending = this.replicate(state);
+      pending = this.replicator.replicate(state);
       this.inFlight.set(key, pending);
     }
     const ok = await pending;
@@ -92,11 +107,11 @@ export class CoordOwner {
     const receivedAtMs = this.clock.now();
     const c = check(RenewBody, env.body, 'coord renew body');
     if (!c.ok) return this.bad(env, c.error.code, c.error.message);
-    const state = this.states.get(c.value.name);
+    const state = this.owns(c.value.name) ? this.states.get(c.value.name) : undefined;
     const validMs = state?.renew(c.value.token, env.src as PeerId, this.clock.now(), receivedAtMs, this.config.leaseMs);
     if (!state || validMs === undefined) return void this.ring.reply(env, { type: 'refused', reqId: 0, reason: 'unknown-lease' });
     // The extension counts only once the successors know it: a new owner must never see a shorter lease.
-    if (!(await this.replicate(state))) return void this.ring.reply(env, { type: 'refused', reqId: 0, reason: 'unavailable' });
+    if (!(await this.replicator.replicate(state))) return void this.ring.reply(env, { type: 'refused', reqId: 0, reason: 'unavailable' });
     this.schedule(state);
     this.ring.reply(env, { type: 'renewed', validMs });
   }
@@ -113,8 +128,8 @@ export class CoordOwner {
     // Gaining a key means an old owner may have granted leases we never saw: wait them out.
     const blockedUntilMs = snap ? now + this.waitMs : this.rangeGrewAtMs + this.waitMs;
     const state = snap
-      ? ResourceState.adopt(snap, this.ring.self, now, blockedUntilMs)
-      : new ResourceState({ name, capacity, owner: this.ring.self, epoch: 0, token: 0, blockedUntilMs });
+      ? ResourceState.adopt(snap, this.ring.self, this.newEpoch(), now, blockedUntilMs)
+      : new ResourceState({ name, capacity, owner: this.ring.self, epoch: this.newEpoch(), token: 0, blockedUntilMs });
     if (snap) this.stats.takeovers++;
     this.states.set(name, state);
     return state;
@@ -128,7 +143,7 @@ export class CoordOwner {
     if (have) have.absorb(snap, now);
     else {
       if (this.states.size >= MAX_RESOURCES_PER_OWNER) this.evictIdle();
-      this.states.set(snap.name, ResourceState.adopt(snap, this.ring.self, now, 0));
+      this.states.set(snap.name, ResourceState.adopt(snap, this.ring.self, this.newEpoch(), now, 0));
     }
     this.stats.handoffsIn++;
     this.tick(this.states.get(snap.name)!);
@@ -159,13 +174,15 @@ export class CoordOwner {
     const now = this.clock.now();
     const gone = state.expire(now);
     for (const w of gone.waiters) this.tellRefused(state.name, w, 'wait-expired');
+    // Waiters stay queued while our view does not make us the owner; the range change hands them over.
+    if (!this.owns(state.name)) return this.schedule(state, state.queue.length > 0 ? RETRY_BACKOFF_MS : undefined);
     const promos = state.promote(now, this.config.leaseMs);
     if (promos.length > 0) void this.deliverPromotions(state, promos.map((p) => ({ waiter: p.waiter, token: p.lease.token, validMs: p.validMs })));
     this.schedule(state);
   }
 
   private async deliverPromotions(state: ResourceState, promos: Array<{ waiter: WaiterRec; token: number; validMs: number }>): Promise<void> {
-    const ok = await this.replicate(state);
+    const ok = await this.replicator.replicate(state);
     if (!ok) {
       // Put the waiters back at the head, in order, and try again shortly.
       for (const p of promos) state.revoke(p.token);
@@ -204,40 +221,6 @@ export class CoordOwner {
 
   private tellRefused(name: string, w: WaiterRec, reason: RefuseReason): void {
     this.ring.send(w.holder, COORD_SVC, 'refuse', { name, reqId: w.reqId, reason });
-  }
-
-  // ---- replication --------------------------------------------------------------------------
-
-  /**
-   * Send the state to the first replSuccessors successors and wait for all of them. A conflict
-   * reply carries leases we did not know: they are absorbed (counted) and the attempt fails, so
-   * the caller refuses and the solicitor retries against the merged state.
-   */
-  async replicate(state: ResourceState): Promise<boolean> {
-    const n = this.config.replSuccessors;
-    if (n === 0) return true;
-    const targets = [...new Set(this.ring.successors())].filter((p) => p !== this.ring.self).slice(0, n);
-    if (targets.length < n) return false;
-    const snap = state.snapshot(this.clock.now());
-    this.stats.replicatesSent += targets.length;
-    const replies = await Promise.all(
-      targets.map((peer) =>
-        this.ring
-          .request({ peer }, COORD_SVC, 'replicate', { snap }, { timeoutMs: RPC_TIMEOUT_MS })
-          .then((env) => check(ReplicateReply, env.body, 'coord replicate reply'))
-          .catch(() => undefined),
-      ),
-    );
-    let ok = true;
-    for (const r of replies) {
-      if (!r?.ok || r.value.type === 'error') ok = false;
-      else if (r.value.type === 'conflict') {
-        ok = false;
-        this.stats.conflicts++;
-        state.absorb(r.value.snap, this.clock.now());
-      }
-    }
-    return ok;
   }
 
   private bad(env: Envelope, code: string, message: string): void {

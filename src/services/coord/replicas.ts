@@ -1,7 +1,8 @@
 // Copies of other owners' structures that this peer keeps as one of their successors, and the
-// rule that decides whether an incoming copy may replace the one held. A copy from a different
-// owner or epoch is accepted only if it knows every lease the held copy still counts, so a stale
-// owner (back from a partition, or racing a takeover) cannot make its successors forget leases.
+// rule that decides whether an incoming copy may replace the one held. A copy of a different
+// lineage (owner and random epoch) is accepted only if its token is higher and it knows every lease
+// the held copy still counts, so a stale, restarted or racing owner cannot make its successors
+// forget leases or reuse tokens: it gets the held copy back and must absorb it first.
 import type { PeerId } from '../../core/id.js';
 import { CLOCK_DRIFT_FRACTION, MAX_REPLICAS } from './constants.js';
 import type { Snapshot } from './messages.js';
@@ -36,7 +37,7 @@ export class ReplicaStore {
       const covers = held.leases.every((l) => l.remainingMs <= 0 || known.has(l.token));
       if (snap.token <= held.token || !covers) return { kind: 'conflict', snap: held };
     } else if (rec && snap.version <= rec.snap.version) {
-      // Same owner and epoch, and we already hold this version or a newer one.
+      // Same lineage, and we already hold this version or a newer one.
       return { kind: 'ack' };
     }
     this.put(snap, from, nowMs);

@@ -82,9 +82,9 @@ describe('ResourceState', () => {
     const d = old.request({ reqId: 1, holder: A, waitMs: 0 }, 0, 0, L);
     if (d.kind !== 'grant') throw new Error('expected a grant');
     const snap = old.snapshot(1000);
-    const next = ResourceState.adopt(snap, B, 50_000, 0);
+    const next = ResourceState.adopt(snap, B, 77, 50_000, 0);
     expect(next.token).toBe(d.lease.token + TOKEN_STEP);
-    expect(next.epoch).toBe(old.epoch + 1);
+    expect(next.epoch).toBe(77);
     expect(next.leases.get(d.lease.token)!.expiresAtMs).toBe(50_000 + stretch(L - 1000));
     expect(next.request({ reqId: 9, holder: C, waitMs: 0 }, 50_001, 50_001, L)).toEqual({ kind: 'refuse', reason: 'full' });
     const end = 50_000 + stretch(L - 1000);

@@ -50,6 +50,11 @@ export class ResourceState {
   readonly name: string;
   readonly capacity: number;
   owner: PeerId;
+  /**
+   * Drawn at random when this owner's state is created (fresh or adopted): it names one lineage of
+   * copies. A restarted or returning owner starts a new one, so a replica holding the old lineage
+   * treats its copies as another owner's and makes it absorb what the old one knew.
+   */
   epoch: number;
   version = 0;
   /** The last fencing token issued; every grant takes the next one. */
@@ -182,8 +187,8 @@ export class ResourceState {
    * go backwards; leases and waiters keep their remaining time, stretched for drift, and counted
    * from now, which is no earlier than when the copy was sent. blockedUntilMs is the caller's.
    */
-  static adopt(snap: Snapshot, owner: PeerId, nowMs: number, blockedUntilMs: number): ResourceState {
-    const r = new ResourceState({ name: snap.name, capacity: snap.capacity, owner, epoch: snap.epoch + 1, token: snap.token + TOKEN_STEP, blockedUntilMs });
+  static adopt(snap: Snapshot, owner: PeerId, epoch: number, nowMs: number, blockedUntilMs: number): ResourceState {
+    const r = new ResourceState({ name: snap.name, capacity: snap.capacity, owner, epoch, token: snap.token + TOKEN_STEP, blockedUntilMs });
     r.absorb(snap, nowMs);
     r.blockedUntilMs = Math.max(blockedUntilMs, nowMs + stretch(snap.blockedRemainingMs));
     return r;

@@ -8,8 +8,9 @@ import { hashNameToId, idFromHex, inInterval, type Id, type PeerId } from '../..
 import type { Clock, Rng } from '../../env/ports.js';
 import { COORD_SVC, LEASE_MS, MAX_CAPACITY, MAX_WAIT_MS, REPL_SUCCESSORS, RPC_TIMEOUT_MS } from './constants.js';
 import type { CoordLease } from './lease.js';
-import { HandoffBody, HandoffReply, ReplicateBody } from './messages.js';
+import { HandoffBody, HandoffReply } from './messages.js';
 import { CoordOwner } from './owner.js';
+import { onReplicate } from './replication.js';
 import type { CoordRing } from './ring-port.js';
 import { Solicitor } from './solicitor.js';
 import { emptyCoordStats, type CoordStats } from './stats.js';
@@ -42,8 +43,8 @@ export class CoordService {
     this.ring = opts.ring;
     this.clock = opts.clock;
     const config = { replSuccessors: opts.replSuccessors ?? REPL_SUCCESSORS, leaseMs: opts.leaseMs ?? LEASE_MS };
-    this.owner = new CoordOwner(opts.ring, opts.clock, config, this.stats);
-    this.solicitor = new Solicitor(opts.ring, opts.clock, opts.rng, this.stats);
+    this.owner = new CoordOwner(opts.ring, opts.clock, opts.rng.fork('owner'), config, this.stats);
+    this.solicitor = new Solicitor(opts.ring, opts.clock, opts.rng.fork('solicitor'), this.stats);
     this.lastPred = opts.ring.predecessor();
   }
 
@@ -95,7 +96,7 @@ export class CoordService {
       case 'refuse':
         return this.solicitor.onRefuse(env);
       case 'replicate':
-        return this.onReplicate(env);
+        return onReplicate(env, this.ring, this.clock, this.owner.replicas, (name) => this.owner.states.get(name), this.stats);
       case 'handoff':
         return this.onHandoff(env);
       default:
@@ -104,30 +105,13 @@ export class CoordService {
     }
   }
 
-  /** A predecessor's copy. If we own the resource ourselves, the sender is stale: show it our state. */
-  private onReplicate(env: Envelope): void {
-    const c = check(ReplicateBody, env.body, 'coord replicate body');
-    if (!c.ok) {
-      this.stats.badBodies++;
-      return void this.ring.reply(env, { type: 'error', code: c.error.code, message: c.error.message.slice(0, 1000) });
-    }
-    const snap = c.value.snap;
-    const mine = this.owner.states.get(snap.name);
-    if (mine && this.ring.owns(hashNameToId(snap.name))) {
-      mine.absorb(snap, this.clock.now());
-      return void this.ring.reply(env, { type: 'conflict', snap: mine.snapshot(this.clock.now()) });
-    }
-    const r = this.owner.replicas.offer(snap, env.src as PeerId, this.clock.now());
-    this.ring.reply(env, r.kind === 'ack' ? { type: 'ack' } : { type: 'conflict', snap: r.snap });
-  }
-
   private onHandoff(env: Envelope): void {
     const c = check(HandoffBody, env.body, 'coord handoff body');
     if (!c.ok) {
       this.stats.badBodies++;
       return void this.ring.reply(env, { type: 'error', code: c.error.code, message: c.error.message.slice(0, 1000) });
     }
-    if (!this.ring.owns(hashNameToId(c.value.snap.name))) return void this.ring.reply(env, { type: 'refused', reqId: 0, reason: 'not-owner' });
+    if (!this.owner.owns(c.value.snap.name)) return void this.ring.reply(env, { type: 'refused', reqId: 0, reason: 'not-owner' });
     this.owner.adoptHandoff(c.value.snap);
     this.ring.reply(env, { type: 'ack' });
   }

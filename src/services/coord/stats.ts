@@ -8,6 +8,8 @@ export interface CoordStats {
   replicatesSent: number;
   replicationFailures: number;
   conflicts: number;
+  /** Replicate attempts a replica refused because its view does not make us the owner. */
+  replicasRefused: number;
   /** Bodies that failed their schema check (answered with an error or dropped). */
   badBodies: number;
   /** Grants that arrived for a request the solicitor no longer waited for. */
@@ -15,5 +17,5 @@ export interface CoordStats {
 }
 
 export function emptyCoordStats(): CoordStats {
-  return { grants: 0, takeovers: 0, handoffsIn: 0, handoffsOut: 0, replicatesSent: 0, replicationFailures: 0, conflicts: 0, badBodies: 0, unwantedGrants: 0 };
+  return { grants: 0, takeovers: 0, handoffsIn: 0, handoffsOut: 0, replicatesSent: 0, replicationFailures: 0, conflicts: 0, replicasRefused: 0, badBodies: 0, unwantedGrants: 0 };
 }

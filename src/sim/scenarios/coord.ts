@@ -11,6 +11,7 @@ import { Mux } from '../../overlay/mux.js';
 import { ChordRing } from '../../overlay/ring.js';
 import type { CoordLease } from '../../services/coord/lease.js';
 import { CoordService } from '../../services/coord/service.js';
+import { emptyCoordStats, type CoordStats } from '../../services/coord/stats.js';
 import { Simulator } from '../simulator.js';
 import { numberOption, type ScenarioOptions, type ScenarioResult } from './options.js';
 
@@ -89,6 +90,7 @@ export async function runCoordWith(o: CoordScenarioOptions): Promise<CoordFigure
   let crashes = 0;
   let partitions = 0;
 
+  const allCoords: CoordService[] = [];
   const boot = (id: PeerId | null): Peer => {
     const node = id ? sim.restart(id, { keepStore: true }) : sim.addNode();
     const env = node.env;
@@ -96,6 +98,7 @@ export async function runCoordWith(o: CoordScenarioOptions): Promise<CoordFigure
     const ring = new ChordRing({ clock: env.clock, rng: env.rng, mux, self: node.id, ring: 'base' });
     const coord = new CoordService({ ring, clock: env.clock, rng: env.rng.fork('coord') });
     coord.start();
+    allCoords.push(coord);
     const live = peers.filter((p) => p.alive && p.ring.isJoined());
     const via = live.length > 0 ? live[rng.int(live.length)]!.id : null;
     ring.join(via).catch(() => undefined);
@@ -225,7 +228,14 @@ export async function runCoordWith(o: CoordScenarioOptions): Promise<CoordFigure
     crashes,
     partitions,
     refusedBy,
+    coordStats: sumStats(allCoords.map((c) => c.stats)),
   };
+}
+
+function sumStats(list: CoordStats[]): CoordStats {
+  const out = emptyCoordStats();
+  for (const s of list) for (const k of Object.keys(out) as Array<keyof CoordStats>) out[k] += s[k];
+  return out;
 }
 
 /** Peak number of overlapping holds per resource, and how many times a peak went above capacity. */
