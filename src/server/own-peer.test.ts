@@ -1,18 +1,17 @@
-// Proves the server's own peer keeps its id across restarts and is a first contact that a joining
-// peer can link to through the server's signaling, like any other peer.
-import { afterAll, describe, expect, it } from 'vitest';
+// Proves real peers form one Chord ring over WebRTC: the server's own peer creates it, Node peers
+// join through the server, their later links are signaled through the overlay, lookups reach the
+// true owner, and the ring keeps routing after the server and its peer are gone.
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import WebSocket from 'ws';
 import { createServer } from './app.js';
 import { startServerPeer } from './own-peer.js';
-import { RealClock } from '../runtime/clock.js';
-import { CryptoRng } from '../runtime/rng.js';
-import { createIdentity } from '../runtime/identity.js';
-import { WsSignaler, type WebSocketCtor } from '../runtime/ws-signaler.js';
-import { loopbackNet } from '../runtime/test-util/loopback.js';
+import { startNodePeer } from '../runtime/node-peer.js';
 import { shutdownNodeRtc } from '../runtime/node-rtc.js';
+import type { RunningPeer } from '../runtime/start-peer.js';
+import { hashNameToId, type PeerId } from '../core/id.js';
+import { checkStatuses, trueOwner, ringConsistent } from '../peer/ring-view.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cumulus-server-peer-'));
 afterAll(() => {
@@ -20,26 +19,48 @@ afterAll(() => {
   shutdownNodeRtc();
 });
 
-describe('server peer', () => {
-  it('is handed out as a contact and accepts a link from a joining peer', async () => {
+const WAIT = { timeout: 20_000, interval: 50 };
+
+describe('real peers on one ring', () => {
+  it('join through the server, link through the overlay, and route without the server', async () => {
     const server = await createServer({ port: 0 });
-    const own = await startServerPeer(server, { dataDir: dir });
-    const joiner = createIdentity(new CryptoRng());
-    const signaler = await WsSignaler.connect(server.url, joiner, { clock: new RealClock(), WebSocket: WebSocket as unknown as WebSocketCtor });
-    expect(signaler.contacts).toEqual([own.id]);
-    const net = loopbackNet(signaler, joiner);
-    const atServer = new Promise<Uint8Array>((r) => own.net.setHandler({ onLinkUp: () => {}, onLinkDown: () => {}, onMessage: (_p, f) => r(f) }));
-    const up = new Promise<string>((r) => net.setHandler({ onLinkUp: r, onLinkDown: () => {}, onMessage: () => {} }));
-    net.connect(own.id);
-    expect(await up).toBe(own.id);
-    net.send(own.id, Uint8Array.of(5));
-    expect([...(await atServer)]).toEqual([5]);
-    net.close();
-    signaler.close();
+    const own = await startServerPeer(server, { dataDir: join(dir, 'server') });
+    const peers: RunningPeer[] = [];
+    for (let i = 0; i < 4; i++) peers.push(await startNodePeer({ dataDir: join(dir, `p${i}`), serverUrl: server.url }));
+    const all = [own, ...peers];
+    await vi.waitFor(() => expect(checkStatuses(all.map((p) => p.peer.status())).problems).toEqual([]), WAIT);
+    expect(ringConsistent(all.map((p) => p.peer.status()))).toBe(true);
+
+    const ids = all.map((p) => p.identity.id);
+    for (let i = 0; i < 20; i++) {
+      const key = hashNameToId(`key-${i}`);
+      const from = all[i % all.length]!;
+      expect((await from.peer.lookup(key)).owner).toBe(trueOwner(ids, key));
+    }
+    // Each volunteer signaled one first link through the server; the rest went through the ring.
+    const viaServer = peers.reduce((n, p) => n + p.signaler.stats.linksViaServer, 0);
+    const viaOverlay = peers.reduce((n, p) => n + p.signaler.stats.linksViaOverlay, 0);
+    expect(viaServer).toBeLessThanOrEqual(peers.length);
+    expect(viaOverlay).toBeGreaterThan(0);
+
     await own.close();
-    const again = await startServerPeer(server, { dataDir: dir });
-    expect(again.id).toBe(own.id);
-    await again.close();
+    await server.close();
+    const left = peers.map((p) => p.identity.id as PeerId);
+    await vi.waitFor(() => expect(checkStatuses(peers.map((p) => p.peer.status())).problems).toEqual([]), WAIT);
+    for (let i = 0; i < 20; i++) {
+      const key = hashNameToId(`after-${i}`);
+      expect((await peers[i % peers.length]!.peer.lookup(key)).owner).toBe(trueOwner(left, key));
+    }
+    await Promise.all(peers.map((p) => p.close()));
+  }, 60_000);
+
+  it('keeps the server peer\'s id across restarts', async () => {
+    const server = await createServer({ port: 0 });
+    const a = await startServerPeer(server, { dataDir: join(dir, 'again') });
+    await a.close();
+    const b = await startServerPeer(server, { dataDir: join(dir, 'again') });
+    expect(b.id).toBe(a.id);
+    await b.close();
     await server.close();
   });
 });

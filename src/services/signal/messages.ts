@@ -48,6 +48,23 @@ export const SignalMessageSchema = Type.Union([SignalOfferSchema, SignalAnswerSc
 export type SignalMessage = Static<typeof SignalMessageSchema>;
 export type SignalDescription = Static<typeof SignalOfferSchema> | Static<typeof SignalAnswerSchema>;
 
+const PeerIdHex = Type.String({ minLength: 40, maxLength: 40, pattern: '^[0-9a-f]+$' });
+/** Peers a sender names as able to reach it while the ring cannot route to it yet. */
+export const MAX_RELAY_HINTS = 2;
+
+/** Body of the ops offer, answer and candidate on the overlay: the message and the sender's relays. */
+export const OverlaySignalSchema = Type.Object(
+  { m: SignalMessageSchema, via: Type.Optional(Type.Array(PeerIdHex, { maxItems: MAX_RELAY_HINTS })) },
+  { additionalProperties: false },
+);
+/** Body of `relay` (to a relay peer) and `relayed` (from it to the target): who sent it, to whom. */
+export const RelaySchema = Type.Object(
+  { from: PeerIdHex, to: PeerIdHex, m: SignalMessageSchema },
+  { additionalProperties: false },
+);
+export type OverlaySignal = Static<typeof OverlaySignalSchema>;
+export type Relay = Static<typeof RelaySchema>;
+
 /** Carries signal messages to a peer by id, whatever the route. */
 export interface Signaler {
   send(to: PeerId, msg: SignalMessage): void;

@@ -13,10 +13,13 @@ import { shutdownNodeRtc } from '../../runtime/node-rtc.js';
 /** Rings that hand envelopes straight to each other on a later turn, as a one-hop overlay would. */
 class FakeRings {
   private readonly handlers = new Map<PeerId, (env: Envelope) => void>();
-  ring(self: PeerId): SignalRing & { inject(env: Envelope): void } {
+  /** Sends per (from, op), to see which path a message took. */
+  readonly log: string[] = [];
+  ring(self: PeerId, links?: { linked: PeerId[]; relays: PeerId[] }): SignalRing & { inject(env: Envelope): void } {
     return {
       self,
       send: (peer, svc, op, body) => {
+        this.log.push(`${self.slice(0, 4)}>${peer.slice(0, 4)}:${op}`);
         const h = this.handlers.get(peer);
         if (!h) return false;
         const env: Envelope = { v: WIRE_VERSION, mid: 1, src: self, dst: peer, to: 'peer', ring: 'base', svc, op, hops: 1, ttl: 32, body: structuredClone(body) };
@@ -28,6 +31,8 @@ class FakeRings {
         return () => this.handlers.delete(self);
       },
       inject: (env) => this.handlers.get(self)?.(env),
+      isLinked: (peer) => (links ? links.linked.includes(peer) : this.handlers.has(peer)),
+      relays: () => links?.relays ?? [],
     };
   }
 }
@@ -50,13 +55,36 @@ describe('OverlaySignaler', () => {
     await new Promise((r) => setTimeout(r, 5));
     expect(got).toEqual([[a.id, cand]]);
     const base = { v: WIRE_VERSION, mid: 2, src: a.id, dst: b.id, to: 'peer', ring: 'base', svc: SIGNAL_SVC, hops: 1, ttl: 8 } as const;
-    rb.inject({ ...base, op: 'candidate', body: { ...cand, sdp: 'extra' } });
-    rb.inject({ ...base, op: 'offer', body: cand });
-    rb.inject({ ...base, op: 'candidate', dst: a.id, body: cand });
+    rb.inject({ ...base, op: 'candidate', body: { m: { ...cand, sdp: 'extra' } } });
+    rb.inject({ ...base, op: 'offer', body: { m: cand } });
+    rb.inject({ ...base, op: 'candidate', body: cand });
+    rb.inject({ ...base, op: 'candidate', dst: a.id, body: { m: cand } });
     expect(got).toHaveLength(1);
-    expect(sb.stats).toMatchObject({ delivered: 1, badMessages: 2, misaddressed: 1 });
+    expect(sb.stats).toMatchObject({ delivered: 1, badMessages: 3, misaddressed: 1 });
     sa.send(ids().id, cand);
     expect(sa.stats.unroutable).toBe(1);
+  });
+
+  it('answers a peer it has no link to through the relay that peer named', async () => {
+    const rings = new FakeRings();
+    const [a, b, r] = [ids(), ids(), ids()];
+    // A has just joined: its only link is R. B cannot route to A, so it must use A's hint.
+    const sa = new OverlaySignaler(rings.ring(a.id, { linked: [r.id], relays: [r.id] }));
+    const sb = new OverlaySignaler(rings.ring(b.id, { linked: [r.id], relays: [r.id] }));
+    new OverlaySignaler(rings.ring(r.id, { linked: [a.id, b.id], relays: [] }));
+    const atA: Array<[PeerId, SignalMessage]> = [];
+    const atB: PeerId[] = [];
+    sa.setHandler((from, msg) => atA.push([from, msg]));
+    sb.setHandler((from) => atB.push(from));
+    const cand = (sid: string): SignalMessage => ({ v: 1, type: 'candidate', sid, candidate: 'a=candidate:1 1 UDP 1 127.0.0.1 5000 typ host', mid: '0' });
+    sa.send(b.id, cand('x'));
+    await new Promise((res) => setTimeout(res, 5));
+    expect(atB).toEqual([a.id]);
+    sb.send(a.id, cand('y'));
+    await new Promise((res) => setTimeout(res, 10));
+    expect(atA).toEqual([[b.id, cand('y')]]);
+    expect(sb.stats.viaRelay).toBe(1);
+    expect(rings.log.slice(1)).toEqual([`${b.id.slice(0, 4)}>${r.id.slice(0, 4)}:relay`, `${r.id.slice(0, 4)}>${a.id.slice(0, 4)}:relayed`]);
   });
 
   it('carries a WebRTC link set-up between two Nets', async () => {

@@ -3,20 +3,32 @@
 // rendezvous server), every later link — successors, fingers, task peers — is set up this way,
 // so the server's work grows with joins, not with traffic.
 //
+// A peer that has just joined is not routable yet: nobody has it as predecessor, successor or
+// finger, so a message routed toward its id ends at its successor, which is the very peer it is
+// trying to link to. So every message names up to two peers the sender is linked to (`via`), and
+// an answer or candidate for a peer we are not linked to goes through one of them (`relay`), which
+// hands it over on its link (`relayed`).
+//
 // The envelope's source is not authenticated by the overlay, and need not be: offers and answers
 // carry a signature over the DTLS fingerprint that the receiving Net checks against the claimed id
 // (src/runtime/signaler.ts), and a forged candidate cannot get past DTLS.
 import type { Envelope } from '../../core/envelope.js';
 import type { PeerId } from '../../core/id.js';
-import { parseSignal, type SignalMessage, type Signaler } from './messages.js';
+import { check } from '../../core/codec.js';
+import { MAX_RELAY_HINTS, OverlaySignalSchema, RelaySchema, type SignalMessage, type Signaler } from './messages.js';
 
 export const SIGNAL_SVC = 'signal';
+/** Relay hints remembered, one entry per peer; the oldest is forgotten first. */
+const MAX_HINTED_PEERS = 256;
 
-/** The part of a Chord ring (src/overlay/ring.ts) this service uses. */
+/** The part of a Chord ring (src/overlay/ring.ts) and its links that this service uses. */
 export interface SignalRing {
   readonly self: PeerId;
   send(peer: PeerId, svc: string, op: string, body: unknown): boolean;
   onService(svc: string, handler: (env: Envelope) => void): () => void;
+  isLinked(peer: PeerId): boolean;
+  /** Peers we are linked to that could relay to us, best first. */
+  relays(): PeerId[];
 }
 
 export interface SignalServiceStats {
@@ -24,6 +36,9 @@ export interface SignalServiceStats {
   /** Sends the ring had no route for at the time. */
   unroutable: number;
   delivered: number;
+  /** Messages sent through a relay, and relayed for others. */
+  viaRelay: number;
+  relayedForOthers: number;
   /** Bodies that failed the schema, or whose op disagrees with the body. */
   badMessages: number;
   /** Messages that reached us but were addressed to another peer (or to a key). */
@@ -31,16 +46,26 @@ export interface SignalServiceStats {
 }
 
 export class OverlaySignaler implements Signaler {
-  readonly stats: SignalServiceStats = { sent: 0, unroutable: 0, delivered: 0, badMessages: 0, misaddressed: 0 };
+  readonly stats: SignalServiceStats = { sent: 0, unroutable: 0, delivered: 0, viaRelay: 0, relayedForOthers: 0, badMessages: 0, misaddressed: 0 };
   private handler: (from: PeerId, msg: SignalMessage) => void = () => {};
   private readonly off: () => void;
+  private readonly hints = new Map<PeerId, PeerId[]>();
 
   constructor(private readonly ring: SignalRing) {
     this.off = ring.onService(SIGNAL_SVC, (env) => this.onEnvelope(env));
   }
 
   send(to: PeerId, msg: SignalMessage): void {
-    if (this.ring.send(to, SIGNAL_SVC, msg.type, msg)) this.stats.sent++;
+    const relay = this.ring.isLinked(to) ? undefined : this.hints.get(to)?.find((r) => r !== this.ring.self && this.ring.isLinked(r));
+    let ok: boolean;
+    if (relay !== undefined) {
+      ok = this.ring.send(relay, SIGNAL_SVC, 'relay', { from: this.ring.self, to, m: msg });
+      if (ok) this.stats.viaRelay++;
+    } else {
+      const via = this.ring.relays().filter((p) => p !== to).slice(0, MAX_RELAY_HINTS);
+      ok = this.ring.send(to, SIGNAL_SVC, msg.type, via.length > 0 ? { m: msg, via } : { m: msg });
+    }
+    if (ok) this.stats.sent++;
     else this.stats.unroutable++;
   }
 
@@ -56,9 +81,31 @@ export class OverlaySignaler implements Signaler {
   private onEnvelope(env: Envelope): void {
     // Routing toward a peer id that is not on the ring ends at that id's successor: drop it there.
     if (env.to !== 'peer' || env.dst !== this.ring.self) return void this.stats.misaddressed++;
-    const parsed = parseSignal(env.body);
-    if (!parsed.ok || parsed.value.type !== env.op) return void this.stats.badMessages++;
+    if (env.op === 'relay' || env.op === 'relayed') return this.onRelay(env);
+    const r = check(OverlaySignalSchema, env.body, 'signal message');
+    if (!r.ok || r.value.m.type !== env.op) return void this.stats.badMessages++;
+    const from = env.src as PeerId;
+    if (r.value.via) this.hint(from, r.value.via as PeerId[]);
     this.stats.delivered++;
-    this.handler(env.src as PeerId, parsed.value);
+    this.handler(from, r.value.m);
+  }
+
+  private onRelay(env: Envelope): void {
+    const r = check(RelaySchema, env.body, 'relayed signal');
+    if (!r.ok) return void this.stats.badMessages++;
+    const { from, to, m } = r.value;
+    if (to === this.ring.self) {
+      this.stats.delivered++;
+      return this.handler(from as PeerId, m);
+    }
+    if (env.op === 'relayed') return void this.stats.misaddressed++;
+    // We are the relay: hand it over on our link (or route it, if that link is gone).
+    if (this.ring.send(to as PeerId, SIGNAL_SVC, 'relayed', r.value)) this.stats.relayedForOthers++;
+  }
+
+  private hint(peer: PeerId, via: PeerId[]): void {
+    this.hints.delete(peer);
+    this.hints.set(peer, via);
+    if (this.hints.size > MAX_HINTED_PEERS) this.hints.delete(this.hints.keys().next().value as PeerId);
   }
 }

@@ -1,0 +1,29 @@
+// The ring as an outside observer sees it from the peers' own reports (PeerStatus): whether every
+// successor and predecessor is the true one, and who truly owns a key. Benches and tests of real
+// peers use it; the simulator reads ChordRing directly with the same checker.
+import { idFromHex, inInterval, type Id, type PeerId } from '../core/id.js';
+import { checkRing, type RingCheck } from '../overlay/checker.js';
+import type { PeerStatus } from './peer.js';
+
+export function checkStatuses(statuses: readonly PeerStatus[]): RingCheck {
+  return checkRing(statuses.map((s) => ({
+    self: s.id,
+    isJoined: () => s.joined,
+    successor: () => s.successor ?? s.id,
+    predecessor: () => s.predecessor,
+  })));
+}
+
+export function ringConsistent(statuses: readonly PeerStatus[]): boolean {
+  return statuses.length > 0 && statuses.every((s) => s.joined) && checkStatuses(statuses).ok;
+}
+
+/** The successor of key among the given live peer ids. */
+export function trueOwner(ids: readonly PeerId[], key: Id): PeerId {
+  const sorted = [...ids].sort((a, b) => (idFromHex(a) < idFromHex(b) ? -1 : 1));
+  for (let i = 0; i < sorted.length; i++) {
+    const prev = sorted[(i - 1 + sorted.length) % sorted.length]!;
+    if (sorted.length === 1 || inInterval(key, idFromHex(prev), idFromHex(sorted[i]!), false, true)) return sorted[i]!;
+  }
+  return sorted[0]!;
+}

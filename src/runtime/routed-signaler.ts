@@ -1,0 +1,106 @@
+// The Signaler a real peer hands its Net: the rendezvous server for first contacts, the overlay for
+// every later link. A new offer goes through the overlay once the peer is on the ring and linked,
+// and through the server only before that (or when the overlay has no route); answers and
+// candidates go back the way the attempt's first message came, so a joining peer that is not yet
+// routable still hears its answer. It also records which way each link was signaled, for the
+// "links via overlay" figure.
+import type { PeerId } from '../core/id.js';
+import type { SignalMessage, Signaler } from './signaler.js';
+
+export type SignalPath = 'server' | 'overlay';
+
+/** The overlay side: it says whether it could route the message (OverlaySignaler's stats tell). */
+export interface OverlayPath extends Signaler {
+  readonly stats: { unroutable: number };
+}
+
+/** Attempts whose path is remembered; older ones are forgotten first. */
+const MAX_REMEMBERED_ATTEMPTS = 1024;
+
+export class RoutedSignaler implements Signaler {
+  readonly stats = { viaServer: 0, viaOverlay: 0, linksViaServer: 0, linksViaOverlay: 0, dropped: 0 };
+  private handler: (from: PeerId, msg: SignalMessage) => void = () => {};
+
+  constructor(private readonly self: PeerId) {}
+
+  private overlay: OverlayPath | null = null;
+  private server: Signaler | null = null;
+  private canUseOverlay: () => boolean = () => false;
+  /** sid → the path its first message took, in insertion order for eviction. */
+  private readonly paths = new Map<string, SignalPath>();
+  /** peer → path of our latest offer to it, to attribute the link when it comes up. */
+  private readonly offered = new Map<PeerId, SignalPath>();
+
+  /** The server's signaler; null when there is none (server down, or running without one). */
+  setServer(server: Signaler | null): void {
+    this.server = server;
+    server?.setHandler((from, msg) => this.receive('server', from, msg));
+  }
+
+  setOverlay(overlay: OverlayPath, ready: () => boolean): void {
+    this.overlay = overlay;
+    this.canUseOverlay = ready;
+    overlay.setHandler((from, msg) => this.receive('overlay', from, msg));
+  }
+
+  setHandler(fn: (from: PeerId, msg: SignalMessage) => void): void {
+    this.handler = fn;
+  }
+
+  send(to: PeerId, msg: SignalMessage): void {
+    let path = this.paths.get(msg.sid) ?? this.choose();
+    if (path === 'overlay' && !this.sendOverlay(to, msg)) path = 'server';
+    if (path === 'server') {
+      if (!this.server) return void this.stats.dropped++;
+      this.server.send(to, msg);
+      this.stats.viaServer++;
+    }
+    this.remember(msg.sid, path);
+    if (msg.type === 'offer') this.rememberOffer(to, path);
+  }
+
+  /**
+   * Count the link to peer under the path that signaled our offer; the Net's link-up calls this.
+   * Only the offering side counts, so each link is counted once across the cloud.
+   */
+  linkUp(peer: PeerId): void {
+    const path = this.offered.get(peer);
+    if (path === 'server') this.stats.linksViaServer++;
+    else if (path === 'overlay') this.stats.linksViaOverlay++;
+    this.offered.delete(peer);
+  }
+
+  private choose(): SignalPath {
+    return this.overlay && this.canUseOverlay() ? 'overlay' : 'server';
+  }
+
+  private sendOverlay(to: PeerId, msg: SignalMessage): boolean {
+    const o = this.overlay;
+    if (!o) return false;
+    const before = o.stats.unroutable;
+    o.send(to, msg);
+    if (o.stats.unroutable !== before) return false;
+    this.stats.viaOverlay++;
+    return true;
+  }
+
+  private receive(path: SignalPath, from: PeerId, msg: SignalMessage): void {
+    this.remember(msg.sid, path);
+    // An offer from the peer makes it the offerer, unless both offered at once and our lower id
+    // wins the glare (the same rule as WebRtcNet.onOffer).
+    if (msg.type === 'offer' && !(this.offered.has(from) && this.self < from)) this.offered.delete(from);
+    this.handler(from, msg);
+  }
+
+  private remember(sid: string, path: SignalPath): void {
+    if (this.paths.has(sid)) return;
+    this.paths.set(sid, path);
+    if (this.paths.size > MAX_REMEMBERED_ATTEMPTS) this.paths.delete(this.paths.keys().next().value as string);
+  }
+
+  private rememberOffer(peer: PeerId, path: SignalPath): void {
+    this.offered.delete(peer);
+    this.offered.set(peer, path);
+    if (this.offered.size > MAX_REMEMBERED_ATTEMPTS) this.offered.delete(this.offered.keys().next().value as PeerId);
+  }
+}

@@ -1,0 +1,144 @@
+// Start a real peer: identity from its Store, a WebRTC Net whose first link is signaled through the
+// rendezvous server and every later one through the overlay, and the Peer (rings and services) on
+// top. Platform-neutral: the RTCPeerConnection and WebSocket constructors are injected, so the
+// same function starts a volunteer in Node (node-peer.ts) and in a browser tab (src/web).
+import type { PeerId } from '../core/id.js';
+import type { Net, NetHandler, Store } from '../env/ports.js';
+import { Peer } from '../peer/peer.js';
+import type { RingConfig } from '../overlay/ring.js';
+import { RealClock } from './clock.js';
+import { loadOrCreateIdentity, type Identity } from './identity.js';
+import { CryptoRng } from './rng.js';
+import { RoutedSignaler } from './routed-signaler.js';
+import type { Signaler } from './signaler.js';
+import { WebRtcNet, type PeerConnectionCtor } from './webrtc-net.js';
+import { WsSignaler, type WebSocketCtor } from './ws-signaler.js';
+
+export interface StartPeerOptions {
+  store: Store;
+  RTCPeerConnection: PeerConnectionCtor;
+  rtcConfig?: Record<string, unknown>;
+  candidateFilter?: (candidate: string) => boolean;
+  /** The rendezvous server to join through (http(s) or ws(s) URL). */
+  serverUrl?: string;
+  WebSocket?: WebSocketCtor;
+  /** Instead of a server URL: attach in-process to a hub (the server's own peer). */
+  local?: (self: PeerId) => { signaler: Signaler; contacts: PeerId[]; detach(): void };
+  ring?: Partial<RingConfig>;
+  maxLinks?: number;
+  /** How long to wait for a lost server before trying to reconnect, doubling up to a minute. */
+  reconnectMs?: number;
+}
+
+export interface RunningPeer {
+  readonly peer: Peer;
+  readonly net: WebRtcNet;
+  readonly identity: Identity;
+  readonly signaler: RoutedSignaler;
+  /** Whether the rendezvous server is reachable right now. */
+  serverUp(): boolean;
+  /** Leave the ring gracefully, close every link and the store; idempotent. */
+  close(): Promise<void>;
+}
+
+/** Time the leave messages get to drain before the links close. */
+const LEAVE_DRAIN_MS = 200;
+const MAX_RECONNECT_MS = 60_000;
+/** Join attempts, each over fresh contacts from the server. */
+const JOIN_ROUNDS = 3;
+
+export async function startPeer(opts: StartPeerOptions): Promise<RunningPeer> {
+  const clock = new RealClock();
+  const rng = new CryptoRng();
+  const identity = await loadOrCreateIdentity(opts.store, rng);
+  const signaler = new RoutedSignaler(identity.id);
+  const net = new WebRtcNet({
+    identity, clock, signaler, RTCPeerConnection: opts.RTCPeerConnection,
+    ...(opts.rtcConfig ? { rtcConfig: opts.rtcConfig } : {}),
+    ...(opts.candidateFilter ? { candidateFilter: opts.candidateFilter } : {}),
+  });
+  const peer = new Peer({ clock, rng, net: countingLinks(net, signaler), ...(opts.ring ? { ring: opts.ring } : {}), ...(opts.maxLinks ? { maxLinks: opts.maxLinks } : {}) });
+  signaler.setOverlay(peer.signal, () => peer.base.isJoined() && peer.mux.linkCount() > 0);
+
+  let ws: WsSignaler | null = null;
+  let detachLocal: (() => void) | null = null;
+  let closed = false;
+  let reconnectTimer: ReturnType<typeof clock.setTimer> | null = null;
+  const connectServer = async (): Promise<PeerId[]> => {
+    if (opts.local) {
+      const l = opts.local(identity.id);
+      detachLocal = l.detach;
+      signaler.setServer(l.signaler);
+      return l.contacts;
+    }
+    if (!opts.serverUrl) return [];
+    const s = await WsSignaler.connect(opts.serverUrl, identity, { clock, ...(opts.WebSocket ? { WebSocket: opts.WebSocket } : {}) });
+    ws = s;
+    signaler.setServer(s);
+    s.onClosed(() => {
+      ws = null;
+      signaler.setServer(null);
+      if (!closed) scheduleReconnect(opts.reconnectMs ?? 2000);
+    });
+    return s.contacts;
+  };
+  const scheduleReconnect = (delayMs: number) => {
+    reconnectTimer = clock.setTimer(delayMs, () => {
+      reconnectTimer = null;
+      if (closed) return;
+      connectServer().catch(() => scheduleReconnect(Math.min(MAX_RECONNECT_MS, delayMs * 2)));
+    });
+  };
+
+  try {
+    let contacts = await connectServer();
+    for (let round = 1; ; round++) {
+      try {
+        await peer.join(contacts);
+        break;
+      } catch (e) {
+        if (round >= JOIN_ROUNDS) throw e;
+        contacts = ws ? await (ws as WsSignaler).requestContacts() : contacts;
+      }
+    }
+  } catch (e) {
+    closed = true;
+    peer.close();
+    net.close();
+    (ws as WsSignaler | null)?.close();
+    (detachLocal as (() => void) | null)?.();
+    await opts.store.close();
+    throw e;
+  }
+
+  return {
+    peer, net, identity, signaler,
+    serverUp: () => ws !== null || opts.local !== undefined,
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      if (reconnectTimer !== null) clock.cancel(reconnectTimer);
+      peer.leave();
+      await new Promise<void>((resolve) => clock.setTimer(LEAVE_DRAIN_MS, resolve));
+      peer.close();
+      net.close();
+      (ws as WsSignaler | null)?.close();
+      (detachLocal as (() => void) | null)?.();
+      await opts.store.close();
+    },
+  };
+}
+
+/** The Net as the Peer sees it, with each link-up also counted under the path that signaled it. */
+function countingLinks(net: WebRtcNet, signaler: RoutedSignaler): Net {
+  return {
+    get self() { return net.self; },
+    setHandler: (h: NetHandler) => net.setHandler({ ...h, onLinkUp: (p) => { signaler.linkUp(p); h.onLinkUp(p); } }),
+    connect: (p) => net.connect(p),
+    disconnect: (p) => net.disconnect(p),
+    send: (p, f) => net.send(p, f),
+    isLinked: (p) => net.isLinked(p),
+    links: () => net.links(),
+    close: () => net.close(),
+  };
+}
