@@ -22,6 +22,13 @@ export class CoordRefusedError extends CumulusError {
 
 /** A queued request is re-sent this often, so a new owner learns of it after a failover. */
 const POLL_INTERVAL_MS = 1000;
+/**
+ * The owner's clock decides when a queued wait ends: it counts from when it received the request,
+ * a little after we sent it, and then pushes a grant or a refusal. A solicitor that gave up at its
+ * own deadline would turn away grants the owner issued in time (most grants, under load, since the
+ * queue head is the request closest to its deadline), so it waits this much longer for the verdict.
+ */
+const VERDICT_GRACE_MS = RPC_TIMEOUT_MS;
 
 interface Pending {
   reqId: number;
@@ -31,6 +38,8 @@ interface Pending {
   waitMs: number;
   firstSentMs: number;
   deadlineMs: number;
+  /** The last answer was 'queued': the owner holds our place and will push its verdict. */
+  queued: boolean;
   timer: TimerHandle | undefined;
   resolve(lease: CoordLease): void;
   reject(e: Error): void;
@@ -57,7 +66,7 @@ export class Solicitor implements LeaseHost {
     if (this.pending.size >= MAX_PENDING_ACQUIRES) return Promise.reject(new CoordRefusedError(name, 'full'));
     const now = this.clock.now();
     return new Promise<CoordLease>((resolve, reject) => {
-      const p: Pending = { reqId: this.nextReqId++, name, key: hashNameToId(name), capacity, waitMs, firstSentMs: now, deadlineMs: now + waitMs, timer: undefined, resolve, reject };
+      const p: Pending = { reqId: this.nextReqId++, name, key: hashNameToId(name), capacity, waitMs, firstSentMs: now, deadlineMs: now + waitMs, queued: false, timer: undefined, resolve, reject };
       this.pending.set(p.reqId, p);
       this.send(p);
     });
@@ -74,8 +83,12 @@ export class Solicitor implements LeaseHost {
   private onReply(p: Pending, env: Envelope): void {
     if (this.pending.get(p.reqId) !== p) return;
     const r = check(CanIReply, env.body, 'coord can-i reply');
-    if (!r.ok || r.value.type === 'error') return this.retryOrFail(p, r.ok ? new CoordRefusedError(p.name, 'unavailable') : r.error);
+    if (!r.ok || r.value.type === 'error') {
+      p.queued = false;
+      return this.retryOrFail(p, r.ok ? new CoordRefusedError(p.name, 'unavailable') : r.error);
+    }
     const v = r.value;
+    p.queued = v.type === 'queued';
     if (v.type === 'granted') return this.granted(p, v.token, v.validMs);
     if (v.type === 'queued') return this.wait(p, Math.min(p.deadlineMs, this.clock.now() + POLL_INTERVAL_MS));
     if (RETRYABLE.has(v.reason)) return this.retryOrFail(p, new CoordRefusedError(p.name, v.reason));
@@ -95,8 +108,10 @@ export class Solicitor implements LeaseHost {
     p.timer = this.clock.setTimer(Math.max(0, atMs - this.clock.now()), () => {
       p.timer = undefined;
       if (this.pending.get(p.reqId) !== p) return;
-      if (this.clock.now() >= p.deadlineMs) return this.settle(p, new CoordRefusedError(p.name, 'wait-expired'));
-      this.send(p);
+      const now = this.clock.now();
+      if (now < p.deadlineMs) return this.send(p);
+      if (p.queued && now < p.deadlineMs + VERDICT_GRACE_MS) return this.wait(p, p.deadlineMs + VERDICT_GRACE_MS);
+      this.settle(p, new CoordRefusedError(p.name, 'wait-expired'));
     });
   }
 
