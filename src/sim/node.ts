@@ -38,39 +38,47 @@ export class SimNodeState implements SimNode {
 
 const INERT_HANDLE = -1 as TimerHandle;
 
+// Clock and Net check liveness against sim.epochs rather than their node object: a crash or a
+// restart bumps the epoch, so a matching epoch means this incarnation is the running one.
 class SimClock implements Clock {
+  private readonly index: number;
   constructor(
     private readonly sim: Simulator,
-    private readonly node: SimNodeState,
+    node: SimNodeState,
     private readonly epoch: number,
-  ) {}
+  ) {
+    this.index = node.index;
+  }
 
   now(): number {
     return this.sim.now();
   }
 
   setTimer(delayMs: number, fn: () => void): TimerHandle {
-    if (this.node.epoch !== this.epoch) return INERT_HANDLE;
-    return this.sim.scheduleTimer(this.node.index, this.epoch, delayMs, fn);
+    if (this.sim.epochs[this.index] !== this.epoch) return INERT_HANDLE;
+    return this.sim.scheduleTimer(this.index, this.epoch, delayMs, fn);
   }
 
   cancel(handle: TimerHandle): void {
-    if (typeof handle === 'number') this.sim.cancelTimer(this.node.index, handle);
+    if (typeof handle === 'number') this.sim.cancelTimer(this.index, handle);
   }
 }
 
 class SimNet implements Net {
   readonly self: PeerId;
+  private readonly index: number;
   constructor(
     private readonly sim: Simulator,
     private readonly node: SimNodeState,
     private readonly epoch: number,
   ) {
     this.self = node.id;
+    this.index = node.index;
   }
 
   private live(): boolean {
-    return this.node.epoch === this.epoch && this.node.up;
+    // The epoch changes on every crash and restart, so a match implies the node is up.
+    return this.sim.epochs[this.index] === this.epoch;
   }
 
   setHandler(handler: NetHandler): void {

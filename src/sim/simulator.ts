@@ -79,8 +79,11 @@ export class Simulator {
   private readonly idRng: SeededRng;
   private readonly trace = new TraceDigest();
   private nowMs = 0;
-  /** Each node's epoch in one contiguous array: the timer check then touches no node object. */
-  private epochs = new Int32Array(1024);
+  /**
+   * @internal Each node's current epoch in one contiguous array, so that timer and liveness
+   * checks touch no node object: with many nodes each object touched is a likely cache miss.
+   */
+  epochs = new Int32Array(1024);
   private running = false;
 
   constructor(opts: SimulatorOptions) {
