@@ -5,6 +5,7 @@ import { registerSim } from './commands/sim.js';
 import { registerServe } from './commands/serve.js';
 import { registerBench } from './commands/bench.js';
 import { registerFiles } from './commands/files.js';
+import { registerVolunteer } from './commands/volunteer.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   registerServe(program);
   registerBench(program);
   registerFiles(program);
+  registerVolunteer(program);
   return program;
 }
 

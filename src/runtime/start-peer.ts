@@ -58,7 +58,8 @@ export async function startPeer(opts: StartPeerOptions): Promise<RunningPeer> {
     ...(opts.candidateFilter ? { candidateFilter: opts.candidateFilter } : {}),
   });
   const peer = new Peer({ clock, rng, net: countingLinks(net, signaler), ...(opts.ring ? { ring: opts.ring } : {}), ...(opts.maxLinks ? { maxLinks: opts.maxLinks } : {}) });
-  signaler.setOverlay(peer.signal, () => peer.base.isJoined() && peer.mux.linkCount() > 0);
+  // Once we have one link the overlay can carry signaling (through that link while we join).
+  signaler.setOverlay(peer.signal, () => peer.mux.linkCount() > 0);
 
   let ws: WsSignaler | null = null;
   let detachLocal: (() => void) | null = null;

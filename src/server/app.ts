@@ -15,6 +15,7 @@ import { verifyClaim } from '../runtime/identity.js';
 import { hexToBytes } from '../runtime/signaler.js';
 import { SignalHub, type HubClient } from './hub.js';
 import { TokenBucket } from './token-bucket.js';
+import { registerWebPage } from './web.js';
 import { ClientMessageSchema, FATAL_CODES, SIGNAL_PROTOCOL_VERSION, helloPayload, type ClientMessage, type ServerMessage, type SignalErrorCode } from './protocol.js';
 
 export interface ServerLimits {
@@ -60,6 +61,7 @@ export async function createServer(opts: ServerOptions = {}): Promise<CumulusSer
   await app.register(websocket, { options: { maxPayload: WS_MAX_PAYLOAD_BYTES } });
 
   app.get('/health', async () => ({ ok: true, peers: hub.size }));
+  registerWebPage(app);
   app.get('/peers/count', async () => ({ peers: hub.size, joins: hub.stats.joins, signalsRelayed: hub.stats.signalsRelayed }));
   app.get('/signal', { websocket: true }, (socket) => handleConnection(socket, hub, clock, rng, limits));
 

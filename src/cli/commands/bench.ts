@@ -2,13 +2,20 @@
 // object with --json. Each bench registers a runner here; add ring, storage, api, coord the same way.
 import type { Command } from 'commander';
 import { runLinkBench } from '../../runtime/bench/link.js';
+import { runRingBench } from '../../runtime/bench/ring.js';
 
 export interface BenchRunner {
   description: string;
   run(opts: Record<string, string | boolean | undefined>): Promise<Record<string, unknown>>;
 }
 
+const int = (v: string | boolean | undefined, dflt: number) => (typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : dflt);
+
 export const BENCHES: Record<string, BenchRunner> = {
+  ring: {
+    description: 'a server and --peers volunteer processes (and --browsers Chromium tabs) form a ring; lookups with the server up and down',
+    run: async (opts) => runRingBench({ peers: int(opts.peers, 16), browsers: int(opts.browsers, 0), lookups: int(opts.lookups, 1000) }),
+  },
   link: {
     description: 'one-way throughput of a Cumulus WebRTC link vs a raw node-datachannel channel (two processes)',
     run: async (opts) => {
@@ -24,6 +31,9 @@ export function registerBench(program: Command): void {
     .description(`run a benchmark: ${Object.keys(BENCHES).join(', ')}`)
     .option('--json', 'print one JSON object as the last line')
     .option('--mib <n>', 'link: MiB sent one way over each channel (default 128)')
+    .option('--peers <n>', 'ring: volunteer processes (default 16)')
+    .option('--browsers <n>', 'ring: Chromium tabs (default 0)')
+    .option('--lookups <n>', 'ring: lookups with the server up, and again with it down (default 1000)')
     .action(async (name: string, opts: Record<string, string | boolean | undefined>) => {
       const bench = BENCHES[name];
       if (!bench) throw new Error(`unknown bench ${name}; known: ${Object.keys(BENCHES).join(', ')}`);

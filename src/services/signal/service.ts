@@ -57,13 +57,14 @@ export class OverlaySignaler implements Signaler {
 
   send(to: PeerId, msg: SignalMessage): void {
     const relay = this.ring.isLinked(to) ? undefined : this.hints.get(to)?.find((r) => r !== this.ring.self && this.ring.isLinked(r));
-    let ok: boolean;
-    if (relay !== undefined) {
-      ok = this.ring.send(relay, SIGNAL_SVC, 'relay', { from: this.ring.self, to, m: msg });
+    const via = this.ring.relays().filter((p) => p !== to).slice(0, MAX_RELAY_HINTS);
+    let ok = false;
+    if (relay === undefined) ok = this.ring.send(to, SIGNAL_SVC, msg.type, via.length > 0 ? { m: msg, via } : { m: msg });
+    // A peer still joining cannot route yet, but its links can: hand the message to one of them.
+    const through = relay ?? (ok ? undefined : via[0]);
+    if (through !== undefined) {
+      ok = this.ring.send(through, SIGNAL_SVC, 'relay', { from: this.ring.self, to, m: msg });
       if (ok) this.stats.viaRelay++;
-    } else {
-      const via = this.ring.relays().filter((p) => p !== to).slice(0, MAX_RELAY_HINTS);
-      ok = this.ring.send(to, SIGNAL_SVC, msg.type, via.length > 0 ? { m: msg, via } : { m: msg });
     }
     if (ok) this.stats.sent++;
     else this.stats.unroutable++;

@@ -1,0 +1,35 @@
+// `cumulus volunteer --server URL [--data DIR]`: lend this machine to the cloud as a Node peer. Its
+// identity (hence its id) is kept in the data directory; it joins through the server, then signals
+// through the overlay, and keeps working when the server is down. Started by another process with
+// an IPC channel (a bench, `cumulus up`), it also answers control requests (runtime/control.ts).
+import type { Command } from 'commander';
+import { startNodePeer } from '../../runtime/node-peer.js';
+import { fullStatus, handleControl } from '../../runtime/control.js';
+import { shutdownNodeRtc } from '../../runtime/node-rtc.js';
+
+export function registerVolunteer(program: Command): void {
+  program
+    .command('volunteer')
+    .description('join the cloud as a volunteer peer (lends CPU and storage within your limits)')
+    .option('--server <url>', 'rendezvous server to join through', process.env.CUMULUS_URL ?? 'http://127.0.0.1:8080')
+    .option('--data <dir>', 'directory for this peer\'s identity and what it stores', '.cumulus-volunteer')
+    .option('--json', 'print the ready line as JSON')
+    .action(async (opts: { server: string; data: string; json?: boolean }) => {
+      const running = await startNodePeer({ serverUrl: opts.server, dataDir: opts.data });
+      let closing: Promise<void> | null = null;
+      const close = () => (closing ??= running.close().then(() => shutdownNodeRtc()));
+      const s = running.peer.status();
+      process.stdout.write(opts.json
+        ? `${JSON.stringify({ ready: true, ...fullStatus(running) })}\n`
+        : `volunteer ${s.id} joined through ${opts.server}; successor ${s.successor ?? '-'}\n`);
+      const stop = () => void close().then(() => process.exit(0));
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      if (process.send) {
+        process.send({ ready: true, id: s.id });
+        process.on('message', (m) => void handleControl(running, m, close).then((reply) => process.send?.(reply)));
+        // The parent is gone: leave rather than linger as an orphan.
+        process.once('disconnect', stop);
+      }
+    });
+}

@@ -1,0 +1,83 @@
+// Start `cumulus volunteer` as a child process with an IPC control channel, and talk to it: the
+// benches and `cumulus up` use this. Every child is ended by its pid (never by name), gracefully
+// first and with SIGKILL if it does not go in time.
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { PeerId } from '../core/id.js';
+import type { ControlReply } from './control.js';
+
+export interface VolunteerProcess {
+  readonly id: PeerId;
+  readonly pid: number;
+  readonly child: ChildProcess;
+  request(op: 'status' | 'lookup' | 'close', key?: string): Promise<unknown>;
+  /** Leave gracefully (SIGTERM), then SIGKILL after graceMs; resolves when the process is gone. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+export interface SpawnOptions {
+  serverUrl: string;
+  dataDir: string;
+  /** Longest the volunteer may take to join. */
+  readyTimeoutMs?: number;
+  /** Where the child's stdout/stderr go; 'ignore' by default (benches print JSON themselves). */
+  stdio?: 'ignore' | 'inherit';
+}
+
+const CLI = fileURLToPath(new URL('../cli/main-bin.js', import.meta.url));
+const REQUEST_TIMEOUT_MS = 15_000;
+const MAX_STDERR_CHARS = 2000;
+
+export async function spawnVolunteer(opts: SpawnOptions): Promise<VolunteerProcess> {
+  const out = opts.stdio ?? 'ignore';
+  const child = fork(CLI, ['volunteer', '--server', opts.serverUrl, '--data', opts.dataDir], { stdio: ['ignore', out, 'pipe', 'ipc'] });
+  // The end of what the child says on stderr, to explain a failure.
+  let stderrTail = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    if (out === 'inherit') process.stderr.write(d);
+    stderrTail = (stderrTail + d.toString()).slice(-MAX_STDERR_CHARS);
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const waiters = new Map<number, (r: ControlReply) => void>();
+  let nextRid = 1;
+  const id = await new Promise<PeerId>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`volunteer ${child.pid} did not join within ${opts.readyTimeoutMs ?? 30_000} ms`)), opts.readyTimeoutMs ?? 30_000);
+    child.once('exit', (code) => reject(new Error(`volunteer exited before joining (code ${code}): ${stderrTail.trim()}`)));
+    child.on('message', (m: unknown) => {
+      const msg = m as { ready?: boolean; id?: PeerId } & Partial<ControlReply>;
+      if (msg.ready && msg.id) {
+        clearTimeout(timer);
+        resolve(msg.id);
+      } else if (typeof msg.rid === 'number') waiters.get(msg.rid)?.(msg as ControlReply);
+    });
+  }).catch((e: unknown) => {
+    child.kill('SIGKILL');
+    throw e;
+  });
+  const request = (op: 'status' | 'lookup' | 'close', key?: string) => new Promise<unknown>((resolve, reject) => {
+    const rid = nextRid++;
+    const timer = setTimeout(() => {
+      waiters.delete(rid);
+      reject(new Error(`volunteer ${id.slice(0, 8)}: ${op} got no answer in ${REQUEST_TIMEOUT_MS} ms`));
+    }, REQUEST_TIMEOUT_MS);
+    waiters.set(rid, (r) => {
+      clearTimeout(timer);
+      waiters.delete(rid);
+      if (r.ok) resolve(r.result);
+      else reject(new Error(r.error ?? 'failed'));
+    });
+    if (!child.connected || !child.send({ rid, op, ...(key ? { key } : {}) })) {
+      clearTimeout(timer);
+      waiters.delete(rid);
+      reject(new Error(`volunteer ${id.slice(0, 8)} is not running`));
+    }
+  });
+  const stop = async (graceMs = 5000) => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    await exited;
+    clearTimeout(timer);
+  };
+  return { id, pid: child.pid!, child, request, stop };
+}
