@@ -63,8 +63,11 @@ export const Snapshot = obj({
 });
 export type Snapshot = Static<typeof Snapshot>;
 
-/** targets: the sender's replica list, nearest first, so each replica can check its own place in it. */
-export const ReplicateBody = obj({ snap: Snapshot, targets: Type.Array(HexId, { minItems: 1, maxItems: MAX_REPL_SUCCESSORS }) });
+/**
+ * pred: the start of the range the sender claims, (pred, sender]; targets: its replica list, nearest
+ * first. Each replica checks both against its own view before it acks.
+ */
+export const ReplicateBody = obj({ snap: Snapshot, pred: HexId, targets: Type.Array(HexId, { minItems: 1, maxItems: MAX_REPL_SUCCESSORS }) });
 export const ReplicateReply = Type.Union([obj({ type: Type.Literal('ack') }), obj({ type: Type.Literal('conflict'), snap: Snapshot }), RefusedReply, ErrorReply]);
 export type ReplicateReply = Static<typeof ReplicateReply>;
 export const HandoffBody = obj({ snap: Snapshot });

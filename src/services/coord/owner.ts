@@ -47,8 +47,7 @@ export class CoordOwner {
 
   /** May we act as this resource's owner now? Checked before anything is granted or renewed. */
   owns(name: string): boolean {
-    const key = hashNameToId(name);
-    return selfOwns(neighbourView(this.ring), key, this.ring.owns(key));
+    return selfOwns(neighbourView(this.ring), this.ring.owns(hashNameToId(name)));
   }
 
   private get waitMs(): number {
@@ -85,7 +84,9 @@ export class CoordOwner {
     const ok = await pending;
     this.inFlight.delete(key);
     if (!ok) {
-      state.revoke(d.lease.token);
+      // Undo a lease nobody was told about. One granted before (this is a retry, or a waiter's
+      // re-poll after its promotion was pushed) may be in use: it stays counted until it expires.
+      if (d.fresh) state.revoke(d.lease.token);
       this.stats.replicationFailures++;
       return refuse('unavailable');
     }

@@ -43,13 +43,14 @@ export class Replicator {
     const n = this.replSuccessors;
     if (n === 0) return true;
     const targets = replicaTargets(this.ring, n);
-    if (!targets) return false;
+    const pred = this.ring.predecessor();
+    if (!targets || pred === null) return false;
     const snap = state.snapshot(this.clock.now());
     this.stats.replicatesSent += targets.length;
     const replies = await Promise.all(
       targets.map((peer) =>
         this.ring
-          .request({ peer }, COORD_SVC, 'replicate', { snap, targets }, { timeoutMs: RPC_TIMEOUT_MS })
+          .request({ peer }, COORD_SVC, 'replicate', { snap, pred, targets }, { timeoutMs: RPC_TIMEOUT_MS })
           .then((env) => check(ReplicateReply, env.body, 'coord replicate reply'))
           .catch(() => undefined),
       ),
@@ -80,7 +81,7 @@ export function onReplicate(env: Envelope, ring: CoordRing, clock: Clock, replic
     stats.badBodies++;
     return void ring.reply(env, { type: 'error', code: c.error.code, message: c.error.message.slice(0, 1000) });
   }
-  const { snap, targets } = c.value;
+  const { snap, pred, targets } = c.value;
   const now = clock.now();
   const key = hashNameToId(snap.name);
   const own = mine(snap.name);
@@ -88,7 +89,7 @@ export function onReplicate(env: Envelope, ring: CoordRing, clock: Clock, replic
     own.absorb(snap, now);
     return void ring.reply(env, { type: 'conflict', snap: own.snapshot(now) });
   }
-  if (!vouches(neighbourView(ring), key, env.src as PeerId, targets as PeerId[])) {
+  if (!vouches(neighbourView(ring), key, env.src as PeerId, pred as PeerId, targets as PeerId[])) {
     return void ring.reply(env, { type: 'refused', reqId: 0, reason: 'not-owner' });
   }
   const r = replicas.offer(snap, env.src as PeerId, now);
