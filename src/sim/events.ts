@@ -5,6 +5,7 @@
 // event. Events are ordered by (time, seq): the sequence number breaks ties in scheduling order,
 // so equal-time events run in a deterministic order.
 import type { PeerId } from '../core/id.js';
+import { CalendarQueue, grown } from './calendar.js';
 import type { Link } from './network.js';
 
 export const EV_TIMER = 1;
@@ -22,15 +23,9 @@ const SLOT_SPAN = 2 ** 24;
 const GEN_MASK = 0x0fffffff;
 const INITIAL_SLOTS = 1024;
 
-/** A binary min-heap of event slots on (time, seq), plus the slots' fields. */
+/** Event slots and their fields, ordered for dispatch by a calendar queue on (time, seq). */
 export class EventQueue {
-  // The heap: entry i is (heap[2i] = time, heap[2i+1] = slot), interleaved so that sifting reads
-  // one cache line per level. Ties on time, which are rare, are broken by the slot's sequence
-  // number, kept per slot rather than in the heap.
-  private heap = new Float64Array(0);
-  private seqOf = new Float64Array(0);
-  private n = 0;
-  private nextSeq = 0;
+  private readonly cal = new CalendarQueue();
 
   // Event fields, indexed by slot. Callers must re-read these properties after anything that may
   // allocate a slot (the arrays are replaced when they grow).
@@ -62,12 +57,12 @@ export class EventQueue {
   }
 
   get size(): number {
-    return this.n;
+    return this.cal.size;
   }
 
   /** Time of the earliest event, or Infinity when the queue is empty. */
   peekTime(): number {
-    return this.n > 0 ? this.heap[0]! : Infinity;
+    return this.cal.peekTime();
   }
 
   /** A fresh slot with its numeric fields cleared; fill it in, then push() it. */
@@ -106,65 +101,20 @@ export class EventQueue {
   }
 
   push(slot: number, time: number): void {
-    const seqOf = this.seqOf;
-    const seq = this.nextSeq++;
-    seqOf[slot] = seq;
-    const heap = this.heap;
-    let i = this.n++;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      const pt = heap[2 * parent]!;
-      if (pt < time) break;
-      const ps = heap[2 * parent + 1]!;
-      if (pt === time && seqOf[ps]! < seq) break;
-      heap[2 * i] = pt;
-      heap[2 * i + 1] = ps;
-      i = parent;
-    }
-    heap[2 * i] = time;
-    heap[2 * i + 1] = slot;
+    this.cal.push(slot, time);
   }
 
   /** Remove the earliest event and return its slot (its time is in poppedTime); -1 when empty. */
   pop(): number {
-    if (this.n === 0) return -1;
-    const heap = this.heap;
-    const seqOf = this.seqOf;
-    const top = heap[1]!;
-    this.poppedTime = heap[0]!;
-    const n = --this.n;
-    if (n === 0) return top;
-    const lt = heap[2 * n]!;
-    const ls = heap[2 * n + 1]!;
-    let i = 0;
-    for (;;) {
-      const l = 2 * i + 1;
-      if (l >= n) break;
-      let c = l;
-      let ct = heap[2 * l]!;
-      const r = l + 1;
-      if (r < n) {
-        const rt = heap[2 * r]!;
-        if (rt < ct || (rt === ct && seqOf[heap[2 * r + 1]!]! < seqOf[heap[2 * l + 1]!]!)) {
-          c = r;
-          ct = rt;
-        }
-      }
-      if (lt < ct || (lt === ct && seqOf[ls]! < seqOf[heap[2 * c + 1]!]!)) break;
-      heap[2 * i] = ct;
-      heap[2 * i + 1] = heap[2 * c + 1]!;
-      i = c;
-    }
-    heap[2 * i] = lt;
-    heap[2 * i + 1] = ls;
-    return top;
+    const slot = this.cal.pop();
+    if (slot >= 0) this.poppedTime = this.cal.timeOf[slot]!;
+    return slot;
   }
 
-  /** Double every array; slots are only ever added, so heap and free list never outgrow them. */
+  /** Double every array; slots are only ever added, so the free list never outgrows them. */
   private growSlots(capacity: number): void {
     const old = this.capacity;
-    this.heap = grown(this.heap, new Float64Array(2 * capacity));
-    this.seqOf = grown(this.seqOf, new Float64Array(capacity));
+    this.cal.growSlots(capacity);
     this.kind = grown(this.kind, new Uint8Array(capacity));
     this.node = grown(this.node, new Int32Array(capacity));
     this.epoch = grown(this.epoch, new Int32Array(capacity));
@@ -185,9 +135,4 @@ export class EventQueue {
     for (let s = capacity - 1; s >= old; s--) this.free[this.nFree++] = s;
     this.capacity = capacity;
   }
-}
-
-function grown<T extends Float64Array | Int32Array | Uint8Array>(from: T, to: T): T {
-  if (from.length <= to.length) to.set(from as never);
-  return to;
 }
