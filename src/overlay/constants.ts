@@ -2,7 +2,7 @@
 
 /** How often a peer asks its successor for its predecessor and notifies it: the pace of repair. */
 export const STABILIZE_INTERVAL_MS = 1000;
-/** How often one finger is probed or looked up; fingers change slower than the successor. */
+/** How often an empty finger slot is searched for; a full table costs nothing until a finger fails. */
 export const FIX_FINGERS_INTERVAL_MS = 1000;
 /** How often the predecessor is checked; silence for PRED_SILENCE_PERIODS periods prompts a ping. */
 export const CHECK_PREDECESSOR_INTERVAL_MS = 1000;
@@ -18,8 +18,8 @@ export const REQUEST_TIMEOUT_MS = 2000;
 export const MAX_PENDING_REQUESTS = 1024;
 /** Default time to live of a routed message: far above log2 of any ring we will see. */
 export const DEFAULT_TTL = 64;
-/** Remembered (source, message id) pairs for duplicate suppression, per ring. */
-export const SEEN_CACHE_ENTRIES = 2048;
+/** Remembered (source, message id) pairs of delivered key messages, for duplicate suppression. */
+export const SEEN_CACHE_ENTRIES = 256;
 /** Stabilize rounds chained at once when a closer successor is learned (join, repair). */
 export const MAX_CHAINED_STABILIZE = 4;
 /** A peer that closed our link (at its own link cap) is not asked again for this long. */
@@ -28,6 +28,19 @@ export const REFUSED_BACKOFF_MS = 30_000;
 export const REFUSED_CACHE_ENTRIES = 256;
 /** A fresh link is shielded from eviction this long so a joining peer can notify its successor. */
 export const LINK_GRACE_MS = 5000;
+/**
+ * Links kept free for short-lived needs (a joiner's bootstrap link, a new successor, a lost peer
+ * probed again): a peer accepts other peers' finger links only while this many slots stay free.
+ */
+export const LINK_SLACK = 2;
+/**
+ * How far a finger search walks along successors past a peer at its link cap. Chord's finger k
+ * may be any peer in [self + 2^k, self + 2^(k+1)); 16 steps stay inside that interval for all
+ * but the lowest slots, which hold only a few peers.
+ */
+export const FINGER_WALK_MAX = 16;
+/** A finger slot whose search found no peer with room is searched again after this long. */
+export const FINGER_RETRY_MS = 10_000;
 /** Connection attempts in flight per peer; more would only queue in the signaling layer. */
 export const MAX_PENDING_CONNECTS = 16;
 /** Undecodable frames tolerated from one peer before its link is closed. */
@@ -46,5 +59,11 @@ export const JOIN_ATTEMPTS = 3;
 export const LOST_PEER_ENTRIES = 16;
 /** A failed neighbour is forgotten after this long: a partition longer than that needs a new join. */
 export const LOST_PEER_FORGET_MS = 10 * 60_000;
-/** Successors kept linked at all times; the others of the list are linked when they are needed. */
-export const LINKED_SUCCESSORS = 8;
+/**
+ * Successors kept linked at all times; the rest of the list are ids, linked when they move up.
+ * Each linked successor costs two links per peer (ours, and our predecessor's to us); two give an
+ * instant fail-over and leave room for ~log2 N fingers within MAX_LINKS even at 100,000 peers.
+ */
+export const LINKED_SUCCESSORS = 2;
+/** Routing retries at one hop when the chosen link turns out dead: each retry drops that link. */
+export const MAX_FORWARD_ATTEMPTS = 3;

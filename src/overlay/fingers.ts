@@ -1,99 +1,108 @@
-// Finger repair. Slot k points at the successor of self + 2^k. Slots whose start falls within
-// the successor list are skipped (those fingers are successors), so a peer keeps only about
-// log2 N distinct fingers. One group of slots sharing a peer is refreshed per tick: a cheap
-// probe of the finger's predecessor when the finger is linked, a lookup when there is none.
+// The finger table. Slot k may hold ANY peer in [self + 2^k, self + 2^(k+1)): routing stays
+// O(log N) (each hop at least halves the distance to the key), and the freedom lets a peer pick a
+// finger that has room for one more link instead of evicting someone. Slots whose interval lies
+// inside the successor list are left empty, so a peer keeps about log2(N / r) fingers. A filled
+// slot costs nothing until its link goes down; empty slots are searched for one at a time with a
+// routed 'find-finger', which the owner of the slot's start answers or passes along successors.
 import { check } from '../core/codec.js';
-import { distance, inInterval, type Id, type PeerId } from '../core/id.js';
-import { CHORD_SVC, FINGER_SLOTS } from './constants.js';
-import { LinkValue } from './mux.js';
+import { addPow2, idToHex, type PeerId } from '../core/id.js';
+import { CHORD_SVC, FINGER_RETRY_MS, FINGER_SLOTS } from './constants.js';
 import type { ChordRing } from './ring.js';
-import { StabilizeRep } from './schemas.js';
+import { FindFingerRep } from './schemas.js';
 
 export class Fingers {
-  private next = 0;
-  private busy = false;
+  private searching = false;
+  private kLow = FINGER_SLOTS;
+  /** Slot -> time before which it is not searched again (no peer with room was found). */
+  private readonly retryAtMs = new Map<number, number>();
+  /** Empty slots due for a search: links the mux keeps room for. */
+  private missing = 0;
 
   constructor(private readonly r: ChordRing) {}
 
+  pending(): number {
+    return this.missing;
+  }
+
+  /** Drop slots the successor list now covers, then search for the first empty slot. */
   tick(): void {
+    const s = this.r.state;
+    if (this.r.status !== 'joined') return;
+    this.kLow = s.firstUsefulFinger();
+    for (const k of [...s.fingers.keys()]) if (k < this.kLow) this.clear(k);
+    this.searchNext();
+  }
+
+  /** Fill slots from hints (a joiner gets its successor's fingers): each in its own interval. */
+  seed(hints: readonly PeerId[]): void {
+    const s = this.r.state;
+    this.kLow = s.firstUsefulFinger();
+    for (const p of hints) {
+      if (p === s.self) continue;
+      const k = s.slotOf(p);
+      if (k >= this.kLow && !s.fingers.has(k)) this.set(k, p);
+    }
+  }
+
+  /** p's link went down or p turned our finger down: empty its slot, to be searched again. */
+  dropPeer(p: PeerId, retryAfterMs = 0): void {
+    const k = this.r.state.fingerSlotOf(p);
+    if (k < 0) return;
+    this.clear(k);
+    if (retryAfterMs > 0) this.retryAtMs.set(k, this.r.clock.now() + retryAfterMs);
+  }
+
+  private searchNext(): void {
+    const s = this.r.state;
+    const now = this.r.clock.now();
+    let next = -1;
+    let missing = 0;
+    // Top slots first: they cut the longest distances.
+    for (let k = FINGER_SLOTS - 1; k >= this.kLow; k--) {
+      if (s.fingers.has(k) || (this.retryAtMs.get(k) ?? 0) > now) continue;
+      missing++;
+      if (next < 0) next = k;
+    }
+    this.missing = missing;
+    if (next >= 0 && !this.searching) this.search(next);
+  }
+
+  private search(k: number): void {
+    const r = this.r;
+    const start = addPow2(r.state.selfId, k);
+    const end = k + 1 >= FINGER_SLOTS ? r.state.selfId : addPow2(r.state.selfId, k + 1);
+    this.searching = true;
+    r.call(start, CHORD_SVC, 'find-finger', { start: idToHex(start), end: idToHex(end), walk: 0 }, {}, (e, env) => {
+      this.searching = false;
+      if (r.status !== 'joined') return;
+      const rep = e ? null : check(FindFingerRep, env!.body, 'find-finger reply');
+      if (rep !== null && !rep.ok) r.stats.badBodies++;
+      const p = rep?.ok ? (rep.value.peer as PeerId | null) : null;
+      if (p === null || k < this.kLow || !this.set(k, p)) this.retryAtMs.set(k, r.clock.now() + FINGER_RETRY_MS);
+      // Go straight on to the next empty slot: a joiner fills its table in a few round trips, and
+      // every slot is tried at most once per FINGER_RETRY_MS, so the chain ends.
+      this.searchNext();
+    });
+  }
+
+  /** Put p in slot k if it belongs there; link to it (its 'use' declaration follows the link). */
+  private set(k: number, p: PeerId): boolean {
     const r = this.r;
     const s = r.state;
-    if (r.status !== 'joined' || s.succs.length === 0 || this.busy) return;
-    const kLow = s.firstUsefulFinger();
-    for (const k of [...s.fingers.keys()]) if (k < kLow) s.fingers.delete(k);
-    if (kLow >= FINGER_SLOTS) return;
-    const k = this.next < kLow || this.next >= FINGER_SLOTS ? kLow : this.next;
-    const f = s.fingers.get(k);
-    let end = k;
-    while (f !== undefined && end + 1 < FINGER_SLOTS && s.fingers.get(end + 1) === f) end++;
-    this.next = end + 1;
-    if (f !== undefined && r.refused.has(f, r.clock.now())) return;
-    if (f !== undefined && r.mux.isLinked(f)) this.probe(k, end, f);
-    else this.lookup(k);
-  }
-
-  /** Ask finger f for its predecessor; a predecessor at or after a slot's start is a closer finger. */
-  private probe(k: number, end: number, f: PeerId): void {
-    const r = this.r;
-    this.busy = true;
-    r.call({ peer: f }, CHORD_SVC, 'stabilize', { notify: false }, {}, (e, env) => {
-        this.busy = false;
-        if (e) return;
-        const rep = check(StabilizeRep, env!.body, 'stabilize reply');
-        if (!rep.ok) return void r.stats.badBodies++;
-        const p = rep.value.pred as PeerId | null;
-        if (p === null || p === r.self || r.status !== 'joined') return;
-        const pId = r.state.id(p);
-        const fId = r.state.id(f);
-        let moved = false;
-        for (let j = k; j <= end; j++) {
-          if (r.state.fingers.get(j) !== f) continue;
-          if (inInterval(pId, r.maintenance.fingerStart(j), fId, true, false)) {
-            this.set(j, p);
-            moved = true;
-          }
-        }
-        // The new finger may still not be the exact successor of the start: look again next tick.
-        if (moved) this.next = k;
-    });
-  }
-
-  private lookup(k: number): void {
-    const r = this.r;
-    this.busy = true;
-    r.maintenance.findSuccessor(r.maintenance.fingerStart(k), false, undefined, (e, rep) => {
-      this.busy = false;
-      if (!e && r.status === 'joined' && rep!.owner !== r.self) this.set(k, rep!.owner as PeerId);
-    });
-  }
-
-  private set(k: number, p: PeerId): void {
-    const r = this.r;
-    r.state.fingers.set(k, p);
-    if (r.mux.isLinked(p)) {
-      r.state.contacts.set(p, r.state.id(p));
-      return;
+    if (p === s.self || s.slotOf(p) !== k || r.refused.has(p, r.clock.now())) return false;
+    if (s.fingers.get(k) === p) return true;
+    this.clear(k);
+    s.setFinger(k, p);
+    if (r.mux.isLinked(p)) r.roles.update(p);
+    else if (!r.mux.connect(p)) {
+      s.deleteFinger(k);
+      return false;
     }
-    if (!r.refused.has(p, r.clock.now()) && r.mux.canConnect(LinkValue.finger)) r.mux.connect(p);
+    return true;
   }
 
-  /** A joining peer starts from its successor's fingers: near-exact, since the two are adjacent. */
-  seed(hints: PeerId[]): void {
-    const s = this.r.state;
-    const sorted: Array<{ p: PeerId; d: bigint }> = [];
-    for (const p of new Set(hints)) if (p !== s.self) sorted.push({ p, d: distance(s.selfId, s.id(p)) });
-    sorted.sort((a, b) => (a.d < b.d ? -1 : a.d > b.d ? 1 : 0));
-    let i = 0;
-    for (let k = s.firstUsefulFinger(); k < FINGER_SLOTS && i < sorted.length; k++) {
-      const startD = 1n << BigInt(k);
-      while (i < sorted.length && sorted[i]!.d < startD) i++;
-      if (i < sorted.length) this.set(k, sorted[i]!.p);
-    }
+  private clear(k: number): void {
+    const old = this.r.state.deleteFinger(k);
+    if (old !== undefined) this.r.roles.update(old);
   }
-}
-
-/** Exposed for tests: the ideal finger of slot k among sorted live ids. */
-export function idealFinger(sortedIds: readonly Id[], start: Id): Id {
-  for (const id of sortedIds) if (id >= start) return id;
-  return sortedIds[0]!;
 }

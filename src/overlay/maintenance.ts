@@ -1,106 +1,87 @@
 // Periodic upkeep of one ring and the state changes that follow from messages: join, stabilize
-// and notify, finger repair, predecessor checks, leave, failure handling. Every change to the
-// successor list or predecessor goes through applySuccessors/applyPred so events are emitted.
+// and notify, predecessor checks, leave, failure handling. Every change to the successor list or
+// predecessor goes through applySuccessors/applyPred so that events are emitted and link roles
+// follow. Finger repair is in fingers.ts, the join handshake in join.ts.
 import { check } from '../core/codec.js';
-import { PeerGoneError, SchemaMismatchError } from '../core/errors.js';
-import { addPow2, distance, inInterval, type Id, type PeerId } from '../core/id.js';
+import { SchemaMismatchError } from '../core/errors.js';
+import { distance, inInterval, type Id, type PeerId } from '../core/id.js';
 import type { LinkDownReason, TimerHandle } from '../env/ports.js';
-import { CHORD_SVC, FINGER_SLOTS, LINKED_SUCCESSORS, MAX_CHAINED_STABILIZE, PRED_SILENCE_PERIODS } from './constants.js';
+import { CHORD_SVC, LINK_GRACE_MS, LINKED_SUCCESSORS, MAX_CHAINED_STABILIZE, PRED_SILENCE_PERIODS } from './constants.js';
 import { Fingers } from './fingers.js';
-import { LinkValue } from './mux.js';
+import { Join, type JoinAnswer } from './join.js';
+import { LostPeers } from './lost.js';
 import type { ChordRing } from './ring.js';
 import { FindSuccRep, StabilizeRep, type LeaveMsg } from './schemas.js';
-import { LostPeers } from './lost.js';
 
 /** Link-down reasons that mean "alive but not talking to us", as opposed to a failure. */
 const DELIBERATE: ReadonlySet<LinkDownReason> = new Set(['remote-closed', 'refused', 'closed']);
 
 export class Maintenance {
-  bootstrap: PeerId | null = null;
+  readonly fingers: Fingers;
+  private readonly join: Join;
+  private readonly lost: LostPeers;
   private readonly timers: TimerHandle[] = [];
-  private joinTimer: TimerHandle | null = null;
-  private joinAttempt = 0;
-  private joinSettle: { resolve(): void; reject(e: Error): void } | null = null;
   private stabilizing = false;
   private again = false;
   private predHeardAtMs = 0;
   private succConfirmed = false;
   private joinedEmitted = false;
-  private readonly fingerRepair: Fingers;
-  private readonly lost: LostPeers;
+  private ticks = 0;
+  /** Our predecessor-to-be, learned at join: told that we precede its successor once linked. */
+  private claimTo: PeerId | null = null;
 
   constructor(private readonly r: ChordRing) {
-    this.fingerRepair = new Fingers(r);
+    this.fingers = new Fingers(r);
     this.lost = new LostPeers(r);
+    this.join = new Join(r, (a) => this.joined(a));
+  }
+
+  get bootstrap(): PeerId | null {
+    return this.join.bootstrap;
   }
 
   // ---- join ------------------------------------------------------------------------------
 
-  join(bootstrap: PeerId | null): Promise<void> {
-    if (bootstrap === null) {
-      this.r.status = 'joined';
-      this.startTimers();
-      this.checkJoined();
-      return Promise.resolve();
-    }
-    this.r.status = 'joining';
-    this.bootstrap = bootstrap;
-    return new Promise<void>((resolve, reject) => {
-      this.joinSettle = { resolve, reject };
-      this.attemptJoin();
-    });
-  }
-
-  private attemptJoin(): void {
-    const b = this.bootstrap;
-    if (this.r.status !== 'joining' || b === null) return;
-    if (this.joinAttempt++ >= this.r.config.joinAttempts) {
-      this.r.status = 'idle';
-      this.bootstrap = null;
-      this.joinSettle?.reject(new PeerGoneError(b));
-      this.joinSettle = null;
-      return;
-    }
-    if (this.r.mux.isLinked(b)) return this.sendJoin(b);
-    this.r.mux.connect(b);
-    this.joinTimer = this.r.clock.setTimer(this.r.config.requestTimeoutMs, () => {
-      this.joinTimer = null;
-      this.attemptJoin();
-    });
-  }
-
-  private sendJoin(b: PeerId): void {
-    if (this.joinTimer !== null) this.r.clock.cancel(this.joinTimer);
-    this.joinTimer = null;
-    this.r.call({ peer: b }, CHORD_SVC, 'join', {}, {}, (e, env) => {
-      if (e) return this.attemptJoin();
-      const rep = check(FindSuccRep, env!.body, 'join reply');
-      if (!rep.ok || this.r.status !== 'joining') return this.attemptJoin();
-      this.joined(rep.value.owner as PeerId, rep.value.succs as PeerId[], (rep.value.fingers ?? []) as PeerId[]);
-    });
-  }
-
-  private joined(owner: PeerId, succs: PeerId[], fingerHints: PeerId[]): void {
+  start(bootstrap: PeerId | null): Promise<void> {
+    if (bootstrap !== null) return this.join.start(bootstrap);
     this.r.status = 'joined';
-    this.bootstrap = null;
-    this.applySuccessors([owner, ...succs]);
-    this.fingerRepair.seed([...fingerHints, owner, ...succs]);
     this.startTimers();
-    this.joinSettle?.resolve();
-    this.joinSettle = null;
-    if (this.r.mux.isLinked(owner)) this.stabilize(0);
-    else this.r.mux.connect(owner);
+    this.checkJoined();
+    return Promise.resolve();
+  }
+
+  private joined(a: JoinAnswer): void {
+    const r = this.r;
+    r.status = 'joined';
+    this.applySuccessors([a.owner, ...a.succs]);
+    this.fingers.seed([...a.fingers, ...a.succs]);
+    this.startTimers();
+    if (r.mux.isLinked(a.owner)) this.stabilize(0);
+    // Our successor's predecessor precedes us now: tell it at once instead of waiting for its
+    // next stabilize round, so a joiner is in place within one period.
+    if (a.pred !== null && a.pred !== r.self && a.pred !== a.owner) {
+      this.claimTo = a.pred;
+      if (r.mux.isLinked(a.pred)) this.sendClaim(a.pred);
+      else r.mux.connect(a.pred);
+    }
+  }
+
+  private sendClaim(p: PeerId): void {
+    this.claimTo = null;
+    this.r.send(p, CHORD_SVC, 'hint', { succ: this.r.self });
   }
 
   // ---- timers ----------------------------------------------------------------------------
 
   private startTimers(): void {
     const c = this.r.config;
+    const sweepEvery = Math.max(1, Math.round(LINK_GRACE_MS / c.stabilizeIntervalMs));
     this.every(c.stabilizeIntervalMs, () => {
       this.stabilize(0);
       this.lost.probe();
+      if (++this.ticks % sweepEvery === 0) for (const p of this.r.mux.links()) this.r.roles.release(p, false);
     });
-    this.every(c.fixFingersIntervalMs, () => this.fingerRepair.tick());
+    this.every(c.fixFingersIntervalMs, () => this.fingers.tick());
     this.every(c.checkPredecessorIntervalMs, () => this.checkPredecessor());
   }
 
@@ -120,9 +101,7 @@ export class Maintenance {
   stop(): void {
     for (const t of this.timers) this.r.clock.cancel(t);
     this.timers.length = 0;
-    if (this.joinTimer !== null) this.r.clock.cancel(this.joinTimer);
-    this.joinSettle?.reject(new PeerGoneError(this.bootstrap ?? this.r.self));
-    this.joinSettle = null;
+    this.join.stop();
   }
 
   // ---- stabilize and notify --------------------------------------------------------------
@@ -153,25 +132,27 @@ export class Maintenance {
     this.stabilizing = true;
     r.call({ peer: target }, CHORD_SVC, 'stabilize', { notify: true }, {}, (e, env) => {
       this.stabilizing = false;
+      if (e) this.onSuccessorFailure(target);
+      else {
+        const rep = check(StabilizeRep, env!.body, 'stabilize reply');
+        if (rep.ok) this.onStabilizeReply(target, rep.value);
+        else r.stats.badBodies++;
+      }
       const again = this.again;
       this.again = false;
-      if (e) return this.onSuccessorFailure(target, chain);
-      const rep = check(StabilizeRep, env!.body, 'stabilize reply');
-      if (rep.ok) this.onStabilizeReply(target, rep.value, chain);
-      else r.stats.badBodies++;
       if (again && chain < MAX_CHAINED_STABILIZE) this.stabilize(chain + 1);
     });
   }
 
-  private onStabilizeReply(succ: PeerId, rep: StabilizeRep, chain: number): void {
-    const s = this.r.state;
-    if (this.r.status !== 'joined' || s.succs[0] !== succ) return;
+  private onStabilizeReply(succ: PeerId, rep: StabilizeRep): void {
+    const r = this.r;
+    const s = r.state;
+    if (r.status !== 'joined' || s.succs[0] !== succ) return;
     const x = rep.pred as PeerId | null;
     if (x !== null && x !== s.self && inInterval(s.id(x), s.selfId, s.id(succ))) {
+      // A closer successor: adopt it and stabilize with it right away (or once linked).
       this.applySuccessors([x, succ, ...(rep.succs as PeerId[])]);
-      if (this.r.mux.isLinked(x)) {
-        if (chain < MAX_CHAINED_STABILIZE) this.stabilize(chain + 1);
-      } else this.r.mux.connect(x);
+      if (r.mux.isLinked(x)) this.again = true;
       return;
     }
     this.applySuccessors([succ, ...(rep.succs as PeerId[])]);
@@ -181,13 +162,13 @@ export class Maintenance {
     }
   }
 
-  private onSuccessorFailure(succ: PeerId, chain: number): void {
+  private onSuccessorFailure(succ: PeerId): void {
     const r = this.r;
     if (r.status !== 'joined' || r.state.succs[0] !== succ) return;
     r.stats.successorFailures++;
     this.forget(succ);
     this.lost.remember(succ);
-    if (chain < MAX_CHAINED_STABILIZE) this.stabilize(chain + 1);
+    this.again = true;
   }
 
   /** A peer says it precedes us (a stabilize with notify). */
@@ -202,16 +183,25 @@ export class Maintenance {
       // The old predecessor's successor is now src: tell it, so it need not wait a whole period.
       if (old !== null && r.mux.isLinked(old)) r.send(old, CHORD_SVC, 'hint', { succ: src });
     }
-    if (!r.mux.isLinked(src)) r.mux.connect(src);
     if (s.succs.length === 0) this.applySuccessors([src]);
   }
 
-  /** Our old successor took a new predecessor; stabilize now if it would be our better successor. */
+  /** Our successor took a new predecessor; stabilize now if it would be our better successor. */
   hinted(candidate: PeerId): void {
     const s = this.r.state;
     const succ = s.succs[0];
     if (succ === undefined || candidate === s.self) return;
     if (inInterval(s.id(candidate), s.selfId, s.id(succ))) this.stabilize(0);
+  }
+
+  /** A joiner tells us it sits between us and our successor: adopt it, then stabilize with it. */
+  successorClaim(candidate: PeerId): void {
+    const s = this.r.state;
+    const succ = s.succs[0];
+    if (candidate === s.self) return;
+    if (succ !== undefined && !inInterval(s.id(candidate), s.selfId, s.id(succ))) return;
+    this.applySuccessors([candidate, ...s.succs]);
+    this.stabilize(0);
   }
 
   /** A neighbour leaves gracefully and hands over its own neighbours. */
@@ -256,9 +246,10 @@ export class Maintenance {
 
   linkUp(peer: PeerId): void {
     const r = this.r;
-    if (r.status === 'joining' && peer === this.bootstrap) return this.sendJoin(peer);
+    if (r.status === 'joining') return this.join.linkUp(peer);
     if (r.status !== 'joined') return;
-    if (r.linkValue(peer) > LinkValue.none) r.state.contacts.set(peer, r.state.id(peer));
+    r.roles.linkUp(peer);
+    if (peer === this.claimTo) this.sendClaim(peer);
     if (this.lost.recovered(peer)) return;
     if (peer === r.state.succs[0]) this.stabilize(0);
   }
@@ -266,78 +257,90 @@ export class Maintenance {
   linkDown(peer: PeerId, reason: LinkDownReason): void {
     const r = this.r;
     const s = r.state;
+    r.roles.linkDown(peer);
     s.contacts.delete(peer);
-    if (r.status === 'joining' && peer === this.bootstrap) {
-      if (this.joinTimer !== null) r.clock.cancel(this.joinTimer);
-      this.joinTimer = null;
-      return this.attemptJoin();
-    }
+    if (r.status === 'joining') return this.join.linkDown(peer);
     if (r.status !== 'joined') return;
+    this.fingers.dropPeer(peer);
     const neighbour = peer === s.succs[0] || peer === s.pred;
     if (DELIBERATE.has(reason) && !neighbour) {
-      r.refused.add(peer, r.clock.now() + r.config.refusedBackoffMs);
+      // Alive but closing on us (its link cap): leave it alone for a while.
+      if (reason !== 'closed') r.refused.add(peer, r.clock.now() + r.config.refusedBackoffMs);
       return;
     }
     this.forget(peer);
     if (neighbour) this.lost.remember(peer);
   }
 
+  /** Our finger turned us down (no room): find another peer for that slot soon. */
+  fingerRefused(peer: PeerId): void {
+    this.r.refused.add(peer, this.r.clock.now() + this.r.config.refusedBackoffMs);
+    this.fingers.dropPeer(peer);
+  }
+
+  /** Links this ring is about to need: empty finger slots and successors not linked yet. */
+  pendingLinks(): number {
+    const s = this.r.state;
+    let n = this.fingers.pending();
+    for (let i = 0; i < LINKED_SUCCESSORS && i < s.succs.length; i++) if (!this.r.mux.isLinked(s.succs[i]!)) n++;
+    return n;
+  }
+
   /** Forget a peer that failed or left, emitting the events that follow. */
   private forget(peer: PeerId): void {
     const s = this.r.state;
-    const oldHead = s.succs[0];
-    const changed = s.forget(peer);
-    if (changed.pred !== undefined) this.emitPred(changed.pred, null);
-    if (s.succs.length === 0) this.fallbackSuccessor();
-    else if (changed.succs) this.emitSuccessors();
-    if (s.succs[0] !== oldHead && s.succs[0] !== undefined && !this.r.mux.isLinked(s.succs[0])) this.r.mux.connect(s.succs[0]);
+    s.contacts.delete(peer);
+    if (s.pred === peer) this.applyPred(null);
+    if (!s.succs.includes(peer)) return;
+    const rest = s.succs.filter((p) => p !== peer);
+    if (rest.length > 0) this.applySuccessors(rest);
+    else this.fallbackSuccessor(peer);
   }
 
   /** With every successor gone, the closest linked member clockwise stands in until stabilize repairs. */
-  private fallbackSuccessor(): void {
+  private fallbackSuccessor(gone: PeerId): void {
     const s = this.r.state;
     let best: PeerId | null = null;
     let bestD = 0n;
     for (const [p, id] of s.contacts) {
       const d = distance(s.selfId, id);
-      if (best === null || d < bestD) {
+      if (p !== gone && (best === null || d < bestD)) {
         best = p;
         bestD = d;
       }
     }
-    if (best !== null) this.applySuccessors([best]);
-    else this.emitSuccessors();
+    this.applySuccessors(best === null ? [] : [best]);
   }
 
   applySuccessors(list: PeerId[]): void {
-    const s = this.r.state;
+    const r = this.r;
+    const s = r.state;
+    const before = s.succs.slice(0, LINKED_SUCCESSORS);
     if (!s.setSuccessors(list)) return;
-    this.emitSuccessors();
-    // Only the first successors are kept linked: the rest are ids to fall back on, linked on
-    // demand, which leaves room in the link budget for fingers.
-    for (const p of s.succs.slice(0, LINKED_SUCCESSORS)) if (!this.r.mux.isLinked(p) && !this.r.refused.has(p, this.r.clock.now())) {
-      if (p === s.succs[0] || this.r.mux.canConnect(LinkValue.successor)) this.r.mux.connect(p);
+    r.events.emit('successors-changed', { successors: [...s.succs] });
+    // Only the first successors are kept linked: the rest are ids to fall back on, linked when
+    // they move up, which leaves room in the link budget for fingers.
+    const linked = s.succs.slice(0, LINKED_SUCCESSORS);
+    const now = r.clock.now();
+    for (const p of linked) {
+      if (r.mux.isLinked(p)) r.roles.update(p);
+      else if (p === s.succs[0] || !r.refused.has(p, now)) r.mux.connect(p);
     }
-  }
-
-  private emitSuccessors(): void {
-    this.r.events.emit('successors-changed', { successors: [...this.r.state.succs] });
+    for (const p of before) if (!linked.includes(p)) r.roles.update(p);
   }
 
   applyPred(p: PeerId | null): void {
-    const old = this.r.state.setPred(p);
-    if (old === undefined) return;
-    this.predHeardAtMs = this.r.clock.now();
-    this.emitPred(old, p);
-  }
-
-  private emitPred(from: PeerId | null, to: PeerId | null): void {
     const r = this.r;
-    r.events.emit('predecessor-changed', { from, to });
-    if (to !== null) {
-      r.events.emit('range-changed', { from: from === null ? null : { start: from, end: r.self }, to: { start: to, end: r.self } });
+    const old = r.state.setPred(p);
+    if (old === undefined) return;
+    this.predHeardAtMs = r.clock.now();
+    if (p !== null) r.roles.update(p);
+    r.events.emit('predecessor-changed', { from: old, to: p });
+    if (p !== null) {
+      r.events.emit('range-changed', { from: old === null ? null : { start: old, end: r.self }, to: { start: p, end: r.self } });
       this.checkJoined();
     }
+    if (old !== null) r.roles.update(old);
   }
 
   private checkJoined(): void {
@@ -360,10 +363,5 @@ export class Maintenance {
       if (!rep.ok) return done(new SchemaMismatchError('find-succ reply', '', rep.error.message));
       done(null, rep.value);
     });
-  }
-
-  /** The start of finger slot k. */
-  fingerStart(k: number): Id {
-    return addPow2(this.r.state.selfId, k % FINGER_SLOTS);
   }
 }

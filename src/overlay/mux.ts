@@ -1,14 +1,20 @@
 // The mux owns a peer's Net handler. It is the trust boundary for frames (decodeEnvelope), sends
 // each envelope to the ring named in it, fans link events out to every ring, and shares the link
-// budget between the rings: when links exceed maxLinks it closes the link the rings value least.
+// budget between the rings: it admits other peers' finger links only while room is left for the
+// rings' own needs, closes links no ring values any more, and when links still exceed maxLinks it
+// closes the link the rings value least.
 import { decodeEnvelope, encodeEnvelope } from '../core/codec.js';
 import type { Envelope, RingName } from '../core/envelope.js';
 import type { PeerId } from '../core/id.js';
 import type { Clock, LinkDownReason, Net } from '../env/ports.js';
-import { LINK_GRACE_MS, MAX_BAD_FRAMES_PER_PEER, MAX_LINKS, MAX_PENDING_CONNECTS } from './constants.js';
+import { LINK_GRACE_MS, LINK_SLACK, MAX_BAD_FRAMES_PER_PEER, MAX_LINKS, MAX_PENDING_CONNECTS } from './constants.js';
 
-/** How much a ring needs a link; the mux evicts the lowest value first and never LINK_PROTECTED. */
-export const LinkValue = { none: 0, finger: 1, grace: 1.5, successor: 2, protected: 3 } as const;
+/**
+ * How much a ring needs a link; the mux evicts the lowest value first and never `protected`.
+ * `remoteFinger` is a link another peer uses as its finger: it goes before our own fingers, since
+ * its owner can pick another peer of the same finger interval, and before fresh links (`grace`).
+ */
+export const LinkValue = { none: 0, remoteFinger: 0.5, finger: 1, grace: 1.5, successor: 2, protected: 3 } as const;
 
 /** What a ring gives the mux. Handlers must not throw; the mux guards itself if they do. */
 export interface MuxClient {
@@ -17,6 +23,8 @@ export interface MuxClient {
   onLinkDown(peer: PeerId, reason: LinkDownReason): void;
   /** How much this ring needs its link to peer (LinkValue). */
   linkValue(peer: PeerId): number;
+  /** Links this ring is about to need (empty finger slots, successors not linked yet). */
+  pendingLinks?(): number;
 }
 
 export interface MuxOptions {
@@ -51,6 +59,8 @@ export class Mux {
   private readonly clients = new Map<RingName, MuxClient>();
   private readonly linked = new Map<PeerId, number>();
   private readonly pending = new Set<PeerId>();
+  /** Links we asked the other end to close: nothing more is sent on them, so nothing meets a closed end. */
+  private readonly releasing = new Set<PeerId>();
   private readonly badFrames = new Map<PeerId, number>();
   private readonly graceMs: number;
   private readonly maxBad: number;
@@ -85,15 +95,22 @@ export class Mux {
     if (!client || this.clients.get(ring) === client) this.clients.delete(ring);
   }
 
-  /** Encode and queue an envelope on the link to peer; false when there is no link or it cannot be encoded. */
+  /**
+   * Encode and queue an envelope on the link to peer; false when there is no link, the link is
+   * being released (the caller routes around it) or the envelope cannot be encoded.
+   */
   send(peer: PeerId, env: Envelope): boolean {
-    if (this.closed || !this.linked.has(peer)) return false;
+    if (this.closed || !this.linked.has(peer) || this.releasing.has(peer)) return false;
     const r = encodeEnvelope(env);
     if (!r.ok) {
       this.stats.encodeErrors++;
       return false;
     }
-    if (!this.net.send(peer, r.value)) return false;
+    if (!this.net.send(peer, r.value)) {
+      // The transport says the link is gone: every ring hears of it now, not at the next timeout.
+      this.dropLink(peer, 'failed');
+      return false;
+    }
     this.stats.framesOut++;
     this.stats.bytesOut += r.value.length;
     return true;
@@ -132,6 +149,36 @@ export class Mux {
     return this.linked.size;
   }
 
+  /** Virtual time since the link to peer came up (Infinity without a clock or a link). */
+  linkAgeMs(peer: PeerId): number {
+    const upAt = this.linked.get(peer);
+    return upAt === undefined || !this.opts.clock ? Infinity : this.now() - upAt;
+  }
+
+  /**
+   * May peer use a link to us as its finger? Only while the links we have (other than one to peer
+   * itself), those being set up and those our rings are about to need leave LINK_SLACK free.
+   */
+  hasRoom(peer: PeerId): boolean {
+    let used = this.linked.size + this.pending.size - (this.linked.has(peer) ? 1 : 0);
+    for (const c of this.clients.values()) used += c.pendingLinks?.() ?? 0;
+    return used < this.maxLinks - LINK_SLACK;
+  }
+
+  /** Stop sending on the link to peer (true), or use it again (false): see LinkRoles.release. */
+  setReleasing(peer: PeerId, on: boolean): void {
+    if (on && this.linked.has(peer)) this.releasing.add(peer);
+    else this.releasing.delete(peer);
+  }
+
+  /**
+   * Is the link to peer open but valued by no ring? Fresh links count too: grace protects a link
+   * from eviction, not from being released by agreement of both ends (see LinkRoles.release).
+   */
+  isIdle(peer: PeerId): boolean {
+    return this.linked.has(peer) && this.ringValue(peer) <= LinkValue.none;
+  }
+
   /** Would a new link worth `value` fit, either in free room or by evicting a cheaper link? */
   canConnect(value: number): boolean {
     if (this.linked.size + this.pending.size < this.maxLinks) return true;
@@ -150,6 +197,14 @@ export class Mux {
   }
 
   private valueOf(peer: PeerId): number {
+    let v = this.ringValue(peer);
+    const upAt = this.linked.get(peer);
+    if (upAt !== undefined && this.graceMs > 0 && this.now() - upAt < this.graceMs) v = Math.max(v, LinkValue.grace);
+    return v;
+  }
+
+  /** What the rings say a link is worth, without the grace of fresh links. */
+  private ringValue(peer: PeerId): number {
     let v = 0;
     for (const c of this.clients.values()) {
       try {
@@ -158,8 +213,6 @@ export class Mux {
         this.stats.clientErrors++;
       }
     }
-    const upAt = this.linked.get(peer);
-    if (upAt !== undefined && this.graceMs > 0 && this.now() - upAt < this.graceMs) v = Math.max(v, LinkValue.grace);
     return v;
   }
 
@@ -191,6 +244,7 @@ export class Mux {
 
   private dropLink(peer: PeerId, reason: LinkDownReason): void {
     this.pending.delete(peer);
+    this.releasing.delete(peer);
     const was = this.linked.delete(peer);
     this.badFrames.delete(peer);
     this.net.disconnect(peer);
@@ -198,6 +252,7 @@ export class Mux {
   }
 
   private linkDown(peer: PeerId, reason: LinkDownReason): void {
+    this.releasing.delete(peer);
     const wasPending = this.pending.delete(peer);
     const was = this.linked.delete(peer);
     this.badFrames.delete(peer);

@@ -3,16 +3,17 @@
 // dispatch; periodic maintenance is in maintenance.ts and each ring operation in handlers/.
 import type { Envelope, RingName } from '../core/envelope.js';
 import { CumulusError, InvalidArgumentError, PeerGoneError } from '../core/errors.js';
-import { idFromHex, idToHex, type Id, type PeerId } from '../core/id.js';
+import { distance, idFromHex, idToHex, type Id, type PeerId } from '../core/id.js';
 import type { Clock, LinkDownReason, Rng } from '../env/ports.js';
 import { BoundedSet, ExpiringSet } from './bounded.js';
 import { DEFAULT_RING_CONFIG, type RingConfig } from './config.js';
-import { CHORD_SVC, LINKED_SUCCESSORS, REFUSED_CACHE_ENTRIES } from './constants.js';
+import { CHORD_SVC, MAX_FORWARD_ATTEMPTS, REFUSED_CACHE_ENTRIES } from './constants.js';
 import { Emitter } from './emitter.js';
 import { CHORD_HANDLERS } from './handlers/index.js';
 import { Maintenance } from './maintenance.js';
-import { LinkValue, type Mux, type MuxClient } from './mux.js';
+import type { Mux, MuxClient } from './mux.js';
 import { RequestTooManyError, Requests, type ReplyCallback } from './requests.js';
+import { LinkRoles } from './roles.js';
 import { decide, decideTwo, ownsKey } from './routing.js';
 import { RingState } from './state.js';
 import { emptyRingStats, type RingStats } from './stats.js';
@@ -76,6 +77,7 @@ export class ChordRing implements MuxClient {
   private readonly seen: BoundedSet<string>;
   private readonly services = new Map<string, (env: Envelope) => void>();
   /** @internal */ readonly maintenance: Maintenance;
+  /** @internal */ readonly roles: LinkRoles;
 
   constructor(opts: ChordRingOptions) {
     this.self = opts.self;
@@ -88,6 +90,7 @@ export class ChordRing implements MuxClient {
     this.requests = new Requests(opts.clock, opts.rng, this.config.maxPendingRequests);
     this.seen = new BoundedSet(this.config.seenCacheEntries);
     this.refused = new ExpiringSet(REFUSED_CACHE_ENTRIES);
+    this.roles = new LinkRoles(this);
     this.maintenance = new Maintenance(this);
     this.mux.attach(this.ring, this);
   }
@@ -99,7 +102,7 @@ export class ChordRing implements MuxClient {
     if (this.status === 'stopped') return Promise.reject(new RingStoppedError());
     if (this.status !== 'idle') return Promise.resolve();
     if (bootstrap === this.self) bootstrap = null;
-    return this.maintenance.join(bootstrap);
+    return this.maintenance.start(bootstrap);
   }
 
   /** Leave gracefully: hand the predecessor and successors over to our neighbours, then stop. */
@@ -206,26 +209,34 @@ export class ChordRing implements MuxClient {
     // A joining peer is not routable yet: it only accepts what is addressed to it.
     if (this.status === 'joining' && (env.to !== 'peer' || env.dst !== this.self)) return;
     this.stats.received++;
-    // The sender is a member we may route through, unless it is still joining (it asks us to join).
-    if (!this.state.contacts.has(from) && env.op !== 'join' && this.mux.isLinked(from)) this.state.contacts.set(from, this.state.id(from));
     if (env.to === 'peer') {
       if (env.dst === this.self) return this.deliver(env);
-      if (this.mux.isLinked(env.dst as PeerId)) {
-        this.forward(env, env.dst as PeerId);
-        return;
-      }
-    } else if (!this.seen.add(env.mid + env.src)) {
-      // A message seen before is a redundant copy or a routing loop: either way it stops here.
-      this.stats.duplicates++;
-      return;
+      if (this.mux.isLinked(env.dst as PeerId) && this.forward(env, env.dst as PeerId)) return;
     }
     const key = env.to === 'peer' ? this.state.id(env.dst as PeerId) : (idFromHex(env.dst) as Id);
-    const d = decide(this.state, key, this.state.id(from));
-    if (d.kind === 'self') {
-      if (env.to === 'key') return this.deliver(env);
-      this.stats.undeliverable++;
-    } else if (d.kind === 'next') this.forward(env, d.peer);
-    else this.stats.undeliverable++;
+    this.routeOn(env, key, this.state.id(from));
+  }
+
+  /**
+   * Forward env one hop toward key, or deliver it here. A link that turns out dead when we send
+   * is dropped at once (the mux reports it), and the next best neighbour is tried.
+   */
+  private routeOn(env: Envelope, key: Id, fromId: Id | null): boolean {
+    if (env.hops >= env.ttl) {
+      this.stats.ttlExpired++;
+      return false;
+    }
+    for (let attempt = 0; attempt < MAX_FORWARD_ATTEMPTS; attempt++) {
+      const d = decide(this.state, key, fromId);
+      if (d.kind === 'none') break;
+      if (d.kind === 'self') {
+        if (env.to === 'key') return this.deliverKey(env);
+        break; // the peer it was meant for is not in the ring
+      }
+      if (this.forward(env, d.peer)) return true;
+    }
+    this.stats.undeliverable++;
+    return false;
   }
 
   /** @internal */
@@ -242,11 +253,12 @@ export class ChordRing implements MuxClient {
 
   /** @internal */
   linkValue(peer: PeerId): number {
-    const s = this.state;
-    if (peer === s.pred || peer === s.succs[0] || peer === this.maintenance.bootstrap) return LinkValue.protected;
-    const i = s.succs.indexOf(peer);
-    if (i >= 0 && i < LINKED_SUCCESSORS) return LinkValue.successor;
-    return s.fingerValue(peer) ? LinkValue.finger : LinkValue.none;
+    return this.status === 'stopped' ? 0 : this.roles.value(peer);
+  }
+
+  /** @internal */
+  pendingLinks(): number {
+    return this.status === 'joined' ? this.maintenance.pendingLinks() : 0;
   }
 
   // ---- internals -------------------------------------------------------------------------
@@ -263,43 +275,42 @@ export class ChordRing implements MuxClient {
       this.deliver(env);
       return true;
     }
-    if (this.mux.isLinked(peer)) return this.forward(env, peer);
+    if (this.mux.isLinked(peer) && this.forward(env, peer)) return true;
     if (this.status !== 'joined') return false;
-    const d = decide(this.state, this.state.id(peer), null);
-    return d.kind === 'next' ? this.forward(env, d.peer) : false;
+    return this.routeOn(env, this.state.id(peer), null);
+  }
+
+  /** @internal Pass a request on to another peer as is (same source and id), with a new body. */
+  relay(env: Envelope, peer: PeerId, body: unknown): boolean {
+    return this.forward({ ...env, to: 'peer', dst: peer, body }, peer);
   }
 
   private originate(env: Envelope, redundant: boolean): boolean {
     if (this.status !== 'joined') return false;
-    this.seen.add(env.mid + env.src);
     const key = idFromHex(env.dst) as Id;
     if (redundant) {
-      const next = decideTwo(this.state, key, null);
-      if (next.length === 0) return this.deliverIfOwned(env, key);
       let any = false;
-      for (const p of next) any = this.forward(env, p) || any;
-      return any;
+      for (const p of decideTwo(this.state, key, null)) any = this.forward(env, p) || any;
+      if (any) return true;
     }
-    const d = decide(this.state, key, null);
-    if (d.kind === 'self') return this.deliverIfOwned(env, key);
-    return d.kind === 'next' ? this.forward(env, d.peer) : false;
-  }
-
-  private deliverIfOwned(env: Envelope, key: Id): boolean {
-    if (!ownsKey(this.state, key, null)) return false;
-    this.deliver(env);
-    return true;
+    return this.routeOn(env, key, null);
   }
 
   private forward(env: Envelope, next: PeerId): boolean {
-    if (env.hops >= env.ttl) {
-      this.stats.ttlExpired++;
-      return false;
-    }
     const ok = this.mux.send(next, { ...env, hops: env.hops + 1 });
     if (ok) this.stats.sent++;
     else this.stats.sendFailures++;
     return ok;
+  }
+
+  /** Deliver a message routed to a key we own, once: a redundant copy is dropped here. */
+  private deliverKey(env: Envelope): boolean {
+    if (!this.seen.add(env.mid + env.src)) {
+      this.stats.duplicates++;
+      return true;
+    }
+    this.deliver(env);
+    return true;
   }
 
   private deliver(env: Envelope): void {

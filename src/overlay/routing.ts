@@ -10,9 +10,8 @@ export interface RouteView {
   readonly predId: Id;
   readonly succs: readonly PeerId[];
   readonly succIds: readonly Id[];
-  /** Linked members of this ring that may carry traffic. */
+  /** Linked members of this ring that may carry traffic (a link is usable only through here). */
   readonly contacts: ReadonlyMap<PeerId, Id>;
-  isLinked(peer: PeerId): boolean;
 }
 
 export type Decision = { kind: 'self' } | { kind: 'next'; peer: PeerId } | { kind: 'none' };
@@ -20,18 +19,23 @@ export type Decision = { kind: 'self' } | { kind: 'next'; peer: PeerId } | { kin
 const SELF: Decision = { kind: 'self' };
 const NONE: Decision = { kind: 'none' };
 
-/** Does this peer own key? `fromId` is the previous hop, trusted only while our predecessor is unknown. */
+/**
+ * Does this peer own key? `fromId` is the previous hop, trusted only while our predecessor is
+ * unknown, and only when it lies behind us (a peer that forwarded a key it believed ours), not
+ * ahead of us (a peer stepping a message back because a closer peer joined before it).
+ */
 export function ownsKey(v: RouteView, key: Id, fromId: Id | null): boolean {
   if (v.succs.length === 0) return true;
   if (v.pred !== null) return inInterval(key, v.predId, v.selfId, false, true);
-  return fromId !== null && inInterval(key, fromId, v.selfId, false, true);
+  if (fromId === null || distance(fromId, v.selfId) > distance(v.selfId, fromId)) return false;
+  return inInterval(key, fromId, v.selfId, false, true);
 }
 
 /** Where a message for key goes next: here, a linked peer, or nowhere (no usable link). */
 export function decide(v: RouteView, key: Id, fromId: Id | null): Decision {
   if (ownsKey(v, key, fromId)) return SELF;
   // The previous hop overshot: a peer joined between it and us and our predecessor owns the key.
-  if (v.pred !== null && fromId !== null && inInterval(key, fromId, v.selfId) && v.isLinked(v.pred)) {
+  if (v.pred !== null && fromId !== null && inInterval(key, fromId, v.selfId) && v.contacts.has(v.pred)) {
     if (inInterval(v.predId, key, v.selfId, true, false)) return { kind: 'next', peer: v.pred };
   }
   const owner = ownerFromSuccessors(v, key);
@@ -39,7 +43,7 @@ export function decide(v: RouteView, key: Id, fromId: Id | null): Decision {
   const best = closestPreceding(v, key, null);
   if (best !== null) return { kind: 'next', peer: best };
   const succ = v.succs[0];
-  return succ !== undefined && v.isLinked(succ) ? { kind: 'next', peer: succ } : NONE;
+  return succ !== undefined && v.contacts.has(succ) ? { kind: 'next', peer: succ } : NONE;
 }
 
 /** The first and second choices, for redundant forwarding; the second may be absent. */
@@ -48,7 +52,7 @@ export function decideTwo(v: RouteView, key: Id, fromId: Id | null): PeerId[] {
   if (first.kind !== 'next') return [];
   const second = closestPreceding(v, key, first.peer);
   if (second !== null) return [first.peer, second];
-  const alt = v.succs.find((s) => s !== first.peer && v.isLinked(s));
+  const alt = v.succs.find((s) => s !== first.peer && v.contacts.has(s));
   return alt !== undefined ? [first.peer, alt] : [first.peer];
 }
 
@@ -59,7 +63,7 @@ function ownerFromSuccessors(v: RouteView, key: Id): PeerId | null {
     const sId = v.succIds[i]!;
     if (inInterval(key, prev, sId, false, true)) {
       const s = v.succs[i]!;
-      return v.isLinked(s) ? s : null;
+      return v.contacts.has(s) ? s : null;
     }
     prev = sId;
   }

@@ -2,7 +2,7 @@
 // schema on receipt, requests and replies alike, before any handler reads it.
 import { Type, type Static } from '@sinclair/typebox';
 import { HexId } from '../core/envelope.js';
-import { FINGER_SLOTS, MAX_FINGER_HINTS } from './constants.js';
+import { FINGER_SLOTS, FINGER_WALK_MAX, MAX_FINGER_HINTS } from './constants.js';
 
 /** Successor lists on the wire are capped well above any sane successorListSize. */
 const MAX_WIRE_SUCCESSORS = 32;
@@ -23,12 +23,16 @@ export type StabilizeRep = Static<typeof StabilizeRep>;
 export const FindSuccReq = Type.Object({ fingers: Type.Optional(Type.Boolean()) }, { additionalProperties: false });
 export type FindSuccReq = Static<typeof FindSuccReq>;
 
-/** 'find-succ' reply from the owner: itself, its successors, the hops the request took. */
+/**
+ * 'find-succ' reply from the owner: itself, its successors, the hops the request took; for a
+ * join also its predecessor (the joiner's own predecessor-to-be) and its fingers.
+ */
 export const FindSuccRep = Type.Object(
   {
     owner: HexId,
     succs: PeerList(MAX_WIRE_SUCCESSORS),
     hops: Type.Integer({ minimum: 0, maximum: 255 }),
+    pred: Type.Optional(Type.Union([HexId, Type.Null()])),
     fingers: Type.Optional(PeerList(MAX_FINGER_HINTS)),
   },
   { additionalProperties: false },
@@ -50,6 +54,35 @@ export type LeaveMsg = Static<typeof LeaveMsg>;
 /** 'hint' from a successor that took a new predecessor: "stabilize now, someone joined between us". */
 export const HintMsg = Type.Object({ succ: HexId }, { additionalProperties: false });
 export type HintMsg = Static<typeof HintMsg>;
+
+/**
+ * 'find-finger', routed to the start of a finger interval [start, end): the owner of start answers
+ * if it has room for one more link, else passes the request on to its successor, at most
+ * FINGER_WALK_MAX times and never past end.
+ */
+export const FindFingerReq = Type.Object(
+  { start: HexId, end: HexId, walk: Type.Integer({ minimum: 0, maximum: FINGER_WALK_MAX }) },
+  { additionalProperties: false },
+);
+export type FindFingerReq = Static<typeof FindFingerReq>;
+
+/** 'find-finger' reply: a peer of the interval that will accept our link, or null. */
+export const FindFingerRep = Type.Object({ peer: Type.Union([HexId, Type.Null()]) }, { additionalProperties: false });
+export type FindFingerRep = Static<typeof FindFingerRep>;
+
+/** Roles a peer gives its link to us, declared in 'use' (bit flags). */
+export const UseRole = { successor: 1, finger: 2 } as const;
+
+/**
+ * 'use' over a link: the roles the sender gives it now; refuse=true turns down a finger role;
+ * release=true says the sender has stopped sending on the link and asks us to close it if we do
+ * not need it either (the receiver closes, so no frame is in flight towards a closed end).
+ */
+export const UseMsg = Type.Object(
+  { roles: Type.Integer({ minimum: 0, maximum: 3 }), refuse: Type.Optional(Type.Boolean()), release: Type.Optional(Type.Boolean()) },
+  { additionalProperties: false },
+);
+export type UseMsg = Static<typeof UseMsg>;
 
 /** 'ping' and its reply carry nothing. */
 export const PingMsg = Type.Object({}, { additionalProperties: false });

@@ -2,10 +2,15 @@
 // peer's id parsed to a bigint once. It implements the RouteView that routing reads. It changes
 // only through the methods below, which report what changed so the ring can emit events.
 import { distance, idFromHex, inInterval, type Id, type PeerId } from '../core/id.js';
+import { FINGER_SLOTS } from './constants.js';
 import type { RouteView } from './routing.js';
 
-/** Parsed ids kept per ring; a ring touches a few hundred peers, so this is generous. */
-const ID_CACHE_ENTRIES = 4096;
+/**
+ * Parsed ids of peers met in passing (routed replies name their destination). The ids of peers
+ * we keep (successors, fingers, contacts) live in their own structures; this cache stays small
+ * because a simulation holds one per peer, 100,000 of them.
+ */
+const ID_CACHE_ENTRIES = 64;
 
 export class RingState implements RouteView {
   readonly selfId: Id;
@@ -13,8 +18,11 @@ export class RingState implements RouteView {
   predId: Id;
   succs: PeerId[] = [];
   succIds: Id[] = [];
-  /** Finger slot k -> the peer believed to be the successor of self + 2^k. */
+  /** Finger slot k -> a peer in [self + 2^k, self + 2^(k+1)); any peer of that interval will do. */
   readonly fingers = new Map<number, PeerId>();
+  /** The reverse of `fingers`: intervals are disjoint, so a peer fills at most one slot. */
+  private readonly fingerSlots = new Map<PeerId, number>();
+  /** Linked members of this ring, with their ids: what routing chooses from. */
   readonly contacts = new Map<PeerId, Id>();
   private readonly ids = new Map<string, Id>();
 
@@ -28,6 +36,8 @@ export class RingState implements RouteView {
   }
 
   id(peer: PeerId): Id {
+    const known = this.contacts.get(peer);
+    if (known !== undefined) return known;
     let v = this.ids.get(peer);
     if (v === undefined) {
       if (this.ids.size >= ID_CACHE_ENTRIES) this.ids.clear();
@@ -72,26 +82,47 @@ export class RingState implements RouteView {
     return inInterval(this.id(p), this.predId, this.selfId);
   }
 
-  /** Forget a peer everywhere; reports whether the successor list or the predecessor changed. */
+  /** The finger slot whose interval holds p: floor(log2(distance from us)). */
+  slotOf(p: PeerId): number {
+    return distance(this.selfId, this.id(p)).toString(2).length - 1;
+  }
+
+  fingerSlotOf(p: PeerId): number {
+    return this.fingerSlots.get(p) ?? -1;
+  }
+
+  setFinger(k: number, p: PeerId): void {
+    this.deleteFinger(k);
+    this.fingers.set(k, p);
+    this.fingerSlots.set(p, k);
+  }
+
+  /** Empty slot k; returns the peer that filled it. */
+  deleteFinger(k: number): PeerId | undefined {
+    const p = this.fingers.get(k);
+    if (p === undefined) return undefined;
+    this.fingers.delete(k);
+    this.fingerSlots.delete(p);
+    return p;
+  }
+
+  /** Forget a peer everywhere but the finger table; reports whether the successors or the predecessor changed. */
   forget(p: PeerId): { succs: boolean; pred: PeerId | null | undefined } {
     this.contacts.delete(p);
-    for (const [k, f] of this.fingers) if (f === p) this.fingers.delete(k);
     let succs = false;
-    const i = this.succs.indexOf(p);
-    if (i >= 0) succs = this.setSuccessors(this.succs.filter((s) => s !== p));
+    if (this.succs.includes(p)) succs = this.setSuccessors(this.succs.filter((s) => s !== p));
     const pred = this.pred === p ? this.setPred(null) : undefined;
     return { succs, pred };
   }
 
-  /** The smallest finger slot whose start lies beyond the successor list (lower slots are successors). */
+  /**
+   * The lowest finger slot worth filling: the one whose interval holds our last known successor
+   * (its finger saves the walk along the unlinked part of the list). A list shorter than r means
+   * the ring is that small and every peer is a successor: no fingers at all.
+   */
   firstUsefulFinger(): number {
     const last = this.succIds[this.succIds.length - 1];
-    if (last === undefined) return 0;
-    return distance(this.selfId, last).toString(2).length;
-  }
-
-  fingerValue(p: PeerId): boolean {
-    for (const f of this.fingers.values()) if (f === p) return true;
-    return false;
+    if (last === undefined || this.succs.length < this.successorListSize) return FINGER_SLOTS;
+    return distance(this.selfId, last).toString(2).length - 1;
   }
 }

@@ -84,8 +84,18 @@ export class OverlayNet {
     return this.peers.filter((p) => p.alive);
   }
 
+  /** The ring checker over live peers; a live peer that has not joined yet also fails it. */
   check(): RingCheck {
-    return checkRing(this.live().map((p) => p.ring));
+    const live = this.live();
+    const c = checkRing(live.map((p) => p.ring));
+    // Who is joined may have changed since trueOwner last sorted the ring.
+    this.sorted = null;
+    const waiting = live.length - c.peers;
+    if (waiting > 0) {
+      c.ok = false;
+      c.problems.unshift(`${waiting} live peers have not joined yet`);
+    }
+    return c;
   }
 
   /** The true owner of key among live joined peers; `fresh` recomputes even without a crash or add. */

@@ -1,0 +1,95 @@
+// Joining through a bootstrap peer: link to it, ask it to look up our successor (we are not
+// routable yet), and retry a few times if the link or the answer does not come.
+import { check } from '../core/codec.js';
+import { PeerGoneError } from '../core/errors.js';
+import type { PeerId } from '../core/id.js';
+import type { TimerHandle } from '../env/ports.js';
+import { CHORD_SVC } from './constants.js';
+import type { ChordRing } from './ring.js';
+import { FindSuccRep } from './schemas.js';
+
+/** What the bootstrap's lookup told us: our successor, its successors, predecessor and fingers. */
+export interface JoinAnswer {
+  owner: PeerId;
+  succs: PeerId[];
+  pred: PeerId | null;
+  fingers: PeerId[];
+}
+
+export class Join {
+  bootstrap: PeerId | null = null;
+  private timer: TimerHandle | null = null;
+  private attempt = 0;
+  private settle: { resolve(): void; reject(e: Error): void } | null = null;
+
+  constructor(
+    private readonly r: ChordRing,
+    private readonly onAnswer: (a: JoinAnswer) => void,
+  ) {}
+
+  start(bootstrap: PeerId): Promise<void> {
+    this.r.status = 'joining';
+    this.bootstrap = bootstrap;
+    return new Promise<void>((resolve, reject) => {
+      this.settle = { resolve, reject };
+      this.next();
+    });
+  }
+
+  linkUp(peer: PeerId): void {
+    if (peer === this.bootstrap) this.send(peer);
+  }
+
+  linkDown(peer: PeerId): void {
+    if (peer !== this.bootstrap) return;
+    this.cancelTimer();
+    this.next();
+  }
+
+  /** The ring stopped: a join in progress fails. */
+  stop(): void {
+    this.cancelTimer();
+    this.settle?.reject(new PeerGoneError(this.bootstrap ?? this.r.self));
+    this.settle = null;
+  }
+
+  private next(): void {
+    const b = this.bootstrap;
+    const r = this.r;
+    if (r.status !== 'joining' || b === null) return;
+    if (this.attempt++ >= r.config.joinAttempts) {
+      r.status = 'idle';
+      this.bootstrap = null;
+      this.settle?.reject(new PeerGoneError(b));
+      this.settle = null;
+      return;
+    }
+    if (r.mux.isLinked(b)) return this.send(b);
+    r.mux.connect(b);
+    this.timer = r.clock.setTimer(r.config.requestTimeoutMs, () => {
+      this.timer = null;
+      this.next();
+    });
+  }
+
+  private send(b: PeerId): void {
+    this.cancelTimer();
+    this.r.call({ peer: b }, CHORD_SVC, 'join', {}, {}, (e, env) => {
+      if (e) return this.next();
+      const rep = check(FindSuccRep, env!.body, 'join reply');
+      if (!rep.ok || this.r.status !== 'joining') return this.next();
+      const v = rep.value;
+      this.bootstrap = null;
+      this.onAnswer({ owner: v.owner as PeerId, succs: v.succs as PeerId[], pred: (v.pred ?? null) as PeerId | null, fingers: (v.fingers ?? []) as PeerId[] });
+      this.settle?.resolve();
+      this.settle = null;
+      // The bootstrap link has served; it stays only if the ring gives it another role.
+      this.r.roles.update(b);
+    });
+  }
+
+  private cancelTimer(): void {
+    if (this.timer !== null) this.r.clock.cancel(this.timer);
+    this.timer = null;
+  }
+}

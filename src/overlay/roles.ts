@@ -1,0 +1,134 @@
+// Why each link is open. A link exists because a peer needs it: as successor, predecessor, finger
+// or to join. Each side tells the other in 'use' which roles it gives the link, so that a peer
+// knows which of its links others rely on and values them when its budget is tight, turns down
+// finger roles it has no room for, and closes a link once no ring on either side needs it. This
+// is what keeps links per peer under the cap without peers evicting each other's fingers in turn.
+import type { PeerId } from '../core/id.js';
+import { CHORD_SVC, LINK_GRACE_MS, LINKED_SUCCESSORS } from './constants.js';
+import { LinkValue } from './mux.js';
+import type { ChordRing } from './ring.js';
+import { UseRole, type UseMsg } from './schemas.js';
+
+export class LinkRoles {
+  /** Roles we last declared to each linked peer. */
+  private readonly declared = new Map<PeerId, number>();
+  /** Roles each linked peer declared to us. */
+  private readonly remote = new Map<PeerId, number>();
+  /** When we last asked each idle peer to close our link. */
+  private readonly releasedAtMs = new Map<PeerId, number>();
+
+  constructor(private readonly r: ChordRing) {}
+
+  /** The roles we give our link to p right now. */
+  local(p: PeerId): number {
+    const s = this.r.state;
+    let roles = 0;
+    const i = s.succs.indexOf(p);
+    if (i >= 0 && i < LINKED_SUCCESSORS) roles |= UseRole.successor;
+    if (s.fingerSlotOf(p) >= 0) roles |= UseRole.finger;
+    return roles;
+  }
+
+  /** How much this ring needs the link to p, for the mux's budget. */
+  value(p: PeerId): number {
+    const s = this.r.state;
+    if (p === s.pred || p === s.succs[0] || p === this.r.maintenance.bootstrap) return LinkValue.protected;
+    const mine = this.local(p);
+    const theirs = this.remote.get(p) ?? 0;
+    if ((mine | theirs) & UseRole.successor) return LinkValue.successor;
+    if (mine & UseRole.finger) return LinkValue.finger;
+    return theirs & UseRole.finger ? LinkValue.remoteFinger : LinkValue.none;
+  }
+
+  /** Does p rely on our link (it declared a role)? */
+  usedBy(p: PeerId): boolean {
+    return this.remote.has(p);
+  }
+
+  /** Tell p our roles if they changed; close the link once neither side needs it. */
+  update(p: PeerId): void {
+    const mux = this.r.mux;
+    if (!mux.isLinked(p)) return void this.declared.delete(p);
+    const roles = this.local(p);
+    if ((this.declared.get(p) ?? 0) !== roles) {
+      this.declare(p, roles);
+      this.r.send(p, CHORD_SVC, 'use', { roles });
+    }
+    this.refreshContact(p);
+    if (roles === 0) this.release(p);
+  }
+
+  /**
+   * Route over a link only while one side gives it a role. A link without one is about to be
+   * released, and a frame sent on it could meet a closed end.
+   */
+  private refreshContact(p: PeerId): void {
+    const s = this.r.state;
+    if (this.r.mux.isLinked(p) && this.value(p) > LinkValue.none) {
+      s.contacts.set(p, s.id(p));
+      this.r.mux.setReleasing(p, false);
+    } else s.contacts.delete(p);
+  }
+
+  /**
+   * Ask p to close a link that no ring of ours needs any more. We stop routing over it first; p
+   * closes it, if it does not need it either, once every frame we sent before has reached it.
+   * Without `roleEnded` (a periodic sweep) a fresh link is left alone for its grace period: it
+   * may be a joiner's, whose first role comes only once it has joined.
+   */
+  release(p: PeerId, roleEnded = true): void {
+    const r = this.r;
+    if (!r.mux.isIdle(p) || (!roleEnded && r.mux.linkAgeMs(p) < LINK_GRACE_MS)) return;
+    const now = r.clock.now();
+    if ((this.releasedAtMs.get(p) ?? -Infinity) > now - LINK_GRACE_MS) return;
+    this.releasedAtMs.set(p, now);
+    r.state.contacts.delete(p);
+    r.mux.setReleasing(p, false);
+    r.send(p, CHORD_SVC, 'use', { roles: 0, release: true });
+    r.mux.setReleasing(p, true);
+  }
+
+  linkUp(p: PeerId): void {
+    const roles = this.local(p);
+    this.refreshContact(p);
+    if (roles === 0) return;
+    this.declare(p, roles);
+    this.r.send(p, CHORD_SVC, 'use', { roles });
+  }
+
+  linkDown(p: PeerId): void {
+    this.declared.delete(p);
+    this.remote.delete(p);
+    this.releasedAtMs.delete(p);
+  }
+
+  /** p declared its roles for our link, or turned down ours. */
+  received(p: PeerId, msg: UseMsg): void {
+    const r = this.r;
+    if (!r.mux.isLinked(p)) return;
+    let roles = msg.roles;
+    const had = this.remote.get(p) ?? 0;
+    // A new finger role costs a link slot unless we need the link anyway.
+    if (roles & UseRole.finger && !(had & UseRole.finger) && !this.admitFinger(p, roles)) {
+      roles &= ~UseRole.finger;
+      r.send(p, CHORD_SVC, 'use', { roles: this.local(p), refuse: true });
+    }
+    if (roles === 0) this.remote.delete(p);
+    else this.remote.set(p, roles);
+    this.refreshContact(p);
+    if (msg.refuse) r.maintenance.fingerRefused(p);
+    else if (msg.release) {
+      if (r.mux.isIdle(p)) r.mux.disconnect(p);
+    } else if (roles === 0) this.release(p);
+  }
+
+  private admitFinger(p: PeerId, roles: number): boolean {
+    if (roles & UseRole.successor || this.local(p) !== 0 || p === this.r.state.pred) return true;
+    return this.r.mux.hasRoom(p);
+  }
+
+  private declare(p: PeerId, roles: number): void {
+    if (roles === 0) this.declared.delete(p);
+    else this.declared.set(p, roles);
+  }
+}
