@@ -177,7 +177,7 @@ export class Simulator {
   schedule(delayMs: number, fn: () => void): void {
     const q = this.queue;
     const slot = q.alloc(EV_CALL, -1, 0);
-    q.fn[slot] = fn;
+    q.setFn(slot, fn);
     q.push(slot, this.nowMs + Math.max(0, delayMs || 0));
   }
 
@@ -185,7 +185,7 @@ export class Simulator {
   scheduleTimer(node: number, epoch: number, delayMs: number, fn: () => void): number {
     const q = this.queue;
     const slot = q.alloc(EV_TIMER, node, epoch);
-    q.fn[slot] = fn;
+    q.setFn(slot, fn);
     q.push(slot, this.nowMs + (delayMs > 0 ? delayMs : 0));
     return q.handle(slot);
   }
@@ -194,7 +194,7 @@ export class Simulator {
   cancelTimer(node: number, handle: number): void {
     const q = this.queue;
     const slot = q.slotOf(handle);
-    if (slot >= 0 && q.kind[slot] === EV_TIMER && q.node[slot] === node) q.cancelled[slot] = 1;
+    if (slot >= 0 && q.kind(slot) === EV_TIMER && q.node(slot) === node) q.cancel(slot);
   }
 
   run(opts: RunOptions = {}): RunResult {
@@ -318,13 +318,13 @@ export class Simulator {
   /** Run the event in a slot just popped, then free the slot; false if it was stale or cancelled. */
   private dispatch(slot: number): boolean {
     const q = this.queue;
-    const kind = q.kind[slot]!;
+    const kind = q.kind(slot);
     const time = q.poppedTime;
     if (kind === EV_TIMER || kind === EV_CALL) {
-      const node = q.node[slot]!;
-      const fn = q.fn[slot]!;
+      const node = q.node(slot);
+      const fn = q.fn(slot);
       // A timer of a crashed or restarted incarnation never fires, as that process is gone.
-      const live = kind === EV_CALL || (q.cancelled[slot] === 0 && this.epochs[node] === q.epoch[slot]);
+      const live = kind === EV_CALL || (!q.cancelled(slot) && this.epochs[node] === q.epoch(slot));
       // Free the slot before running fn, which may schedule: a timer's own handle is then stale,
       // so cancelling it from inside its callback does nothing, as a fired timer should.
       q.release(slot);
@@ -342,8 +342,8 @@ export class Simulator {
     }
     this.nowMs = time;
     this.stats.events++;
-    const frame = q.frame[slot]!;
-    this.trace.fold(time, kind, q.node[slot]!, frame === null ? 0 : frame.length);
+    const frame = q.frame(slot);
+    this.trace.fold(time, kind, q.node(slot), frame === null ? 0 : frame.length);
     this.transport.dispatch(slot);
     this.queue.release(slot);
     return true;

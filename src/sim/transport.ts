@@ -84,7 +84,7 @@ export class SimTransport {
   private deliverAfter(n: SimNodeState, link: Link, peer: PeerId, frame: Uint8Array, delayMs: number, reorder: boolean): void {
     const to = this.sim.nodeAt(link.other(n.index));
     const slot = this.event(EV_DELIVER, to, n.index, n.id, link);
-    this.q.frame[slot] = frame;
+    this.q.setFrame(slot, frame);
     const time = this.sim.now() + delayMs;
     if (reorder) this.q.push(slot, time);
     else this.keepFifo(link, n.index, slot, time);
@@ -112,7 +112,7 @@ export class SimTransport {
     if (!silent) this.linkDown(n, other, peer, link, R_CLOSED, 0);
     if (other < 0 || link.dead) return;
     const slot = this.event(EV_LINK_DOWN, this.sim.nodeAt(other), n.index, n.id, link);
-    this.q.reason[slot] = R_REMOTE_CLOSED;
+    this.q.setReason(slot, R_REMOTE_CLOSED);
     this.keepFifo(link, n.index, slot, this.sim.now() + link.latencyMs);
   }
 
@@ -150,21 +150,21 @@ export class SimTransport {
   /** Dispatch the network event in a slot; the caller frees the slot afterwards. */
   dispatch(slot: number): void {
     const q = this.q;
-    const index = q.node[slot]!;
+    const index = q.node(slot);
     const node = this.sim.nodeAt(index);
-    const link = q.link[slot]!;
-    const peerId = q.peerId[slot]!;
-    switch (q.kind[slot]) {
+    const link = q.link(slot);
+    const peerId = q.peerId(slot);
+    switch (q.kind(slot)) {
       case EV_DELIVER:
         if (link.dead || link.closedBy === index || !node.up) {
           this.sim.stats.framesDropped++;
           return;
         }
         this.sim.stats.framesDelivered++;
-        node.handler?.onMessage(peerId, q.frame[slot]!);
+        node.handler?.onMessage(peerId, q.frame(slot)!);
         return;
       case EV_CONN_REQ:
-        return this.onRequest(node, link, q.peer[slot]!);
+        return this.onRequest(node, link, q.peer(slot));
       case EV_CONN_ACK:
         if (link.dead || node.links?.get(peerId) !== link || link.isUp(node.index)) return;
         link.setUp(node.index);
@@ -178,7 +178,7 @@ export class SimTransport {
         node.handler?.onLinkDown(peerId, 'connect-failed');
         return;
       case EV_LINK_DOWN:
-        return this.onLinkDown(node, link, peerId, q.reason[slot]!, q.epoch[slot]!);
+        return this.onLinkDown(node, link, peerId, q.reason(slot), q.epoch(slot));
     }
   }
 
@@ -224,7 +224,7 @@ export class SimTransport {
 
   private linkDown(at: SimNodeState, peer: number, peerId: PeerId, link: Link, reason: number, delayMs: number): void {
     const slot = this.event(EV_LINK_DOWN, at, peer, peerId, link);
-    this.q.reason[slot] = reason;
+    this.q.setReason(slot, reason);
     this.q.push(slot, this.sim.now() + delayMs);
   }
 
@@ -232,9 +232,7 @@ export class SimTransport {
   private event(kind: number, at: SimNodeState, peer: number, peerId: PeerId, link: Link): number {
     const q = this.q;
     const slot = q.alloc(kind, at.index, at.epoch);
-    q.peer[slot] = peer;
-    q.peerId[slot] = peerId;
-    q.link[slot] = link;
+    q.setNet(slot, peer, peerId, link);
     return slot;
   }
 }
