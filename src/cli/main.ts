@@ -6,6 +6,7 @@ import { registerServe } from './commands/serve.js';
 import { registerBench } from './commands/bench.js';
 import { registerFiles } from './commands/files.js';
 import { registerVolunteer } from './commands/volunteer.js';
+import { registerUp } from './commands/up.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerBench(program);
   registerFiles(program);
   registerVolunteer(program);
+  registerUp(program);
   return program;
 }
 

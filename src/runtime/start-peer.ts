@@ -5,6 +5,7 @@
 import type { PeerId } from '../core/id.js';
 import type { Net, NetHandler, Store } from '../env/ports.js';
 import { Peer } from '../peer/peer.js';
+import type { StorageOptions } from '../services/storage/service.js';
 import type { RingConfig } from '../overlay/ring.js';
 import { RealClock } from './clock.js';
 import { loadOrCreateIdentity, type Identity } from './identity.js';
@@ -28,6 +29,8 @@ export interface StartPeerOptions {
   maxLinks?: number;
   /** How long to wait for a lost server before trying to reconnect, doubling up to a minute. */
   reconnectMs?: number;
+  /** Lend storage: the peer runs the storage service over its store, within this quota. */
+  storage?: StorageOptions;
 }
 
 export interface RunningPeer {
@@ -57,7 +60,10 @@ export async function startPeer(opts: StartPeerOptions): Promise<RunningPeer> {
     ...(opts.rtcConfig ? { rtcConfig: opts.rtcConfig } : {}),
     ...(opts.candidateFilter ? { candidateFilter: opts.candidateFilter } : {}),
   });
-  const peer = new Peer({ clock, rng, net: countingLinks(net, signaler), ...(opts.ring ? { ring: opts.ring } : {}), ...(opts.maxLinks ? { maxLinks: opts.maxLinks } : {}) });
+  const peer = new Peer({
+    clock, rng, net: countingLinks(net, signaler), store: opts.store,
+    ...(opts.ring ? { ring: opts.ring } : {}), ...(opts.maxLinks ? { maxLinks: opts.maxLinks } : {}), ...(opts.storage ? { storage: opts.storage } : {}),
+  });
   // Once we have one link the overlay can carry signaling (through that link while we join).
   signaler.setOverlay(peer.signal, () => peer.mux.linkCount() > 0);
 
@@ -98,7 +104,10 @@ export async function startPeer(opts: StartPeerOptions): Promise<RunningPeer> {
         await peer.join(contacts);
         break;
       } catch (e) {
-        if (round >= JOIN_ROUNDS) throw e;
+        if (round >= JOIN_ROUNDS) {
+          const st = net.stats;
+          throw new Error(`could not join through ${contacts.length} contact(s) in ${JOIN_ROUNDS} rounds: ${e instanceof Error ? e.message : String(e)} (links opened ${st.linksOpened}, connect failures ${st.connectFailures}, retries ${st.connectRetries}, refused identities ${st.refusedIdentity})`);
+        }
         contacts = ws ? await (ws as WsSignaler).requestContacts() : contacts;
       }
     }

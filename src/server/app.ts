@@ -16,6 +16,7 @@ import { hexToBytes } from '../runtime/signaler.js';
 import { SignalHub, type HubClient } from './hub.js';
 import { TokenBucket } from './token-bucket.js';
 import { registerWebPage } from './web.js';
+import { MemoryNodeRegistry, registerApi, type ApiOptions } from './api/index.js';
 import { ClientMessageSchema, FATAL_CODES, SIGNAL_PROTOCOL_VERSION, helloPayload, type ClientMessage, type ServerMessage, type SignalErrorCode } from './protocol.js';
 
 export interface ServerLimits {
@@ -33,6 +34,8 @@ export const DEFAULT_SERVER_LIMITS: ServerLimits = { maxMessageBytes: 16 * 1024,
 export interface ServerOptions {
   port?: number;
   host?: string;
+  /** Mount the REST gateway with these users and files; /nodes/ lists the peers on the hub. */
+  api?: Omit<ApiOptions, 'nodes'>;
   clock?: Clock;
   rng?: Rng;
   limits?: Partial<ServerLimits>;
@@ -62,6 +65,15 @@ export async function createServer(opts: ServerOptions = {}): Promise<CumulusSer
 
   app.get('/health', async () => ({ ok: true, peers: hub.size }));
   registerWebPage(app);
+  if (opts.api) {
+    const nodes = new MemoryNodeRegistry();
+    hub.onMembership = (id, present) => {
+      if (!present) return nodes.remove(id);
+      const nowMs = Date.now();
+      nodes.upsert({ id, rings: ['base'], joinedMs: nowMs, lastSeenMs: nowMs, meta: { signaling: 'connected' } });
+    };
+    await registerApi(app, { ...opts.api, nodes });
+  }
   app.get('/peers/count', async () => ({ peers: hub.size, joins: hub.stats.joins, signalsRelayed: hub.stats.signalsRelayed }));
   app.get('/signal', { websocket: true }, (socket) => handleConnection(socket, hub, clock, rng, limits));
 

@@ -35,16 +35,21 @@ export class SignalHub {
     return this.clients.size >= MAX_HUB_PEERS;
   }
 
+  /** Told of every peer that joins or leaves the hub (the gateway's node registry listens). */
+  onMembership: ((id: PeerId, present: boolean) => void) | null = null;
+
   /** Register a proven id; a second connection with the same id replaces the first. */
   join(id: PeerId, client: HubClient): void {
     if (!this.clients.has(id)) this.order.push(id);
     this.clients.set(id, client);
     this.stats.joins++;
+    this.onMembership?.(id, true);
   }
 
   leave(id: PeerId, client: HubClient): void {
     if (this.clients.get(id) !== client) return;
     this.clients.delete(id);
+    this.onMembership?.(id, false);
     const i = this.order.indexOf(id);
     if (i >= 0) {
       this.order[i] = this.order[this.order.length - 1]!;

@@ -1,24 +1,24 @@
-// `cumulus serve [--port P]`: run the rendezvous server (health, peer count, WebSocket signaling)
-// and the server's own peer on the ring.
+// `cumulus serve [--port P]`: run a rendezvous server (signaling, the volunteer page at /, the REST
+// gateway) and the server's own peer on the ring.
 import type { Command } from 'commander';
-import { createServer } from '../../server/app.js';
-import { startServerPeer } from '../../server/own-peer.js';
+import { startCloudServer } from '../../server/cloud.js';
+import { shutdownNodeRtc } from '../../runtime/node-rtc.js';
 
 export function registerServe(program: Command): void {
   program
     .command('serve')
-    .description('run a rendezvous server: signaling for first contacts, health and peer count')
+    .description('run a rendezvous server: volunteer page, signaling for first contacts, REST gateway')
     .option('--port <port>', 'TCP port to listen on', '8080')
     .option('--host <host>', 'address to bind', '127.0.0.1')
-    .option('--data <dir>', 'directory for the server peer\'s identity and storage', '.cumulus-server')
+    .option('--data <dir>', 'directory for users, files and the server peer\'s identity', '.cumulus')
     .option('--no-peer', 'do not run a peer of the server\'s own')
     .action(async (opts: { port: string; host: string; data: string; peer: boolean }) => {
-      const server = await createServer({ port: Number(opts.port), host: opts.host });
-      const peer = opts.peer ? await startServerPeer(server, { dataDir: opts.data }) : null;
-      process.stdout.write(`cumulus server on ${server.url} (signaling at ${server.url.replace(/^http/, 'ws')}/signal)${peer ? `, own peer ${peer.id}` : ''}\n`);
+      const cloud = await startCloudServer({ port: Number(opts.port), host: opts.host, dataDir: opts.data, peer: opts.peer });
+      const url = cloud.server.url;
+      process.stdout.write(`cumulus server on ${url} (signaling at ${url.replace(/^http/, 'ws')}/signal)${cloud.peer ? `, own peer ${cloud.peer.id}` : ''}\n`);
       const stop = async () => {
-        await peer?.close();
-        await server.close();
+        await cloud.close();
+        shutdownNodeRtc();
         process.exit(0);
       };
       process.once('SIGINT', () => void stop());

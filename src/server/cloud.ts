@@ -1,0 +1,46 @@
+// A whole rendezvous server as `cumulus serve` and `cumulus up` run it: signaling, the volunteer
+// page, the REST gateway (users and their files in the data directory) and the server's own peer
+// on the ring. Files are kept by the gateway's FileSystem (see docs/api.md for which one).
+import { join } from 'node:path';
+import type { FileSystem } from './api/files.js';
+import { LocalFileSystem } from './api/local-fs.js';
+import { FileUserStore } from './api/users.js';
+import { createServer, type CumulusServer } from './app.js';
+import { startServerPeer, type ServerPeer } from './own-peer.js';
+
+export interface CloudServerOptions {
+  port: number;
+  host: string;
+  dataDir: string;
+  /** Run the server's own peer (default true). */
+  peer?: boolean;
+}
+
+export interface CloudServer {
+  readonly server: CumulusServer;
+  readonly peer: ServerPeer | null;
+  readonly users: FileUserStore;
+  readonly fs: FileSystem;
+  close(): Promise<void>;
+}
+
+export async function startCloudServer(o: CloudServerOptions): Promise<CloudServer> {
+  const users = await FileUserStore.open(join(o.dataDir, 'users'));
+  const fs = await LocalFileSystem.open(join(o.dataDir, 'files'));
+  const server = await createServer({ port: o.port, host: o.host, api: { users, fs } });
+  let peer: ServerPeer | null = null;
+  try {
+    if (o.peer !== false) peer = await startServerPeer(server, { dataDir: join(o.dataDir, 'server-peer') });
+  } catch (e) {
+    await server.close();
+    throw e;
+  }
+  let closing: Promise<void> | null = null;
+  return {
+    server, peer, users, fs,
+    close: () => (closing ??= (async () => {
+      await peer?.close();
+      await server.close();
+    })()),
+  };
+}
