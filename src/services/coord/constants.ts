@@ -15,6 +15,14 @@ export const RENEW_AT_FRACTION = 0.5;
  * offsets do not matter, but a fast clock would end a duration early; both sides shave this off.
  */
 export const CLOCK_DRIFT_FRACTION = 0.001;
+/**
+ * How long a predecessor's confirmation lasts. Owners refresh it at half time while they work; a
+ * successor that takes over waits this plus a lease, so shorter is faster failover, longer is fewer
+ * messages (one request per owner per second at this value).
+ */
+export const CONFIRM_MS = 2000;
+/** Successors a predecessor remembers having confirmed; normally one, a few during churn. */
+export const MAX_CONFIRM_PROMISES = 16;
 /** Extra wait on takeover beyond one lease, for drift and for the old owner's last replication. */
 export const TAKEOVER_MARGIN_MS = 500;
 /** Waiters queued per resource; more are refused at once (a queue that grows is an outage). */

@@ -73,5 +73,13 @@ export type ReplicateReply = Static<typeof ReplicateReply>;
 export const HandoffBody = obj({ snap: Snapshot });
 export const HandoffReply = Type.Union([obj({ type: Type.Literal('ack') }), RefusedReply, ErrorReply]);
 
+/** Owner → its predecessor: do you confirm me as your successor? (see confirm.ts) */
+export const ConfirmBody = obj({});
+export const ConfirmReply = Type.Union([
+  obj({ type: Type.Literal('confirmed'), validMs: Duration, quietMs: Duration }),
+  obj({ type: Type.Literal('refused') }),
+  ErrorReply,
+]);
+
 /** Bounds for duration fields, exported so senders clamp before encoding. */
 export const MAX_DURATION_MS = 24 * 3600 * 1000;

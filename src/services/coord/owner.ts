@@ -8,6 +8,7 @@ import { hashNameToId, type PeerId } from '../../core/id.js';
 import type { Clock, Rng, TimerHandle } from '../../env/ports.js';
 import { COORD_SVC, MAX_RESOURCES_PER_OWNER, RETRY_BACKOFF_MS, RPC_TIMEOUT_MS, TAKEOVER_MARGIN_MS } from './constants.js';
 import { CanIBody, GrantAck, ReleaseBody, RenewBody, type RefuseReason, type Snapshot } from './messages.js';
+import { PredConfirm } from './confirm.js';
 import { selfOwns } from './ownership.js';
 import { ReplicaStore } from './replicas.js';
 import { neighbourView, Replicator } from './replication.js';
@@ -29,6 +30,7 @@ export class CoordOwner {
   /** When this peer's range last grew: keys it gained may have leases it cannot see until then + a lease. */
   rangeGrewAtMs: number;
   private readonly replicator: Replicator;
+  readonly confirm: PredConfirm;
 
   constructor(
     private readonly ring: CoordRing,
@@ -39,13 +41,14 @@ export class CoordOwner {
   ) {
     this.rangeGrewAtMs = clock.now();
     this.replicator = new Replicator(ring, clock, config.replSuccessors, stats);
+    this.confirm = new PredConfirm(ring, clock, config.leaseMs, stats);
   }
 
   private newEpoch(): number {
     return this.rng.int(Number.MAX_SAFE_INTEGER);
   }
 
-  /** May we act as this resource's owner now? Checked before anything is granted or renewed. */
+  /** Does our own view make us this resource's owner? Granting also needs confirmed(). */
   owns(name: string): boolean {
     return selfOwns(neighbourView(this.ring), this.ring.owns(hashNameToId(name)));
   }
@@ -63,10 +66,13 @@ export class CoordOwner {
     const b = c.value;
     const refuse = (reason: RefuseReason): void => void this.ring.reply(env, { type: 'refused', reqId: b.reqId, reason });
     if (!this.owns(b.name)) return refuse('not-owner');
+    // Our predecessor must confirm us before we decide anything (confirm.ts).
+    if (!(await this.confirm.ensure()) || !this.owns(b.name)) return refuse('unavailable');
     const state = this.stateFor(b.name, b.capacity);
     if (!state) return refuse('too-many-resources');
     if (state.capacity !== b.capacity) return refuse('capacity-mismatch');
     this.tick(state);
+    if (!this.confirm.confirmed()) return refuse('unavailable');
     const holder = env.src as PeerId;
     const d = state.request({ reqId: b.reqId, holder, waitMs: b.waitMs }, this.clock.now(), receivedAtMs, this.config.leaseMs);
     if (d.kind === 'refuse') return refuse(d.reason);
@@ -108,7 +114,8 @@ export class CoordOwner {
     const receivedAtMs = this.clock.now();
     const c = check(RenewBody, env.body, 'coord renew body');
     if (!c.ok) return this.bad(env, c.error.code, c.error.message);
-    const state = this.owns(c.value.name) ? this.states.get(c.value.name) : undefined;
+    const grantable = this.owns(c.value.name) && (await this.confirm.ensure()) && this.owns(c.value.name);
+    const state = grantable ? this.states.get(c.value.name) : undefined;
     const validMs = state?.renew(c.value.token, env.src as PeerId, this.clock.now(), receivedAtMs, this.config.leaseMs);
     if (!state || validMs === undefined) return void this.ring.reply(env, { type: 'refused', reqId: 0, reason: 'unknown-lease' });
     // The extension counts only once the successors know it: a new owner must never see a shorter lease.
@@ -175,8 +182,15 @@ export class CoordOwner {
     const now = this.clock.now();
     const gone = state.expire(now);
     for (const w of gone.waiters) this.tellRefused(state.name, w, 'wait-expired');
-    // Waiters stay queued while our view does not make us the owner; the range change hands them over.
-    if (!this.owns(state.name)) return this.schedule(state, state.queue.length > 0 ? RETRY_BACKOFF_MS : undefined);
+    // Waiters stay queued while our view does not make us the owner (the range change hands them
+    // over) or our predecessor does not confirm us (we ask again, and retry shortly).
+    const retry = state.queue.length > 0 ? RETRY_BACKOFF_MS : undefined;
+    if (!this.owns(state.name)) return this.schedule(state, retry);
+    if (!this.confirm.confirmed()) {
+      if (retry !== undefined) void this.confirm.ensure();
+      return this.schedule(state, retry);
+    }
+    state.blockedUntilMs = Math.max(state.blockedUntilMs, this.confirm.quietUntilMs);
     const promos = state.promote(now, this.config.leaseMs);
     if (promos.length > 0) void this.deliverPromotions(state, promos.map((p) => ({ waiter: p.waiter, token: p.lease.token, validMs: p.validMs })));
     this.schedule(state);

@@ -99,6 +99,8 @@ export class CoordService {
         return onReplicate(env, this.ring, this.clock, this.owner.replicas, (name) => this.owner.states.get(name), this.stats);
       case 'handoff':
         return this.onHandoff(env);
+      case 'confirm':
+        return this.owner.confirm.onConfirm(env);
       default:
         this.stats.badBodies++;
         this.ring.reply(env, { type: 'error', code: 'INVALID_ARGUMENT', message: `unknown coord operation ${env.op}` });

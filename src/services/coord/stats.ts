@@ -10,6 +10,8 @@ export interface CoordStats {
   conflicts: number;
   /** Replicate attempts a replica refused because its view does not make us the owner. */
   replicasRefused: number;
+  /** Confirmations our predecessor refused or did not answer. */
+  confirmRefused: number;
   /** Bodies that failed their schema check (answered with an error or dropped). */
   badBodies: number;
   /** Grants that arrived for a request the solicitor no longer waited for. */
@@ -17,5 +19,5 @@ export interface CoordStats {
 }
 
 export function emptyCoordStats(): CoordStats {
-  return { grants: 0, takeovers: 0, handoffsIn: 0, handoffsOut: 0, replicatesSent: 0, replicationFailures: 0, conflicts: 0, replicasRefused: 0, badBodies: 0, unwantedGrants: 0 };
+  return { grants: 0, takeovers: 0, handoffsIn: 0, handoffsOut: 0, replicatesSent: 0, replicationFailures: 0, conflicts: 0, replicasRefused: 0, confirmRefused: 0, badBodies: 0, unwantedGrants: 0 };
 }
