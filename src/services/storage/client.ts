@@ -5,7 +5,7 @@ import { CumulusError, InvalidArgumentError, NotFoundError } from '../../core/er
 import { hashBytesToId, idToHex, type PeerId } from '../../core/id.js';
 import type { Clock } from '../../env/ports.js';
 import { ChunkTally, chunkStream, type ByteSource } from './chunker.js';
-import { DEFAULT_CHUNK_BYTES, DEFAULT_LIST_LIMIT, DEFAULT_REPLICAS, DEFAULT_REQUEST_TIMEOUT_MS, MAX_CHUNKS_PER_FILE, MAX_CHUNK_BYTES, MAX_LIST_LIMIT, MAX_REPLICAS, META_ATTEMPTS, META_RETRY_DELAY_MS, MIN_CHUNK_BYTES, MIN_REPLICAS } from './constants.js';
+import { DEFAULT_CHUNK_BYTES, DEFAULT_LIST_LIMIT, DEFAULT_REPLICAS, DEFAULT_REQUEST_TIMEOUT_MS, MAX_CHUNKS_PER_FILE, MAX_CHUNK_BYTES, MAX_LIST_LIMIT, MAX_REPLICAS, META_ATTEMPTS, META_RETRY_DELAY_MS, MIN_CHUNK_BYTES, MIN_REPLICAS, PUT_CHUNKS_IN_FLIGHT, READ_AHEAD_CHUNKS } from './constants.js';
 import { IsADirectoryError, NOT_OWNER_PREFIX } from './errors.js';
 import type { DirEntry } from './keeper-store.js';
 import type { ReplyBody, RequestBody, StorageOp } from './messages.js';
@@ -20,6 +20,12 @@ export interface PutOptions {
   replicas?: number;
   /** Chunk size in bytes (default 256 KiB). */
   chunkBytes?: number;
+}
+
+/** An inclusive byte range of a file, like HTTP's `bytes=start-end`. */
+export interface ByteRange {
+  start: number;
+  end: number;
 }
 
 export interface PutResult {
@@ -48,7 +54,7 @@ function retryable(e: unknown): boolean {
 }
 
 export class StorageClient {
-  readonly counters: ReadCounters = { corruptReplicas: 0, deadReplicas: 0, chunksRead: 0 };
+  readonly counters: ReadCounters = { corruptReplicas: 0, deadReplicas: 0, chunksRead: 0, localChunks: 0 };
 
   constructor(
     private readonly ring: RingPort,
@@ -67,18 +73,38 @@ export class StorageClient {
     const existing = await this.statOrUndefined(p);
     if (existing?.kind === 'dir') throw new IsADirectoryError(p);
     const tally = new ChunkTally();
-    const chunks: ChunkRef[] = [];
-    for await (const chunk of chunkStream(source, chunkBytes, tally)) {
-      if (chunks.length >= MAX_CHUNKS_PER_FILE) throw new InvalidArgumentError(`file exceeds ${MAX_CHUNKS_PER_FILE} chunks of ${chunkBytes} bytes; use larger chunks`);
-      const id = idToHex(hashBytesToId(chunk));
-      const holders: PeerId[] = await placeChunk(this.ring, id, chunk, replicas, [], this.timeoutMs);
-      chunks.push({ id, holders });
-    }
+    const chunks = await this.placeAll(chunkStream(source, chunkBytes, tally), chunkBytes, replicas);
     const rec: FileRecord = { kind: 'file', path: p, rev: 0, version: 0, size: tally.size, chunkBytes, replicas, etag: tally.digestHex(), mtimeMs: this.clock.now(), chunks };
     const wire = toWire(rec);
     if (wire.kind !== 'file') throw new InvalidArgumentError('unreachable');
     const r = await this.meta(pathKey(p), 'commit', { rec: wire });
     return { path: p, version: r.version, size: rec.size, etag: rec.etag, chunks: chunks.length, replicas };
+  }
+
+  /**
+   * Place every chunk of the stream, PUT_CHUNKS_IN_FLIGHT at a time, and list them in file order.
+   * The stream is pulled only when a slot is free, so memory stays at a few chunks.
+   */
+  private async placeAll(stream: AsyncIterable<Uint8Array>, chunkBytes: number, replicas: number): Promise<ChunkRef[]> {
+    const placed: Array<Promise<ChunkRef>> = [];
+    const chunks: ChunkRef[] = [];
+    try {
+      for await (const chunk of stream) {
+        if (placed.length >= MAX_CHUNKS_PER_FILE) throw new InvalidArgumentError(`file exceeds ${MAX_CHUNKS_PER_FILE} chunks of ${chunkBytes} bytes; use larger chunks`);
+        const id = idToHex(hashBytesToId(chunk));
+        const p = placeChunk(this.ring, id, chunk, replicas, [], this.timeoutMs).then((holders: PeerId[]) => ({ id, holders }));
+        // Observed now, awaited in order below: a failure must not surface as an unhandled rejection.
+        p.catch(() => undefined);
+        placed.push(p);
+        if (placed.length - chunks.length >= PUT_CHUNKS_IN_FLIGHT) chunks.push(await placed[chunks.length]!);
+      }
+      while (chunks.length < placed.length) chunks.push(await placed[chunks.length]!);
+      return chunks;
+    } catch (e) {
+      // Let the chunks still in flight finish before the caller retries or gives up.
+      await Promise.allSettled(placed);
+      throw e;
+    }
   }
 
   async stat(path: string): Promise<Stat> {
@@ -103,14 +129,44 @@ export class StorageClient {
   }
 
   /** The file's bytes as an async iterable; the metadata is read once, when this resolves. */
-  async open(path: string): Promise<AsyncIterable<Uint8Array>> {
+  async open(path: string, range?: ByteRange): Promise<AsyncIterable<Uint8Array>> {
     const s = await this.stat(path);
     if (s.kind !== 'file') throw new IsADirectoryError(s.path);
+    return this.read(s, range);
+  }
+
+  /**
+   * The bytes of a file already stat'ed (or of an inclusive byte range of it), fetching up to
+   * READ_AHEAD_CHUNKS chunks ahead of the one being yielded. Only the chunks the range covers are read.
+   */
+  read(s: Extract<Stat, { kind: 'file' }>, range?: ByteRange): AsyncIterable<Uint8Array> {
+    const start = range?.start ?? 0;
+    const end = range?.end ?? s.size - 1;
+    if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || (s.size > 0 && (end < start || end >= s.size))) {
+      throw new InvalidArgumentError(`range ${start}-${end} is outside 0-${s.size - 1}`);
+    }
     const { ring, timeoutMs, counters } = this;
+    const first = Math.floor(start / s.chunkBytes);
+    const last = s.size === 0 ? -1 : Math.floor(end / s.chunkBytes);
     return (async function* () {
-      for (let i = 0; i < s.chunks.length; i++) {
-        const size = Math.min(s.chunkBytes, s.size - i * s.chunkBytes);
-        yield await readChunk(ring, s.chunks[i]!, size, timeoutMs, counters);
+      const ahead: Array<Promise<Uint8Array>> = [];
+      let next = first;
+      const launch = () => {
+        if (next > last) return;
+        const size = Math.min(s.chunkBytes, s.size - next * s.chunkBytes);
+        const p = readChunk(ring, s.chunks[next]!, size, timeoutMs, counters);
+        // Awaited in order below; a reader that stops early must not leave unhandled rejections.
+        p.catch(() => undefined);
+        ahead.push(p);
+        next++;
+      };
+      for (let i = 0; i < READ_AHEAD_CHUNKS; i++) launch();
+      for (let i = first; i <= last; i++) {
+        const bytes = await ahead.shift()!;
+        launch();
+        const from = i === first ? start - i * s.chunkBytes : 0;
+        const to = i === last ? end - i * s.chunkBytes + 1 : bytes.length;
+        yield from === 0 && to === bytes.length ? bytes : bytes.subarray(from, to);
       }
     })();
   }

@@ -70,3 +70,14 @@ export const MAX_SYNC_RECORDS = 16;
 export const SYNC_DEBOUNCE_MS = 1_000;
 /** Deleted names are remembered this long, so a stale replica cannot resurrect them. */
 export const TOMBSTONE_TTL_MS = 24 * 3600_000;
+
+/**
+ * Pieces of one chunk in flight at once after the first (which finds the holder). A 256 KiB chunk
+ * is 6 pieces, so the whole chunk is in flight: one round trip per chunk instead of one per piece.
+ * The window is the transfer's backpressure: at most this many pieces wait in any link's queue.
+ */
+export const PIECE_WINDOW = 6;
+/** Chunks a reader fetches ahead of the one it yields: hides the round trips, bounds memory to a few chunks. */
+export const READ_AHEAD_CHUNKS = 4;
+/** Chunks a writer places at once; each holds its r replicas sequentially, so this bounds memory too. */
+export const PUT_CHUNKS_IN_FLIGHT = 4;

@@ -17,6 +17,8 @@ interface Assembly {
 
 export class Holder {
   private readonly assemblies = new Map<string, Assembly>();
+  /** Chunks complete in memory and being written to the store right now. */
+  private readonly storing = new Set<string>();
   /** Counters for figures and tests. */
   readonly counters = { chunksStored: 0, piecesServed: 0, refusedOverQuota: 0 };
 
@@ -32,6 +34,9 @@ export class Holder {
       throw new OverQuotaError(b.total, this.store.free);
     }
     if (b.off === 0 && (await this.store.has(b.id))) return { ok: true, done: true };
+    // A late piece for a chunk another writer just completed (two candidate keys with the same
+    // owner, or two files sharing a chunk): nothing to assemble, and no stale assembly to leak.
+    if (b.off > 0 && !this.assemblies.has(b.id) && (this.storing.has(b.id) || (await this.store.has(b.id)))) return { ok: true, done: true };
     const a = this.assembly(b.id, b.total);
     if (!a.offsets.has(b.off)) {
       a.buf.set(b.data, b.off);
@@ -41,8 +46,13 @@ export class Holder {
     a.lastMs = this.clock.now();
     if (a.receivedBytes < b.total) return { ok: true, done: false };
     this.assemblies.delete(b.id);
-    // HolderStore.put checks the hash and the quota again; a bad or oversize chunk is refused whole.
-    await this.store.put(b.id, a.buf);
+    this.storing.add(b.id);
+    try {
+      // HolderStore.put checks the hash and the quota again; a bad or oversize chunk is refused whole.
+      await this.store.put(b.id, a.buf);
+    } finally {
+      this.storing.delete(b.id);
+    }
     this.counters.chunksStored++;
     return { ok: true, done: true };
   }

@@ -17,6 +17,8 @@ export interface ReadCounters {
   /** Replicas that could not be read (holder dead, timed out or missing the chunk). */
   deadReplicas: number;
   chunksRead: number;
+  /** Chunks this peer served itself (it was a holder): no network involved. */
+  localChunks: number;
 }
 
 function reason(e: unknown): string {
@@ -54,8 +56,9 @@ export async function readChunk(ring: RingPort, ref: ChunkRef, size: number, tim
       tried.add(t.peer);
     }
     try {
-      const bytes = await fetchChunk(ring, t, ref.id, size, timeoutMs);
+      const { bytes, from } = await fetchChunk(ring, t, ref.id, size, timeoutMs);
       counters.chunksRead++;
+      if (from === ring.self) counters.localChunks++;
       return bytes;
     } catch (e) {
       if (e instanceof ChunkCorruptError) {

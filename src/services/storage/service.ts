@@ -33,7 +33,7 @@ export class StorageService {
   readonly keeper: Keeper;
   readonly repairer: Repairer;
   readonly client: StorageClient;
-  readonly counters = { badRequests: 0, requests: 0 };
+  readonly counters = { badRequests: 0, requests: 0, replyFailures: 0 };
   private readonly handlers: Record<StorageOp, Handler>;
   private started = false;
 
@@ -73,13 +73,13 @@ export class StorageService {
     const op = env.op as StorageOp;
     if (!Object.hasOwn(Requests, op)) {
       this.counters.badRequests++;
-      this.ring.reply(env, { ok: false, code: 'INVALID_ARGUMENT', message: `unknown storage operation ${env.op.slice(0, 32)}` });
+      this.send(env, { ok: false, code: 'INVALID_ARGUMENT', message: `unknown storage operation ${env.op.slice(0, 32)}` });
       return;
     }
     const body = check(Requests[op], env.body, `${op} request`);
     if (!body.ok) {
       this.counters.badRequests++;
-      this.ring.reply(env, errorBody(body.error));
+      this.send(env, errorBody(body.error));
       return;
     }
     let reply: unknown;
@@ -88,6 +88,18 @@ export class StorageService {
     } catch (e) {
       reply = errorBody(e);
     }
-    this.ring.reply(env, reply);
+    this.send(env, reply);
+  }
+
+  /**
+   * Answer, never throw: a link whose send queue is full refuses the frame (the transport's
+   * backpressure), and the requester then times out and retries elsewhere.
+   */
+  private send(env: Envelope, reply: unknown): void {
+    try {
+      this.ring.reply(env, reply);
+    } catch {
+      this.counters.replyFailures++;
+    }
   }
 }

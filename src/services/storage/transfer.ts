@@ -1,46 +1,70 @@
-// Moving one chunk between peers in frame-sized pieces. Writes are stop-and-wait (one piece in
-// flight), which is the backpressure: a slow holder slows its writer, never queues unboundedly.
-// Reads check the reassembled bytes against the chunk id, so a lying holder is caught here.
+// Moving one chunk between peers in frame-sized pieces. The first piece finds the peer (it may be
+// routed to a key); the rest go straight to that peer, at most PIECE_WINDOW at a time. The window
+// is the backpressure: a slow peer slows its writer or reader, and no link queue ever holds more
+// than a window of one transfer. Reads check the reassembled bytes against the chunk id, so a
+// lying holder is caught here.
 import { hashBytesToId, idToHex, type Id, type PeerId } from '../../core/id.js';
-import { PIECE_BYTES } from './constants.js';
+import { PIECE_BYTES, PIECE_WINDOW } from './constants.js';
 import { ChunkCorruptError } from './errors.js';
 import type { RingPort } from './ring-port.js';
 import { call } from './rpc.js';
+
+/** Run fn over items with at most `window` calls in flight; rejects with the first failure once all settled. */
+async function windowed<T>(items: T[], window: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: unknown = null;
+  const lane = async () => {
+    while (next < items.length && failure === null) {
+      const item = items[next++]!;
+      try {
+        await fn(item);
+      } catch (e) {
+        failure ??= e;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(window, items.length) }, lane));
+  if (failure !== null) throw failure;
+}
+
+function offsetsAfterFirst(total: number): number[] {
+  const out: number[] = [];
+  for (let off = PIECE_BYTES; off < total; off += PIECE_BYTES) out.push(off);
+  return out;
+}
 
 /**
  * Store a chunk at a target (a candidate key's owner or a known peer) and resolve with the peer
  * that took it. The first piece is routed; the rest go straight to the peer that answered.
  */
 export async function sendChunk(ring: RingPort, target: Id | { peer: PeerId }, id: string, bytes: Uint8Array, timeoutMs: number): Promise<PeerId> {
-  let to: Id | { peer: PeerId } = target;
-  let holder: PeerId | undefined;
-  for (let off = 0; off < bytes.length; off += PIECE_BYTES) {
+  const first = await call(ring, target, 'put', { id, off: 0, total: bytes.length, data: bytes.subarray(0, PIECE_BYTES) }, timeoutMs);
+  const holder = first.from;
+  if (first.body.done) return holder;
+  await windowed(offsetsAfterFirst(bytes.length), PIECE_WINDOW, async (off) => {
     const data = bytes.subarray(off, Math.min(bytes.length, off + PIECE_BYTES));
-    const r = await call(ring, to, 'put', { id, off, total: bytes.length, data }, timeoutMs);
-    holder ??= r.from;
-    to = { peer: holder };
-    if (r.body.done) break;
-  }
-  return holder!;
+    await call(ring, { peer: holder }, 'put', { id, off, total: bytes.length, data }, timeoutMs);
+  });
+  return holder;
 }
 
 /**
  * Read a chunk from one peer (or a key's owner) and verify it: its length must be the one the
- * metadata records and its hash must be its id. Throws ChunkCorruptError otherwise.
+ * metadata records and its hash must be its id. Throws ChunkCorruptError otherwise. Resolves with
+ * the bytes and the peer that served them.
  */
-export async function fetchChunk(ring: RingPort, target: Id | { peer: PeerId }, id: string, expectedBytes: number, timeoutMs: number): Promise<Uint8Array> {
+export async function fetchChunk(ring: RingPort, target: Id | { peer: PeerId }, id: string, expectedBytes: number, timeoutMs: number): Promise<{ bytes: Uint8Array; from: PeerId }> {
   const buf = new Uint8Array(expectedBytes);
-  let to: Id | { peer: PeerId } = target;
-  let from = 'unknown';
-  let off = 0;
-  while (off < expectedBytes) {
-    const r = await call(ring, to, 'get', { id, off, len: Math.min(PIECE_BYTES, expectedBytes - off) }, timeoutMs);
-    from = r.from;
-    to = { peer: r.from };
-    if (r.body.total !== expectedBytes || r.body.data.length === 0 || off + r.body.data.length > expectedBytes) throw new ChunkCorruptError(id, from);
+  const piece = async (to: Id | { peer: PeerId }, off: number): Promise<PeerId> => {
+    const len = Math.min(PIECE_BYTES, expectedBytes - off);
+    const r = await call(ring, to, 'get', { id, off, len }, timeoutMs);
+    // A holder serves exactly the bytes asked for; anything else is a different chunk or a lie.
+    if (r.body.total !== expectedBytes || r.body.data.length !== len) throw new ChunkCorruptError(id, r.from);
     buf.set(r.body.data, off);
-    off += r.body.data.length;
-  }
+    return r.from;
+  };
+  const from = await piece(target, 0);
+  await windowed(offsetsAfterFirst(expectedBytes), PIECE_WINDOW, async (off) => void (await piece({ peer: from }, off)));
   if (idToHex(hashBytesToId(buf)) !== id) throw new ChunkCorruptError(id, from);
-  return buf;
+  return { bytes: buf, from };
 }
