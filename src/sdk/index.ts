@@ -97,6 +97,11 @@ export class Cumulus {
 
   /** The absolute path a user-given path names: `~/x` and `x` are in the caller's home. */
   resolve(path: string): string {
+    // URLs fold `.` and `..` away before the server could refuse them, so `a/../../x` would
+    // quietly name another path: refuse them here, as the server does.
+    if (path.split('/').some((s) => s === '.' || s === '..')) {
+      throw new InvalidArgumentError(0, 'InvalidPath', `path may not contain "." or ".." segments: ${path.slice(0, 200)}`);
+    }
     const home = `/${this.user}/home`;
     if (path === '' || path === '~' || path === '~/') return home;
     if (path.startsWith('~/')) return `${home}/${path.slice(2)}`;

@@ -1,0 +1,93 @@
+// Proves `cumulus up` as a newcomer meets it: it starts a local cloud (server and volunteer
+// processes), the real `cumulus` binary then stores and reads a 20 MB file through it from stdin
+// to stdout, refuses what it must with the right exit codes, and Ctrl-C leaves no process behind.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EXIT } from './exit-codes.js';
+
+const BIN = join(import.meta.dirname, '..', '..', 'bin', 'cumulus.js');
+const dir = mkdtempSync(join(tmpdir(), 'cumulus-up-'));
+let up: ChildProcess;
+let ready: { url: string; token: string; pids: number[] };
+
+beforeAll(async () => {
+  up = spawn(process.execPath, [BIN, 'up', '--peers', '2', '--port', '0', '--data', dir, '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  ready = await new Promise((resolve, reject) => {
+    let out = '';
+    up.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const line = out.split('\n').find((l) => l.startsWith('{'));
+      if (line) resolve(JSON.parse(line));
+    });
+    up.once('exit', (code) => reject(new Error(`cumulus up exited with ${code}`)));
+  });
+}, 60_000);
+
+afterAll(() => {
+  if (up.exitCode === null) up.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function cli(args: string[], opts: { stdin?: Buffer; token?: string | null } = {}) {
+  const token = opts.token === undefined ? ready.token : opts.token;
+  const env = { ...process.env, CUMULUS_URL: ready.url, CUMULUS_TOKEN: token ?? '' };
+  if (!token) delete env.CUMULUS_TOKEN;
+  const r = spawnSync(process.execPath, [BIN, ...args], { env, input: opts.stdin, maxBuffer: 64 << 20 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr.toString() };
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe('cumulus up, driven by the CLI alone', () => {
+  it('stores and reads back a 20 MB file through pipes', () => {
+    const data = Buffer.alloc(20 * 1024 * 1024);
+    for (let i = 0; i < data.length; i++) data[i] = (i * 131 + (i >> 12)) & 0xff;
+    const sha = createHash('sha256').update(data).digest('hex');
+    expect(cli(['mkdir', '-p', 'work/big']).code).toBe(EXIT.ok);
+    expect(cli(['put', 'work/big/blob.bin'], { stdin: data }).code).toBe(EXIT.ok);
+    const ls = cli(['ls', 'work/big']);
+    expect(ls.stdout.toString().trim()).toBe('blob.bin');
+    const info = cli(['info', '--json', 'work/big/blob.bin']);
+    expect(info.code).toBe(EXIT.ok);
+    expect(JSON.parse(info.stdout.toString())).toMatchObject({ size: data.length, type: 'object' });
+    const got = cli(['get', 'work/big/blob.bin']);
+    expect(got.code).toBe(EXIT.ok);
+    expect(createHash('sha256').update(got.stdout).digest('hex')).toBe(sha);
+    expect(cli(['rm', '-r', 'work']).code).toBe(EXIT.ok);
+    expect(cli(['info', 'work/big/blob.bin']).code).toBe(EXIT.notFound);
+  });
+
+  it('refuses with clear messages and exit codes', () => {
+    const noToken = cli(['ls'], { token: null });
+    expect(noToken.code).toBe(EXIT.usage);
+    expect(noToken.stderr).toMatch(/token/);
+    const other = cli(['ls', '/somebody/home']);
+    expect(other.code).toBe(EXIT.authRefused);
+    expect(other.stderr).toMatch(/may not access/);
+    const dots = cli(['get', 'a/../../etc/passwd']);
+    expect(dots.code).toBe(EXIT.usage);
+    expect(dots.stderr).toMatch(/\.\./);
+    const missing = cli(['get', 'no/such/file']);
+    expect(missing.code).toBe(EXIT.notFound);
+  });
+
+  it('stops every process it started on Ctrl-C', async () => {
+    expect(ready.pids.length).toBe(2);
+    expect(ready.pids.every(alive)).toBe(true);
+    const exited = new Promise<number | null>((resolve) => up.once('exit', (code) => resolve(code)));
+    up.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(ready.pids.filter(alive)).toEqual([]);
+  });
+});
