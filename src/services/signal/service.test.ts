@@ -19,9 +19,10 @@ class FakeRings {
     return {
       self,
       send: (peer, svc, op, body) => {
-        this.log.push(`${self.slice(0, 4)}>${peer.slice(0, 4)}:${op}`);
         const h = this.handlers.get(peer);
-        if (!h) return false;
+        // With links given, only linked peers can be reached: a ring that cannot route yet.
+        if (!h || (links && !links.linked.includes(peer))) return false;
+        this.log.push(`${self.slice(0, 4)}>${peer.slice(0, 4)}:${op}`);
         const env: Envelope = { v: WIRE_VERSION, mid: 1, src: self, dst: peer, to: 'peer', ring: 'base', svc, op, hops: 1, ttl: 32, body: structuredClone(body) };
         setTimeout(() => h(env), 0);
         return true;
@@ -38,6 +39,22 @@ class FakeRings {
 }
 
 const ids = (): Identity => createIdentity(new CryptoRng());
+
+/** A handler that records senders, and a way to await the next one. */
+function inbox(): { from: PeerId[]; msgs: SignalMessage[]; handle(from: PeerId, m: SignalMessage): void; next(): Promise<PeerId> } {
+  const waiters: Array<(p: PeerId) => void> = [];
+  const box = {
+    from: [] as PeerId[],
+    msgs: [] as SignalMessage[],
+    handle(from: PeerId, m: SignalMessage) {
+      box.from.push(from);
+      box.msgs.push(m);
+      waiters.shift()?.(from);
+    },
+    next: () => new Promise<PeerId>((resolve) => waiters.push(resolve)),
+  };
+  return box;
+}
 afterAll(() => shutdownNodeRtc());
 
 describe('OverlaySignaler', () => {
@@ -48,18 +65,18 @@ describe('OverlaySignaler', () => {
     const sa = new OverlaySignaler(rings.ring(a.id));
     const rb = rings.ring(b.id);
     const sb = new OverlaySignaler(rb);
-    const got: Array<[PeerId, SignalMessage]> = [];
-    sb.setHandler((from, msg) => got.push([from, msg]));
+    const atB = inbox();
+    sb.setHandler(atB.handle);
     const cand: SignalMessage = { v: 1, type: 'candidate', sid: 's1', candidate: 'a=candidate:1 1 UDP 1 127.0.0.1 5000 typ host', mid: '0' };
     sa.send(b.id, cand);
-    await new Promise((r) => setTimeout(r, 5));
-    expect(got).toEqual([[a.id, cand]]);
+    expect(await atB.next()).toBe(a.id);
+    expect(atB.msgs).toEqual([cand]);
     const base = { v: WIRE_VERSION, mid: 2, src: a.id, dst: b.id, to: 'peer', ring: 'base', svc: SIGNAL_SVC, hops: 1, ttl: 8 } as const;
     rb.inject({ ...base, op: 'candidate', body: { m: { ...cand, sdp: 'extra' } } });
     rb.inject({ ...base, op: 'offer', body: { m: cand } });
     rb.inject({ ...base, op: 'candidate', body: cand });
     rb.inject({ ...base, op: 'candidate', dst: a.id, body: { m: cand } });
-    expect(got).toHaveLength(1);
+    expect(atB.msgs).toHaveLength(1);
     expect(sb.stats).toMatchObject({ delivered: 1, badMessages: 3, misaddressed: 1 });
     sa.send(ids().id, cand);
     expect(sa.stats.unroutable).toBe(1);
@@ -69,22 +86,40 @@ describe('OverlaySignaler', () => {
     const rings = new FakeRings();
     const [a, b, r] = [ids(), ids(), ids()];
     // A has just joined: its only link is R. B cannot route to A, so it must use A's hint.
-    const sa = new OverlaySignaler(rings.ring(a.id, { linked: [r.id], relays: [r.id] }));
+    const sa = new OverlaySignaler(rings.ring(a.id, { linked: [r.id, b.id], relays: [r.id] }));
     const sb = new OverlaySignaler(rings.ring(b.id, { linked: [r.id], relays: [r.id] }));
     new OverlaySignaler(rings.ring(r.id, { linked: [a.id, b.id], relays: [] }));
-    const atA: Array<[PeerId, SignalMessage]> = [];
-    const atB: PeerId[] = [];
-    sa.setHandler((from, msg) => atA.push([from, msg]));
-    sb.setHandler((from) => atB.push(from));
+    const atA = inbox();
+    const atB = inbox();
+    sa.setHandler(atA.handle);
+    sb.setHandler(atB.handle);
     const cand = (sid: string): SignalMessage => ({ v: 1, type: 'candidate', sid, candidate: 'a=candidate:1 1 UDP 1 127.0.0.1 5000 typ host', mid: '0' });
     sa.send(b.id, cand('x'));
-    await new Promise((res) => setTimeout(res, 5));
-    expect(atB).toEqual([a.id]);
+    expect(await atB.next()).toBe(a.id);
     sb.send(a.id, cand('y'));
-    await new Promise((res) => setTimeout(res, 10));
-    expect(atA).toEqual([[b.id, cand('y')]]);
+    expect(await atA.next()).toBe(b.id);
+    expect(atA.msgs).toEqual([cand('y')]);
     expect(sb.stats.viaRelay).toBe(1);
     expect(rings.log.slice(1)).toEqual([`${b.id.slice(0, 4)}>${r.id.slice(0, 4)}:relay`, `${r.id.slice(0, 4)}>${a.id.slice(0, 4)}:relayed`]);
+  });
+
+  it('sends through its own link when it cannot route, and is answered the same way', async () => {
+    const rings = new FakeRings();
+    const [a, b, r] = [ids(), ids(), ids()];
+    const sa = new OverlaySignaler(rings.ring(a.id, { linked: [r.id], relays: [r.id] }));
+    const sb = new OverlaySignaler(rings.ring(b.id, { linked: [r.id], relays: [] }));
+    new OverlaySignaler(rings.ring(r.id, { linked: [a.id, b.id], relays: [] }));
+    const atA = inbox();
+    const atB = inbox();
+    sa.setHandler(atA.handle);
+    sb.setHandler(atB.handle);
+    const cand: SignalMessage = { v: 1, type: 'candidate', sid: 'z', candidate: 'a=candidate:1 1 UDP 1 127.0.0.1 5000 typ host', mid: '0' };
+    sa.send(b.id, cand);
+    expect(await atB.next()).toBe(a.id);
+    // B names no relays and cannot reach A; the relay that brought A's message is the way back.
+    sb.send(a.id, cand);
+    expect(await atA.next()).toBe(b.id);
+    expect([sa.stats.viaRelay, sb.stats.viaRelay, sb.stats.unroutable]).toEqual([1, 1, 0]);
   });
 
   it('carries a WebRTC link set-up between two Nets', async () => {

@@ -96,6 +96,8 @@ export class OverlaySignaler implements Signaler {
     if (!r.ok) return void this.stats.badMessages++;
     const { from, to, m } = r.value;
     if (to === this.ring.self) {
+      // The relay is linked to the sender: our answers go back the same way.
+      if (env.op === 'relayed' && env.src !== from) this.hint(from as PeerId, [env.src as PeerId]);
       this.stats.delivered++;
       return this.handler(from as PeerId, m);
     }
