@@ -47,6 +47,8 @@ export const RPC_TIMEOUT_MS = 1000;
 export const RETRY_BACKOFF_MS = 250;
 /** Attempts of a Release before the holder lets the lease expire on its own. */
 export const RELEASE_ATTEMPTS = 3;
+/** Resources whose highest granted token a solicitor remembers (to hint owners that start blank). */
+export const MAX_SEEN_TOKENS = 10_000;
 /** Requests a solicitor may have in flight; an application that asks for more is refused. */
 export const MAX_PENDING_ACQUIRES = 10_000;
 /** Merge-and-retry rounds when replicas disagree with the owner, before refusing the request. */

@@ -16,6 +16,12 @@ export const CanIBody = obj({
   capacity: Type.Integer({ minimum: 1, maximum: MAX_CAPACITY }),
   waitMs: Type.Integer({ minimum: 0, maximum: MAX_WAIT_MS }),
   reqId: Count,
+  /**
+   * The highest fencing token this solicitor has been granted for the resource. An owner that
+   * starts with no copy (every peer that held one is gone) continues above it. Capped at 2^52 so a
+   * peer cannot push tokens past the safe integers.
+   */
+  seenToken: Type.Integer({ minimum: 0, maximum: 2 ** 52 }),
 });
 export type CanIBody = Static<typeof CanIBody>;
 

@@ -73,6 +73,7 @@ export class CoordOwner {
     if (state.capacity !== b.capacity) return refuse('capacity-mismatch');
     this.tick(state);
     if (!this.confirm.confirmed()) return refuse('unavailable');
+    state.learnToken(b.seenToken);
     const holder = env.src as PeerId;
     const d = state.request({ reqId: b.reqId, holder, waitMs: b.waitMs }, this.clock.now(), receivedAtMs, this.config.leaseMs);
     if (d.kind === 'refuse') return refuse(d.reason);
@@ -89,7 +90,8 @@ export class CoordOwner {
     }
     const ok = await pending;
     this.inFlight.delete(key);
-    if (!ok) {
+    // Leases absorbed while we waited (a handoff, a conflict) may leave no room for this one.
+    if (!ok || state.leases.size > state.capacity) {
       // Undo a lease nobody was told about. One granted before (this is a retry, or a waiter's
       // re-poll after its promotion was pushed) may be in use: it stays counted until it expires.
       if (d.fresh) state.revoke(d.lease.token);
@@ -116,6 +118,8 @@ export class CoordOwner {
     if (!c.ok) return this.bad(env, c.error.code, c.error.message);
     const grantable = this.owns(c.value.name) && (await this.confirm.ensure()) && this.owns(c.value.name);
     const state = grantable ? this.states.get(c.value.name) : undefined;
+    // Even a lease we do not know tells us a token that was granted.
+    state?.learnToken(c.value.token);
     const validMs = state?.renew(c.value.token, env.src as PeerId, this.clock.now(), receivedAtMs, this.config.leaseMs);
     if (!state || validMs === undefined) return void this.ring.reply(env, { type: 'refused', reqId: 0, reason: 'unknown-lease' });
     // The extension counts only once the successors know it: a new owner must never see a shorter lease.
@@ -198,7 +202,8 @@ export class CoordOwner {
 
   private async deliverPromotions(state: ResourceState, promos: Array<{ waiter: WaiterRec; token: number; validMs: number }>): Promise<void> {
     const ok = await this.replicator.replicate(state);
-    if (!ok) {
+    // As for a CanI: leases absorbed meanwhile may leave no room, and nobody was told yet.
+    if (!ok || state.leases.size > state.capacity) {
       // Put the waiters back at the head, in order, and try again shortly.
       for (const p of promos) state.revoke(p.token);
       state.queue.unshift(...promos.map((p) => p.waiter));

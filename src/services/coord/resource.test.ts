@@ -47,6 +47,19 @@ describe('ResourceState', () => {
     }
   });
 
+  it('does not hand a retry its lease while absorbed leases leave the state over capacity', () => {
+    const r = fresh(1);
+    const d = r.request({ reqId: 7, holder: A, waitMs: 0 }, 0, 0, L);
+    const other = fresh(1);
+    other.token = 50;
+    other.request({ reqId: 1, holder: B, waitMs: 0 }, 0, 0, L);
+    r.absorb(other.snapshot(0), 0);
+    expect(d.kind).toBe('grant');
+    expect(r.request({ reqId: 7, holder: A, waitMs: 0 }, 10, 10, L)).toEqual({ kind: 'refuse', reason: 'unavailable' });
+    // Both leases stay counted until they end.
+    expect(r.leases.size).toBe(2);
+  });
+
   it('expires leases and waiters on time and bounds the queue', () => {
     const r = fresh(1);
     r.request({ reqId: 1, holder: A, waitMs: 0 }, 0, 0, L);

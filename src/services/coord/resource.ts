@@ -95,8 +95,12 @@ export class ResourceState {
   /** Decide a CanI received at receivedAtMs (the handler runs at nowMs, the same instant or later). */
   request(req: Solicit, nowMs: number, receivedAtMs: number, leaseMs: number): Decision {
     for (const l of this.leases.values()) {
-      // A retry of a request already granted gets the same lease, valid from this retry's receipt.
-      if (l.holder === req.holder && l.reqId === req.reqId) return { kind: 'grant', lease: l, validMs: Math.floor(l.expiresAtMs - receivedAtMs), fresh: false };
+      if (l.holder !== req.holder || l.reqId !== req.reqId) continue;
+      // A retry of a request already granted gets the same lease, valid from this retry's receipt,
+      // but only while every lease we count fits the capacity: a lease absorbed from another
+      // owner's copy may never have been told to anyone, and telling it now could exceed it.
+      if (this.leases.size > this.capacity) return { kind: 'refuse', reason: 'unavailable' };
+      return { kind: 'grant', lease: l, validMs: Math.floor(l.expiresAtMs - receivedAtMs), fresh: false };
     }
     const at = this.queue.findIndex((w) => w.holder === req.holder && w.reqId === req.reqId);
     if (at >= 0) return { kind: 'queued', position: at };
@@ -109,6 +113,13 @@ export class ResourceState {
     this.queue.push({ reqId: req.reqId, holder: req.holder, receivedAtMs, deadlineMs: receivedAtMs + req.waitMs });
     this.version++;
     return { kind: 'queued', position: this.queue.length - 1 };
+  }
+
+  /** A token someone was granted before: ours continue above it. */
+  learnToken(token: number): void {
+    if (token <= this.token) return;
+    this.token = token;
+    this.version++;
   }
 
   issue(holder: PeerId, reqId: number, nowMs: number, leaseMs: number): LeaseRec {

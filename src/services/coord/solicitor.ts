@@ -7,7 +7,7 @@ import { check } from '../../core/codec.js';
 import { CumulusError, TimeoutError } from '../../core/errors.js';
 import { hashNameToId, type Id, type PeerId } from '../../core/id.js';
 import type { Clock, Rng, TimerHandle } from '../../env/ports.js';
-import { CLOCK_DRIFT_FRACTION, COORD_SVC, LEASE_MS, MAX_PENDING_ACQUIRES, RENEW_AT_FRACTION, RETRY_BACKOFF_MS, RPC_TIMEOUT_MS } from './constants.js';
+import { CLOCK_DRIFT_FRACTION, COORD_SVC, LEASE_MS, MAX_PENDING_ACQUIRES, MAX_SEEN_TOKENS, RENEW_AT_FRACTION, RETRY_BACKOFF_MS, RPC_TIMEOUT_MS } from './constants.js';
 import { CanIReply, GrantBody, RETRYABLE, RefuseBody, RenewReply, type RefuseReason } from './messages.js';
 import { CoordLease, type LeaseHost } from './lease.js';
 import type { CoordRing } from './ring-port.js';
@@ -47,6 +47,8 @@ interface Pending {
 
 export class Solicitor implements LeaseHost {
   private readonly pending = new Map<number, Pending>();
+  /** Highest token granted to us per resource, sent with every CanI; the oldest entries go first. */
+  private readonly seenTokens = new Map<string, number>();
   private nextReqId: number;
 
   constructor(
@@ -73,7 +75,7 @@ export class Solicitor implements LeaseHost {
   }
 
   private send(p: Pending): void {
-    const body = { name: p.name, capacity: p.capacity, waitMs: Math.max(0, Math.min(p.waitMs, Math.floor(p.deadlineMs - this.clock.now()))), reqId: p.reqId };
+    const body = { name: p.name, capacity: p.capacity, waitMs: Math.max(0, Math.min(p.waitMs, Math.floor(p.deadlineMs - this.clock.now()))), reqId: p.reqId, seenToken: this.seenTokens.get(p.name) ?? 0 };
     this.ring
       .request(p.key, COORD_SVC, 'can-i', body, { timeoutMs: RPC_TIMEOUT_MS })
       .then((env) => this.onReply(p, env))
@@ -116,6 +118,7 @@ export class Solicitor implements LeaseHost {
   }
 
   private granted(p: Pending, token: number, validMs: number): void {
+    this.noteToken(p.name, token);
     const endMs = p.firstSentMs + Math.floor(validMs * (1 - CLOCK_DRIFT_FRACTION));
     if (endMs <= this.clock.now()) {
       // The grant took longer to reach us than it lasts: it is worthless, give it back.
@@ -123,6 +126,13 @@ export class Solicitor implements LeaseHost {
       return this.retryOrFail(p, new CoordRefusedError(p.name, 'wait-expired'));
     }
     this.settle(p, new CoordLease(this, p.name, token, endMs));
+  }
+
+  private noteToken(name: string, token: number): void {
+    const had = this.seenTokens.get(name) ?? -1;
+    this.seenTokens.delete(name);
+    this.seenTokens.set(name, Math.min(2 ** 52, Math.max(had, token)));
+    if (this.seenTokens.size > MAX_SEEN_TOKENS) this.seenTokens.delete(this.seenTokens.keys().next().value as string);
   }
 
   private settle(p: Pending, outcome: CoordLease | Error): void {
