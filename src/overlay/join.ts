@@ -30,6 +30,8 @@ export class Join {
   start(bootstrap: PeerId): Promise<void> {
     this.r.status = 'joining';
     this.bootstrap = bootstrap;
+    // A join through another bootstrap after a failed one gets its own attempts.
+    this.attempt = 0;
     return new Promise<void>((resolve, reject) => {
       this.settle = { resolve, reject };
       this.next();

@@ -79,6 +79,10 @@ export class LinkRoles {
   release(p: PeerId, roleEnded = true): void {
     const r = this.r;
     if (!r.mux.isIdle(p) || (!roleEnded && r.mux.linkAgeMs(p) < LINK_GRACE_MS)) return;
+    // Until our successor is linked, a link without a role is still how our signaling reaches the
+    // ring (a joiner's bootstrap: services/signal relays offers through it). The sweep retries.
+    const succ = r.state.succs[0];
+    if (succ !== undefined && succ !== p && !r.mux.isLinked(succ)) return;
     const now = r.clock.now();
     if ((this.releasedAtMs.get(p) ?? -Infinity) > now - LINK_GRACE_MS) return;
     this.releasedAtMs.set(p, now);

@@ -10,8 +10,16 @@ export function joinHandler(ring: ChordRing, env: Envelope): void {
   const req = check(JoinReq, env.body, 'join');
   if (!req.ok) return void ring.stats.badBodies++;
   if (!ring.isJoined()) return;
-  // On failure the joiner times out and tries again.
-  ring.maintenance.findSuccessor(idFromHex(env.src), true, undefined, (e, rep) => {
-    if (!e) ring.reply(env, rep);
+  // A peer that has just joined may not have its own successor linked yet, so the lookup can
+  // fail at once; it gets one more try a little later before the joiner is left to time out.
+  const key = idFromHex(env.src);
+  ring.maintenance.findSuccessor(key, true, undefined, (e, rep) => {
+    if (!e) return void ring.reply(env, rep);
+    ring.clock.setTimer(ring.config.stabilizeIntervalMs / 2, () => {
+      if (!ring.isJoined()) return;
+      ring.maintenance.findSuccessor(key, true, undefined, (e2, rep2) => {
+        if (!e2) ring.reply(env, rep2);
+      });
+    });
   });
 }
