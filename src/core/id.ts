@@ -1,6 +1,6 @@
 // 160-bit identifiers and ring arithmetic. Peers and keys share one circular id space of 2^160
 // positions; a key is owned by its successor, the first peer at or clockwise after it.
-import { sha256 } from '@noble/hashes/sha2.js';
+import { sha256 } from './sha256.js';
 import { InvalidArgumentError } from './errors.js';
 
 export const ID_BITS = 160;

@@ -2,6 +2,7 @@
 // store in the volunteer's data directory (so its identity, hence its id, survives restarts).
 import WebSocket from 'ws';
 import { LevelStore, openLevel } from './level-store.js';
+import { installNodeSha256 } from './native-sha256.js';
 import { LOOPBACK_RTC_CONFIG, NodeRTCPeerConnection, loopbackCandidatesOnly } from './node-rtc.js';
 import { startPeer, type RunningPeer, type StartPeerOptions } from './start-peer.js';
 import type { WebSocketCtor } from './ws-signaler.js';
@@ -13,6 +14,7 @@ export interface NodePeerOptions extends Omit<StartPeerOptions, 'store' | 'RTCPe
 }
 
 export async function startNodePeer(opts: NodePeerOptions): Promise<RunningPeer> {
+  installNodeSha256();
   const store = await LevelStore.open(openLevel(opts.dataDir));
   const loopback = opts.loopback ?? true;
   return startPeer({

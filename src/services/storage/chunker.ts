@@ -1,6 +1,6 @@
 // Cutting a byte stream into fixed-size chunks without holding the file in memory: at most one
 // chunk is buffered. The etag (SHA-256 of the whole file) is computed on the way through.
-import { sha256 } from '@noble/hashes/sha2.js';
+import { sha256Stream } from '../../core/sha256.js';
 import { bytesToHex } from '../../core/id.js';
 
 export type ByteSource = ReadableStream<Uint8Array> | AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
@@ -24,7 +24,7 @@ export async function* iterateSource(source: ByteSource): AsyncGenerator<Uint8Ar
 
 /** Running totals of a chunked stream, readable once iteration ended. */
 export class ChunkTally {
-  private readonly hash = sha256.create();
+  private readonly hash = sha256Stream();
   size = 0;
   update(piece: Uint8Array): void {
     this.hash.update(piece);
