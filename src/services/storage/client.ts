@@ -14,6 +14,7 @@ import { placeChunk, readChunk, type ReadCounters } from './replicas.js';
 import { checkRecord, toWire, type ChunkRef, type FileRecord } from './records.js';
 import type { RingPort } from './ring-port.js';
 import { call } from './rpc.js';
+import { SuspectPeers } from './suspects.js';
 
 export interface PutOptions {
   /** Replicas per chunk, 1 to 6 (default 3). */
@@ -56,11 +57,16 @@ function retryable(e: unknown): boolean {
 export class StorageClient {
   readonly counters: ReadCounters = { corruptReplicas: 0, deadReplicas: 0, chunksRead: 0, localChunks: 0 };
 
+  /** Holders this client failed to read from lately: later chunks try them last. */
+  private readonly suspects: SuspectPeers;
+
   constructor(
     private readonly ring: RingPort,
     private readonly clock: Clock,
     private readonly timeoutMs = DEFAULT_REQUEST_TIMEOUT_MS,
-  ) {}
+  ) {
+    this.suspects = new SuspectPeers(clock);
+  }
 
   async put(path: string, source: ByteSource, opts: PutOptions = {}): Promise<PutResult> {
     const p = normalizePath(path);
@@ -145,7 +151,7 @@ export class StorageClient {
     if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || (s.size > 0 && (end < start || end >= s.size))) {
       throw new InvalidArgumentError(`range ${start}-${end} is outside 0-${s.size - 1}`);
     }
-    const { ring, timeoutMs, counters } = this;
+    const { ring, timeoutMs, counters, suspects } = this;
     const first = Math.floor(start / s.chunkBytes);
     const last = s.size === 0 ? -1 : Math.floor(end / s.chunkBytes);
     return (async function* () {
@@ -154,7 +160,7 @@ export class StorageClient {
       const launch = () => {
         if (next > last) return;
         const size = Math.min(s.chunkBytes, s.size - next * s.chunkBytes);
-        const p = readChunk(ring, s.chunks[next]!, size, timeoutMs, counters);
+        const p = readChunk(ring, s.chunks[next]!, size, timeoutMs, counters, undefined, suspects);
         // Awaited in order below; a reader that stops early must not leave unhandled rejections.
         p.catch(() => undefined);
         ahead.push(p);

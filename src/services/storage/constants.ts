@@ -81,3 +81,10 @@ export const PIECE_WINDOW = 6;
 export const READ_AHEAD_CHUNKS = 4;
 /** Chunks a writer places at once; each holds its r replicas sequentially, so this bounds memory too. */
 export const PUT_CHUNKS_IN_FLIGHT = 4;
+/** Chunks an sHolder keeps in memory after reading them, so serving a chunk's pieces costs one store read. */
+export const READ_CACHE_CHUNKS = 16;
+/**
+ * Candidate keys whose owner already took a replica of the chunk, after which placement stops
+ * walking candidates: the ring is small, and our neighbours are the quicker way to r peers.
+ */
+export const MAX_DUPLICATE_CANDIDATES = 2;

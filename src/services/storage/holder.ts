@@ -4,7 +4,7 @@
 import type { Clock } from '../../env/ports.js';
 import { NotFoundError, OverQuotaError } from '../../core/errors.js';
 import { RefusedError } from './errors.js';
-import { ASSEMBLY_IDLE_MS, MAX_ASSEMBLIES } from './constants.js';
+import { ASSEMBLY_IDLE_MS, MAX_ASSEMBLIES, READ_CACHE_CHUNKS } from './constants.js';
 import type { RequestBody, ReplyBody } from './messages.js';
 import type { HolderStore } from './holder-store.js';
 
@@ -17,6 +17,8 @@ interface Assembly {
 
 export class Holder {
   private readonly assemblies = new Map<string, Assembly>();
+  /** The chunks read last, oldest first (see chunk()). */
+  private readonly recent = new Map<string, Uint8Array>();
   /** Chunks complete in memory and being written to the store right now. */
   private readonly storing = new Set<string>();
   /** Counters for figures and tests. */
@@ -58,11 +60,25 @@ export class Holder {
   }
 
   async get(b: RequestBody<'get'>): Promise<ReplyBody<'get'>> {
-    const bytes = await this.store.get(b.id);
+    const bytes = await this.chunk(b.id);
     if (!bytes) throw new NotFoundError(`chunk ${b.id}`);
     if (b.off >= bytes.length) throw new RefusedError(`offset ${b.off} is past the end of chunk ${b.id}`);
     this.counters.piecesServed++;
     return { ok: true, total: bytes.length, data: bytes.subarray(b.off, Math.min(bytes.length, b.off + b.len)) };
+  }
+
+  /**
+   * A chunk is read piece by piece, each piece a request; the last few chunks read are kept so a
+   * chunk costs one store read, not one per piece. Chunks are immutable (named by their hash).
+   */
+  private async chunk(id: string): Promise<Uint8Array | undefined> {
+    const hit = this.recent.get(id);
+    if (hit) return hit;
+    const bytes = await this.store.get(id);
+    if (!bytes) return undefined;
+    if (this.recent.size >= READ_CACHE_CHUNKS) this.recent.delete(this.recent.keys().next().value!);
+    this.recent.set(id, bytes);
+    return bytes;
   }
 
   async has(b: RequestBody<'has'>): Promise<ReplyBody<'has'>> {

@@ -4,11 +4,12 @@
 // recorded holders, then the candidate owners, and accepts only bytes that hash to the id.
 import { CumulusError } from '../../core/errors.js';
 import type { PeerId } from '../../core/id.js';
-import { MAX_CANDIDATES } from './constants.js';
+import { MAX_CANDIDATES, MAX_DUPLICATE_CANDIDATES } from './constants.js';
 import { ChunkCorruptError, ChunkUnavailableError, ReplicationFailedError } from './errors.js';
 import { candidateKey } from './placement.js';
 import type { ChunkRef } from './records.js';
 import type { RingPort } from './ring-port.js';
+import type { SuspectPeers } from './suspects.js';
 import { fetchChunk, sendChunk } from './transfer.js';
 
 export interface ReadCounters {
@@ -32,23 +33,44 @@ function reason(e: unknown): string {
 export async function placeChunk(ring: RingPort, id: string, bytes: Uint8Array, r: number, live: PeerId[], timeoutMs: number): Promise<PeerId[]> {
   const holders = [...live];
   const reasons: string[] = [];
-  for (let i = 0; i < MAX_CANDIDATES && holders.length < r; i++) {
+  let duplicates = 0;
+  for (let i = 0; i < MAX_CANDIDATES && holders.length < r && duplicates < MAX_DUPLICATE_CANDIDATES; i++) {
     try {
       const peer = await sendChunk(ring, candidateKey(i, id), id, bytes, timeoutMs);
       // Two candidate keys may share an owner (small rings); a replica counts once per peer.
       if (!holders.includes(peer)) holders.push(peer);
+      else duplicates++;
     } catch (e) {
       reasons.push(`candidate ${i}: ${reason(e)}`);
+    }
+  }
+  // In a small ring the candidate keys may fall on fewer than r peers (a few peers own most of the
+  // ring). Readers find a chunk through the holders the record lists, so any peer will do: try
+  // ourselves and our neighbours before giving up.
+  for (const peer of neighbours(ring)) {
+    if (holders.length >= r) break;
+    if (holders.includes(peer)) continue;
+    try {
+      const got = await sendChunk(ring, { peer }, id, bytes, timeoutMs);
+      if (!holders.includes(got)) holders.push(got);
+    } catch (e) {
+      reasons.push(`neighbour ${peer.slice(0, 8)}: ${reason(e)}`);
     }
   }
   if (holders.length < r) throw new ReplicationFailedError(id, holders.length, r, reasons);
   return holders;
 }
 
+function neighbours(ring: RingPort): PeerId[] {
+  const pred = ring.predecessor();
+  return [...new Set([ring.self, ...ring.successors(), ...(pred ? [pred] : [])])];
+}
+
 /** Read and verify one chunk, falling back from holder to holder; throws ChunkUnavailableError. */
-export async function readChunk(ring: RingPort, ref: ChunkRef, size: number, timeoutMs: number, counters: ReadCounters, fallbackCandidates = 6): Promise<Uint8Array> {
+export async function readChunk(ring: RingPort, ref: ChunkRef, size: number, timeoutMs: number, counters: ReadCounters, fallbackCandidates = 6, suspects?: SuspectPeers): Promise<Uint8Array> {
   const tried = new Set<string>();
-  const targets: Array<{ peer: PeerId } | ReturnType<typeof candidateKey>> = ref.holders.map((peer) => ({ peer }));
+  const holders = suspects ? suspects.order(ref.holders) : ref.holders;
+  const targets: Array<{ peer: PeerId } | ReturnType<typeof candidateKey>> = holders.map((peer) => ({ peer }));
   for (let i = 0; i < Math.min(fallbackCandidates, MAX_CANDIDATES); i++) targets.push(candidateKey(i, ref.id));
   for (const t of targets) {
     if (typeof t === 'object') {
@@ -65,7 +87,10 @@ export async function readChunk(ring: RingPort, ref: ChunkRef, size: number, tim
         counters.corruptReplicas++;
         const liar = (e.detail as { peer?: string } | undefined)?.peer;
         if (liar) tried.add(liar);
-      } else counters.deadReplicas++;
+      } else {
+        counters.deadReplicas++;
+        if (typeof t === 'object' && 'peer' in t) suspects?.add(t.peer);
+      }
     }
   }
   throw new ChunkUnavailableError(ref.id, targets.length);
