@@ -2,11 +2,15 @@
 // the shared link budget), the base Chord ring, and the services that ride on it. Protocol code
 // only: the Net, Clock and Rng come from whoever builds the peer (a Node process, a browser tab or
 // the simulator), so this file is the same everywhere.
+import { InvalidArgumentError } from '../core/errors.js';
 import { type PeerId, type Id } from '../core/id.js';
-import type { Clock, Net, Rng } from '../env/ports.js';
+import type { Clock, Net, Rng, Store } from '../env/ports.js';
+import { PrefixStore } from '../env/prefix-store.js';
 import { Mux } from '../overlay/mux.js';
 import { ChordRing, type LookupResult, type RingConfig } from '../overlay/ring.js';
 import { OverlaySignaler } from '../services/signal/service.js';
+import { chordPort } from '../services/storage/chord-port.js';
+import { StorageService, type StorageOptions } from '../services/storage/service.js';
 
 export interface PeerOptions {
   clock: Clock;
@@ -15,6 +19,10 @@ export interface PeerOptions {
   ring?: Partial<RingConfig>;
   /** Open links shared by the rings (default from overlay/constants.ts). */
   maxLinks?: number;
+  /** The peer's Store (level in real peers); storage keeps its keys under `storage/` in it. */
+  store?: Store;
+  /** Run the storage service (needs `store`): hold chunks within quotaBytes, keep metadata, repair. */
+  storage?: StorageOptions;
 }
 
 /** What a peer says of itself to a dashboard or a bench: its place on the ring. */
@@ -34,6 +42,8 @@ export class Peer {
   readonly base: ChordRing;
   /** Offers, answers and candidates for later links, routed through the base ring. */
   readonly signal: OverlaySignaler;
+  /** The storage service, when this peer lends storage; its `client` is the file API. */
+  readonly storage: StorageService | null = null;
   private stopped = false;
 
   constructor(opts: PeerOptions) {
@@ -50,16 +60,28 @@ export class Peer {
       // The oldest links first: the bootstrap and the first successors, the most stable ones.
       relays: () => mux.links().slice(0, 2),
     });
+    if (opts.storage) {
+      if (!opts.store) throw new InvalidArgumentError('the storage service needs the peer\'s store');
+      const env = { clock: opts.clock, rng: opts.rng.fork('storage'), net: opts.net, store: PrefixStore.of(opts.store, 'storage/') };
+      this.storage = new StorageService(chordPort(this.base), env, opts.storage);
+    }
   }
 
   /** Create a ring (no contact) or join one through any of the contacts, trying each in turn. */
   async join(contacts: readonly PeerId[]): Promise<void> {
     const others = contacts.filter((c) => c !== this.id);
-    if (others.length === 0) return this.base.join(null);
+    // Storage answers only once we are on the ring: before that no key is ours to keep.
+    if (others.length === 0) {
+      await this.base.join(null);
+      this.storage?.start();
+      return;
+    }
     let last: unknown = null;
     for (const c of others) {
       try {
-        return await this.base.join(c);
+        await this.base.join(c);
+        this.storage?.start();
+        return;
       } catch (e) {
         last = e;
       }
@@ -91,6 +113,7 @@ export class Peer {
   leave(): void {
     if (this.stopped) return;
     this.stopped = true;
+    this.storage?.stop();
     this.signal.stop();
     this.base.leave();
   }

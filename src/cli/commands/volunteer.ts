@@ -14,8 +14,11 @@ export function registerVolunteer(program: Command): void {
     .option('--server <url>', 'rendezvous server to join through', process.env.CUMULUS_URL ?? 'http://127.0.0.1:8080')
     .option('--data <dir>', 'directory for this peer\'s identity and what it stores', '.cumulus-volunteer')
     .option('--json', 'print the ready line as JSON')
-    .action(async (opts: { server: string; data: string; json?: boolean }) => {
-      const running = await startNodePeer({ serverUrl: opts.server, dataDir: opts.data });
+    .option('--quota-mb <n>', 'storage lent to the cloud, in MiB (chunks held for others)', '1024')
+    .action(async (opts: { server: string; data: string; json?: boolean; quotaMb: string }) => {
+      const quotaMb = Number(opts.quotaMb);
+      if (!Number.isFinite(quotaMb) || quotaMb < 0) throw new Error(`--quota-mb must be a number of MiB, not ${opts.quotaMb}`);
+      const running = await startNodePeer({ serverUrl: opts.server, dataDir: opts.data, storage: { quotaBytes: Math.floor(quotaMb * 1024 * 1024) } });
       let closing: Promise<void> | null = null;
       const close = () => (closing ??= running.close().then(() => shutdownNodeRtc()));
       const s = running.peer.status();
