@@ -1,19 +1,32 @@
 // A volunteer's control channel for the process that started it (a bench, `cumulus up`): status,
-// lookups and a graceful stop, over Node's IPC channel. Every request is checked; a bad one gets
-// an error answer and changes nothing.
-import { Type } from '@sinclair/typebox';
+// lookups, a graceful stop, and storage put/get of a local file, over Node's IPC channel. Every
+// request is checked; a bad one gets an error answer and changes nothing.
+import { createReadStream, createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { createHash } from 'node:crypto';
+import { Type, type Static } from '@sinclair/typebox';
 import { check } from '../core/codec.js';
 import { idFromHex } from '../core/id.js';
 import type { RunningPeer } from './start-peer.js';
 
+/** Local file paths are the controller's own, on this machine; bounded like any input. */
+const LocalPath = Type.String({ minLength: 1, maxLength: 4096 });
+const StoragePath = Type.String({ minLength: 1, maxLength: 1024, pattern: '^/' });
+
 const ControlRequestSchema = Type.Object(
   {
     rid: Type.Integer({ minimum: 0 }),
-    op: Type.Union([Type.Literal('status'), Type.Literal('lookup'), Type.Literal('close')]),
+    op: Type.Union([Type.Literal('status'), Type.Literal('lookup'), Type.Literal('close'), Type.Literal('put'), Type.Literal('get'), Type.Literal('stat')]),
     key: Type.Optional(Type.String({ minLength: 40, maxLength: 40, pattern: '^[0-9a-f]+$' })),
+    path: Type.Optional(StoragePath),
+    file: Type.Optional(LocalPath),
+    replicas: Type.Optional(Type.Integer({ minimum: 1, maximum: 6 })),
   },
   { additionalProperties: false },
 );
+type ControlRequest = Static<typeof ControlRequestSchema>;
+export type ControlOp = ControlRequest['op'];
+export type ControlArgs = Omit<ControlRequest, 'rid' | 'op'>;
 
 export interface ControlReply {
   rid: number;
@@ -22,26 +35,66 @@ export interface ControlReply {
   error?: string;
 }
 
-/** What a volunteer reports: its place on the ring and how its links were signaled. */
+/** What a volunteer reports: its place on the ring, how its links were signaled, what it stores. */
 export function fullStatus(p: RunningPeer): Record<string, unknown> {
-  return { ...p.peer.status(), signal: { ...p.signaler.stats }, serverUp: p.serverUp() };
+  const s = p.peer.storage;
+  const storage = s ? { usedBytes: s.holder.store.used, quotaBytes: s.holder.store.quotaBytes, ...s.holder.counters, ...s.counters } : null;
+  return { ...p.peer.status(), signal: { ...p.signaler.stats }, serverUp: p.serverUp(), storage };
 }
 
 export async function handleControl(p: RunningPeer, raw: unknown, onClose: () => Promise<void>): Promise<ControlReply> {
   const r = check(ControlRequestSchema, raw, 'control request');
   if (!r.ok) return { rid: -1, ok: false, error: r.error.message };
-  const { rid, op, key } = r.value;
+  const { rid, op } = r.value;
   try {
     if (op === 'status') return { rid, ok: true, result: fullStatus(p) };
     if (op === 'close') {
       await onClose();
       return { rid, ok: true };
     }
-    if (key === undefined) return { rid, ok: false, error: 'lookup needs a key (40 hex)' };
-    const t0 = performance.now();
-    const res = await p.peer.lookup(idFromHex(key));
-    return { rid, ok: true, result: { owner: res.owner, hops: res.hops, ms: performance.now() - t0 } };
+    if (op === 'lookup') {
+      if (r.value.key === undefined) return { rid, ok: false, error: 'lookup needs a key (40 hex)' };
+      const t0 = performance.now();
+      const res = await p.peer.lookup(idFromHex(r.value.key));
+      return { rid, ok: true, result: { owner: res.owner, hops: res.hops, ms: performance.now() - t0 } };
+    }
+    return { rid, ok: true, result: await storageOp(p, r.value) };
   } catch (e) {
     return { rid, ok: false, error: e instanceof Error ? e.message : String(e) };
   }
+}
+
+/** put/get stream between a local file and the cloud through this peer; stat answers the metadata. */
+async function storageOp(p: RunningPeer, req: ControlRequest): Promise<unknown> {
+  const client = p.peer.storage?.client;
+  if (!client) throw new Error('this peer runs no storage service');
+  if (req.path === undefined) throw new Error(`${req.op} needs a storage path (absolute)`);
+  if (req.op === 'stat') return client.stat(req.path);
+  if (req.file === undefined) throw new Error(`${req.op} needs a local file`);
+  const t0 = performance.now();
+  if (req.op === 'put') {
+    const res = await client.put(req.path, createReadStream(req.file), req.replicas === undefined ? {} : { replicas: req.replicas });
+    return { ...res, ms: performance.now() - t0 };
+  }
+  // get: stream to the file, hashing on the way, so the controller can compare without reading it.
+  const before = { ...client.counters };
+  const hash = createHash('sha256');
+  const out = createWriteStream(req.file);
+  let bytes = 0;
+  try {
+    for await (const piece of await client.open(req.path)) {
+      hash.update(piece);
+      bytes += piece.length;
+      if (!out.write(piece)) await once(out, 'drain');
+    }
+  } finally {
+    out.end();
+    await once(out, 'close');
+  }
+  const c = client.counters;
+  return {
+    bytes, sha256: hash.digest('hex'), ms: performance.now() - t0,
+    chunks: c.chunksRead - before.chunksRead, localChunks: c.localChunks - before.localChunks,
+    deadReplicas: c.deadReplicas - before.deadReplicas, corruptReplicas: c.corruptReplicas - before.corruptReplicas,
+  };
 }

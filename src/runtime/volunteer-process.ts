@@ -4,13 +4,14 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { PeerId } from '../core/id.js';
-import type { ControlReply } from './control.js';
+import type { ControlArgs, ControlOp, ControlReply } from './control.js';
 
 export interface VolunteerProcess {
   readonly id: PeerId;
   readonly pid: number;
   readonly child: ChildProcess;
-  request(op: 'status' | 'lookup' | 'close', key?: string): Promise<unknown>;
+  /** A control request; the second argument is a lookup key or the op's arguments. */
+  request(op: ControlOp, args?: string | ControlArgs): Promise<unknown>;
   /** Leave gracefully (SIGTERM), then SIGKILL after graceMs; resolves when the process is gone. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -22,6 +23,10 @@ export interface SpawnOptions {
   readyTimeoutMs?: number;
   /** Where the child's stdout/stderr go; 'ignore' by default (benches print JSON themselves). */
   stdio?: 'ignore' | 'inherit';
+  /** Storage the volunteer lends, in MiB (its --quota-mb; the volunteer's default when absent). */
+  quotaMb?: number;
+  /** Longest a control request may take (a put or get of a large file takes longer than a lookup). */
+  requestTimeoutMs?: number;
 }
 
 const CLI = fileURLToPath(new URL('../cli/main-bin.js', import.meta.url));
@@ -30,7 +35,8 @@ const MAX_STDERR_CHARS = 2000;
 
 export async function spawnVolunteer(opts: SpawnOptions): Promise<VolunteerProcess> {
   const out = opts.stdio ?? 'ignore';
-  const child = fork(CLI, ['volunteer', '--server', opts.serverUrl, '--data', opts.dataDir], { stdio: ['ignore', out, 'pipe', 'ipc'] });
+  const args = ['volunteer', '--server', opts.serverUrl, '--data', opts.dataDir, ...(opts.quotaMb === undefined ? [] : ['--quota-mb', String(opts.quotaMb)])];
+  const child = fork(CLI, args, { stdio: ['ignore', out, 'pipe', 'ipc'] });
   // The end of what the child says on stderr, to explain a failure.
   let stderrTail = '';
   child.stderr?.on('data', (d: Buffer) => {
@@ -54,19 +60,21 @@ export async function spawnVolunteer(opts: SpawnOptions): Promise<VolunteerProce
     child.kill('SIGKILL');
     throw e;
   });
-  const request = (op: 'status' | 'lookup' | 'close', key?: string) => new Promise<unknown>((resolve, reject) => {
+  const requestTimeoutMs = opts.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+  const request = (op: ControlOp, a?: string | ControlArgs) => new Promise<unknown>((resolve, reject) => {
     const rid = nextRid++;
     const timer = setTimeout(() => {
       waiters.delete(rid);
-      reject(new Error(`volunteer ${id.slice(0, 8)}: ${op} got no answer in ${REQUEST_TIMEOUT_MS} ms`));
-    }, REQUEST_TIMEOUT_MS);
+      reject(new Error(`volunteer ${id.slice(0, 8)}: ${op} got no answer in ${requestTimeoutMs} ms`));
+    }, requestTimeoutMs);
     waiters.set(rid, (r) => {
       clearTimeout(timer);
       waiters.delete(rid);
       if (r.ok) resolve(r.result);
       else reject(new Error(r.error ?? 'failed'));
     });
-    if (!child.connected || !child.send({ rid, op, ...(key ? { key } : {}) })) {
+    const extra = typeof a === 'string' ? { key: a } : (a ?? {});
+    if (!child.connected || !child.send({ rid, op, ...extra })) {
       clearTimeout(timer);
       waiters.delete(rid);
       reject(new Error(`volunteer ${id.slice(0, 8)} is not running`));

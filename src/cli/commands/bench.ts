@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { runLinkBench } from '../../runtime/bench/link.js';
 import { runRingBench } from '../../runtime/bench/ring.js';
+import { runStorageBench } from '../../runtime/bench/storage.js';
 
 export interface BenchRunner {
   description: string;
@@ -15,6 +16,10 @@ export const BENCHES: Record<string, BenchRunner> = {
   ring: {
     description: 'a server and --peers volunteer processes (and --browsers Chromium tabs) form a ring; lookups with the server up and down',
     run: async (opts) => runRingBench({ peers: int(opts.peers, 16), browsers: int(opts.browsers, 0), lookups: int(opts.lookups, 1000) }),
+  },
+  storage: {
+    description: 'a server and --peers volunteer processes store a --mb MiB file through one volunteer, read it through another, and again after two holders are killed',
+    run: async (opts) => runStorageBench({ peers: int(opts.peers, 4), mb: int(opts.mb, 64) }),
   },
   link: {
     description: 'one-way throughput of a Cumulus WebRTC link vs a raw node-datachannel channel (two processes)',
@@ -31,7 +36,8 @@ export function registerBench(program: Command): void {
     .description(`run a benchmark: ${Object.keys(BENCHES).join(', ')}`)
     .option('--json', 'print one JSON object as the last line')
     .option('--mib <n>', 'link: MiB sent one way over each channel (default 128)')
-    .option('--peers <n>', 'ring: volunteer processes (default 16)')
+    .option('--peers <n>', 'ring, storage: volunteer processes (default 16 for ring, 4 for storage)')
+    .option('--mb <n>', 'storage: MiB in the file stored and read (default 64)')
     .option('--browsers <n>', 'ring: Chromium tabs (default 0)')
     .option('--lookups <n>', 'ring: lookups with the server up, and again with it down (default 1000)')
     .action(async (name: string, opts: Record<string, string | boolean | undefined>) => {

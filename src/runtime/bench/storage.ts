@@ -1,0 +1,159 @@
+// `cumulus bench storage --peers N --mb M`: a real loopback cloud — a server with its own peer and
+// N `cumulus volunteer` processes — stores an M MiB file of random bytes through one volunteer
+// and reads it back through another (both over the volunteers' IPC control: put/get of a local
+// file). Then two other volunteers that hold replicas are killed (SIGKILL, by pid, as a crash),
+// the survivors' ring is given time to heal, and the file is read again. The link bench's raw
+// node-datachannel channel runs in the same run, while the cloud is up, as the yardstick: getRatio
+// = getMBps / rawLinkMBps. Every process started here is ended by its pid.
+import { createHash, randomBytes } from 'node:crypto';
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { PeerId } from '../../core/id.js';
+import type { PeerStatus } from '../../peer/peer.js';
+import { ringConsistent } from '../../peer/ring-view.js';
+import { createServer, type CumulusServer } from '../../server/app.js';
+import { startServerPeer, type ServerPeer } from '../../server/own-peer.js';
+import { fullStatus } from '../control.js';
+import { shutdownNodeRtc } from '../node-rtc.js';
+import { spawnVolunteer, type VolunteerProcess } from '../volunteer-process.js';
+import { runLinkBench } from './link.js';
+
+export interface StorageBenchOptions {
+  peers: number;
+  /** File size in MiB. */
+  mb: number;
+  replicas?: number;
+  /** Longest wait for the ring to be consistent, each time. */
+  convergeTimeoutMs?: number;
+}
+
+export interface StorageBenchResult extends Record<string, unknown> {
+  putMBps: number;
+  getMBps: number;
+  rawLinkMBps: number;
+  getRatio: number;
+  sha256Match: boolean;
+  sha256MatchAfterKill: boolean;
+}
+
+interface GetAnswer { bytes: number; sha256: string; ms: number; chunks: number; localChunks: number; deadReplicas: number }
+interface PutAnswer { size: number; etag: string; chunks: number; ms: number }
+interface FileStatAnswer { kind: 'file'; chunks: Array<{ id: string; holders: PeerId[] }> }
+
+const POLL_MS = 200;
+/** A put or get of a large file over the control channel may take minutes on a loaded machine. */
+const TRANSFER_TIMEOUT_MS = 15 * 60_000;
+/** Volunteers lend enough for r copies of the file spread unevenly over a few peers. */
+const QUOTA_MB = 2048;
+/** MB here is 10^6 bytes, as the link bench quotes throughput. */
+const mbps = (bytes: number, ms: number) => bytes / 1e6 / (ms / 1000);
+const round = (x: number) => Math.round(x * 100) / 100;
+
+export async function runStorageBench(o: StorageBenchOptions): Promise<StorageBenchResult> {
+  if (o.peers < 4) throw new Error('bench storage needs at least 4 volunteers: one puts, one gets, two are killed');
+  const t0 = performance.now();
+  const dir = mkdtempSync(join(tmpdir(), 'cumulus-bench-storage-'));
+  const vols: VolunteerProcess[] = [];
+  let server: CumulusServer | null = null;
+  let own: ServerPeer | null = null;
+  try {
+    server = await createServer({ port: 0 });
+    own = await startServerPeer(server, { dataDir: join(dir, 'server') });
+    for (let i = 0; i < o.peers; i++) {
+      vols.push(await spawnVolunteer({ serverUrl: server.url, dataDir: join(dir, `v${i}`), quotaMb: QUOTA_MB, requestTimeoutMs: TRANSFER_TIMEOUT_MS }));
+    }
+    const ownPeer = own;
+    const statusOf = async (alive: VolunteerProcess[]) => [fullStatus(ownPeer) as unknown as PeerStatus, ...(await Promise.all(alive.map(async (v) => (await v.request('status')) as PeerStatus)))];
+    const convergeMs = o.convergeTimeoutMs ?? 60_000;
+    const consistent = await waitFor(async () => ringConsistent(await statusOf(vols)), convergeMs);
+    if (!consistent) throw new Error(`the ring of the server and ${o.peers} volunteers was not consistent within ${convergeMs} ms`);
+
+    const bytes = o.mb * 1024 * 1024;
+    const input = join(dir, 'input.bin');
+    const sha256 = await writeRandomFile(input, bytes);
+    const path = `/bench-${randomBytes(6).toString('hex')}.bin`;
+    const [putter, getter] = [vols[0]!, vols[1]!];
+    const put = (await putter.request('put', { path, file: input, ...(o.replicas ? { replicas: o.replicas } : {}) })) as PutAnswer;
+    if (put.etag !== sha256) throw new Error(`the put's etag ${put.etag} is not the file's sha256 ${sha256}`);
+    const got = (await getter.request('get', { path, file: join(dir, 'out1.bin') })) as GetAnswer;
+    // The yardstick, measured now, with the same cloud running beside it.
+    const link = await runLinkBench({ totalBytes: bytes });
+
+    // Kill the two volunteers (not the getter) that hold the most chunks.
+    const stat = (await getter.request('stat', { path })) as FileStatAnswer;
+    const held = new Map<PeerId, number>();
+    for (const c of stat.chunks) for (const h of c.holders) held.set(h, (held.get(h) ?? 0) + 1);
+    const victims = vols.filter((v) => v !== getter && (held.get(v.id) ?? 0) > 0).sort((a, b) => (held.get(b.id) ?? 0) - (held.get(a.id) ?? 0)).slice(0, 2);
+    if (victims.length < 2) throw new Error('fewer than two volunteers other than the getter hold replicas');
+    const killedChunks = victims.map((v) => held.get(v.id) ?? 0);
+    const healStart = performance.now();
+    await Promise.all(victims.map((v) => killByPid(v)));
+    const alive = vols.filter((v) => !victims.includes(v));
+    const healed = await waitFor(async () => ringConsistent(await statusOf(alive)), 2 * convergeMs);
+    const healMs = performance.now() - healStart;
+    const again = (await getter.request('get', { path, file: join(dir, 'out2.bin') })) as GetAnswer;
+
+    const getMBps = mbps(got.bytes, got.ms);
+    return {
+      putMBps: round(mbps(put.size, put.ms)),
+      getMBps: round(getMBps),
+      rawLinkMBps: link.rawMBps,
+      getRatio: round(getMBps / link.rawMBps),
+      sha256Match: got.sha256 === sha256 && got.bytes === bytes,
+      sha256MatchAfterKill: again.sha256 === sha256 && again.bytes === bytes,
+      peers: o.peers,
+      fileBytes: bytes,
+      chunks: put.chunks,
+      getLocalShare: round(got.localChunks / Math.max(1, got.chunks)),
+      cumulusLinkMBps: link.cumulusMBps,
+      killedPids: victims.map((v) => v.pid),
+      killedHeldChunks: killedChunks,
+      ringHealed: healed,
+      healMs: Math.round(healMs),
+      getAfterKillMBps: round(mbps(again.bytes, again.ms)),
+      deadReplicasAfterKill: again.deadReplicas,
+      wallMs: Math.round(performance.now() - t0),
+    };
+  } finally {
+    await Promise.allSettled(vols.map((v) => v.stop()));
+    await own?.close();
+    await server?.close();
+    shutdownNodeRtc();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function waitFor(cond: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    if (await cond().catch(() => false)) return true;
+    if (performance.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+}
+
+/** A file of random bytes, written 1 MiB at a time; resolves with its hex SHA-256. */
+async function writeRandomFile(file: string, bytes: number): Promise<string> {
+  const hash = createHash('sha256');
+  const out = createWriteStream(file);
+  for (let left = bytes; left > 0; ) {
+    const piece = randomBytes(Math.min(left, 1 << 20));
+    hash.update(piece);
+    left -= piece.length;
+    if (!out.write(piece)) await once(out, 'drain');
+  }
+  out.end();
+  await once(out, 'close');
+  return hash.digest('hex');
+}
+
+/** A crash: SIGKILL to the volunteer's pid, then wait for the process to be gone. */
+async function killByPid(v: VolunteerProcess): Promise<void> {
+  if (v.child.exitCode !== null || v.child.signalCode !== null) return;
+  const exited = once(v.child, 'exit');
+  process.kill(v.pid, 'SIGKILL');
+  await exited;
+}
+
