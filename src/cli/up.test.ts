@@ -34,7 +34,7 @@ afterAll(() => {
 
 function cli(args: string[], opts: { stdin?: Buffer; token?: string | null } = {}) {
   const token = opts.token === undefined ? ready.token : opts.token;
-  const env = { ...process.env, CUMULUS_URL: ready.url, CUMULUS_TOKEN: token ?? '' };
+  const env: NodeJS.ProcessEnv = { ...process.env, CUMULUS_URL: ready.url, CUMULUS_TOKEN: token ?? '' };
   if (!token) delete env.CUMULUS_TOKEN;
   const r = spawnSync(process.execPath, [BIN, ...args], { env, input: opts.stdin, maxBuffer: 64 << 20 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr.toString() };

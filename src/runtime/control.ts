@@ -8,6 +8,9 @@ import { Type, type Static } from '@sinclair/typebox';
 import { check } from '../core/codec.js';
 import { idFromHex } from '../core/id.js';
 import type { RunningPeer } from './start-peer.js';
+import { fullStatus } from './peer-status.js';
+
+export { fullStatus } from './peer-status.js';
 
 /** Local file paths are the controller's own, on this machine; bounded like any input. */
 const LocalPath = Type.String({ minLength: 1, maxLength: 4096 });
@@ -33,13 +36,6 @@ export interface ControlReply {
   ok: boolean;
   result?: unknown;
   error?: string;
-}
-
-/** What a volunteer reports: its place on the ring, how its links were signaled, what it stores. */
-export function fullStatus(p: RunningPeer): Record<string, unknown> {
-  const s = p.peer.storage;
-  const storage = s ? { usedBytes: s.holder.store.used, quotaBytes: s.holder.store.quotaBytes, ...s.holder.counters, ...s.counters } : null;
-  return { ...p.peer.status(), signal: { ...p.signaler.stats }, serverUp: p.serverUp(), storage };
 }
 
 export async function handleControl(p: RunningPeer, raw: unknown, onClose: () => Promise<void>): Promise<ControlReply> {

@@ -5,7 +5,7 @@
 // two tabs never claim the same id; a reload finds its slot, hence its id, again.
 import { LevelStore, openLevel } from '../runtime/level-store.js';
 import { startPeer, type RunningPeer } from '../runtime/start-peer.js';
-import { fullStatus } from '../runtime/control.js';
+import { fullStatus } from '../runtime/peer-status.js';
 import { idFromHex } from '../core/id.js';
 import type { PeerConnectionCtor } from '../runtime/webrtc-net.js';
 

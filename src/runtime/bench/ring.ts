@@ -12,7 +12,7 @@ import type { PeerStatus } from '../../peer/peer.js';
 import { checkStatuses, trueOwner } from '../../peer/ring-view.js';
 import { createServer, type CumulusServer } from '../../server/app.js';
 import { startServerPeer, type ServerPeer } from '../../server/own-peer.js';
-import { fullStatus } from '../control.js';
+import { fullStatus } from '../peer-status.js';
 import { launchChromium } from '../chromium.js';
 import { shutdownNodeRtc } from '../node-rtc.js';
 import { spawnVolunteer } from '../volunteer-process.js';
@@ -179,8 +179,15 @@ async function browserPeer(browser: Browser, url: string): Promise<BenchPeer> {
   // A context per tab: its own IndexedDB, so its own identity, as a separate visitor would have.
   const context = await browser.newContext();
   const page: Page = await context.newPage();
+  const logs: string[] = [];
+  page.on('console', (m) => void logs.push(m.text()));
+  page.on('pageerror', (e) => void logs.push(String(e)));
   await page.goto(url);
-  await page.waitForFunction(() => 'cumulus' in globalThis || 'cumulusError' in globalThis, undefined, { timeout: 30_000 });
+  try {
+    await page.waitForFunction(() => 'cumulus' in globalThis || 'cumulusError' in globalThis, undefined, { timeout: 60_000 });
+  } catch (e) {
+    throw new Error(`browser peer did not join: page says "${await page.textContent('#state')}"; console: ${logs.slice(-5).join(' | ')}`, { cause: e });
+  }
   const err = await page.evaluate(() => (globalThis as unknown as { cumulusError?: string }).cumulusError);
   if (err) throw new Error(`browser peer could not join: ${err}`);
   type Api = { status(): Status; lookup(k: string): Promise<LookupAnswer> };
