@@ -21,6 +21,8 @@ export interface PutOptions {
   replicas?: number;
   /** Chunk size in bytes (default 256 KiB). */
   chunkBytes?: number;
+  /** Media type kept with the file (at most 255 characters). */
+  contentType?: string;
 }
 
 /** An inclusive byte range of a file, like HTTP's `bytes=start-end`. */
@@ -37,10 +39,11 @@ export interface PutResult {
   chunks: number;
   /** Replicas stored for every chunk (at least the requested r). */
   replicas: number;
+  mtimeMs: number;
 }
 
 export type Stat =
-  | { kind: 'file'; path: string; version: number; size: number; etag: string; mtimeMs: number; chunkBytes: number; replicas: number; chunks: ChunkRef[] }
+  | { kind: 'file'; path: string; version: number; size: number; etag: string; mtimeMs: number; chunkBytes: number; replicas: number; chunks: ChunkRef[]; contentType?: string }
   | { kind: 'dir'; path: string; mtimeMs: number };
 
 export interface ListPage {
@@ -75,16 +78,18 @@ export class StorageClient {
     if (!Number.isInteger(replicas) || replicas < MIN_REPLICAS || replicas > MAX_REPLICAS) throw new InvalidArgumentError(`replicas must be an integer from ${MIN_REPLICAS} to ${MAX_REPLICAS}`);
     if (!Number.isInteger(chunkBytes) || chunkBytes < MIN_CHUNK_BYTES || chunkBytes > MAX_CHUNK_BYTES) throw new InvalidArgumentError(`chunkBytes must be from ${MIN_CHUNK_BYTES} to ${MAX_CHUNK_BYTES}`);
     if (p === '/') throw new IsADirectoryError(p);
+    if (opts.contentType !== undefined && (opts.contentType.length === 0 || opts.contentType.length > 255)) throw new InvalidArgumentError('contentType must be 1 to 255 characters');
     // Refuse early when the name is a directory, before any chunk is stored; commit checks again.
     const existing = await this.statOrUndefined(p);
     if (existing?.kind === 'dir') throw new IsADirectoryError(p);
     const tally = new ChunkTally();
     const chunks = await this.placeAll(chunkStream(source, chunkBytes, tally), chunkBytes, replicas);
     const rec: FileRecord = { kind: 'file', path: p, rev: 0, version: 0, size: tally.size, chunkBytes, replicas, etag: tally.digestHex(), mtimeMs: this.clock.now(), chunks };
+    if (opts.contentType !== undefined) rec.contentType = opts.contentType;
     const wire = toWire(rec);
     if (wire.kind !== 'file') throw new InvalidArgumentError('unreachable');
     const r = await this.meta(pathKey(p), 'commit', { rec: wire });
-    return { path: p, version: r.version, size: rec.size, etag: rec.etag, chunks: chunks.length, replicas };
+    return { path: p, version: r.version, size: rec.size, etag: rec.etag, chunks: chunks.length, replicas, mtimeMs: rec.mtimeMs };
   }
 
   /**

@@ -29,6 +29,8 @@ export interface FileRecord {
   etag: string;
   mtimeMs: number;
   chunks: ChunkRef[];
+  /** Media type the writer gave (the gateway's Content-Type), served back on reads. */
+  contentType?: string;
 }
 
 export interface DirRecord {
@@ -50,6 +52,8 @@ export interface TombRecord {
 export type MetaRecord = FileRecord | DirRecord | TombRecord;
 
 const Path = Type.String({ minLength: 1, maxLength: MAX_PATH_BYTES });
+/** A media type is short (RFC 6838 caps each half at 127 characters). */
+const MAX_CONTENT_TYPE_BYTES = 255;
 const Rev = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
 const Ms = Type.Number({ minimum: 0, maximum: 1e15 });
 
@@ -64,6 +68,7 @@ export const WireFileSchema = Type.Object(
     replicas: Type.Integer({ minimum: MIN_REPLICAS, maximum: MAX_REPLICAS }),
     etag: Type.String({ pattern: '^[0-9a-f]{64}$' }),
     mtimeMs: Ms,
+    contentType: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_CONTENT_TYPE_BYTES })),
     /** chunk ids, 20 bytes each, concatenated */
     ids: Type.Uint8Array({ maxByteLength: 20 * MAX_CHUNKS_PER_FILE }),
     /** distinct holder peer ids, 20 bytes each, concatenated */

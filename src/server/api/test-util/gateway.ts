@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
+import type { FileSystem } from '../files.js';
 import { LocalFileSystem } from '../local-fs.js';
 import { MemoryNodeRegistry } from '../nodes.js';
 import { FileUserStore } from '../users.js';
@@ -19,14 +20,15 @@ export interface TestGateway {
   close(): Promise<void>;
 }
 
-export async function startTestGateway(opts: { maxObjectBytes?: number } = {}): Promise<TestGateway> {
+/** `fs` replaces the LocalFileSystem (the ring-backed one's tests mount the same gateway over it). */
+export async function startTestGateway(opts: { maxObjectBytes?: number; fs?: FileSystem } = {}): Promise<TestGateway> {
   const dir = await mkdtemp(join(tmpdir(), 'cumulus-api-'));
-  const fs = await LocalFileSystem.open(join(dir, 'files'));
+  const fs = opts.fs ?? (await LocalFileSystem.open(join(dir, 'files')));
   const users = await FileUserStore.open(join(dir, 'users'));
   const tokens = { alice: await users.add('alice', 1), bob: await users.add('bob', 2) };
   const nodes = new MemoryNodeRegistry();
   const app = Fastify({ logger: false });
-  await registerApi(app, { fs, users, nodes, ...opts });
+  await registerApi(app, { fs, users, nodes, ...(opts.maxObjectBytes !== undefined ? { maxObjectBytes: opts.maxObjectBytes } : {}) });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   return {
     app, url, dir, users, nodes, tokens,
