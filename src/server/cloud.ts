@@ -1,9 +1,10 @@
 // A whole rendezvous server as `cumulus serve` and `cumulus up` run it: signaling, the volunteer
 // page, the REST gateway (users and their files in the data directory) and the server's own peer
-// on the ring. Files are kept by the gateway's FileSystem (see docs/api.md for which one).
+// on the ring. Files are kept on the ring through the server's peer (or, with no peer, on this disk).
 import { join } from 'node:path';
 import type { FileSystem } from './api/files.js';
 import { LocalFileSystem } from './api/local-fs.js';
+import { RingFileSystem } from './api/ring-fs.js';
 import { FileUserStore } from './api/users.js';
 import { createServer, type CumulusServer } from './app.js';
 import { startServerPeer, type ServerPeer } from './own-peer.js';
@@ -26,9 +27,13 @@ export interface CloudServer {
 
 export async function startCloudServer(o: CloudServerOptions): Promise<CloudServer> {
   const users = await FileUserStore.open(join(o.dataDir, 'users'));
-  const fs = await LocalFileSystem.open(join(o.dataDir, 'files'));
-  const server = await createServer({ port: o.port, host: o.host, api: { users, fs } });
   let peer: ServerPeer | null = null;
+  // With its own peer the gateway stores files on the ring, through that peer's storage client
+  // (503 until the peer has joined); without one it can only keep them on this disk.
+  const fs: FileSystem = o.peer !== false
+    ? new RingFileSystem(() => peer?.peer.storage?.client ?? null)
+    : await LocalFileSystem.open(join(o.dataDir, 'files'));
+  const server = await createServer({ port: o.port, host: o.host, api: { users, fs } });
   try {
     if (o.peer !== false) peer = await startServerPeer(server, { dataDir: join(o.dataDir, 'server-peer') });
   } catch (e) {
