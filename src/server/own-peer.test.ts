@@ -21,6 +21,14 @@ afterAll(() => {
 
 const WAIT = { timeout: 20_000, interval: 50 };
 
+/** Every peer joined and in its true place (the problems are printed when it fails). */
+function expectConsistent(peers: RunningPeer[]): void {
+  const statuses = peers.map((p) => p.peer.status());
+  expect(statuses.filter((s) => !s.joined).map((s) => s.id)).toEqual([]);
+  expect(checkStatuses(statuses).problems).toEqual([]);
+  expect(ringConsistent(statuses)).toBe(true);
+}
+
 describe('real peers on one ring', () => {
   it('join through the server, link through the overlay, and route without the server', async () => {
     const server = await createServer({ port: 0 });
@@ -28,8 +36,7 @@ describe('real peers on one ring', () => {
     const peers: RunningPeer[] = [];
     for (let i = 0; i < 4; i++) peers.push(await startNodePeer({ dataDir: join(dir, `p${i}`), serverUrl: server.url }));
     const all = [own, ...peers];
-    await vi.waitFor(() => expect(checkStatuses(all.map((p) => p.peer.status())).problems).toEqual([]), WAIT);
-    expect(ringConsistent(all.map((p) => p.peer.status()))).toBe(true);
+    await vi.waitFor(() => expectConsistent(all), WAIT);
 
     const ids = all.map((p) => p.identity.id);
     for (let i = 0; i < 20; i++) {
@@ -46,7 +53,7 @@ describe('real peers on one ring', () => {
     await own.close();
     await server.close();
     const left = peers.map((p) => p.identity.id as PeerId);
-    await vi.waitFor(() => expect(checkStatuses(peers.map((p) => p.peer.status())).problems).toEqual([]), WAIT);
+    await vi.waitFor(() => expectConsistent(peers), WAIT);
     for (let i = 0; i < 20; i++) {
       const key = hashNameToId(`after-${i}`);
       expect((await peers[i % peers.length]!.peer.lookup(key)).owner).toBe(trueOwner(left, key));
