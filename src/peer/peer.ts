@@ -9,6 +9,7 @@ import { PrefixStore } from '../env/prefix-store.js';
 import { Mux } from '../overlay/mux.js';
 import { ChordRing, type LookupResult, type RingConfig } from '../overlay/ring.js';
 import { OverlaySignaler } from '../services/signal/service.js';
+import { CoordService, type Semaphore } from '../services/coord/service.js';
 import { chordPort } from '../services/storage/chord-port.js';
 import { StorageService, type StorageOptions } from '../services/storage/service.js';
 
@@ -44,6 +45,8 @@ export class Peer {
   readonly signal: OverlaySignaler;
   /** The storage service, when this peer lends storage; its `client` is the file API. */
   readonly storage: StorageService | null = null;
+  /** Semaphores, locks and throttles: every peer may own resources and solicit leases. */
+  readonly coord: CoordService;
   private stopped = false;
 
   constructor(opts: PeerOptions) {
@@ -60,6 +63,7 @@ export class Peer {
       // The oldest links first: the bootstrap and the first successors, the most stable ones.
       relays: () => mux.links().slice(0, 2),
     });
+    this.coord = new CoordService({ ring: this.base, clock: opts.clock, rng: opts.rng.fork('coord') });
     if (opts.storage) {
       if (!opts.store) throw new InvalidArgumentError('the storage service needs the peer\'s store');
       const env = { clock: opts.clock, rng: opts.rng.fork('storage'), net: opts.net, store: PrefixStore.of(opts.store, 'storage/') };
@@ -73,20 +77,36 @@ export class Peer {
     // Storage answers only once we are on the ring: before that no key is ours to keep.
     if (others.length === 0) {
       await this.base.join(null);
-      this.storage?.start();
+      this.startServices();
       return;
     }
     let last: unknown = null;
     for (const c of others) {
       try {
         await this.base.join(c);
-        this.storage?.start();
+        this.startServices();
         return;
       } catch (e) {
         last = e;
       }
     }
     throw last;
+  }
+
+  private startServices(): void {
+    this.storage?.start();
+    // Owners count their takeover wait from here: nothing is granted for one lease after joining.
+    this.coord.start();
+  }
+
+  /** A semaphore on the cloud: `acquire({ waitMs })` resolves to a lease (`release()`), or is refused. */
+  semaphore(name: string, opts: { capacity: number }): Semaphore {
+    return this.coord.semaphore(name, opts);
+  }
+
+  /** A lock: a semaphore of capacity 1. */
+  lock(name: string): Semaphore {
+    return this.coord.lock(name);
   }
 
   lookup(key: Id, timeoutMs?: number): Promise<LookupResult> {
@@ -114,6 +134,7 @@ export class Peer {
     if (this.stopped) return;
     this.stopped = true;
     this.storage?.stop();
+    this.coord.stop();
     this.signal.stop();
     this.base.leave();
   }
