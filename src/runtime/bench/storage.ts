@@ -6,7 +6,7 @@
 // node-datachannel channel runs in the same run, while the cloud is up, as the yardstick: getRatio
 // = getMBps / rawLinkMBps. Every process started here is ended by its pid.
 import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,7 +38,7 @@ export interface StorageBenchResult extends Record<string, unknown> {
   sha256MatchAfterKill: boolean;
 }
 
-interface GetAnswer { bytes: number; sha256: string; ms: number; chunks: number; localChunks: number; deadReplicas: number }
+interface GetAnswer { bytes: number; ms: number; chunks: number; localChunks: number; deadReplicas: number }
 interface PutAnswer { size: number; etag: string; chunks: number; ms: number }
 interface FileStatAnswer { kind: 'file'; chunks: Array<{ id: string; holders: PeerId[] }> }
 
@@ -74,26 +74,34 @@ export async function runStorageBench(o: StorageBenchOptions): Promise<StorageBe
     const input = join(dir, 'input.bin');
     const sha256 = await writeRandomFile(input, bytes);
     const path = `/bench-${randomBytes(6).toString('hex')}.bin`;
-    const [putter, getter] = [vols[0]!, vols[1]!];
+    const putter = vols[0]!;
     const put = (await putter.request('put', { path, file: input, ...(o.replicas ? { replicas: o.replicas } : {}) })) as PutAnswer;
     if (put.etag !== sha256) throw new Error(`the put's etag ${put.etag} is not the file's sha256 ${sha256}`);
+    // Who holds what: the reader is the other volunteer holding the fewest chunks, so the read
+    // crosses links rather than its own store; the victims are the two others holding the most.
+    const stat = (await putter.request('stat', { path })) as FileStatAnswer;
+    const held = new Map<PeerId, number>();
+    for (const c of stat.chunks) for (const h of c.holders) held.set(h, (held.get(h) ?? 0) + 1);
+    const heldBy = (v: VolunteerProcess) => held.get(v.id) ?? 0;
+    const getter = vols.slice(1).sort((a, b) => heldBy(a) - heldBy(b))[0]!;
     const got = (await getter.request('get', { path, file: join(dir, 'out1.bin') })) as GetAnswer;
+    const gotSha = await sha256OfFile(join(dir, 'out1.bin'));
+    // A second read right away: the links the first one needed are open now.
+    const warm = (await getter.request('get', { path, file: join(dir, 'out1.bin') })) as GetAnswer;
     // The yardstick, measured now, with the same cloud running beside it.
     const link = await runLinkBench({ totalBytes: bytes });
 
     // Kill the two volunteers (not the getter) that hold the most chunks.
-    const stat = (await getter.request('stat', { path })) as FileStatAnswer;
-    const held = new Map<PeerId, number>();
-    for (const c of stat.chunks) for (const h of c.holders) held.set(h, (held.get(h) ?? 0) + 1);
-    const victims = vols.filter((v) => v !== getter && (held.get(v.id) ?? 0) > 0).sort((a, b) => (held.get(b.id) ?? 0) - (held.get(a.id) ?? 0)).slice(0, 2);
+    const victims = vols.filter((v) => v !== getter && heldBy(v) > 0).sort((a, b) => heldBy(b) - heldBy(a)).slice(0, 2);
     if (victims.length < 2) throw new Error('fewer than two volunteers other than the getter hold replicas');
-    const killedChunks = victims.map((v) => held.get(v.id) ?? 0);
+    const killedChunks = victims.map(heldBy);
     const healStart = performance.now();
     await Promise.all(victims.map((v) => killByPid(v)));
     const alive = vols.filter((v) => !victims.includes(v));
     const healed = await waitFor(async () => ringConsistent(await statusOf(alive)), 2 * convergeMs);
     const healMs = performance.now() - healStart;
     const again = (await getter.request('get', { path, file: join(dir, 'out2.bin') })) as GetAnswer;
+    const againSha = await sha256OfFile(join(dir, 'out2.bin'));
 
     const getMBps = mbps(got.bytes, got.ms);
     return {
@@ -101,8 +109,8 @@ export async function runStorageBench(o: StorageBenchOptions): Promise<StorageBe
       getMBps: round(getMBps),
       rawLinkMBps: link.rawMBps,
       getRatio: round(getMBps / link.rawMBps),
-      sha256Match: got.sha256 === sha256 && got.bytes === bytes,
-      sha256MatchAfterKill: again.sha256 === sha256 && again.bytes === bytes,
+      sha256Match: gotSha === sha256 && got.bytes === bytes,
+      sha256MatchAfterKill: againSha === sha256 && again.bytes === bytes,
       peers: o.peers,
       fileBytes: bytes,
       chunks: put.chunks,
@@ -112,7 +120,10 @@ export async function runStorageBench(o: StorageBenchOptions): Promise<StorageBe
       killedHeldChunks: killedChunks,
       ringHealed: healed,
       healMs: Math.round(healMs),
+      getWarmMBps: round(mbps(warm.bytes, warm.ms)),
+      getWarmLocalShare: round(warm.localChunks / Math.max(1, warm.chunks)),
       getAfterKillMBps: round(mbps(again.bytes, again.ms)),
+      getAfterKillLocalShare: round(again.localChunks / Math.max(1, again.chunks)),
       deadReplicasAfterKill: again.deadReplicas,
       wallMs: Math.round(performance.now() - t0),
     };
@@ -146,6 +157,13 @@ async function writeRandomFile(file: string, bytes: number): Promise<string> {
   }
   out.end();
   await once(out, 'close');
+  return hash.digest('hex');
+}
+
+/** The SHA-256 of a file as written on disk by a volunteer's get. */
+async function sha256OfFile(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const piece of createReadStream(file)) hash.update(piece as Buffer);
   return hash.digest('hex');
 }
 

@@ -23,8 +23,11 @@ export const MAX_CHUNKS_PER_FILE = 360;
 /** Bytes a metadata record may take once encoded; leaves room for the envelope in a 64 KiB frame. */
 export const MAX_META_BYTES = 56 * 1024;
 
-/** Data bytes carried per transfer frame: a chunk is split into pieces that fit a 64 KiB frame. */
-export const PIECE_BYTES = 48 * 1024;
+/**
+ * Data bytes carried per transfer frame: a chunk is split into pieces that fit a 64 KiB frame with
+ * the envelope (under 400 bytes). 56 KiB cuts a 256 KiB chunk into 5 frames (48 KiB took 6).
+ */
+export const PIECE_BYTES = 56 * 1024;
 
 /**
  * Candidate placement keys per chunk are hash(i ‖ chunkId) for i = 0 .. MAX_CANDIDATES-1. Replica i
@@ -78,9 +81,9 @@ export const TOMBSTONE_TTL_MS = 24 * 3600_000;
  */
 export const PIECE_WINDOW = 6;
 /** Chunks a reader fetches ahead of the one it yields: hides the round trips, bounds memory to a few chunks. */
-export const READ_AHEAD_CHUNKS = 4;
+export const READ_AHEAD_CHUNKS = 12;
 /** Chunks a writer places at once; each holds its r replicas sequentially, so this bounds memory too. */
-export const PUT_CHUNKS_IN_FLIGHT = 4;
+export const PUT_CHUNKS_IN_FLIGHT = 8;
 /** Chunks an sHolder keeps in memory after reading them, so serving a chunk's pieces costs one store read. */
 export const READ_CACHE_CHUNKS = 16;
 /**
