@@ -13,6 +13,7 @@ import { UsageTracker } from './usage.js';
 import type { UserStore } from './users.js';
 
 export { LocalFileSystem } from './local-fs.js';
+export { RingFileSystem } from './ring-fs.js';
 export { FileUserStore, tokenUser, type UserStore } from './users.js';
 export { MemoryNodeRegistry, type NodeInfo, type NodeRegistry } from './nodes.js';
 export type { FileSystem, FileStat, Stat, ListPage, Usage, ByteRange } from './files.js';
