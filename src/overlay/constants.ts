@@ -53,8 +53,12 @@ export const FINGER_SLOTS = 160;
 export const MID_SPACE = 0x1_0000_0000;
 /** The service name under which the ring's own operations travel. */
 export const CHORD_SVC = 'chord';
-/** Attempts to join through the bootstrap before giving up; each waits one request timeout. */
-export const JOIN_ATTEMPTS = 3;
+/**
+ * Attempts to join through the bootstrap before giving up; each waits two request timeouts (the
+ * bootstrap may need a second lookup). A ring in upheaval (thousands joining at once) can lose a
+ * lookup or two; a joiner should not give up on it for that.
+ */
+export const JOIN_ATTEMPTS = 5;
 /** Failed neighbours remembered so that rings split by a partition find each other after it heals. */
 export const LOST_PEER_ENTRIES = 16;
 /** A failed neighbour is forgotten after this long: a partition longer than that needs a new join. */
@@ -65,5 +69,17 @@ export const LOST_PEER_FORGET_MS = 10 * 60_000;
  * instant fail-over and leave room for ~log2 N fingers within MAX_LINKS even at 100,000 peers.
  */
 export const LINKED_SUCCESSORS = 2;
-/** Routing retries at one hop when the chosen link turns out dead: each retry drops that link. */
-export const MAX_FORWARD_ATTEMPTS = 3;
+/**
+ * A peer that has walked back along stabilize replies three steps in a row, or has had no
+ * predecessor for PRED_SILENCE_PERIODS, looks its place up; at most once per this many periods.
+ */
+export const RELOCATE_COOLDOWN_PERIODS = 5;
+/** A peer first checks its place by lookup this many stabilize periods after joining, … */
+export const SELF_CHECK_FIRST_PERIODS = 4;
+/** … then after twice as long each time, up to this many periods (a lookup a minute at 1 s). */
+export const SELF_CHECK_MAX_PERIODS = 64;
+/**
+ * Next hops tried at one peer when the chosen link turns out dead: each failed try drops that link,
+ * so after a mass failure a peer goes through its dead contacts at once, not one lookup at a time.
+ */
+export const MAX_FORWARD_ATTEMPTS = 16;

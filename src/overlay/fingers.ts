@@ -27,7 +27,9 @@ export class Fingers {
   /** Drop slots the successor list now covers, then search for the first empty slot. */
   tick(): void {
     const s = this.r.state;
-    if (this.r.status !== 'joined') return;
+    // Routed searches wait until we are in place: their answers are routed back to our id, which
+    // reaches us only once our successor knows us.
+    if (!this.r.isJoined()) return;
     this.kLow = s.firstUsefulFinger();
     for (const k of [...s.fingers.keys()]) if (k < this.kLow) this.clear(k);
     this.searchNext();
@@ -74,6 +76,7 @@ export class Fingers {
     this.searching = true;
     r.call(start, CHORD_SVC, 'find-finger', { start: idToHex(start), end: idToHex(end), walk: 0 }, {}, (e, env) => {
       this.searching = false;
+      if (e) r.maintenance.lookupFailed(e);
       if (r.status !== 'joined') return;
       const rep = e ? null : check(FindFingerRep, env!.body, 'find-finger reply');
       if (rep !== null && !rep.ok) r.stats.badBodies++;

@@ -64,6 +64,7 @@ export class Join {
       this.bootstrap = null;
       this.settle?.reject(new PeerGoneError(b));
       this.settle = null;
+      r.events.emit('join-failed', { bootstrap: b });
       return;
     }
     if (r.mux.isLinked(b)) return this.send(b);
@@ -76,7 +77,7 @@ export class Join {
 
   private send(b: PeerId): void {
     this.cancelTimer();
-    this.r.call({ peer: b }, CHORD_SVC, 'join', {}, {}, (e, env) => {
+    this.r.call({ peer: b }, CHORD_SVC, 'join', {}, { timeoutMs: 2 * this.r.config.requestTimeoutMs }, (e, env) => {
       if (e) return this.next();
       const rep = check(FindSuccRep, env!.body, 'join reply');
       if (!rep.ok || this.r.status !== 'joining') return this.next();

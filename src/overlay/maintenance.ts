@@ -3,13 +3,14 @@
 // predecessor goes through applySuccessors/applyPred so that events are emitted and link roles
 // follow. Finger repair is in fingers.ts, the join handshake in join.ts.
 import { check } from '../core/codec.js';
-import { SchemaMismatchError } from '../core/errors.js';
+import { SchemaMismatchError, TimeoutError } from '../core/errors.js';
 import { distance, inInterval, type Id, type PeerId } from '../core/id.js';
 import type { LinkDownReason, TimerHandle } from '../env/ports.js';
 import { CHORD_SVC, LINK_GRACE_MS, LINKED_SUCCESSORS, MAX_CHAINED_STABILIZE, PRED_SILENCE_PERIODS } from './constants.js';
 import { Fingers } from './fingers.js';
 import { Join, type JoinAnswer } from './join.js';
 import { LostPeers } from './lost.js';
+import { Relocator } from './relocate.js';
 import type { ChordRing } from './ring.js';
 import { FindSuccRep, StabilizeRep, type LeaveMsg } from './schemas.js';
 
@@ -20,6 +21,7 @@ export class Maintenance {
   readonly fingers: Fingers;
   private readonly join: Join;
   private readonly lost: LostPeers;
+  private readonly relocator: Relocator;
   private readonly timers: TimerHandle[] = [];
   private stabilizing = false;
   private again = false;
@@ -34,10 +36,16 @@ export class Maintenance {
     this.fingers = new Fingers(r);
     this.lost = new LostPeers(r);
     this.join = new Join(r, (a) => this.joined(a));
+    this.relocator = new Relocator(r, (owner, succs, pred) => this.takePlace(owner, succs, pred));
   }
 
   get bootstrap(): PeerId | null {
     return this.join.bootstrap;
+  }
+
+  /** Has this peer been in its place on the ring yet ('joined' emitted)? */
+  get inPlace(): boolean {
+    return this.joinedEmitted;
   }
 
   // ---- join ------------------------------------------------------------------------------
@@ -56,13 +64,20 @@ export class Maintenance {
     this.applySuccessors([a.owner, ...a.succs]);
     this.fingers.seed([...a.fingers, ...a.succs]);
     this.startTimers();
-    if (r.mux.isLinked(a.owner)) this.stabilize(0);
+    this.takePlace(a.owner, a.succs, a.pred);
+  }
+
+  /** Our successor is owner (from a lookup of our id): stabilize with it and tell its predecessor. */
+  private takePlace(owner: PeerId, succs: PeerId[], pred: PeerId | null): void {
+    const r = this.r;
+    this.applySuccessors([owner, ...succs]);
+    if (r.mux.isLinked(owner)) this.stabilize(0);
     // Our successor's predecessor precedes us now: tell it at once instead of waiting for its
     // next stabilize round, so a joiner is in place within one period.
-    if (a.pred !== null && a.pred !== r.self && a.pred !== a.owner) {
-      this.claimTo = a.pred;
-      if (r.mux.isLinked(a.pred)) this.sendClaim(a.pred);
-      else r.mux.connect(a.pred);
+    if (pred !== null && pred !== r.self && pred !== owner) {
+      this.claimTo = pred;
+      if (r.mux.isLinked(pred)) this.sendClaim(pred);
+      else r.mux.connect(pred);
     }
   }
 
@@ -79,6 +94,8 @@ export class Maintenance {
     this.every(c.stabilizeIntervalMs, () => {
       this.stabilize(0);
       this.lost.probe();
+      this.relocator.tick();
+      this.linkSpareSuccessor();
       if (++this.ticks % sweepEvery === 0) for (const p of this.r.mux.links()) this.r.roles.release(p, false);
     });
     this.every(c.fixFingersIntervalMs, () => this.fingers.tick());
@@ -153,10 +170,13 @@ export class Maintenance {
       // A closer successor: adopt it and stabilize with it right away (or once linked).
       this.applySuccessors([x, succ, ...(rep.succs as PeerId[])]);
       if (r.mux.isLinked(x)) this.again = true;
+      this.relocator.stepped();
       return;
     }
     this.applySuccessors([succ, ...(rep.succs as PeerId[])]);
-    if (x === s.self && !this.succConfirmed) {
+    if (x !== s.self) return;
+    this.relocator.confirmed();
+    if (!this.succConfirmed) {
       this.succConfirmed = true;
       this.checkJoined();
     }
@@ -226,14 +246,17 @@ export class Maintenance {
   private checkPredecessor(): void {
     const r = this.r;
     const p = r.state.pred;
+    const silentMs = r.clock.now() - this.predHeardAtMs;
+    const silent = silentMs >= PRED_SILENCE_PERIODS * r.config.stabilizeIntervalMs;
+    // Nobody has taken us as successor for a while: the ring may be passing us by.
+    if (p === null && silent && r.state.succs.length > 0) this.relocator.relocate();
     if (p === null) return;
     if (!r.mux.isLinked(p) && !r.mux.isConnecting(p)) {
       r.stats.predecessorFailures++;
       this.applyPred(null);
       return;
     }
-    const silentMs = r.clock.now() - this.predHeardAtMs;
-    if (silentMs < PRED_SILENCE_PERIODS * r.config.stabilizeIntervalMs) return;
+    if (!silent) return;
     this.predHeardAtMs = r.clock.now();
     r.call({ peer: p }, CHORD_SVC, 'ping', {}, {}, (e) => {
       if (!e || r.state.pred !== p) return;
@@ -276,6 +299,7 @@ export class Maintenance {
   fingerRefused(peer: PeerId): void {
     this.r.refused.add(peer, this.r.clock.now() + this.r.config.refusedBackoffMs);
     this.fingers.dropPeer(peer);
+    this.r.roles.update(peer);
   }
 
   /** Links this ring is about to need: empty finger slots and successors not linked yet. */
@@ -315,7 +339,7 @@ export class Maintenance {
   applySuccessors(list: PeerId[]): void {
     const r = this.r;
     const s = r.state;
-    const before = s.succs.slice(0, LINKED_SUCCESSORS);
+    const before = s.succs;
     if (!s.setSuccessors(list)) return;
     r.events.emit('successors-changed', { successors: [...s.succs] });
     // Only the first successors are kept linked: the rest are ids to fall back on, linked when
@@ -326,7 +350,24 @@ export class Maintenance {
       if (r.mux.isLinked(p)) r.roles.update(p);
       else if (p === s.succs[0] || !r.refused.has(p, now)) r.mux.connect(p);
     }
+    for (let i = LINKED_SUCCESSORS; i < s.succs.length; i++) if (r.mux.isLinked(s.succs[i]!)) r.roles.update(s.succs[i]!);
     for (const p of before) if (!linked.includes(p)) r.roles.update(p);
+  }
+
+  /**
+   * Link one more successor of the list beyond the first LINKED_SUCCESSORS while the link budget
+   * has room (a small ring has plenty): a key in our successor list is then one hop away.
+   */
+  private linkSpareSuccessor(): void {
+    const r = this.r;
+    const s = r.state;
+    const now = r.clock.now();
+    for (let i = LINKED_SUCCESSORS; i < s.succs.length; i++) {
+      const p = s.succs[i]!;
+      if (r.mux.isLinked(p) || r.mux.isConnecting(p) || r.refused.has(p, now)) continue;
+      if (r.mux.hasRoom(p)) r.mux.connect(p);
+      return;
+    }
   }
 
   applyPred(p: PeerId | null): void {
@@ -354,11 +395,22 @@ export class Maintenance {
 
   // ---- lookups ---------------------------------------------------------------------------
 
+  /**
+   * A routed request of ours timed out. Its answer is routed back to our id, so a ring that
+   * passes us by loses every answer: check our place (at most once per cooldown).
+   */
+  lookupFailed(e: Error): void {
+    if (e instanceof TimeoutError && this.r.status === 'joined') this.relocator.relocate();
+  }
+
   findSuccessor(key: Id, withFingers: boolean, timeoutMs: number | undefined, done: (e: Error | null, rep?: FindSuccRep) => void): void {
     const body = withFingers ? { fingers: true } : {};
     const opts = timeoutMs === undefined ? {} : { timeoutMs };
     this.r.call(key, CHORD_SVC, 'find-succ', body, opts, (e, env) => {
-      if (e) return done(e);
+      if (e) {
+        this.lookupFailed(e);
+        return done(e);
+      }
       const rep = check(FindSuccRep, env!.body, 'find-succ reply');
       if (!rep.ok) return done(new SchemaMismatchError('find-succ reply', '', rep.error.message));
       done(null, rep.value);

@@ -13,8 +13,9 @@ import { LINK_GRACE_MS, LINK_SLACK, MAX_BAD_FRAMES_PER_PEER, MAX_LINKS, MAX_PEND
  * How much a ring needs a link; the mux evicts the lowest value first and never `protected`.
  * `remoteFinger` is a link another peer uses as its finger: it goes before our own fingers, since
  * its owner can pick another peer of the same finger interval, and before fresh links (`grace`).
+ * `spare` is a successor beyond the linked ones, linked while there is room: it goes next.
  */
-export const LinkValue = { none: 0, remoteFinger: 0.5, finger: 1, grace: 1.5, successor: 2, protected: 3 } as const;
+export const LinkValue = { none: 0, remoteFinger: 0.5, spare: 0.75, finger: 1, grace: 1.5, successor: 2, protected: 3 } as const;
 
 /** What a ring gives the mux. Handlers must not throw; the mux guards itself if they do. */
 export interface MuxClient {
@@ -230,14 +231,16 @@ export class Mux {
     let victim: PeerId | null = null;
     let lowest: number = LinkValue.protected;
     for (const p of this.linked.keys()) {
-      const v = p === fresh ? Math.max(this.valueOf(p), LinkValue.grace) : this.valueOf(p);
+      if (p === fresh) continue;
+      const v = this.valueOf(p);
       if (v < lowest) {
         lowest = v;
         victim = p;
       }
     }
-    // When every other link is protected, the fresh link is the one that has to go.
-    if (victim === null) victim = fresh;
+    // The fresh link goes unless another is worth strictly less: a link in use may have frames
+    // in flight towards us, which closing it would lose; the newcomer just tries elsewhere.
+    if (victim === null || Math.max(this.valueOf(fresh), LinkValue.grace) <= lowest) victim = fresh;
     this.stats.evictions++;
     this.dropLink(victim, 'closed');
   }

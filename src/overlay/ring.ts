@@ -31,6 +31,8 @@ export interface RingEvents extends Record<string, unknown> {
   'successors-changed': { successors: PeerId[] };
   'predecessor-changed': { from: PeerId | null; to: PeerId | null };
   joined: { atMs: number };
+  /** join() gave up on its bootstrap (the promise rejects too, but only once microtasks run). */
+  'join-failed': { bootstrap: PeerId };
 }
 
 export interface ChordRingOptions {
@@ -122,8 +124,9 @@ export class ChordRing implements MuxClient {
 
   // ---- state getters ---------------------------------------------------------------------
 
+  /** In its place: it has a predecessor and its successor has confirmed it (the 'joined' event). */
   isJoined(): boolean {
-    return this.status === 'joined';
+    return this.status === 'joined' && this.maintenance.inPlace;
   }
   successor(): PeerId {
     return this.state.successor();
@@ -138,7 +141,7 @@ export class ChordRing implements MuxClient {
     return [...this.state.fingers].sort((a, b) => a[0] - b[0]).map(([k, peer]) => ({ k, peer }));
   }
   owns(key: Id): boolean {
-    return this.status === 'joined' && ownsKey(this.state, key, null);
+    return this.status === 'joined' && ownsKey(this.state, key);
   }
   range(): Range {
     return { start: this.predecessor() ?? this.self, end: this.self };
@@ -222,16 +225,16 @@ export class ChordRing implements MuxClient {
    * is dropped at once (the mux reports it), and the next best neighbour is tried.
    */
   private routeOn(env: Envelope, key: Id, fromId: Id | null): boolean {
-    if (env.hops >= env.ttl) {
-      this.stats.ttlExpired++;
-      return false;
-    }
     for (let attempt = 0; attempt < MAX_FORWARD_ATTEMPTS; attempt++) {
       const d = decide(this.state, key, fromId);
       if (d.kind === 'none') break;
       if (d.kind === 'self') {
         if (env.to === 'key') return this.deliverKey(env);
         break; // the peer it was meant for is not in the ring
+      }
+      if (env.hops >= env.ttl) {
+        this.stats.ttlExpired++;
+        return false;
       }
       if (this.forward(env, d.peer)) return true;
     }
@@ -278,6 +281,11 @@ export class ChordRing implements MuxClient {
     if (this.mux.isLinked(peer) && this.forward(env, peer)) return true;
     if (this.status !== 'joined') return false;
     return this.routeOn(env, this.state.id(peer), null);
+  }
+
+  /** @internal Send over the link to peer only (link-local messages such as 'use'); never routed. */
+  sendLinked(peer: PeerId, svc: string, op: string, body: unknown): boolean {
+    return this.forward(this.envelope(peer, 'peer', svc, op, body), peer);
   }
 
   /** @internal Pass a request on to another peer as is (same source and id), with a new body. */

@@ -19,14 +19,22 @@ export class LinkRoles {
 
   constructor(private readonly r: ChordRing) {}
 
-  /** The roles we give our link to p right now. */
+  /**
+   * The roles we give our link to p right now. A successor beyond the first LINKED_SUCCESSORS
+   * that we linked while there was room (a spare) is declared as a finger: it shortens routes in
+   * the same way, and the other end admits it only if it has room too.
+   */
   local(p: PeerId): number {
     const s = this.r.state;
     let roles = 0;
     const i = s.succs.indexOf(p);
     if (i >= 0 && i < LINKED_SUCCESSORS) roles |= UseRole.successor;
-    if (s.fingerSlotOf(p) >= 0) roles |= UseRole.finger;
+    if (s.fingerSlotOf(p) >= 0 || (i >= LINKED_SUCCESSORS && this.isSpare(p))) roles |= UseRole.finger;
     return roles;
+  }
+
+  private isSpare(p: PeerId): boolean {
+    return this.r.mux.isLinked(p) && !this.r.refused.has(p, this.r.clock.now());
   }
 
   /** How much this ring needs the link to p, for the mux's budget. */
@@ -36,7 +44,7 @@ export class LinkRoles {
     const mine = this.local(p);
     const theirs = this.remote.get(p) ?? 0;
     if ((mine | theirs) & UseRole.successor) return LinkValue.successor;
-    if (mine & UseRole.finger) return LinkValue.finger;
+    if (mine & UseRole.finger) return s.fingerSlotOf(p) >= 0 ? LinkValue.finger : LinkValue.spare;
     return theirs & UseRole.finger ? LinkValue.remoteFinger : LinkValue.none;
   }
 
@@ -52,7 +60,7 @@ export class LinkRoles {
     const roles = this.local(p);
     if ((this.declared.get(p) ?? 0) !== roles) {
       this.declare(p, roles);
-      this.r.send(p, CHORD_SVC, 'use', { roles });
+      this.r.sendLinked(p, CHORD_SVC, 'use', { roles });
     }
     this.refreshContact(p);
     if (roles === 0) this.release(p);
@@ -88,7 +96,7 @@ export class LinkRoles {
     this.releasedAtMs.set(p, now);
     r.state.contacts.delete(p);
     r.mux.setReleasing(p, false);
-    r.send(p, CHORD_SVC, 'use', { roles: 0, release: true });
+    r.sendLinked(p, CHORD_SVC, 'use', { roles: 0, release: true });
     r.mux.setReleasing(p, true);
   }
 
@@ -97,7 +105,7 @@ export class LinkRoles {
     this.refreshContact(p);
     if (roles === 0) return;
     this.declare(p, roles);
-    this.r.send(p, CHORD_SVC, 'use', { roles });
+    this.r.sendLinked(p, CHORD_SVC, 'use', { roles });
   }
 
   linkDown(p: PeerId): void {
@@ -115,7 +123,7 @@ export class LinkRoles {
     // A new finger role costs a link slot unless we need the link anyway.
     if (roles & UseRole.finger && !(had & UseRole.finger) && !this.admitFinger(p, roles)) {
       roles &= ~UseRole.finger;
-      r.send(p, CHORD_SVC, 'use', { roles: this.local(p), refuse: true });
+      r.sendLinked(p, CHORD_SVC, 'use', { roles: this.local(p), refuse: true });
     }
     if (roles === 0) this.remote.delete(p);
     else this.remote.set(p, roles);

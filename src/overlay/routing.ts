@@ -20,20 +20,18 @@ const SELF: Decision = { kind: 'self' };
 const NONE: Decision = { kind: 'none' };
 
 /**
- * Does this peer own key? `fromId` is the previous hop, trusted only while our predecessor is
- * unknown, and only when it lies behind us (a peer that forwarded a key it believed ours), not
- * ahead of us (a peer stepping a message back because a closer peer joined before it).
+ * Does this peer own key: is it in (predecessor, self]? Without a predecessor a peer claims
+ * nothing (but when it is alone): guessing its range from the previous hop gave wrong owners to
+ * joiners while the ring was young and changing fast, and a wrong owner misplaces a joiner.
  */
-export function ownsKey(v: RouteView, key: Id, fromId: Id | null): boolean {
-  if (v.succs.length === 0) return true;
-  if (v.pred !== null) return inInterval(key, v.predId, v.selfId, false, true);
-  if (fromId === null || distance(fromId, v.selfId) > distance(v.selfId, fromId)) return false;
-  return inInterval(key, fromId, v.selfId, false, true);
+export function ownsKey(v: RouteView, key: Id): boolean {
+  if (v.succs.length === 0 || key === v.selfId) return true;
+  return v.pred !== null && inInterval(key, v.predId, v.selfId, false, true);
 }
 
 /** Where a message for key goes next: here, a linked peer, or nowhere (no usable link). */
 export function decide(v: RouteView, key: Id, fromId: Id | null): Decision {
-  if (ownsKey(v, key, fromId)) return SELF;
+  if (ownsKey(v, key)) return SELF;
   // The previous hop overshot: a peer joined between it and us and our predecessor owns the key.
   if (v.pred !== null && fromId !== null && inInterval(key, fromId, v.selfId) && v.contacts.has(v.pred)) {
     if (inInterval(v.predId, key, v.selfId, true, false)) return { kind: 'next', peer: v.pred };
@@ -42,8 +40,10 @@ export function decide(v: RouteView, key: Id, fromId: Id | null): Decision {
   if (owner !== null) return { kind: 'next', peer: owner };
   const best = closestPreceding(v, key, null);
   if (best !== null) return { kind: 'next', peer: best };
-  const succ = v.succs[0];
-  return succ !== undefined && v.contacts.has(succ) ? { kind: 'next', peer: succ } : NONE;
+  // Our successor's link is not up yet (it just changed): the next successor we can reach knows
+  // the key's owner as well, and steps the message back to it if it lies before itself.
+  for (const s of v.succs) if (v.contacts.has(s)) return { kind: 'next', peer: s };
+  return NONE;
 }
 
 /** The first and second choices, for redundant forwarding; the second may be absent. */

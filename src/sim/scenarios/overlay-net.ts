@@ -20,9 +20,14 @@ export interface OverlayPeer {
   alive: boolean;
 }
 
+/** A peer whose join fails (its bootstrap could not answer) tries again through another peer. */
+const JOIN_RETRIES = 3;
+
 export class OverlayNet {
   readonly peers: OverlayPeer[] = [];
   joinFailures = 0;
+  /** Peers that have been in their place at least once. */
+  joinedCount = 0;
   private sorted: OverlayPeer[] | null = null;
 
   constructor(
@@ -40,13 +45,30 @@ export class OverlayNet {
     const peer: OverlayPeer = { node, mux, ring, id: idFromHex(node.id), joinCalledAtMs: this.sim.now(), joinTookMs: null, alive: true };
     ring.events.on('joined', (e) => {
       peer.joinTookMs = e.atMs - peer.joinCalledAtMs;
+      this.joinedCount++;
     });
-    ring.join(bootstrap).catch(() => {
-      this.joinFailures++;
-    });
+    this.join(peer, bootstrap, JOIN_RETRIES);
     this.peers.push(peer);
     this.sorted = null;
     return peer;
+  }
+
+  /**
+   * Join through bootstrap; when that fails, through another random peer, as a volunteer's page
+   * would ask the rendezvous server for another bootstrap. The 'join-failed' event comes inside
+   * the simulator's event (the promise would settle only once the synchronous run returns).
+   */
+  private join(peer: OverlayPeer, bootstrap: PeerId | null, retries: number): void {
+    const off = peer.ring.events.on('join-failed', () => {
+      off();
+      this.joinFailures++;
+      if (retries <= 0 || !peer.alive) return;
+      this.sim.schedule(0, () => {
+        const via = this.randomJoined();
+        if (peer.alive && via !== null) this.join(peer, via.node.id, retries - 1);
+      });
+    });
+    peer.ring.join(bootstrap).catch(() => undefined);
   }
 
   /** A random live peer whose ring is joined, or null when there is none after a few tries. */

@@ -1,5 +1,6 @@
 // The `overlay` scenario: peers join one after another through random live peers (arrivals
-// overlap), the ring stabilizes, then random lookups run and are checked against the true owner.
+// overlap, at a rate that grows with the ring up to --join-rate), the ring stabilizes, then random
+// lookups run and are checked against the true owner.
 // With --churn MEDIAN_S, peers leave and new ones join with Weibull sessions of that median
 // while the lookups run; then churn stops and we time how long the ring takes to be exact again.
 import { bytesToHex, idFromHex, type Id } from '../../core/id.js';
@@ -14,6 +15,13 @@ const SESSION_SHAPE = 0.5;
 const CHURN_WINDOW_MS = 120_000;
 /** Maintenance traffic is measured over this quiet window after convergence. */
 const TRAFFIC_WINDOW_MS = 10_000;
+/**
+ * Arrivals per second per peer already in place: a community grows by word of mouth, not by a
+ * hundred thousand tabs opening at once on a ring of one. The rate is capped by --join-rate.
+ */
+const GROWTH_PER_S = 0.5;
+/** The slowest arrival rate, while the ring is a handful of peers. */
+const MIN_JOIN_RATE_PER_S = 2;
 
 export interface OverlayResult extends ScenarioResult {
   nodes: number;
@@ -42,11 +50,7 @@ export function runOverlay(opts: ScenarioOptions): OverlayResult {
   const net = new OverlayNet(sim, { stabilizeIntervalMs: stabilizeMs, fixFingersIntervalMs: stabilizeMs, checkPredecessorIntervalMs: stabilizeMs });
   const rng = sim.stream('overlay-scenario');
 
-  // Arrivals: one every 1/joinRate s, each through a random peer already in the ring.
-  net.add(null);
-  const gapMs = 1000 / joinRate;
-  for (let i = 1; i < nodes; i++) sim.schedule(i * gapMs, () => void net.addThroughRandom());
-  sim.run({ untilMs: (nodes - 1) * gapMs });
+  arrive(sim, net, nodes, joinRate);
   let converge = runUntilConsistent(sim, net, 30 * stabilizeMs, stabilizeMs);
 
   // Let finger repair catch up with the arrivals, measuring maintenance traffic as it goes.
@@ -100,6 +104,20 @@ export function runOverlay(opts: ScenarioOptions): OverlayResult {
     evictions: net.peers.reduce((n, p) => n + p.mux.stats.evictions, 0),
     digest: sim.digest(),
   };
+}
+
+/** Add peers through random peers in place, each arrival after the last, until there are `nodes`. */
+function arrive(sim: Simulator, net: OverlayNet, nodes: number, joinRate: number): void {
+  net.add(null);
+  let added = 1;
+  const next = () => {
+    net.addThroughRandom();
+    added++;
+    const rate = Math.min(joinRate, Math.max(MIN_JOIN_RATE_PER_S, net.joinedCount * GROWTH_PER_S));
+    if (added < nodes) sim.schedule(1000 / rate, next);
+  };
+  if (nodes > 1) sim.schedule(1000 / MIN_JOIN_RATE_PER_S, next);
+  sim.run({ until: () => added >= nodes });
 }
 
 /** Run until the checker passes; the virtual time that took, or -1 past boundMs. */

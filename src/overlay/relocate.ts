@@ -1,0 +1,81 @@
+// Finding our place again by lookup. Stabilize repairs a successor pointer one peer per round:
+// right for a peer that just joined, far too slow for one whose successor lies many peers ahead
+// (it joined while the ring was small and grew fast around it, or came back from a partition).
+// Such a peer asks a contact elsewhere on the ring to look up its own id, as at a join, and jumps
+// straight to its true successor; the answer's predecessor is told at once that we precede it.
+// Every peer also checks its place now and then (often after joining, then rarely): thousands
+// of joins at once can leave a stretch of peers that the rest of the ring passes by, each right
+// about its neighbours in the stretch, which no stabilize round can see.
+import { check } from '../core/codec.js';
+import { inInterval, type PeerId } from '../core/id.js';
+import { CHORD_SVC, RELOCATE_COOLDOWN_PERIODS, SELF_CHECK_FIRST_PERIODS, SELF_CHECK_MAX_PERIODS } from './constants.js';
+import type { ChordRing } from './ring.js';
+import { FindSuccRep } from './schemas.js';
+
+export class Relocator {
+  private busy = false;
+  private lastAtMs = -Infinity;
+  /** Closer successors adopted from stabilize replies since our successor last confirmed us. */
+  private walked = 0;
+  /** Stabilize periods since we joined, and the period of the next check of our place. */
+  private periods = 0;
+  private nextCheck = SELF_CHECK_FIRST_PERIODS;
+
+  constructor(
+    private readonly r: ChordRing,
+    private readonly adopt: (owner: PeerId, succs: PeerId[], pred: PeerId | null) => void,
+  ) {}
+
+  /** Stabilize moved us one peer back; after a few such steps in a row, look our place up. */
+  stepped(): void {
+    if (++this.walked >= 3) this.relocate();
+  }
+
+  confirmed(): void {
+    this.walked = 0;
+  }
+
+  /** Once per stabilize period: check our place at 4, 8, 16 … periods after joining, then every SELF_CHECK_MAX_PERIODS. */
+  tick(): void {
+    if (++this.periods < this.nextCheck) return;
+    this.nextCheck = this.periods + Math.min(this.periods, SELF_CHECK_MAX_PERIODS);
+    this.relocate();
+  }
+
+  /** Ask a contact that is not one of our successors to look up our id for us. */
+  relocate(): void {
+    const r = this.r;
+    const now = r.clock.now();
+    if (this.busy || now - this.lastAtMs < RELOCATE_COOLDOWN_PERIODS * r.config.stabilizeIntervalMs) return;
+    const via = this.pickContact();
+    if (via === null) return;
+    this.busy = true;
+    this.lastAtMs = now;
+    this.walked = 0;
+    r.stats.relocations++;
+    r.call({ peer: via }, CHORD_SVC, 'join', {}, {}, (e, env) => {
+      this.busy = false;
+      if (e || r.status !== 'joined') return;
+      const rep = check(FindSuccRep, env!.body, 'relocate reply');
+      if (!rep.ok) return void r.stats.badBodies++;
+      const owner = rep.value.owner as PeerId;
+      const s = r.state;
+      const succ = s.succs[0];
+      // The ring already routes our id to us, or knows no closer successor than ours.
+      if (owner === r.self || (succ !== undefined && !inInterval(s.id(owner), s.selfId, s.id(succ)))) return;
+      this.adopt(owner, rep.value.succs as PeerId[], (rep.value.pred ?? null) as PeerId | null);
+    });
+  }
+
+  /**
+   * A random contact that is neither a successor nor our predecessor: its lookup does not start
+   * along our own neighbourhood, which may be the stretch the ring passes by.
+   */
+  private pickContact(): PeerId | null {
+    const s = this.r.state;
+    const far: PeerId[] = [];
+    for (const p of s.contacts.keys()) if (p !== s.pred && !s.succs.includes(p)) far.push(p);
+    if (far.length === 0) return s.pred !== null && s.contacts.has(s.pred) ? s.pred : null;
+    return far[this.r.rng.int(far.length)]!;
+  }
+}
