@@ -165,7 +165,7 @@ export class StorageClient {
       const launch = () => {
         if (next > last) return;
         const size = Math.min(s.chunkBytes, s.size - next * s.chunkBytes);
-        const p = readChunk(ring, s.chunks[next]!, size, timeoutMs, counters, undefined, suspects);
+        const p = readChunk(ring, s.chunks[next]!, size, timeoutMs, counters, undefined, { suspects, spread: next });
         // Awaited in order below; a reader that stops early must not leave unhandled rejections.
         p.catch(() => undefined);
         ahead.push(p);

@@ -61,15 +61,30 @@ export async function placeChunk(ring: RingPort, id: string, bytes: Uint8Array, 
   return holders;
 }
 
+function orderHolders(self: PeerId, holders: readonly PeerId[], order: ReadOrder): PeerId[] {
+  // Our own copy first: it costs no link at all.
+  const others = holders.filter((p) => p !== self);
+  const k = others.length === 0 ? 0 : (order.spread ?? 0) % others.length;
+  const rotated = [...(others.length < holders.length ? [self] : []), ...others.slice(k), ...others.slice(0, k)];
+  return order.suspects ? order.suspects.order(rotated) : rotated;
+}
+
 function neighbours(ring: RingPort): PeerId[] {
   const pred = ring.predecessor();
   return [...new Set([ring.self, ...ring.successors(), ...(pred ? [pred] : [])])];
 }
 
 /** Read and verify one chunk, falling back from holder to holder; throws ChunkUnavailableError. */
-export async function readChunk(ring: RingPort, ref: ChunkRef, size: number, timeoutMs: number, counters: ReadCounters, fallbackCandidates = 6, suspects?: SuspectPeers): Promise<Uint8Array> {
+/** How a reader orders a chunk's holders: suspects last, and a file's chunks spread over their holders. */
+export interface ReadOrder {
+  suspects?: SuspectPeers;
+  /** The chunk's index in its file: chunk i starts at holder i mod r, so a file is read from all its replicas at once. */
+  spread?: number;
+}
+
+export async function readChunk(ring: RingPort, ref: ChunkRef, size: number, timeoutMs: number, counters: ReadCounters, fallbackCandidates = 6, order: ReadOrder = {}): Promise<Uint8Array> {
   const tried = new Set<string>();
-  const holders = suspects ? suspects.order(ref.holders) : ref.holders;
+  const holders = orderHolders(ring.self, ref.holders, order);
   const targets: Array<{ peer: PeerId } | ReturnType<typeof candidateKey>> = holders.map((peer) => ({ peer }));
   for (let i = 0; i < Math.min(fallbackCandidates, MAX_CANDIDATES); i++) targets.push(candidateKey(i, ref.id));
   for (const t of targets) {
@@ -89,7 +104,7 @@ export async function readChunk(ring: RingPort, ref: ChunkRef, size: number, tim
         if (liar) tried.add(liar);
       } else {
         counters.deadReplicas++;
-        if (typeof t === 'object' && 'peer' in t) suspects?.add(t.peer);
+        if (typeof t === 'object' && 'peer' in t) order.suspects?.add(t.peer);
       }
     }
   }
