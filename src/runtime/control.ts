@@ -78,10 +78,12 @@ async function storageOp(p: RunningPeer, req: ControlRequest): Promise<unknown> 
   }
   // get: stream to the file; the controller checks the file itself (every chunk was verified on the way).
   const before = { ...client.counters };
+  // Opened first: a missing or unreadable file must not truncate the local one.
+  const body = await client.open(req.path);
   const out = createWriteStream(req.file, { highWaterMark: FILE_BUFFER_BYTES });
   let bytes = 0;
   try {
-    for await (const piece of await client.open(req.path)) {
+    for await (const piece of body) {
       bytes += piece.length;
       if (!out.write(piece)) await once(out, 'drain');
     }
