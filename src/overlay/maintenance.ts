@@ -231,14 +231,20 @@ export class Maintenance {
     const i = s.succs.indexOf(src);
     if (i >= 0) this.applySuccessors([...s.succs.slice(0, i), ...(msg.succs as PeerId[])]);
     this.forget(src);
+    this.fingers.dropPeer(src);
     if (i === 0) this.stabilize(0);
   }
 
+  /**
+   * Hand our neighbours over to each other, and tell every other peer that routes through us
+   * to stop: a message sent to a peer that has left is lost until its link goes down.
+   */
   sendLeave(): void {
     const s = this.r.state;
     const body = { pred: s.pred, succs: s.succs };
     if (s.succs[0] !== undefined) this.r.send(s.succs[0], CHORD_SVC, 'leave', body);
     if (s.pred !== null && s.pred !== s.succs[0]) this.r.send(s.pred, CHORD_SVC, 'leave', body);
+    for (const p of s.contacts.keys()) if (p !== s.pred && p !== s.succs[0]) this.r.sendLinked(p, CHORD_SVC, 'leave', body);
   }
 
   // ---- predecessor checks ----------------------------------------------------------------
@@ -403,9 +409,9 @@ export class Maintenance {
     if (e instanceof TimeoutError && this.r.status === 'joined') this.relocator.relocate();
   }
 
-  findSuccessor(key: Id, withFingers: boolean, timeoutMs: number | undefined, done: (e: Error | null, rep?: FindSuccRep) => void): void {
+  findSuccessor(key: Id, withFingers: boolean, timeoutMs: number | undefined, done: (e: Error | null, rep?: FindSuccRep) => void, redundant = false): void {
     const body = withFingers ? { fingers: true } : {};
-    const opts = timeoutMs === undefined ? {} : { timeoutMs };
+    const opts = timeoutMs === undefined ? { redundant } : { timeoutMs, redundant };
     this.r.call(key, CHORD_SVC, 'find-succ', body, opts, (e, env) => {
       if (e) {
         this.lookupFailed(e);

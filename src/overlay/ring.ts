@@ -2,7 +2,7 @@
 // class serves the base ring and the ascended ring. This file holds the public API and message
 // dispatch; periodic maintenance is in maintenance.ts and each ring operation in handlers/.
 import type { Envelope, RingName } from '../core/envelope.js';
-import { CumulusError, InvalidArgumentError, PeerGoneError } from '../core/errors.js';
+import { CumulusError, InvalidArgumentError, PeerGoneError, TimeoutError } from '../core/errors.js';
 import { distance, idFromHex, idToHex, type Id, type PeerId } from '../core/id.js';
 import type { Clock, LinkDownReason, Rng } from '../env/ports.js';
 import { BoundedSet, ExpiringSet } from './bounded.js';
@@ -13,6 +13,7 @@ import { CHORD_HANDLERS } from './handlers/index.js';
 import { Maintenance } from './maintenance.js';
 import type { Mux, MuxClient } from './mux.js';
 import { RequestTooManyError, Requests, type ReplyCallback } from './requests.js';
+import type { FindSuccRep } from './schemas.js';
 import { LinkRoles } from './roles.js';
 import { decide, decideTwo, ownsKey } from './routing.js';
 import { RingState } from './state.js';
@@ -199,9 +200,18 @@ export class ChordRing implements MuxClient {
     return new Promise((resolve, reject) => this.lookupCb(key, timeoutMs, (e, r) => (e ? reject(e) : resolve(r!))));
   }
 
-  /** lookup() with a callback, settled inside the Env event that ends it. */
+  /**
+   * lookup() with a callback, settled inside the Env event that ends it. A lookup that times out
+   * or finds no route is tried once more, sent to the two best next hops: under churn a message
+   * is lost with the peer that held it, and the second try goes around it.
+   */
   lookupCb(key: Id, timeoutMs: number | undefined, done: (e: Error | null, r?: LookupResult) => void): void {
-    this.maintenance.findSuccessor(key, false, timeoutMs, (e, rep) => (e ? done(e) : done(null, { owner: rep!.owner as PeerId, hops: rep!.hops })));
+    const settle = (e: Error | null, rep?: FindSuccRep) => (e ? done(e) : done(null, { owner: rep!.owner as PeerId, hops: rep!.hops }));
+    this.maintenance.findSuccessor(key, false, timeoutMs, (e, rep) => {
+      if (!e || this.status !== 'joined' || !(e instanceof TimeoutError || e instanceof PeerGoneError)) return settle(e, rep);
+      this.stats.lookupRetries++;
+      this.maintenance.findSuccessor(key, false, timeoutMs, settle, true);
+    });
   }
 
   // ---- MuxClient -------------------------------------------------------------------------

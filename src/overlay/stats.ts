@@ -15,11 +15,13 @@ export interface RingStats {
   predecessorFailures: number;
   /** Lookups of our own place (see relocate.ts). */
   relocations: number;
+  /** Lookups tried a second time after a timeout or a missing route. */
+  lookupRetries: number;
 }
 
 export function emptyRingStats(): RingStats {
   return {
     sent: 0, sendFailures: 0, received: 0, delivered: 0, duplicates: 0, ttlExpired: 0, undeliverable: 0, unknownOps: 0,
-    noService: 0, serviceErrors: 0, badBodies: 0, successorFailures: 0, predecessorFailures: 0, relocations: 0,
+    noService: 0, serviceErrors: 0, badBodies: 0, successorFailures: 0, predecessorFailures: 0, relocations: 0, lookupRetries: 0,
   };
 }
