@@ -1,10 +1,11 @@
 // The volunteer page: `/` is a small HTML page, `/volunteer.js` its script, bundled for the browser
 // from the compiled sources by esbuild the first time it is asked for (and kept in memory), so no
-// generated bundle is ever committed or shipped.
+// generated bundle is ever committed or shipped. `/coord-dropin.js` is the script a web
+// application adds to its own pages (a classic script: it reads its settings from its own tag).
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 
 const PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Cumulus volunteer</title>
@@ -27,19 +28,19 @@ Close the tab to stop.</p>
 </body></html>
 `;
 
-let bundle: Promise<string> | null = null;
+const bundles = new Map<string, Promise<string>>();
 
-/** Bundle the volunteer script for browsers. */
-async function buildBundle(): Promise<string> {
+/** Bundle a script of src/web for browsers. */
+async function buildBundle(name: string, format: 'esm' | 'iife'): Promise<string> {
   const { build } = await import('esbuild');
   const here = dirname(fileURLToPath(import.meta.url));
   // Compiled (dist/) when run from the package, the TypeScript source when run from src/ by tests.
-  const js = join(here, '..', 'web', 'volunteer.js');
+  const js = join(here, '..', 'web', `${name}.js`);
   const out = await build({
-    entryPoints: [existsSync(js) ? js : join(here, '..', 'web', 'volunteer.ts')],
+    entryPoints: [existsSync(js) ? js : join(here, '..', 'web', `${name}.ts`)],
     bundle: true,
     write: false,
-    format: 'esm',
+    format,
     platform: 'browser',
     target: 'es2022',
     minify: true,
@@ -50,11 +51,18 @@ async function buildBundle(): Promise<string> {
 
 export function registerWebPage(app: FastifyInstance): void {
   app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').send(PAGE));
-  app.get('/volunteer.js', async (_req, reply) => {
-    bundle ??= buildBundle().catch((e: unknown) => {
-      bundle = null;
-      throw e;
-    });
-    return reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-cache').send(await bundle);
-  });
+  const serve = (name: string, format: 'esm' | 'iife') => async (_req: unknown, reply: FastifyReply) => {
+    let b = bundles.get(name);
+    if (!b) {
+      b = buildBundle(name, format).catch((e: unknown) => {
+        bundles.delete(name);
+        throw e;
+      });
+      bundles.set(name, b);
+    }
+    return reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-cache').send(await b);
+  };
+  app.get('/volunteer.js', serve('volunteer', 'esm'));
+  // Loaded by other origins' pages: as a classic script it needs no CORS.
+  app.get('/coord-dropin.js', serve('dropin', 'iife'));
 }
