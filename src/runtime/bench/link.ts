@@ -24,6 +24,11 @@ export interface LinkBenchOptions {
   /** Bytes sent one way over each channel. */
   totalBytes?: number;
   frameBytes?: number;
+  /**
+   * Leave node-datachannel running at the end (default false): a caller with peers of its own in
+   * this process (bench storage) would otherwise see every one of their links cut.
+   */
+  keepRtc?: boolean;
 }
 
 export interface LinkBenchResult {
@@ -82,7 +87,7 @@ export async function runLinkBench(opts: LinkBenchOptions = {}): Promise<LinkBen
     open.signaler?.close();
     await server.close();
     await endChild(child);
-    shutdownNodeRtc();
+    if (!opts.keepRtc) shutdownNodeRtc();
   }
 }
 

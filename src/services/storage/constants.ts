@@ -91,3 +91,9 @@ export const READ_CACHE_CHUNKS = 16;
  * walking candidates: the ring is small, and our neighbours are the quicker way to r peers.
  */
 export const MAX_DUPLICATE_CANDIDATES = 2;
+/**
+ * How long a reader waits for the first piece of a chunk from one holder before trying the next. A
+ * live holder answers in milliseconds (150 ms at worst on a loaded machine); a crashed one never
+ * does, and waiting the full request timeout stalled a whole read-ahead window once per dead holder.
+ */
+export const READ_FIRST_PIECE_TIMEOUT_MS = 1_500;

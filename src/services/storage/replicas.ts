@@ -4,7 +4,7 @@
 // recorded holders, then the candidate owners, and accepts only bytes that hash to the id.
 import { CumulusError } from '../../core/errors.js';
 import type { PeerId } from '../../core/id.js';
-import { MAX_CANDIDATES, MAX_DUPLICATE_CANDIDATES } from './constants.js';
+import { MAX_CANDIDATES, MAX_DUPLICATE_CANDIDATES, READ_FIRST_PIECE_TIMEOUT_MS } from './constants.js';
 import { ChunkCorruptError, ChunkUnavailableError, ReplicationFailedError } from './errors.js';
 import { candidateKey } from './placement.js';
 import type { ChunkRef } from './records.js';
@@ -93,7 +93,7 @@ export async function readChunk(ring: RingPort, ref: ChunkRef, size: number, tim
       tried.add(t.peer);
     }
     try {
-      const { bytes, from } = await fetchChunk(ring, t, ref.id, size, timeoutMs);
+      const { bytes, from } = await fetchChunk(ring, t, ref.id, size, timeoutMs, Math.min(timeoutMs, READ_FIRST_PIECE_TIMEOUT_MS));
       counters.chunksRead++;
       if (from === ring.self) counters.localChunks++;
       return bytes;

@@ -53,11 +53,11 @@ export async function sendChunk(ring: RingPort, target: Id | { peer: PeerId }, i
  * metadata records and its hash must be its id. Throws ChunkCorruptError otherwise. Resolves with
  * the bytes and the peer that served them.
  */
-export async function fetchChunk(ring: RingPort, target: Id | { peer: PeerId }, id: string, expectedBytes: number, timeoutMs: number): Promise<{ bytes: Uint8Array; from: PeerId }> {
+export async function fetchChunk(ring: RingPort, target: Id | { peer: PeerId }, id: string, expectedBytes: number, timeoutMs: number, firstTimeoutMs = timeoutMs): Promise<{ bytes: Uint8Array; from: PeerId }> {
   const buf = new Uint8Array(expectedBytes);
   const piece = async (to: Id | { peer: PeerId }, off: number): Promise<PeerId> => {
     const len = Math.min(PIECE_BYTES, expectedBytes - off);
-    const r = await call(ring, to, 'get', { id, off, len }, timeoutMs);
+    const r = await call(ring, to, 'get', { id, off, len }, off === 0 ? firstTimeoutMs : timeoutMs);
     // A holder serves exactly the bytes asked for; anything else is a different chunk or a lie.
     if (r.body.total !== expectedBytes || r.body.data.length !== len) throw new ChunkCorruptError(id, r.from);
     buf.set(r.body.data, off);
