@@ -1,18 +1,21 @@
 // The finger table. Slot k may hold ANY peer in [self + 2^k, self + 2^(k+1)): routing stays
 // O(log N) (each hop at least halves the distance to the key), and the freedom lets a peer pick a
 // finger that has room for one more link instead of evicting someone. Slots whose interval lies
-// inside the successor list are left empty, so a peer keeps about log2(N / r) fingers. A filled
+// inside the successor list are optional, filled only while the link budget has room (they save
+// the walk along unlinked successors), so a peer needs only about log2(N / r) fingers. A filled
 // slot costs nothing until its link goes down; empty slots are searched for one at a time with a
 // routed 'find-finger', which the owner of the slot's start answers or passes along successors.
 import { check } from '../core/codec.js';
 import { addPow2, idToHex, type PeerId } from '../core/id.js';
-import { CHORD_SVC, FINGER_RETRY_MS, FINGER_SLOTS } from './constants.js';
+import { CHORD_SVC, FINGER_RETRY_MS, FINGER_SLOTS, LINKED_SUCCESSORS } from './constants.js';
 import type { ChordRing } from './ring.js';
 import { FindFingerRep } from './schemas.js';
 
 export class Fingers {
   private searching = false;
   private kLow = FINGER_SLOTS;
+  /** Slots in [kOpt, kLow) are optional: searched and kept only while the link budget has room. */
+  private kOpt = FINGER_SLOTS;
   /** Slot -> time before which it is not searched again (no peer with room was found). */
   private readonly retryAtMs = new Map<number, number>();
   /** Empty slots due for a search: links the mux keeps room for. */
@@ -24,26 +27,37 @@ export class Fingers {
     return this.missing;
   }
 
+  /** Is slot k one we fill only when there is room? */
+  optional(k: number): boolean {
+    return k >= 0 && k < this.kLow;
+  }
+
   /** Drop slots the successor list now covers, then search for the first empty slot. */
   tick(): void {
     const s = this.r.state;
     // Routed searches wait until we are in place: their answers are routed back to our id, which
     // reaches us only once our successor knows us.
     if (!this.r.isJoined()) return;
-    this.kLow = s.firstUsefulFinger();
-    for (const k of [...s.fingers.keys()]) if (k < this.kLow) this.clear(k);
+    this.bounds();
+    for (const k of [...s.fingers.keys()]) if (k < this.kOpt) this.clear(k);
     this.searchNext();
   }
 
   /** Fill slots from hints (a joiner gets its successor's fingers): each in its own interval. */
   seed(hints: readonly PeerId[]): void {
     const s = this.r.state;
-    this.kLow = s.firstUsefulFinger();
+    this.bounds();
     for (const p of hints) {
       if (p === s.self) continue;
       const k = s.slotOf(p);
       if (k >= this.kLow && !s.fingers.has(k)) this.set(k, p);
     }
+  }
+
+  private bounds(): void {
+    const s = this.r.state;
+    this.kLow = s.firstUsefulFinger();
+    this.kOpt = Math.min(this.kLow, s.firstOptionalFinger(LINKED_SUCCESSORS));
   }
 
   /** p's link went down or p turned our finger down: empty its slot, to be searched again. */
@@ -59,10 +73,12 @@ export class Fingers {
     const now = this.r.clock.now();
     let next = -1;
     let missing = 0;
-    // Top slots first: they cut the longest distances.
-    for (let k = FINGER_SLOTS - 1; k >= this.kLow; k--) {
+    // Top slots first: they cut the longest distances. Optional slots only once the others are
+    // full, and while there is room for one more link.
+    for (let k = FINGER_SLOTS - 1; k >= this.kOpt; k--) {
       if (s.fingers.has(k) || (this.retryAtMs.get(k) ?? 0) > now) continue;
-      missing++;
+      if (k >= this.kLow) missing++;
+      else if (missing > 0 || !this.r.mux.hasRoom(s.self)) break;
       if (next < 0) next = k;
     }
     this.missing = missing;
@@ -81,7 +97,7 @@ export class Fingers {
       const rep = e ? null : check(FindFingerRep, env!.body, 'find-finger reply');
       if (rep !== null && !rep.ok) r.stats.badBodies++;
       const p = rep?.ok ? (rep.value.peer as PeerId | null) : null;
-      if (p === null || k < this.kLow || !this.set(k, p)) this.retryAtMs.set(k, r.clock.now() + FINGER_RETRY_MS);
+      if (p === null || k < this.kOpt || !this.set(k, p)) this.retryAtMs.set(k, r.clock.now() + FINGER_RETRY_MS);
       // Go straight on to the next empty slot: a joiner fills its table in a few round trips, and
       // every slot is tried at most once per FINGER_RETRY_MS, so the chain ends.
       this.searchNext();

@@ -31,6 +31,8 @@ export class Maintenance {
   private ticks = 0;
   /** Our predecessor-to-be, learned at join: told that we precede its successor once linked. */
   private claimTo: PeerId | null = null;
+  /** The successor list our successor last sent, and its version (see StabilizeReq). */
+  private heard: { from: PeerId; v: number; succs: PeerId[] } | null = null;
 
   constructor(private readonly r: ChordRing) {
     this.fingers = new Fingers(r);
@@ -88,18 +90,26 @@ export class Maintenance {
 
   // ---- timers ----------------------------------------------------------------------------
 
+  /**
+   * One timer per peer drives all upkeep, every stabilize period; finger repair and predecessor
+   * checks run every so many periods (their intervals are rounded to whole periods). One timer
+   * instead of three is a third of the events a simulation of 100,000 peers has to schedule.
+   */
   private startTimers(): void {
     const c = this.r.config;
-    const sweepEvery = Math.max(1, Math.round(LINK_GRACE_MS / c.stabilizeIntervalMs));
+    const periods = (ms: number) => Math.max(1, Math.round(ms / c.stabilizeIntervalMs));
+    const sweepEvery = periods(LINK_GRACE_MS);
+    const fingersEvery = periods(c.fixFingersIntervalMs);
+    const predEvery = periods(c.checkPredecessorIntervalMs);
     this.every(c.stabilizeIntervalMs, () => {
+      const t = ++this.ticks;
       this.stabilize(0);
       this.lost.probe();
       this.relocator.tick();
-      this.linkSpareSuccessor();
-      if (++this.ticks % sweepEvery === 0) for (const p of this.r.mux.links()) this.r.roles.release(p, false);
+      if (t % fingersEvery === 0) this.fingers.tick();
+      if (t % predEvery === 0) this.checkPredecessor();
+      if (t % sweepEvery === 0) for (const p of this.r.mux.links()) this.r.roles.release(p, false);
     });
-    this.every(c.fixFingersIntervalMs, () => this.fingers.tick());
-    this.every(c.checkPredecessorIntervalMs, () => this.checkPredecessor());
   }
 
   /** Run fn every intervalMs from a random phase, so peers do not tick in lockstep. */
@@ -147,7 +157,8 @@ export class Maintenance {
       return;
     }
     this.stabilizing = true;
-    r.call({ peer: target }, CHORD_SVC, 'stabilize', { notify: true }, {}, (e, env) => {
+    const body = this.heard?.from === target ? { notify: true, v: this.heard.v } : { notify: true };
+    r.call({ peer: target }, CHORD_SVC, 'stabilize', body, {}, (e, env) => {
       this.stabilizing = false;
       if (e) this.onSuccessorFailure(target);
       else {
@@ -165,15 +176,18 @@ export class Maintenance {
     const r = this.r;
     const s = r.state;
     if (r.status !== 'joined' || s.succs[0] !== succ) return;
+    let theirs = rep.succs as PeerId[] | undefined;
+    if (theirs === undefined) theirs = this.heard?.from === succ && this.heard.v === rep.v ? this.heard.succs : [];
+    this.heard = { from: succ, v: rep.v, succs: theirs };
     const x = rep.pred as PeerId | null;
     if (x !== null && x !== s.self && inInterval(s.id(x), s.selfId, s.id(succ))) {
       // A closer successor: adopt it and stabilize with it right away (or once linked).
-      this.applySuccessors([x, succ, ...(rep.succs as PeerId[])]);
+      this.applySuccessors([x, succ, ...theirs]);
       if (r.mux.isLinked(x)) this.again = true;
       this.relocator.stepped();
       return;
     }
-    this.applySuccessors([succ, ...(rep.succs as PeerId[])]);
+    this.applySuccessors([succ, ...theirs]);
     if (x !== s.self) return;
     this.relocator.confirmed();
     if (!this.succConfirmed) {
@@ -345,7 +359,7 @@ export class Maintenance {
   applySuccessors(list: PeerId[]): void {
     const r = this.r;
     const s = r.state;
-    const before = s.succs;
+    const before = s.succs.slice(0, LINKED_SUCCESSORS);
     if (!s.setSuccessors(list)) return;
     r.events.emit('successors-changed', { successors: [...s.succs] });
     // Only the first successors are kept linked: the rest are ids to fall back on, linked when
@@ -356,24 +370,7 @@ export class Maintenance {
       if (r.mux.isLinked(p)) r.roles.update(p);
       else if (p === s.succs[0] || !r.refused.has(p, now)) r.mux.connect(p);
     }
-    for (let i = LINKED_SUCCESSORS; i < s.succs.length; i++) if (r.mux.isLinked(s.succs[i]!)) r.roles.update(s.succs[i]!);
     for (const p of before) if (!linked.includes(p)) r.roles.update(p);
-  }
-
-  /**
-   * Link one more successor of the list beyond the first LINKED_SUCCESSORS while the link budget
-   * has room (a small ring has plenty): a key in our successor list is then one hop away.
-   */
-  private linkSpareSuccessor(): void {
-    const r = this.r;
-    const s = r.state;
-    const now = r.clock.now();
-    for (let i = LINKED_SUCCESSORS; i < s.succs.length; i++) {
-      const p = s.succs[i]!;
-      if (r.mux.isLinked(p) || r.mux.isConnecting(p) || r.refused.has(p, now)) continue;
-      if (r.mux.hasRoom(p)) r.mux.connect(p);
-      return;
-    }
   }
 
   applyPred(p: PeerId | null): void {

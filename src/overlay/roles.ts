@@ -19,22 +19,14 @@ export class LinkRoles {
 
   constructor(private readonly r: ChordRing) {}
 
-  /**
-   * The roles we give our link to p right now. A successor beyond the first LINKED_SUCCESSORS
-   * that we linked while there was room (a spare) is declared as a finger: it shortens routes in
-   * the same way, and the other end admits it only if it has room too.
-   */
+  /** The roles we give our link to p right now. */
   local(p: PeerId): number {
     const s = this.r.state;
     let roles = 0;
     const i = s.succs.indexOf(p);
     if (i >= 0 && i < LINKED_SUCCESSORS) roles |= UseRole.successor;
-    if (s.fingerSlotOf(p) >= 0 || (i >= LINKED_SUCCESSORS && this.isSpare(p))) roles |= UseRole.finger;
+    if (s.fingerSlotOf(p) >= 0) roles |= UseRole.finger;
     return roles;
-  }
-
-  private isSpare(p: PeerId): boolean {
-    return this.r.mux.isLinked(p) && !this.r.refused.has(p, this.r.clock.now());
   }
 
   /** How much this ring needs the link to p, for the mux's budget. */
@@ -44,7 +36,7 @@ export class LinkRoles {
     const mine = this.local(p);
     const theirs = this.remote.get(p) ?? 0;
     if ((mine | theirs) & UseRole.successor) return LinkValue.successor;
-    if (mine & UseRole.finger) return s.fingerSlotOf(p) >= 0 ? LinkValue.finger : LinkValue.spare;
+    if (mine & UseRole.finger) return this.r.maintenance.fingers.optional(s.fingerSlotOf(p)) ? LinkValue.spare : LinkValue.finger;
     return theirs & UseRole.finger ? LinkValue.remoteFinger : LinkValue.none;
   }
 

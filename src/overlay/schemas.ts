@@ -8,13 +8,19 @@ import { FINGER_SLOTS, FINGER_WALK_MAX, MAX_FINGER_HINTS } from './constants.js'
 const MAX_WIRE_SUCCESSORS = 32;
 const PeerList = (max: number) => Type.Array(HexId, { maxItems: max });
 
-/** 'stabilize' request: notify=true also says "I believe I am your predecessor". */
-export const StabilizeReq = Type.Object({ notify: Type.Boolean() }, { additionalProperties: false });
+/** Versions of a successor list count its changes; they wrap long before anyone could notice. */
+const ListVersion = Type.Integer({ minimum: 0, maximum: 0xffffffff });
+
+/**
+ * 'stabilize' request: notify=true also says "I believe I am your predecessor"; v is the version
+ * of the answering peer's successor list we hold, so that an unchanged list is not sent again.
+ */
+export const StabilizeReq = Type.Object({ notify: Type.Boolean(), v: Type.Optional(ListVersion) }, { additionalProperties: false });
 export type StabilizeReq = Static<typeof StabilizeReq>;
 
-/** 'stabilize' reply: the answering peer's predecessor and successor list. */
+/** 'stabilize' reply: the answering peer's predecessor, and its successor list unless unchanged. */
 export const StabilizeRep = Type.Object(
-  { pred: Type.Union([HexId, Type.Null()]), succs: PeerList(MAX_WIRE_SUCCESSORS) },
+  { pred: Type.Union([HexId, Type.Null()]), v: ListVersion, succs: Type.Optional(PeerList(MAX_WIRE_SUCCESSORS)) },
   { additionalProperties: false },
 );
 export type StabilizeRep = Static<typeof StabilizeRep>;

@@ -18,6 +18,8 @@ export class RingState implements RouteView {
   predId: Id;
   succs: PeerId[] = [];
   succIds: Id[] = [];
+  /** Bumped on every change of `succs`, so a predecessor can ask for the list only when it changed. */
+  succsVersion = 0;
   /** Finger slot k -> a peer in [self + 2^k, self + 2^(k+1)); any peer of that interval will do. */
   readonly fingers = new Map<number, PeerId>();
   /** The reverse of `fingers`: intervals are disjoint, so a peer fills at most one slot. */
@@ -41,7 +43,8 @@ export class RingState implements RouteView {
     let v = this.ids.get(peer);
     if (v === undefined) {
       if (this.ids.size >= ID_CACHE_ENTRIES) this.ids.clear();
-      v = idFromHex(peer);
+      // Peer ids reach us through decoded envelopes and bodies whose schemas checked their form.
+      v = BigInt('0x' + peer) as Id;
       this.ids.set(peer, v);
     }
     return v;
@@ -62,6 +65,7 @@ export class RingState implements RouteView {
     if (out.length === this.succs.length && out.every((p, i) => p === this.succs[i])) return false;
     this.succs = out;
     this.succIds = out.map((p) => this.id(p));
+    this.succsVersion = (this.succsVersion + 1) >>> 0;
     return true;
   }
 
@@ -116,7 +120,16 @@ export class RingState implements RouteView {
   }
 
   /**
-   * The lowest finger slot worth filling: the one whose interval holds our last known successor
+   * The lowest finger slot worth filling when there is room: the one just past our last linked
+   * successor. Below firstUsefulFinger() these fill keys of our successor list in one hop.
+   */
+  firstOptionalFinger(linkedSuccessors: number): number {
+    if (this.succs.length <= linkedSuccessors) return FINGER_SLOTS;
+    return this.slotOf(this.succs[linkedSuccessors - 1]!) + 1;
+  }
+
+  /**
+   * The lowest finger slot we must fill: the one whose interval holds our last known successor
    * (its finger saves the walk along the unlinked part of the list). A list shorter than r means
    * the ring is that small and every peer is a successor: no fingers at all.
    */

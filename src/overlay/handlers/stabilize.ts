@@ -11,5 +11,7 @@ export function stabilizeHandler(ring: ChordRing, env: Envelope): void {
   if (!req.ok) return void ring.stats.badBodies++;
   if (req.value.notify) ring.maintenance.notified(env.src as PeerId);
   const s = ring.state;
-  ring.reply(env, { pred: s.pred, succs: s.succs.slice(0, ring.config.successorListSize - 1) });
+  // Most rounds change nothing: the list goes out only when the asker's copy is out of date.
+  if (req.value.v === s.succsVersion) ring.reply(env, { pred: s.pred, v: s.succsVersion });
+  else ring.reply(env, { pred: s.pred, v: s.succsVersion, succs: s.succs.slice(0, ring.config.successorListSize - 1) });
 }
