@@ -1,6 +1,7 @@
 // `cumulus bench <name>`: benchmarks are commands that print figures, the last line one JSON
 // object with --json. Each bench registers a runner here; add ring, storage, api, coord the same way.
 import type { Command } from 'commander';
+import { runCoordBench } from '../../runtime/bench/coord.js';
 import { runLinkBench } from '../../runtime/bench/link.js';
 import { runRingBench } from '../../runtime/bench/ring.js';
 import { runStorageBench } from '../../runtime/bench/storage.js';
@@ -21,6 +22,13 @@ export const BENCHES: Record<string, BenchRunner> = {
     description: 'a server and --peers volunteer processes store a --mb MiB file through one volunteer, read it through another, and again after two holders are killed',
     run: async (opts) => runStorageBench({ peers: int(opts.peers, 4), mb: int(opts.mb, 64) }),
   },
+  coord: {
+    description: 'a server and --peers Node peers (hosted by --processes processes) on one ring: grant latency one at a time, and grants per second of one owner under load',
+    run: async (opts) => runCoordBench({
+      peers: int(opts.peers, 32), processes: int(opts.processes, 8), seconds: int(opts.seconds, 10),
+      resources: int(opts.resources, 8), capacity: int(opts.capacity, 64), loops: int(opts.loops, 2), samples: int(opts.samples, 500),
+    }),
+  },
   link: {
     description: 'one-way throughput of a Cumulus WebRTC link vs a raw node-datachannel channel (two processes)',
     run: async (opts) => {
@@ -36,7 +44,13 @@ export function registerBench(program: Command): void {
     .description(`run a benchmark: ${Object.keys(BENCHES).join(', ')}`)
     .option('--json', 'print one JSON object as the last line')
     .option('--mib <n>', 'link: MiB sent one way over each channel (default 128)')
-    .option('--peers <n>', 'ring, storage: volunteer processes (default 16 for ring, 4 for storage)')
+    .option('--peers <n>', 'ring, storage: volunteer processes (default 16 for ring, 4 for storage); coord: peers besides the server\'s (default 32)')
+    .option('--processes <n>', 'coord: processes hosting the peers (default 8)')
+    .option('--seconds <n>', 'coord: length of the throughput run (default 10)')
+    .option('--resources <n>', 'coord: resources on the one owner (default 8)')
+    .option('--capacity <n>', 'coord: capacity of each resource (default 64)')
+    .option('--loops <n>', 'coord: acquire/release loops per peer in the throughput run (default 2)')
+    .option('--samples <n>', 'coord: acquires one at a time for the idle latency (default 500)')
     .option('--mb <n>', 'storage: MiB in the file stored and read (default 64)')
     .option('--browsers <n>', 'ring: Chromium tabs (default 0)')
     .option('--lookups <n>', 'ring: lookups with the server up, and again with it down (default 1000)')

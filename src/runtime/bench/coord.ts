@@ -1,0 +1,146 @@
+// `cumulus bench coord --peers N [--processes P]`: a server (with its own peer) and N Node peers on
+// 127.0.0.1, hosted P to a process (32 processes with a WebRTC stack each are too heavy for two
+// cores), on one real ring. It picks resources that all hash to one owner, then measures
+//  - grant latency on an idle cloud: one acquire at a time from random peers (grantP50/P99Ms);
+//  - throughput of that one owner: every peer runs acquire/release loops for --seconds
+//    (grantsPerSec, and the latency under that load).
+// Every child process is ended by its pid.
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { hashNameToId, type PeerId } from '../../core/id.js';
+import type { PeerStatus } from '../../peer/peer.js';
+import { ringConsistent, trueOwner } from '../../peer/ring-view.js';
+import { createServer, type CumulusServer } from '../../server/app.js';
+import { startServerPeer, type ServerPeer } from '../../server/own-peer.js';
+import { LEASE_MS, TAKEOVER_MARGIN_MS } from '../../services/coord/constants.js';
+import { shutdownNodeRtc } from '../node-rtc.js';
+import type { LoadReport } from './coord-child.js';
+
+export interface CoordBenchOptions {
+  peers: number;
+  processes: number;
+  seconds: number;
+  /** Resources on the one owner, and the capacity of each. */
+  resources: number;
+  capacity: number;
+  /** Acquire/release loops per peer in the throughput run. */
+  loops: number;
+  /** Acquires one at a time in the latency run. */
+  samples: number;
+}
+
+interface Child { proc: ChildProcess; ids: PeerId[]; next(kind: string): Promise<Record<string, unknown>> }
+
+const CONVERGE_MS = 120_000;
+
+function spawnChild(serverUrl: string, dir: string, count: number): Promise<Child> {
+  const proc = fork(fileURLToPath(new URL('./coord-child.js', import.meta.url)), [serverUrl, dir, String(count)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const waiting: Array<{ kind: string; resolve(m: Record<string, unknown>): void }> = [];
+  proc.on('message', (m: Record<string, unknown>) => {
+    const at = waiting.findIndex((w) => w.kind === m.kind);
+    if (at >= 0) waiting.splice(at, 1)[0]!.resolve(m);
+  });
+  const exited = new Promise<never>((_, reject) => proc.once('exit', (code) => reject(new Error(`coord bench child ${proc.pid} exited (code ${code})`))));
+  exited.catch(() => {});
+  const next = (kind: string) => Promise.race([exited, new Promise<Record<string, unknown>>((resolve) => waiting.push({ kind, resolve }))]);
+  return next('ready').then((m) => ({ proc, ids: m.ids as PeerId[], next }));
+}
+
+function ask(c: Child, msg: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const reply = c.next(msg.kind as string);
+  c.proc.send(msg);
+  return reply;
+}
+
+async function stopChild(c: Child): Promise<void> {
+  if (c.proc.exitCode !== null || c.proc.signalCode !== null) return;
+  const gone = new Promise<void>((resolve) => c.proc.once('exit', () => resolve()));
+  process.kill(c.proc.pid!, 'SIGTERM');
+  const t = setTimeout(() => process.kill(c.proc.pid!, 'SIGKILL'), 5000);
+  await gone;
+  clearTimeout(t);
+}
+
+export async function runCoordBench(o: CoordBenchOptions): Promise<Record<string, unknown>> {
+  const t0 = performance.now();
+  const dir = mkdtempSync(join(tmpdir(), 'cumulus-bench-coord-'));
+  const children: Child[] = [];
+  let server: CumulusServer | null = null;
+  let own: ServerPeer | null = null;
+  try {
+    server = await createServer({ port: 0 });
+    own = await startServerPeer(server, { dataDir: join(dir, 'server') });
+    const ownPeer = own;
+    const per = Math.ceil(o.peers / o.processes);
+    for (let i = 0, left = o.peers; left > 0; i++, left -= per) children.push(await spawnChild(server.url, join(dir, `c${i}`), Math.min(per, left)));
+    const statuses = async () => [ownPeer.peer.status(), ...(await Promise.all(children.map(async (c) => (await ask(c, { kind: 'status' })).statuses as PeerStatus[]))).flat()];
+    const deadline = performance.now() + CONVERGE_MS;
+    while (!ringConsistent(await statuses())) {
+      if (performance.now() > deadline) throw new Error(`the ring of ${o.peers + 1} peers was not consistent within ${CONVERGE_MS} ms`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    // Resources whose keys all fall to the owner of the first: the figure is one owner's.
+    const ids = [ownPeer.id, ...children.flatMap((c) => c.ids)];
+    const owner = trueOwner(ids, hashNameToId('bench-0'));
+    const names: string[] = [];
+    for (let i = 0; names.length < o.resources; i++) if (trueOwner(ids, hashNameToId(`bench-${i}`)) === owner) names.push(`bench-${i}`);
+    const load = async (c: Child, loops: number, durationMs: number, maxGrants: number, waitMs: number, peer?: number) =>
+      (await ask(c, { kind: 'load', names, capacity: o.capacity, waitMs, loopsPerPeer: loops, durationMs, maxGrants, ...(peer === undefined ? {} : { peer }) })).report as LoadReport;
+    const ownerGrants = async () => (await Promise.all(children.map(async (c) => {
+      const s = await ask(c, { kind: 'status' });
+      return (s.grants as number[])[c.ids.indexOf(owner)] ?? 0;
+    }))).reduce((a, b) => a + b, 0) + (owner === ownPeer.id ? ownPeer.peer.coord.stats.grants : 0);
+
+    // Warm-up: the owner grants nothing for one lease after its range last changed.
+    await Promise.all(children.map((c) => load(c, 1, LEASE_MS + TAKEOVER_MARGIN_MS + 2000, 0, LEASE_MS + TAKEOVER_MARGIN_MS + 1000)));
+    // Latency on an idle cloud: one acquire at a time, from each peer in turn.
+    const idle: number[] = [];
+    for (let i = 0; idle.length < o.samples && i < o.samples * 2; i++) {
+      const c = children[i % children.length]!;
+      idle.push(...(await load(c, 1, 60_000, 1, 1000, Math.floor(i / children.length) % c.ids.length)).ms);
+    }
+    // Throughput: every peer's loops at once.
+    const before = await ownerGrants();
+    const tl = performance.now();
+    const reports = await Promise.all(children.map((c) => load(c, o.loops, o.seconds * 1000, 0, 1000)));
+    const loadMs = performance.now() - tl;
+    const grantsByOwner = (await ownerGrants()) - before;
+    const loaded = reports.flatMap((r) => r.ms);
+    const refused: Record<string, number> = {};
+    for (const r of reports) for (const [k, v] of Object.entries(r.refused)) refused[k] = (refused[k] ?? 0) + v;
+    return {
+      peers: o.peers + 1,
+      grantP50Ms: round(quantile(idle, 0.5)),
+      grantP99Ms: round(quantile(idle, 0.99)),
+      grantsPerSec: Math.round(loaded.length / (loadMs / 1000)),
+      ownerGrantsPerSec: Math.round(grantsByOwner / (loadMs / 1000)),
+      loadedP50Ms: round(quantile(loaded, 0.5)),
+      loadedP99Ms: round(quantile(loaded, 0.99)),
+      refused,
+      misbehaviour: reports.reduce((n, r) => n + r.misbehaviour, 0),
+      processes: children.length,
+      resources: o.resources,
+      capacity: o.capacity,
+      inFlight: o.loops * o.peers,
+      idleSamples: idle.length,
+      wallMs: Math.round(performance.now() - t0),
+    };
+  } finally {
+    await Promise.allSettled(children.map(stopChild));
+    await own?.close();
+    await server?.close();
+    shutdownNodeRtc();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function quantile(xs: number[], q: number): number {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
+}
+
+const round = (x: number) => Math.round(x * 100) / 100;
