@@ -29,6 +29,17 @@ async function holdSlot(): Promise<number> {
   throw new Error(`already ${MAX_TABS} tabs of this browser volunteer`);
 }
 
+/** What a tab lends by default: small, since a tab comes and goes and IndexedDB shares the disk with the browser. */
+const TAB_QUOTA_MB = 256;
+const MAX_TAB_QUOTA_MB = 16 * 1024;
+
+/** The storage this tab lends, in bytes: `?quota-mb=N` on the page's URL, else TAB_QUOTA_MB. */
+function tabQuotaBytes(): number {
+  const asked = Number(new URLSearchParams(location.search).get('quota-mb') ?? TAB_QUOTA_MB);
+  const mb = Number.isFinite(asked) && asked >= 0 ? Math.min(asked, MAX_TAB_QUOTA_MB) : TAB_QUOTA_MB;
+  return Math.floor(mb * 1024 * 1024);
+}
+
 function show(id: string, text: string): void {
   const el = document.getElementById(id);
   if (el) el.textContent = text;
@@ -42,6 +53,7 @@ async function main(): Promise<void> {
     store,
     RTCPeerConnection: globalThis.RTCPeerConnection as unknown as PeerConnectionCtor,
     serverUrl: location.origin,
+    storage: { quotaBytes: tabQuotaBytes() },
   });
   const api = {
     status: () => fullStatus(running),
