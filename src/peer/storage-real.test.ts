@@ -41,6 +41,10 @@ describe('storage on real peers', () => {
     const parts: Uint8Array[] = [];
     for await (const p of await all[2]!.peer.storage!.client.open('/real.bin')) parts.push(p);
     expect(sha256(Buffer.concat(parts))).toBe(sha256(data));
+    // Holders pushed the pieces after each chunk's first (one request per chunk), none refused.
+    const sinks = all[2]!.peer.storage!.sinks.counters;
+    expect(sinks.piecesAccepted).toBeGreaterThan(0);
+    expect(sinks.piecesRefused).toBe(0);
     const st = await all[0]!.peer.storage!.client.stat('/real.bin');
     if (st.kind !== 'file') throw new Error('expected a file');
     const stingy = all[4]!.identity.id;

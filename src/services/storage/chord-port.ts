@@ -8,6 +8,7 @@ export function chordPort(ring: ChordRing): RingPort {
     self: ring.self,
     request: (target, svc, op, body, opts) => ring.request(target, svc, op, body, opts),
     reply: (env, body) => void ring.reply(env, body),
+    send: (peer, svc, op, body) => ring.send(peer, svc, op, body),
     onService: (svc, handler) => void ring.onService(svc, handler),
     owns: (key) => ring.owns(key),
     successors: () => ring.successors(),

@@ -15,6 +15,7 @@ import { checkRecord, toWire, type ChunkRef, type FileRecord } from './records.j
 import type { RingPort } from './ring-port.js';
 import { call } from './rpc.js';
 import { SuspectPeers } from './suspects.js';
+import type { PieceSinks } from './sinks.js';
 
 export interface PutOptions {
   /** Replicas per chunk, 1 to 6 (default 3). */
@@ -67,6 +68,8 @@ export class StorageClient {
     private readonly ring: RingPort,
     private readonly clock: Clock,
     private readonly timeoutMs = DEFAULT_REQUEST_TIMEOUT_MS,
+    /** Where pieces pushed by holders land; without it every piece is its own request. */
+    private readonly sinks?: PieceSinks,
   ) {
     this.suspects = new SuspectPeers(clock);
   }
@@ -156,7 +159,7 @@ export class StorageClient {
     if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || (s.size > 0 && (end < start || end >= s.size))) {
       throw new InvalidArgumentError(`range ${start}-${end} is outside 0-${s.size - 1}`);
     }
-    const { ring, timeoutMs, counters, suspects } = this;
+    const { ring, timeoutMs, counters, suspects, sinks } = this;
     const first = Math.floor(start / s.chunkBytes);
     const last = s.size === 0 ? -1 : Math.floor(end / s.chunkBytes);
     return (async function* () {
@@ -165,7 +168,7 @@ export class StorageClient {
       const launch = () => {
         if (next > last) return;
         const size = Math.min(s.chunkBytes, s.size - next * s.chunkBytes);
-        const p = readChunk(ring, s.chunks[next]!, size, timeoutMs, counters, undefined, { suspects, spread: next });
+        const p = readChunk(ring, s.chunks[next]!, size, timeoutMs, counters, undefined, { suspects, spread: next, ...(sinks ? { sinks } : {}) });
         // Awaited in order below; a reader that stops early must not leave unhandled rejections.
         p.catch(() => undefined);
         ahead.push(p);

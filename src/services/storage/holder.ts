@@ -4,8 +4,8 @@
 import type { Clock } from '../../env/ports.js';
 import { NotFoundError, OverQuotaError } from '../../core/errors.js';
 import { RefusedError } from './errors.js';
-import { ASSEMBLY_IDLE_MS, MAX_ASSEMBLIES, READ_CACHE_CHUNKS } from './constants.js';
-import type { RequestBody, ReplyBody } from './messages.js';
+import { ASSEMBLY_IDLE_MS, MAX_ASSEMBLIES, PIECE_BYTES, READ_CACHE_CHUNKS } from './constants.js';
+import type { PieceMessage, RequestBody, ReplyBody } from './messages.js';
 import type { HolderStore } from './holder-store.js';
 
 interface Assembly {
@@ -79,6 +79,24 @@ export class Holder {
     if (this.recent.size >= READ_CACHE_CHUNKS) this.recent.delete(this.recent.keys().next().value!);
     this.recent.set(id, bytes);
     return bytes;
+  }
+
+  /**
+   * Serve several pieces at once: each goes out through `push` (a one-way message to the reader),
+   * then the reply says how many. A read never spans more than PIECE_WINDOW pieces (the schema).
+   */
+  async read(b: RequestBody<'read'>, push: (piece: PieceMessage) => boolean): Promise<ReplyBody<'read'>> {
+    const bytes = await this.chunk(b.id);
+    if (!bytes) throw new NotFoundError(`chunk ${b.id}`);
+    if (b.off >= bytes.length) throw new RefusedError(`offset ${b.off} is past the end of chunk ${b.id}`);
+    const end = Math.min(bytes.length, b.off + b.len);
+    let pieces = 0;
+    for (let off = b.off; off < end; off += PIECE_BYTES) {
+      if (!push({ tag: b.tag, id: b.id, off, data: bytes.subarray(off, Math.min(end, off + PIECE_BYTES)) })) break;
+      pieces++;
+    }
+    this.counters.piecesServed += pieces;
+    return { ok: true, total: bytes.length, pieces };
   }
 
   async has(b: RequestBody<'has'>): Promise<ReplyBody<'has'>> {

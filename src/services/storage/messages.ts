@@ -2,7 +2,7 @@
 // handler, replies by the caller) before any code looks at them.
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { HexId } from '../../core/envelope.js';
-import { MAX_CHUNK_BYTES, MAX_LIST_LIMIT, MAX_NAME_BYTES, MAX_PATH_BYTES, MAX_PROBE_CHUNKS, MAX_SYNC_RECORDS, PIECE_BYTES } from './constants.js';
+import { MAX_CHUNK_BYTES, MAX_LIST_LIMIT, MAX_NAME_BYTES, MAX_PATH_BYTES, MAX_PROBE_CHUNKS, MAX_SYNC_RECORDS, PIECE_BYTES, PIECE_WINDOW } from './constants.js';
 import { WireFileSchema, WireRecordSchema } from './records.js';
 
 const Path = Type.String({ minLength: 1, maxLength: MAX_PATH_BYTES });
@@ -52,6 +52,12 @@ export const Requests = {
     strict,
   ),
   get: Type.Object({ id: HexId, off: Type.Integer({ minimum: 0, maximum: MAX_CHUNK_BYTES }), len: Type.Integer({ minimum: 1, maximum: PIECE_BYTES }) }, strict),
+  // Several pieces for one request: the holder pushes them as one-way `piece` messages tagged
+  // `tag`, then replies. One request per window instead of one per piece.
+  read: Type.Object(
+    { id: HexId, off: Type.Integer({ minimum: 0, maximum: MAX_CHUNK_BYTES }), len: Type.Integer({ minimum: 1, maximum: PIECE_WINDOW * PIECE_BYTES }), tag: Type.Integer({ minimum: 0, maximum: 0xffffffff }) },
+    strict,
+  ),
   has: Type.Object({ ids: Type.Array(HexId, { minItems: 1, maxItems: MAX_PROBE_CHUNKS }) }, strict),
 } as const;
 
@@ -70,10 +76,19 @@ export const Replies = {
   sync: Type.Object({ ok: Ok }, strict),
   put: Type.Object({ ok: Ok, done: Type.Boolean() }, strict),
   get: Type.Object({ ok: Ok, total: Type.Integer({ minimum: 1, maximum: MAX_CHUNK_BYTES }), data: Type.Uint8Array({ maxByteLength: PIECE_BYTES }) }, strict),
+  read: Type.Object({ ok: Ok, total: Type.Integer({ minimum: 1, maximum: MAX_CHUNK_BYTES }), pieces: Type.Integer({ minimum: 0, maximum: PIECE_WINDOW }) }, strict),
   has: Type.Object({ ok: Ok, have: Type.Array(Type.Boolean(), { maxItems: MAX_PROBE_CHUNKS }) }, strict),
 } satisfies Record<StorageOp, TSchema>;
 
 export type ReplyBody<Op extends StorageOp> = Static<(typeof Replies)[Op]>;
+
+/** A piece pushed by a holder for a `read` (one-way, op `piece`); it must match a read this peer has open. */
+export const PieceMessage = Type.Object(
+  { tag: Type.Integer({ minimum: 0, maximum: 0xffffffff }), id: HexId, off: Type.Integer({ minimum: 0, maximum: MAX_CHUNK_BYTES }), data: Type.Uint8Array({ minByteLength: 1, maxByteLength: PIECE_BYTES }) },
+  strict,
+);
+export type PieceMessage = Static<typeof PieceMessage>;
+export const PIECE_OP = 'piece';
 
 /** A failure reply: the error's code and message travel, never a stack. */
 export const ErrorReply = Type.Object({ ok: Type.Literal(false), code: Type.String({ maxLength: 32 }), message: Type.String({ maxLength: 512 }) }, strict);

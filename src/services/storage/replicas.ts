@@ -10,6 +10,7 @@ import { candidateKey } from './placement.js';
 import type { ChunkRef } from './records.js';
 import type { RingPort } from './ring-port.js';
 import type { SuspectPeers } from './suspects.js';
+import type { PieceSinks } from './sinks.js';
 import { fetchChunk, sendChunk } from './transfer.js';
 
 export interface ReadCounters {
@@ -80,6 +81,8 @@ export interface ReadOrder {
   suspects?: SuspectPeers;
   /** The chunk's index in its file: chunk i starts at holder i mod r, so a file is read from all its replicas at once. */
   spread?: number;
+  /** Ask holders to push a chunk's pieces (one request per chunk) instead of one request per piece. */
+  sinks?: PieceSinks;
 }
 
 export async function readChunk(ring: RingPort, ref: ChunkRef, size: number, timeoutMs: number, counters: ReadCounters, fallbackCandidates = 6, order: ReadOrder = {}): Promise<Uint8Array> {
@@ -93,7 +96,7 @@ export async function readChunk(ring: RingPort, ref: ChunkRef, size: number, tim
       tried.add(t.peer);
     }
     try {
-      const { bytes, from } = await fetchChunk(ring, t, ref.id, size, timeoutMs, Math.min(timeoutMs, READ_FIRST_PIECE_TIMEOUT_MS));
+      const { bytes, from } = await fetchChunk(ring, t, ref.id, size, timeoutMs, Math.min(timeoutMs, READ_FIRST_PIECE_TIMEOUT_MS), order.sinks);
       counters.chunksRead++;
       if (from === ring.self) counters.localChunks++;
       return bytes;

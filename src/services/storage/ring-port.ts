@@ -11,6 +11,8 @@ export interface RingPort {
   /** Send to the owner of a key (or to one peer) and resolve with the reply envelope; rejects on timeout. */
   request(target: Id | { peer: PeerId }, svc: string, op: string, body: unknown, opts: { timeoutMs: number }): Promise<Envelope>;
   reply(env: Envelope, body: unknown): void;
+  /** One-way message to a peer (no reply expected); false when it cannot be sent now. */
+  send(peer: PeerId, svc: string, op: string, body: unknown): boolean;
   onService(svc: string, handler: (env: Envelope) => void): void;
   owns(key: Id): boolean;
   successors(): PeerId[];

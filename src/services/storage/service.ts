@@ -11,7 +11,9 @@ import { Holder } from './holder.js';
 import { HolderStore } from './holder-store.js';
 import { Keeper } from './keeper.js';
 import { KeeperStore } from './keeper-store.js';
-import { Requests, type StorageOp } from './messages.js';
+import { PIECE_OP, PieceMessage, Requests, type StorageOp } from './messages.js';
+import { PieceSinks } from './sinks.js';
+import type { PeerId } from '../../core/id.js';
 import { Repairer } from './repair.js';
 import type { RingPort } from './ring-port.js';
 import { errorBody } from './rpc.js';
@@ -26,7 +28,7 @@ export interface StorageOptions {
   repair?: boolean;
 }
 
-type Handler = (body: never) => Promise<unknown>;
+type Handler = (body: never, env: Envelope) => Promise<unknown>;
 
 export class StorageService {
   readonly holder: Holder;
@@ -34,6 +36,8 @@ export class StorageService {
   readonly repairer: Repairer;
   readonly client: StorageClient;
   readonly counters = { badRequests: 0, requests: 0, replyFailures: 0 };
+  /** Reads this peer's client has open with holders (pieces pushed to it land here). */
+  readonly sinks = new PieceSinks();
   private readonly handlers: Record<StorageOp, Handler>;
   private started = false;
 
@@ -46,11 +50,12 @@ export class StorageService {
     this.holder = new Holder(env.clock, new HolderStore(env.store, opts.quotaBytes));
     this.keeper = new Keeper(ring, env.clock, new KeeperStore(env.store), timeoutMs);
     this.repairer = new Repairer(ring, env.clock, env.rng.fork('storage-repair'), this.keeper, opts.repairPeriodMs ?? DEFAULT_REPAIR_PERIOD_MS, timeoutMs);
-    this.client = new StorageClient(ring, env.clock, timeoutMs);
+    this.client = new StorageClient(ring, env.clock, timeoutMs, this.sinks);
     const h = this.holder;
     const k = this.keeper;
     this.handlers = {
       put: (b) => h.put(b), get: (b) => h.get(b), has: (b) => h.has(b),
+      read: (b, env) => h.read(b, (piece) => this.push(env.src as PeerId, piece)),
       stat: (b) => k.stat(b), commit: (b) => k.commit(b), mkdir: (b) => k.mkdir(b), rm: (b) => k.rm(b),
       list: (b) => k.list(b), link: (b) => k.link(b), unlink: (b) => k.unlink(b), sync: (b) => k.sync(b),
     };
@@ -70,6 +75,12 @@ export class StorageService {
 
   private async handle(env: Envelope): Promise<void> {
     this.counters.requests++;
+    // Pieces pushed for a read this peer asked for: one-way, no reply; a bad or unexpected one is dropped.
+    if (env.op === PIECE_OP) {
+      const m = check(PieceMessage, env.body, 'piece');
+      if (!m.ok || !this.sinks.accept(env.src as PeerId, m.value)) this.counters.badRequests++;
+      return;
+    }
     const op = env.op as StorageOp;
     if (!Object.hasOwn(Requests, op)) {
       this.counters.badRequests++;
@@ -84,11 +95,21 @@ export class StorageService {
     }
     let reply: unknown;
     try {
-      reply = await this.handlers[op](body.value as never);
+      reply = await this.handlers[op](body.value as never, env);
     } catch (e) {
       reply = errorBody(e);
     }
     this.send(env, reply);
+  }
+
+  /** A piece for a reader; a full link queue refuses it like a reply (the reader then asks again). */
+  private push(to: PeerId, piece: PieceMessage): boolean {
+    try {
+      return this.ring.send(to, STORAGE_SVC, PIECE_OP, piece);
+    } catch {
+      this.counters.replyFailures++;
+      return false;
+    }
   }
 
   /**

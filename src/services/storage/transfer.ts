@@ -8,6 +8,7 @@ import { PIECE_BYTES, PIECE_WINDOW } from './constants.js';
 import { ChunkCorruptError } from './errors.js';
 import type { RingPort } from './ring-port.js';
 import { call } from './rpc.js';
+import type { PieceSinks } from './sinks.js';
 
 /** Run fn over items with at most `window` calls in flight; rejects with the first failure once all settled. */
 async function windowed<T>(items: T[], window: number, fn: (item: T) => Promise<void>): Promise<void> {
@@ -49,11 +50,38 @@ export async function sendChunk(ring: RingPort, target: Id | { peer: PeerId }, i
 }
 
 /**
+ * Ask `from` to push the pieces at `offsets` (in reads of up to PIECE_WINDOW pieces) into buf, and
+ * resolve with the offsets that did not arrive. Pieces and the reply travel the same ordered path,
+ * so by the time the reply is here the pieces that were sent are here too.
+ */
+async function pushedPieces(ring: RingPort, sinks: PieceSinks, from: PeerId, id: string, buf: Uint8Array, offsets: number[], timeoutMs: number): Promise<number[]> {
+  const left: number[] = [];
+  for (let i = 0; i < offsets.length; i += PIECE_WINDOW) {
+    const group = offsets.slice(i, i + PIECE_WINDOW);
+    const open = sinks.expect(from, id, buf, group, PIECE_BYTES);
+    if (!open) {
+      left.push(...group);
+      continue;
+    }
+    try {
+      const off = group[0]!;
+      const len = Math.min(buf.length, group[group.length - 1]! + PIECE_BYTES) - off;
+      const r = await call(ring, { peer: from }, 'read', { id, off, len, tag: open.tag }, timeoutMs);
+      if (r.body.total !== buf.length) throw new ChunkCorruptError(id, from);
+    } finally {
+      sinks.close(open.tag);
+    }
+    left.push(...open.missing);
+  }
+  return left;
+}
+
+/**
  * Read a chunk from one peer (or a key's owner) and verify it: its length must be the one the
  * metadata records and its hash must be its id. Throws ChunkCorruptError otherwise. Resolves with
  * the bytes and the peer that served them.
  */
-export async function fetchChunk(ring: RingPort, target: Id | { peer: PeerId }, id: string, expectedBytes: number, timeoutMs: number, firstTimeoutMs = timeoutMs): Promise<{ bytes: Uint8Array; from: PeerId }> {
+export async function fetchChunk(ring: RingPort, target: Id | { peer: PeerId }, id: string, expectedBytes: number, timeoutMs: number, firstTimeoutMs = timeoutMs, sinks?: PieceSinks): Promise<{ bytes: Uint8Array; from: PeerId }> {
   const buf = new Uint8Array(expectedBytes);
   const piece = async (to: Id | { peer: PeerId }, off: number): Promise<PeerId> => {
     const len = Math.min(PIECE_BYTES, expectedBytes - off);
@@ -64,7 +92,10 @@ export async function fetchChunk(ring: RingPort, target: Id | { peer: PeerId }, 
     return r.from;
   };
   const from = await piece(target, 0);
-  await windowed(offsetsAfterFirst(expectedBytes), PIECE_WINDOW, async (off) => void (await piece({ peer: from }, off)));
+  let rest = offsetsAfterFirst(expectedBytes);
+  if (sinks && rest.length > 0) rest = await pushedPieces(ring, sinks, from, id, buf, rest, timeoutMs);
+  // Per-piece requests for whatever is left (no sinks, or pieces a full link dropped).
+  await windowed(rest, PIECE_WINDOW, async (off) => void (await piece({ peer: from }, off)));
   if (idToHex(hashBytesToId(buf)) !== id) throw new ChunkCorruptError(id, from);
   return { bytes: buf, from };
 }

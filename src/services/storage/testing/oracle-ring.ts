@@ -153,6 +153,14 @@ export class OracleRing implements RingPort {
     this.net.deliver(this, this.net.ring(req.src), env);
   }
 
+  send(peer: PeerId, svc: string, op: string, body: unknown): boolean {
+    const receiver = this.net.ring(peer);
+    if (!receiver) return false;
+    const env: Envelope = { v: WIRE_VERSION, mid: (this.mid = (this.mid + 1) >>> 0), src: this.self, dst: peer, to: 'peer', ring: 'asc', svc, op, hops: 0, ttl: 8, body };
+    this.net.deliver(this, receiver, env);
+    return true;
+  }
+
   receive(env: Envelope): void {
     if (env.re !== undefined) {
       this.pending.get(env.re)?.(env);
