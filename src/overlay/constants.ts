@@ -18,14 +18,18 @@ export const REQUEST_TIMEOUT_MS = 2000;
 export const MAX_PENDING_REQUESTS = 1024;
 /** Default time to live of a routed message: far above log2 of any ring we will see. */
 export const DEFAULT_TTL = 64;
-/** Remembered (source, message id) pairs of delivered key messages, for duplicate suppression. */
-export const SEEN_CACHE_ENTRIES = 256;
+/**
+ * Remembered (source, message id) pairs of delivered key messages, for duplicate suppression: a
+ * redundant copy arrives within a round trip of the first, so a short memory is enough, and a
+ * simulation holds one per peer.
+ */
+export const SEEN_CACHE_ENTRIES = 64;
 /** Stabilize rounds chained at once when a closer successor is learned (join, repair). */
 export const MAX_CHAINED_STABILIZE = 4;
 /** A peer that closed our link (at its own link cap) is not asked again for this long. */
 export const REFUSED_BACKOFF_MS = 30_000;
-/** Peers remembered as having refused us; the oldest entry is forgotten first. */
-export const REFUSED_CACHE_ENTRIES = 256;
+/** Peers remembered as having refused us; the oldest entry is forgotten first (at most ~32 links matter). */
+export const REFUSED_CACHE_ENTRIES = 64;
 /** A fresh link is shielded from eviction this long so a joining peer can notify its successor. */
 export const LINK_GRACE_MS = 5000;
 /**
@@ -75,9 +79,9 @@ export const LINKED_SUCCESSORS = 2;
  */
 export const RELOCATE_COOLDOWN_PERIODS = 5;
 /** A peer first checks its place by lookup this many stabilize periods after joining, … */
-export const SELF_CHECK_FIRST_PERIODS = 4;
-/** … then after twice as long each time, up to this many periods (a lookup a minute at 1 s). */
-export const SELF_CHECK_MAX_PERIODS = 64;
+export const SELF_CHECK_FIRST_PERIODS = 30;
+/** … then after twice as long each time, up to this many periods (a lookup in two minutes at 1 s). */
+export const SELF_CHECK_MAX_PERIODS = 128;
 /**
  * Next hops tried at one peer when the chosen link turns out dead: each failed try drops that link,
  * so after a mass failure a peer goes through its dead contacts at once, not one lookup at a time.

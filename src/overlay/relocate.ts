@@ -35,7 +35,7 @@ export class Relocator {
     this.walked = 0;
   }
 
-  /** Once per stabilize period: check our place at 4, 8, 16 … periods after joining, then every SELF_CHECK_MAX_PERIODS. */
+  /** Once per stabilize period: check our place at 8, 16, 32 … periods after joining, then every SELF_CHECK_MAX_PERIODS. */
   tick(): void {
     if (++this.periods < this.nextCheck) return;
     this.nextCheck = this.periods + Math.min(this.periods, SELF_CHECK_MAX_PERIODS);

@@ -10,7 +10,7 @@ import type { RouteView } from './routing.js';
  * we keep (successors, fingers, contacts) live in their own structures; this cache stays small
  * because a simulation holds one per peer, 100,000 of them.
  */
-const ID_CACHE_ENTRIES = 64;
+const ID_CACHE_ENTRIES = 8;
 
 export class RingState implements RouteView {
   readonly selfId: Id;
