@@ -2,6 +2,7 @@
 // object with --json. Each bench registers a runner here; add ring, storage, api, coord the same way.
 import type { Command } from 'commander';
 import { runCoordBench } from '../../runtime/bench/coord.js';
+import { runDropinBench } from '../../runtime/bench/dropin.js';
 import { runLinkBench } from '../../runtime/bench/link.js';
 import { runRingBench } from '../../runtime/bench/ring.js';
 import { runStorageBench } from '../../runtime/bench/storage.js';
@@ -29,6 +30,10 @@ export const BENCHES: Record<string, BenchRunner> = {
       resources: int(opts.resources, 8), capacity: int(opts.capacity, 64), loops: int(opts.loops, 2), samples: int(opts.samples, 500),
     }),
   },
+  dropin: {
+    description: 'a slow web application behind the coordination drop-in and without it: its CPU time, and --clients Chromium pages\' load and POST latency',
+    run: async (opts) => runDropinBench({ clients: int(opts.clients, 16), postsPerClient: int(opts.posts, 4), capacity: int(opts.capacity, 2), delayMs: int(opts.delayMs, 50) }),
+  },
   link: {
     description: 'one-way throughput of a Cumulus WebRTC link vs a raw node-datachannel channel (two processes)',
     run: async (opts) => {
@@ -48,7 +53,10 @@ export function registerBench(program: Command): void {
     .option('--processes <n>', 'coord: processes hosting the peers (default 8)')
     .option('--seconds <n>', 'coord: length of the throughput run (default 10)')
     .option('--resources <n>', 'coord: resources on the one owner (default 8)')
-    .option('--capacity <n>', 'coord: capacity of each resource (default 64)')
+    .option('--capacity <n>', 'coord: capacity of each resource (default 64); dropin: POSTs at once per form (default 2)')
+    .option('--clients <n>', 'dropin: Chromium pages (default 16)')
+    .option('--posts <n>', 'dropin: POSTs per page (default 4)')
+    .option('--delay-ms <n>', 'dropin: how long the application takes per POST (default 50)')
     .option('--loops <n>', 'coord: acquire/release loops per peer in the throughput run (default 2)')
     .option('--samples <n>', 'coord: acquires one at a time for the idle latency (default 500)')
     .option('--mb <n>', 'storage: MiB in the file stored and read (default 64)')
