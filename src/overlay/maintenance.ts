@@ -217,7 +217,12 @@ export class Maintenance {
       // The old predecessor's successor is now src: tell it, so it need not wait a whole period.
       if (old !== null && r.mux.isLinked(old)) r.send(old, CHORD_SVC, 'hint', { succ: src });
     }
-    if (s.succs.length === 0) this.applySuccessors([src]);
+    if (s.succs.length === 0) {
+      // We were alone: the notifier is also our successor, and it learns its predecessor (us)
+      // from our stabilize, which we send now rather than at our next tick.
+      this.applySuccessors([src]);
+      this.stabilize(0);
+    }
   }
 
   /** Our successor took a new predecessor; stabilize now if it would be our better successor. */

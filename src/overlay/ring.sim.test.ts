@@ -1,21 +1,23 @@
 // Proves, over many seeds on the simulator, that the ring becomes exactly right (checker) after
 // organic joins, after partitions heal, after a third of the peers crash at once and after
-// graceful leaves; that lookups reach the true owner; and that start/stop are idempotent.
+// graceful leaves; that lookups reach the true owner in O(log N) hops; that a joiner is in its
+// place within one stabilize period of knowing its successor; and that start/stop are idempotent.
 // A failing case names the seed that reproduces it.
 import { describe, expect, it } from 'vitest';
 import { bytesToHex, idFromHex, type Id } from '../core/id.js';
 import { Simulator } from '../sim/simulator.js';
 import { OverlayNet } from '../sim/scenarios/overlay-net.js';
+import type { RingConfig } from './config.js';
 
 const CONFIG = { stabilizeIntervalMs: 500, fixFingersIntervalMs: 500, checkPredecessorIntervalMs: 500, requestTimeoutMs: 1500 };
 const SEEDS = Array.from({ length: 12 }, (_, i) => i + 1);
 
-function build(seed: number, n: number): OverlayNet {
+function build(seed: number, n: number, config: Partial<RingConfig> = CONFIG, gapMs = 100): OverlayNet {
   const sim = new Simulator({ seed });
-  const net = new OverlayNet(sim, CONFIG);
+  const net = new OverlayNet(sim, config);
   net.add(null);
-  for (let i = 1; i < n; i++) sim.schedule(i * 100, () => void net.addThroughRandom());
-  sim.run({ untilMs: n * 100 });
+  for (let i = 1; i < n; i++) sim.schedule(i * gapMs, () => void net.addThroughRandom());
+  sim.run({ untilMs: n * gapMs });
   return net;
 }
 
@@ -46,12 +48,49 @@ function lookups(net: OverlayNet, count: number): { ok: number; done: number } {
   return r;
 }
 
+/** Hop counts of `count` lookups from random peers that reached the true owner. */
+function hopCounts(net: OverlayNet, count: number): number[] {
+  const rng = net.sim.stream('test-hops');
+  const hops: number[] = [];
+  let done = 0;
+  for (let i = 0; i < count; i++) {
+    const key = idFromHex(bytesToHex(rng.bytes(20))) as Id;
+    net.randomJoined()!.ring.lookupCb(key, undefined, (e, res) => {
+      done++;
+      if (!e && res && res.owner === net.trueOwner(key)) hops.push(res.hops);
+    });
+  }
+  net.sim.run({ until: () => done >= count, untilMs: net.sim.now() + 10_000 });
+  return hops;
+}
+
 describe('ChordRing in the simulator', () => {
   it.each(SEEDS)('joins organically into an exact ring and routes every lookup to its owner (seed %i)', (seed) => {
     const net = build(seed, 64);
     converge(net, seed, 20_000, 'after joins');
     const r = lookups(net, 200);
     expect(r.ok, `seed ${seed}`).toBe(200);
+  });
+
+  it.each(SEEDS.slice(0, 8))('puts each of 32 joiners in its place within one stabilize period of knowing its successor (seed %i)', (seed) => {
+    const config = { stabilizeIntervalMs: 1000, fixFingersIntervalMs: 1000, checkPredecessorIntervalMs: 1000 };
+    const net = build(seed, 32, config, 300);
+    converge(net, seed, 10_000, 'after joins');
+    const slowest = Math.max(...net.peers.slice(1).map((p) => p.placeTookMs ?? Infinity));
+    expect(slowest, `seed ${seed}`).toBeLessThanOrEqual(config.stabilizeIntervalMs);
+    net.sim.run({ untilMs: net.sim.now() + 10_000 }); // as the scenario does before its lookups
+    expect(Math.max(...hopCounts(net, 300)), `seed ${seed}`).toBeLessThanOrEqual(5);
+  });
+
+  it.each(SEEDS.slice(0, 3))('routes in O(log N) hops: at most log2 N + 2, on average at most log2 N / 2 + 1 (seed %i)', (seed) => {
+    const n = 256;
+    const net = build(seed, n, CONFIG, 40);
+    converge(net, seed, 20_000, 'after joins');
+    net.sim.run({ untilMs: net.sim.now() + 10_000 }); // let finger repair catch up with the arrivals
+    const hops = hopCounts(net, 500);
+    expect(hops.length, `seed ${seed}`).toBe(500);
+    expect(Math.max(...hops), `seed ${seed}`).toBeLessThanOrEqual(Math.log2(n) + 2);
+    expect(hops.reduce((a, b) => a + b, 0) / hops.length, `seed ${seed}`).toBeLessThanOrEqual(Math.log2(n) / 2 + 1);
   });
 
   it.each(SEEDS.slice(0, 8))('heals after a partition splits the ring in two (seed %i)', (seed) => {

@@ -17,6 +17,10 @@ export interface OverlayPeer {
   readonly joinCalledAtMs: number;
   /** Virtual time from join() until the peer was in its place ('joined'), once known. */
   joinTookMs: number | null;
+  /** When the peer learned its successor (the bootstrap's answer), once known. */
+  succKnownAtMs: number | null;
+  /** Virtual time from knowing its successor until in its place: the stabilize part of a join. */
+  placeTookMs: number | null;
   alive: boolean;
 }
 
@@ -42,9 +46,15 @@ export class OverlayNet {
     const env = node.env;
     const mux = new Mux(env.net, { maxLinks: this.config.maxLinks, clock: env.clock });
     const ring = new ChordRing({ clock: env.clock, rng: env.rng, mux, self: node.id, ring: 'base', config: this.config });
-    const peer: OverlayPeer = { node, mux, ring, id: idFromHex(node.id), joinCalledAtMs: this.sim.now(), joinTookMs: null, alive: true };
+    const now = this.sim.now();
+    const peer: OverlayPeer = { node, mux, ring, id: idFromHex(node.id), joinCalledAtMs: now, joinTookMs: null, succKnownAtMs: null, placeTookMs: null, alive: true };
+    const off = ring.events.on('successors-changed', () => {
+      off();
+      peer.succKnownAtMs = this.sim.now();
+    });
     ring.events.on('joined', (e) => {
       peer.joinTookMs = e.atMs - peer.joinCalledAtMs;
+      peer.placeTookMs = e.atMs - (peer.succKnownAtMs ?? peer.joinCalledAtMs);
       this.joinedCount++;
     });
     this.join(peer, bootstrap, JOIN_RETRIES);

@@ -86,6 +86,7 @@ export function runOverlay(opts: ScenarioOptions): OverlayResult {
     sim.run({ untilMs: Math.max(sim.now(), base + lookupWindowMs) });
     converge = runUntilConsistent(sim, net, 30 * stabilizeMs, stabilizeMs);
   }
+  const join = joinFigures(net.peers);
   return {
     nodes,
     lookups,
@@ -93,10 +94,13 @@ export function runOverlay(opts: ScenarioOptions): OverlayResult {
     ...hopFigures(stats.hops),
     ringConsistent: converge >= 0,
     convergeMs: converge,
-    ...joinFigures(net.peers),
+    joinStabilizeMsP50: join.placeP50,
+    joinStabilizeMsMax: join.placeMax,
     messagesPerNodePerSec: round(messagesPerNodePerSec, 2),
     wallMs: Math.round(performance.now() - started),
     seed,
+    joinTotalMsP50: join.totalP50,
+    joinTotalMsMax: join.totalMax,
     livePeers: net.live().length,
     joinFailures: net.joinFailures,
     linksAvg: round(avg(net.live().map((p) => p.mux.linkCount())), 1),
@@ -156,10 +160,21 @@ function hopFigures(hops: number[]): { hopsAvg: number; hopsP99: number; hopsMax
   return { hopsAvg: round(avg(s), 2), hopsP99: s[Math.min(s.length - 1, Math.floor(s.length * 0.99))]!, hopsMax: s[s.length - 1]! };
 }
 
-function joinFigures(peers: OverlayPeer[]): { joinStabilizeMsP50: number; joinStabilizeMsMax: number } {
-  const t = peers.slice(1).map((p) => p.joinTookMs).filter((x): x is number => x !== null).sort((a, b) => a - b);
-  if (t.length === 0) return { joinStabilizeMsP50: 0, joinStabilizeMsMax: 0 };
-  return { joinStabilizeMsP50: Math.round(t[t.length >> 1]!), joinStabilizeMsMax: Math.round(t[t.length - 1]!) };
+/**
+ * Join figures: joinStabilizeMs runs from the moment a joiner knows its successor (its
+ * bootstrap's answer) until it is in its place, predecessor known and confirmed by its successor;
+ * joinTotalMs from the join() call, bootstrap link and lookup included.
+ */
+function joinFigures(peers: OverlayPeer[]): { placeP50: number; placeMax: number; totalP50: number; totalMax: number } {
+  const place = sorted(peers.slice(1).map((p) => p.placeTookMs));
+  const total = sorted(peers.slice(1).map((p) => p.joinTookMs));
+  const p50 = (xs: number[]) => (xs.length === 0 ? 0 : Math.round(xs[xs.length >> 1]!));
+  const max = (xs: number[]) => (xs.length === 0 ? 0 : Math.round(xs[xs.length - 1]!));
+  return { placeP50: p50(place), placeMax: max(place), totalP50: p50(total), totalMax: max(total) };
+}
+
+function sorted(xs: Array<number | null>): number[] {
+  return xs.filter((x): x is number => x !== null).sort((a, b) => a - b);
 }
 
 function avg(xs: number[]): number {
