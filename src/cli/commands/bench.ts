@@ -26,8 +26,8 @@ export const BENCHES: Record<string, BenchRunner> = {
   coord: {
     description: 'a server and --peers Node peers (hosted by --processes processes) on one ring: grant latency one at a time, and grants per second of one owner under load',
     run: async (opts) => runCoordBench({
-      peers: int(opts.peers, 32), processes: int(opts.processes, 8), seconds: int(opts.seconds, 10),
-      resources: int(opts.resources, 8), capacity: int(opts.capacity, 64), loops: int(opts.loops, 2), samples: int(opts.samples, 500),
+      peers: int(opts.peers, 32), processes: int(opts.processes, 4), seconds: int(opts.seconds, 10),
+      resources: int(opts.resources, 8), capacity: int(opts.capacity, 64), loops: int(opts.loops, 8), samples: int(opts.samples, 500),
     }),
   },
   dropin: {
@@ -50,14 +50,14 @@ export function registerBench(program: Command): void {
     .option('--json', 'print one JSON object as the last line')
     .option('--mib <n>', 'link: MiB sent one way over each channel (default 128)')
     .option('--peers <n>', 'ring, storage: volunteer processes (default 16 for ring, 4 for storage); coord: peers besides the server\'s (default 32)')
-    .option('--processes <n>', 'coord: processes hosting the peers (default 8)')
+    .option('--processes <n>', 'coord: processes hosting the peers (default 4)')
     .option('--seconds <n>', 'coord: length of the throughput run (default 10)')
     .option('--resources <n>', 'coord: resources on the one owner (default 8)')
     .option('--capacity <n>', 'coord: capacity of each resource (default 64); dropin: POSTs at once per form (default 2)')
     .option('--clients <n>', 'dropin: Chromium pages (default 16)')
     .option('--posts <n>', 'dropin: POSTs per page (default 4)')
     .option('--delay-ms <n>', 'dropin: how long the application takes per POST (default 50)')
-    .option('--loops <n>', 'coord: acquire/release loops per peer in the throughput run (default 2)')
+    .option('--loops <n>', 'coord: acquire/release loops per peer in the throughput run (default 8)')
     .option('--samples <n>', 'coord: acquires one at a time for the idle latency (default 500)')
     .option('--mb <n>', 'storage: MiB in the file stored and read (default 64)')
     .option('--browsers <n>', 'ring: Chromium tabs (default 0)')

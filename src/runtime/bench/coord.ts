@@ -37,7 +37,11 @@ interface Child { proc: ChildProcess; ids: PeerId[]; next(kind: string): Promise
 const CONVERGE_MS = 120_000;
 
 function spawnChild(serverUrl: string, dir: string, count: number): Promise<Child> {
-  const proc = fork(fileURLToPath(new URL('./coord-child.js', import.meta.url)), [serverUrl, dir, String(count)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const proc = fork(fileURLToPath(new URL('./coord-child.js', import.meta.url)), [serverUrl, dir, String(count)], {
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    // e.g. CUMULUS_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the peers' processes.
+    execArgv: [...process.execArgv, ...(process.env.CUMULUS_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [])],
+  });
   const waiting: Array<{ kind: string; resolve(m: Record<string, unknown>): void }> = [];
   proc.on('message', (m: Record<string, unknown>) => {
     const at = waiting.findIndex((w) => w.kind === m.kind);
