@@ -22,6 +22,8 @@ const TRAFFIC_WINDOW_MS = 10_000;
 const GROWTH_PER_S = 0.5;
 /** The slowest arrival rate, while the ring is a handful of peers. */
 const MIN_JOIN_RATE_PER_S = 2;
+/** Default cap on arrivals: N / 20 per second, at most this many (100,000 peers in under a minute). */
+const JOIN_RATE_MAX_PER_S = 5000;
 
 export interface OverlayResult extends ScenarioResult {
   nodes: number;
@@ -45,7 +47,7 @@ export function runOverlay(opts: ScenarioOptions): OverlayResult {
   const lookups = numberOption(opts, 'lookups', 1000);
   const seed = numberOption(opts, 'seed', 1);
   const stabilizeMs = numberOption(opts, 'stabilize', 1000);
-  const joinRate = numberOption(opts, 'join-rate', Math.min(2000, Math.max(2, nodes / 50)));
+  const joinRate = numberOption(opts, 'join-rate', Math.min(JOIN_RATE_MAX_PER_S, Math.max(MIN_JOIN_RATE_PER_S, nodes / 20)));
   const sim = new Simulator({ seed });
   const net = new OverlayNet(sim, { stabilizeIntervalMs: stabilizeMs, fixFingersIntervalMs: stabilizeMs, checkPredecessorIntervalMs: stabilizeMs });
   const rng = sim.stream('overlay-scenario');
