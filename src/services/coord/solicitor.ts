@@ -121,11 +121,27 @@ export class Solicitor implements LeaseHost {
     this.noteToken(p.name, token);
     const endMs = p.firstSentMs + Math.floor(validMs * (1 - CLOCK_DRIFT_FRACTION));
     if (endMs <= this.clock.now()) {
-      // The grant took longer to reach us than it lasts: it is worthless, give it back.
+      // Worthless counted from our first send: give it back. The owner counted it from a receipt
+      // of ours long after that send (we were queued again, or a new owner adopted our place), and
+      // would count every later grant to this request the same way: so ask again as a new request,
+      // whose grants count from its own send. Retrying the same request starved it until its wait ran out.
       void this.sendRelease(p.name, token, 1);
-      return this.retryOrFail(p, new CoordRefusedError(p.name, 'wait-expired'));
+      return this.askAnew(p);
     }
     this.settle(p, new CoordLease(this, p.name, token, endMs));
+  }
+
+  /** Replace p by a new request (new reqId, counted from now) with the same deadline and promise. */
+  private askAnew(p: Pending): void {
+    if (this.pending.get(p.reqId) !== p) return;
+    const now = this.clock.now();
+    if (now + RETRY_BACKOFF_MS >= p.deadlineMs) return this.settle(p, new CoordRefusedError(p.name, 'wait-expired'));
+    this.pending.delete(p.reqId);
+    if (p.timer !== undefined) this.clock.cancel(p.timer);
+    // A new object: late replies to the old request find it gone from `pending` and are ignored.
+    const q: Pending = { ...p, reqId: this.nextReqId++, firstSentMs: now, queued: false, timer: undefined };
+    this.pending.set(q.reqId, q);
+    this.send(q);
   }
 
   private noteToken(name: string, token: number): void {
