@@ -1,18 +1,20 @@
-// Periodic upkeep of one ring and the state changes that follow from messages: join, stabilize
-// and notify, predecessor checks, leave, failure handling. Every change to the successor list or
-// predecessor goes through applySuccessors/applyPred so that events are emitted and link roles
-// follow. Finger repair is in fingers.ts, the join handshake in join.ts.
+// Periodic upkeep of one ring and the state changes that follow from messages: join, leave,
+// links coming and going, failure handling. Every change to the successor list or predecessor
+// goes through applySuccessors/applyPred so that events are emitted and link roles follow.
+// Stabilize and predecessor checks are in stabilize.ts, finger repair in fingers.ts, the join
+// handshake in join.ts, relocation in relocate.ts.
 import { check } from '../core/codec.js';
 import { SchemaMismatchError, TimeoutError } from '../core/errors.js';
-import { distance, inInterval, type Id, type PeerId } from '../core/id.js';
+import { distance, type Id, type PeerId } from '../core/id.js';
 import type { LinkDownReason, TimerHandle } from '../env/ports.js';
-import { CHORD_SVC, LINK_GRACE_MS, LINKED_SUCCESSORS, MAX_CHAINED_STABILIZE, PRED_SILENCE_PERIODS } from './constants.js';
+import { CHORD_SVC, LINK_GRACE_MS, LINKED_SUCCESSORS } from './constants.js';
 import { Fingers } from './fingers.js';
 import { Join, type JoinAnswer } from './join.js';
 import { LostPeers } from './lost.js';
 import { Relocator } from './relocate.js';
+import { Stabilizer } from './stabilize.js';
 import type { ChordRing } from './ring.js';
-import { FindSuccRep, StabilizeRep, type LeaveMsg } from './schemas.js';
+import { FindSuccRep, type LeaveMsg } from './schemas.js';
 
 /** Link-down reasons that mean "alive but not talking to us", as opposed to a failure. */
 const DELIBERATE: ReadonlySet<LinkDownReason> = new Set(['remote-closed', 'refused', 'closed']);
@@ -20,23 +22,20 @@ const DELIBERATE: ReadonlySet<LinkDownReason> = new Set(['remote-closed', 'refus
 export class Maintenance {
   readonly fingers: Fingers;
   private readonly join: Join;
-  private readonly lost: LostPeers;
-  private readonly relocator: Relocator;
+  /** @internal */ readonly lost: LostPeers;
+  /** @internal */ readonly relocator: Relocator;
   private readonly timers: TimerHandle[] = [];
-  private stabilizing = false;
-  private again = false;
-  private predHeardAtMs = 0;
+  readonly stabilizer: Stabilizer;
   private succConfirmed = false;
   private joinedEmitted = false;
   private ticks = 0;
   /** Our predecessor-to-be, learned at join: told that we precede its successor once linked. */
   private claimTo: PeerId | null = null;
-  /** The successor list our successor last sent, and its version (see StabilizeReq). */
-  private heard: { from: PeerId; v: number; succs: PeerId[] } | null = null;
 
   constructor(private readonly r: ChordRing) {
     this.fingers = new Fingers(r);
     this.lost = new LostPeers(r);
+    this.stabilizer = new Stabilizer(r, this);
     this.join = new Join(r, (a) => this.joined(a));
     this.relocator = new Relocator(r, (owner, succs, pred) => this.takePlace(owner, succs, pred));
   }
@@ -107,7 +106,7 @@ export class Maintenance {
       this.lost.probe();
       this.relocator.tick();
       if (t % fingersEvery === 0) this.fingers.tick();
-      if (t % predEvery === 0) this.checkPredecessor();
+      if (t % predEvery === 0) this.stabilizer.checkPredecessor();
       if (t % sweepEvery === 0) for (const p of this.r.mux.links()) this.r.roles.release(p, false);
     });
   }
@@ -131,116 +130,9 @@ export class Maintenance {
     this.join.stop();
   }
 
-  // ---- stabilize and notify --------------------------------------------------------------
-
-  /** Ask the successor for its predecessor and successor list, telling it we precede it. */
+  /** @internal Ask the successor for its predecessor and successor list (see Stabilizer). */
   stabilize(chain: number): void {
-    const r = this.r;
-    if (r.status !== 'joined') return;
-    if (this.stabilizing) {
-      // Something changed while a round is in flight: run one more right after it.
-      this.again = true;
-      return;
-    }
-    let succ = r.state.succs[0];
-    if (succ === undefined) {
-      const p = r.state.pred;
-      if (p === null || !r.mux.isLinked(p)) return;
-      this.applySuccessors([p]);
-      succ = p;
-    }
-    const target = succ;
-    // Stabilize only over a link: a routed request could reach the wrong peer or none, and a
-    // missing route says nothing about the successor. The link coming up triggers stabilize.
-    if (!r.mux.isLinked(target)) {
-      r.mux.connect(target);
-      return;
-    }
-    this.stabilizing = true;
-    const body = this.heard?.from === target ? { notify: true, v: this.heard.v } : { notify: true };
-    r.call({ peer: target }, CHORD_SVC, 'stabilize', body, {}, (e, env) => {
-      this.stabilizing = false;
-      if (e) this.onSuccessorFailure(target);
-      else {
-        const rep = check(StabilizeRep, env!.body, 'stabilize reply');
-        if (rep.ok) this.onStabilizeReply(target, rep.value);
-        else r.stats.badBodies++;
-      }
-      const again = this.again;
-      this.again = false;
-      if (again && chain < MAX_CHAINED_STABILIZE) this.stabilize(chain + 1);
-    });
-  }
-
-  private onStabilizeReply(succ: PeerId, rep: StabilizeRep): void {
-    const r = this.r;
-    const s = r.state;
-    if (r.status !== 'joined' || s.succs[0] !== succ) return;
-    let theirs = rep.succs as PeerId[] | undefined;
-    if (theirs === undefined) theirs = this.heard?.from === succ && this.heard.v === rep.v ? this.heard.succs : [];
-    this.heard = { from: succ, v: rep.v, succs: theirs };
-    const x = rep.pred as PeerId | null;
-    if (x !== null && x !== s.self && inInterval(s.id(x), s.selfId, s.id(succ))) {
-      // A closer successor: adopt it and stabilize with it right away (or once linked).
-      this.applySuccessors([x, succ, ...theirs]);
-      if (r.mux.isLinked(x)) this.again = true;
-      this.relocator.stepped();
-      return;
-    }
-    this.applySuccessors([succ, ...theirs]);
-    if (x !== s.self) return;
-    this.relocator.confirmed();
-    if (!this.succConfirmed) {
-      this.succConfirmed = true;
-      this.checkJoined();
-    }
-  }
-
-  private onSuccessorFailure(succ: PeerId): void {
-    const r = this.r;
-    if (r.status !== 'joined' || r.state.succs[0] !== succ) return;
-    r.stats.successorFailures++;
-    this.forget(succ);
-    this.lost.remember(succ);
-    this.again = true;
-  }
-
-  /** A peer says it precedes us (a stabilize with notify). */
-  notified(src: PeerId): void {
-    const r = this.r;
-    const s = r.state;
-    if (src === s.pred) {
-      this.predHeardAtMs = r.clock.now();
-    } else if (s.betterPred(src)) {
-      const old = s.pred;
-      this.applyPred(src);
-      // The old predecessor's successor is now src: tell it, so it need not wait a whole period.
-      if (old !== null && r.mux.isLinked(old)) r.send(old, CHORD_SVC, 'hint', { succ: src });
-    }
-    if (s.succs.length === 0) {
-      // We were alone: the notifier is also our successor, and it learns its predecessor (us)
-      // from our stabilize, which we send now rather than at our next tick.
-      this.applySuccessors([src]);
-      this.stabilize(0);
-    }
-  }
-
-  /** Our successor took a new predecessor; stabilize now if it would be our better successor. */
-  hinted(candidate: PeerId): void {
-    const s = this.r.state;
-    const succ = s.succs[0];
-    if (succ === undefined || candidate === s.self) return;
-    if (inInterval(s.id(candidate), s.selfId, s.id(succ))) this.stabilize(0);
-  }
-
-  /** A joiner tells us it sits between us and our successor: adopt it, then stabilize with it. */
-  successorClaim(candidate: PeerId): void {
-    const s = this.r.state;
-    const succ = s.succs[0];
-    if (candidate === s.self) return;
-    if (succ !== undefined && !inInterval(s.id(candidate), s.selfId, s.id(succ))) return;
-    this.applySuccessors([candidate, ...s.succs]);
-    this.stabilize(0);
+    this.stabilizer.stabilize(chain);
   }
 
   /** A neighbour leaves gracefully and hands over its own neighbours. */
@@ -264,30 +156,6 @@ export class Maintenance {
     if (s.succs[0] !== undefined) this.r.send(s.succs[0], CHORD_SVC, 'leave', body);
     if (s.pred !== null && s.pred !== s.succs[0]) this.r.send(s.pred, CHORD_SVC, 'leave', body);
     for (const p of s.contacts.keys()) if (p !== s.pred && p !== s.succs[0]) this.r.sendLinked(p, CHORD_SVC, 'leave', body);
-  }
-
-  // ---- predecessor checks ----------------------------------------------------------------
-
-  private checkPredecessor(): void {
-    const r = this.r;
-    const p = r.state.pred;
-    const silentMs = r.clock.now() - this.predHeardAtMs;
-    const silent = silentMs >= PRED_SILENCE_PERIODS * r.config.stabilizeIntervalMs;
-    // Nobody has taken us as successor for a while: the ring may be passing us by.
-    if (p === null && silent && r.state.succs.length > 0) this.relocator.relocate();
-    if (p === null) return;
-    if (!r.mux.isLinked(p) && !r.mux.isConnecting(p)) {
-      r.stats.predecessorFailures++;
-      this.applyPred(null);
-      return;
-    }
-    if (!silent) return;
-    this.predHeardAtMs = r.clock.now();
-    r.call({ peer: p }, CHORD_SVC, 'ping', {}, {}, (e) => {
-      if (!e || r.state.pred !== p) return;
-      r.stats.predecessorFailures++;
-      this.applyPred(null);
-    });
   }
 
   // ---- links -----------------------------------------------------------------------------
@@ -335,8 +203,8 @@ export class Maintenance {
     return n;
   }
 
-  /** Forget a peer that failed or left, emitting the events that follow. */
-  private forget(peer: PeerId): void {
+  /** @internal Forget a peer that failed or left, emitting the events that follow. */
+  forget(peer: PeerId): void {
     const s = this.r.state;
     s.contacts.delete(peer);
     if (s.pred === peer) this.applyPred(null);
@@ -382,7 +250,7 @@ export class Maintenance {
     const r = this.r;
     const old = r.state.setPred(p);
     if (old === undefined) return;
-    this.predHeardAtMs = r.clock.now();
+    this.stabilizer.predChanged();
     if (p !== null) r.roles.update(p);
     r.events.emit('predecessor-changed', { from: old, to: p });
     if (p !== null) {
@@ -390,6 +258,13 @@ export class Maintenance {
       this.checkJoined();
     }
     if (old !== null) r.roles.update(old);
+  }
+
+  /** @internal Our successor answered a stabilize naming us its predecessor. */
+  successorConfirmed(): void {
+    if (this.succConfirmed) return;
+    this.succConfirmed = true;
+    this.checkJoined();
   }
 
   private checkJoined(): void {
@@ -411,9 +286,16 @@ export class Maintenance {
     if (e instanceof TimeoutError && this.r.status === 'joined') this.relocator.relocate();
   }
 
-  findSuccessor(key: Id, withFingers: boolean, timeoutMs: number | undefined, done: (e: Error | null, rep?: FindSuccRep) => void, redundant = false): void {
+  findSuccessor(
+    key: Id,
+    withFingers: boolean,
+    timeoutMs: number | undefined,
+    done: (e: Error | null, rep?: FindSuccRep) => void,
+    redundant = false,
+    exclude?: PeerId,
+  ): void {
     const body = withFingers ? { fingers: true } : {};
-    const opts = timeoutMs === undefined ? { redundant } : { timeoutMs, redundant };
+    const opts = { redundant, ...(timeoutMs === undefined ? {} : { timeoutMs }), ...(exclude === undefined ? {} : { exclude }) };
     this.r.call(key, CHORD_SVC, 'find-succ', body, opts, (e, env) => {
       if (e) {
         this.lookupFailed(e);

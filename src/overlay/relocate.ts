@@ -53,7 +53,7 @@ export class Relocator {
     this.lastAtMs = now;
     this.walked = 0;
     r.stats.relocations++;
-    r.call({ peer: via }, CHORD_SVC, 'join', {}, {}, (e, env) => {
+    r.call({ peer: via }, CHORD_SVC, 'join', { relocate: true }, {}, (e, env) => {
       this.busy = false;
       if (e || r.status !== 'joined') return;
       const rep = check(FindSuccRep, env!.body, 'relocate reply');
@@ -69,13 +69,16 @@ export class Relocator {
 
   /**
    * A random contact that is neither a successor nor our predecessor: its lookup does not start
-   * along our own neighbourhood, which may be the stretch the ring passes by.
+   * along our own neighbourhood, which may be the stretch the ring passes by. A peer not yet in
+   * place has no fingers: it asks whom it has, its successor last, whose fingers reach elsewhere.
    */
   private pickContact(): PeerId | null {
     const s = this.r.state;
     const far: PeerId[] = [];
     for (const p of s.contacts.keys()) if (p !== s.pred && !s.succs.includes(p)) far.push(p);
-    if (far.length === 0) return s.pred !== null && s.contacts.has(s.pred) ? s.pred : null;
-    return far[this.r.rng.int(far.length)]!;
+    if (far.length > 0) return far[this.r.rng.int(far.length)]!;
+    if (s.pred !== null && s.contacts.has(s.pred)) return s.pred;
+    const succ = s.succs[0];
+    return succ !== undefined && s.contacts.has(succ) ? succ : null;
   }
 }

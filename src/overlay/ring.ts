@@ -49,6 +49,8 @@ export interface RequestOptions {
   timeoutMs?: number;
   /** For a key: send the first hop to the two best neighbours; the owner suppresses the duplicate. */
   redundant?: boolean;
+  /** @internal For a key: never take this peer as the first greedy hop (see relocate.ts). */
+  exclude?: PeerId;
 }
 
 export interface LookupResult {
@@ -184,7 +186,7 @@ export class ChordRing implements MuxClient {
     if (!this.requests.open(env.mid, svc, op, toPeer ? target.peer : null, timeoutMs, done)) {
       return done(new RequestTooManyError(this.config.maxPendingRequests));
     }
-    const sent = toPeer ? this.sendEnv(env) : this.originate(env, opts.redundant ?? false);
+    const sent = toPeer ? this.sendEnv(env) : this.originate(env, opts.redundant ?? false, opts.exclude ?? null);
     if (!sent) this.requests.fail(env.mid, new PeerGoneError(env.dst));
   }
 
@@ -234,9 +236,9 @@ export class ChordRing implements MuxClient {
    * Forward env one hop toward key, or deliver it here. A link that turns out dead when we send
    * is dropped at once (the mux reports it), and the next best neighbour is tried.
    */
-  private routeOn(env: Envelope, key: Id, fromId: Id | null): boolean {
+  private routeOn(env: Envelope, key: Id, fromId: Id | null, exclude: PeerId | null = null): boolean {
     for (let attempt = 0; attempt < MAX_FORWARD_ATTEMPTS; attempt++) {
-      const d = decide(this.state, key, fromId);
+      const d = decide(this.state, key, fromId, exclude);
       if (d.kind === 'none') break;
       if (d.kind === 'self') {
         if (env.to === 'key') return this.deliverKey(env);
@@ -303,7 +305,7 @@ export class ChordRing implements MuxClient {
     return this.forward({ ...env, to: 'peer', dst: peer, body }, peer);
   }
 
-  private originate(env: Envelope, redundant: boolean): boolean {
+  private originate(env: Envelope, redundant: boolean, exclude: PeerId | null = null): boolean {
     if (this.status !== 'joined') return false;
     const key = idFromHex(env.dst) as Id;
     if (redundant) {
@@ -311,7 +313,7 @@ export class ChordRing implements MuxClient {
       for (const p of decideTwo(this.state, key, null)) any = this.forward(env, p) || any;
       if (any) return true;
     }
-    return this.routeOn(env, key, null);
+    return this.routeOn(env, key, null, exclude);
   }
 
   private forward(env: Envelope, next: PeerId): boolean {

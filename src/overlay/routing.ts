@@ -29,20 +29,26 @@ export function ownsKey(v: RouteView, key: Id): boolean {
   return v.pred !== null && inInterval(key, v.predId, v.selfId, false, true);
 }
 
-/** Where a message for key goes next: here, a linked peer, or nowhere (no usable link). */
-export function decide(v: RouteView, key: Id, fromId: Id | null): Decision {
+/**
+ * Where a message for key goes next: here, a linked peer, or nowhere (no usable link). `exclude`
+ * is never chosen as a greedy step (a peer asking where the ring would put it, see relocate.ts).
+ */
+export function decide(v: RouteView, key: Id, fromId: Id | null, exclude: PeerId | null = null): Decision {
   if (ownsKey(v, key)) return SELF;
+  // Without a predecessor we claim nothing, except what our own successor steps back to us: it
+  // has us as its predecessor and so vouches that the key is ours (else the two would bounce it).
+  if (v.pred === null && fromId !== null && fromId === v.succIds[0] && !inInterval(key, v.selfId, fromId, false, true)) return SELF;
   // The previous hop overshot: a peer joined between it and us and our predecessor owns the key.
   if (v.pred !== null && fromId !== null && inInterval(key, fromId, v.selfId) && v.contacts.has(v.pred)) {
     if (inInterval(v.predId, key, v.selfId, true, false)) return { kind: 'next', peer: v.pred };
   }
   const owner = ownerFromSuccessors(v, key);
   if (owner !== null) return { kind: 'next', peer: owner };
-  const best = closestPreceding(v, key, null);
+  const best = closestPreceding(v, key, exclude);
   if (best !== null) return { kind: 'next', peer: best };
   // Our successor's link is not up yet (it just changed): the next successor we can reach knows
   // the key's owner as well, and steps the message back to it if it lies before itself.
-  for (const s of v.succs) if (v.contacts.has(s)) return { kind: 'next', peer: s };
+  for (const s of v.succs) if (s !== exclude && v.contacts.has(s)) return { kind: 'next', peer: s };
   return NONE;
 }
 

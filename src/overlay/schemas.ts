@@ -45,8 +45,12 @@ export const FindSuccRep = Type.Object(
 );
 export type FindSuccRep = Static<typeof FindSuccRep>;
 
-/** 'join' request to a bootstrap peer: "look up my successor for me", since I am not routable yet. */
-export const JoinReq = Type.Object({}, { additionalProperties: false });
+/**
+ * 'join' request to a bootstrap peer: "look up my successor for me", since I am not routable yet.
+ * relocate=true comes from a member checking its place: the lookup must not take the asker as a
+ * hop, or a peer that only its own neighbours know would be told it is where it should be.
+ */
+export const JoinReq = Type.Object({ relocate: Type.Optional(Type.Boolean()) }, { additionalProperties: false });
 /** 'join' reply: what the bootstrap's find-succ returned. */
 export const JoinRep = FindSuccRep;
 

@@ -12,6 +12,6 @@ export function hintHandler(ring: ChordRing, env: Envelope): void {
   const msg = check(HintMsg, env.body, 'hint');
   if (!msg.ok) return void ring.stats.badBodies++;
   const candidate = msg.value.succ as PeerId;
-  if (env.src === candidate) ring.maintenance.successorClaim(candidate);
-  else if (env.src === ring.successor()) ring.maintenance.hinted(candidate);
+  if (env.src === candidate) ring.maintenance.stabilizer.successorClaim(candidate);
+  else if (env.src === ring.successor()) ring.maintenance.stabilizer.hinted(candidate);
 }

@@ -2,7 +2,7 @@
 // on its behalf and answers over the link they share.
 import { check } from '../../core/codec.js';
 import type { Envelope } from '../../core/envelope.js';
-import { idFromHex } from '../../core/id.js';
+import { idFromHex, type PeerId } from '../../core/id.js';
 import type { ChordRing } from '../ring.js';
 import { JoinReq } from '../schemas.js';
 
@@ -13,13 +13,14 @@ export function joinHandler(ring: ChordRing, env: Envelope): void {
   // A peer that has just joined may not have its own successor linked yet, so the lookup can
   // fail at once; it gets one more try a little later before the joiner is left to time out.
   const key = idFromHex(env.src);
+  const exclude = req.value.relocate ? (env.src as PeerId) : undefined;
   ring.maintenance.findSuccessor(key, true, undefined, (e, rep) => {
     if (!e) return void ring.reply(env, rep);
     ring.clock.setTimer(ring.config.stabilizeIntervalMs / 2, () => {
       if (!ring.isJoined()) return;
       ring.maintenance.findSuccessor(key, true, undefined, (e2, rep2) => {
         if (!e2) ring.reply(env, rep2);
-      });
+      }, false, exclude);
     });
-  });
+  }, false, exclude);
 }
