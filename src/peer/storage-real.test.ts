@@ -23,7 +23,13 @@ beforeAll(async () => {
   for (let i = 0; i < 3; i++) all.push(await startNodePeer({ dataDir: join(dir, `p${i}`), serverUrl: server.url, storage: { quotaBytes: 64 << 20 } }));
   // One peer lends nothing: it keeps metadata it owns but must refuse every chunk.
   all.push(await startNodePeer({ dataDir: join(dir, 'stingy'), serverUrl: server.url, storage: { quotaBytes: 0 } }));
-  await vi.waitFor(() => expect(ringConsistent(all.map((p) => p.peer.status()))).toBe(true), { timeout: 30_000, interval: 100 });
+  // Ready for r = 3 with one peer lending nothing: the ring is in place and every successor list
+  // names all the others (placement falls back to them when candidate keys share owners).
+  await vi.waitFor(() => {
+    const statuses = all.map((p) => p.peer.status());
+    expect(ringConsistent(statuses)).toBe(true);
+    expect(statuses.map((s) => new Set(s.successors).size)).toEqual(statuses.map(() => all.length - 1));
+  }, { timeout: 30_000, interval: 100 });
 }, 90_000);
 
 afterAll(async () => {

@@ -81,11 +81,11 @@ describe('the coordination drop-in in Chromium', () => {
       pages.push(...(await Promise.all(Array.from({ length: Math.min(ARRIVING_TOGETHER, CLIENTS - c) }, async (_, k) => {
         const page = await context.newPage();
         await page.goto(`${app.url}/form/${RESOURCES[(c + k) % RESOURCES.length]}?mode=queue`);
-        await page.waitForFunction(() => (globalThis as unknown as { cumulusDropin: Dropin }).cumulusDropin.status().then((s) => s.joined), undefined, { timeout: 30_000, polling: 100 });
+        await page.waitForFunction(() => (globalThis as unknown as { cumulusDropin: Dropin }).cumulusDropin.status().then((s) => s.joined), undefined, { timeout: 60_000, polling: 100 });
         return page;
       }))));
     }
-  }, 90_000);
+  }, 180_000);
   afterAll(async () => {
     await pages[0]?.context().close();
     await app?.close();
