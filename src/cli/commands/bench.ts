@@ -5,6 +5,7 @@ import { runCoordBench } from '../../runtime/bench/coord.js';
 import { runDropinBench } from '../../runtime/bench/dropin.js';
 import { runLinkBench } from '../../runtime/bench/link.js';
 import { runRingBench } from '../../runtime/bench/ring.js';
+import { runApiBench } from '../../runtime/bench/api.js';
 import { runStorageBench } from '../../runtime/bench/storage.js';
 
 export interface BenchRunner {
@@ -18,6 +19,10 @@ export const BENCHES: Record<string, BenchRunner> = {
   ring: {
     description: 'a server and --peers volunteer processes (and --browsers Chromium tabs) form a ring; lookups with the server up and down',
     run: async (opts) => runRingBench({ peers: int(opts.peers, 16), browsers: int(opts.browsers, 0), lookups: int(opts.lookups, 1000) }),
+  },
+  api: {
+    description: 'a local cloud (server and --peers volunteers) takes a --mb MB file by PUT; GET through the gateway against the storage client\'s own read, in one run',
+    run: async (opts) => runApiBench({ peers: int(opts.peers, 3), mb: int(opts.mb, 64) }),
   },
   storage: {
     description: 'a server and --peers volunteer processes store a --mb MiB file through one volunteer, read it through another, and again after two holders are killed',
