@@ -5,13 +5,23 @@ import { idFromHex, inInterval, type Id, type PeerId } from '../core/id.js';
 import { checkRing, type RingCheck } from '../overlay/checker.js';
 import type { PeerStatus } from './peer.js';
 
+/**
+ * The ring checker over peers' reports. The checker itself looks only at peers in place; here a
+ * peer that reports itself not joined is a problem too, since an observer asked about all of them.
+ */
 export function checkStatuses(statuses: readonly PeerStatus[]): RingCheck {
-  return checkRing(statuses.map((s) => ({
+  const check = checkRing(statuses.map((s) => ({
     self: s.id,
     isJoined: () => s.joined,
     successor: () => s.successor ?? s.id,
     predecessor: () => s.predecessor,
   })));
+  for (const s of statuses) {
+    if (s.joined) continue;
+    check.ok = false;
+    check.problems.push(`${s.id.slice(0, 8)}: not in place yet`);
+  }
+  return check;
 }
 
 export function ringConsistent(statuses: readonly PeerStatus[]): boolean {

@@ -39,6 +39,8 @@ describe('a browser tab as a peer', () => {
 
     await vi.waitFor(async () => {
       const all = [own.peer.status(), node.peer.status(), await tab()];
+      // The checker looks only at peers in place, so first every peer (the tab too) must be.
+      expect(all.filter((s) => !s.joined).map((s) => s.id)).toEqual([]);
       expect(checkStatuses(all).problems).toEqual([]);
     }, { timeout: 30_000, interval: 100 });
 
