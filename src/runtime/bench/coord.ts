@@ -18,6 +18,7 @@ import { startServerPeer, type ServerPeer } from '../../server/own-peer.js';
 import { LEASE_MS, TAKEOVER_MARGIN_MS } from '../../services/coord/constants.js';
 import { shutdownNodeRtc } from '../node-rtc.js';
 import type { LoadReport } from './coord-child.js';
+import { quantile, round } from './figures.js';
 
 export interface CoordBenchOptions {
   peers: number;
@@ -140,11 +141,3 @@ export async function runCoordBench(o: CoordBenchOptions): Promise<Record<string
     rmSync(dir, { recursive: true, force: true });
   }
 }
-
-function quantile(xs: number[], q: number): number {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
-}
-
-const round = (x: number) => Math.round(x * 100) / 100;

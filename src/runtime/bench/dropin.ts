@@ -15,6 +15,7 @@ import { startServerPeer, type ServerPeer } from '../../server/own-peer.js';
 import { launchChromium } from '../chromium.js';
 import { shutdownNodeRtc } from '../node-rtc.js';
 import type { SlowAppStats } from './slow-app.js';
+import { quantile, round } from './figures.js';
 
 export interface DropinBenchOptions {
   clients: number;
@@ -160,11 +161,3 @@ export async function runDropinBench(o: DropinBenchOptions): Promise<Record<stri
     rmSync(dir, { recursive: true, force: true });
   }
 }
-
-function quantile(xs: number[], q: number): number {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
-}
-
-const round = (x: number) => Math.round(x * 100) / 100;

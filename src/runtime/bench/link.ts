@@ -16,6 +16,7 @@ import { WebRtcNet } from '../webrtc-net.js';
 import { LOOPBACK_RTC_CONFIG, NodeRTCPeerConnection, loopbackCandidatesOnly, shutdownNodeRtc } from '../node-rtc.js';
 import { pumpRaw, rawEnd, type RawEnd, type RawSignal } from './raw-channel.js';
 import type { DataChannelLike } from '../link.js';
+import { round } from './figures.js';
 
 export type ParentMsg = { kind: 'expect' | 'raw-expect'; bytes: number } | { kind: 'stop' | 'raw-reset' } | RawSignal;
 export type ChildMsg = { kind: 'ready'; id: string } | { kind: 'ack' } | RawSignal;
@@ -48,7 +49,6 @@ const RAW_SETUP_TIMEOUT_MS = 5000;
 const RAW_SETUP_ATTEMPTS = 2;
 /** MB here is 10^6 bytes, as network throughput is usually quoted. */
 const mbps = (bytes: number, ms: number) => bytes / 1e6 / (ms / 1000);
-const round = (x: number) => Math.round(x * 100) / 100;
 
 export async function runLinkBench(opts: LinkBenchOptions = {}): Promise<LinkBenchResult> {
   const totalBytes = opts.totalBytes ?? 128 * 1024 * 1024;

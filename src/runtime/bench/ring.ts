@@ -16,6 +16,7 @@ import { fullStatus } from '../peer-status.js';
 import { launchChromium } from '../chromium.js';
 import { shutdownNodeRtc } from '../node-rtc.js';
 import { spawnVolunteer } from '../volunteer-process.js';
+import { quantile, round } from './figures.js';
 
 type Status = PeerStatus & { signal: { linksViaServer: number; linksViaOverlay: number } };
 interface LookupAnswer { owner: PeerId; hops: number; ms: number }
@@ -205,11 +206,3 @@ async function browserPeer(browser: Browser, url: string): Promise<BenchPeer> {
 function randomKeyHex(): string {
   return bytesToHex(globalThis.crypto.getRandomValues(new Uint8Array(20)));
 }
-
-function quantile(xs: number[], q: number): number {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
-}
-
-const round = (x: number) => Math.round(x * 100) / 100;

@@ -20,6 +20,7 @@ import { fullStatus } from '../control.js';
 import { shutdownNodeRtc } from '../node-rtc.js';
 import { spawnVolunteer, type VolunteerProcess } from '../volunteer-process.js';
 import { runLinkBench } from './link.js';
+import { round } from './figures.js';
 
 export interface StorageBenchOptions {
   peers: number;
@@ -50,7 +51,6 @@ const TRANSFER_TIMEOUT_MS = 15 * 60_000;
 const QUOTA_MB = 2048;
 /** MB here is 10^6 bytes, as the link bench quotes throughput. */
 const mbps = (bytes: number, ms: number) => bytes / 1e6 / (ms / 1000);
-const round = (x: number) => Math.round(x * 100) / 100;
 
 export async function runStorageBench(o: StorageBenchOptions): Promise<StorageBenchResult> {
   if (o.peers < 4) throw new Error('bench storage needs at least 4 volunteers: one puts, one gets, two are killed');
@@ -179,4 +179,3 @@ async function killByPid(v: VolunteerProcess): Promise<void> {
   process.kill(v.pid, 'SIGKILL');
   await exited;
 }
-
