@@ -170,8 +170,8 @@ export const SEND_HIGH_WATER_BYTES = 1 << 20;
  * SEND_HIGH_WATER_BYTES, so memory stays bounded by the FileSystem's read-ahead plus that.
  *
  * The first chunk is awaited before the status line goes out, so a body that cannot start (storage
- * peers gone) still answers with a JSON error. A failure after that can only cut the connection:
- * the client sees fewer bytes than the Content-Length it was promised.
+ * peers gone) still answers with a JSON error. A failure after that can only cut the connection
+ * (once what was written has drained): the client sees fewer bytes than its Content-Length.
  */
 async function sendBody(reply: FastifyReply, body: AsyncIterable<Uint8Array>): Promise<void> {
   const it = body[Symbol.asyncIterator]();
@@ -189,6 +189,9 @@ async function sendBody(reply: FastifyReply, body: AsyncIterable<Uint8Array>): P
     if (!res.destroyed) res.end();
   } catch (e) {
     reply.log.warn({ err: e }, 'object body failed after the headers were sent; connection cut');
+    // What was written still reaches the client (it can tell how far it got), then the connection
+    // is cut: short of its Content-Length, the body cannot be mistaken for a complete one.
+    await drained(res);
     res.destroy();
   } finally {
     // A client that went away stops storage's read-ahead too.
