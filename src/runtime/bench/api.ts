@@ -8,7 +8,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { PeerStatus } from '../../peer/peer.js';
+import { ringConsistent } from '../../peer/ring-view.js';
 import { startCloudServer } from '../../server/cloud.js';
+import { fullStatus } from '../control.js';
 import { quantile, round } from './figures.js';
 import { shutdownNodeRtc } from '../node-rtc.js';
 import { spawnVolunteer, type VolunteerProcess } from '../volunteer-process.js';
@@ -35,6 +38,17 @@ interface Sample extends Read {
 
 const mbps = (bytes: number, ms: number) => round(bytes / 1e6 / (ms / 1000));
 const PIECE_BYTES = 1 << 20;
+const CONVERGE_MS = 60_000;
+const POLL_MS = 200;
+
+async function waitFor(cond: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    if (await cond().catch(() => false)) return true;
+    if (performance.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+}
 const execFileP = promisify(execFile);
 
 export async function runApiBench(o: ApiBenchOptions): Promise<Record<string, unknown>> {
@@ -44,6 +58,14 @@ export async function runApiBench(o: ApiBenchOptions): Promise<Record<string, un
   const volunteers: VolunteerProcess[] = [];
   try {
     for (let i = 0; i < o.peers; i++) volunteers.push(await spawnVolunteer({ serverUrl: cloud.server.url, dataDir: join(dir, `v${i}`) }));
+    // Store only once the ring agrees on who owns what: while a joining volunteer still moves
+    // keys, the home made by the first request may be looked for at another owner (404).
+    const own = cloud.peer;
+    if (!own) throw new Error('the cloud runs no peer of its own');
+    const statuses = async () => [fullStatus(own) as unknown as PeerStatus, ...(await Promise.all(volunteers.map(async (v) => (await v.request('status')) as PeerStatus)))];
+    if (!(await waitFor(async () => ringConsistent(await statuses()), CONVERGE_MS))) {
+      throw new Error(`the ring of the server and ${o.peers} volunteers was not consistent within ${CONVERGE_MS} ms`);
+    }
     const token = await cloud.users.add('bench', 0);
     const auth = { authorization: `Bearer ${token}` };
     const url = `${cloud.server.url}/bench/home/blob.bin`;
