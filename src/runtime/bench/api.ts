@@ -38,6 +38,7 @@ interface Sample extends Read {
 
 const mbps = (bytes: number, ms: number) => round(bytes / 1e6 / (ms / 1000));
 const PIECE_BYTES = 1 << 20;
+const execFileP = promisify(execFile);
 const CONVERGE_MS = 60_000;
 const POLL_MS = 200;
 
@@ -49,7 +50,6 @@ async function waitFor(cond: () => Promise<boolean>, timeoutMs: number): Promise
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
 }
-const execFileP = promisify(execFile);
 
 export async function runApiBench(o: ApiBenchOptions): Promise<Record<string, unknown>> {
   const t0 = performance.now();
@@ -133,8 +133,8 @@ export async function runApiBench(o: ApiBenchOptions): Promise<Record<string, un
     return {
       putMBps: mbps(bytes, putMs), getMBps, storageGetMBps,
       ratio: round(getMBps / storageGetMBps),
-      // CPU of the server process per read (the gateway's includes HTTP and the socket writes):
-      // less sensitive to other load on the machine than the times.
+      // CPU of the server process per read (the gateway's includes HTTP, the socket writes and
+      // spawning curl, a few ms): less sensitive to other load on the machine than the times.
       serverCpuMsGateway: Math.round(med(samples.gateway, (x) => x.cpuMs)),
       serverCpuMsStorage: Math.round(med(samples.storage, (x) => x.cpuMs)),
       clientStartMs: Math.round(med(samples.gateway, (x) => x.startMs)),
