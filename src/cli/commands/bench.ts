@@ -21,8 +21,8 @@ export const BENCHES: Record<string, BenchRunner> = {
     run: async (opts) => runRingBench({ peers: int(opts.peers, 16), browsers: int(opts.browsers, 0), lookups: int(opts.lookups, 1000) }),
   },
   api: {
-    description: 'a local cloud (server and --peers volunteers) takes a --mb MB file by PUT; GET through the gateway against the storage client\'s own read, in one run',
-    run: async (opts) => runApiBench({ peers: int(opts.peers, 3), mb: int(opts.mb, 64) }),
+    description: 'a local cloud (server and --peers volunteers) takes a --mb MB file by PUT; GET through the gateway against the storage client\'s own read, alternated --rounds times in one run',
+    run: async (opts) => runApiBench({ peers: int(opts.peers, 3), mb: int(opts.mb, 64), rounds: Math.max(1, int(opts.rounds, 5)) }),
   },
   storage: {
     description: 'a server and --peers volunteer processes store a --mb MiB file through one volunteer, read it through another, and again after two holders are killed',
@@ -54,7 +54,7 @@ export function registerBench(program: Command): void {
     .description(`run a benchmark: ${Object.keys(BENCHES).join(', ')}`)
     .option('--json', 'print one JSON object as the last line')
     .option('--mib <n>', 'link: MiB sent one way over each channel (default 128)')
-    .option('--peers <n>', 'ring, storage: volunteer processes (default 16 for ring, 4 for storage); coord: peers besides the server\'s (default 32)')
+    .option('--peers <n>', 'ring, storage, api: volunteer processes (default 16 for ring, 4 for storage, 3 for api); coord: peers besides the server\'s (default 32)')
     .option('--processes <n>', 'coord: processes hosting the peers (default 4)')
     .option('--seconds <n>', 'coord: length of the throughput run (default 10)')
     .option('--resources <n>', 'coord: resources on the one owner (default 8)')
@@ -64,7 +64,8 @@ export function registerBench(program: Command): void {
     .option('--delay-ms <n>', 'dropin: how long the application takes per POST (default 50)')
     .option('--loops <n>', 'coord: acquire/release loops per peer in the throughput run (default 8)')
     .option('--samples <n>', 'coord: acquires one at a time for the idle latency (default 500)')
-    .option('--mb <n>', 'storage: MiB in the file stored and read (default 64)')
+    .option('--mb <n>', 'storage: MiB in the file stored and read (default 64); api: MB (default 64)')
+    .option('--rounds <n>', 'api: timed reads of each kind, gateway and storage alternated (default 5)')
     .option('--browsers <n>', 'ring: Chromium tabs (default 0)')
     .option('--lookups <n>', 'ring: lookups with the server up, and again with it down (default 1000)')
     .action(async (name: string, opts: Record<string, string | boolean | undefined>) => {

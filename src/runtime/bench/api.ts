@@ -1,24 +1,55 @@
 // `cumulus bench api`: what the REST gateway costs. A local cloud (server with its peer and the
-// gateway, plus volunteer processes) takes a file through PUT, then the same file is read twice
-// in one run: through the gateway (GET over HTTP, streamed) and through the storage service's own
-// client in the server's peer (what the gateway reads from). ratio = getMBps / storageGetMBps.
+// gateway, plus volunteer processes) takes a file through PUT, then the same file is read in one
+// run, alternately: through the gateway (GET over HTTP by curl, streamed) and through the storage
+// service's own client in the server's peer (what the gateway reads from), `rounds` times each.
+// ratio = getMBps / storageGetMBps, from the median times.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { PeerStatus } from '../../peer/peer.js';
+import { ringConsistent } from '../../peer/ring-view.js';
 import { startCloudServer } from '../../server/cloud.js';
+import { fullStatus } from '../control.js';
+import { quantile, round } from './figures.js';
 import { shutdownNodeRtc } from '../node-rtc.js';
 import { spawnVolunteer, type VolunteerProcess } from '../volunteer-process.js';
 
 export interface ApiBenchOptions {
   peers: number;
   mb: number;
+  /** Reads of each kind that are timed (after one untimed read of each). */
+  rounds: number;
 }
 
-const mbps = (bytes: number, ms: number) => Math.round((bytes / 1e6 / (ms / 1000)) * 100) / 100;
+interface Read {
+  bytes: number;
+  ms: number;
+  /** For curl: the time to start the process, outside its own time_total. */
+  startMs: number;
+}
+
+interface Sample extends Read {
+  cpuMs: number;
+  chunks: number;
+  localChunks: number;
+}
+
+const mbps = (bytes: number, ms: number) => round(bytes / 1e6 / (ms / 1000));
 const PIECE_BYTES = 1 << 20;
 const execFileP = promisify(execFile);
+const CONVERGE_MS = 60_000;
+const POLL_MS = 200;
+
+async function waitFor(cond: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    if (await cond().catch(() => false)) return true;
+    if (performance.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+}
 
 export async function runApiBench(o: ApiBenchOptions): Promise<Record<string, unknown>> {
   const t0 = performance.now();
@@ -27,6 +58,14 @@ export async function runApiBench(o: ApiBenchOptions): Promise<Record<string, un
   const volunteers: VolunteerProcess[] = [];
   try {
     for (let i = 0; i < o.peers; i++) volunteers.push(await spawnVolunteer({ serverUrl: cloud.server.url, dataDir: join(dir, `v${i}`) }));
+    // Store only once the ring agrees on who owns what: while a joining volunteer still moves
+    // keys, the home made by the first request may be looked for at another owner (404).
+    const own = cloud.peer;
+    if (!own) throw new Error('the cloud runs no peer of its own');
+    const statuses = async () => [fullStatus(own) as unknown as PeerStatus, ...(await Promise.all(volunteers.map(async (v) => (await v.request('status')) as PeerStatus)))];
+    if (!(await waitFor(async () => ringConsistent(await statuses()), CONVERGE_MS))) {
+      throw new Error(`the ring of the server and ${o.peers} volunteers was not consistent within ${CONVERGE_MS} ms`);
+    }
     const token = await cloud.users.add('bench', 0);
     const auth = { authorization: `Bearer ${token}` };
     const url = `${cloud.server.url}/bench/home/blob.bin`;
@@ -50,33 +89,58 @@ export async function runApiBench(o: ApiBenchOptions): Promise<Record<string, un
     const client = cloud.peer?.peer.storage?.client;
     if (!client) throw new Error('the server peer runs no storage');
     // The gateway's client is another process, as a developer's would be (curl): a client in this
-    // process would take its CPU from the gateway it measures.
-    const viaGateway = async () => {
-      const { stdout } = await execFileP('curl', ['-s', '-f', '-o', '/dev/null', '-w', '%{size_download}', '-H', `authorization: Bearer ${token}`, url]);
-      return Number(stdout.trim());
+    // process would take its CPU from the gateway it measures. The GET's time is curl's own
+    // time_total (connect, request, the whole body), so starting the curl process, which is no
+    // part of the gateway, is left out; it is reported apart as clientStartMs.
+    const viaGateway = async (): Promise<Read> => {
+      const t = performance.now();
+      const { stdout } = await execFileP('curl', ['-s', '-f', '-o', '/dev/null', '-w', '%{size_download} %{time_total}', '-H', `authorization: Bearer ${token}`, url]);
+      const wallMs = performance.now() - t;
+      const [size, total] = stdout.trim().split(' ').map(Number);
+      const ms = (total ?? NaN) * 1000;
+      return { bytes: size ?? NaN, ms, startMs: wallMs - ms };
     };
-    const viaStorage = async () => {
+    const viaStorage = async (): Promise<Read> => {
+      const t = performance.now();
       let n = 0;
       for await (const c of await client.open('/bench/home/blob.bin')) n += c.length;
-      return n;
+      return { bytes: n, ms: performance.now() - t, startMs: 0 };
     };
-    // Alternate the two readers so that neither is favoured by what the first read warmed
-    // (holders' recent-chunk caches, the OS): storage, gateway, gateway, storage.
-    const ms = { gateway: 0, storage: 0 };
-    for (const who of ['storage', 'gateway', 'gateway', 'storage'] as const) {
-      const t = performance.now();
-      const n = who === 'gateway' ? await viaGateway() : await viaStorage();
-      ms[who] += performance.now() - t;
-      if (n !== bytes) throw new Error(`${who} read ${n} bytes of ${bytes}`);
+    const samples = { gateway: [] as Sample[], storage: [] as Sample[] };
+    const read = async (who: 'gateway' | 'storage'): Promise<Sample> => {
+      const before = { ...client.counters };
+      const cpu0 = process.cpuUsage();
+      const r = who === 'gateway' ? await viaGateway() : await viaStorage();
+      const cpu = process.cpuUsage(cpu0);
+      if (r.bytes !== bytes) throw new Error(`${who} read ${r.bytes} bytes of ${bytes}`);
+      return {
+        ...r, cpuMs: (cpu.user + cpu.system) / 1000,
+        chunks: client.counters.chunksRead - before.chunksRead, localChunks: client.counters.localChunks - before.localChunks,
+      };
+    };
+    // One untimed read each first (JIT, the OS's caches, the old space the PUT left to collect),
+    // then the two readers alternate so that neither is favoured by what the other warmed
+    // (holders' recent-chunk caches): storage, gateway, gateway, storage, … Medians are reported.
+    await read('storage');
+    await read('gateway');
+    for (let i = 0; i < o.rounds; i++) {
+      for (const who of i % 2 === 0 ? (['storage', 'gateway'] as const) : (['gateway', 'storage'] as const)) samples[who].push(await read(who));
     }
-    const getMs = ms.gateway / 2;
-    const storageMs = ms.storage / 2;
-    const getMBps = mbps(bytes, getMs);
-    const storageGetMBps = mbps(bytes, storageMs);
+    const med = (xs: Sample[], f: (x: Sample) => number) => quantile(xs.map(f), 0.5);
+    const getMBps = mbps(bytes, med(samples.gateway, (x) => x.ms));
+    const storageGetMBps = mbps(bytes, med(samples.storage, (x) => x.ms));
+    const all = [...samples.gateway, ...samples.storage];
     return {
       putMBps: mbps(bytes, putMs), getMBps, storageGetMBps,
-      ratio: Math.round((getMBps / storageGetMBps) * 100) / 100,
-      peers: o.peers + 1, bytes, wallMs: Math.round(performance.now() - t0),
+      ratio: round(getMBps / storageGetMBps),
+      // CPU of the server process per read (the gateway's includes HTTP, the socket writes and
+      // spawning curl, a few ms): less sensitive to other load on the machine than the times.
+      serverCpuMsGateway: Math.round(med(samples.gateway, (x) => x.cpuMs)),
+      serverCpuMsStorage: Math.round(med(samples.storage, (x) => x.cpuMs)),
+      clientStartMs: Math.round(med(samples.gateway, (x) => x.startMs)),
+      // Share of the chunks the server's peer held itself (read with no network at all).
+      localShare: round(all.reduce((a, x) => a + x.localChunks, 0) / Math.max(1, all.reduce((a, x) => a + x.chunks, 0))),
+      rounds: o.rounds, peers: o.peers + 1, bytes, wallMs: Math.round(performance.now() - t0),
     };
   } finally {
     await Promise.allSettled(volunteers.map((v) => v.stop()));

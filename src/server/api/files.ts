@@ -73,8 +73,12 @@ export interface Usage {
 export interface FileSystem {
   /** Store an object, replacing an older version. The parent directory must exist. */
   put(path: string, body: AsyncIterable<Uint8Array>, opts: PutOptions): Promise<FileStat>;
-  /** Open an object for reading; with a range, only those bytes are streamed. */
-  get(path: string, range?: ByteRange): Promise<{ stat: FileStat; body: AsyncIterable<Uint8Array> }>;
+  /**
+   * Open an object for reading; with a range, only those bytes are streamed. `known` is a stat this
+   * FileSystem just answered for the path: a backend may read that very version instead of reading
+   * the metadata again, so the body matches the headers (size, etag) already taken from it.
+   */
+  get(path: string, range?: ByteRange, known?: Stat): Promise<{ stat: FileStat; body: AsyncIterable<Uint8Array> }>;
   stat(path: string): Promise<Stat>;
   list(dir: string, opts: ListOptions): Promise<ListPage>;
   /** Create a directory; an existing directory is returned unchanged (PUT is idempotent). */

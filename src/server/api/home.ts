@@ -1,7 +1,7 @@
 // Handlers of /:user/home/…: objects and directories. Bodies are streamed both ways: an upload goes
 // from the socket to storage chunk by chunk, a download from storage to the socket, so the gateway
 // never holds a whole file in memory.
-import { Readable } from 'node:stream';
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError } from './errors.js';
 import { DEFAULT_REPLICAS, MAX_REPLICAS, MIN_REPLICAS, type ByteRange, type FileSystem, type Stat } from './files.js';
@@ -155,9 +155,62 @@ export async function getHome(ctx: HomeContext, req: FastifyRequest, reply: Fast
   const length = range ? range.end - range.start + 1 : stat.sizeBytes;
   reply.header('content-length', String(length));
   if (head) return reply.code(200).send();
-  const { body } = await ctx.fs.get(path, range);
+  const { body } = await ctx.fs.get(path, range, stat);
   if (range) reply.code(206).header('content-range', `bytes ${range.start}-${range.end}/${stat.sizeBytes}`);
-  return reply.send(body instanceof Readable ? body : Readable.from(body));
+  return sendBody(reply, body);
+}
+
+/** Bytes queued on the socket beyond which the next chunk waits for it to drain. */
+export const SEND_HIGH_WATER_BYTES = 1 << 20;
+
+/**
+ * Write a body straight to the response, chunk by chunk as the FileSystem yields them (storage
+ * yields each 256 KiB chunk once verified, with its own read-ahead running): no stream adapter in
+ * between, no copies. The next chunk is taken only while the socket holds less than
+ * SEND_HIGH_WATER_BYTES, so memory stays bounded by the FileSystem's read-ahead plus that.
+ *
+ * The first chunk is awaited before the status line goes out, so a body that cannot start (storage
+ * peers gone) still answers with a JSON error. A failure after that can only cut the connection
+ * (once what was written has drained): the client sees fewer bytes than its Content-Length.
+ */
+async function sendBody(reply: FastifyReply, body: AsyncIterable<Uint8Array>): Promise<void> {
+  const it = body[Symbol.asyncIterator]();
+  let next = await it.next();
+  reply.hijack();
+  const res = reply.raw;
+  res.writeHead(reply.statusCode, reply.getHeaders() as OutgoingHttpHeaders);
+  try {
+    while (!next.done && !res.destroyed) {
+      res.write(next.value);
+      if (res.writableLength > SEND_HIGH_WATER_BYTES) await drained(res);
+      if (res.destroyed) break;
+      next = await it.next();
+    }
+    if (!res.destroyed) res.end();
+  } catch (e) {
+    reply.log.warn({ err: e }, 'object body failed after the headers were sent; connection cut');
+    // What was written still reaches the client (it can tell how far it got), then the connection
+    // is cut: short of its Content-Length, the body cannot be mistaken for a complete one.
+    await drained(res);
+    res.destroy();
+  } finally {
+    // A client that went away stops storage's read-ahead too.
+    if (!next.done) await it.return?.()?.catch(() => undefined);
+  }
+}
+
+/** Resolves when the response has drained its socket buffer, or is gone. */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    if (res.destroyed || res.writableLength === 0) return resolve();
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }
 
 export async function deleteHome(ctx: HomeContext, req: FastifyRequest, reply: FastifyReply): Promise<void> {

@@ -26,6 +26,13 @@ export class RingFileSystem implements FileSystem {
    */
   constructor(private readonly clientOf: () => StorageClient | null) {}
 
+  /**
+   * The storage record behind each file Stat this instance answered (chunk list included), so a
+   * GET reads exactly the version its headers describe, with one metadata request instead of two.
+   * Weak: an entry lives as long as the caller keeps the Stat.
+   */
+  private readonly records = new WeakMap<Stat, FileStatOf>();
+
   private client(): StorageClient {
     const c = this.clientOf();
     if (!c) throw new CumulusError('PEER_GONE', 'the gateway is not on the ring yet; retry shortly');
@@ -33,7 +40,10 @@ export class RingFileSystem implements FileSystem {
   }
 
   async stat(path: string): Promise<Stat> {
-    return toStat(await this.storageStat(path));
+    const s = await this.storageStat(path);
+    const stat = toStat(s);
+    if (s.kind === 'file') this.records.set(stat, s);
+    return stat;
   }
 
   private async storageStat(path: string): Promise<StorageStat> {
@@ -72,8 +82,9 @@ export class RingFileSystem implements FileSystem {
     }
   }
 
-  async get(path: string, range?: ByteRange): Promise<{ stat: FileStat; body: AsyncIterable<Uint8Array> }> {
-    const s = await this.storageStat(path);
+  async get(path: string, range?: ByteRange, known?: Stat): Promise<{ stat: FileStat; body: AsyncIterable<Uint8Array> }> {
+    const record = known ? this.records.get(known) : undefined;
+    const s = record && record.path === path ? record : await this.storageStat(path);
     if (s.kind !== 'file') throw storageError('INVALID_ARGUMENT', 'IsADirectory', `${path} is a directory`);
     if (range && (range.start < 0 || range.end < range.start || range.end >= s.size)) {
       throw new CumulusError('INVALID_ARGUMENT', `range ${range.start}-${range.end} is outside 0-${s.size - 1}`);
