@@ -96,5 +96,6 @@ async function storageOp(p: RunningPeer, req: ControlRequest): Promise<unknown> 
     bytes, ms: performance.now() - t0,
     chunks: c.chunksRead - before.chunksRead, localChunks: c.localChunks - before.localChunks,
     deadReplicas: c.deadReplicas - before.deadReplicas, corruptReplicas: c.corruptReplicas - before.corruptReplicas,
+    hedgedReads: c.hedgedReads - before.hedgedReads,
   };
 }

@@ -20,6 +20,7 @@ interface Entry {
   buf: Uint8Array;
   missing: Set<number>;
   pieceBytes: number;
+  onPiece: (() => void) | undefined;
 }
 
 export class PieceSinks {
@@ -27,13 +28,16 @@ export class PieceSinks {
   private nextTag = 1;
   readonly counters = { piecesAccepted: 0, piecesRefused: 0 };
 
-  /** Expect the pieces at `offsets` of chunk `id` from `from`, written into buf; null when too many reads are open. */
-  expect(from: PeerId, id: string, buf: Uint8Array, offsets: number[], pieceBytes: number): OpenRead | null {
+  /**
+   * Expect the pieces at `offsets` of chunk `id` from `from`, written into buf; null when too many
+   * reads are open. onPiece runs for every piece that lands (a reader's sign of life from `from`).
+   */
+  expect(from: PeerId, id: string, buf: Uint8Array, offsets: number[], pieceBytes: number, onPiece?: () => void): OpenRead | null {
     if (this.open.size >= MAX_OPEN_READS) return null;
     const tag = this.nextTag;
     this.nextTag = this.nextTag >= 0xffffffff ? 1 : this.nextTag + 1;
     const missing = new Set(offsets);
-    this.open.set(tag, { from, id, buf, missing, pieceBytes });
+    this.open.set(tag, { from, id, buf, missing, pieceBytes, onPiece });
     return { tag, missing };
   }
 
@@ -52,6 +56,7 @@ export class PieceSinks {
     e.buf.set(m.data, m.off);
     e.missing.delete(m.off);
     this.counters.piecesAccepted++;
+    e.onPiece?.();
     return true;
   }
 }
