@@ -154,7 +154,10 @@ export function readChunk(ring: RingPort, ref: ChunkRef, size: number, timeoutMs
         attempt();
       };
       let alive = false;
-      const hedge = order.clock?.setTimer(READ_HEDGE_MS, () => {
+      // Our own copy needs no link: it is slow only when this peer is busy, and asking another
+      // holder would not help; nor do we ever make ourselves a suspect.
+      const local = typeof t === 'object' && t.peer === ring.self;
+      const hedge = local ? undefined : order.clock?.setTimer(READ_HEDGE_MS, () => {
         if (alive || settled) return;
         counters.hedgedReads++;
         if (typeof t === 'object') order.suspects?.add(t.peer);
@@ -182,7 +185,7 @@ export function readChunk(ring: RingPort, ref: ChunkRef, size: number, timeoutMs
             if (liar) tried.add(liar);
           } else {
             counters.deadReplicas++;
-            if (typeof t === 'object') order.suspects?.add(t.peer);
+            if (typeof t === 'object' && !local) order.suspects?.add(t.peer);
           }
           if (passedOn) giveUpIfDone();
           else passOn();
