@@ -98,15 +98,17 @@ export const READ_CACHE_CHUNKS = 16;
  */
 export const MAX_DUPLICATE_CANDIDATES = 2;
 /**
- * How long a reader waits for the first piece of a chunk from one holder before trying the next. A
- * live holder answers in milliseconds (150 ms at worst on a loaded machine); a crashed one never
- * does, and waiting the full request timeout stalled a whole read-ahead window once per dead holder.
+ * How long a reader without a clock to race holders (the repair loop) waits for the first piece of
+ * a chunk from one holder before trying the next. A live holder answers in milliseconds (150 ms at
+ * worst on a loaded machine); a crashed one never does, and waiting the full request timeout
+ * stalled a whole read-ahead window once per dead holder.
  */
 export const READ_FIRST_PIECE_TIMEOUT_MS = 1_500;
 /**
- * How long a reader gives a holder to send the first piece of a chunk before it asks the next
- * holder too (the first still counts if it answers first). A crashed holder may keep its link up
- * for many seconds, and waiting READ_FIRST_PIECE_TIMEOUT_MS for each such holder stalls the
- * read-ahead; a live one sends its first piece well within this even on a loaded machine.
+ * How long a holder may stay silent (no piece of any chunk reaching us) while a reader waits for
+ * its first piece of a chunk, before the reader asks the next holder too (the first still counts
+ * if it answers first). A crashed holder may keep its link up for many seconds, and waiting a
+ * request timeout for each such holder stalls the read-ahead; a live holder that is busy streaming
+ * other chunks to us is not silent, so a deep queue under load does not set off a race.
  */
 export const READ_HEDGE_MS = 500;

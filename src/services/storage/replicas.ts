@@ -4,7 +4,7 @@
 // recorded holders, then the candidate owners, and accepts only bytes that hash to the id.
 import { CumulusError } from '../../core/errors.js';
 import type { PeerId } from '../../core/id.js';
-import type { Clock } from '../../env/ports.js';
+import type { Clock, TimerHandle } from '../../env/ports.js';
 import { MAX_CANDIDATES, MAX_DUPLICATE_CANDIDATES, READ_FIRST_PIECE_TIMEOUT_MS, READ_HEDGE_MS } from './constants.js';
 import { ChunkCorruptError, ChunkUnavailableError, ReplicationFailedError } from './errors.js';
 import { candidateKey } from './placement.js';
@@ -94,8 +94,9 @@ export interface ReadOrder {
   /** Ask holders to push a chunk's pieces (one request per chunk) instead of one request per piece. */
   sinks?: PieceSinks;
   /**
-   * With a clock, a holder that has not sent the first piece within READ_HEDGE_MS is raced by the
-   * next one (and made a suspect); without, holders are tried one after the other.
+   * With a clock, a holder that has sent nothing for READ_HEDGE_MS while we wait for its first
+   * piece is raced by the next one (and made a suspect); without, holders are tried one after
+   * the other, each given READ_FIRST_PIECE_TIMEOUT_MS for its first piece.
    */
   clock?: Clock;
 }
@@ -104,8 +105,9 @@ type Target = { peer: PeerId } | ReturnType<typeof candidateKey>;
 
 /**
  * Read and verify one chunk, falling back from holder to holder; throws ChunkUnavailableError.
- * Every attempt that fails, or (with order.clock) shows no sign of life within READ_HEDGE_MS,
- * starts the next target; the first verified copy wins and later ones are dropped.
+ * Every attempt that fails, or (with order.clock) whose holder stays silent for READ_HEDGE_MS
+ * before its first piece, starts the next target; the first verified copy wins, later ones are
+ * dropped. A holder that is busy streaming other pieces to us is alive, and is waited for.
  */
 export function readChunk(ring: RingPort, ref: ChunkRef, size: number, timeoutMs: number, counters: ReadCounters, fallbackCandidates = 6, order: ReadOrder = {}): Promise<Uint8Array> {
   const tried = new Set<string>();
@@ -116,7 +118,9 @@ export function readChunk(ring: RingPort, ref: ChunkRef, size: number, timeoutMs
     for (const peer of holders) yield { peer };
     for (let i = 0; i < candidates; i++) yield candidateKey(i, ref.id);
   })();
-  const firstTimeoutMs = Math.min(timeoutMs, READ_FIRST_PIECE_TIMEOUT_MS);
+  // Racing finds dead holders; without it, a short first-piece timeout has to.
+  const clock = order.clock;
+  const firstTimeoutMs = clock ? timeoutMs : Math.min(timeoutMs, READ_FIRST_PIECE_TIMEOUT_MS);
   return new Promise<Uint8Array>((resolve, reject) => {
     let running = 0;
     let settled = false;
@@ -157,19 +161,32 @@ export function readChunk(ring: RingPort, ref: ChunkRef, size: number, timeoutMs
       // Our own copy needs no link: it is slow only when this peer is busy, and asking another
       // holder would not help; nor do we ever make ourselves a suspect.
       const local = typeof t === 'object' && t.peer === ring.self;
-      const hedge = local ? undefined : order.clock?.setTimer(READ_HEDGE_MS, () => {
-        if (alive || settled) return;
+      let hedge: TimerHandle | undefined;
+      const check = (): void => {
+        hedge = undefined;
+        if (alive || settled || !clock) return;
+        const heard = typeof t === 'object' ? order.sinks?.heardFrom(t.peer) : undefined;
+        const quietMs = heard === undefined ? Infinity : clock.now() - heard;
+        if (quietMs < READ_HEDGE_MS) {
+          hedge = clock.setTimer(READ_HEDGE_MS - quietMs, check);
+          return;
+        }
         counters.hedgedReads++;
         if (typeof t === 'object') order.suspects?.add(t.peer);
         passOn();
-      });
+      };
+      if (clock && !local) hedge = clock.setTimer(READ_HEDGE_MS, check);
+      const stopHedge = () => {
+        if (hedge !== undefined) clock!.cancel(hedge);
+        hedge = undefined;
+      };
       const onFirstPiece = () => {
         alive = true;
       };
       fetchChunk(ring, t, ref.id, size, timeoutMs, firstTimeoutMs, order.sinks, onFirstPiece).then(
         ({ bytes, from }) => {
           running--;
-          if (hedge !== undefined) order.clock!.cancel(hedge);
+          stopHedge();
           if (settled) return;
           settled = true;
           counters.chunksRead++;
@@ -178,7 +195,7 @@ export function readChunk(ring: RingPort, ref: ChunkRef, size: number, timeoutMs
         },
         (e: unknown) => {
           running--;
-          if (hedge !== undefined) order.clock!.cancel(hedge);
+          stopHedge();
           if (e instanceof ChunkCorruptError) {
             counters.corruptReplicas++;
             const liar = (e.detail as { peer?: string } | undefined)?.peer;
