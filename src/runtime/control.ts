@@ -78,6 +78,7 @@ async function storageOp(p: RunningPeer, req: ControlRequest): Promise<unknown> 
   }
   // get: stream to the file; the controller checks the file itself (every chunk was verified on the way).
   const before = { ...client.counters };
+  const cpu0 = process.cpuUsage();
   // Opened first: a missing or unreadable file must not truncate the local one.
   const body = await client.open(req.path);
   const out = createWriteStream(req.file, { highWaterMark: FILE_BUFFER_BYTES });
@@ -96,5 +97,8 @@ async function storageOp(p: RunningPeer, req: ControlRequest): Promise<unknown> 
     bytes, ms: performance.now() - t0,
     chunks: c.chunksRead - before.chunksRead, localChunks: c.localChunks - before.localChunks,
     deadReplicas: c.deadReplicas - before.deadReplicas, corruptReplicas: c.corruptReplicas - before.corruptReplicas,
+    hedgedReads: c.hedgedReads - before.hedgedReads,
+    // This process's CPU time over the get, all threads (the data channel's native ones too).
+    cpuMs: (() => { const u = process.cpuUsage(cpu0); return (u.user + u.system) / 1000; })(),
   };
 }

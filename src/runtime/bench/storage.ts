@@ -40,7 +40,7 @@ export interface StorageBenchResult extends Record<string, unknown> {
   sha256MatchAfterKill: boolean;
 }
 
-interface GetAnswer { bytes: number; ms: number; chunks: number; localChunks: number; deadReplicas: number }
+interface GetAnswer { bytes: number; ms: number; chunks: number; localChunks: number; deadReplicas: number; hedgedReads: number; cpuMs: number }
 interface PutAnswer { size: number; etag: string; chunks: number; ms: number }
 interface FileStatAnswer { kind: 'file'; chunks: Array<{ id: string; holders: PeerId[] }> }
 
@@ -119,6 +119,8 @@ export async function runStorageBench(o: StorageBenchOptions): Promise<StorageBe
       fileBytes: bytes,
       chunks: put.chunks,
       getLocalShare: round(got.localChunks / Math.max(1, got.chunks)),
+      getHedgedReads: got.hedgedReads,
+      getterCpuMsPerMB: round(got.cpuMs / (got.bytes / 1e6)),
       rawLinkMBpsBeforeAfter: [linkBefore.rawMBps, linkAfter.rawMBps],
       cumulusLinkMBps: round((linkBefore.cumulusMBps + linkAfter.cumulusMBps) / 2),
       killedPids: victims.map((v) => v.pid),
@@ -130,6 +132,7 @@ export async function runStorageBench(o: StorageBenchOptions): Promise<StorageBe
       getAfterKillMBps: round(mbps(again.bytes, again.ms)),
       getAfterKillLocalShare: round(again.localChunks / Math.max(1, again.chunks)),
       deadReplicasAfterKill: again.deadReplicas,
+      hedgedReadsAfterKill: again.hedgedReads,
       wallMs: Math.round(performance.now() - t0),
     };
   } finally {

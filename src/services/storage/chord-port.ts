@@ -1,5 +1,6 @@
 // Storage over the overlay's ChordRing: the ring already has the shape storage needs, so this
-// adapter only narrows it (predecessor null → undefined, typed events → plain callbacks).
+// adapter only narrows it (predecessor null → undefined, typed events → plain callbacks) and
+// reads the mux's link table (linked) without changing the overlay.
 import type { ChordRing } from '../../overlay/ring.js';
 import type { RingPort } from './ring-port.js';
 
@@ -10,6 +11,7 @@ export function chordPort(ring: ChordRing): RingPort {
     reply: (env, body) => void ring.reply(env, body),
     send: (peer, svc, op, body) => ring.send(peer, svc, op, body),
     onService: (svc, handler) => void ring.onService(svc, handler),
+    linked: (peer) => ring.mux.isLinked(peer),
     owns: (key) => ring.owns(key),
     successors: () => ring.successors(),
     predecessor: () => ring.predecessor() ?? undefined,

@@ -5,7 +5,7 @@ import { CumulusError, InvalidArgumentError, NotFoundError } from '../../core/er
 import { hashBytesToId, idToHex, type PeerId } from '../../core/id.js';
 import type { Clock } from '../../env/ports.js';
 import { ChunkTally, chunkStream, type ByteSource } from './chunker.js';
-import { DEFAULT_CHUNK_BYTES, DEFAULT_LIST_LIMIT, DEFAULT_REPLICAS, DEFAULT_REQUEST_TIMEOUT_MS, MAX_CHUNKS_PER_FILE, MAX_CHUNK_BYTES, MAX_LIST_LIMIT, MAX_REPLICAS, META_ATTEMPTS, META_RETRY_DELAY_MS, MIN_CHUNK_BYTES, MIN_REPLICAS, PUT_CHUNKS_IN_FLIGHT, READ_AHEAD_CHUNKS } from './constants.js';
+import { DEFAULT_CHUNK_BYTES, DEFAULT_LIST_LIMIT, DEFAULT_REPLICAS, DEFAULT_REQUEST_TIMEOUT_MS, MAX_CHUNKS_PER_FILE, MAX_CHUNK_BYTES, MAX_LIST_LIMIT, MAX_REPLICAS, META_ATTEMPTS, META_READ_FIRST_TIMEOUT_MS, META_RETRY_DELAY_MS, MIN_CHUNK_BYTES, MIN_REPLICAS, PUT_CHUNKS_IN_FLIGHT, READ_AHEAD_CHUNKS } from './constants.js';
 import { IsADirectoryError, NOT_OWNER_PREFIX } from './errors.js';
 import type { DirEntry } from './keeper-store.js';
 import type { ReplyBody, RequestBody, StorageOp } from './messages.js';
@@ -59,7 +59,7 @@ function retryable(e: unknown): boolean {
 }
 
 export class StorageClient {
-  readonly counters: ReadCounters = { corruptReplicas: 0, deadReplicas: 0, chunksRead: 0, localChunks: 0 };
+  readonly counters: ReadCounters = { corruptReplicas: 0, deadReplicas: 0, chunksRead: 0, localChunks: 0, hedgedReads: 0 };
 
   /** Holders this client failed to read from lately: later chunks try them last. */
   private readonly suspects: SuspectPeers;
@@ -159,7 +159,7 @@ export class StorageClient {
     if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || (s.size > 0 && (end < start || end >= s.size))) {
       throw new InvalidArgumentError(`range ${start}-${end} is outside 0-${s.size - 1}`);
     }
-    const { ring, timeoutMs, counters, suspects, sinks } = this;
+    const { ring, timeoutMs, counters, suspects, sinks, clock } = this;
     const first = Math.floor(start / s.chunkBytes);
     const last = s.size === 0 ? -1 : Math.floor(end / s.chunkBytes);
     return (async function* () {
@@ -168,7 +168,7 @@ export class StorageClient {
       const launch = () => {
         if (next > last) return;
         const size = Math.min(s.chunkBytes, s.size - next * s.chunkBytes);
-        const p = readChunk(ring, s.chunks[next]!, size, timeoutMs, counters, undefined, { suspects, spread: next, ...(sinks ? { sinks } : {}) });
+        const p = readChunk(ring, s.chunks[next]!, size, timeoutMs, counters, undefined, { suspects, spread: next, clock, ...(sinks ? { sinks } : {}) });
         // Awaited in order below; a reader that stops early must not leave unhandled rejections.
         p.catch(() => undefined);
         ahead.push(p);
@@ -215,13 +215,21 @@ export class StorageClient {
     return rest;
   }
 
-  /** A metadata call to a key's owner, retried while the owner is changing under churn. */
+  /**
+   * A metadata call to a key's owner, retried while the owner is changing under churn. Reads
+   * (stat, list) change nothing, so they are sent down two first hops at once (a next hop that
+   * crashed may keep its link up for a while and swallow the request), and a first attempt that
+   * gets no answer soon is retried at once rather than after the full request timeout.
+   */
   private async meta<Op extends StorageOp>(key: ReturnType<typeof pathKey>, op: Op, body: RequestBody<Op>): Promise<ReplyBody<Op>> {
+    const reads = op === 'stat' || op === 'list';
     for (let attempt = 1; ; attempt++) {
+      const quick = reads && attempt === 1;
       try {
-        return (await call(this.ring, key, op, body, this.timeoutMs)).body;
+        return (await call(this.ring, key, op, body, quick ? Math.min(this.timeoutMs, META_READ_FIRST_TIMEOUT_MS) : this.timeoutMs, { redundant: reads })).body;
       } catch (e) {
         if (!retryable(e) || attempt >= META_ATTEMPTS) throw e;
+        if (quick && e instanceof CumulusError && e.code === 'TIMEOUT') continue;
         await new Promise<void>((resolve) => this.clock.setTimer(META_RETRY_DELAY_MS * attempt, resolve));
       }
     }

@@ -51,6 +51,12 @@ export const DEFAULT_LIST_LIMIT = 100;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 5_000;
 /** Attempts at a metadata operation (the owner may be changing under churn). */
 export const META_ATTEMPTS = 4;
+/**
+ * How long the first attempt at a metadata read (stat, list) may take before it is sent again at
+ * once: an sKeeper answers a read in milliseconds, and a request lost with a crashed next hop
+ * would otherwise cost the whole request timeout plus a back-off.
+ */
+export const META_READ_FIRST_TIMEOUT_MS = 1_500;
 /** Back-off between metadata attempts, to let the ring stabilize. */
 export const META_RETRY_DELAY_MS = 2_000;
 
@@ -92,8 +98,17 @@ export const READ_CACHE_CHUNKS = 16;
  */
 export const MAX_DUPLICATE_CANDIDATES = 2;
 /**
- * How long a reader waits for the first piece of a chunk from one holder before trying the next. A
- * live holder answers in milliseconds (150 ms at worst on a loaded machine); a crashed one never
- * does, and waiting the full request timeout stalled a whole read-ahead window once per dead holder.
+ * How long a reader without a clock to race holders (the repair loop) waits for the first piece of
+ * a chunk from one holder before trying the next. A live holder answers in milliseconds (150 ms at
+ * worst on a loaded machine); a crashed one never does, and waiting the full request timeout
+ * stalled a whole read-ahead window once per dead holder.
  */
 export const READ_FIRST_PIECE_TIMEOUT_MS = 1_500;
+/**
+ * How long a holder may stay silent (no piece of any chunk reaching us) while a reader waits for
+ * its first piece of a chunk, before the reader asks the next holder too (the first still counts
+ * if it answers first). A crashed holder may keep its link up for many seconds, and waiting a
+ * request timeout for each such holder stalls the read-ahead; a live holder that is busy streaming
+ * other chunks to us is not silent, so a deep queue under load does not set off a race.
+ */
+export const READ_HEDGE_MS = 500;

@@ -35,7 +35,7 @@ async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>
 }
 
 export class Repairer {
-  readonly counters: RepairCounters = { rounds: 0, probes: 0, chunksRepaired: 0, repairBytes: 0, chunksWithoutLiveReplica: 0, chunksUnderReplicated: 0, corruptReplicas: 0, deadReplicas: 0, chunksRead: 0, localChunks: 0 };
+  readonly counters: RepairCounters = { rounds: 0, probes: 0, chunksRepaired: 0, repairBytes: 0, chunksWithoutLiveReplica: 0, chunksUnderReplicated: 0, corruptReplicas: 0, deadReplicas: 0, chunksRead: 0, localChunks: 0, hedgedReads: 0 };
   private timer: TimerHandle | undefined;
   private syncTimer: TimerHandle | undefined;
   private running = false;

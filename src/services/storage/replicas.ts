@@ -4,7 +4,8 @@
 // recorded holders, then the candidate owners, and accepts only bytes that hash to the id.
 import { CumulusError } from '../../core/errors.js';
 import type { PeerId } from '../../core/id.js';
-import { MAX_CANDIDATES, MAX_DUPLICATE_CANDIDATES, READ_FIRST_PIECE_TIMEOUT_MS } from './constants.js';
+import type { Clock, TimerHandle } from '../../env/ports.js';
+import { MAX_CANDIDATES, MAX_DUPLICATE_CANDIDATES, READ_FIRST_PIECE_TIMEOUT_MS, READ_HEDGE_MS } from './constants.js';
 import { ChunkCorruptError, ChunkUnavailableError, ReplicationFailedError } from './errors.js';
 import { candidateKey } from './placement.js';
 import type { ChunkRef } from './records.js';
@@ -21,6 +22,8 @@ export interface ReadCounters {
   chunksRead: number;
   /** Chunks this peer served itself (it was a holder): no network involved. */
   localChunks: number;
+  /** Attempts raced by the next holder because the first piece was slow to come (READ_HEDGE_MS). */
+  hedgedReads: number;
 }
 
 function reason(e: unknown): string {
@@ -62,11 +65,19 @@ export async function placeChunk(ring: RingPort, id: string, bytes: Uint8Array, 
   return holders;
 }
 
-function orderHolders(self: PeerId, holders: readonly PeerId[], order: ReadOrder): PeerId[] {
+function orderHolders(ring: RingPort, holders: readonly PeerId[], order: ReadOrder): PeerId[] {
   // Our own copy first: it costs no link at all.
+  const self = ring.self;
   const others = holders.filter((p) => p !== self);
   const k = others.length === 0 ? 0 : (order.spread ?? 0) % others.length;
-  const rotated = [...(others.length < holders.length ? [self] : []), ...others.slice(k), ...others.slice(0, k)];
+  let rotated = [...others.slice(k), ...others.slice(0, k)];
+  // Then the holders we have a link to (alive as far as we know, and one hop away), then the rest:
+  // a holder that crashed loses its link to us, and asking it first would cost a timeout.
+  if (ring.linked) {
+    const linked = ring.linked.bind(ring);
+    rotated = [...rotated.filter((p) => linked(p)), ...rotated.filter((p) => !linked(p))];
+  }
+  if (others.length < holders.length) rotated.unshift(self);
   return order.suspects ? order.suspects.order(rotated) : rotated;
 }
 
@@ -75,7 +86,6 @@ function neighbours(ring: RingPort): PeerId[] {
   return [...new Set([ring.self, ...ring.successors(), ...(pred ? [pred] : [])])];
 }
 
-/** Read and verify one chunk, falling back from holder to holder; throws ChunkUnavailableError. */
 /** How a reader orders a chunk's holders: suspects last, and a file's chunks spread over their holders. */
 export interface ReadOrder {
   suspects?: SuspectPeers;
@@ -83,33 +93,122 @@ export interface ReadOrder {
   spread?: number;
   /** Ask holders to push a chunk's pieces (one request per chunk) instead of one request per piece. */
   sinks?: PieceSinks;
+  /**
+   * With a clock, a holder that has sent nothing for READ_HEDGE_MS while we wait for its first
+   * piece is raced by the next one (and made a suspect); without, holders are tried one after
+   * the other, each given READ_FIRST_PIECE_TIMEOUT_MS for its first piece.
+   */
+  clock?: Clock;
 }
 
-export async function readChunk(ring: RingPort, ref: ChunkRef, size: number, timeoutMs: number, counters: ReadCounters, fallbackCandidates = 6, order: ReadOrder = {}): Promise<Uint8Array> {
+type Target = { peer: PeerId } | ReturnType<typeof candidateKey>;
+
+/**
+ * Read and verify one chunk, falling back from holder to holder; throws ChunkUnavailableError.
+ * Every attempt that fails, or (with order.clock) whose holder stays silent for READ_HEDGE_MS
+ * before its first piece, starts the next target; the first verified copy wins, later ones are
+ * dropped. A holder that is busy streaming other pieces to us is alive, and is waited for.
+ */
+export function readChunk(ring: RingPort, ref: ChunkRef, size: number, timeoutMs: number, counters: ReadCounters, fallbackCandidates = 6, order: ReadOrder = {}): Promise<Uint8Array> {
   const tried = new Set<string>();
-  const holders = orderHolders(ring.self, ref.holders, order);
-  const targets: Array<{ peer: PeerId } | ReturnType<typeof candidateKey>> = holders.map((peer) => ({ peer }));
-  for (let i = 0; i < Math.min(fallbackCandidates, MAX_CANDIDATES); i++) targets.push(candidateKey(i, ref.id));
-  for (const t of targets) {
-    if (typeof t === 'object') {
-      if (tried.has(t.peer)) continue;
-      tried.add(t.peer);
-    }
-    try {
-      const { bytes, from } = await fetchChunk(ring, t, ref.id, size, timeoutMs, Math.min(timeoutMs, READ_FIRST_PIECE_TIMEOUT_MS), order.sinks);
-      counters.chunksRead++;
-      if (from === ring.self) counters.localChunks++;
-      return bytes;
-    } catch (e) {
-      if (e instanceof ChunkCorruptError) {
-        counters.corruptReplicas++;
-        const liar = (e.detail as { peer?: string } | undefined)?.peer;
-        if (liar) tried.add(liar);
-      } else {
-        counters.deadReplicas++;
-        if (typeof t === 'object' && 'peer' in t) order.suspects?.add(t.peer);
+  const holders = orderHolders(ring, ref.holders, order);
+  const candidates = Math.min(fallbackCandidates, MAX_CANDIDATES);
+  // The recorded holders, then the candidate owners; a candidate key is hashed only when reached.
+  const targets = (function* (): Generator<Target> {
+    for (const peer of holders) yield { peer };
+    for (let i = 0; i < candidates; i++) yield candidateKey(i, ref.id);
+  })();
+  // Racing finds dead holders; without it, a short first-piece timeout has to.
+  const clock = order.clock;
+  const firstTimeoutMs = clock ? timeoutMs : Math.min(timeoutMs, READ_FIRST_PIECE_TIMEOUT_MS);
+  return new Promise<Uint8Array>((resolve, reject) => {
+    let running = 0;
+    let settled = false;
+    let exhausted = false;
+    const nextTarget = (): Target | undefined => {
+      for (;;) {
+        const n = targets.next();
+        if (n.done) return undefined;
+        const t = n.value;
+        if (typeof t !== 'object') return t;
+        if (tried.has(t.peer)) continue;
+        tried.add(t.peer);
+        return t;
       }
-    }
-  }
-  throw new ChunkUnavailableError(ref.id, targets.length);
+    };
+    const giveUpIfDone = () => {
+      if (!settled && exhausted && running === 0) {
+        settled = true;
+        reject(new ChunkUnavailableError(ref.id, holders.length + candidates));
+      }
+    };
+    const attempt = (): void => {
+      if (settled) return;
+      const t = nextTarget();
+      if (t === undefined) {
+        exhausted = true;
+        return giveUpIfDone();
+      }
+      running++;
+      // Each attempt starts at most one successor: when it fails, or when it is slow to start.
+      let passedOn = false;
+      const passOn = () => {
+        if (passedOn) return;
+        passedOn = true;
+        attempt();
+      };
+      let alive = false;
+      // Our own copy needs no link: it is slow only when this peer is busy, and asking another
+      // holder would not help; nor do we ever make ourselves a suspect.
+      const local = typeof t === 'object' && t.peer === ring.self;
+      let hedge: TimerHandle | undefined;
+      const check = (): void => {
+        hedge = undefined;
+        if (alive || settled || !clock) return;
+        const heard = typeof t === 'object' ? order.sinks?.heardFrom(t.peer) : undefined;
+        const quietMs = heard === undefined ? Infinity : clock.now() - heard;
+        if (quietMs < READ_HEDGE_MS) {
+          hedge = clock.setTimer(READ_HEDGE_MS - quietMs, check);
+          return;
+        }
+        counters.hedgedReads++;
+        if (typeof t === 'object') order.suspects?.add(t.peer);
+        passOn();
+      };
+      if (clock && !local) hedge = clock.setTimer(READ_HEDGE_MS, check);
+      const stopHedge = () => {
+        if (hedge !== undefined) clock!.cancel(hedge);
+        hedge = undefined;
+      };
+      const onFirstPiece = () => {
+        alive = true;
+      };
+      fetchChunk(ring, t, ref.id, size, timeoutMs, firstTimeoutMs, order.sinks, onFirstPiece).then(
+        ({ bytes, from }) => {
+          running--;
+          stopHedge();
+          if (settled) return;
+          settled = true;
+          counters.chunksRead++;
+          if (from === ring.self) counters.localChunks++;
+          resolve(bytes);
+        },
+        (e: unknown) => {
+          running--;
+          stopHedge();
+          if (e instanceof ChunkCorruptError) {
+            counters.corruptReplicas++;
+            const liar = (e.detail as { peer?: string } | undefined)?.peer;
+            if (liar) tried.add(liar);
+          } else {
+            counters.deadReplicas++;
+            if (typeof t === 'object' && !local) order.suspects?.add(t.peer);
+          }
+          if (passedOn) giveUpIfDone();
+          else passOn();
+        },
+      );
+    };
+    attempt();
+  });
 }

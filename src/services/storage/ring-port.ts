@@ -8,12 +8,20 @@ export type RingEvent = 'range-changed' | 'successors-changed' | 'predecessor-ch
 
 export interface RingPort {
   readonly self: PeerId;
-  /** Send to the owner of a key (or to one peer) and resolve with the reply envelope; rejects on timeout. */
-  request(target: Id | { peer: PeerId }, svc: string, op: string, body: unknown, opts: { timeoutMs: number }): Promise<Envelope>;
+  /**
+   * Send to the owner of a key (or to one peer) and resolve with the reply envelope; rejects on
+   * timeout. `redundant` (a hint, for a key): send the first hop to the two best next hops.
+   */
+  request(target: Id | { peer: PeerId }, svc: string, op: string, body: unknown, opts: { timeoutMs: number; redundant?: boolean }): Promise<Envelope>;
   reply(env: Envelope, body: unknown): void;
   /** One-way message to a peer (no reply expected); false when it cannot be sent now. */
   send(peer: PeerId, svc: string, op: string, body: unknown): boolean;
   onService(svc: string, handler: (env: Envelope) => void): void;
+  /**
+   * Whether this peer has a direct link to `peer` now (optional): readers try linked holders first,
+   * since a holder that crashed has lost its link to us and asking it would cost a timeout.
+   */
+  linked?(peer: PeerId): boolean;
   owns(key: Id): boolean;
   successors(): PeerId[];
   predecessor(): PeerId | undefined;

@@ -23,8 +23,10 @@ export async function call<Op extends StorageOp>(
   op: Op,
   body: RequestBody<Op>,
   timeoutMs: number,
+  /** For a key: send the first hop to the two best next hops (see RingPort.request). */
+  routing: { redundant?: boolean } = {},
 ): Promise<CallResult<Op>> {
-  const env = await ring.request(target, STORAGE_SVC, op, body, { timeoutMs });
+  const env = await ring.request(target, STORAGE_SVC, op, body, routing.redundant ? { timeoutMs, redundant: true } : { timeoutMs });
   return { body: parseReply(op, env), from: env.src as PeerId };
 }
 

@@ -5,6 +5,7 @@ import { StorageCluster, runStorage } from '../../sim/scenarios/storage.js';
 import { hashBytesToId, idToHex, idToBytes, idFromHex, type PeerId } from '../../core/id.js';
 import { pathKey } from './paths.js';
 import type { StorageService } from './service.js';
+import { READ_FIRST_PIECE_TIMEOUT_MS } from './constants.js';
 
 async function settle<T>(sim: Simulator, p: Promise<T>): Promise<T> {
   let done = false;
@@ -123,6 +124,29 @@ describe('storage service', () => {
     expect(await run(readAll(reader, '/f'))).toEqual(data);
     expect(reader.client.counters.corruptReplicas).toBe(1);
     expect(cluster.services.size).toBe(16);
+  });
+
+  it('races the next holder when one stays silent (crashed, not yet detected) instead of waiting out its timeout', async () => {
+    const { cluster, ids, svc, run, sim } = setup(8);
+    const data = bytes(20_000, 8);
+    await run(svc(0).client.put('/f', [data], { chunkBytes: 4096 }));
+    const st = await run(svc(1).client.stat('/f'));
+    if (st.kind !== 'file') throw new Error('not a file');
+    // A reader that holds nothing of chunk 0 asks its first listed holder first; that one crashes
+    // and, for the next detectMs, swallows every request without an answer.
+    const silent = st.chunks[0]!.holders[0]!;
+    const reader = svc(ids.findIndex((id, i) => i > 0 && !st.chunks[0]!.holders.includes(id)));
+    cluster.crash(silent, true);
+    const t0 = sim.now();
+    const collect = async () => {
+      const parts: Uint8Array[] = [];
+      for await (const part of reader.client.read(st)) parts.push(part);
+      return Buffer.concat(parts);
+    };
+    expect(await run(collect())).toEqual(Buffer.from(data));
+    expect(reader.client.counters.hedgedReads).toBeGreaterThan(0);
+    // Virtual time: the read did not wait for the silent holder's first-piece timeout.
+    expect(sim.now() - t0).toBeLessThan(READ_FIRST_PIECE_TIMEOUT_MS);
   });
 
   it('leaves no visible file when a put is interrupted before its commit', async () => {

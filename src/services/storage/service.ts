@@ -37,7 +37,7 @@ export class StorageService {
   readonly client: StorageClient;
   readonly counters = { badRequests: 0, requests: 0, replyFailures: 0 };
   /** Reads this peer's client has open with holders (pieces pushed to it land here). */
-  readonly sinks = new PieceSinks();
+  readonly sinks: PieceSinks;
   private readonly handlers: Record<StorageOp, Handler>;
   private started = false;
 
@@ -47,6 +47,7 @@ export class StorageService {
     private readonly opts: StorageOptions,
   ) {
     const timeoutMs = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    this.sinks = new PieceSinks(env.clock);
     this.holder = new Holder(env.clock, new HolderStore(env.store, opts.quotaBytes));
     this.keeper = new Keeper(ring, env.clock, new KeeperStore(env.store), timeoutMs);
     this.repairer = new Repairer(ring, env.clock, env.rng.fork('storage-repair'), this.keeper, opts.repairPeriodMs ?? DEFAULT_REPAIR_PERIOD_MS, timeoutMs);

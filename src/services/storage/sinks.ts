@@ -3,6 +3,7 @@
 // matches an open read (its tag, the holder it was asked of, the chunk, an expected offset), so
 // nobody can write into a reader's buffer uninvited. Bounded: a reader opens at most MAX_OPEN_READS.
 import type { PeerId } from '../../core/id.js';
+import type { Clock } from '../../env/ports.js';
 import type { PieceMessage } from './messages.js';
 
 /** Reads open at once per peer (read-ahead chunks plus repair, with room to spare). */
@@ -20,20 +21,37 @@ interface Entry {
   buf: Uint8Array;
   missing: Set<number>;
   pieceBytes: number;
+  onPiece: (() => void) | undefined;
 }
+
+/** Holders whose last piece time is remembered (the oldest is forgotten first). */
+export const MAX_HEARD_PEERS = 1024;
 
 export class PieceSinks {
   private readonly open = new Map<number, Entry>();
+  /** When a piece last landed from each holder: a holder streaming pieces is alive, if busy. */
+  private readonly heard = new Map<PeerId, number>();
   private nextTag = 1;
   readonly counters = { piecesAccepted: 0, piecesRefused: 0 };
 
-  /** Expect the pieces at `offsets` of chunk `id` from `from`, written into buf; null when too many reads are open. */
-  expect(from: PeerId, id: string, buf: Uint8Array, offsets: number[], pieceBytes: number): OpenRead | null {
+  /** With a clock, the sinks remember when each holder last delivered a piece (see heardFrom). */
+  constructor(private readonly clock?: Clock) {}
+
+  /** When a piece last landed from `peer` (clock time), if one did and the sinks have a clock. */
+  heardFrom(peer: PeerId): number | undefined {
+    return this.heard.get(peer);
+  }
+
+  /**
+   * Expect the pieces at `offsets` of chunk `id` from `from`, written into buf; null when too many
+   * reads are open. onPiece runs for every piece that lands (a reader's sign of life from `from`).
+   */
+  expect(from: PeerId, id: string, buf: Uint8Array, offsets: number[], pieceBytes: number, onPiece?: () => void): OpenRead | null {
     if (this.open.size >= MAX_OPEN_READS) return null;
     const tag = this.nextTag;
     this.nextTag = this.nextTag >= 0xffffffff ? 1 : this.nextTag + 1;
     const missing = new Set(offsets);
-    this.open.set(tag, { from, id, buf, missing, pieceBytes });
+    this.open.set(tag, { from, id, buf, missing, pieceBytes, onPiece });
     return { tag, missing };
   }
 
@@ -52,6 +70,12 @@ export class PieceSinks {
     e.buf.set(m.data, m.off);
     e.missing.delete(m.off);
     this.counters.piecesAccepted++;
+    if (this.clock) {
+      this.heard.delete(from);
+      if (this.heard.size >= MAX_HEARD_PEERS) this.heard.delete(this.heard.keys().next().value!);
+      this.heard.set(from, this.clock.now());
+    }
+    e.onPiece?.();
     return true;
   }
 }

@@ -28,11 +28,13 @@ async function windowed<T>(items: T[], window: number, fn: (item: T) => Promise<
   if (failure !== null) throw failure;
 }
 
-function offsetsAfterFirst(total: number): number[] {
+function offsetsFrom(start: number, total: number): number[] {
   const out: number[] = [];
-  for (let off = PIECE_BYTES; off < total; off += PIECE_BYTES) out.push(off);
+  for (let off = start; off < total; off += PIECE_BYTES) out.push(off);
   return out;
 }
+const offsetsAfterFirst = (total: number) => offsetsFrom(PIECE_BYTES, total);
+const allOffsets = (total: number) => offsetsFrom(0, total);
 
 /**
  * Store a chunk at a target (a candidate key's owner or a known peer) and resolve with the peer
@@ -52,13 +54,14 @@ export async function sendChunk(ring: RingPort, target: Id | { peer: PeerId }, i
 /**
  * Ask `from` to push the pieces at `offsets` (in reads of up to PIECE_WINDOW pieces) into buf, and
  * resolve with the offsets that did not arrive. Pieces and the reply travel the same ordered path,
- * so by the time the reply is here the pieces that were sent are here too.
+ * so by the time the reply is here the pieces that were sent are here too. The first read may be
+ * given a shorter timeout: when it opens the transfer it is also the check that `from` is alive.
  */
-async function pushedPieces(ring: RingPort, sinks: PieceSinks, from: PeerId, id: string, buf: Uint8Array, offsets: number[], timeoutMs: number): Promise<number[]> {
+async function pushedPieces(ring: RingPort, sinks: PieceSinks, from: PeerId, id: string, buf: Uint8Array, offsets: number[], timeoutMs: number, firstTimeoutMs = timeoutMs, onPiece?: () => void): Promise<number[]> {
   const left: number[] = [];
   for (let i = 0; i < offsets.length; i += PIECE_WINDOW) {
     const group = offsets.slice(i, i + PIECE_WINDOW);
-    const open = sinks.expect(from, id, buf, group, PIECE_BYTES);
+    const open = sinks.expect(from, id, buf, group, PIECE_BYTES, onPiece);
     if (!open) {
       left.push(...group);
       continue;
@@ -66,7 +69,7 @@ async function pushedPieces(ring: RingPort, sinks: PieceSinks, from: PeerId, id:
     try {
       const off = group[0]!;
       const len = Math.min(buf.length, group[group.length - 1]! + PIECE_BYTES) - off;
-      const r = await call(ring, { peer: from }, 'read', { id, off, len, tag: open.tag }, timeoutMs);
+      const r = await call(ring, { peer: from }, 'read', { id, off, len, tag: open.tag }, i === 0 ? firstTimeoutMs : timeoutMs);
       if (r.body.total !== buf.length) throw new ChunkCorruptError(id, from);
     } finally {
       sinks.close(open.tag);
@@ -81,19 +84,48 @@ async function pushedPieces(ring: RingPort, sinks: PieceSinks, from: PeerId, id:
  * metadata records and its hash must be its id. Throws ChunkCorruptError otherwise. Resolves with
  * the bytes and the peer that served them.
  */
-export async function fetchChunk(ring: RingPort, target: Id | { peer: PeerId }, id: string, expectedBytes: number, timeoutMs: number, firstTimeoutMs = timeoutMs, sinks?: PieceSinks): Promise<{ bytes: Uint8Array; from: PeerId }> {
+export async function fetchChunk(
+  ring: RingPort,
+  target: Id | { peer: PeerId },
+  id: string,
+  expectedBytes: number,
+  timeoutMs: number,
+  firstTimeoutMs = timeoutMs,
+  sinks?: PieceSinks,
+  /** Runs when the first piece arrives: the holder is alive and serving. */
+  onFirstPiece?: () => void,
+): Promise<{ bytes: Uint8Array; from: PeerId }> {
   const buf = new Uint8Array(expectedBytes);
+  let progressed = false;
+  const progress = onFirstPiece
+    ? () => {
+        if (progressed) return;
+        progressed = true;
+        onFirstPiece();
+      }
+    : undefined;
   const piece = async (to: Id | { peer: PeerId }, off: number): Promise<PeerId> => {
     const len = Math.min(PIECE_BYTES, expectedBytes - off);
     const r = await call(ring, to, 'get', { id, off, len }, off === 0 ? firstTimeoutMs : timeoutMs);
     // A holder serves exactly the bytes asked for; anything else is a different chunk or a lie.
     if (r.body.total !== expectedBytes || r.body.data.length !== len) throw new ChunkCorruptError(id, r.from);
     buf.set(r.body.data, off);
+    progress?.();
     return r.from;
   };
-  const from = await piece(target, 0);
-  let rest = offsetsAfterFirst(expectedBytes);
-  if (sinks && rest.length > 0) rest = await pushedPieces(ring, sinks, from, id, buf, rest, timeoutMs);
+  let from: PeerId;
+  let rest: number[];
+  if (sinks && typeof target === 'object') {
+    // A known holder: one `read` per window of pieces from the start, no separate first request.
+    // Each request a reader sends costs it a synchronous channel send, and a round trip.
+    from = target.peer;
+    rest = await pushedPieces(ring, sinks, from, id, buf, allOffsets(expectedBytes), timeoutMs, firstTimeoutMs, progress);
+  } else {
+    // A key's owner is found by the first piece; the rest go straight to the peer that answered.
+    from = await piece(target, 0);
+    rest = offsetsAfterFirst(expectedBytes);
+    if (sinks && rest.length > 0) rest = await pushedPieces(ring, sinks, from, id, buf, rest, timeoutMs, timeoutMs, progress);
+  }
   // Per-piece requests for whatever is left (no sinks, or pieces a full link dropped).
   await windowed(rest, PIECE_WINDOW, async (off) => void (await piece({ peer: from }, off)));
   if (idToHex(hashBytesToId(buf)) !== id) throw new ChunkCorruptError(id, from);
