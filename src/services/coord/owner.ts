@@ -40,7 +40,7 @@ export class CoordOwner {
     private readonly stats: CoordStats,
   ) {
     this.rangeGrewAtMs = clock.now();
-    this.replicator = new Replicator(ring, clock, config.replSuccessors, stats);
+    this.replicator = new Replicator(ring, clock, config.replSuccessors, stats, (s) => this.states.get(s.name) === s);
     this.confirm = new PredConfirm(ring, clock, config.leaseMs, stats);
   }
 
@@ -90,8 +90,9 @@ export class CoordOwner {
     }
     const ok = await pending;
     this.inFlight.delete(key);
-    // Leases absorbed while we waited (a handoff, a conflict) may leave no room for this one.
-    if (!ok || state.leases.size > state.capacity) {
+    // Leases absorbed while we waited (a handoff, a conflict) may leave no room for this one; and a
+    // lease no longer in the state was not in the snapshot the replicas acked (group commit).
+    if (!ok || state.leases.size > state.capacity || !state.leases.has(d.lease.token)) {
       // Undo a lease nobody was told about. One granted before (this is a retry, or a waiter's
       // re-poll after its promotion was pushed) may be in use: it stays counted until it expires.
       if (d.fresh) state.revoke(d.lease.token);
@@ -212,6 +213,7 @@ export class CoordOwner {
       return;
     }
     for (const p of promos) {
+      if (!state.leases.has(p.token)) continue;
       this.stats.grants++;
       const body = { name: state.name, reqId: p.waiter.reqId, token: p.token, validMs: p.validMs };
       this.ring

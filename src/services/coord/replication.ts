@@ -25,13 +25,54 @@ export function replicaTargets(ring: CoordRing, n: number): PeerId[] | undefined
   return targets.length < n ? undefined : targets;
 }
 
+/** Callers waiting for the next round of one resource, and whether a round is on the wire. */
+interface Rounds {
+  inFlight: boolean;
+  waiters: Array<(ok: boolean) => void>;
+}
+
 export class Replicator {
+  private readonly rounds = new Map<ResourceState, Rounds>();
+
   constructor(
     private readonly ring: CoordRing,
     private readonly clock: Clock,
     private readonly replSuccessors: number,
     private readonly stats: CoordStats,
+    /** Is this still the owner's state of its resource (not dropped or handed off)? */
+    private readonly isCurrent: (state: ResourceState) => boolean = () => true,
   ) {}
+
+  /**
+   * Resolves true once every replica acked a snapshot taken after this call, i.e. one that
+   * contains every change the caller made before calling. Group commit: while a round is on the
+   * wire, callers wait together for the next one, so one resource has one round in flight and a
+   * busy owner sends one snapshot per round trip instead of one per grant.
+   */
+  replicate(state: ResourceState): Promise<boolean> {
+    let r = this.rounds.get(state);
+    if (!r) {
+      r = { inFlight: false, waiters: [] };
+      this.rounds.set(state, r);
+    }
+    const rounds = r;
+    const done = new Promise<boolean>((resolve) => rounds.waiters.push(resolve));
+    if (!rounds.inFlight) this.pump(state, rounds);
+    return done;
+  }
+
+  private pump(state: ResourceState, r: Rounds): void {
+    const batch = r.waiters.splice(0);
+    if (batch.length === 0) return void this.rounds.delete(state);
+    r.inFlight = true;
+    // A state that was dropped or handed over meanwhile must not vouch for new grants.
+    const round = this.isCurrent(state) ? this.round(state) : Promise.resolve(false);
+    void round.then((ok) => {
+      r.inFlight = false;
+      for (const resolve of batch) resolve(ok);
+      this.pump(state, r);
+    });
+  }
 
   /**
    * Send the state to the replicas and wait for all of them. A conflict reply carries leases we did
@@ -39,7 +80,7 @@ export class Replicator {
    * solicitor retries against the merged state. A refusal means a replica does not see us as the
    * owner: we may be stale, so we fail too.
    */
-  async replicate(state: ResourceState): Promise<boolean> {
+  private async round(state: ResourceState): Promise<boolean> {
     const n = this.replSuccessors;
     if (n === 0) return true;
     const targets = replicaTargets(this.ring, n);
