@@ -89,6 +89,8 @@ export class CoordService {
         return void this.owner.onCanI(env);
       case 'release':
         return this.owner.onRelease(env);
+      case 'batch':
+        return void this.owner.onBatch(env);
       case 'renew':
         return void this.owner.onRenew(env);
       case 'grant':
