@@ -33,6 +33,7 @@ export const BENCHES: Record<string, BenchRunner> = {
     run: async (opts) => runCoordBench({
       peers: int(opts.peers, 32), processes: int(opts.processes, 4), seconds: int(opts.seconds, 10),
       resources: int(opts.resources, 8), capacity: int(opts.capacity, 64), loops: int(opts.loops, 8), samples: int(opts.samples, 500),
+      sharedOwner: opts['shared-owner'] === true,
     }),
   },
   dropin: {

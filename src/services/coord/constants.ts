@@ -57,5 +57,7 @@ export const MAX_BATCH_ITEMS = 64;
 export const MAX_BATCHES_IN_FLIGHT = 2;
 /** Owners a solicitor remembers per resource (where to send batches); the oldest entries go first. */
 export const MAX_OWNER_HINTS = 10_000;
+/** Resource snapshots in one replication frame (more go in further frames of the same round). */
+export const MAX_SNAPS_PER_FRAME = 16;
 /** Merge-and-retry rounds when replicas disagree with the owner, before refusing the request. */
 export const MAX_CONFLICT_ROUNDS = 2;

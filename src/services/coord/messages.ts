@@ -2,7 +2,7 @@
 // (codec.check); nothing past the check looks at unchecked input.
 import { Type, type Static } from '@sinclair/typebox';
 import { HexId } from '../../core/envelope.js';
-import { MAX_BATCH_ITEMS, MAX_CAPACITY, MAX_NAME_CHARS, MAX_REPL_SUCCESSORS, MAX_REPLICATED_WAITERS, MAX_WAIT_MS } from './constants.js';
+import { MAX_BATCH_ITEMS, MAX_SNAPS_PER_FRAME, MAX_CAPACITY, MAX_NAME_CHARS, MAX_REPL_SUCCESSORS, MAX_REPLICATED_WAITERS, MAX_WAIT_MS } from './constants.js';
 
 const Name = Type.String({ minLength: 1, maxLength: MAX_NAME_CHARS });
 const Count = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
@@ -92,6 +92,16 @@ export type Snapshot = Static<typeof Snapshot>;
 export const ReplicateBody = obj({ snap: Snapshot, pred: HexId, targets: Type.Array(HexId, { minItems: 1, maxItems: MAX_REPL_SUCCESSORS }) });
 export const ReplicateReply = Type.Union([obj({ type: Type.Literal('ack') }), obj({ type: Type.Literal('conflict'), snap: Snapshot }), RefusedReply, ErrorReply]);
 export type ReplicateReply = Static<typeof ReplicateReply>;
+/** What a replica answers for one snapshot. */
+export const ReplicaVerdict = Type.Union([obj({ type: Type.Literal('ack') }), obj({ type: Type.Literal('conflict'), snap: Snapshot }), RefusedReply]);
+export type ReplicaVerdict = Static<typeof ReplicaVerdict>;
+/** Several resources' snapshots from one owner in one frame (group commit over the owner's resources). */
+export const ReplicateManyBody = obj({
+  snaps: Type.Array(Snapshot, { minItems: 1, maxItems: MAX_SNAPS_PER_FRAME }),
+  pred: HexId,
+  targets: Type.Array(HexId, { minItems: 1, maxItems: MAX_REPL_SUCCESSORS }),
+});
+export const ReplicateManyReply = Type.Union([obj({ type: Type.Literal('results'), results: Type.Array(ReplicaVerdict, { maxItems: MAX_SNAPS_PER_FRAME }) }), ErrorReply]);
 export const HandoffBody = obj({ snap: Snapshot });
 export const HandoffReply = Type.Union([obj({ type: Type.Literal('ack') }), RefusedReply, ErrorReply]);
 

@@ -4,7 +4,8 @@
 // by an Env event (a reply or a request timeout).
 import type { Envelope } from '../../core/envelope.js';
 import { check } from '../../core/codec.js';
-import { hashNameToId, type PeerId } from '../../core/id.js';
+import type { PeerId } from '../../core/id.js';
+import { resourceKey } from './keys.js';
 import type { Clock, Rng, TimerHandle } from '../../env/ports.js';
 import { COORD_SVC, MAX_RESOURCES_PER_OWNER, RETRY_BACKOFF_MS, RPC_TIMEOUT_MS, TAKEOVER_MARGIN_MS } from './constants.js';
 import { BatchBody, CanIBody, GrantAck, ReleaseBody, RenewBody, type BatchItemReply, type CanIAnswer, type RefuseReason, type Snapshot } from './messages.js';
@@ -29,6 +30,7 @@ export class CoordOwner {
   private readonly inFlight = new Map<string, Promise<boolean>>();
   /** When this peer's range last grew: keys it gained may have leases it cannot see until then + a lease. */
   rangeGrewAtMs: number;
+  private lastView: { pred: PeerId | null; succs: readonly PeerId[]; coherent: boolean } | undefined;
   private readonly replicator: Replicator;
   readonly confirm: PredConfirm;
 
@@ -50,7 +52,14 @@ export class CoordOwner {
 
   /** Does our own view make us this resource's owner? Granting also needs confirmed(). */
   owns(name: string): boolean {
-    return selfOwns(neighbourView(this.ring), this.ring.owns(hashNameToId(name)));
+    if (!this.ring.owns(resourceKey(name))) return false;
+    // The coherence of our neighbourhood changes only when it does: judged once per view.
+    const view = neighbourView(this.ring);
+    const last = this.lastView;
+    if (last && last.pred === view.pred && last.succs.length === view.succs.length && last.succs.every((s, i) => s === view.succs[i])) return last.coherent;
+    const ok = selfOwns(view, true);
+    this.lastView = { pred: view.pred, succs: view.succs, coherent: ok };
+    return ok;
   }
 
   private get waitMs(): number {

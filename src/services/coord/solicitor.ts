@@ -5,7 +5,8 @@
 import type { Envelope } from '../../core/envelope.js';
 import { check } from '../../core/codec.js';
 import { CumulusError, TimeoutError } from '../../core/errors.js';
-import { hashNameToId, type Id, type PeerId } from '../../core/id.js';
+import type { Id, PeerId } from '../../core/id.js';
+import { resourceKey } from './keys.js';
 import type { Clock, Rng, TimerHandle } from '../../env/ports.js';
 import { CLOCK_DRIFT_FRACTION, COORD_SVC, LEASE_MS, MAX_BATCH_ITEMS, MAX_BATCHES_IN_FLIGHT, MAX_OWNER_HINTS, MAX_PENDING_ACQUIRES, MAX_SEEN_TOKENS, RENEW_AT_FRACTION, RETRY_BACKOFF_MS, RPC_TIMEOUT_MS } from './constants.js';
 import { BatchReply, CanIReply, GrantBody, RETRYABLE, RefuseBody, RenewReply, type BatchItem, type BatchItemReply, type CanIAnswer, type RefuseReason } from './messages.js';
@@ -80,7 +81,7 @@ export class Solicitor implements LeaseHost {
     if (this.pending.size >= MAX_PENDING_ACQUIRES) return Promise.reject(new CoordRefusedError(name, 'full'));
     const now = this.clock.now();
     return new Promise<CoordLease>((resolve, reject) => {
-      const p: Pending = { reqId: this.nextReqId++, name, key: hashNameToId(name), capacity, waitMs, firstSentMs: now, deadlineMs: now + waitMs, queued: false, timer: undefined, resolve, reject };
+      const p: Pending = { reqId: this.nextReqId++, name, key: resourceKey(name), capacity, waitMs, firstSentMs: now, deadlineMs: now + waitMs, queued: false, timer: undefined, resolve, reject };
       this.pending.set(p.reqId, p);
       this.send(p);
     });
@@ -290,7 +291,7 @@ export class Solicitor implements LeaseHost {
   async renew(name: string, token: number): Promise<number | undefined> {
     const sentMs = this.clock.now();
     try {
-      const env = await this.ring.request(hashNameToId(name), COORD_SVC, 'renew', { name, token }, { timeoutMs: RPC_TIMEOUT_MS });
+      const env = await this.ring.request(resourceKey(name), COORD_SVC, 'renew', { name, token }, { timeoutMs: RPC_TIMEOUT_MS });
       const r = check(RenewReply, env.body, 'coord renew reply');
       if (!r.ok || r.value.type !== 'renewed') return undefined;
       return sentMs + Math.floor(r.value.validMs * (1 - CLOCK_DRIFT_FRACTION));
@@ -311,7 +312,7 @@ export class Solicitor implements LeaseHost {
     }
     for (let i = 0; i < attempts; i++) {
       try {
-        await this.ring.request(hashNameToId(name), COORD_SVC, 'release', { name, token }, { timeoutMs: RPC_TIMEOUT_MS });
+        await this.ring.request(resourceKey(name), COORD_SVC, 'release', { name, token }, { timeoutMs: RPC_TIMEOUT_MS });
         return;
       } catch {
         // Try again; the owner may be moving.
