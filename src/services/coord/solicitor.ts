@@ -94,7 +94,8 @@ export class Solicitor implements LeaseHost {
       // The peer that answered us last for this resource: batched with our other requests to it.
       return this.enqueue(owner, { op: 'can-i', body }, (reply) => {
         if (this.pending.get(p.reqId) !== p) return;
-        if (reply === undefined || reply.type === 'released') {
+        // Answers are matched to items by position: one for another request is a broken frame.
+        if (reply === undefined || reply.type === 'released' || reply.reqId !== p.reqId) {
           this.forgetOwner(p.name, owner);
           p.queued = false;
           return this.retryOrFail(p, new TimeoutError(`coord can-i ${p.name}`, RPC_TIMEOUT_MS));
