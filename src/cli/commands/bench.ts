@@ -33,6 +33,7 @@ export const BENCHES: Record<string, BenchRunner> = {
     run: async (opts) => runCoordBench({
       peers: int(opts.peers, 32), processes: int(opts.processes, 4), seconds: int(opts.seconds, 10),
       resources: int(opts.resources, 8), capacity: int(opts.capacity, 64), loops: int(opts.loops, 8), samples: int(opts.samples, 500),
+      sharedOwner: opts.sharedOwner === true,
     }),
   },
   dropin: {
@@ -58,6 +59,7 @@ export function registerBench(program: Command): void {
     .option('--processes <n>', 'coord: processes hosting the peers (default 4)')
     .option('--seconds <n>', 'coord: length of the throughput run (default 10)')
     .option('--resources <n>', 'coord: resources on the one owner (default 8)')
+    .option('--shared-owner', 'coord: the owner is a peer hosted with others, not the server\'s own peer')
     .option('--capacity <n>', 'coord: capacity of each resource (default 64); dropin: POSTs at once per form (default 2)')
     .option('--clients <n>', 'dropin: Chromium pages (default 16)')
     .option('--posts <n>', 'dropin: POSTs per page (default 4)')

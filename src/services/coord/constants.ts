@@ -51,5 +51,13 @@ export const RELEASE_ATTEMPTS = 3;
 export const MAX_SEEN_TOKENS = 10_000;
 /** Requests a solicitor may have in flight; an application that asks for more is refused. */
 export const MAX_PENDING_ACQUIRES = 10_000;
+/** CanIs and Releases in one batch frame (about 120 bytes each, well inside a 64 KiB frame). */
+export const MAX_BATCH_ITEMS = 64;
+/** Batch frames a solicitor keeps in flight to one owner; what arrives meanwhile waits for the next. */
+export const MAX_BATCHES_IN_FLIGHT = 2;
+/** Owners a solicitor remembers per resource (where to send batches); the oldest entries go first. */
+export const MAX_OWNER_HINTS = 10_000;
+/** Resource snapshots in one replication frame (more go in further frames of the same round). */
+export const MAX_SNAPS_PER_FRAME = 16;
 /** Merge-and-retry rounds when replicas disagree with the owner, before refusing the request. */
 export const MAX_CONFLICT_ROUNDS = 2;

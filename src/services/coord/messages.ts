@@ -2,7 +2,7 @@
 // (codec.check); nothing past the check looks at unchecked input.
 import { Type, type Static } from '@sinclair/typebox';
 import { HexId } from '../../core/envelope.js';
-import { MAX_CAPACITY, MAX_NAME_CHARS, MAX_REPL_SUCCESSORS, MAX_REPLICATED_WAITERS, MAX_WAIT_MS } from './constants.js';
+import { MAX_BATCH_ITEMS, MAX_SNAPS_PER_FRAME, MAX_CAPACITY, MAX_NAME_CHARS, MAX_REPL_SUCCESSORS, MAX_REPLICATED_WAITERS, MAX_WAIT_MS } from './constants.js';
 
 const Name = Type.String({ minLength: 1, maxLength: MAX_NAME_CHARS });
 const Count = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
@@ -37,6 +37,9 @@ export const RefusedReply = obj({ type: Type.Literal('refused'), reqId: Count, r
 export const ErrorReply = obj({ type: Type.Literal('error'), code: Type.String({ maxLength: 64 }), message: Type.String({ maxLength: 1024 }) });
 export const CanIReply = Type.Union([GrantedReply, QueuedReply, RefusedReply, ErrorReply]);
 export type CanIReply = Static<typeof CanIReply>;
+/** What an owner decides for one CanI. */
+export const CanIAnswer = Type.Union([GrantedReply, QueuedReply, RefusedReply]);
+export type CanIAnswer = Static<typeof CanIAnswer>;
 
 /** Owner → waiter, when a queued request is granted or refused later. */
 export const GrantBody = obj({ name: Name, reqId: Count, token: Count, validMs: SignedDuration });
@@ -48,6 +51,19 @@ export type RefuseBody = Static<typeof RefuseBody>;
 export const ReleaseBody = obj({ name: Name, token: Count });
 export type ReleaseBody = Static<typeof ReleaseBody>;
 export const ReleaseReply = Type.Union([obj({ type: Type.Literal('released') }), RefusedReply, ErrorReply]);
+
+/**
+ * Solicitor → the peer that answered its last CanI for these resources: several CanIs and Releases
+ * in one frame, answered by one frame with a reply per item, in order. It saves a routed message
+ * per item (each hop is a decode, a check, an encode and a data-channel send).
+ */
+export const BatchItem = Type.Union([obj({ op: Type.Literal('can-i'), body: CanIBody }), obj({ op: Type.Literal('release'), body: ReleaseBody })]);
+export type BatchItem = Static<typeof BatchItem>;
+export const BatchBody = obj({ items: Type.Array(BatchItem, { minItems: 1, maxItems: MAX_BATCH_ITEMS }) });
+export const Released = obj({ type: Type.Literal('released') });
+export const BatchItemReply = Type.Union([GrantedReply, QueuedReply, RefusedReply, Released]);
+export type BatchItemReply = Static<typeof BatchItemReply>;
+export const BatchReply = Type.Union([obj({ type: Type.Literal('batch'), replies: Type.Array(BatchItemReply, { maxItems: MAX_BATCH_ITEMS }) }), ErrorReply]);
 
 export const RenewBody = obj({ name: Name, token: Count });
 export type RenewBody = Static<typeof RenewBody>;
@@ -76,6 +92,16 @@ export type Snapshot = Static<typeof Snapshot>;
 export const ReplicateBody = obj({ snap: Snapshot, pred: HexId, targets: Type.Array(HexId, { minItems: 1, maxItems: MAX_REPL_SUCCESSORS }) });
 export const ReplicateReply = Type.Union([obj({ type: Type.Literal('ack') }), obj({ type: Type.Literal('conflict'), snap: Snapshot }), RefusedReply, ErrorReply]);
 export type ReplicateReply = Static<typeof ReplicateReply>;
+/** What a replica answers for one snapshot. */
+export const ReplicaVerdict = Type.Union([obj({ type: Type.Literal('ack') }), obj({ type: Type.Literal('conflict'), snap: Snapshot }), RefusedReply]);
+export type ReplicaVerdict = Static<typeof ReplicaVerdict>;
+/** Several resources' snapshots from one owner in one frame (group commit over the owner's resources). */
+export const ReplicateManyBody = obj({
+  snaps: Type.Array(Snapshot, { minItems: 1, maxItems: MAX_SNAPS_PER_FRAME }),
+  pred: HexId,
+  targets: Type.Array(HexId, { minItems: 1, maxItems: MAX_REPL_SUCCESSORS }),
+});
+export const ReplicateManyReply = Type.Union([obj({ type: Type.Literal('results'), results: Type.Array(ReplicaVerdict, { maxItems: MAX_SNAPS_PER_FRAME }) }), ErrorReply]);
 export const HandoffBody = obj({ snap: Snapshot });
 export const HandoffReply = Type.Union([obj({ type: Type.Literal('ack') }), RefusedReply, ErrorReply]);
 

@@ -4,15 +4,16 @@
 // by an Env event (a reply or a request timeout).
 import type { Envelope } from '../../core/envelope.js';
 import { check } from '../../core/codec.js';
-import { hashNameToId, type PeerId } from '../../core/id.js';
+import type { PeerId } from '../../core/id.js';
+import { resourceKey } from './keys.js';
 import type { Clock, Rng, TimerHandle } from '../../env/ports.js';
 import { COORD_SVC, MAX_RESOURCES_PER_OWNER, RETRY_BACKOFF_MS, RPC_TIMEOUT_MS, TAKEOVER_MARGIN_MS } from './constants.js';
-import { CanIBody, GrantAck, ReleaseBody, RenewBody, type RefuseReason, type Snapshot } from './messages.js';
+import { BatchBody, CanIBody, GrantAck, ReleaseBody, RenewBody, type BatchItemReply, type CanIAnswer, type RefuseReason, type Snapshot } from './messages.js';
 import { PredConfirm } from './confirm.js';
 import { selfOwns } from './ownership.js';
 import { ReplicaStore } from './replicas.js';
 import { neighbourView, Replicator } from './replication.js';
-import { ResourceState, type WaiterRec } from './resource.js';
+import { ResourceState, type LeaseRec, type WaiterRec } from './resource.js';
 import type { CoordRing } from './ring-port.js';
 import { type CoordStats } from './stats.js';
 
@@ -29,6 +30,7 @@ export class CoordOwner {
   private readonly inFlight = new Map<string, Promise<boolean>>();
   /** When this peer's range last grew: keys it gained may have leases it cannot see until then + a lease. */
   rangeGrewAtMs: number;
+  private lastView: { pred: PeerId | null; succs: readonly PeerId[]; coherent: boolean } | undefined;
   private readonly replicator: Replicator;
   readonly confirm: PredConfirm;
 
@@ -40,7 +42,7 @@ export class CoordOwner {
     private readonly stats: CoordStats,
   ) {
     this.rangeGrewAtMs = clock.now();
-    this.replicator = new Replicator(ring, clock, config.replSuccessors, stats);
+    this.replicator = new Replicator(ring, clock, config.replSuccessors, stats, (s) => this.states.get(s.name) === s);
     this.confirm = new PredConfirm(ring, clock, config.leaseMs, stats);
   }
 
@@ -50,7 +52,14 @@ export class CoordOwner {
 
   /** Does our own view make us this resource's owner? Granting also needs confirmed(). */
   owns(name: string): boolean {
-    return selfOwns(neighbourView(this.ring), this.ring.owns(hashNameToId(name)));
+    if (!this.ring.owns(resourceKey(name))) return false;
+    // The coherence of our neighbourhood changes only when it does: judged once per view.
+    const view = neighbourView(this.ring);
+    const last = this.lastView;
+    if (last && last.pred === view.pred && last.succs.length === view.succs.length && last.succs.every((s, i) => s === view.succs[i])) return last.coherent;
+    const ok = selfOwns(view, true);
+    this.lastView = { pred: view.pred, succs: view.succs, coherent: ok };
+    return ok;
   }
 
   private get waitMs(): number {
@@ -63,8 +72,12 @@ export class CoordOwner {
     const receivedAtMs = this.clock.now();
     const c = check(CanIBody, env.body, 'coord can-i body');
     if (!c.ok) return this.bad(env, c.error.code, c.error.message);
-    const b = c.value;
-    const refuse = (reason: RefuseReason): void => void this.ring.reply(env, { type: 'refused', reqId: b.reqId, reason });
+    this.ring.reply(env, await this.decideCanI(env.src as PeerId, c.value, receivedAtMs));
+  }
+
+  /** The answer to one checked CanI from holder, received at receivedAtMs. */
+  async decideCanI(holder: PeerId, b: CanIBody, receivedAtMs: number): Promise<CanIAnswer> {
+    const refuse = (reason: RefuseReason): CanIAnswer => ({ type: 'refused', reqId: b.reqId, reason });
     if (!this.owns(b.name)) return refuse('not-owner');
     // Our predecessor must confirm us before we decide anything (confirm.ts).
     if (!(await this.confirm.ensure()) || !this.owns(b.name)) return refuse('unavailable');
@@ -74,13 +87,11 @@ export class CoordOwner {
     this.tick(state);
     if (!this.confirm.confirmed()) return refuse('unavailable');
     state.learnToken(b.seenToken);
-    const holder = env.src as PeerId;
     const d = state.request({ reqId: b.reqId, holder, waitMs: b.waitMs }, this.clock.now(), receivedAtMs, this.config.leaseMs);
     if (d.kind === 'refuse') return refuse(d.reason);
     if (d.kind === 'queued') {
       this.schedule(state);
-      this.ring.reply(env, { type: 'queued', reqId: b.reqId, position: d.position });
-      return;
+      return { type: 'queued', reqId: b.reqId, position: d.position };
     }
     const key = `${b.name}\u0000${d.lease.token}`;
     let pending = this.inFlight.get(key);
@@ -90,26 +101,51 @@ export class CoordOwner {
     }
     const ok = await pending;
     this.inFlight.delete(key);
-    // Leases absorbed while we waited (a handoff, a conflict) may leave no room for this one.
-    if (!ok || state.leases.size > state.capacity) {
+    // Leases absorbed while we waited (a handoff, a conflict) may leave no room for this one; and a
+    // lease no longer in the state was not in the snapshot the replicas acked (group commit).
+    if (!ok || state.leases.size > state.capacity || state.leases.get(d.lease.token) !== d.lease || d.lease.clash) {
       // Undo a lease nobody was told about. One granted before (this is a retry, or a waiter's
       // re-poll after its promotion was pushed) may be in use: it stays counted until it expires.
-      if (d.fresh) state.revoke(d.lease.token);
+      if (d.fresh) state.revoke(d.lease.token, d.lease);
       this.stats.replicationFailures++;
       return refuse('unavailable');
     }
     this.stats.grants++;
     this.schedule(state);
-    this.ring.reply(env, { type: 'granted', reqId: b.reqId, token: d.lease.token, validMs: d.validMs });
+    return { type: 'granted', reqId: b.reqId, token: d.lease.token, validMs: d.validMs };
   }
 
   onRelease(env: Envelope): void {
     const c = check(ReleaseBody, env.body, 'coord release body');
     if (!c.ok) return this.bad(env, c.error.code, c.error.message);
-    const state = this.states.get(c.value.name);
-    // A release for a resource we do not own is still acknowledged: the lease ends at its expiry.
-    if (state?.release(c.value.token, env.src as PeerId)) this.tick(state);
+    this.release(env.src as PeerId, c.value);
     this.ring.reply(env, { type: 'released' });
+  }
+
+  /** A holder gave its lease back. For a resource we do not own it is ignored: the lease ends at its expiry. */
+  release(holder: PeerId, b: ReleaseBody): void {
+    const state = this.states.get(b.name);
+    if (state?.release(b.token, holder)) this.tick(state);
+  }
+
+  /**
+   * Several CanIs and Releases from one solicitor in one frame (messages.ts BatchBody), answered
+   * in one frame once every CanI in it is decided. Each item is decided exactly as if it came alone.
+   */
+  async onBatch(env: Envelope): Promise<void> {
+    const receivedAtMs = this.clock.now();
+    const c = check(BatchBody, env.body, 'coord batch body');
+    if (!c.ok) return this.bad(env, c.error.code, c.error.message);
+    const holder = env.src as PeerId;
+    const replies = await Promise.all(
+      c.value.items.map((it): Promise<BatchItemReply> | BatchItemReply => {
+        if (it.op === 'can-i') return this.decideCanI(holder, it.body, receivedAtMs);
+        this.release(holder, it.body);
+        return { type: 'released' };
+      }),
+    );
+    this.stats.batchesIn++;
+    this.ring.reply(env, { type: 'batch', replies });
   }
 
   async onRenew(env: Envelope): Promise<void> {
@@ -196,22 +232,29 @@ export class CoordOwner {
     }
     state.blockedUntilMs = Math.max(state.blockedUntilMs, this.confirm.quietUntilMs);
     const promos = state.promote(now, this.config.leaseMs);
-    if (promos.length > 0) void this.deliverPromotions(state, promos.map((p) => ({ waiter: p.waiter, token: p.lease.token, validMs: p.validMs })));
+    if (promos.length > 0) void this.deliverPromotions(state, promos.map((p) => ({ waiter: p.waiter, lease: p.lease, token: p.lease.token, validMs: p.validMs })));
     this.schedule(state);
   }
 
-  private async deliverPromotions(state: ResourceState, promos: Array<{ waiter: WaiterRec; token: number; validMs: number }>): Promise<void> {
+  private async deliverPromotions(state: ResourceState, promos: Array<{ waiter: WaiterRec; lease: LeaseRec; token: number; validMs: number }>): Promise<void> {
     const ok = await this.replicator.replicate(state);
     // As for a CanI: leases absorbed meanwhile may leave no room, and nobody was told yet.
     if (!ok || state.leases.size > state.capacity) {
       // Put the waiters back at the head, in order, and try again shortly.
-      for (const p of promos) state.revoke(p.token);
+      for (const p of promos) state.revoke(p.token, p.lease);
       state.queue.unshift(...promos.map((p) => p.waiter));
       this.stats.replicationFailures++;
       this.schedule(state, RETRY_BACKOFF_MS);
       return;
     }
     for (const p of promos) {
+      // Gone from the state (expired, or the state was replaced) meanwhile: not in what was acked.
+      if (state.leases.get(p.token) !== p.lease) continue;
+      // Its token clashes with another lineage's lease: never told, and the slot is freed.
+      if (p.lease.clash) {
+        state.revoke(p.token, p.lease);
+        continue;
+      }
       this.stats.grants++;
       const body = { name: state.name, reqId: p.waiter.reqId, token: p.token, validMs: p.validMs };
       this.ring

@@ -44,4 +44,14 @@ describe('ReplicaStore', () => {
     expect(s.get('r', 1000)!.leases[0]!.remainingMs).toBeGreaterThanOrEqual(1000);
     expect(s.offer(snap(B, 0, 1, 2_000_000, []), B, 5000).kind).toBe('ack');
   });
+
+  it('judges coverage by lease identity: the same token held by another request does not cover it', () => {
+    const s = new ReplicaStore();
+    s.offer(snap(A, 1, 5, 10, [10]), A, 0);
+    const other = snap(B, 0, 1, 2_000_000, []);
+    other.leases = [{ token: 10, holder: B, reqId: 99, remainingMs: 2000 }];
+    expect(s.offer(other, B, 0).kind).toBe('conflict');
+    other.leases.push({ token: 10, holder: H, reqId: 10, remainingMs: 2000 });
+    expect(s.offer(other, B, 0).kind).toBe('ack');
+  });
 });

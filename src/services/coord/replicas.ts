@@ -33,8 +33,10 @@ export class ReplicaStore {
     const rec = this.recs.get(snap.name);
     if (rec && (rec.snap.owner !== snap.owner || rec.snap.epoch !== snap.epoch)) {
       const held = this.get(snap.name, nowMs)!;
-      const known = new Set(snap.leases.map((l) => l.token));
-      const covers = held.leases.every((l) => l.remainingMs <= 0 || known.has(l.token));
+      // By identity, not token: two lineages can issue the same token to different requests.
+      const id = (l: { token: number; holder: string; reqId: number }): string => `${l.token}/${l.holder}/${l.reqId}`;
+      const known = new Set(snap.leases.map(id));
+      const covers = held.leases.every((l) => l.remainingMs <= 0 || known.has(id(l)));
       if (snap.token <= held.token || !covers) return { kind: 'conflict', snap: held };
     } else if (rec && snap.version <= rec.snap.version) {
       // Same lineage, and we already hold this version or a newer one.

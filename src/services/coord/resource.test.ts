@@ -116,4 +116,28 @@ describe('ResourceState', () => {
     expect(a.leases.size).toBe(2);
     expect(a.token).toBeGreaterThan(51);
   });
+
+  it('a lease of another lineage with one of our tokens is counted too, and ours is never told (throttle seed 108)', () => {
+    // A stale owner learned token 19 from a solicitor and issued 20 to A; the real owner had issued
+    // 20 to B. Absorbing the real owner's copy must keep both counted and mark ours.
+    const stale = fresh(2);
+    stale.learnToken(19);
+    const mine = stale.request({ reqId: 1, holder: A, waitMs: 0 }, 0, 0, L);
+    const real = fresh(2);
+    real.token = 19;
+    real.request({ reqId: 7, holder: B, waitMs: 0 }, 0, 0, L);
+    expect(mine.kind === 'grant' && mine.lease.token).toBe(20);
+    stale.absorb(real.snapshot(0), 0);
+    expect(stale.leases.size).toBe(2);
+    expect(mine.kind === 'grant' && mine.lease.clash).toBe(true);
+    expect(stale.snapshot(0).leases.map((l) => [l.token, l.holder])).toEqual([[20, A], [20, B]]);
+    // Absorbing the same copy again counts it once; a retry of ours is refused, not told.
+    stale.absorb(real.snapshot(0), 0);
+    expect(stale.leases.size).toBe(2);
+    expect(stale.request({ reqId: 1, holder: A, waitMs: 0 }, 1, 1, L)).toEqual({ kind: 'refuse', reason: 'unavailable' });
+    // Both leave on expiry, including the one kept under a clash key.
+    stale.expire(stretch(L) + 10);
+    expect(stale.leases.size).toBe(0);
+    expect(stale.nextDeadlineMs(stretch(L) + 10)).toBeUndefined();
+  });
 });

@@ -11,6 +11,16 @@ export interface LeaseRec {
   reqId: number;
   /** Owner-clock time the lease ends; always at or after the holder's own idea of its end. */
   expiresAtMs: number;
+  /**
+   * Another lineage issued a different lease with this same token (see absorb): this one must never
+   * be told, or two holders would carry one fencing token.
+   */
+  clash?: boolean;
+}
+
+/** Is this the same lease (not merely the same token, which two lineages can both issue)? */
+export function sameLease(a: { token: number; holder: string; reqId: number }, b: { token: number; holder: string; reqId: number }): boolean {
+  return a.token === b.token && a.holder === b.holder && a.reqId === b.reqId;
 }
 
 export interface WaiterRec {
@@ -61,7 +71,12 @@ export class ResourceState {
   token: number;
   /** No new lease before this time: leases this owner cannot see may still be live. */
   blockedUntilMs: number;
+  /**
+   * Keyed by token, except leases absorbed from another lineage whose token clashes with one of
+   * ours: those are kept under negative keys (counted, expiring, never released or renewed here).
+   */
   readonly leases = new Map<number, LeaseRec>();
+  private nextClashKey = -1;
   queue: WaiterRec[] = [];
 
   constructor(init: { name: string; capacity: number; owner: PeerId; epoch: number; token: number; blockedUntilMs: number }) {
@@ -84,8 +99,11 @@ export class ResourceState {
   /** Drop leases past their end and waiters past their deadline; the waiters must be told. */
   expire(nowMs: number): { leases: LeaseRec[]; waiters: WaiterRec[] } {
     const leases: LeaseRec[] = [];
-    for (const l of this.leases.values()) if (l.expiresAtMs <= nowMs) leases.push(l);
-    for (const l of leases) this.leases.delete(l.token);
+    for (const [key, l] of this.leases) {
+      if (l.expiresAtMs > nowMs) continue;
+      leases.push(l);
+      this.leases.delete(key);
+    }
     const waiters = this.queue.filter((w) => w.deadlineMs <= nowMs);
     if (waiters.length > 0) this.queue = this.queue.filter((w) => w.deadlineMs > nowMs);
     if (leases.length + waiters.length > 0) this.version++;
@@ -99,7 +117,8 @@ export class ResourceState {
       // A retry of a request already granted gets the same lease, valid from this retry's receipt,
       // but only while every lease we count fits the capacity: a lease absorbed from another
       // owner's copy may never have been told to anyone, and telling it now could exceed it.
-      if (this.leases.size > this.capacity) return { kind: 'refuse', reason: 'unavailable' };
+      // A lease whose token another lineage also issued is never told.
+      if (this.leases.size > this.capacity || l.clash) return { kind: 'refuse', reason: 'unavailable' };
       return { kind: 'grant', lease: l, validMs: Math.floor(l.expiresAtMs - receivedAtMs), fresh: false };
     }
     const at = this.queue.findIndex((w) => w.holder === req.holder && w.reqId === req.reqId);
@@ -159,7 +178,8 @@ export class ResourceState {
   }
 
   /** Undo a grant whose holder was never told (replication failed): over-counting elsewhere is safe. */
-  revoke(token: number): void {
+  revoke(token: number, lease?: LeaseRec): void {
+    if (lease !== undefined && this.leases.get(token) !== lease) return;
     if (this.leases.delete(token)) this.version++;
   }
 
@@ -213,8 +233,20 @@ export class ResourceState {
   absorb(snap: Snapshot, nowMs: number): void {
     if (snap.token >= this.token) this.token = snap.token + TOKEN_STEP;
     for (const l of snap.leases) {
-      if (this.leases.has(l.token) || l.remainingMs <= 0) continue;
-      this.leases.set(l.token, { token: l.token, holder: l.holder as PeerId, reqId: l.reqId, expiresAtMs: nowMs + stretch(l.remainingMs) });
+      if (l.remainingMs <= 0) continue;
+      const rec: LeaseRec = { token: l.token, holder: l.holder as PeerId, reqId: l.reqId, expiresAtMs: nowMs + stretch(l.remainingMs) };
+      const mine = this.leases.get(l.token);
+      if (!mine) {
+        this.leases.set(l.token, rec);
+        continue;
+      }
+      if (sameLease(mine, rec)) continue;
+      // Two lineages issued this token to different requests (an owner that started blank learned
+      // the token below it from a solicitor while the real owner went on). Count both; ours must
+      // never be told, since the other may have been.
+      if ([...this.leases.values()].some((x) => sameLease(x, rec))) continue;
+      mine.clash = true;
+      this.leases.set(this.nextClashKey--, rec);
     }
     for (const w of snap.waiters) {
       if (this.queue.length >= MAX_QUEUE) break;

@@ -4,13 +4,14 @@
 import type { Envelope } from '../../core/envelope.js';
 import { check } from '../../core/codec.js';
 import { InvalidArgumentError } from '../../core/errors.js';
-import { hashNameToId, idFromHex, inInterval, type Id, type PeerId } from '../../core/id.js';
+import { idFromHex, inInterval, type Id, type PeerId } from '../../core/id.js';
+import { resourceKey } from './keys.js';
 import type { Clock, Rng } from '../../env/ports.js';
 import { COORD_SVC, LEASE_MS, MAX_CAPACITY, MAX_WAIT_MS, REPL_SUCCESSORS, RPC_TIMEOUT_MS } from './constants.js';
 import type { CoordLease } from './lease.js';
 import { HandoffBody, HandoffReply } from './messages.js';
 import { CoordOwner } from './owner.js';
-import { onReplicate } from './replication.js';
+import { onReplicate, onReplicateMany } from './replication.js';
 import type { CoordRing } from './ring-port.js';
 import { Solicitor } from './solicitor.js';
 import { emptyCoordStats, type CoordStats } from './stats.js';
@@ -89,6 +90,8 @@ export class CoordService {
         return void this.owner.onCanI(env);
       case 'release':
         return this.owner.onRelease(env);
+      case 'batch':
+        return void this.owner.onBatch(env);
       case 'renew':
         return void this.owner.onRenew(env);
       case 'grant':
@@ -97,6 +100,8 @@ export class CoordService {
         return this.solicitor.onRefuse(env);
       case 'replicate':
         return onReplicate(env, this.ring, this.clock, this.owner.replicas, (name) => this.owner.states.get(name), this.stats);
+      case 'replicate-many':
+        return onReplicateMany(env, this.ring, this.clock, this.owner.replicas, (name) => this.owner.states.get(name), this.stats);
       case 'handoff':
         return this.onHandoff(env);
       case 'confirm':
@@ -133,7 +138,7 @@ export class CoordService {
       this.lastPred = pred;
     }
     for (const [name, state] of [...this.owner.states]) {
-      const key = hashNameToId(name);
+      const key = resourceKey(name);
       if (this.ring.owns(key)) continue;
       const snap = state.snapshot(now);
       this.owner.drop(name);
@@ -145,7 +150,7 @@ export class CoordService {
         .catch(() => undefined);
     }
     for (const name of this.owner.replicas.names()) {
-      if (!this.ring.owns(hashNameToId(name))) continue;
+      if (!this.ring.owns(resourceKey(name))) continue;
       const snap = this.owner.replicas.get(name, now);
       const state = snap && this.owner.stateFor(name, snap.capacity);
       if (state) this.owner.tick(state);

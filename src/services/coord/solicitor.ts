@@ -5,10 +5,11 @@
 import type { Envelope } from '../../core/envelope.js';
 import { check } from '../../core/codec.js';
 import { CumulusError, TimeoutError } from '../../core/errors.js';
-import { hashNameToId, type Id, type PeerId } from '../../core/id.js';
+import type { Id, PeerId } from '../../core/id.js';
+import { resourceKey } from './keys.js';
 import type { Clock, Rng, TimerHandle } from '../../env/ports.js';
-import { CLOCK_DRIFT_FRACTION, COORD_SVC, LEASE_MS, MAX_PENDING_ACQUIRES, MAX_SEEN_TOKENS, RENEW_AT_FRACTION, RETRY_BACKOFF_MS, RPC_TIMEOUT_MS } from './constants.js';
-import { CanIReply, GrantBody, RETRYABLE, RefuseBody, RenewReply, type RefuseReason } from './messages.js';
+import { CLOCK_DRIFT_FRACTION, COORD_SVC, LEASE_MS, MAX_BATCH_ITEMS, MAX_BATCHES_IN_FLIGHT, MAX_OWNER_HINTS, MAX_PENDING_ACQUIRES, MAX_SEEN_TOKENS, RENEW_AT_FRACTION, RETRY_BACKOFF_MS, RPC_TIMEOUT_MS } from './constants.js';
+import { BatchReply, CanIReply, GrantBody, RETRYABLE, RefuseBody, RenewReply, type BatchItem, type BatchItemReply, type CanIAnswer, type RefuseReason } from './messages.js';
 import { CoordLease, type LeaseHost } from './lease.js';
 import type { CoordRing } from './ring-port.js';
 import type { CoordStats } from './stats.js';
@@ -30,6 +31,13 @@ const POLL_INTERVAL_MS = 1000;
  */
 const VERDICT_GRACE_MS = RPC_TIMEOUT_MS;
 
+interface Outbox {
+  items: Array<{ item: BatchItem; done(reply: BatchItemReply | undefined): void }>;
+  /** Frames sent and not yet answered. */
+  inFlight: number;
+  flushQueued: boolean;
+}
+
 interface Pending {
   reqId: number;
   name: string;
@@ -47,6 +55,11 @@ interface Pending {
 
 export class Solicitor implements LeaseHost {
   private readonly pending = new Map<number, Pending>();
+  /** The peer that last answered a CanI of ours per resource: where batches go; the oldest entries go first. */
+  private readonly hints = new Map<string, PeerId>();
+  private readonly outboxes = new Map<PeerId, Outbox>();
+  /** Peers that answered a batch with an error: never sent batches again. */
+  private readonly noBatch = new Set<PeerId>();
   /** Highest token granted to us per resource, sent with every CanI; the oldest entries go first. */
   private readonly seenTokens = new Map<string, number>();
   private nextReqId: number;
@@ -68,7 +81,7 @@ export class Solicitor implements LeaseHost {
     if (this.pending.size >= MAX_PENDING_ACQUIRES) return Promise.reject(new CoordRefusedError(name, 'full'));
     const now = this.clock.now();
     return new Promise<CoordLease>((resolve, reject) => {
-      const p: Pending = { reqId: this.nextReqId++, name, key: hashNameToId(name), capacity, waitMs, firstSentMs: now, deadlineMs: now + waitMs, queued: false, timer: undefined, resolve, reject };
+      const p: Pending = { reqId: this.nextReqId++, name, key: resourceKey(name), capacity, waitMs, firstSentMs: now, deadlineMs: now + waitMs, queued: false, timer: undefined, resolve, reject };
       this.pending.set(p.reqId, p);
       this.send(p);
     });
@@ -76,6 +89,20 @@ export class Solicitor implements LeaseHost {
 
   private send(p: Pending): void {
     const body = { name: p.name, capacity: p.capacity, waitMs: Math.max(0, Math.min(p.waitMs, Math.floor(p.deadlineMs - this.clock.now()))), reqId: p.reqId, seenToken: this.seenTokens.get(p.name) ?? 0 };
+    const owner = this.hints.get(p.name);
+    if (owner !== undefined) {
+      // The peer that answered us last for this resource: batched with our other requests to it.
+      return this.enqueue(owner, { op: 'can-i', body }, (reply) => {
+        if (this.pending.get(p.reqId) !== p) return;
+        // Answers are matched to items by position: one for another request is a broken frame.
+        if (reply === undefined || reply.type === 'released' || reply.reqId !== p.reqId) {
+          this.forgetOwner(p.name, owner);
+          p.queued = false;
+          return this.retryOrFail(p, new TimeoutError(`coord can-i ${p.name}`, RPC_TIMEOUT_MS));
+        }
+        this.onAnswer(p, reply, owner);
+      });
+    }
     this.ring
       .request(p.key, COORD_SVC, 'can-i', body, { timeoutMs: RPC_TIMEOUT_MS })
       .then((env) => this.onReply(p, env))
@@ -89,12 +116,83 @@ export class Solicitor implements LeaseHost {
       p.queued = false;
       return this.retryOrFail(p, r.ok ? new CoordRefusedError(p.name, 'unavailable') : r.error);
     }
-    const v = r.value;
+    this.onAnswer(p, r.value, env.src as PeerId);
+  }
+
+  /** An owner's checked answer to our CanI, from the peer `from`. */
+  private onAnswer(p: Pending, v: CanIAnswer, from: PeerId): void {
+    if (v.type === 'refused' && v.reason === 'not-owner') this.forgetOwner(p.name, from);
+    else this.noteOwner(p.name, from);
     p.queued = v.type === 'queued';
     if (v.type === 'granted') return this.granted(p, v.token, v.validMs);
     if (v.type === 'queued') return this.wait(p, Math.min(p.deadlineMs, this.clock.now() + POLL_INTERVAL_MS));
     if (RETRYABLE.has(v.reason)) return this.retryOrFail(p, new CoordRefusedError(p.name, v.reason));
     this.settle(p, new CoordRefusedError(p.name, v.reason));
+  }
+
+  // ---- batches ------------------------------------------------------------------------------
+
+  private noteOwner(name: string, owner: PeerId): void {
+    if (this.hints.get(name) === owner || this.noBatch.has(owner)) return;
+    this.hints.delete(name);
+    this.hints.set(name, owner);
+    if (this.hints.size > MAX_OWNER_HINTS) this.hints.delete(this.hints.keys().next().value as string);
+  }
+
+  private forgetOwner(name: string, owner: PeerId): void {
+    if (this.hints.get(name) === owner) this.hints.delete(name);
+  }
+
+  /**
+   * Queue an item for owner. Items queued in one turn go out together; while MAX_BATCHES_IN_FLIGHT
+   * frames to that owner await their answer, more items wait and leave with the next frame, so a
+   * busy solicitor sends few, full frames and an idle one sends at once.
+   */
+  private enqueue(owner: PeerId, item: BatchItem, done: (reply: BatchItemReply | undefined) => void): void {
+    let box = this.outboxes.get(owner);
+    if (!box) {
+      box = { items: [], inFlight: 0, flushQueued: false };
+      this.outboxes.set(owner, box);
+    }
+    box.items.push({ item, done });
+    this.scheduleFlush(owner, box);
+  }
+
+  private scheduleFlush(owner: PeerId, box: Outbox): void {
+    if (box.flushQueued || box.inFlight >= MAX_BATCHES_IN_FLIGHT || box.items.length === 0) return;
+    box.flushQueued = true;
+    // After the current turn's other work (a promise job, not a timer: no added delay).
+    void Promise.resolve().then(() => {
+      box.flushQueued = false;
+      this.flush(owner, box);
+    });
+  }
+
+  private flush(owner: PeerId, box: Outbox): void {
+    while (box.inFlight < MAX_BATCHES_IN_FLIGHT && box.items.length > 0) {
+      const batch = box.items.splice(0, MAX_BATCH_ITEMS);
+      box.inFlight++;
+      this.stats.batchesOut++;
+      const finish = (replies: BatchItemReply[] | undefined): void => {
+        box.inFlight--;
+        for (let i = 0; i < batch.length; i++) batch[i]!.done(replies?.[i]);
+        if (box.inFlight === 0 && box.items.length === 0) this.outboxes.delete(owner);
+        else this.scheduleFlush(owner, box);
+      };
+      this.ring
+        .request({ peer: owner }, COORD_SVC, 'batch', { items: batch.map((b) => b.item) }, { timeoutMs: RPC_TIMEOUT_MS })
+        .then((env) => {
+          const r = check(BatchReply, env.body, 'coord batch reply');
+          if (r.ok && r.value.type === 'error') {
+            // A peer that does not take batches (an older version): talk to it item by item.
+            for (const [name, o] of [...this.hints]) if (o === owner) this.hints.delete(name);
+            this.noBatch.add(owner);
+            if (this.noBatch.size > MAX_OWNER_HINTS) this.noBatch.delete(this.noBatch.values().next().value as PeerId);
+          }
+          finish(r.ok && r.value.type === 'batch' && r.value.replies.length === batch.length ? r.value.replies : undefined);
+        })
+        .catch(() => finish(undefined));
+    }
   }
 
   /** Retry after a backoff while the wait allows; a throttle (waitMs 0) fails at once. */
@@ -172,6 +270,7 @@ export class Solicitor implements LeaseHost {
       return void this.ring.reply(env, { type: 'unwanted' });
     }
     this.ring.reply(env, { type: 'ok' });
+    this.noteOwner(p.name, env.src as PeerId);
     this.granted(p, r.value.token, r.value.validMs);
   }
 
@@ -193,7 +292,7 @@ export class Solicitor implements LeaseHost {
   async renew(name: string, token: number): Promise<number | undefined> {
     const sentMs = this.clock.now();
     try {
-      const env = await this.ring.request(hashNameToId(name), COORD_SVC, 'renew', { name, token }, { timeoutMs: RPC_TIMEOUT_MS });
+      const env = await this.ring.request(resourceKey(name), COORD_SVC, 'renew', { name, token }, { timeoutMs: RPC_TIMEOUT_MS });
       const r = check(RenewReply, env.body, 'coord renew reply');
       if (!r.ok || r.value.type !== 'renewed') return undefined;
       return sentMs + Math.floor(r.value.validMs * (1 - CLOCK_DRIFT_FRACTION));
@@ -204,9 +303,17 @@ export class Solicitor implements LeaseHost {
 
   /** Tell the owner; a lost release only delays others until the lease expires. */
   async sendRelease(name: string, token: number, attempts: number): Promise<void> {
+    const owner = this.hints.get(name);
+    if (owner !== undefined && attempts > 0) {
+      // With the next batch to the owner that granted it; routed if that frame is lost.
+      const reply = await new Promise<BatchItemReply | undefined>((resolve) => this.enqueue(owner, { op: 'release', body: { name, token } }, resolve));
+      if (reply !== undefined) return;
+      this.forgetOwner(name, owner);
+      attempts--;
+    }
     for (let i = 0; i < attempts; i++) {
       try {
-        await this.ring.request(hashNameToId(name), COORD_SVC, 'release', { name, token }, { timeoutMs: RPC_TIMEOUT_MS });
+        await this.ring.request(resourceKey(name), COORD_SVC, 'release', { name, token }, { timeoutMs: RPC_TIMEOUT_MS });
         return;
       } catch {
         // Try again; the owner may be moving.
