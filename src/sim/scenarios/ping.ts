@@ -5,6 +5,7 @@
 // simulator's benchmark: it prints events per second of wall time and the heap it needs.
 import type { PeerId } from '../../core/id.js';
 import { decodeValue, encodeValue } from '../../core/codec.js';
+import { InvalidArgumentError } from '../../core/errors.js';
 import type { Clock, Env, LinkDownReason, Net, NetHandler, Rng } from '../../env/ports.js';
 import { Simulator } from '../simulator.js';
 import { numberOption, type ScenarioOptions, type ScenarioResult } from './options.js';
@@ -23,12 +24,17 @@ interface Counters {
   badFrames: number;
 }
 
-// The peer keeps its Env's ports in its own fields and edits its small lists in place (no
-// splice or filter copies): this runs once per simulated event, so it is part of what the
-// benchmark measures, and it should not cost more than a real peer would.
+// The peer keeps its Env's ports in its own fields and keeps its small lists (LRU, pending) as
+// node indices in typed arrays, edited in place: this runs once per simulated event, so it is
+// part of what the benchmark measures. Comparing indices touches no memory, whereas comparing two
+// distinct id strings loads both string headers, each a likely cache miss among 10,000 nodes.
 class PingPeer implements NetHandler {
-  private readonly lru: PeerId[] = [];
-  private pending: PeerId[] | null = null;
+  /** Indices of linked peers, least recently used first: lru[0..lruLen). */
+  private readonly lru: Int32Array;
+  private lruLen = 0;
+  /** Indices of peers with a ping waiting for the link to come up: pending[0..pendingLen). */
+  private readonly pending = new Int32Array(MAX_PENDING_PINGS);
+  private pendingLen = 0;
   private seq = 0;
   private readonly clock: Clock;
   private readonly net: Net;
@@ -36,10 +42,13 @@ class PingPeer implements NetHandler {
 
   constructor(
     env: Env,
+    private readonly self: number,
     private readonly peers: PeerId[],
+    private readonly indexOf: Map<PeerId, number>,
     private readonly counters: Counters,
     private readonly linkCap: number,
   ) {
+    this.lru = new Int32Array(linkCap + 1);
     this.clock = env.clock;
     this.net = env.net;
     this.rng = env.rng;
@@ -50,14 +59,15 @@ class PingPeer implements NetHandler {
   private readonly tick = (): void => {
     this.clock.setTimer(PING_INTERVAL_MS, this.tick);
     const n = this.peers.length;
-    let target = this.peers[this.rng.int(n - 1)]!;
-    if (target === this.net.self) target = this.peers[n - 1]!;
-    if (this.net.isLinked(target)) {
+    let target = this.rng.int(n - 1);
+    if (target === this.self) target = n - 1;
+    const id = this.peers[target]!;
+    if (this.net.isLinked(id)) {
       this.touch(target);
-      this.sendPing(target);
-    } else if ((this.pending ??= []).length < MAX_PENDING_PINGS) {
-      this.pending.push(target);
-      this.net.connect(target);
+      this.sendPing(id);
+    } else if (this.pendingLen < MAX_PENDING_PINGS) {
+      this.pending[this.pendingLen++] = target;
+      this.net.connect(id);
     }
   };
 
@@ -67,20 +77,23 @@ class PingPeer implements NetHandler {
   }
 
   onLinkUp(peer: PeerId): void {
-    this.touch(peer);
+    const p = this.indexOf.get(peer);
+    if (p === undefined) return;
+    this.touch(p);
     const pending = this.pending;
-    if (pending === null) return;
-    for (let i = pending.length - 1; i >= 0; i--) {
-      if (pending[i] !== peer) continue;
-      removeAt(pending, i);
+    for (let i = this.pendingLen - 1; i >= 0; i--) {
+      if (pending[i] !== p) continue;
+      this.pendingLen = removeAt(pending, this.pendingLen, i);
       this.sendPing(peer);
     }
   }
 
   onLinkDown(peer: PeerId, reason: LinkDownReason): void {
-    const i = this.lru.indexOf(peer);
-    if (i >= 0) removeAt(this.lru, i);
-    if (reason === 'connect-failed' && this.pending !== null) removeAll(this.pending, peer);
+    const p = this.indexOf.get(peer);
+    if (p === undefined) return;
+    const i = indexIn(this.lru, this.lruLen, p);
+    if (i >= 0) this.lruLen = removeAt(this.lru, this.lruLen, i);
+    if (reason === 'connect-failed') this.pendingLen = removeAll(this.pending, this.pendingLen, p);
   }
 
   onMessage(peer: PeerId, frame: Uint8Array): void {
@@ -100,32 +113,41 @@ class PingPeer implements NetHandler {
     }
   }
 
-  /** Mark a link as just used; close the least recently used one beyond the cap. */
-  private touch(peer: PeerId): void {
+  /** Mark the link to peer index p as just used; close the least recently used one beyond the cap. */
+  private touch(p: number): void {
     const lru = this.lru;
-    const i = lru.indexOf(peer);
-    if (i >= 0) removeAt(lru, i);
-    lru.push(peer);
-    if (lru.length > this.linkCap) {
+    let len = this.lruLen;
+    const i = indexIn(lru, len, p);
+    if (i >= 0) len = removeAt(lru, len, i);
+    lru[len++] = p;
+    if (len > this.linkCap) {
       const old = lru[0]!;
-      removeAt(lru, 0);
-      if (this.pending !== null) removeAll(this.pending, old);
-      this.net.disconnect(old);
+      len = removeAt(lru, len, 0);
+      this.lruLen = len;
+      this.pendingLen = removeAll(this.pending, this.pendingLen, old);
+      this.net.disconnect(this.peers[old]!);
+      return;
     }
+    this.lruLen = len;
   }
 }
 
-/** Remove list[i], keeping the order of the rest. */
-function removeAt(list: PeerId[], i: number): void {
-  for (let k = i + 1; k < list.length; k++) list[k - 1] = list[k]!;
-  list.length--;
+function indexIn(list: Int32Array, len: number, p: number): number {
+  for (let i = 0; i < len; i++) if (list[i] === p) return i;
+  return -1;
 }
 
-/** Remove every occurrence of peer, keeping the order of the rest. */
-function removeAll(list: PeerId[], peer: PeerId): void {
+/** Remove list[i] of list[0..len), keeping the order of the rest; returns the new length. */
+function removeAt(list: Int32Array, len: number, i: number): number {
+  for (let k = i + 1; k < len; k++) list[k - 1] = list[k]!;
+  return len - 1;
+}
+
+/** Remove every occurrence of p from list[0..len), keeping the order of the rest; returns the new length. */
+function removeAll(list: Int32Array, len: number, p: number): number {
   let w = 0;
-  for (let r = 0; r < list.length; r++) if (list[r] !== peer) list[w++] = list[r]!;
-  list.length = w;
+  for (let r = 0; r < len; r++) if (list[r] !== p) list[w++] = list[r]!;
+  return w;
 }
 
 export interface PingResult extends ScenarioResult {
@@ -146,11 +168,17 @@ export function runPing(opts: ScenarioOptions): PingResult {
   const seconds = numberOption(opts, 'seconds', 60);
   const seed = numberOption(opts, 'seed', 1);
   const linkCap = numberOption(opts, 'links', DEFAULT_LINK_CAP);
+  if (!Number.isInteger(linkCap) || linkCap < 1) throw new InvalidArgumentError(`--links needs a whole number >= 1, got ${linkCap}`);
   const sim = new Simulator({ seed });
   const counters: Counters = { pings: 0, pongs: 0, badFrames: 0 };
   const peers: PeerId[] = [];
-  for (let i = 0; i < nodes; i++) peers.push(sim.addNode().id);
-  for (const node of sim.nodes()) new PingPeer(node.env, peers, counters, linkCap);
+  const indexOf = new Map<PeerId, number>();
+  for (let i = 0; i < nodes; i++) {
+    const id = sim.addNode().id;
+    indexOf.set(id, i);
+    peers.push(id);
+  }
+  sim.nodes().forEach((node, i) => new PingPeer(node.env, i, peers, indexOf, counters, linkCap));
   const started = performance.now();
   const cpuBefore = process.cpuUsage();
   const result = sim.run({ untilMs: seconds * 1000 });
