@@ -38,18 +38,18 @@ export class SimTransport {
     const target = this.sim.nodeState(peer);
     if (target === undefined || target === n) {
       const link = new Link(n.index, -1, 0);
-      links.set(peer, link);
+      this.list(n, peer, link);
       this.q.push(this.event(EV_CONN_FAIL, n, -1, peer, link), this.sim.now() + this.opts.connectTimeoutMs);
       return;
     }
     const pending = target.links?.get(n.id);
     if (pending !== undefined && !pending.dead && pending.closedBy < 0) {
       // The peer is connecting to us at the same moment: both sides end up with its link.
-      links.set(peer, pending);
+      this.list(n, peer, pending);
       return;
     }
     const link = new Link(n.index, target.index, sampleLatency(this.opts.latency, this.rng));
-    links.set(peer, link);
+    this.list(n, peer, link);
     const time = this.sim.now() + link.latencyMs;
     this.q.push(this.event(EV_CONN_REQ, target, n.index, n.id, link), time);
     link.lastAB = time;
@@ -106,7 +106,7 @@ export class SimTransport {
   disconnect(n: SimNodeState, peer: PeerId, silent = false): void {
     const link = n.links?.get(peer);
     if (link === undefined) return;
-    n.links!.delete(peer);
+    this.unlist(n, peer, link);
     if (link.closedBy < 0) link.closedBy = n.index;
     const other = link.other(n.index);
     if (!silent) this.linkDown(n, other, peer, link, R_CLOSED, 0);
@@ -120,6 +120,7 @@ export class SimTransport {
   crash(n: SimNodeState): void {
     if (n.links === null) return;
     for (const link of n.links.values()) this.breakLink(link, R_TIMEOUT);
+    for (const link of n.links.values()) link.setListed(n.index, false);
     n.links = null;
   }
 
@@ -142,7 +143,7 @@ export class SimTransport {
       if (side < 0) continue;
       const node = this.sim.nodeAt(side);
       const peerId = link.b < 0 ? null : this.sim.nodeAt(link.other(side)).id;
-      if (peerId === null || node.links?.get(peerId) !== link) continue;
+      if (peerId === null || !link.listed(side)) continue;
       this.linkDown(node, link.other(side), peerId, link, reason, this.opts.failureDetectionMs);
     }
   }
@@ -166,13 +167,13 @@ export class SimTransport {
       case EV_CONN_REQ:
         return this.onRequest(node, link, q.peer(slot));
       case EV_CONN_ACK:
-        if (link.dead || node.links?.get(peerId) !== link || link.isUp(node.index)) return;
+        if (link.dead || !link.listed(index) || link.isUp(index)) return;
         link.setUp(node.index);
         node.handler?.onLinkUp(peerId);
         return;
       case EV_CONN_FAIL:
-        if (node.links?.get(peerId) !== link || link.isUp(node.index)) return;
-        node.links.delete(peerId);
+        if (!link.listed(index) || link.isUp(index)) return;
+        this.unlist(node, peerId, link);
         link.dead = true;
         this.sim.stats.connectFailures++;
         node.handler?.onLinkDown(peerId, 'connect-failed');
@@ -196,11 +197,11 @@ export class SimTransport {
     if (current !== link) {
       // A stale link from before the peer restarted: the new connection replaces it.
       if (current !== undefined) {
-        links.delete(a.id);
+        this.unlist(b, a.id, current);
         current.dead = true;
         if (current.isUp(b.index)) b.handler?.onLinkDown(a.id, 'failed');
       }
-      links.set(a.id, link);
+      this.list(b, a.id, link);
     }
     if (!link.isUp(b.index)) {
       link.setUp(b.index);
@@ -215,8 +216,8 @@ export class SimTransport {
       if (epoch === node.epoch) node.handler?.onLinkDown(peerId, 'closed');
       return;
     }
-    if (node.links?.get(peerId) !== link) return;
-    node.links.delete(peerId);
+    if (!link.listed(node.index)) return;
+    this.unlist(node, peerId, link);
     link.dead = true;
     const wasUp = link.isUp(node.index);
     node.handler?.onLinkDown(peerId, wasUp ? LINK_DOWN_REASONS[reason]! : 'connect-failed');
@@ -226,6 +227,17 @@ export class SimTransport {
     const slot = this.event(EV_LINK_DOWN, at, peer, peerId, link);
     this.q.setReason(slot, reason);
     this.q.push(slot, this.sim.now() + delayMs);
+  }
+
+  /** Put a link in n's table under the peer's id; Link.listed() mirrors the tables. */
+  private list(n: SimNodeState, peer: PeerId, link: Link): void {
+    (n.links ??= new Map()).set(peer, link);
+    link.setListed(n.index, true);
+  }
+
+  private unlist(n: SimNodeState, peer: PeerId, link: Link): void {
+    n.links!.delete(peer);
+    link.setListed(n.index, false);
   }
 
   /** A network event in a fresh slot, not yet queued: the caller pushes it with its time. */
