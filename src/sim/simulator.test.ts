@@ -53,6 +53,24 @@ describe('timer handles', () => {
   });
 });
 
+describe('frames', () => {
+  it('delivers the bytes as they were sent, even if the sender then reuses its buffer', () => {
+    const sim = new Simulator({ seed: SEED });
+    const [a, b] = [sim.addNode(), sim.addNode()] as [SimNode, SimNode];
+    recorder(a);
+    const got: number[][] = [];
+    b.env.net.setHandler({ onLinkUp: () => {}, onLinkDown: () => {}, onMessage: (_p, f) => got.push([...f]) });
+    a.env.net.connect(b.id);
+    sim.run({ forMs: 1_000 });
+    const pool = Buffer.from([1, 2, 3, 4]);
+    expect(a.env.net.send(b.id, pool.subarray(0, 2))).toBe(true);
+    pool.fill(9);
+    expect(a.env.net.send(b.id, pool.subarray(2))).toBe(true);
+    sim.run({ forMs: 1_000 });
+    expect(got).toEqual([[1, 2], [9, 9]]);
+  });
+});
+
 describe(`faults (--seed ${SEED})`, () => {
   it('cuts links across a partition, refuses connects across it, and heals', () => {
     const sim = new Simulator({ seed: SEED });

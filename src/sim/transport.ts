@@ -75,7 +75,9 @@ export class SimTransport {
       }
       delay += opts.retransmitMs;
     }
-    const copy = frame.slice();
+    // A copy, as a real transport sends the bytes as they are now: the sender may reuse its buffer.
+    // (Buffer's slice() would be a view, not a copy; a plain Uint8Array copy is also cheaper.)
+    const copy = new Uint8Array(frame);
     this.deliverAfter(n, link, peer, copy, delay, raw && opts.reorder);
     if (raw && opts.dupRate > 0 && this.rng.next() < opts.dupRate) this.deliverAfter(n, link, peer, copy, delay, opts.reorder);
     return true;
