@@ -24,17 +24,31 @@ interface Counters {
   badFrames: number;
 }
 
-// The peer keeps its Env's ports in its own fields and keeps its small lists (LRU, pending) as
-// node indices in typed arrays, edited in place: this runs once per simulated event, so it is
-// part of what the benchmark measures. Comparing indices touches no memory, whereas comparing two
-// distinct id strings loads both string headers, each a likely cache miss among 10,000 nodes.
+// The peer keeps its Env's ports in its own fields and its small lists (LRU, pending) as node
+// indices in one Int32Array shared by all peers, a record per peer, edited in place: this runs
+// once per simulated event, so it is part of what the benchmark measures. Comparing indices
+// touches no memory, whereas comparing two distinct id strings loads both string headers, each a
+// likely cache miss among 10,000 nodes; and one shared array keeps a peer's lists on one or two
+// cache lines instead of in four objects of their own.
+const F_LRU_LEN = 0;
+const F_PENDING_LEN = 1;
+const F_PENDING = 2;
+const F_LRU = F_PENDING + MAX_PENDING_PINGS;
+
+/** The records of every peer's lists: lru[0..lruLen) (least recently used first) and pending. */
+class PeerLists {
+  readonly stride: number;
+  readonly mem: Int32Array;
+  constructor(peers: number, linkCap: number) {
+    // Room for linkCap + 1 entries (one over the cap before the oldest goes), in whole 64-byte lines.
+    this.stride = Math.ceil((F_LRU + linkCap + 1) / 16) * 16;
+    this.mem = new Int32Array(peers * this.stride);
+  }
+}
+
 class PingPeer implements NetHandler {
-  /** Indices of linked peers, least recently used first: lru[0..lruLen). */
-  private readonly lru: Int32Array;
-  private lruLen = 0;
-  /** Indices of peers with a ping waiting for the link to come up: pending[0..pendingLen). */
-  private readonly pending = new Int32Array(MAX_PENDING_PINGS);
-  private pendingLen = 0;
+  private readonly mem: Int32Array;
+  private readonly base: number;
   private seq = 0;
   private readonly clock: Clock;
   private readonly net: Net;
@@ -45,10 +59,12 @@ class PingPeer implements NetHandler {
     private readonly self: number,
     private readonly peers: PeerId[],
     private readonly indexOf: Map<PeerId, number>,
+    lists: PeerLists,
     private readonly counters: Counters,
     private readonly linkCap: number,
   ) {
-    this.lru = new Int32Array(linkCap + 1);
+    this.mem = lists.mem;
+    this.base = self * lists.stride;
     this.clock = env.clock;
     this.net = env.net;
     this.rng = env.rng;
@@ -65,8 +81,14 @@ class PingPeer implements NetHandler {
     if (this.net.isLinked(id)) {
       this.touch(target);
       this.sendPing(id);
-    } else if (this.pendingLen < MAX_PENDING_PINGS) {
-      this.pending[this.pendingLen++] = target;
+      return;
+    }
+    const mem = this.mem;
+    const b = this.base;
+    const pendingLen = mem[b + F_PENDING_LEN]!;
+    if (pendingLen < MAX_PENDING_PINGS) {
+      mem[b + F_PENDING + pendingLen] = target;
+      mem[b + F_PENDING_LEN] = pendingLen + 1;
       this.net.connect(id);
     }
   };
@@ -80,10 +102,12 @@ class PingPeer implements NetHandler {
     const p = this.indexOf.get(peer);
     if (p === undefined) return;
     this.touch(p);
-    const pending = this.pending;
-    for (let i = this.pendingLen - 1; i >= 0; i--) {
-      if (pending[i] !== p) continue;
-      this.pendingLen = removeAt(pending, this.pendingLen, i);
+    const mem = this.mem;
+    const at = this.base + F_PENDING;
+    const lenAt = this.base + F_PENDING_LEN;
+    for (let i = mem[lenAt]! - 1; i >= 0; i--) {
+      if (mem[at + i] !== p) continue;
+      mem[lenAt] = removeAt(mem, at, mem[lenAt]!, i);
       this.sendPing(peer);
     }
   }
@@ -91,9 +115,11 @@ class PingPeer implements NetHandler {
   onLinkDown(peer: PeerId, reason: LinkDownReason): void {
     const p = this.indexOf.get(peer);
     if (p === undefined) return;
-    const i = indexIn(this.lru, this.lruLen, p);
-    if (i >= 0) this.lruLen = removeAt(this.lru, this.lruLen, i);
-    if (reason === 'connect-failed') this.pendingLen = removeAll(this.pending, this.pendingLen, p);
+    const mem = this.mem;
+    const b = this.base;
+    const i = indexIn(mem, b + F_LRU, mem[b + F_LRU_LEN]!, p);
+    if (i >= 0) mem[b + F_LRU_LEN] = removeAt(mem, b + F_LRU, mem[b + F_LRU_LEN]!, i);
+    if (reason === 'connect-failed') mem[b + F_PENDING_LEN] = removeAll(mem, b + F_PENDING, mem[b + F_PENDING_LEN]!, p);
   }
 
   onMessage(peer: PeerId, frame: Uint8Array): void {
@@ -115,39 +141,41 @@ class PingPeer implements NetHandler {
 
   /** Mark the link to peer index p as just used; close the least recently used one beyond the cap. */
   private touch(p: number): void {
-    const lru = this.lru;
-    let len = this.lruLen;
-    const i = indexIn(lru, len, p);
-    if (i >= 0) len = removeAt(lru, len, i);
-    lru[len++] = p;
+    const mem = this.mem;
+    const b = this.base;
+    const at = b + F_LRU;
+    let len = mem[b + F_LRU_LEN]!;
+    const i = indexIn(mem, at, len, p);
+    if (i >= 0) len = removeAt(mem, at, len, i);
+    mem[at + len++] = p;
     if (len > this.linkCap) {
-      const old = lru[0]!;
-      len = removeAt(lru, len, 0);
-      this.lruLen = len;
-      this.pendingLen = removeAll(this.pending, this.pendingLen, old);
+      const old = mem[at]!;
+      mem[b + F_LRU_LEN] = removeAt(mem, at, len, 0);
+      mem[b + F_PENDING_LEN] = removeAll(mem, b + F_PENDING, mem[b + F_PENDING_LEN]!, old);
       this.net.disconnect(this.peers[old]!);
       return;
     }
-    this.lruLen = len;
+    mem[b + F_LRU_LEN] = len;
   }
 }
 
-function indexIn(list: Int32Array, len: number, p: number): number {
-  for (let i = 0; i < len; i++) if (list[i] === p) return i;
+/** Position of p in mem[at..at+len), or -1. */
+function indexIn(mem: Int32Array, at: number, len: number, p: number): number {
+  for (let i = 0; i < len; i++) if (mem[at + i] === p) return i;
   return -1;
 }
 
-/** Remove list[i] of list[0..len), keeping the order of the rest; returns the new length. */
-function removeAt(list: Int32Array, len: number, i: number): number {
-  for (let k = i + 1; k < len; k++) list[k - 1] = list[k]!;
+/** Remove entry i of the list mem[at..at+len), keeping the order of the rest; returns the new length. */
+function removeAt(mem: Int32Array, at: number, len: number, i: number): number {
+  for (let k = at + i + 1; k < at + len; k++) mem[k - 1] = mem[k]!;
   return len - 1;
 }
 
-/** Remove every occurrence of p from list[0..len), keeping the order of the rest; returns the new length. */
-function removeAll(list: Int32Array, len: number, p: number): number {
-  let w = 0;
-  for (let r = 0; r < len; r++) if (list[r] !== p) list[w++] = list[r]!;
-  return w;
+/** Remove every p from the list mem[at..at+len), keeping the order of the rest; returns the new length. */
+function removeAll(mem: Int32Array, at: number, len: number, p: number): number {
+  let w = at;
+  for (let r = at; r < at + len; r++) if (mem[r] !== p) mem[w++] = mem[r]!;
+  return w - at;
 }
 
 export interface PingResult extends ScenarioResult {
@@ -178,7 +206,8 @@ export function runPing(opts: ScenarioOptions): PingResult {
     indexOf.set(id, i);
     peers.push(id);
   }
-  sim.nodes().forEach((node, i) => new PingPeer(node.env, i, peers, indexOf, counters, linkCap));
+  const lists = new PeerLists(nodes, linkCap);
+  sim.nodes().forEach((node, i) => new PingPeer(node.env, i, peers, indexOf, lists, counters, linkCap));
   const started = performance.now();
   const cpuBefore = process.cpuUsage();
   const result = sim.run({ untilMs: seconds * 1000 });
