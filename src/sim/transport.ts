@@ -84,8 +84,7 @@ export class SimTransport {
   }
 
   private deliverAfter(n: SimNodeState, link: Link, peer: PeerId, frame: Uint8Array, delayMs: number, reorder: boolean): void {
-    const to = this.sim.nodeAt(link.other(n.index));
-    const slot = this.event(EV_DELIVER, to, n.index, n.id, link);
+    const slot = this.eventAt(EV_DELIVER, link.other(n.index), n.index, n.id, link);
     this.q.setFrame(slot, frame);
     const time = this.sim.now() + delayMs;
     if (reorder) this.q.push(slot, time);
@@ -113,7 +112,7 @@ export class SimTransport {
     const other = link.other(n.index);
     if (!silent) this.linkDown(n, other, peer, link, R_CLOSED, 0);
     if (other < 0 || link.dead) return;
-    const slot = this.event(EV_LINK_DOWN, this.sim.nodeAt(other), n.index, n.id, link);
+    const slot = this.eventAt(EV_LINK_DOWN, other, n.index, n.id, link);
     this.q.setReason(slot, R_REMOTE_CLOSED);
     this.keepFifo(link, n.index, slot, this.sim.now() + link.latencyMs);
   }
@@ -240,6 +239,17 @@ export class SimTransport {
   private unlist(n: SimNodeState, peer: PeerId, link: Link): void {
     n.links!.delete(peer);
     link.setListed(n.index, false);
+  }
+
+  /**
+   * A network event at the node of the given index, with that node's current epoch read from
+   * sim.epochs rather than from its node object, which the sender need not touch.
+   */
+  private eventAt(kind: number, at: number, peer: number, peerId: PeerId, link: Link): number {
+    const q = this.q;
+    const slot = q.alloc(kind, at, this.sim.epochs[at]!);
+    q.setNet(slot, peer, peerId, link);
+    return slot;
   }
 
   /** A network event in a fresh slot, not yet queued: the caller pushes it with its time. */

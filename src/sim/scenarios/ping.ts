@@ -113,6 +113,9 @@ class PingPeer implements NetHandler {
   }
 
   onLinkDown(peer: PeerId, reason: LinkDownReason): void {
+    // 'closed' reports our own disconnect(), which touch() makes only after taking the peer out
+    // of the LRU and the pending list: nothing is left to do.
+    if (reason === 'closed') return;
     const p = this.indexOf.get(peer);
     if (p === undefined) return;
     const mem = this.mem;
