@@ -39,7 +39,7 @@ const GEN_SHIFT = 4;
 const I_PEER = 0;
 const I_REASON = 1;
 const INTS = 2;
-// Offsets in a slot's record of references (16 bytes with V8's compressed pointers).
+// Offsets in a slot's record of references (32 bytes: Node's V8 does not compress pointers).
 const O_PEER_ID = 0;
 const O_LINK = 1;
 const O_FRAME = 2;
