@@ -12,11 +12,18 @@ const BUCKETS_PER_MS = 4;
 const RING = 8192;
 const RING_MASK = RING - 1;
 const NONE = -1;
-// Offsets in a slot's record.
+// A slot's record is 32 bytes: two float64 (time, seq) and four int32, of which the calendar uses
+// the first (the next slot in its bucket's list) and the event queue the other three (see
+// events.ts), so that the fields read when an event is sorted and dispatched share one record.
 const R_TIME = 0;
 const R_SEQ = 1;
-const R_NEXT = 2;
+/** Float64 elements per record. */
 const REC = 4;
+/** Int32 elements per record, and the offset of `next` among them. */
+export const REC_WORDS = 8;
+const W_NEXT = 4;
+/** The first int32 of a record that the calendar leaves to its user. */
+export const W_FREE = 5;
 
 function bucketOf(timeMs: number): number {
   return Math.floor(timeMs * BUCKETS_PER_MS);
@@ -28,6 +35,8 @@ export class CalendarQueue {
    * slot in its bucket's list; one record rather than three arrays costs one cache miss, not three.
    */
   private rec = new Float64Array(0);
+  /** The same records as int32 words. */
+  words = new Int32Array(0);
   /** First slot of each bucket's list, or NONE. */
   private readonly head = new Int32Array(RING).fill(NONE);
   /** Slots in bucket lists (not counting the run or the overflow heap). */
@@ -45,6 +54,7 @@ export class CalendarQueue {
   /** Make room for slots below capacity. */
   growSlots(capacity: number): void {
     this.rec = grown(this.rec, new Float64Array(capacity * REC));
+    this.words = new Int32Array(this.rec.buffer);
   }
 
   timeOf(slot: number): number {
@@ -82,7 +92,7 @@ export class CalendarQueue {
     }
     if (b - this.cur >= RING) return this.far.push(slot, time, this.rec[slot * REC + R_SEQ]!);
     const i = b & RING_MASK;
-    this.rec[slot * REC + R_NEXT] = this.head[i]!;
+    this.words[slot * REC_WORDS + W_NEXT] = this.head[i]!;
     this.head[i] = slot;
     this.inRing++;
   }
@@ -127,16 +137,17 @@ export class CalendarQueue {
   private collect(): void {
     const i = this.cur & RING_MASK;
     const rec = this.rec;
+    const words = this.words;
     let keep = NONE;
     let s = this.head[i]!;
     while (s !== NONE) {
-      const after = rec[s * REC + R_NEXT]!;
+      const after = words[s * REC_WORDS + W_NEXT]!;
       if (bucketOf(rec[s * REC + R_TIME]!) === this.cur) {
         if (this.runLen === this.run.length) this.growRun();
         this.run[this.runLen++] = s;
         this.inRing--;
       } else {
-        rec[s * REC + R_NEXT] = keep;
+        words[s * REC_WORDS + W_NEXT] = keep;
         keep = s;
       }
       s = after;
@@ -170,7 +181,7 @@ export class CalendarQueue {
     const i = this.cur & RING_MASK;
     for (let k = this.runHead; k < this.runLen; k++) {
       const s = this.run[k]!;
-      this.rec[s * REC + R_NEXT] = this.head[i]!;
+      this.words[s * REC_WORDS + W_NEXT] = this.head[i]!;
       this.head[i] = s;
       this.inRing++;
     }

@@ -1,10 +1,11 @@
-// The simulator's events and their priority queue. An event is a slot: its fields live in two
-// fixed-size records in typed and plain arrays indexed by the slot number, and slots are recycled
-// through a free list. So scheduling an event allocates nothing and the garbage collector never
+// The simulator's events and their priority queue. An event is a slot: its fields live in
+// fixed-size records in typed and plain arrays indexed by the slot number (the calendar's record,
+// a small one for two network fields, one of references), and slots are recycled through a free
+// list. So scheduling an event allocates nothing and the garbage collector never
 // sees events. Events are ordered by (time, seq): the sequence number breaks ties in scheduling order,
 // so equal-time events run in a deterministic order.
 import type { PeerId } from '../core/id.js';
-import { CalendarQueue, grown } from './calendar.js';
+import { CalendarQueue, grown, REC_WORDS, W_FREE } from './calendar.js';
 import type { Link } from './network.js';
 
 export const EV_TIMER = 1;
@@ -18,21 +19,27 @@ export const EV_CALL = 7;
 
 /** Timer handles are `generation * SLOT_SPAN + slot`: a handle outlives its slot's reuse harmlessly. */
 const SLOT_SPAN = 2 ** 24;
-/** Generations wrap here so that handles stay exact integers below 2^53. */
-const GEN_MASK = 0x0fffffff;
+/** Generations wrap here (27 bits, stored above the kind and the cancelled bit). */
+const GEN_MASK = 0x07ffffff;
 const INITIAL_SLOTS = 1024;
 
-// Field offsets in a slot's record of ints. One record per slot (32 bytes) rather than one array
-// per field: an event slot untouched for a second is one cache miss to read, not eight.
-const I_KIND = 0;
-const I_NODE = 1;
-const I_EPOCH = 2;
-const I_PEER = 3;
-const I_REASON = 4;
-const I_CANCELLED = 5;
-const I_GEN = 6;
-const INTS = 8;
-// Offsets in a slot's record of references (16 bytes with V8's compressed pointers).
+// The fields read for every event live in the calendar's 32-byte record of the slot, beside its
+// time and sequence number (calendar.ts): its node, the node's epoch when it was scheduled, and
+// one tag word holding the kind (3 bits), the cancelled bit and the slot's generation. So sorting
+// and dispatching an event reads one record; an event untouched for a second costs one cache
+// miss there, not one per field array.
+const W_EPOCH = W_FREE;
+const W_TAG = W_FREE + 1;
+const W_NODE = W_FREE + 2;
+const KIND_MASK = 7;
+const CANCELLED = 8;
+const GEN_SHIFT = 4;
+// Fields only some network events need, in a small record of their own: the remote node's index
+// (connect requests) and the link-down reason.
+const I_PEER = 0;
+const I_REASON = 1;
+const INTS = 2;
+// Offsets in a slot's record of references (32 bytes: Node's V8 does not compress pointers).
 const O_PEER_ID = 0;
 const O_LINK = 1;
 const O_FRAME = 2;
@@ -44,6 +51,8 @@ type SlotObject = PeerId | Link | Uint8Array | (() => void) | null;
 /** Event slots and their fields, ordered for dispatch by a calendar queue on (time, seq). */
 export class EventQueue {
   private readonly cal = new CalendarQueue();
+  /** The calendar's records as int32 words (replaced when the slots grow). */
+  private words = new Int32Array(0);
   private ints = new Int32Array(0);
   private readonly objs: SlotObject[] = [];
   private free = new Int32Array(0);
@@ -65,55 +74,58 @@ export class EventQueue {
     return this.cal.peekTime();
   }
 
-  /** A fresh slot; fill in its other fields, then push() it. */
+  /**
+   * A fresh slot; fill in its other fields, then push() it. The slot's generation moves on here,
+   * so handles to the slot's previous event no longer name it.
+   */
   alloc(kind: number, node: number, epoch: number): number {
     if (this.nFree === 0) this.growSlots(this.capacity * 2);
     const slot = this.free[--this.nFree]!;
-    const i = slot * INTS;
-    this.ints[i + I_KIND] = kind;
-    this.ints[i + I_NODE] = node;
-    this.ints[i + I_EPOCH] = epoch;
+    const w = slot * REC_WORDS;
+    const words = this.words;
+    const gen = ((words[w + W_TAG]! >>> GEN_SHIFT) + 1) & GEN_MASK;
+    words[w + W_TAG] = (gen << GEN_SHIFT) | kind;
+    words[w + W_NODE] = node;
+    words[w + W_EPOCH] = epoch;
     return slot;
   }
 
-  /** Give a dispatched or dropped slot back; handles to it become stale. */
+  /**
+   * Give a dispatched or dropped slot back. Only its references are cleared (for the garbage
+   * collector); alloc() rewrites its tag, node and epoch, and the peer and reason fields are
+   * written before they are read by the events that use them.
+   */
   release(slot: number): void {
-    const i = slot * INTS;
     const o = slot * OBJS;
-    const ints = this.ints;
     const objs = this.objs;
     objs[o + O_PEER_ID] = null;
     objs[o + O_LINK] = null;
     objs[o + O_FRAME] = null;
     objs[o + O_FN] = null;
-    ints[i + I_CANCELLED] = 0;
-    ints[i + I_PEER] = -1;
-    ints[i + I_REASON] = 0;
-    ints[i + I_GEN] = (ints[i + I_GEN]! + 1) & GEN_MASK;
     this.free[this.nFree++] = slot;
   }
 
   /** The kind of event (EV_*). */
   kind(slot: number): number {
-    return this.ints[slot * INTS + I_KIND]!;
+    return this.words[slot * REC_WORDS + W_TAG]! & KIND_MASK;
   }
 
   /** Index of the node the event happens at, or -1 for scenario-level events. */
   node(slot: number): number {
-    return this.ints[slot * INTS + I_NODE]!;
+    return this.words[slot * REC_WORDS + W_NODE]!;
   }
 
   /** The node's incarnation when the event was scheduled; a crash makes older events stale. */
   epoch(slot: number): number {
-    return this.ints[slot * INTS + I_EPOCH]!;
+    return this.words[slot * REC_WORDS + W_EPOCH]!;
   }
 
-  /** Index of the remote node for network events. */
+  /** Index of the remote node, for connect requests (set by setNet). */
   peer(slot: number): number {
     return this.ints[slot * INTS + I_PEER]!;
   }
 
-  /** For link-down events: index into LINK_DOWN_REASONS. */
+  /** For link-down events: index into LINK_DOWN_REASONS (set by setReason). */
   reason(slot: number): number {
     return this.ints[slot * INTS + I_REASON]!;
   }
@@ -123,11 +135,12 @@ export class EventQueue {
   }
 
   cancelled(slot: number): boolean {
-    return this.ints[slot * INTS + I_CANCELLED] !== 0;
+    return (this.words[slot * REC_WORDS + W_TAG]! & CANCELLED) !== 0;
   }
 
   cancel(slot: number): void {
-    this.ints[slot * INTS + I_CANCELLED] = 1;
+    const w = slot * REC_WORDS + W_TAG;
+    this.words[w] = this.words[w]! | CANCELLED;
   }
 
   /** Id of the remote peer for network events (it may be a peer the simulator does not know). */
@@ -163,14 +176,18 @@ export class EventQueue {
   }
 
   handle(slot: number): number {
-    return this.ints[slot * INTS + I_GEN]! * SLOT_SPAN + slot;
+    return (this.words[slot * REC_WORDS + W_TAG]! >>> GEN_SHIFT) * SLOT_SPAN + slot;
   }
 
-  /** The slot a handle names while that event is still pending or running, else -1. */
+  /**
+   * The slot a handle names until the slot is allocated again, else -1. A handle of an event
+   * already dispatched may still name its free slot: cancelling it marks nothing that is read
+   * before alloc() rewrites the tag.
+   */
   slotOf(handle: number): number {
     if (!(handle >= 0)) return -1;
     const slot = handle % SLOT_SPAN;
-    if (slot >= this.capacity || this.ints[slot * INTS + I_GEN]! !== (handle - slot) / SLOT_SPAN) return -1;
+    if (slot >= this.capacity || this.words[slot * REC_WORDS + W_TAG]! >>> GEN_SHIFT !== (handle - slot) / SLOT_SPAN) return -1;
     return slot;
   }
 
@@ -189,6 +206,7 @@ export class EventQueue {
   private growSlots(capacity: number): void {
     const old = this.capacity;
     this.cal.growSlots(capacity);
+    this.words = this.cal.words;
     this.ints = grown(this.ints, new Int32Array(capacity * INTS));
     this.free = grown(this.free, new Int32Array(capacity));
     // Pushing (not presizing) keeps the object array packed, which V8 reads fastest.

@@ -62,6 +62,13 @@ export class Link {
   /** Delivery time of the last frame in each direction, to keep links FIFO. */
   lastAB = 0;
   lastBA = 0;
+  /**
+   * Whether each side's `links` table holds this link (under the other side's id). The transport
+   * keeps these in step with the tables, so checking that an event's link is still its node's
+   * link reads this object instead of looking up a string key in the node's table.
+   */
+  listedA = false;
+  listedB = false;
   constructor(
     readonly a: number,
     readonly b: number,
@@ -75,6 +82,15 @@ export class Link {
   setUp(side: number): void {
     if (side === this.a) this.upA = true;
     else this.upB = true;
+  }
+
+  listed(side: number): boolean {
+    return side === this.a ? this.listedA : this.listedB;
+  }
+
+  setListed(side: number, listed: boolean): void {
+    if (side === this.a) this.listedA = listed;
+    else this.listedB = listed;
   }
 
   other(side: number): number {

@@ -30,6 +30,47 @@ describe('determinism', () => {
   });
 });
 
+describe('timer handles', () => {
+  it('a fired timer\'s handle cancels nothing, not even the event that reuses its slot', () => {
+    const sim = new Simulator({ seed: SEED });
+    const clock = sim.addNode().env.clock;
+    const fired: string[] = [];
+    const first: ReturnType<typeof clock.setTimer> = clock.setTimer(10, () => {
+      fired.push('first');
+      clock.cancel(first); // its own handle, inside its callback
+      clock.setTimer(10, () => fired.push('second')); // takes the slot just freed
+      clock.cancel(first);
+    });
+    sim.run({ forMs: 15 });
+    const third = clock.setTimer(10, () => fired.push('third'));
+    clock.cancel(first); // stale: its slot now holds 'second' or 'third'
+    sim.run({ forMs: 30 });
+    clock.cancel(third); // already fired
+    const fourth = clock.setTimer(10, () => fired.push('fourth'));
+    clock.cancel(fourth);
+    sim.run({ forMs: 30 });
+    expect(fired).toEqual(['first', 'second', 'third']);
+  });
+});
+
+describe('frames', () => {
+  it('delivers the bytes as they were sent, even if the sender then reuses its buffer', () => {
+    const sim = new Simulator({ seed: SEED });
+    const [a, b] = [sim.addNode(), sim.addNode()] as [SimNode, SimNode];
+    recorder(a);
+    const got: number[][] = [];
+    b.env.net.setHandler({ onLinkUp: () => {}, onLinkDown: () => {}, onMessage: (_p, f) => got.push([...f]) });
+    a.env.net.connect(b.id);
+    sim.run({ forMs: 1_000 });
+    const pool = Buffer.from([1, 2, 3, 4]);
+    expect(a.env.net.send(b.id, pool.subarray(0, 2))).toBe(true);
+    pool.fill(9);
+    expect(a.env.net.send(b.id, pool.subarray(2))).toBe(true);
+    sim.run({ forMs: 1_000 });
+    expect(got).toEqual([[1, 2], [9, 9]]);
+  });
+});
+
 describe(`faults (--seed ${SEED})`, () => {
   it('cuts links across a partition, refuses connects across it, and heals', () => {
     const sim = new Simulator({ seed: SEED });

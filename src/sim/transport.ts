@@ -38,18 +38,18 @@ export class SimTransport {
     const target = this.sim.nodeState(peer);
     if (target === undefined || target === n) {
       const link = new Link(n.index, -1, 0);
-      links.set(peer, link);
+      this.list(n, peer, link);
       this.q.push(this.event(EV_CONN_FAIL, n, -1, peer, link), this.sim.now() + this.opts.connectTimeoutMs);
       return;
     }
     const pending = target.links?.get(n.id);
     if (pending !== undefined && !pending.dead && pending.closedBy < 0) {
       // The peer is connecting to us at the same moment: both sides end up with its link.
-      links.set(peer, pending);
+      this.list(n, peer, pending);
       return;
     }
     const link = new Link(n.index, target.index, sampleLatency(this.opts.latency, this.rng));
-    links.set(peer, link);
+    this.list(n, peer, link);
     const time = this.sim.now() + link.latencyMs;
     this.q.push(this.event(EV_CONN_REQ, target, n.index, n.id, link), time);
     link.lastAB = time;
@@ -75,15 +75,16 @@ export class SimTransport {
       }
       delay += opts.retransmitMs;
     }
-    const copy = frame.slice();
+    // A copy, as a real transport sends the bytes as they are now: the sender may reuse its buffer.
+    // (Buffer's slice() would be a view, not a copy; a plain Uint8Array copy is also cheaper.)
+    const copy = new Uint8Array(frame);
     this.deliverAfter(n, link, peer, copy, delay, raw && opts.reorder);
     if (raw && opts.dupRate > 0 && this.rng.next() < opts.dupRate) this.deliverAfter(n, link, peer, copy, delay, opts.reorder);
     return true;
   }
 
   private deliverAfter(n: SimNodeState, link: Link, peer: PeerId, frame: Uint8Array, delayMs: number, reorder: boolean): void {
-    const to = this.sim.nodeAt(link.other(n.index));
-    const slot = this.event(EV_DELIVER, to, n.index, n.id, link);
+    const slot = this.eventAt(EV_DELIVER, link.other(n.index), n.index, n.id, link);
     this.q.setFrame(slot, frame);
     const time = this.sim.now() + delayMs;
     if (reorder) this.q.push(slot, time);
@@ -106,12 +107,12 @@ export class SimTransport {
   disconnect(n: SimNodeState, peer: PeerId, silent = false): void {
     const link = n.links?.get(peer);
     if (link === undefined) return;
-    n.links!.delete(peer);
+    this.unlist(n, peer, link);
     if (link.closedBy < 0) link.closedBy = n.index;
     const other = link.other(n.index);
     if (!silent) this.linkDown(n, other, peer, link, R_CLOSED, 0);
     if (other < 0 || link.dead) return;
-    const slot = this.event(EV_LINK_DOWN, this.sim.nodeAt(other), n.index, n.id, link);
+    const slot = this.eventAt(EV_LINK_DOWN, other, n.index, n.id, link);
     this.q.setReason(slot, R_REMOTE_CLOSED);
     this.keepFifo(link, n.index, slot, this.sim.now() + link.latencyMs);
   }
@@ -120,6 +121,7 @@ export class SimTransport {
   crash(n: SimNodeState): void {
     if (n.links === null) return;
     for (const link of n.links.values()) this.breakLink(link, R_TIMEOUT);
+    for (const link of n.links.values()) link.setListed(n.index, false);
     n.links = null;
   }
 
@@ -142,7 +144,7 @@ export class SimTransport {
       if (side < 0) continue;
       const node = this.sim.nodeAt(side);
       const peerId = link.b < 0 ? null : this.sim.nodeAt(link.other(side)).id;
-      if (peerId === null || node.links?.get(peerId) !== link) continue;
+      if (peerId === null || !link.listed(side)) continue;
       this.linkDown(node, link.other(side), peerId, link, reason, this.opts.failureDetectionMs);
     }
   }
@@ -166,13 +168,13 @@ export class SimTransport {
       case EV_CONN_REQ:
         return this.onRequest(node, link, q.peer(slot));
       case EV_CONN_ACK:
-        if (link.dead || node.links?.get(peerId) !== link || link.isUp(node.index)) return;
+        if (link.dead || !link.listed(index) || link.isUp(index)) return;
         link.setUp(node.index);
         node.handler?.onLinkUp(peerId);
         return;
       case EV_CONN_FAIL:
-        if (node.links?.get(peerId) !== link || link.isUp(node.index)) return;
-        node.links.delete(peerId);
+        if (!link.listed(index) || link.isUp(index)) return;
+        this.unlist(node, peerId, link);
         link.dead = true;
         this.sim.stats.connectFailures++;
         node.handler?.onLinkDown(peerId, 'connect-failed');
@@ -196,11 +198,11 @@ export class SimTransport {
     if (current !== link) {
       // A stale link from before the peer restarted: the new connection replaces it.
       if (current !== undefined) {
-        links.delete(a.id);
+        this.unlist(b, a.id, current);
         current.dead = true;
         if (current.isUp(b.index)) b.handler?.onLinkDown(a.id, 'failed');
       }
-      links.set(a.id, link);
+      this.list(b, a.id, link);
     }
     if (!link.isUp(b.index)) {
       link.setUp(b.index);
@@ -215,8 +217,8 @@ export class SimTransport {
       if (epoch === node.epoch) node.handler?.onLinkDown(peerId, 'closed');
       return;
     }
-    if (node.links?.get(peerId) !== link) return;
-    node.links.delete(peerId);
+    if (!link.listed(node.index)) return;
+    this.unlist(node, peerId, link);
     link.dead = true;
     const wasUp = link.isUp(node.index);
     node.handler?.onLinkDown(peerId, wasUp ? LINK_DOWN_REASONS[reason]! : 'connect-failed');
@@ -226,6 +228,28 @@ export class SimTransport {
     const slot = this.event(EV_LINK_DOWN, at, peer, peerId, link);
     this.q.setReason(slot, reason);
     this.q.push(slot, this.sim.now() + delayMs);
+  }
+
+  /** Put a link in n's table under the peer's id; Link.listed() mirrors the tables. */
+  private list(n: SimNodeState, peer: PeerId, link: Link): void {
+    (n.links ??= new Map()).set(peer, link);
+    link.setListed(n.index, true);
+  }
+
+  private unlist(n: SimNodeState, peer: PeerId, link: Link): void {
+    n.links!.delete(peer);
+    link.setListed(n.index, false);
+  }
+
+  /**
+   * A network event at the node of the given index, with that node's current epoch read from
+   * sim.epochs rather than from its node object, which the sender need not touch.
+   */
+  private eventAt(kind: number, at: number, peer: number, peerId: PeerId, link: Link): number {
+    const q = this.q;
+    const slot = q.alloc(kind, at, this.sim.epochs[at]!);
+    q.setNet(slot, peer, peerId, link);
+    return slot;
   }
 
   /** A network event in a fresh slot, not yet queued: the caller pushes it with its time. */
