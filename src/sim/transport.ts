@@ -55,7 +55,11 @@ export class SimTransport {
     link.lastAB = time;
   }
 
-  send(n: SimNodeState, peer: PeerId, frame: Uint8Array): boolean {
+  /**
+   * Queue a frame. The receiver gets a copy of the bytes and, when the sender passed it, the
+   * value they encode: it may use that instead of decoding the bytes (see NetHandler.onMessage).
+   */
+  send(n: SimNodeState, peer: PeerId, frame: Uint8Array, value?: unknown): boolean {
     const link = n.links?.get(peer);
     if (link === undefined || link.dead || !link.isUp(n.index)) return false;
     const opts = this.opts;
@@ -76,15 +80,16 @@ export class SimTransport {
       delay += opts.retransmitMs;
     }
     const copy = frame.slice();
-    this.deliverAfter(n, link, peer, copy, delay, raw && opts.reorder);
-    if (raw && opts.dupRate > 0 && this.rng.next() < opts.dupRate) this.deliverAfter(n, link, peer, copy, delay, opts.reorder);
+    this.deliverAfter(n, link, peer, copy, value, delay, raw && opts.reorder);
+    if (raw && opts.dupRate > 0 && this.rng.next() < opts.dupRate) this.deliverAfter(n, link, peer, copy, value, delay, opts.reorder);
     return true;
   }
 
-  private deliverAfter(n: SimNodeState, link: Link, peer: PeerId, frame: Uint8Array, delayMs: number, reorder: boolean): void {
+  private deliverAfter(n: SimNodeState, link: Link, peer: PeerId, frame: Uint8Array, value: unknown, delayMs: number, reorder: boolean): void {
     const to = this.sim.nodeAt(link.other(n.index));
     const slot = this.event(EV_DELIVER, to, n.index, n.id, link);
     this.q.setFrame(slot, frame);
+    if (value !== undefined) this.q.setValue(slot, value);
     const time = this.sim.now() + delayMs;
     if (reorder) this.q.push(slot, time);
     else this.keepFifo(link, n.index, slot, time);
@@ -161,7 +166,7 @@ export class SimTransport {
           return;
         }
         this.sim.stats.framesDelivered++;
-        node.handler?.onMessage(peerId, q.frame(slot)!);
+        node.handler?.onMessage(peerId, q.frame(slot)!, q.value(slot));
         return;
       case EV_CONN_REQ:
         return this.onRequest(node, link, q.peer(slot));
