@@ -16,9 +16,14 @@ const R_CLOSED = 0;
 const R_REMOTE_CLOSED = 1;
 const R_FAILED = 2;
 const R_TIMEOUT = 3;
+/** Frame copies are cut from slabs of this size; larger frames get their own buffer. */
+const SLAB_BYTES = 64 * 1024;
+const SLAB_MAX_FRAME = 4096;
 
 export class SimTransport {
   private readonly q: EventQueue;
+  private slab = new Uint8Array(SLAB_BYTES);
+  private slabUsed = 0;
   constructor(
     private readonly sim: Simulator,
     private readonly opts: NetworkOptions,
@@ -79,10 +84,28 @@ export class SimTransport {
       }
       delay += opts.retransmitMs;
     }
-    const copy = frame.slice();
+    const copy = this.copy(frame);
     this.deliverAfter(n, link, peer, copy, value, delay, raw && opts.reorder);
     if (raw && opts.dupRate > 0 && this.rng.next() < opts.dupRate) this.deliverAfter(n, link, peer, copy, value, delay, opts.reorder);
     return true;
+  }
+
+  /**
+   * The receiver gets its own copy of the bytes (the sender may reuse its buffer). Small frames
+   * are cut from a shared slab, as Node's Buffer pool does: one ArrayBuffer per frame would cost
+   * more to allocate and collect than copying the frame.
+   */
+  private copy(frame: Uint8Array): Uint8Array {
+    const n = frame.length;
+    if (n > SLAB_MAX_FRAME) return frame.slice();
+    if (this.slabUsed + n > SLAB_BYTES) {
+      this.slab = new Uint8Array(SLAB_BYTES);
+      this.slabUsed = 0;
+    }
+    const out = this.slab.subarray(this.slabUsed, this.slabUsed + n);
+    out.set(frame);
+    this.slabUsed += n;
+    return out;
   }
 
   private deliverAfter(n: SimNodeState, link: Link, peer: PeerId, frame: Uint8Array, value: unknown, delayMs: number, reorder: boolean): void {
