@@ -7,7 +7,7 @@
 // routed 'find-finger', which the owner of the slot's start answers or passes along successors.
 import { check } from '../core/codec.js';
 import { addPow2, idToHex, type PeerId } from '../core/id.js';
-import { CHORD_SVC, FINGER_RETRY_MS, FINGER_SLOTS, FINGER_WALK_MAX, LINKED_SUCCESSORS } from './constants.js';
+import { CHORD_SVC, FINGER_ALT_STEPS, FINGER_RETRY_MS, FINGER_SLOTS, LINKED_SUCCESSORS } from './constants.js';
 import type { ChordRing } from './ring.js';
 import { FindFingerRep } from './schemas.js';
 
@@ -73,14 +73,14 @@ export class Fingers {
   /**
    * The finger in slot k turned us down and named the peer after it: take that one if it lies in
    * the same interval. This is the walk a 'find-finger' makes along successors past peers at
-   * their link cap, without routing a new search (at most FINGER_WALK_MAX steps per slot).
+   * their link cap, without routing a new search (at most FINGER_ALT_STEPS steps per slot between searches).
    */
   tryNext(k: number, next: PeerId): void {
     const r = this.r;
     if (r.status !== 'joined' || k < this.kOpt || r.state.fingers.has(k)) return;
     const walked = (this.walked ??= new Map());
     const steps = (walked.get(k) ?? 0) + 1;
-    if (steps > FINGER_WALK_MAX) return;
+    if (steps > FINGER_ALT_STEPS) return;
     walked.set(k, steps);
     this.set(k, next);
   }
