@@ -95,7 +95,14 @@ export function encodeEnvelope(env: Envelope): Result<Uint8Array> {
 export function decodeEnvelope(bytes: Uint8Array): Result<Envelope> {
   const r = decodeValue(bytes);
   if (!r.ok) return r;
-  const v = r.value;
+  return checkEnvelope(r.value);
+}
+
+/**
+ * Check a value as an envelope: the second half of decodeEnvelope, for a value that did not come
+ * out of bytes (the simulator hands the receiver the sender's object along with the frame).
+ */
+export function checkEnvelope(v: unknown): Result<Envelope> {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) {
     return err(new SchemaMismatchError('envelope', '', 'expected a map'));
   }

@@ -62,7 +62,12 @@ export type LinkDownReason = 'closed' | 'remote-closed' | 'failed' | 'timeout' |
 export interface NetHandler {
   onLinkUp(peer: PeerId): void;
   onLinkDown(peer: PeerId, reason: LinkDownReason): void;
-  onMessage(peer: PeerId, frame: Uint8Array): void;
+  /**
+   * A frame from peer. `value`, when present, is what the frame encodes as the sender built it:
+   * only a Net inside one process (the simulator) passes it, so that the receiver may skip
+   * decoding the bytes. It is as untrusted as the bytes: check it against its schema.
+   */
+  onMessage(peer: PeerId, frame: Uint8Array, value?: unknown): void;
 }
 
 /**
@@ -75,8 +80,12 @@ export interface Net {
   setHandler(handler: NetHandler): void;
   connect(peer: PeerId): void;
   disconnect(peer: PeerId): void;
-  /** Queue a frame on an open link; false when there is no open link to that peer. */
-  send(peer: PeerId, frame: Uint8Array): boolean;
+  /**
+   * Queue a frame on an open link; false when there is no open link to that peer. `value` is the
+   * value the frame encodes (optional): a Net that stays inside one process (the simulator) may
+   * hand it to the receiver with the bytes; a real Net sends the bytes only.
+   */
+  send(peer: PeerId, frame: Uint8Array, value?: unknown): boolean;
   isLinked(peer: PeerId): boolean;
   links(): PeerId[];
   close(): void;

@@ -7,7 +7,7 @@
 // routed 'find-finger', which the owner of the slot's start answers or passes along successors.
 import { check } from '../core/codec.js';
 import { addPow2, idToHex, type PeerId } from '../core/id.js';
-import { CHORD_SVC, FINGER_RETRY_MS, FINGER_SLOTS, LINKED_SUCCESSORS } from './constants.js';
+import { CHORD_SVC, FINGER_ALT_STEPS, FINGER_RETRY_MS, FINGER_SLOTS, LINKED_SUCCESSORS } from './constants.js';
 import type { ChordRing } from './ring.js';
 import { FindFingerRep } from './schemas.js';
 
@@ -20,6 +20,8 @@ export class Fingers {
   private readonly retryAtMs = new Map<number, number>();
   /** Empty slots due for a search: links the mux keeps room for. */
   private missing = 0;
+  /** Slot -> candidates tried in a row by following refusals (tryNext), reset by a search. */
+  private walked: Map<number, number> | null = null;
 
   constructor(private readonly r: ChordRing) {}
 
@@ -68,6 +70,21 @@ export class Fingers {
     if (retryAfterMs > 0) this.retryAtMs.set(k, this.r.clock.now() + retryAfterMs);
   }
 
+  /**
+   * The finger in slot k turned us down and named the peer after it: take that one if it lies in
+   * the same interval. This is the walk a 'find-finger' makes along successors past peers at
+   * their link cap, without routing a new search (at most FINGER_ALT_STEPS steps per slot between searches).
+   */
+  tryNext(k: number, next: PeerId): void {
+    const r = this.r;
+    if (r.status !== 'joined' || k < this.kOpt || r.state.fingers.has(k)) return;
+    const walked = (this.walked ??= new Map());
+    const steps = (walked.get(k) ?? 0) + 1;
+    if (steps > FINGER_ALT_STEPS) return;
+    walked.set(k, steps);
+    this.set(k, next);
+  }
+
   private searchNext(): void {
     const s = this.r.state;
     const now = this.r.clock.now();
@@ -90,6 +107,7 @@ export class Fingers {
     const start = addPow2(r.state.selfId, k);
     const end = k + 1 >= FINGER_SLOTS ? r.state.selfId : addPow2(r.state.selfId, k + 1);
     this.searching = true;
+    this.walked?.delete(k);
     r.call(start, CHORD_SVC, 'find-finger', { start: idToHex(start), end: idToHex(end), walk: 0 }, {}, (e, env) => {
       this.searching = false;
       if (e) r.maintenance.lookupFailed(e);

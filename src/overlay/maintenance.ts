@@ -188,11 +188,13 @@ export class Maintenance {
     if (neighbour) this.lost.remember(peer);
   }
 
-  /** Our finger turned us down (no room): find another peer for that slot soon. */
-  fingerRefused(peer: PeerId): void {
+  /** Our finger turned us down (no room): try the peer after it (alt), or search the slot again soon. */
+  fingerRefused(peer: PeerId, alt: PeerId | null = null): void {
     this.r.refused.add(peer, this.r.clock.now() + this.r.config.refusedBackoffMs);
+    const k = this.r.state.fingerSlotOf(peer);
     this.fingers.dropPeer(peer);
     this.r.roles.update(peer);
+    if (k >= 0 && alt !== null) this.fingers.tryNext(k, alt);
   }
 
   /** Links this ring is about to need: empty finger slots and successors not linked yet. */

@@ -3,7 +3,7 @@
 // dispatch; periodic maintenance is in maintenance.ts and each ring operation in handlers/.
 import type { Envelope, RingName } from '../core/envelope.js';
 import { CumulusError, InvalidArgumentError, PeerGoneError, TimeoutError } from '../core/errors.js';
-import { distance, idFromHex, idToHex, type Id, type PeerId } from '../core/id.js';
+import { distance, idToHex, type Id, type PeerId } from '../core/id.js';
 import type { Clock, LinkDownReason, Rng } from '../env/ports.js';
 import { BoundedSet, ExpiringSet } from './bounded.js';
 import { DEFAULT_RING_CONFIG, type RingConfig } from './config.js';
@@ -16,7 +16,7 @@ import { RequestTooManyError, Requests, type ReplyCallback } from './requests.js
 import type { FindSuccRep } from './schemas.js';
 import { LinkRoles } from './roles.js';
 import { decide, decideTwo, ownsKey } from './routing.js';
-import { RingState } from './state.js';
+import { checkedId, RingState } from './state.js';
 import { emptyRingStats, type RingStats } from './stats.js';
 
 export type { RingConfig } from './config.js';
@@ -228,7 +228,8 @@ export class ChordRing implements MuxClient {
       if (env.dst === this.self) return this.deliver(env);
       if (this.mux.isLinked(env.dst as PeerId) && this.forward(env, env.dst as PeerId)) return;
     }
-    const key = env.to === 'peer' ? this.state.id(env.dst as PeerId) : (idFromHex(env.dst) as Id);
+    // The envelope's schema checked dst: 40 lower-case hex characters.
+    const key = env.to === 'peer' ? this.state.id(env.dst as PeerId) : checkedId(env.dst);
     this.routeOn(env, key, this.state.id(from));
   }
 
@@ -307,7 +308,7 @@ export class ChordRing implements MuxClient {
 
   private originate(env: Envelope, redundant: boolean, exclude: PeerId | null = null): boolean {
     if (this.status !== 'joined') return false;
-    const key = idFromHex(env.dst) as Id;
+    const key = checkedId(env.dst); // from idToHex
     if (redundant) {
       let any = false;
       for (const p of decideTwo(this.state, key, null)) any = this.forward(env, p) || any;

@@ -16,6 +16,8 @@ export class LinkRoles {
   private readonly remote = new Map<PeerId, number>();
   /** When we last asked each idle peer to close our link. */
   private readonly releasedAtMs = new Map<PeerId, number>();
+  /** A peer that refused our finger and asked us to close the link, while we handle that. */
+  private closing: PeerId | null = null;
 
   constructor(private readonly r: ChordRing) {}
 
@@ -50,12 +52,15 @@ export class LinkRoles {
     const mux = this.r.mux;
     if (!mux.isLinked(p)) return void this.declared.delete(p);
     const roles = this.local(p);
-    if ((this.declared.get(p) ?? 0) !== roles) {
-      this.declare(p, roles);
-      this.r.sendLinked(p, CHORD_SVC, 'use', { roles });
+    const changed = (this.declared.get(p) ?? 0) !== roles;
+    if (changed) this.declare(p, roles);
+    if (roles !== 0) {
+      if (changed) this.r.sendLinked(p, CHORD_SVC, 'use', { roles });
+      return this.refreshContact(p);
     }
     this.refreshContact(p);
-    if (roles === 0) this.release(p);
+    // A release declares roles 0 too: one frame instead of two when the link is released at once.
+    if (!this.release(p) && changed) this.r.sendLinked(p, CHORD_SVC, 'use', { roles });
   }
 
   /**
@@ -74,22 +79,28 @@ export class LinkRoles {
    * Ask p to close a link that no ring of ours needs any more. We stop routing over it first; p
    * closes it, if it does not need it either, once every frame we sent before has reached it.
    * Without `roleEnded` (a periodic sweep) a fresh link is left alone for its grace period: it
-   * may be a joiner's, whose first role comes only once it has joined.
+   * may be a joiner's, whose first role comes only once it has joined. True when it asked.
    */
-  release(p: PeerId, roleEnded = true): void {
+  release(p: PeerId, roleEnded = true, extra?: { refuse: true; alt?: PeerId }): boolean {
     const r = this.r;
-    if (!r.mux.isIdle(p) || (!roleEnded && r.mux.linkAgeMs(p) < LINK_GRACE_MS)) return;
+    if (!r.mux.isIdle(p) || (!roleEnded && r.mux.linkAgeMs(p) < LINK_GRACE_MS)) return false;
+    // p itself asked to close (its refusal came with a release): no need to ask back.
+    if (p === this.closing) {
+      r.mux.disconnect(p);
+      return true;
+    }
     // Until our successor is linked, a link without a role is still how our signaling reaches the
     // ring (a joiner's bootstrap: services/signal relays offers through it). The sweep retries.
     const succ = r.state.succs[0];
-    if (succ !== undefined && succ !== p && !r.mux.isLinked(succ)) return;
+    if (succ !== undefined && succ !== p && !r.mux.isLinked(succ)) return false;
     const now = r.clock.now();
-    if ((this.releasedAtMs.get(p) ?? -Infinity) > now - LINK_GRACE_MS) return;
+    if ((this.releasedAtMs.get(p) ?? -Infinity) > now - LINK_GRACE_MS) return false;
     this.releasedAtMs.set(p, now);
     r.state.contacts.delete(p);
     r.mux.setReleasing(p, false);
-    r.sendLinked(p, CHORD_SVC, 'use', { roles: 0, release: true });
+    r.sendLinked(p, CHORD_SVC, 'use', extra === undefined ? { roles: 0, release: true } : { roles: 0, release: true, ...extra });
     r.mux.setReleasing(p, true);
+    return true;
   }
 
   linkUp(p: PeerId): void {
@@ -113,17 +124,28 @@ export class LinkRoles {
     let roles = msg.roles;
     const had = this.remote.get(p) ?? 0;
     // A new finger role costs a link slot unless we need the link anyway.
-    if (roles & UseRole.finger && !(had & UseRole.finger) && !this.admitFinger(p, roles)) {
-      roles &= ~UseRole.finger;
-      r.sendLinked(p, CHORD_SVC, 'use', { roles: this.local(p), refuse: true });
-    }
+    const refuse = (roles & UseRole.finger) !== 0 && !(had & UseRole.finger) && !this.admitFinger(p, roles);
+    if (refuse) roles &= ~UseRole.finger;
     if (roles === 0) this.remote.delete(p);
     else this.remote.set(p, roles);
     this.refreshContact(p);
-    if (msg.refuse) r.maintenance.fingerRefused(p);
-    else if (msg.release) {
+    if (refuse) {
+      // Our successor is the next peer of p's finger interval, if the interval reaches that far:
+      // p tries it directly instead of searching the interval again. A refusal that leaves the
+      // link without a role asks p to close it in the same frame.
+      const alt = r.state.succs[0];
+      const body = alt === undefined || alt === p ? { refuse: true as const } : { refuse: true as const, alt };
+      if (roles !== 0 || !this.release(p, true, body)) r.sendLinked(p, CHORD_SVC, 'use', { roles: this.local(p), ...body });
+    }
+    if (msg.refuse) {
+      // When p asked us to close as well, the link goes as soon as our finger role has ended.
+      this.closing = msg.release === true ? p : null;
+      r.maintenance.fingerRefused(p, (msg.alt ?? null) as PeerId | null);
+      this.closing = null;
+      if (msg.release && r.mux.isIdle(p)) r.mux.disconnect(p);
+    } else if (msg.release) {
       if (r.mux.isIdle(p)) r.mux.disconnect(p);
-    } else if (roles === 0) this.release(p);
+    } else if (roles === 0 && !refuse) this.release(p);
   }
 
   private admitFinger(p: PeerId, roles: number): boolean {

@@ -1,7 +1,7 @@
 // Greedy recursive routing, as pure functions over a peer's view of the ring. A key is owned by
 // its successor; a peer delivers a key it owns and otherwise forwards to the owner when it knows
 // it (successor list) or to the linked ring member that most closely precedes the key.
-import { distance, inInterval, type Id, type PeerId } from '../core/id.js';
+import { inInterval, type Id, type PeerId } from '../core/id.js';
 
 export interface RouteView {
   readonly selfId: Id;
@@ -78,15 +78,18 @@ function ownerFromSuccessors(v: RouteView, key: Id): PeerId | null {
 
 /** The linked member strictly after us and at or before key that is closest to key. */
 export function closestPreceding(v: RouteView, key: Id, exclude: PeerId | null): PeerId | null {
+  const self = v.selfId;
+  if (key === self) return null;
   let best: PeerId | null = null;
-  let bestDist = distance(v.selfId, key);
+  let bestId = self;
+  // A peer closer to the key than we are lies in (self, key] clockwise, and one closer than the
+  // best so far in (best, key]. Comparisons only: no bigint arithmetic, nothing allocated.
   for (const [peer, id] of v.contacts) {
     if (peer === exclude) continue;
-    // A peer closer to the key than we are lies between us and the key, clockwise.
-    const d = distance(id, key);
-    if (d < bestDist) {
-      bestDist = d;
+    if (inInterval(id, bestId, key, false, true)) {
       best = peer;
+      bestId = id;
+      if (id === key) break; // none closer (and (key, key] would be the whole ring)
     }
   }
   return best;

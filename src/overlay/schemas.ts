@@ -84,12 +84,18 @@ export type FindFingerRep = Static<typeof FindFingerRep>;
 export const UseRole = { successor: 1, finger: 2 } as const;
 
 /**
- * 'use' over a link: the roles the sender gives it now; refuse=true turns down a finger role;
+ * 'use' over a link: the roles the sender gives it now; refuse=true turns down a finger role, and
+ * alt names the refuser's successor, the next candidate for the same finger interval;
  * release=true says the sender has stopped sending on the link and asks us to close it if we do
  * not need it either (the receiver closes, so no frame is in flight towards a closed end).
  */
 export const UseMsg = Type.Object(
-  { roles: Type.Integer({ minimum: 0, maximum: 3 }), refuse: Type.Optional(Type.Boolean()), release: Type.Optional(Type.Boolean()) },
+  {
+    roles: Type.Integer({ minimum: 0, maximum: 3 }),
+    refuse: Type.Optional(Type.Boolean()),
+    alt: Type.Optional(HexId),
+    release: Type.Optional(Type.Boolean()),
+  },
   { additionalProperties: false },
 );
 export type UseMsg = Static<typeof UseMsg>;

@@ -6,11 +6,24 @@ import { FINGER_SLOTS } from './constants.js';
 import type { RouteView } from './routing.js';
 
 /**
- * Parsed ids of peers met in passing (routed replies name their destination). The ids of peers
- * we keep (successors, fingers, contacts) live in their own structures; this cache stays small
- * because a simulation holds one per peer, 100,000 of them.
+ * Parsed ids of peers and keys met in passing (routed messages name their destination), shared by
+ * every ring in the process: a pure function's memo, so sharing changes no result. Ids of peers a
+ * ring keeps (successors, fingers, contacts) live in its own structures. A simulation of 100,000
+ * peers parses each routed id once rather than at every hop; the memo is emptied when full.
  */
-const ID_CACHE_ENTRIES = 8;
+const ID_MEMO_ENTRIES = 1 << 16;
+const idMemo = new Map<string, Id>();
+
+/** The id of a hex string already checked to be 40 lower-case hex characters (by a schema). */
+export function checkedId(hex: string): Id {
+  let v = idMemo.get(hex);
+  if (v === undefined) {
+    if (idMemo.size >= ID_MEMO_ENTRIES) idMemo.clear();
+    v = BigInt('0x' + hex) as Id;
+    idMemo.set(hex, v);
+  }
+  return v;
+}
 
 export class RingState implements RouteView {
   readonly selfId: Id;
@@ -26,7 +39,6 @@ export class RingState implements RouteView {
   private readonly fingerSlots = new Map<PeerId, number>();
   /** Linked members of this ring, with their ids: what routing chooses from. */
   readonly contacts = new Map<PeerId, Id>();
-  private readonly ids = new Map<string, Id>();
 
   constructor(
     readonly self: PeerId,
@@ -38,16 +50,8 @@ export class RingState implements RouteView {
   }
 
   id(peer: PeerId): Id {
-    const known = this.contacts.get(peer);
-    if (known !== undefined) return known;
-    let v = this.ids.get(peer);
-    if (v === undefined) {
-      if (this.ids.size >= ID_CACHE_ENTRIES) this.ids.clear();
-      // Peer ids reach us through decoded envelopes and bodies whose schemas checked their form.
-      v = BigInt('0x' + peer) as Id;
-      this.ids.set(peer, v);
-    }
-    return v;
+    // Peer ids reach us through envelopes and bodies whose schemas checked their form.
+    return this.contacts.get(peer) ?? checkedId(peer);
   }
 
   successor(): PeerId {

@@ -46,7 +46,7 @@ const O_FRAME = 2;
 const O_FN = 3;
 const OBJS = 4;
 
-type SlotObject = PeerId | Link | Uint8Array | (() => void) | null;
+type SlotObject = PeerId | Link | Uint8Array | (() => void) | object | null;
 
 /** Event slots and their fields, ordered for dispatch by a calendar queue on (time, seq). */
 export class EventQueue {
@@ -158,6 +158,15 @@ export class EventQueue {
 
   setFrame(slot: number, frame: Uint8Array): void {
     this.objs[slot * OBJS + O_FRAME] = frame;
+  }
+
+  /** The value a delivered frame encodes, when the sender passed it (kept in the callback's field). */
+  value(slot: number): unknown {
+    return this.objs[slot * OBJS + O_FN] ?? undefined;
+  }
+
+  setValue(slot: number, value: unknown): void {
+    this.objs[slot * OBJS + O_FN] = (value ?? null) as SlotObject;
   }
 
   fn(slot: number): () => void {

@@ -93,8 +93,8 @@ class SimNet implements Net {
     if (this.live()) this.sim.transport.disconnect(this.node, peer);
   }
 
-  send(peer: PeerId, frame: Uint8Array): boolean {
-    return this.live() && this.sim.transport.send(this.node, peer, frame);
+  send(peer: PeerId, frame: Uint8Array, value?: unknown): boolean {
+    return this.live() && this.sim.transport.send(this.node, peer, frame, value);
   }
 
   isLinked(peer: PeerId): boolean {

@@ -16,9 +16,14 @@ const R_CLOSED = 0;
 const R_REMOTE_CLOSED = 1;
 const R_FAILED = 2;
 const R_TIMEOUT = 3;
+/** Frame copies are cut from slabs of this size; larger frames get their own buffer. */
+const SLAB_BYTES = 64 * 1024;
+const SLAB_MAX_FRAME = 4096;
 
 export class SimTransport {
   private readonly q: EventQueue;
+  private slab = new Uint8Array(SLAB_BYTES);
+  private slabUsed = 0;
   constructor(
     private readonly sim: Simulator,
     private readonly opts: NetworkOptions,
@@ -55,7 +60,11 @@ export class SimTransport {
     link.lastAB = time;
   }
 
-  send(n: SimNodeState, peer: PeerId, frame: Uint8Array): boolean {
+  /**
+   * Queue a frame. The receiver gets a copy of the bytes and, when the sender passed it, the
+   * value they encode: it may use that instead of decoding the bytes (see NetHandler.onMessage).
+   */
+  send(n: SimNodeState, peer: PeerId, frame: Uint8Array, value?: unknown): boolean {
     const link = n.links?.get(peer);
     if (link === undefined || link.dead || !link.isUp(n.index)) return false;
     const opts = this.opts;
@@ -75,17 +84,35 @@ export class SimTransport {
       }
       delay += opts.retransmitMs;
     }
-    // A copy, as a real transport sends the bytes as they are now: the sender may reuse its buffer.
-    // (Buffer's slice() would be a view, not a copy; a plain Uint8Array copy is also cheaper.)
-    const copy = new Uint8Array(frame);
-    this.deliverAfter(n, link, peer, copy, delay, raw && opts.reorder);
-    if (raw && opts.dupRate > 0 && this.rng.next() < opts.dupRate) this.deliverAfter(n, link, peer, copy, delay, opts.reorder);
+    const copy = this.copy(frame);
+    this.deliverAfter(n, link, peer, copy, value, delay, raw && opts.reorder);
+    if (raw && opts.dupRate > 0 && this.rng.next() < opts.dupRate) this.deliverAfter(n, link, peer, copy, value, delay, opts.reorder);
     return true;
   }
 
-  private deliverAfter(n: SimNodeState, link: Link, peer: PeerId, frame: Uint8Array, delayMs: number, reorder: boolean): void {
+  /**
+   * The receiver gets its own copy of the bytes (the sender may reuse its buffer). Small frames
+   * are cut from a shared slab, as Node's Buffer pool does: one ArrayBuffer per frame would cost
+   * more to allocate and collect than copying the frame.
+   */
+  private copy(frame: Uint8Array): Uint8Array {
+    const n = frame.length;
+    // (Buffer's slice() would be a view, not a copy.)
+    if (n > SLAB_MAX_FRAME) return new Uint8Array(frame);
+    if (this.slabUsed + n > SLAB_BYTES) {
+      this.slab = new Uint8Array(SLAB_BYTES);
+      this.slabUsed = 0;
+    }
+    const out = this.slab.subarray(this.slabUsed, this.slabUsed + n);
+    out.set(frame);
+    this.slabUsed += n;
+    return out;
+  }
+
+  private deliverAfter(n: SimNodeState, link: Link, peer: PeerId, frame: Uint8Array, value: unknown, delayMs: number, reorder: boolean): void {
     const slot = this.eventAt(EV_DELIVER, link.other(n.index), n.index, n.id, link);
     this.q.setFrame(slot, frame);
+    if (value !== undefined) this.q.setValue(slot, value);
     const time = this.sim.now() + delayMs;
     if (reorder) this.q.push(slot, time);
     else this.keepFifo(link, n.index, slot, time);
@@ -163,7 +190,7 @@ export class SimTransport {
           return;
         }
         this.sim.stats.framesDelivered++;
-        node.handler?.onMessage(peerId, q.frame(slot)!);
+        node.handler?.onMessage(peerId, q.frame(slot)!, q.value(slot));
         return;
       case EV_CONN_REQ:
         return this.onRequest(node, link, q.peer(slot));
