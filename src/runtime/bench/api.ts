@@ -12,7 +12,7 @@ import type { PeerStatus } from '../../peer/peer.js';
 import { ringConsistent } from '../../peer/ring-view.js';
 import { startCloudServer } from '../../server/cloud.js';
 import { fullStatus } from '../control.js';
-import { quantile, round } from './figures.js';
+import { quantile, round, waitFor } from './figures.js';
 import { shutdownNodeRtc } from '../node-rtc.js';
 import { spawnVolunteer, type VolunteerProcess } from '../volunteer-process.js';
 
@@ -40,16 +40,6 @@ const mbps = (bytes: number, ms: number) => round(bytes / 1e6 / (ms / 1000));
 const PIECE_BYTES = 1 << 20;
 const execFileP = promisify(execFile);
 const CONVERGE_MS = 60_000;
-const POLL_MS = 200;
-
-async function waitFor(cond: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    if (await cond().catch(() => false)) return true;
-    if (performance.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, POLL_MS));
-  }
-}
 
 export async function runApiBench(o: ApiBenchOptions): Promise<Record<string, unknown>> {
   const t0 = performance.now();

@@ -9,3 +9,13 @@ export function quantile(xs: readonly number[], q: number): number {
 
 /** Two decimals, as the benches print their figures. */
 export const round = (x: number) => Math.round(x * 100) / 100;
+
+/** Poll an async condition every pollMs until it holds (true) or timeoutMs has passed (false). */
+export async function waitFor(cond: () => Promise<boolean>, timeoutMs: number, pollMs = 200): Promise<boolean> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    if (await cond().catch(() => false)) return true;
+    if (performance.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+}

@@ -20,7 +20,7 @@ import { fullStatus } from '../control.js';
 import { shutdownNodeRtc } from '../node-rtc.js';
 import { spawnVolunteer, type VolunteerProcess } from '../volunteer-process.js';
 import { runLinkBench } from './link.js';
-import { round } from './figures.js';
+import { round, waitFor } from './figures.js';
 
 export interface StorageBenchOptions {
   peers: number;
@@ -44,7 +44,6 @@ interface GetAnswer { bytes: number; ms: number; chunks: number; localChunks: nu
 interface PutAnswer { size: number; etag: string; chunks: number; ms: number }
 interface FileStatAnswer { kind: 'file'; chunks: Array<{ id: string; holders: PeerId[] }> }
 
-const POLL_MS = 200;
 /** A put or get of a large file over the control channel may take minutes on a loaded machine. */
 const TRANSFER_TIMEOUT_MS = 15 * 60_000;
 /** Volunteers lend enough for r copies of the file spread unevenly over a few peers. */
@@ -141,15 +140,6 @@ export async function runStorageBench(o: StorageBenchOptions): Promise<StorageBe
     await server?.close();
     shutdownNodeRtc();
     rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-async function waitFor(cond: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    if (await cond().catch(() => false)) return true;
-    if (performance.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, POLL_MS));
   }
 }
 
