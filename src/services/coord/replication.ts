@@ -5,6 +5,7 @@
 // replica forget a lease it holds is answered with that copy instead (replicas.ts).
 import type { Envelope } from '../../core/envelope.js';
 import { check } from '../../core/codec.js';
+import type { Static, TSchema } from '@sinclair/typebox';
 import type { PeerId } from '../../core/id.js';
 import { resourceKey } from './keys.js';
 import type { Clock } from '../../env/ports.js';
@@ -157,23 +158,26 @@ function verdict(snap: Snapshot, src: PeerId, pred: PeerId, targets: PeerId[], r
 
 /** One snapshot (the single-resource form, kept for peers that send it). */
 export function onReplicate(env: Envelope, ring: CoordRing, clock: Clock, replicas: ReplicaStore, mine: (name: string) => ResourceState | undefined, stats: CoordStats): void {
-  const c = check(ReplicateBody, env.body, 'coord replicate body');
-  if (!c.ok) {
-    stats.badBodies++;
-    return void ring.reply(env, { type: 'error', code: c.error.code, message: c.error.message.slice(0, 1000) });
-  }
-  const { snap, pred, targets } = c.value;
+  const body = checkedOrRefused(ReplicateBody, env, 'coord replicate body', ring, stats);
+  if (body === null) return;
+  const { snap, pred, targets } = body;
   ring.reply(env, verdict(snap, env.src as PeerId, pred as PeerId, targets as PeerId[], ring, clock, replicas, mine));
 }
 
 /** Several resources' snapshots from one owner in one frame, answered in order. */
 export function onReplicateMany(env: Envelope, ring: CoordRing, clock: Clock, replicas: ReplicaStore, mine: (name: string) => ResourceState | undefined, stats: CoordStats): void {
-  const c = check(ReplicateManyBody, env.body, 'coord replicate-many body');
-  if (!c.ok) {
-    stats.badBodies++;
-    return void ring.reply(env, { type: 'error', code: c.error.code, message: c.error.message.slice(0, 1000) });
-  }
-  const { snaps, pred, targets } = c.value;
+  const body = checkedOrRefused(ReplicateManyBody, env, 'coord replicate-many body', ring, stats);
+  if (body === null) return;
+  const { snaps, pred, targets } = body;
   const results = snaps.map((snap) => verdict(snap, env.src as PeerId, pred as PeerId, targets as PeerId[], ring, clock, replicas, mine));
   ring.reply(env, { type: 'results', results });
+}
+
+/** The request's body checked against its schema, or null once a bad body is counted and answered with the error. */
+function checkedOrRefused<T extends TSchema>(schema: T, env: Envelope, what: string, ring: CoordRing, stats: CoordStats): Static<T> | null {
+  const c = check(schema, env.body, what);
+  if (c.ok) return c.value;
+  stats.badBodies++;
+  ring.reply(env, { type: 'error', code: c.error.code, message: c.error.message.slice(0, 1000) });
+  return null;
 }
