@@ -22,7 +22,10 @@ export const BENCHES: Record<string, BenchRunner> = {
   },
   api: {
     description: 'a local cloud (server and --peers volunteers) takes a --mb MB file by PUT; GET through the gateway against the storage client\'s own read, alternated --rounds times in one run',
-    run: async (opts) => runApiBench({ peers: int(opts.peers, 3), mb: int(opts.mb, 64), rounds: Math.max(1, int(opts.rounds, 5)) }),
+    run: async (opts) => runApiBench({
+      peers: int(opts.peers, 3), mb: int(opts.mb, 64), rounds: Math.max(1, int(opts.rounds, 5)),
+      ...(opts.durability !== undefined ? { durability: int(opts.durability, 3) } : {}), forkClient: opts.forkClient === true,
+    }),
   },
   storage: {
     description: 'a server and --peers volunteer processes store a --mb MiB file through one volunteer, read it through another, and again after two holders are killed',
@@ -68,6 +71,8 @@ export function registerBench(program: Command): void {
     .option('--samples <n>', 'coord: acquires one at a time for the idle latency (default 500)')
     .option('--mb <n>', 'storage: MiB in the file stored and read (default 64); api: MB (default 64)')
     .option('--rounds <n>', 'api: timed reads of each kind, gateway and storage alternated (default 5)')
+    .option('--durability <n>', 'api: replicas of the object (default 3); with --peers 0 and 1 the server\'s peer holds every chunk')
+    .option('--fork-client', 'api: start each curl from the server\'s process (page faults land on the server; for comparison)')
     .option('--browsers <n>', 'ring: Chromium tabs (default 0)')
     .option('--lookups <n>', 'ring: lookups with the server up, and again with it down (default 1000)')
     .action(async (name: string, opts: Record<string, string | boolean | undefined>) => {

@@ -3,8 +3,10 @@
 // run, alternately: through the gateway (GET over HTTP by curl, streamed) and through the storage
 // service's own client in the server's peer (what the gateway reads from), `rounds` times each.
 // ratio = getMBps / storageGetMBps, from the median times.
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFile, spawn, type ChildProcessByStdio } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import type { Readable, Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +23,17 @@ export interface ApiBenchOptions {
   mb: number;
   /** Reads of each kind that are timed (after one untimed read of each). */
   rounds: number;
+  /**
+   * Replicas of the object (the PUT's durability header; default the gateway's, 3). Diagnostic:
+   * with --peers 0 and 1, the server's peer holds every chunk (the CPU-bound case).
+   */
+  durability?: number;
+  /**
+   * Diagnostic: start each curl from the server's own process, as the bench did before. Forking
+   * makes the server's memory copy-on-write, so the GET that follows pays a page fault for every
+   * page the server writes (about 9,500 per 64 MB GET here); a real gateway forks no clients.
+   */
+  forkClient?: boolean;
 }
 
 interface Read {
@@ -32,11 +45,54 @@ interface Read {
 
 interface Sample extends Read {
   cpuMs: number;
+  /** CPU of the server's main thread alone (NaN where /proc is missing). */
+  mainMs: number;
   chunks: number;
   localChunks: number;
 }
 
 const mbps = (bytes: number, ms: number) => round(bytes / 1e6 / (ms / 1000));
+
+/** CPU time of this process's main thread (the event loop: gateway and storage both), in ms; Linux only. */
+function mainThreadCpuMs(): number | undefined {
+  try {
+    return Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
+  } catch {
+    return undefined;
+  }
+}
+
+const CURL_ARGS = ['-s', '-f', '-o', '/dev/null', '-w', '%{size_download} %{time_total}'];
+
+/**
+ * Runs curl on request from a small shell started once, so that the server's process is never
+ * forked while a GET is timed (see ApiBenchOptions.forkClient). One URL per line in, one
+ * `size time_total` line out per GET (whatever curl wrote, empty if nothing).
+ */
+class CurlLauncher {
+  private readonly proc: ChildProcessByStdio<Writable, Readable, null>;
+  private readonly lines: AsyncIterator<string>;
+
+  constructor(token: string) {
+    const args = CURL_ARGS.map((a) => `'${a}'`).join(' ');
+    const script = `while read -r u; do r=$(curl ${args} -H "authorization: Bearer $CUMULUS_BENCH_TOKEN" "$u"); echo "$r"; done`;
+    this.proc = spawn('sh', ['-c', script], { env: { ...process.env, CUMULUS_BENCH_TOKEN: token }, stdio: ['pipe', 'pipe', 'inherit'] });
+    this.lines = createInterface({ input: this.proc.stdout })[Symbol.asyncIterator]();
+  }
+
+  async get(url: string): Promise<string> {
+    this.proc.stdin.write(url + '\n');
+    const { value, done } = await this.lines.next();
+    if (done) throw new Error('the curl launcher ended');
+    return value;
+  }
+
+  stop(): void {
+    this.proc.stdin.end();
+    if (this.proc.exitCode === null && this.proc.pid !== undefined) setTimeout(() => this.proc.exitCode === null && this.proc.kill(), 2000).unref();
+  }
+}
+
 const PIECE_BYTES = 1 << 20;
 const execFileP = promisify(execFile);
 const CONVERGE_MS = 60_000;
@@ -46,6 +102,7 @@ export async function runApiBench(o: ApiBenchOptions): Promise<Record<string, un
   const dir = mkdtempSync(join(tmpdir(), 'cumulus-bench-api-'));
   const cloud = await startCloudServer({ port: 0, host: '127.0.0.1', dataDir: dir });
   const volunteers: VolunteerProcess[] = [];
+  let launcher: CurlLauncher | undefined;
   try {
     for (let i = 0; i < o.peers; i++) volunteers.push(await spawnVolunteer({ serverUrl: cloud.server.url, dataDir: join(dir, `v${i}`) }));
     // Store only once the ring agrees on who owns what: while a joining volunteer still moves
@@ -72,7 +129,8 @@ export async function runApiBench(o: ApiBenchOptions): Promise<Record<string, un
       },
     });
     const tPut = performance.now();
-    const put = await fetch(url, { method: 'PUT', headers: { ...auth, 'content-length': String(bytes) }, body, duplex: 'half' } as RequestInit);
+    const durability = o.durability === undefined ? {} : { durability: String(o.durability) };
+    const put = await fetch(url, { method: 'PUT', headers: { ...auth, ...durability, 'content-length': String(bytes) }, body, duplex: 'half' } as RequestInit);
     if (!put.ok) throw new Error(`PUT answered ${put.status}: ${await put.text()}`);
     const putMs = performance.now() - tPut;
 
@@ -81,10 +139,13 @@ export async function runApiBench(o: ApiBenchOptions): Promise<Record<string, un
     // The gateway's client is another process, as a developer's would be (curl): a client in this
     // process would take its CPU from the gateway it measures. The GET's time is curl's own
     // time_total (connect, request, the whole body), so starting the curl process, which is no
-    // part of the gateway, is left out; it is reported apart as clientStartMs.
+    // part of the gateway, is left out; it is reported apart as clientStartMs. curl is started by
+    // a launcher process, not by this one (which is the server): see ApiBenchOptions.forkClient.
+    if (!o.forkClient) launcher = new CurlLauncher(token);
+    const curl = launcher;
     const viaGateway = async (): Promise<Read> => {
       const t = performance.now();
-      const { stdout } = await execFileP('curl', ['-s', '-f', '-o', '/dev/null', '-w', '%{size_download} %{time_total}', '-H', `authorization: Bearer ${token}`, url]);
+      const stdout = curl ? await curl.get(url) : (await execFileP('curl', [...CURL_ARGS, '-H', `authorization: Bearer ${token}`, url])).stdout;
       const wallMs = performance.now() - t;
       const [size, total] = stdout.trim().split(' ').map(Number);
       const ms = (total ?? NaN) * 1000;
@@ -99,12 +160,14 @@ export async function runApiBench(o: ApiBenchOptions): Promise<Record<string, un
     const samples = { gateway: [] as Sample[], storage: [] as Sample[] };
     const read = async (who: 'gateway' | 'storage'): Promise<Sample> => {
       const before = { ...client.counters };
+      const main0 = mainThreadCpuMs();
       const cpu0 = process.cpuUsage();
       const r = who === 'gateway' ? await viaGateway() : await viaStorage();
       const cpu = process.cpuUsage(cpu0);
+      const main1 = mainThreadCpuMs();
       if (r.bytes !== bytes) throw new Error(`${who} read ${r.bytes} bytes of ${bytes}`);
       return {
-        ...r, cpuMs: (cpu.user + cpu.system) / 1000,
+        ...r, cpuMs: (cpu.user + cpu.system) / 1000, mainMs: main0 === undefined || main1 === undefined ? NaN : main1 - main0,
         chunks: client.counters.chunksRead - before.chunksRead, localChunks: client.counters.localChunks - before.localChunks,
       };
     };
@@ -123,16 +186,23 @@ export async function runApiBench(o: ApiBenchOptions): Promise<Record<string, un
     return {
       putMBps: mbps(bytes, putMs), getMBps, storageGetMBps,
       ratio: round(getMBps / storageGetMBps),
-      // CPU of the server process per read (the gateway's includes HTTP, the socket writes and
-      // spawning curl, a few ms): less sensitive to other load on the machine than the times.
+      // CPU of the server process per read (the gateway's includes HTTP and the socket writes; with
+      // --fork-client also spawning curl): less sensitive to other load on the machine than the times.
       serverCpuMsGateway: Math.round(med(samples.gateway, (x) => x.cpuMs)),
       serverCpuMsStorage: Math.round(med(samples.storage, (x) => x.cpuMs)),
+      // The same for the server's main thread alone (the event loop, where both readers run).
+      ...(samples.storage.some((x) => Number.isNaN(x.mainMs)) ? {} : {
+        serverMainMsGateway: Math.round(med(samples.gateway, (x) => x.mainMs)),
+        serverMainMsStorage: Math.round(med(samples.storage, (x) => x.mainMs)),
+      }),
       clientStartMs: Math.round(med(samples.gateway, (x) => x.startMs)),
       // Share of the chunks the server's peer held itself (read with no network at all).
       localShare: round(all.reduce((a, x) => a + x.localChunks, 0) / Math.max(1, all.reduce((a, x) => a + x.chunks, 0))),
-      rounds: o.rounds, peers: o.peers + 1, bytes, wallMs: Math.round(performance.now() - t0),
+      rounds: o.rounds, peers: o.peers + 1, bytes, ...(o.durability === undefined ? {} : { durability: o.durability }),
+      ...(o.forkClient ? { forkClient: true } : {}), wallMs: Math.round(performance.now() - t0),
     };
   } finally {
+    launcher?.stop();
     await Promise.allSettled(volunteers.map((v) => v.stop()));
     await cloud.close();
     shutdownNodeRtc();
