@@ -84,6 +84,10 @@ export const apiPlugin: FastifyPluginAsync<ApiOptions> = async (scope, opts) => 
   scope.setErrorHandler(async (error, req, reply) => {
     const answer = toErrorAnswer(error);
     if (answer.status >= 500) req.log.error({ err: error }, 'api request failed');
+    // A request whose body was not read to its end (an upload refused midway) ends its
+    // connection with this answer: the rest of the body is never read, and a connection left
+    // open and paused would linger (until Node's request timeout) and hold up the server's close.
+    if (!req.raw.complete) reply.header('connection', 'close');
     if (req.method === 'HEAD') return reply.code(answer.status).send();
     return reply.code(answer.status).type('application/json').send(answer.body);
   });

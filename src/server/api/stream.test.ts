@@ -2,8 +2,9 @@
 // are generated: a slow client holds the gateway to a bounded number of chunks (never the whole
 // object), a client that goes away stops the reading, a body that cannot start answers 503 JSON,
 // one that fails midway cuts the connection short of its Content-Length, and the access log still
-// records the GET.
+// records the GET. An upload refused after part of its body was read ends its connection.
 import { request as httpRequest, type IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CumulusError } from '../../core/errors.js';
 import type { ByteRange, FileStat, FileSystem, ListPage, Stat } from './files.js';
@@ -54,7 +55,15 @@ class GeneratedFileSystem implements FileSystem {
 
   async list(): Promise<ListPage> { return { entries: [] }; }
   async mkdir(path: string): Promise<Stat> { return this.stat(path); }
-  async put(): Promise<FileStat> { throw new CumulusError('INVALID_ARGUMENT', 'read-only'); }
+  /** Reads the first MiB of an upload, then refuses it (as storage does when a chunk finds no room). */
+  async put(_path: string, body: AsyncIterable<Uint8Array>): Promise<FileStat> {
+    let n = 0;
+    for await (const piece of body) {
+      n += piece.length;
+      if (n >= 1 << 20) break;
+    }
+    throw new CumulusError('OVER_QUOTA', `refused after ${n} bytes`);
+  }
   async rm(): Promise<void> {}
 }
 
@@ -136,5 +145,41 @@ describe('object bodies', () => {
     });
     expect(outcome).not.toBe('end');
     expect(n).toBe(3 * CHUNK);
+  });
+});
+
+describe('uploads', () => {
+  it('ends the connection of an upload refused midway, so nothing is left open', async () => {
+    const sockets = new Set<Socket>();
+    const onConnection = (s: Socket) => {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+    };
+    gw.app.server.on('connection', onConnection);
+    const total = 64 << 20;
+    // A client that keeps sending (it never ends its body on its own): only the server can end this.
+    const req = httpRequest(`${gw.url}/alice/home/refused.bin`, {
+      method: 'PUT', headers: { authorization: `Bearer ${gw.tokens.alice}`, 'content-length': String(total) },
+    });
+    req.on('error', () => undefined);
+    const piece = new Uint8Array(64 * 1024);
+    let sent = 0;
+    const pump = () => {
+      while (sent < total && !req.destroyed) {
+        sent += piece.length;
+        if (!req.write(piece)) return void req.once('drain', pump);
+      }
+    };
+    pump();
+    const res = await new Promise<IncomingMessage>((resolve) => req.on('response', resolve));
+    expect(res.statusCode).toBe(507);
+    expect(res.headers.connection).toBe('close');
+    res.resume();
+    await new Promise<void>((resolve) => (req.socket?.destroyed ? resolve() : req.socket?.once('close', () => resolve())));
+    expect(sent).toBeLessThan(total);
+    // The server's side of that connection is gone too (it was open, paused, before).
+    await settled(() => sockets.size, 100);
+    expect(sockets.size).toBe(0);
+    gw.app.server.off('connection', onConnection);
   });
 });
