@@ -141,7 +141,8 @@ export async function runApiBench(o: ApiBenchOptions): Promise<Record<string, un
     // time_total (connect, request, the whole body), so starting the curl process, which is no
     // part of the gateway, is left out; it is reported apart as clientStartMs. curl is started by
     // a launcher process, not by this one (which is the server): see ApiBenchOptions.forkClient.
-    if (!o.forkClient) launcher = new CurlLauncher(token);
+    // (No `sh` on Windows: curl is then started from here, as with --fork-client.)
+    if (!o.forkClient && process.platform !== 'win32') launcher = new CurlLauncher(token);
     const curl = launcher;
     const viaGateway = async (): Promise<Read> => {
       const t = performance.now();
