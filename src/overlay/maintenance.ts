@@ -63,7 +63,6 @@ export class Maintenance {
     const r = this.r;
     r.status = 'joined';
     this.applySuccessors([a.owner, ...a.succs]);
-    this.fingers.seed([...a.fingers, ...a.succs]);
     this.startTimers();
     this.takePlace(a.owner, a.succs, a.pred);
   }
@@ -102,7 +101,7 @@ export class Maintenance {
     const predEvery = periods(c.checkPredecessorIntervalMs);
     this.every(c.stabilizeIntervalMs, () => {
       const t = ++this.ticks;
-      this.stabilize(0);
+      this.stabilizer.tick();
       this.lost.probe();
       this.relocator.tick();
       if (t % fingersEvery === 0) this.fingers.tick();
@@ -179,6 +178,8 @@ export class Maintenance {
     if (r.status !== 'joined') return;
     this.fingers.dropPeer(peer);
     const neighbour = peer === s.succs[0] || peer === s.pred;
+    // A failure, or a neighbour gone for any reason: back to the base pace of repair.
+    if (neighbour || !DELIBERATE.has(reason)) this.stabilizer.busy();
     if (DELIBERATE.has(reason) && !neighbour) {
       // Alive but closing on us (its link cap): leave it alone for a while.
       if (reason !== 'closed') r.refused.add(peer, r.clock.now() + r.config.refusedBackoffMs);
@@ -236,6 +237,7 @@ export class Maintenance {
     const s = r.state;
     const before = s.succs.slice(0, LINKED_SUCCESSORS);
     if (!s.setSuccessors(list)) return;
+    this.stabilizer.busy();
     r.events.emit('successors-changed', { successors: [...s.succs] });
     // Only the first successors are kept linked: the rest are ids to fall back on, linked when
     // they move up, which leaves room in the link budget for fingers.
@@ -285,18 +287,20 @@ export class Maintenance {
    * passes us by loses every answer: check our place (at most once per cooldown).
    */
   lookupFailed(e: Error): void {
-    if (e instanceof TimeoutError && this.r.status === 'joined') this.relocator.relocate();
+    if (!(e instanceof TimeoutError) || this.r.status !== 'joined') return;
+    this.stabilizer.busy();
+    this.relocator.relocate();
   }
 
   findSuccessor(
     key: Id,
-    withFingers: boolean,
+    forJoiner: boolean,
     timeoutMs: number | undefined,
     done: (e: Error | null, rep?: FindSuccRep) => void,
     redundant = false,
     exclude?: PeerId,
   ): void {
-    const body = withFingers ? { fingers: true } : {};
+    const body = forJoiner ? { joiner: true } : {};
     const opts = { redundant, ...(timeoutMs === undefined ? {} : { timeoutMs }), ...(exclude === undefined ? {} : { exclude }) };
     this.r.call(key, CHORD_SVC, 'find-succ', body, opts, (e, env) => {
       if (e) {

@@ -2,7 +2,7 @@
 // schema on receipt, requests and replies alike, before any handler reads it.
 import { Type, type Static } from '@sinclair/typebox';
 import { HexId } from '../core/envelope.js';
-import { FINGER_SLOTS, FINGER_WALK_MAX, MAX_FINGER_HINTS } from './constants.js';
+import { FINGER_SLOTS, FINGER_WALK_MAX } from './constants.js';
 
 /** Successor lists on the wire are capped well above any sane successorListSize. */
 const MAX_WIRE_SUCCESSORS = 32;
@@ -11,11 +11,19 @@ const PeerList = (max: number) => Type.Array(HexId, { maxItems: max });
 /** Versions of a successor list count its changes; they wrap long before anyone could notice. */
 const ListVersion = Type.Integer({ minimum: 0, maximum: 0xffffffff });
 
+/** Base stabilize periods between a peer's rounds, as it backs off (see STABILIZE_MAX_INTERVAL_MS). */
+export const MAX_STABILIZE_EVERY = 64;
+
 /**
  * 'stabilize' request: notify=true also says "I believe I am your predecessor"; v is the version
- * of the answering peer's successor list we hold, so that an unchanged list is not sent again.
+ * of the answering peer's successor list we hold, so that an unchanged list is not sent again;
+ * every is how many of its base periods the sender will wait before its next round (1 if absent),
+ * so that its successor knows how long a silence to expect.
  */
-export const StabilizeReq = Type.Object({ notify: Type.Boolean(), v: Type.Optional(ListVersion) }, { additionalProperties: false });
+export const StabilizeReq = Type.Object(
+  { notify: Type.Boolean(), v: Type.Optional(ListVersion), every: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_STABILIZE_EVERY })) },
+  { additionalProperties: false },
+);
 export type StabilizeReq = Static<typeof StabilizeReq>;
 
 /** 'stabilize' reply: the answering peer's predecessor, and its successor list unless unchanged. */
@@ -25,13 +33,13 @@ export const StabilizeRep = Type.Object(
 );
 export type StabilizeRep = Static<typeof StabilizeRep>;
 
-/** 'find-succ' request, routed to a key: fingers=true asks the owner for its finger table too. */
-export const FindSuccReq = Type.Object({ fingers: Type.Optional(Type.Boolean()) }, { additionalProperties: false });
+/** 'find-succ' request, routed to a key: joiner=true asks the owner for its predecessor too. */
+export const FindSuccReq = Type.Object({ joiner: Type.Optional(Type.Boolean()) }, { additionalProperties: false });
 export type FindSuccReq = Static<typeof FindSuccReq>;
 
 /**
  * 'find-succ' reply from the owner: itself, its successors, the hops the request took; for a
- * join also its predecessor (the joiner's own predecessor-to-be) and its fingers.
+ * join also its predecessor (the joiner's own predecessor-to-be).
  */
 export const FindSuccRep = Type.Object(
   {
@@ -39,7 +47,6 @@ export const FindSuccRep = Type.Object(
     succs: PeerList(MAX_WIRE_SUCCESSORS),
     hops: Type.Integer({ minimum: 0, maximum: 255 }),
     pred: Type.Optional(Type.Union([HexId, Type.Null()])),
-    fingers: Type.Optional(PeerList(MAX_FINGER_HINTS)),
   },
   { additionalProperties: false },
 );
@@ -65,19 +72,36 @@ export type LeaveMsg = Static<typeof LeaveMsg>;
 export const HintMsg = Type.Object({ succ: HexId }, { additionalProperties: false });
 export type HintMsg = Static<typeof HintMsg>;
 
+/** Peers a finger search records on its way, so that its answer can retrace them (far above the 2-4 hops it takes). */
+export const MAX_FINGER_PATH = 24;
+
 /**
- * 'find-finger', routed to the start of a finger interval [start, end): the owner of start answers
- * if it has room for one more link, else passes the request on to its successor, at most
- * FINGER_WALK_MAX times and never past end.
+ * 'find-finger', routed toward the start of a finger interval [start, end): the first peer on the
+ * way that lies in the interval, or is linked to a peer that does, takes it there (any peer of
+ * the interval will do); that peer answers if it has room for one more link, else passes the
+ * request on to its successor, at most FINGER_WALK_MAX times and never past end. Every peer that
+ * passes the request on adds itself to path (while there is room), and the answer goes back along
+ * it, hop by hop over links: a few hops instead of a lookup's worth.
  */
 export const FindFingerReq = Type.Object(
-  { start: HexId, end: HexId, walk: Type.Integer({ minimum: 0, maximum: FINGER_WALK_MAX }) },
+  {
+    start: HexId,
+    end: HexId,
+    walk: Type.Integer({ minimum: 0, maximum: FINGER_WALK_MAX }),
+    path: Type.Optional(PeerList(MAX_FINGER_PATH)),
+  },
   { additionalProperties: false },
 );
 export type FindFingerReq = Static<typeof FindFingerReq>;
 
-/** 'find-finger' reply: a peer of the interval that will accept our link, or null. */
-export const FindFingerRep = Type.Object({ peer: Type.Union([HexId, Type.Null()]) }, { additionalProperties: false });
+/**
+ * 'find-finger' reply: a peer of the interval that will accept our link, or null; path is what is
+ * left of the request's path: the answer is passed to its last peer, which drops it, and so on.
+ */
+export const FindFingerRep = Type.Object(
+  { peer: Type.Union([HexId, Type.Null()]), path: Type.Optional(PeerList(MAX_FINGER_PATH)) },
+  { additionalProperties: false },
+);
 export type FindFingerRep = Static<typeof FindFingerRep>;
 
 /** Roles a peer gives its link to us, declared in 'use' (bit flags). */
