@@ -71,8 +71,14 @@ export const FINGER_ALT_STEPS = 0;
  * the same hops, 27% fewer steps along full peers' successors.
  */
 export const FINGER_STEER_SHIFT = 2n;
-/** A finger slot whose search found no peer with room is searched again after this long. */
+/** A finger slot whose search found no peer with room is searched again after this long, … */
 export const FINGER_RETRY_MS = 10_000;
+/**
+ * … and after twice as long for each further failure in a row, at most this many times (10 s to
+ * 160 s): in a large ring many peers are at their link cap, and a search that walks past 16 full
+ * peers costs some 40 frames. A slot emptied by a link going down is searched at once as before.
+ */
+export const FINGER_RETRY_DOUBLINGS = 4;
 /** Connection attempts in flight per peer; more would only queue in the signaling layer. */
 export const MAX_PENDING_CONNECTS = 16;
 /** Undecodable frames tolerated from one peer before its link is closed. */
