@@ -64,13 +64,6 @@ export const FINGER_WALK_MAX = 16;
  * attempts cost more than routed frames.
  */
 export const FINGER_ALT_STEPS = 0;
-/**
- * A finger search is steered to a linked peer in the first 1/2^FINGER_STEER_SHIFT of the slot's
- * interval (a quarter): near enough to the start that routing stays close to Chord's, wide enough
- * that the searcher's first hop usually knows such a peer. Measured at 3,000 peers against a half:
- * the same hops, 27% fewer steps along full peers' successors.
- */
-export const FINGER_STEER_SHIFT = 2n;
 /** A finger slot whose search found no peer with room is searched again after this long, … */
 export const FINGER_RETRY_MS = 10_000;
 /**
@@ -83,6 +76,8 @@ export const FINGER_RETRY_DOUBLINGS = 4;
 export const MAX_PENDING_CONNECTS = 16;
 /** Undecodable frames tolerated from one peer before its link is closed. */
 export const MAX_BAD_FRAMES_PER_PEER = 16;
+/** Fingers suggested to a joining peer, copied from its successor's table. */
+export const MAX_FINGER_HINTS = 40;
 /** Length of the id space in bits, hence the number of finger slots. */
 export const FINGER_SLOTS = 160;
 /** Message ids are 32-bit on the wire. */

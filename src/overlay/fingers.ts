@@ -4,16 +4,12 @@
 // inside the successor list are optional, filled only while the link budget has room (they save
 // the walk along unlinked successors), so a peer needs only about log2(N / r) fingers. A filled
 // slot costs nothing until its link goes down; empty slots are searched for one at a time with a
-// 'find-finger' sent toward the slot's start: the first peer on its way that lies in the slot, or
-// is linked to a peer near its start, takes it there, and the answer retraces the way (2-4 hops
-// each way instead of a lookup's worth). The peer reached offers itself if it has room for one
-// more link, or passes the search along its successors.
+// routed 'find-finger', which the owner of the slot's start answers or passes along successors.
 import { check } from '../core/codec.js';
-import type { Envelope } from '../core/envelope.js';
-import { addId, addPow2, distance, idFromHex, idToHex, inInterval, type Id, type PeerId } from '../core/id.js';
-import { CHORD_SVC, FINGER_ALT_STEPS, FINGER_RETRY_DOUBLINGS, FINGER_RETRY_MS, FINGER_SLOTS, FINGER_STEER_SHIFT, LINKED_SUCCESSORS } from './constants.js';
+import { addPow2, idToHex, type PeerId } from '../core/id.js';
+import { CHORD_SVC, FINGER_ALT_STEPS, FINGER_RETRY_DOUBLINGS, FINGER_RETRY_MS, FINGER_SLOTS, LINKED_SUCCESSORS } from './constants.js';
 import type { ChordRing } from './ring.js';
-import { FindFingerRep, FindFingerReq, MAX_FINGER_PATH } from './schemas.js';
+import { FindFingerRep } from './schemas.js';
 
 export class Fingers {
   private searching = false;
@@ -55,6 +51,17 @@ export class Fingers {
       for (const k of [...s.fingers.keys()]) if (k < this.kOpt) this.clear(k);
     }
     if (!this.searching) this.searchNext();
+  }
+
+  /** Fill slots from hints (a joiner gets its successor's fingers): each in its own interval. */
+  seed(hints: readonly PeerId[]): void {
+    const s = this.r.state;
+    this.bounds();
+    for (const p of hints) {
+      if (p === s.self) continue;
+      const k = s.slotOf(p);
+      if (k >= this.kLow && !s.fingers.has(k)) this.set(k, p);
+    }
   }
 
   private bounds(): void {
@@ -130,39 +137,6 @@ export class Fingers {
     });
   }
 
-  /**
-   * A finger search passing through us (see FindFingerReq): 'here' when we lie in its interval,
-   * else the envelope to pass on, with us added to its path, and the linked peer closest to the
-   * interval's start within its first 1/2^FINGER_STEER_SHIFT (a finger near the start of its
-   * interval keeps routing close to Chord's), or null to go on greedily toward the start. Null for a bad body, which
-   * goes on as routed (whoever delivers it counts it).
-   */
-  steer(env: Envelope): 'here' | { env: Envelope; peer: PeerId | null } | null {
-    const req = check(FindFingerReq, env.body, 'find-finger');
-    if (!req.ok) return null;
-    const s = this.r.state;
-    const start = idFromHex(req.value.start);
-    const end = idFromHex(req.value.end);
-    if (inInterval(s.selfId, start, end, true, false)) return 'here';
-    const peer = closestIn(s.contacts, start, aimOf(start, end), env.src as PeerId);
-    return { env: { ...env, body: withHop(req.value, s.self) }, peer };
-  }
-
-  /**
-   * An answer to a finger search passing through us on its way back: the envelope to send to the
-   * last peer of its path, which we drop from it, when we are linked to that peer; else null and
-   * the answer is routed as any other.
-   */
-  retrace(env: Envelope): { env: Envelope; peer: PeerId } | null {
-    const rep = check(FindFingerRep, env.body, 'find-finger reply');
-    if (!rep.ok) return null;
-    const path = rep.value.path;
-    if (path === undefined || path.length === 0) return null;
-    const peer = path[path.length - 1] as PeerId;
-    if (!this.r.mux.isLinked(peer)) return null;
-    return { env: { ...env, body: { ...rep.value, path: path.slice(0, -1) } }, peer };
-  }
-
   /** Put p in slot k if it belongs there; link to it (its 'use' declaration follows the link). */
   private set(k: number, p: PeerId): boolean {
     const r = this.r;
@@ -183,28 +157,4 @@ export class Fingers {
     const old = this.r.state.deleteFinger(k);
     if (old !== undefined) this.r.roles.update(old);
   }
-}
-
-/** The end of the part of [start, end) where a search takes a finger it did not have to walk to. */
-function aimOf(start: Id, end: Id): Id {
-  return addId(start, distance(start, end) >> FINGER_STEER_SHIFT);
-}
-
-/** The linked peer in [start, end) closest to start, other than skip; null if there is none. */
-function closestIn(contacts: ReadonlyMap<PeerId, Id>, start: Id, end: Id, skip: PeerId | null): PeerId | null {
-  let best: PeerId | null = null;
-  let bestId = end;
-  for (const [p, id] of contacts) {
-    if (p !== skip && inInterval(id, start, bestId, true, false)) {
-      best = p;
-      bestId = id;
-    }
-  }
-  return best;
-}
-
-/** A search's body with `self` added to its path, while the path has room (else the answer is routed). */
-export function withHop(req: FindFingerReq, self: PeerId): FindFingerReq {
-  const path = req.path ?? [];
-  return path.length < MAX_FINGER_PATH ? { ...req, path: [...path, self] } : req;
 }

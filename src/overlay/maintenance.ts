@@ -63,6 +63,7 @@ export class Maintenance {
     const r = this.r;
     r.status = 'joined';
     this.applySuccessors([a.owner, ...a.succs]);
+    this.fingers.seed([...a.fingers, ...a.succs]);
     this.startTimers();
     this.takePlace(a.owner, a.succs, a.pred);
   }
@@ -296,13 +297,13 @@ export class Maintenance {
 
   findSuccessor(
     key: Id,
-    forJoiner: boolean,
+    withFingers: boolean,
     timeoutMs: number | undefined,
     done: (e: Error | null, rep?: FindSuccRep) => void,
     redundant = false,
     exclude?: PeerId,
   ): void {
-    const body = forJoiner ? { joiner: true } : {};
+    const body = withFingers ? { fingers: true } : {};
     const opts = { redundant, ...(timeoutMs === undefined ? {} : { timeoutMs }), ...(exclude === undefined ? {} : { exclude }) };
     this.r.call(key, CHORD_SVC, 'find-succ', body, opts, (e, env) => {
       if (e) {

@@ -197,21 +197,6 @@ export class ChordRing implements MuxClient {
     return this.sendEnv(env);
   }
 
-  /**
-   * @internal Answer a request along the path it recorded (see FindFingerRep): to the path's last
-   * peer, with the rest of the path, when we are linked to it and not to the asker; else as reply().
-   */
-  replyAlong(to: Envelope, path: readonly string[] | undefined, body: Record<string, unknown>): boolean {
-    const asker = to.src as PeerId;
-    const last = path?.[path.length - 1] as PeerId | undefined;
-    if (last !== undefined && !this.mux.isLinked(asker) && this.mux.isLinked(last)) {
-      const env = this.envelope(to.src, 'peer', to.svc, to.op, { ...body, path: path!.slice(0, -1) });
-      env.re = to.mid;
-      if (this.forward(env, last)) return true;
-    }
-    return this.reply(to, body);
-  }
-
   /** The owner of key and the hops the lookup took. */
   lookup(key: Id, timeoutMs?: number): Promise<LookupResult> {
     return new Promise((resolve, reject) => this.lookupCb(key, timeoutMs, (e, r) => (e ? reject(e) : resolve(r!))));
@@ -243,29 +228,7 @@ export class ChordRing implements MuxClient {
       if (env.dst === this.self) return this.deliver(env);
       if (this.mux.isLinked(env.dst as PeerId) && this.forward(env, env.dst as PeerId)) return;
     }
-    if (env.op === 'find-finger' && env.svc === CHORD_SVC) return this.onFingerSearch(from, env);
     // The envelope's schema checked dst: 40 lower-case hex characters.
-    const key = env.to === 'peer' ? this.state.id(env.dst as PeerId) : checkedId(env.dst);
-    this.routeOn(env, key, this.state.id(from));
-  }
-
-  /**
-   * A finger search wants any peer of an interval, not the owner of its start, and its answer
-   * retraces the search's path (fingers.ts); what cannot is routed as usual.
-   */
-  private onFingerSearch(from: PeerId, env: Envelope): void {
-    const fingers = this.maintenance.fingers;
-    if (env.re === undefined && env.to === 'key') {
-      const d = fingers.steer(env);
-      if (d === 'here') return void this.deliverKey(env);
-      if (d !== null) {
-        if (d.peer !== null && this.forward(d.env, d.peer)) return;
-        env = d.env;
-      }
-    } else if (env.re !== undefined && env.to === 'peer') {
-      const d = fingers.retrace(env);
-      if (d !== null && this.forward(d.env, d.peer)) return;
-    }
     const key = env.to === 'peer' ? this.state.id(env.dst as PeerId) : checkedId(env.dst);
     this.routeOn(env, key, this.state.id(from));
   }

@@ -2,7 +2,7 @@
 // schema on receipt, requests and replies alike, before any handler reads it.
 import { Type, type Static } from '@sinclair/typebox';
 import { HexId } from '../core/envelope.js';
-import { FINGER_SLOTS, FINGER_WALK_MAX } from './constants.js';
+import { FINGER_SLOTS, FINGER_WALK_MAX, MAX_FINGER_HINTS } from './constants.js';
 
 /** Successor lists on the wire are capped well above any sane successorListSize. */
 const MAX_WIRE_SUCCESSORS = 32;
@@ -33,13 +33,13 @@ export const StabilizeRep = Type.Object(
 );
 export type StabilizeRep = Static<typeof StabilizeRep>;
 
-/** 'find-succ' request, routed to a key: joiner=true asks the owner for its predecessor too. */
-export const FindSuccReq = Type.Object({ joiner: Type.Optional(Type.Boolean()) }, { additionalProperties: false });
+/** 'find-succ' request, routed to a key: fingers=true asks the owner for its finger table too. */
+export const FindSuccReq = Type.Object({ fingers: Type.Optional(Type.Boolean()) }, { additionalProperties: false });
 export type FindSuccReq = Static<typeof FindSuccReq>;
 
 /**
  * 'find-succ' reply from the owner: itself, its successors, the hops the request took; for a
- * join also its predecessor (the joiner's own predecessor-to-be).
+ * join also its predecessor (the joiner's own predecessor-to-be) and its fingers.
  */
 export const FindSuccRep = Type.Object(
   {
@@ -47,6 +47,7 @@ export const FindSuccRep = Type.Object(
     succs: PeerList(MAX_WIRE_SUCCESSORS),
     hops: Type.Integer({ minimum: 0, maximum: 255 }),
     pred: Type.Optional(Type.Union([HexId, Type.Null()])),
+    fingers: Type.Optional(PeerList(MAX_FINGER_HINTS)),
   },
   { additionalProperties: false },
 );
@@ -72,36 +73,19 @@ export type LeaveMsg = Static<typeof LeaveMsg>;
 export const HintMsg = Type.Object({ succ: HexId }, { additionalProperties: false });
 export type HintMsg = Static<typeof HintMsg>;
 
-/** Peers a finger search records on its way, so that its answer can retrace them (far above the 2-4 hops it takes). */
-export const MAX_FINGER_PATH = 24;
-
 /**
- * 'find-finger', routed toward the start of a finger interval [start, end): the first peer on the
- * way that lies in the interval, or is linked to a peer that does, takes it there (any peer of
- * the interval will do); that peer answers if it has room for one more link, else passes the
- * request on to its successor, at most FINGER_WALK_MAX times and never past end. Every peer that
- * passes the request on adds itself to path (while there is room), and the answer goes back along
- * it, hop by hop over links: a few hops instead of a lookup's worth.
+ * 'find-finger', routed to the start of a finger interval [start, end): the owner of start answers
+ * if it has room for one more link, else passes the request on to its successor, at most
+ * FINGER_WALK_MAX times and never past end.
  */
 export const FindFingerReq = Type.Object(
-  {
-    start: HexId,
-    end: HexId,
-    walk: Type.Integer({ minimum: 0, maximum: FINGER_WALK_MAX }),
-    path: Type.Optional(PeerList(MAX_FINGER_PATH)),
-  },
+  { start: HexId, end: HexId, walk: Type.Integer({ minimum: 0, maximum: FINGER_WALK_MAX }) },
   { additionalProperties: false },
 );
 export type FindFingerReq = Static<typeof FindFingerReq>;
 
-/**
- * 'find-finger' reply: a peer of the interval that will accept our link, or null; path is what is
- * left of the request's path: the answer is passed to its last peer, which drops it, and so on.
- */
-export const FindFingerRep = Type.Object(
-  { peer: Type.Union([HexId, Type.Null()]), path: Type.Optional(PeerList(MAX_FINGER_PATH)) },
-  { additionalProperties: false },
-);
+/** 'find-finger' reply: a peer of the interval that will accept our link, or null. */
+export const FindFingerRep = Type.Object({ peer: Type.Union([HexId, Type.Null()]) }, { additionalProperties: false });
 export type FindFingerRep = Static<typeof FindFingerRep>;
 
 /** Roles a peer gives its link to us, declared in 'use' (bit flags). */

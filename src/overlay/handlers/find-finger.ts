@@ -1,12 +1,10 @@
-// 'find-finger': a peer of a finger interval (or the owner of its start, which may lie past its
-// end) offers itself as the finger if it has room for one more link; otherwise it passes the
-// request to its successor, which tries the same, so the searcher gets a peer of the interval with
-// room, or null when there is none near. The answer retraces the path the request recorded.
+// 'find-finger': the owner of a finger interval's start offers itself as the finger if it has
+// room for one more link; otherwise it passes the request to its successor, which tries the same,
+// so the searcher gets the first peer of the interval with room, or null when there is none near.
 import { check } from '../../core/codec.js';
 import type { Envelope } from '../../core/envelope.js';
 import { idFromHex, inInterval, type PeerId } from '../../core/id.js';
 import { FINGER_WALK_MAX } from '../constants.js';
-import { withHop } from '../fingers.js';
 import type { ChordRing } from '../ring.js';
 import { FindFingerReq } from '../schemas.js';
 
@@ -15,13 +13,12 @@ export function findFingerHandler(ring: ChordRing, env: Envelope): void {
   if (!req.ok) return void ring.stats.badBodies++;
   const s = ring.state;
   const src = env.src as PeerId;
-  const path = req.value.path;
   const start = idFromHex(req.value.start);
   const end = idFromHex(req.value.end);
   // The owner of the start of an empty interval lies past its end: there is no such finger.
-  if (src === ring.self || !inInterval(s.selfId, start, end, true, false)) return void ring.replyAlong(env, path, { peer: null });
-  if (ring.mux.isLinked(src) || ring.mux.hasRoom(src)) return void ring.replyAlong(env, path, { peer: ring.self });
+  if (src === ring.self || !inInterval(s.selfId, start, end, true, false)) return void ring.reply(env, { peer: null });
+  if (ring.mux.isLinked(src) || ring.mux.hasRoom(src)) return void ring.reply(env, { peer: ring.self });
   const next = s.succs[0];
   const walkOn = req.value.walk < FINGER_WALK_MAX && next !== undefined && next !== src && inInterval(s.id(next), start, end, true, false);
-  if (!walkOn || !ring.relay(env, next, { ...withHop(req.value, ring.self), walk: req.value.walk + 1 })) ring.replyAlong(env, path, { peer: null });
+  if (!walkOn || !ring.relay(env, next, { ...req.value, walk: req.value.walk + 1 })) ring.reply(env, { peer: null });
 }
