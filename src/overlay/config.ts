@@ -2,7 +2,10 @@
 import * as C from './constants.js';
 
 export interface RingConfig {
+  /** The base pause between stabilize rounds, and the pace of every other upkeep. */
   stabilizeIntervalMs: number;
+  /** The longest pause a settled peer backs off to (see STABILIZE_MAX_INTERVAL_MS); at most 64 base periods. */
+  stabilizeMaxIntervalMs: number;
   fixFingersIntervalMs: number;
   checkPredecessorIntervalMs: number;
   successorListSize: number;
@@ -18,6 +21,7 @@ export interface RingConfig {
 
 export const DEFAULT_RING_CONFIG: RingConfig = {
   stabilizeIntervalMs: C.STABILIZE_INTERVAL_MS,
+  stabilizeMaxIntervalMs: C.STABILIZE_MAX_INTERVAL_MS,
   fixFingersIntervalMs: C.FIX_FINGERS_INTERVAL_MS,
   checkPredecessorIntervalMs: C.CHECK_PREDECESSOR_INTERVAL_MS,
   successorListSize: C.SUCCESSOR_LIST_SIZE,

@@ -2,11 +2,23 @@
 
 /** How often a peer asks its successor for its predecessor and notifies it: the pace of repair. */
 export const STABILIZE_INTERVAL_MS = 1000;
+/**
+ * The longest pause between stabilize rounds. Each round that changes nothing doubles the pause,
+ * from STABILIZE_INTERVAL_MS up to this; any change near us (a new successor or predecessor, a
+ * link down, a request timed out, a notify from a new peer, a hint) brings it back to the base at
+ * once. A settled ring then sends an eighth of the stabilize traffic, while repair after a crash
+ * or a join starts as fast as before. Set it to STABILIZE_INTERVAL_MS to turn the back-off off.
+ */
+export const STABILIZE_MAX_INTERVAL_MS = 8000;
 /** How often an empty finger slot is searched for; a full table costs nothing until a finger fails. */
 export const FIX_FINGERS_INTERVAL_MS = 1000;
 /** How often the predecessor is checked; silence for PRED_SILENCE_PERIODS periods prompts a ping. */
 export const CHECK_PREDECESSOR_INTERVAL_MS = 1000;
-/** A predecessor that has not stabilized with us for this many of our periods gets a ping. */
+/**
+ * A predecessor that has not stabilized with us for this many of its own periods (it names its
+ * current pause in each stabilize, see STABILIZE_MAX_INTERVAL_MS), and at least this many of our
+ * base periods, gets a ping.
+ */
 export const PRED_SILENCE_PERIODS = 3;
 /** Successors remembered: r = 8 survives any 7 simultaneous failures next to a peer. */
 export const SUCCESSOR_LIST_SIZE = 8;
@@ -52,8 +64,14 @@ export const FINGER_WALK_MAX = 16;
  * attempts cost more than routed frames.
  */
 export const FINGER_ALT_STEPS = 0;
-/** A finger slot whose search found no peer with room is searched again after this long. */
+/** A finger slot whose search found no peer with room is searched again after this long, … */
 export const FINGER_RETRY_MS = 10_000;
+/**
+ * … and after twice as long for each further failure in a row, at most this many times (10 s to
+ * 160 s): in a large ring many peers are at their link cap, and a search that walks past 16 full
+ * peers costs some 40 frames. A slot emptied by a link going down is searched at once as before.
+ */
+export const FINGER_RETRY_DOUBLINGS = 4;
 /** Connection attempts in flight per peer; more would only queue in the signaling layer. */
 export const MAX_PENDING_CONNECTS = 16;
 /** Undecodable frames tolerated from one peer before its link is closed. */

@@ -7,7 +7,7 @@
 // routed 'find-finger', which the owner of the slot's start answers or passes along successors.
 import { check } from '../core/codec.js';
 import { addPow2, idToHex, type PeerId } from '../core/id.js';
-import { CHORD_SVC, FINGER_ALT_STEPS, FINGER_RETRY_MS, FINGER_SLOTS, LINKED_SUCCESSORS } from './constants.js';
+import { CHORD_SVC, FINGER_ALT_STEPS, FINGER_RETRY_DOUBLINGS, FINGER_RETRY_MS, FINGER_SLOTS, LINKED_SUCCESSORS } from './constants.js';
 import type { ChordRing } from './ring.js';
 import { FindFingerRep } from './schemas.js';
 
@@ -18,6 +18,10 @@ export class Fingers {
   private kOpt = FINGER_SLOTS;
   /** Slot -> time before which it is not searched again (no peer with room was found). */
   private readonly retryAtMs = new Map<number, number>();
+  /** Slot -> searches in a row that found no peer for it; reset when the slot is filled. */
+  private readonly fails = new Map<number, number>();
+  /** The successor list version the bounds were computed for. */
+  private boundsOf = -1;
   /** Empty slots due for a search: links the mux keeps room for. */
   private missing = 0;
   /** Slot -> candidates tried in a row by following refusals (tryNext), reset by a search. */
@@ -40,9 +44,13 @@ export class Fingers {
     // Routed searches wait until we are in place: their answers are routed back to our id, which
     // reaches us only once our successor knows us.
     if (!this.r.isJoined()) return;
-    this.bounds();
-    for (const k of [...s.fingers.keys()]) if (k < this.kOpt) this.clear(k);
-    this.searchNext();
+    // The bounds move only with the successor list.
+    if (this.boundsOf !== s.succsVersion) {
+      this.boundsOf = s.succsVersion;
+      this.bounds();
+      for (const k of [...s.fingers.keys()]) if (k < this.kOpt) this.clear(k);
+    }
+    if (!this.searching) this.searchNext();
   }
 
   /** Fill slots from hints (a joiner gets its successor's fingers): each in its own interval. */
@@ -115,9 +123,16 @@ export class Fingers {
       const rep = e ? null : check(FindFingerRep, env!.body, 'find-finger reply');
       if (rep !== null && !rep.ok) r.stats.badBodies++;
       const p = rep?.ok ? (rep.value.peer as PeerId | null) : null;
-      if (p === null || k < this.kOpt || !this.set(k, p)) this.retryAtMs.set(k, r.clock.now() + FINGER_RETRY_MS);
+      if (p !== null && k >= this.kOpt && this.set(k, p)) this.fails.delete(k);
+      else {
+        // No peer of the slot with room (or none we could link to): try again later, twice as
+        // late after each failure in a row, since the peers there are as full as they were.
+        const n = Math.min((this.fails.get(k) ?? 0) + 1, FINGER_RETRY_DOUBLINGS + 1);
+        this.fails.set(k, n);
+        this.retryAtMs.set(k, r.clock.now() + FINGER_RETRY_MS * 2 ** (n - 1));
+      }
       // Go straight on to the next empty slot: a joiner fills its table in a few round trips, and
-      // every slot is tried at most once per FINGER_RETRY_MS, so the chain ends.
+      // every slot is tried at most once per FINGER_RETRY_MS (or longer), so the chain ends.
       this.searchNext();
     });
   }

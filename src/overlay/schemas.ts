@@ -11,11 +11,19 @@ const PeerList = (max: number) => Type.Array(HexId, { maxItems: max });
 /** Versions of a successor list count its changes; they wrap long before anyone could notice. */
 const ListVersion = Type.Integer({ minimum: 0, maximum: 0xffffffff });
 
+/** Base stabilize periods between a peer's rounds, as it backs off (see STABILIZE_MAX_INTERVAL_MS). */
+export const MAX_STABILIZE_EVERY = 64;
+
 /**
  * 'stabilize' request: notify=true also says "I believe I am your predecessor"; v is the version
- * of the answering peer's successor list we hold, so that an unchanged list is not sent again.
+ * of the answering peer's successor list we hold, so that an unchanged list is not sent again;
+ * every is how many of its base periods the sender will wait before its next round (1 if absent),
+ * so that its successor knows how long a silence to expect.
  */
-export const StabilizeReq = Type.Object({ notify: Type.Boolean(), v: Type.Optional(ListVersion) }, { additionalProperties: false });
+export const StabilizeReq = Type.Object(
+  { notify: Type.Boolean(), v: Type.Optional(ListVersion), every: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_STABILIZE_EVERY })) },
+  { additionalProperties: false },
+);
 export type StabilizeReq = Static<typeof StabilizeReq>;
 
 /** 'stabilize' reply: the answering peer's predecessor, and its successor list unless unchanged. */

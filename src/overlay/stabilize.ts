@@ -1,17 +1,31 @@
 // Stabilize and notify, and predecessor checks: how a peer keeps its successor list and its
 // predecessor right. Every change goes through Maintenance.applySuccessors/applyPred, so that
 // events are emitted and link roles follow.
+//
+// Adaptive pace: a round that changes nothing doubles the pause before the next one, from one
+// base period up to stabilizeMaxIntervalMs; any change near us (busy()) brings it back to one
+// period at once. Each stabilize names the pause its sender will take next, and its successor
+// waits that long (and PRED_SILENCE_PERIODS - 1 periods more) before it pings a silent predecessor.
 import { check } from '../core/codec.js';
 import { inInterval, type PeerId } from '../core/id.js';
 import { CHORD_SVC, MAX_CHAINED_STABILIZE, PRED_SILENCE_PERIODS } from './constants.js';
 import type { Maintenance } from './maintenance.js';
 import type { ChordRing } from './ring.js';
-import { StabilizeRep } from './schemas.js';
+import { MAX_STABILIZE_EVERY, StabilizeRep, type StabilizeReq } from './schemas.js';
 
 export class Stabilizer {
   private stabilizing = false;
   private again = false;
   private predHeardAtMs = 0;
+  /** Base periods our predecessor said it waits between its rounds. */
+  private predEvery = 1;
+  /** Base periods between our rounds now: 1 after a change, doubled by each round that changed nothing. */
+  private every = 1;
+  /** Base periods left until our next round. */
+  private wait = 0;
+  /** Counts busy() calls, so that a round knows whether anything changed while it was out. */
+  private changes = 0;
+  private readonly maxEvery: number;
   private pinging = false;
   /** The successor list our successor last sent, and its version (see StabilizeReq). */
   private heard: { from: PeerId; v: number; succs: PeerId[] } | null = null;
@@ -19,11 +33,35 @@ export class Stabilizer {
   constructor(
     private readonly r: ChordRing,
     private readonly m: Maintenance,
-  ) {}
+  ) {
+    const c = r.config;
+    this.maxEvery = Math.max(1, Math.min(MAX_STABILIZE_EVERY, Math.floor(c.stabilizeMaxIntervalMs / c.stabilizeIntervalMs)));
+  }
 
-  /** The predecessor changed: its silence is counted from now. */
+  /** The predecessor changed: its silence is counted from now, at the base pace. */
   predChanged(): void {
     this.predHeardAtMs = this.r.clock.now();
+    this.predEvery = 1;
+    this.busy();
+  }
+
+  /** Once per base period: a round when our pause is over. */
+  tick(): void {
+    if (--this.wait > 0) return;
+    this.wait = this.every;
+    this.stabilize(0);
+  }
+
+  /** Something changed near us: back to one round per base period, starting at the next tick. */
+  busy(): void {
+    this.changes++;
+    this.every = 1;
+    if (this.wait > 1) this.wait = 1;
+  }
+
+  /** The pause we take after the round now going out, at most: what our successor should expect. */
+  private nextPause(): number {
+    return Math.min(this.every * 2, this.maxEvery);
   }
 
   /** Ask the successor for its predecessor and successor list, telling it we precede it. */
@@ -50,14 +88,21 @@ export class Stabilizer {
       return;
     }
     this.stabilizing = true;
-    const body = this.heard?.from === target ? { notify: true, v: this.heard.v } : { notify: true };
+    const changes = this.changes;
+    const pause = this.nextPause();
+    const body: StabilizeReq = { notify: true };
+    if (this.heard?.from === target) body.v = this.heard.v;
+    if (pause > 1) body.every = pause;
     r.call({ peer: target }, CHORD_SVC, 'stabilize', body, {}, (e, env) => {
       this.stabilizing = false;
       if (e) this.onSuccessorFailure(target);
       else {
         const rep = check(StabilizeRep, env!.body, 'stabilize reply');
-        if (rep.ok) this.onStabilizeReply(target, rep.value);
-        else r.stats.badBodies++;
+        if (rep.ok) {
+          this.onStabilizeReply(target, rep.value);
+          // Our successor knows us as its predecessor and nothing changed: slow down.
+          if (rep.value.pred === r.self && this.changes === changes && !this.again) this.every = Math.min(pause, this.every * 2);
+        } else r.stats.badBodies++;
       }
       const again = this.again;
       this.again = false;
@@ -95,8 +140,8 @@ export class Stabilizer {
     this.again = true;
   }
 
-  /** A peer says it precedes us (a stabilize with notify). */
-  notified(src: PeerId): void {
+  /** A peer says it precedes us (a stabilize with notify), and that its next round is `every` periods away. */
+  notified(src: PeerId, every = 1): void {
     const r = this.r;
     const s = r.state;
     // A peer before our predecessor says it precedes us: our predecessor may have died unnoticed.
@@ -105,9 +150,11 @@ export class Stabilizer {
     if (src !== s.pred && s.pred !== null && !s.betterPred(src)) this.pingPredecessor();
     if (src === s.pred) {
       this.predHeardAtMs = r.clock.now();
+      this.predEvery = every;
     } else if (s.betterPred(src)) {
       const old = s.pred;
       this.m.applyPred(src);
+      this.predEvery = every;
       // The old predecessor's successor is now src: tell it, so it need not wait a whole period.
       if (old !== null && r.mux.isLinked(old)) r.send(old, CHORD_SVC, 'hint', { succ: src });
     }
@@ -142,6 +189,8 @@ export class Stabilizer {
     const p = r.state.pred;
     const silentMs = r.clock.now() - this.predHeardAtMs;
     const silent = silentMs >= PRED_SILENCE_PERIODS * r.config.stabilizeIntervalMs;
+    // A predecessor that backs off is silent for its pause: wait that long and the usual margin.
+    const overdue = silentMs >= (this.predEvery + PRED_SILENCE_PERIODS - 1) * r.config.stabilizeIntervalMs;
     // Nobody has taken us as successor for a while: the ring may be passing us by.
     if (p === null && silent && r.state.succs.length > 0) this.m.relocator.relocate();
     if (p === null) return;
@@ -150,7 +199,7 @@ export class Stabilizer {
       this.m.applyPred(null);
       return;
     }
-    if (!silent) return;
+    if (!overdue) return;
     this.pingPredecessor();
   }
 

@@ -9,7 +9,7 @@ import { StabilizeReq } from '../schemas.js';
 export function stabilizeHandler(ring: ChordRing, env: Envelope): void {
   const req = check(StabilizeReq, env.body, 'stabilize');
   if (!req.ok) return void ring.stats.badBodies++;
-  if (req.value.notify) ring.maintenance.stabilizer.notified(env.src as PeerId);
+  if (req.value.notify) ring.maintenance.stabilizer.notified(env.src as PeerId, req.value.every);
   const s = ring.state;
   // Most rounds change nothing: the list goes out only when the asker's copy is out of date.
   if (req.value.v === s.succsVersion) ring.reply(env, { pred: s.pred, v: s.succsVersion });
