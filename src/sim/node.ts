@@ -23,7 +23,12 @@ export class SimNodeState implements SimNode {
   /** Partition group; nodes reach each other only within one group. */
   group = 0;
   handler: NetHandler | null = null;
-  links: Map<string, Link> | null = null;
+  /**
+   * The node's link table (see transport.ts): pairs of the peer's key (its node index, or a
+   * negative key for an id that is no other node of the simulator) and the link, in the order the
+   * links were listed. Allocated on the first link.
+   */
+  links: Array<number | Link> | null = null;
   store: MemoryStore | null = null;
   env: SimEnv;
 
@@ -98,21 +103,17 @@ class SimNet implements Net {
   }
 
   isLinked(peer: PeerId): boolean {
-    if (!this.live()) return false;
-    const link = this.node.links?.get(peer);
-    return link !== undefined && !link.dead && link.isUp(this.node.index);
+    return this.live() && this.sim.transport.isLinked(this.node, peer);
   }
 
   links(): PeerId[] {
-    const out: PeerId[] = [];
-    if (!this.live() || this.node.links === null) return out;
-    for (const [peer, link] of this.node.links) if (!link.dead && link.isUp(this.node.index)) out.push(peer as PeerId);
-    return out;
+    if (!this.live()) return [];
+    return this.sim.transport.linkedPeers(this.node);
   }
 
   close(): void {
-    if (!this.live() || this.node.links === null) return;
-    for (const peer of [...this.node.links.keys()]) this.sim.transport.disconnect(this.node, peer as PeerId, true);
+    if (!this.live()) return;
+    this.sim.transport.closeAll(this.node);
     this.node.handler = null;
   }
 }

@@ -75,7 +75,8 @@ export class Simulator {
   /** @internal */ readonly queue = new EventQueue();
   /** @internal */ readonly transport: SimTransport;
   private readonly nodeList: SimNodeState[] = [];
-  private readonly byId = new Map<string, SimNodeState>();
+  /** Node index by id. */
+  private readonly byId = new Map<string, number>();
   private readonly idRng: SeededRng;
   private readonly trace = new TraceDigest();
   private nowMs = 0;
@@ -117,12 +118,13 @@ export class Simulator {
       grown.set(this.epochs);
       this.epochs = grown;
     }
-    this.byId.set(peerId, node);
+    this.byId.set(peerId, node.index);
     return node;
   }
 
   node(id: PeerId): SimNode | undefined {
-    return this.byId.get(id);
+    const i = this.byId.get(id);
+    return i === undefined ? undefined : this.nodeList[i];
   }
 
   nodes(): readonly SimNode[] {
@@ -130,7 +132,13 @@ export class Simulator {
   }
 
   /** @internal */ nodeState(id: string): SimNodeState | undefined {
-    return this.byId.get(id);
+    const i = this.byId.get(id);
+    return i === undefined ? undefined : this.nodeList[i];
+  }
+
+  /** @internal The index of the node with this id, or -1 when there is none. */
+  indexOf(id: string): number {
+    return this.byId.get(id) ?? -1;
   }
 
   /** @internal */ nodeAt(index: number): SimNodeState {
@@ -361,7 +369,8 @@ export class Simulator {
   }
 
   private mustGet(id: PeerId): SimNodeState {
-    const n = this.byId.get(id);
+    const i = this.byId.get(id);
+    const n = i === undefined ? undefined : this.nodeList[i];
     if (n === undefined) throw new SimFailureError(this.seed, this.nowMs, `no node ${id}`);
     return n;
   }

@@ -1,8 +1,15 @@
 // Links between simulated nodes: connect handshakes, frame delivery, closes and failures, all as
 // events on the simulator's queue. See network.ts for what the model promises; here is how.
-// A link object is shared by both sides and sits in each side's `links` map once that side knows
+// A link object is shared by both sides and sits in each side's link table once that side knows
 // of it. Receivers check the link is still theirs, so frames on a link that was replaced, closed
 // by the receiver, crashed or partitioned away are dropped, never delivered to the wrong link.
+//
+// A node's link table is one small array of (peer key, link) pairs in the order the links were
+// listed, searched linearly: a peer's key is its node index, so the search compares small
+// integers and touches no id string, and listing or unlisting a link allocates nothing (a Map per
+// node cost a hash of the id string per lookup and a rehash now and then, a third of the ping
+// benchmark's time). A node keeps tens of links at most, so the search is short. Ids that name
+// no other node of the simulator (unknown peers, the node itself) get negative keys of their own.
 import type { PeerId } from '../core/id.js';
 import type { LinkDownReason } from '../env/ports.js';
 import type { SeededRng } from '../env/rng.js';
@@ -19,11 +26,29 @@ const R_TIMEOUT = 3;
 /** Frame copies are cut from slabs of this size; larger frames get their own buffer. */
 const SLAB_BYTES = 64 * 1024;
 const SLAB_MAX_FRAME = 4096;
+/** A key no table holds. */
+const NO_KEY = -1;
+
+/** Position of the peer key's pair in n's link table (an even index), or -1. */
+function position(n: SimNodeState, key: number): number {
+  const t = n.links;
+  if (t === null) return -1;
+  for (let i = 0; i < t.length; i += 2) if (t[i] === key) return i;
+  return -1;
+}
+
+function linkAt(n: SimNodeState, key: number): Link | undefined {
+  const i = position(n, key);
+  return i < 0 ? undefined : (n.links![i + 1] as Link);
+}
 
 export class SimTransport {
   private readonly q: EventQueue;
   private slab = new Uint8Array(SLAB_BYTES);
   private slabUsed = 0;
+  /** Keys of ids that are no other node (see keyOf), and the ids of those keys. */
+  private readonly foreignKeys = new Map<string, number>();
+  private readonly foreignIds: string[] = [];
   constructor(
     private readonly sim: Simulator,
     private readonly opts: NetworkOptions,
@@ -36,25 +61,76 @@ export class SimTransport {
     return a.up && b.up && a.group === b.group;
   }
 
+  /**
+   * The key of a peer id in n's link table: the peer's node index, or for an id that is no other
+   * node (unknown, or n itself) a negative key of its own, made on first use when `make` is set
+   * (otherwise NO_KEY, which no table holds).
+   */
+  private keyOf(n: SimNodeState, peer: PeerId, make: boolean): number {
+    const i = this.sim.indexOf(peer);
+    if (i >= 0 && i !== n.index) return i;
+    let key = this.foreignKeys.get(peer);
+    if (key === undefined) {
+      if (!make) return NO_KEY;
+      key = -2 - this.foreignIds.length;
+      this.foreignKeys.set(peer, key);
+      this.foreignIds.push(peer);
+    }
+    return key;
+  }
+
+  /** The id a peer key stands for. */
+  private idOf(key: number): PeerId {
+    return (key >= 0 ? this.sim.nodeAt(key).id : this.foreignIds[-2 - key]!) as PeerId;
+  }
+
+  /** Whether n has a link to peer that is up on n's side. */
+  isLinked(n: SimNodeState, peer: PeerId): boolean {
+    const link = linkAt(n, this.keyOf(n, peer, false));
+    return link !== undefined && !link.dead && link.isUp(n.index);
+  }
+
+  /** The peers n has a link up with, in the order the links were listed. */
+  linkedPeers(n: SimNodeState): PeerId[] {
+    const out: PeerId[] = [];
+    const t = n.links;
+    if (t === null) return out;
+    for (let i = 0; i < t.length; i += 2) {
+      const link = t[i + 1] as Link;
+      if (!link.dead && link.isUp(n.index)) out.push(this.idOf(t[i] as number));
+    }
+    return out;
+  }
+
+  /** Close every link of n without telling n (its Net is closing). */
+  closeAll(n: SimNodeState): void {
+    const t = n.links;
+    if (t === null) return;
+    const keys: number[] = [];
+    for (let i = 0; i < t.length; i += 2) keys.push(t[i] as number);
+    for (const key of keys) this.disconnectKey(n, key, true);
+  }
+
   connect(n: SimNodeState, peer: PeerId): void {
-    const links = (n.links ??= new Map());
-    if (links.has(peer)) return;
+    const key = this.keyOf(n, peer, true);
+    if (position(n, key) >= 0) return;
     this.sim.stats.connects++;
-    const target = this.sim.nodeState(peer);
-    if (target === undefined || target === n) {
-      const link = new Link(n.index, -1, 0);
-      this.list(n, peer, link);
-      this.q.push(this.event(EV_CONN_FAIL, n, -1, peer, link), this.sim.now() + this.opts.connectTimeoutMs);
+    if (key < 0) {
+      // Unknown, or n itself: the attempt fails after the connect timeout.
+      const link = new Link(n.index, key, 0);
+      this.list(n, key, link);
+      this.q.push(this.event(EV_CONN_FAIL, n, key, peer, link), this.sim.now() + this.opts.connectTimeoutMs);
       return;
     }
-    const pending = target.links?.get(n.id);
+    const target = this.sim.nodeAt(key);
+    const pending = linkAt(target, n.index);
     if (pending !== undefined && !pending.dead && pending.closedBy < 0) {
       // The peer is connecting to us at the same moment: both sides end up with its link.
-      this.list(n, peer, pending);
+      this.list(n, key, pending);
       return;
     }
     const link = new Link(n.index, target.index, sampleLatency(this.opts.latency, this.rng));
-    this.list(n, peer, link);
+    this.list(n, key, link);
     const time = this.sim.now() + link.latencyMs;
     this.q.push(this.event(EV_CONN_REQ, target, n.index, n.id, link), time);
     link.lastAB = time;
@@ -65,7 +141,7 @@ export class SimTransport {
    * value they encode: it may use that instead of decoding the bytes (see NetHandler.onMessage).
    */
   send(n: SimNodeState, peer: PeerId, frame: Uint8Array, value?: unknown): boolean {
-    const link = n.links?.get(peer);
+    const link = linkAt(n, this.keyOf(n, peer, false));
     if (link === undefined || link.dead || !link.isUp(n.index)) return false;
     const opts = this.opts;
     const stats = this.sim.stats;
@@ -132,12 +208,16 @@ export class SimTransport {
 
   /** Close our side now; the peer hears 'remote-closed' after the frames already in flight. */
   disconnect(n: SimNodeState, peer: PeerId, silent = false): void {
-    const link = n.links?.get(peer);
+    this.disconnectKey(n, this.keyOf(n, peer, false), silent);
+  }
+
+  private disconnectKey(n: SimNodeState, key: number, silent: boolean): void {
+    const link = linkAt(n, key);
     if (link === undefined) return;
-    this.unlist(n, peer, link);
+    this.unlist(n, key, link);
     if (link.closedBy < 0) link.closedBy = n.index;
     const other = link.other(n.index);
-    if (!silent) this.linkDown(n, other, peer, link, R_CLOSED, 0);
+    if (!silent) this.linkDown(n, other, this.idOf(key), link, R_CLOSED, 0);
     if (other < 0 || link.dead) return;
     const slot = this.eventAt(EV_LINK_DOWN, other, n.index, n.id, link);
     this.q.setReason(slot, R_REMOTE_CLOSED);
@@ -146,17 +226,20 @@ export class SimTransport {
 
   /** A crash: every link of the node dies at once; peers notice after the detection delay. */
   crash(n: SimNodeState): void {
-    if (n.links === null) return;
-    for (const link of n.links.values()) this.breakLink(link, R_TIMEOUT);
-    for (const link of n.links.values()) link.setListed(n.index, false);
+    const t = n.links;
+    if (t === null) return;
+    for (let i = 1; i < t.length; i += 2) this.breakLink(t[i] as Link, R_TIMEOUT);
+    for (let i = 1; i < t.length; i += 2) (t[i] as Link).setListed(n.index, false);
     n.links = null;
   }
 
   /** Kill every link that crosses groups (after groups changed). */
   cutPartitionedLinks(nodes: SimNodeState[]): void {
     for (const n of nodes) {
-      if (n.links === null) continue;
-      for (const link of n.links.values()) {
+      const t = n.links;
+      if (t === null) continue;
+      for (let i = 1; i < t.length; i += 2) {
+        const link = t[i] as Link;
         if (link.dead || link.b < 0) continue;
         if (this.sim.nodeAt(link.a).group !== this.sim.nodeAt(link.b).group) this.breakLink(link, R_TIMEOUT);
       }
@@ -201,7 +284,7 @@ export class SimTransport {
         return;
       case EV_CONN_FAIL:
         if (!link.listed(index) || link.isUp(index)) return;
-        this.unlist(node, peerId, link);
+        this.unlist(node, link.other(index), link);
         link.dead = true;
         this.sim.stats.connectFailures++;
         node.handler?.onLinkDown(peerId, 'connect-failed');
@@ -220,16 +303,15 @@ export class SimTransport {
       this.q.push(fail, this.sim.now() + Math.max(0, this.opts.connectTimeoutMs - link.latencyMs));
       return;
     }
-    const links = (b.links ??= new Map());
-    const current = links.get(a.id);
+    const current = linkAt(b, a.index);
     if (current !== link) {
       // A stale link from before the peer restarted: the new connection replaces it.
       if (current !== undefined) {
-        this.unlist(b, a.id, current);
+        this.unlist(b, a.index, current);
         current.dead = true;
         if (current.isUp(b.index)) b.handler?.onLinkDown(a.id, 'failed');
       }
-      this.list(b, a.id, link);
+      this.list(b, a.index, link);
     }
     if (!link.isUp(b.index)) {
       link.setUp(b.index);
@@ -245,7 +327,7 @@ export class SimTransport {
       return;
     }
     if (!link.listed(node.index)) return;
-    this.unlist(node, peerId, link);
+    this.unlist(node, link.other(node.index), link);
     link.dead = true;
     const wasUp = link.isUp(node.index);
     node.handler?.onLinkDown(peerId, wasUp ? LINK_DOWN_REASONS[reason]! : 'connect-failed');
@@ -257,14 +339,25 @@ export class SimTransport {
     this.q.push(slot, this.sim.now() + delayMs);
   }
 
-  /** Put a link in n's table under the peer's id; Link.listed() mirrors the tables. */
-  private list(n: SimNodeState, peer: PeerId, link: Link): void {
-    (n.links ??= new Map()).set(peer, link);
+  /**
+   * Put a link at the end of n's table under the peer's key (which the table does not hold yet);
+   * Link.listed() mirrors the tables.
+   */
+  private list(n: SimNodeState, key: number, link: Link): void {
+    const t = (n.links ??= []);
+    t.push(key, link);
     link.setListed(n.index, true);
   }
 
-  private unlist(n: SimNodeState, peer: PeerId, link: Link): void {
-    n.links!.delete(peer);
+  /** Take the peer key's link out of n's table, keeping the order of the others. */
+  private unlist(n: SimNodeState, key: number, link: Link): void {
+    const t = n.links!;
+    const i = position(n, key);
+    if (i >= 0) {
+      const end = t.length - 2;
+      for (let k = i; k < end; k++) t[k] = t[k + 2]!;
+      t.length = end;
+    }
     link.setListed(n.index, false);
   }
 
