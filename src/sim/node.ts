@@ -6,8 +6,8 @@ import type { PeerId } from '../core/id.js';
 import type { Clock, Env, Net, NetHandler, Rng, Store, TimerHandle } from '../env/ports.js';
 import { MemoryStore } from '../env/memory-store.js';
 import { derivedRng } from '../env/rng.js';
-import type { Link } from './network.js';
 import type { Simulator } from './simulator.js';
+import type { NodeRef } from './transport.js';
 
 /** What a scenario holds of a node: its id, its index in the simulator and its current Env. */
 export interface SimNode {
@@ -22,13 +22,6 @@ export class SimNodeState implements SimNode {
   epoch = 0;
   /** Partition group; nodes reach each other only within one group. */
   group = 0;
-  handler: NetHandler | null = null;
-  /**
-   * The node's link table (see transport.ts): pairs of the peer's key (its node index, or a
-   * negative key for an id that is no other node of the simulator) and the link, in the order the
-   * links were listed. Allocated on the first link.
-   */
-  links: Array<number | Link> | null = null;
   store: MemoryStore | null = null;
   env: SimEnv;
 
@@ -69,15 +62,18 @@ class SimClock implements Clock {
   }
 }
 
-class SimNet implements Net {
+// The Net is the transport's NodeRef for its node (index and id), so a send loads no node object.
+class SimNet implements Net, NodeRef {
   readonly self: PeerId;
-  private readonly index: number;
+  readonly id: PeerId;
+  readonly index: number;
   constructor(
     private readonly sim: Simulator,
     private readonly node: SimNodeState,
     private readonly epoch: number,
   ) {
     this.self = node.id;
+    this.id = node.id;
     this.index = node.index;
   }
 
@@ -87,34 +83,34 @@ class SimNet implements Net {
   }
 
   setHandler(handler: NetHandler): void {
-    if (this.live()) this.node.handler = handler;
+    if (this.live()) this.sim.handlers[this.index] = handler;
   }
 
   connect(peer: PeerId): void {
-    if (this.live()) this.sim.transport.connect(this.node, peer);
+    if (this.live()) this.sim.transport.connect(this, peer);
   }
 
   disconnect(peer: PeerId): void {
-    if (this.live()) this.sim.transport.disconnect(this.node, peer);
+    if (this.live()) this.sim.transport.disconnect(this, peer);
   }
 
   send(peer: PeerId, frame: Uint8Array, value?: unknown): boolean {
-    return this.live() && this.sim.transport.send(this.node, peer, frame, value);
+    return this.live() && this.sim.transport.send(this, peer, frame, value);
   }
 
   isLinked(peer: PeerId): boolean {
-    return this.live() && this.sim.transport.isLinked(this.node, peer);
+    return this.live() && this.sim.transport.isLinked(this, peer);
   }
 
   links(): PeerId[] {
     if (!this.live()) return [];
-    return this.sim.transport.linkedPeers(this.node);
+    return this.sim.transport.linkedPeers(this);
   }
 
   close(): void {
     if (!this.live()) return;
-    this.sim.transport.closeAll(this.node);
-    this.node.handler = null;
+    this.sim.transport.closeAll(this);
+    this.sim.handlers[this.index] = null;
   }
 }
 

@@ -11,7 +11,7 @@
 // benchmark's time). A node keeps tens of links at most, so the search is short. Ids that name
 // no other node of the simulator (unknown peers, the node itself) get negative keys of their own.
 import type { PeerId } from '../core/id.js';
-import type { LinkDownReason } from '../env/ports.js';
+import type { LinkDownReason, NetHandler } from '../env/ports.js';
 import type { SeededRng } from '../env/rng.js';
 import { EV_CONN_ACK, EV_CONN_FAIL, EV_CONN_REQ, EV_DELIVER, EV_LINK_DOWN, type EventQueue } from './events.js';
 import { Link, sampleLatency, type NetworkOptions } from './network.js';
@@ -29,17 +29,31 @@ const SLAB_MAX_FRAME = 4096;
 /** A key no table holds. */
 const NO_KEY = -1;
 
-/** Position of the peer key's pair in n's link table (an even index), or -1. */
-function position(n: SimNodeState, key: number): number {
-  const t = n.links;
+/**
+ * What the transport needs of the node an operation comes from: its index and id. The node's Net
+ * passes itself, so that sending touches no node object.
+ */
+export interface NodeRef {
+  readonly index: number;
+  readonly id: PeerId;
+}
+
+/**
+ * A node's link table: pairs of a peer key (the peer's node index, or a negative key for an id
+ * that names no other node) and the link, in the order the links were listed.
+ */
+export type LinkTable = Array<number | Link>;
+
+/** Position of the peer key's pair in a link table (an even index), or -1. */
+function position(t: LinkTable | null, key: number): number {
   if (t === null) return -1;
   for (let i = 0; i < t.length; i += 2) if (t[i] === key) return i;
   return -1;
 }
 
-function linkAt(n: SimNodeState, key: number): Link | undefined {
-  const i = position(n, key);
-  return i < 0 ? undefined : (n.links![i + 1] as Link);
+function linkAt(t: LinkTable | null, key: number): Link | undefined {
+  const i = position(t, key);
+  return i < 0 ? undefined : (t![i + 1] as Link);
 }
 
 export class SimTransport {
@@ -49,16 +63,26 @@ export class SimTransport {
   /** Keys of ids that are no other node (see keyOf), and the ids of those keys. */
   private readonly foreignKeys = new Map<string, number>();
   private readonly foreignIds: string[] = [];
+  /** The simulator's link tables and handlers, by node index. */
+  private readonly tables: (LinkTable | null)[];
+  private readonly handlers: (NetHandler | null)[];
   constructor(
     private readonly sim: Simulator,
     private readonly opts: NetworkOptions,
     private readonly rng: SeededRng,
   ) {
     this.q = sim.queue;
+    this.tables = sim.tables;
+    this.handlers = sim.handlers;
   }
 
   reachable(a: SimNodeState, b: SimNodeState): boolean {
     return a.up && b.up && a.group === b.group;
+  }
+
+  /** Node index's link table, or null before its first link. */
+  private table(index: number): LinkTable | null {
+    return this.tables[index] as LinkTable | null;
   }
 
   /**
@@ -66,7 +90,7 @@ export class SimTransport {
    * node (unknown, or n itself) a negative key of its own, made on first use when `make` is set
    * (otherwise NO_KEY, which no table holds).
    */
-  private keyOf(n: SimNodeState, peer: PeerId, make: boolean): number {
+  private keyOf(n: NodeRef, peer: PeerId, make: boolean): number {
     const i = this.sim.indexOf(peer);
     if (i >= 0 && i !== n.index) return i;
     let key = this.foreignKeys.get(peer);
@@ -85,15 +109,15 @@ export class SimTransport {
   }
 
   /** Whether n has a link to peer that is up on n's side. */
-  isLinked(n: SimNodeState, peer: PeerId): boolean {
-    const link = linkAt(n, this.keyOf(n, peer, false));
+  isLinked(n: NodeRef, peer: PeerId): boolean {
+    const link = linkAt(this.table(n.index), this.keyOf(n, peer, false));
     return link !== undefined && !link.dead && link.isUp(n.index);
   }
 
   /** The peers n has a link up with, in the order the links were listed. */
-  linkedPeers(n: SimNodeState): PeerId[] {
+  linkedPeers(n: NodeRef): PeerId[] {
     const out: PeerId[] = [];
-    const t = n.links;
+    const t = this.table(n.index);
     if (t === null) return out;
     for (let i = 0; i < t.length; i += 2) {
       const link = t[i + 1] as Link;
@@ -103,36 +127,35 @@ export class SimTransport {
   }
 
   /** Close every link of n without telling n (its Net is closing). */
-  closeAll(n: SimNodeState): void {
-    const t = n.links;
+  closeAll(n: NodeRef): void {
+    const t = this.table(n.index);
     if (t === null) return;
     const keys: number[] = [];
     for (let i = 0; i < t.length; i += 2) keys.push(t[i] as number);
     for (const key of keys) this.disconnectKey(n, key, true);
   }
 
-  connect(n: SimNodeState, peer: PeerId): void {
+  connect(n: NodeRef, peer: PeerId): void {
     const key = this.keyOf(n, peer, true);
-    if (position(n, key) >= 0) return;
+    if (position(this.table(n.index), key) >= 0) return;
     this.sim.stats.connects++;
     if (key < 0) {
       // Unknown, or n itself: the attempt fails after the connect timeout.
       const link = new Link(n.index, key, 0);
-      this.list(n, key, link);
-      this.q.push(this.event(EV_CONN_FAIL, n, key, peer, link), this.sim.now() + this.opts.connectTimeoutMs);
+      this.list(n.index, key, link);
+      this.q.push(this.eventAt(EV_CONN_FAIL, n.index, key, peer, link), this.sim.now() + this.opts.connectTimeoutMs);
       return;
     }
-    const target = this.sim.nodeAt(key);
-    const pending = linkAt(target, n.index);
+    const pending = linkAt(this.table(key), n.index);
     if (pending !== undefined && !pending.dead && pending.closedBy < 0) {
       // The peer is connecting to us at the same moment: both sides end up with its link.
-      this.list(n, key, pending);
+      this.list(n.index, key, pending);
       return;
     }
-    const link = new Link(n.index, target.index, sampleLatency(this.opts.latency, this.rng));
-    this.list(n, key, link);
+    const link = new Link(n.index, key, sampleLatency(this.opts.latency, this.rng));
+    this.list(n.index, key, link);
     const time = this.sim.now() + link.latencyMs;
-    this.q.push(this.event(EV_CONN_REQ, target, n.index, n.id, link), time);
+    this.q.push(this.eventAt(EV_CONN_REQ, key, n.index, n.id, link), time);
     link.lastAB = time;
   }
 
@@ -140,8 +163,8 @@ export class SimTransport {
    * Queue a frame. The receiver gets a copy of the bytes and, when the sender passed it, the
    * value they encode: it may use that instead of decoding the bytes (see NetHandler.onMessage).
    */
-  send(n: SimNodeState, peer: PeerId, frame: Uint8Array, value?: unknown): boolean {
-    const link = linkAt(n, this.keyOf(n, peer, false));
+  send(n: NodeRef, peer: PeerId, frame: Uint8Array, value?: unknown): boolean {
+    const link = linkAt(this.table(n.index), this.keyOf(n, peer, false));
     if (link === undefined || link.dead || !link.isUp(n.index)) return false;
     const opts = this.opts;
     const stats = this.sim.stats;
@@ -185,7 +208,7 @@ export class SimTransport {
     return out;
   }
 
-  private deliverAfter(n: SimNodeState, link: Link, peer: PeerId, frame: Uint8Array, value: unknown, delayMs: number, reorder: boolean): void {
+  private deliverAfter(n: NodeRef, link: Link, peer: PeerId, frame: Uint8Array, value: unknown, delayMs: number, reorder: boolean): void {
     const slot = this.eventAt(EV_DELIVER, link.other(n.index), n.index, n.id, link);
     this.q.setFrame(slot, frame);
     if (value !== undefined) this.q.setValue(slot, value);
@@ -207,17 +230,17 @@ export class SimTransport {
   }
 
   /** Close our side now; the peer hears 'remote-closed' after the frames already in flight. */
-  disconnect(n: SimNodeState, peer: PeerId, silent = false): void {
+  disconnect(n: NodeRef, peer: PeerId, silent = false): void {
     this.disconnectKey(n, this.keyOf(n, peer, false), silent);
   }
 
-  private disconnectKey(n: SimNodeState, key: number, silent: boolean): void {
-    const link = linkAt(n, key);
+  private disconnectKey(n: NodeRef, key: number, silent: boolean): void {
+    const link = linkAt(this.table(n.index), key);
     if (link === undefined) return;
-    this.unlist(n, key, link);
+    this.unlist(n.index, key, link);
     if (link.closedBy < 0) link.closedBy = n.index;
     const other = link.other(n.index);
-    if (!silent) this.linkDown(n, other, this.idOf(key), link, R_CLOSED, 0);
+    if (!silent) this.linkDown(n.index, other, this.idOf(key), link, R_CLOSED, 0);
     if (other < 0 || link.dead) return;
     const slot = this.eventAt(EV_LINK_DOWN, other, n.index, n.id, link);
     this.q.setReason(slot, R_REMOTE_CLOSED);
@@ -226,17 +249,17 @@ export class SimTransport {
 
   /** A crash: every link of the node dies at once; peers notice after the detection delay. */
   crash(n: SimNodeState): void {
-    const t = n.links;
+    const t = this.table(n.index);
     if (t === null) return;
     for (let i = 1; i < t.length; i += 2) this.breakLink(t[i] as Link, R_TIMEOUT);
     for (let i = 1; i < t.length; i += 2) (t[i] as Link).setListed(n.index, false);
-    n.links = null;
+    this.tables[n.index] = null;
   }
 
   /** Kill every link that crosses groups (after groups changed). */
   cutPartitionedLinks(nodes: SimNodeState[]): void {
     for (const n of nodes) {
-      const t = n.links;
+      const t = this.table(n.index);
       if (t === null) continue;
       for (let i = 1; i < t.length; i += 2) {
         const link = t[i] as Link;
@@ -252,10 +275,9 @@ export class SimTransport {
     this.sim.stats.linkBreaks++;
     for (const side of [link.a, link.b]) {
       if (side < 0) continue;
-      const node = this.sim.nodeAt(side);
       const peerId = link.b < 0 ? null : this.sim.nodeAt(link.other(side)).id;
       if (peerId === null || !link.listed(side)) continue;
-      this.linkDown(node, link.other(side), peerId, link, reason, this.opts.failureDetectionMs);
+      this.linkDown(side, link.other(side), peerId, link, reason, this.opts.failureDetectionMs);
     }
   }
 
@@ -263,34 +285,38 @@ export class SimTransport {
   dispatch(slot: number): void {
     const q = this.q;
     const index = q.node(slot);
-    const node = this.sim.nodeAt(index);
     const link = q.link(slot);
     const peerId = q.peerId(slot);
+    // An event's peer field is the index of the node its peer id names (negative for ids that
+    // name no other node): the handler is likely to ask for that id next.
+    const peer = q.peer(slot);
+    if (peer >= 0) this.sim.noteIndex(peerId, peer);
     switch (q.kind(slot)) {
       case EV_DELIVER:
-        if (link.dead || link.closedBy === index || !node.up) {
+        // (Node state is read from the simulator's arrays by index, not from the node object.)
+        if (link.dead || link.closedBy === index || this.sim.ups[index] === 0) {
           this.sim.stats.framesDropped++;
           return;
         }
         this.sim.stats.framesDelivered++;
-        node.handler?.onMessage(peerId, q.frame(slot)!, q.value(slot));
+        this.handlers[index]?.onMessage(peerId, q.frame(slot)!, q.value(slot));
         return;
       case EV_CONN_REQ:
-        return this.onRequest(node, link, q.peer(slot));
+        return this.onRequest(this.sim.nodeAt(index), link, peer);
       case EV_CONN_ACK:
         if (link.dead || !link.listed(index) || link.isUp(index)) return;
-        link.setUp(node.index);
-        node.handler?.onLinkUp(peerId);
+        link.setUp(index);
+        this.handlers[index]?.onLinkUp(peerId);
         return;
       case EV_CONN_FAIL:
         if (!link.listed(index) || link.isUp(index)) return;
-        this.unlist(node, link.other(index), link);
+        this.unlist(index, link.other(index), link);
         link.dead = true;
         this.sim.stats.connectFailures++;
-        node.handler?.onLinkDown(peerId, 'connect-failed');
+        this.handlers[index]?.onLinkDown(peerId, 'connect-failed');
         return;
       case EV_LINK_DOWN:
-        return this.onLinkDown(node, link, peerId, q.reason(slot), q.epoch(slot));
+        return this.onLinkDown(index, link, peerId, q.reason(slot), q.epoch(slot));
     }
   }
 
@@ -299,42 +325,42 @@ export class SimTransport {
     const a = this.sim.nodeAt(from);
     if (!this.reachable(a, b)) {
       // The initiator learns nothing until its connect attempt times out.
-      const fail = this.event(EV_CONN_FAIL, a, b.index, b.id, link);
+      const fail = this.eventAt(EV_CONN_FAIL, a.index, b.index, b.id, link);
       this.q.push(fail, this.sim.now() + Math.max(0, this.opts.connectTimeoutMs - link.latencyMs));
       return;
     }
-    const current = linkAt(b, a.index);
+    const current = linkAt(this.table(b.index), a.index);
     if (current !== link) {
       // A stale link from before the peer restarted: the new connection replaces it.
       if (current !== undefined) {
-        this.unlist(b, a.index, current);
+        this.unlist(b.index, a.index, current);
         current.dead = true;
-        if (current.isUp(b.index)) b.handler?.onLinkDown(a.id, 'failed');
+        if (current.isUp(b.index)) this.handlers[b.index]?.onLinkDown(a.id, 'failed');
       }
-      this.list(b, a.index, link);
+      this.list(b.index, a.index, link);
     }
     if (!link.isUp(b.index)) {
       link.setUp(b.index);
-      b.handler?.onLinkUp(a.id);
+      this.handlers[b.index]?.onLinkUp(a.id);
     }
-    const ack = this.event(EV_CONN_ACK, a, b.index, b.id, link);
+    const ack = this.eventAt(EV_CONN_ACK, a.index, b.index, b.id, link);
     this.keepFifo(link, b.index, ack, this.sim.now() + link.latencyMs);
   }
 
-  private onLinkDown(node: SimNodeState, link: Link, peerId: PeerId, reason: number, epoch: number): void {
+  private onLinkDown(index: number, link: Link, peerId: PeerId, reason: number, epoch: number): void {
     if (reason === R_CLOSED) {
-      if (epoch === node.epoch) node.handler?.onLinkDown(peerId, 'closed');
+      if (epoch === this.sim.epochs[index]) this.handlers[index]?.onLinkDown(peerId, 'closed');
       return;
     }
-    if (!link.listed(node.index)) return;
-    this.unlist(node, link.other(node.index), link);
+    if (!link.listed(index)) return;
+    this.unlist(index, link.other(index), link);
     link.dead = true;
-    const wasUp = link.isUp(node.index);
-    node.handler?.onLinkDown(peerId, wasUp ? LINK_DOWN_REASONS[reason]! : 'connect-failed');
+    const wasUp = link.isUp(index);
+    this.handlers[index]?.onLinkDown(peerId, wasUp ? LINK_DOWN_REASONS[reason]! : 'connect-failed');
   }
 
-  private linkDown(at: SimNodeState, peer: number, peerId: PeerId, link: Link, reason: number, delayMs: number): void {
-    const slot = this.event(EV_LINK_DOWN, at, peer, peerId, link);
+  private linkDown(at: number, peer: number, peerId: PeerId, link: Link, reason: number, delayMs: number): void {
+    const slot = this.eventAt(EV_LINK_DOWN, at, peer, peerId, link);
     this.q.setReason(slot, reason);
     this.q.push(slot, this.sim.now() + delayMs);
   }
@@ -343,22 +369,23 @@ export class SimTransport {
    * Put a link at the end of n's table under the peer's key (which the table does not hold yet);
    * Link.listed() mirrors the tables.
    */
-  private list(n: SimNodeState, key: number, link: Link): void {
-    const t = (n.links ??= []);
+  private list(index: number, key: number, link: Link): void {
+    const t = (this.tables[index] ??= []);
     t.push(key, link);
-    link.setListed(n.index, true);
+    link.setListed(index, true);
   }
 
-  /** Take the peer key's link out of n's table, keeping the order of the others. */
-  private unlist(n: SimNodeState, key: number, link: Link): void {
-    const t = n.links!;
-    const i = position(n, key);
+  /** Take the peer key's link out of node index's table, keeping the order of the others. */
+  private unlist(index: number, key: number, link: Link): void {
+    const t = this.tables[index]!;
+    const i = position(t, key);
     if (i >= 0) {
       const end = t.length - 2;
       for (let k = i; k < end; k++) t[k] = t[k + 2]!;
-      t.length = end;
+      t.pop();
+      t.pop();
     }
-    link.setListed(n.index, false);
+    link.setListed(index, false);
   }
 
   /**
@@ -368,14 +395,6 @@ export class SimTransport {
   private eventAt(kind: number, at: number, peer: number, peerId: PeerId, link: Link): number {
     const q = this.q;
     const slot = q.alloc(kind, at, this.sim.epochs[at]!);
-    q.setNet(slot, peer, peerId, link);
-    return slot;
-  }
-
-  /** A network event in a fresh slot, not yet queued: the caller pushes it with its time. */
-  private event(kind: number, at: SimNodeState, peer: number, peerId: PeerId, link: Link): number {
-    const q = this.q;
-    const slot = q.alloc(kind, at.index, at.epoch);
     q.setNet(slot, peer, peerId, link);
     return slot;
   }

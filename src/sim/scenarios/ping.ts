@@ -99,7 +99,7 @@ class PingPeer implements NetHandler {
   }
 
   onLinkUp(peer: PeerId): void {
-    const p = this.indexOf.get(peer);
+    const p = this.pendingIndex(peer) ?? this.indexOf.get(peer);
     if (p === undefined) return;
     this.touch(p);
     const mem = this.mem;
@@ -110,6 +110,18 @@ class PingPeer implements NetHandler {
       mem[lenAt] = removeAt(mem, at, mem[lenAt]!, i);
       this.sendPing(peer);
     }
+  }
+
+  /**
+   * The index of peer if a ping to it is pending (a link we opened came up), found by comparing
+   * the id with those of the pending list, which is short: the strings are the very ones the list
+   * was made from, so a match is found without reading them or hashing peer for the index map.
+   */
+  private pendingIndex(peer: PeerId): number | undefined {
+    const mem = this.mem;
+    const at = this.base + F_PENDING;
+    for (let i = 0, n = mem[this.base + F_PENDING_LEN]!; i < n; i++) if (this.peers[mem[at + i]!] === peer) return mem[at + i]!;
+    return undefined;
   }
 
   onLinkDown(peer: PeerId, reason: LinkDownReason): void {
