@@ -151,10 +151,11 @@ export class Simulator {
   }
 
   /**
-   * @internal The index of the node with this id, or -1 when there is none. The last answer is
-   * kept: a handler that answers the peer whose frame it was just handed (see noteIndex), or that
-   * checks a link and then sends on it, asks for the same string twice, and comparing the string
-   * with the one kept is cheaper than hashing it and probing the table.
+   * The index of the node with this id, or -1 when there is none. The last answer is kept, and
+   * the transport notes the peer of each network event it dispatches (noteIndex): a handler that
+   * looks up or answers the peer it was just handed, or checks a link and then sends on it, asks
+   * for that same string, and comparing it with the one kept is cheaper than hashing it and
+   * probing the table.
    */
   indexOf(id: string): number {
     if (id === this.lastId) return this.lastIndex;
