@@ -6,7 +6,7 @@
 // so equal-time events run in a deterministic order.
 import type { PeerId } from '../core/id.js';
 import { CalendarQueue, grown, REC_WORDS, W_FREE } from './calendar.js';
-import type { Link } from './network.js';
+import { LinkPool, type Link } from './network.js';
 
 export const EV_TIMER = 1;
 export const EV_DELIVER = 2;
@@ -52,6 +52,8 @@ type SlotObject = PeerId | Link | Uint8Array | (() => void) | object | number | 
 /** Event slots and their fields, ordered for dispatch by a calendar queue on (time, seq). */
 export class EventQueue {
   private readonly cal = new CalendarQueue();
+  /** Links are recycled once no event refers to them (counted here) and no table lists them. */
+  readonly links = new LinkPool();
   /** The calendar's records as int32 words (replaced when the slots grow). */
   private words = new Int32Array(0);
   private readonly objs: SlotObject[] = [];
@@ -98,6 +100,11 @@ export class EventQueue {
   release(slot: number): void {
     const o = slot * OBJS;
     const objs = this.objs;
+    const link = objs[o + O_LINK] as Link | null;
+    if (link !== null) {
+      link.refs--;
+      this.links.release(link);
+    }
     objs[o + O_PEER_ID] = null;
     objs[o + O_LINK] = null;
     objs[o + O_FRAME] = null;
@@ -191,6 +198,7 @@ export class EventQueue {
     this.objs[slot * OBJS + O_PEER] = peer;
     this.objs[slot * OBJS + O_PEER_ID] = peerId;
     this.objs[slot * OBJS + O_LINK] = link;
+    link.refs++;
   }
 
   handle(slot: number): number {

@@ -51,7 +51,11 @@ export const DEFAULT_NETWORK: NetworkOptions = {
   connectTimeoutMs: 5_000,
 };
 
-/** One link between two nodes, shared by both sides; `a` is the side that created it. */
+/**
+ * One link between two nodes, shared by both sides; `a` is the side that created it. Links are
+ * recycled (see LinkPool): a link is taken for a connect and given back once neither side's table
+ * lists it and no queued event refers to it, so connecting allocates nothing.
+ */
 export class Link {
   upA = false;
   upB = false;
@@ -69,11 +73,34 @@ export class Link {
    */
   listedA = false;
   listedB = false;
+  /** Queued events that refer to this link. */
+  refs = 0;
+  /** In the pool's free list (or waiting to be checked for it). */
+  pooled = false;
+  candidate = false;
   constructor(
-    readonly a: number,
-    readonly b: number,
-    readonly latencyMs: number,
+    public a: number,
+    public b: number,
+    public latencyMs: number,
   ) {}
+
+  /** Make a recycled link as new. */
+  reset(a: number, b: number, latencyMs: number): void {
+    this.upA = false;
+    this.upB = false;
+    this.dead = false;
+    this.closedBy = -1;
+    this.lastAB = 0;
+    this.lastBA = 0;
+    this.listedA = false;
+    this.listedB = false;
+    this.refs = 0;
+    this.pooled = false;
+    this.candidate = false;
+    this.a = a;
+    this.b = b;
+    this.latencyMs = latencyMs;
+  }
 
   isUp(side: number): boolean {
     return side === this.a ? this.upA : this.upB;
@@ -95,6 +122,53 @@ export class Link {
 
   other(side: number): number {
     return side === this.a ? this.b : this.a;
+  }
+}
+
+/**
+ * Recycles links. A link may be given back once no table lists it and no queued event refers to
+ * it; but a caller may still hold it while the event that unlisted it runs, so release() only
+ * notes it as a candidate and sweep(), run between events, checks the candidates again and frees
+ * those still unreferenced. Reuse order is a stack, so it is deterministic.
+ */
+export class LinkPool {
+  private readonly free: Link[] = [];
+  private readonly candidates: Link[] = [];
+  /** Links ever made (the rest of take()'s answers were recycled). */
+  created = 0;
+
+  take(a: number, b: number, latencyMs: number): Link {
+    const link = this.free.pop();
+    if (link === undefined) {
+      this.created++;
+      return new Link(a, b, latencyMs);
+    }
+    link.reset(a, b, latencyMs);
+    return link;
+  }
+
+  /** Note a link that may have just become unreferenced. */
+  release(link: Link): void {
+    if (link.candidate || link.refs > 0 || link.listedA || link.listedB) return;
+    link.candidate = true;
+    this.candidates.push(link);
+  }
+
+  get pending(): boolean {
+    return this.candidates.length > 0;
+  }
+
+  /** Free the candidates that are still unreferenced (call between events). */
+  sweep(): void {
+    const c = this.candidates;
+    for (let i = 0; i < c.length; i++) {
+      const link = c[i]!;
+      link.candidate = false;
+      if (link.pooled || link.refs > 0 || link.listedA || link.listedB) continue;
+      link.pooled = true;
+      this.free.push(link);
+    }
+    c.length = 0;
   }
 }
 

@@ -378,13 +378,16 @@ export class Simulator {
         this.trace.fold(time, kind, 0xffffff, 0);
       }
       fn();
+      // Between events no caller holds a link: links given up during this one can be recycled.
+      if (q.links.pending) q.links.sweep();
       return true;
     }
     this.nowMs = time;
     this.stats.events++;
     this.trace.fold(time, kind, q.node(slot), kind === EV_DELIVER ? q.frameSize(slot) : 0);
     this.transport.dispatch(slot);
-    this.queue.release(slot);
+    q.release(slot);
+    if (q.links.pending) q.links.sweep();
     return true;
   }
 

@@ -141,7 +141,7 @@ export class SimTransport {
     this.sim.stats.connects++;
     if (key < 0) {
       // Unknown, or n itself: the attempt fails after the connect timeout.
-      const link = new Link(n.index, key, 0);
+      const link = this.q.links.take(n.index, key, 0);
       this.list(n.index, key, link);
       this.q.push(this.eventAt(EV_CONN_FAIL, n.index, key, peer, link), this.sim.now() + this.opts.connectTimeoutMs);
       return;
@@ -152,7 +152,7 @@ export class SimTransport {
       this.list(n.index, key, pending);
       return;
     }
-    const link = new Link(n.index, key, sampleLatency(this.opts.latency, this.rng));
+    const link = this.q.links.take(n.index, key, sampleLatency(this.opts.latency, this.rng));
     this.list(n.index, key, link);
     const time = this.sim.now() + link.latencyMs;
     this.q.push(this.eventAt(EV_CONN_REQ, key, n.index, n.id, link), time);
@@ -252,7 +252,11 @@ export class SimTransport {
     const t = this.table(n.index);
     if (t === null) return;
     for (let i = 1; i < t.length; i += 2) this.breakLink(t[i] as Link, R_TIMEOUT);
-    for (let i = 1; i < t.length; i += 2) (t[i] as Link).setListed(n.index, false);
+    for (let i = 1; i < t.length; i += 2) {
+      const link = t[i] as Link;
+      link.setListed(n.index, false);
+      this.q.links.release(link);
+    }
     this.tables[n.index] = null;
   }
 
@@ -386,6 +390,7 @@ export class SimTransport {
       t.pop();
     }
     link.setListed(index, false);
+    this.q.links.release(link);
   }
 
   /**
