@@ -374,8 +374,11 @@ export class SimTransport {
    * Link.listed() mirrors the tables.
    */
   private list(index: number, key: number, link: Link): void {
-    const t = (this.tables[index] ??= []);
-    t.push(key, link);
+    const t = this.tables[index];
+    // A table made from its first pair holds two; pushing grows it to 19, room for nine links
+    // (an empty array's first push would reserve 16, then 40).
+    if (t === null || t === undefined) this.tables[index] = [key, link];
+    else t.push(key, link);
     link.setListed(index, true);
   }
 
