@@ -92,6 +92,10 @@ export class Simulator {
   epochs = new Int32Array(1024);
   /** @internal 1 while the node of that index is up (node.up, in an array for the same reason). */
   ups = new Uint8Array(1024);
+  /** @internal Each node's partition group (node.group), by index. */
+  groups = new Int32Array(1024);
+  /** @internal Each node's id, by index. */
+  readonly ids: PeerId[] = [];
   /** @internal Each node's NetHandler by index: delivering a frame loads no node object. */
   readonly handlers: (NetHandler | null)[] = [];
   /** @internal Each node's link table by index (see transport.ts); null until its first link. */
@@ -127,7 +131,9 @@ export class Simulator {
     if (node.index >= this.epochs.length) {
       this.epochs = grown(this.epochs, new Int32Array(this.epochs.length * 2));
       this.ups = grown(this.ups, new Uint8Array(this.ups.length * 2));
+      this.groups = grown(this.groups, new Int32Array(this.groups.length * 2));
     }
+    this.ids.push(peerId);
     this.ups[node.index] = 1;
     this.handlers.push(null);
     this.tables.push(null);
@@ -203,14 +209,20 @@ export class Simulator {
   /** Split the nodes into groups that cannot reach each other; unlisted nodes form one more group. */
   partition(groups: PeerId[][]): void {
     for (const n of this.nodeList) n.group = 0;
+    this.groups.fill(0);
     groups.forEach((members, i) => {
-      for (const id of members) this.mustGet(id).group = i + 1;
+      for (const id of members) {
+        const n = this.mustGet(id);
+        n.group = i + 1;
+        this.groups[n.index] = i + 1;
+      }
     });
     this.transport.cutPartitionedLinks(this.nodeList);
   }
 
   heal(): void {
     for (const n of this.nodeList) n.group = 0;
+    this.groups.fill(0);
   }
 
   /** Run fn after delayMs of virtual time, outside any node (churn, scripted faults). */

@@ -105,7 +105,7 @@ export class SimTransport {
 
   /** The id a peer key stands for. */
   private idOf(key: number): PeerId {
-    return (key >= 0 ? this.sim.nodeAt(key).id : this.foreignIds[-2 - key]!) as PeerId;
+    return (key >= 0 ? this.sim.ids[key]! : this.foreignIds[-2 - key]!) as PeerId;
   }
 
   /** Whether n has a link to peer that is up on n's side. */
@@ -279,7 +279,7 @@ export class SimTransport {
     this.sim.stats.linkBreaks++;
     for (const side of [link.a, link.b]) {
       if (side < 0) continue;
-      const peerId = link.b < 0 ? null : this.sim.nodeAt(link.other(side)).id;
+      const peerId = link.b < 0 ? null : this.sim.ids[link.other(side)]!;
       if (peerId === null || !link.listed(side)) continue;
       this.linkDown(side, link.other(side), peerId, link, reason, this.opts.failureDetectionMs);
     }
@@ -306,7 +306,7 @@ export class SimTransport {
         this.handlers[index]?.onMessage(peerId, q.frame(slot)!, q.value(slot));
         return;
       case EV_CONN_REQ:
-        return this.onRequest(this.sim.nodeAt(index), link, peer);
+        return this.onRequest(index, link, peer, peerId);
       case EV_CONN_ACK:
         if (link.dead || !link.listed(index) || link.isUp(index)) return;
         link.setUp(index);
@@ -324,32 +324,36 @@ export class SimTransport {
     }
   }
 
-  private onRequest(b: SimNodeState, link: Link, from: number): void {
+  /** A connect request from node a (whose id is aId) reaches node b. Reads no node object. */
+  private onRequest(b: number, link: Link, a: number, aId: PeerId): void {
     if (link.dead || link.closedBy >= 0) return;
-    const a = this.sim.nodeAt(from);
-    if (!this.reachable(a, b)) {
+    const sim = this.sim;
+    const bId = sim.ids[b]!;
+    // reachable(a, b), from the simulator's arrays.
+    if (sim.ups[a] === 0 || sim.ups[b] === 0 || sim.groups[a] !== sim.groups[b]) {
       // The initiator learns nothing until its connect attempt times out.
-      const fail = this.eventAt(EV_CONN_FAIL, a.index, b.index, b.id, link);
-      this.q.push(fail, this.sim.now() + Math.max(0, this.opts.connectTimeoutMs - link.latencyMs));
+      const fail = this.eventAt(EV_CONN_FAIL, a, b, bId, link);
+      this.q.push(fail, sim.now() + Math.max(0, this.opts.connectTimeoutMs - link.latencyMs));
       return;
     }
-    const current = linkAt(this.table(b.index), a.index);
+    const current = linkAt(this.table(b), a);
     if (current !== link) {
       // A stale link from before the peer restarted: the new connection replaces it.
       if (current !== undefined) {
-        this.unlist(b.index, a.index, current);
+        this.unlist(b, a, current);
         current.dead = true;
-        if (current.isUp(b.index)) this.handlers[b.index]?.onLinkDown(a.id, 'failed');
+        if (current.isUp(b)) this.handlers[b]?.onLinkDown(aId, 'failed');
       }
-      this.list(b.index, a.index, link);
+      this.list(b, a, link);
     }
-    if (!link.isUp(b.index)) {
-      link.setUp(b.index);
-      this.handlers[b.index]?.onLinkUp(a.id);
+    if (!link.isUp(b)) {
+      link.setUp(b);
+      this.handlers[b]?.onLinkUp(aId);
     }
-    const ack = this.eventAt(EV_CONN_ACK, a.index, b.index, b.id, link);
-    this.keepFifo(link, b.index, ack, this.sim.now() + link.latencyMs);
+    const ack = this.eventAt(EV_CONN_ACK, a, b, bId, link);
+    this.keepFifo(link, b, ack, sim.now() + link.latencyMs);
   }
+
 
   private onLinkDown(index: number, link: Link, peerId: PeerId, reason: number, epoch: number): void {
     if (reason === R_CLOSED) {
