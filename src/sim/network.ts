@@ -51,6 +51,14 @@ export const DEFAULT_NETWORK: NetworkOptions = {
   connectTimeoutMs: 5_000,
 };
 
+const T_LATENCY = 0;
+const T_LAST_AB = 1;
+const T_LAST_BA = 2;
+/** Float64 elements per link's record of times (32 bytes, so a record never spans two lines). */
+const T_STRIDE = 4;
+/** Links per block of time records: blocks never move, so a link keeps its block for life. */
+const T_BLOCK = 1024;
+
 /**
  * One link between two nodes, shared by both sides; `a` is the side that created it. Links are
  * recycled (see LinkPool): a link is taken for a connect and given back once neither side's table
@@ -63,9 +71,6 @@ export class Link {
   dead = false;
   /** Index of the side that closed the link gracefully, or -1. */
   closedBy = -1;
-  /** Delivery time of the last frame in each direction, to keep links FIFO. */
-  lastAB = 0;
-  lastBA = 0;
   /**
    * Whether each side's `links` table holds this link (under the other side's id). The transport
    * keeps these in step with the tables, so checking that an event's link is still its node's
@@ -81,8 +86,42 @@ export class Link {
   constructor(
     public a: number,
     public b: number,
-    public latencyMs: number,
-  ) {}
+    latencyMs: number,
+    /**
+     * The link's times (latency, and the delivery time of the last frame in each direction) live
+     * in a record of 4 float64 at t[o]: a number field that is not a small integer would be a heap
+     * box of its own, another likely cache miss per frame.
+     */
+    private readonly t: Float64Array,
+    private readonly o: number,
+  ) {
+    t[o + T_LATENCY] = latencyMs;
+    t[o + T_LAST_AB] = 0;
+    t[o + T_LAST_BA] = 0;
+  }
+
+  /** One-way base latency of the link (ms). */
+  get latencyMs(): number {
+    return this.t[this.o + T_LATENCY]!;
+  }
+
+  /** Delivery time of the last frame from a to b, to keep links FIFO. */
+  get lastAB(): number {
+    return this.t[this.o + T_LAST_AB]!;
+  }
+
+  set lastAB(time: number) {
+    this.t[this.o + T_LAST_AB] = time;
+  }
+
+  /** Delivery time of the last frame from b to a. */
+  get lastBA(): number {
+    return this.t[this.o + T_LAST_BA]!;
+  }
+
+  set lastBA(time: number) {
+    this.t[this.o + T_LAST_BA] = time;
+  }
 
   /** Make a recycled link as new. */
   reset(a: number, b: number, latencyMs: number): void {
@@ -90,8 +129,9 @@ export class Link {
     this.upB = false;
     this.dead = false;
     this.closedBy = -1;
-    this.lastAB = 0;
-    this.lastBA = 0;
+    this.t[this.o + T_LATENCY] = latencyMs;
+    this.t[this.o + T_LAST_AB] = 0;
+    this.t[this.o + T_LAST_BA] = 0;
     this.listedA = false;
     this.listedB = false;
     this.refs = 0;
@@ -99,7 +139,6 @@ export class Link {
     this.candidate = false;
     this.a = a;
     this.b = b;
-    this.latencyMs = latencyMs;
   }
 
   isUp(side: number): boolean {
@@ -136,12 +175,14 @@ export class LinkPool {
   private readonly candidates: Link[] = [];
   /** Links ever made (the rest of take()'s answers were recycled). */
   created = 0;
+  private block = new Float64Array(0);
 
   take(a: number, b: number, latencyMs: number): Link {
     const link = this.free.pop();
     if (link === undefined) {
-      this.created++;
-      return new Link(a, b, latencyMs);
+      const k = this.created++ % T_BLOCK;
+      if (k === 0) this.block = new Float64Array(T_BLOCK * T_STRIDE);
+      return new Link(a, b, latencyMs, this.block, k * T_STRIDE);
     }
     link.reset(a, b, latencyMs);
     return link;
