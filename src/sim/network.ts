@@ -51,6 +51,13 @@ export const DEFAULT_NETWORK: NetworkOptions = {
   connectTimeoutMs: 5_000,
 };
 
+const F_UP_A = 1;
+const F_UP_B = 2;
+const F_DEAD = 4;
+const F_LISTED_A = 8;
+const F_LISTED_B = 16;
+const F_POOLED = 32;
+const F_CANDIDATE = 64;
 const T_LATENCY = 0;
 const T_LAST_AB = 1;
 const T_LAST_BA = 2;
@@ -65,24 +72,53 @@ const T_BLOCK = 1024;
  * lists it and no queued event refers to it, so connecting allocates nothing.
  */
 export class Link {
-  upA = false;
-  upB = false;
-  /** Broken by a crash, a partition or a transport failure: frames in flight are lost. */
-  dead = false;
+  /** The link's boolean state in one small integer (F_* bits): the object stays small. */
+  private flags = 0;
   /** Index of the side that closed the link gracefully, or -1. */
   closedBy = -1;
-  /**
-   * Whether each side's `links` table holds this link (under the other side's id). The transport
-   * keeps these in step with the tables, so checking that an event's link is still its node's
-   * link reads this object instead of looking up a string key in the node's table.
-   */
-  listedA = false;
-  listedB = false;
   /** Queued events that refer to this link. */
   refs = 0;
-  /** In the pool's free list (or waiting to be checked for it). */
-  pooled = false;
-  candidate = false;
+
+  /** Broken by a crash, a partition or a transport failure: frames in flight are lost. */
+  get dead(): boolean {
+    return (this.flags & F_DEAD) !== 0;
+  }
+
+  set dead(dead: boolean) {
+    this.flags = dead ? this.flags | F_DEAD : this.flags & ~F_DEAD;
+  }
+
+  /**
+   * Whether each side's table holds this link (under the other side's key). The transport keeps
+   * these in step with the tables, so checking that an event's link is still its node's link
+   * reads this object instead of searching the node's table.
+   */
+  get listedA(): boolean {
+    return (this.flags & F_LISTED_A) !== 0;
+  }
+
+  get listedB(): boolean {
+    return (this.flags & F_LISTED_B) !== 0;
+  }
+
+  /** In the pool's free list. */
+  get pooled(): boolean {
+    return (this.flags & F_POOLED) !== 0;
+  }
+
+  set pooled(pooled: boolean) {
+    this.flags = pooled ? this.flags | F_POOLED : this.flags & ~F_POOLED;
+  }
+
+  /** Waiting in the pool's candidates to be checked. */
+  get candidate(): boolean {
+    return (this.flags & F_CANDIDATE) !== 0;
+  }
+
+  set candidate(candidate: boolean) {
+    this.flags = candidate ? this.flags | F_CANDIDATE : this.flags & ~F_CANDIDATE;
+  }
+
   constructor(
     public a: number,
     public b: number,
@@ -125,38 +161,31 @@ export class Link {
 
   /** Make a recycled link as new. */
   reset(a: number, b: number, latencyMs: number): void {
-    this.upA = false;
-    this.upB = false;
-    this.dead = false;
+    this.flags = 0;
     this.closedBy = -1;
     this.t[this.o + T_LATENCY] = latencyMs;
     this.t[this.o + T_LAST_AB] = 0;
     this.t[this.o + T_LAST_BA] = 0;
-    this.listedA = false;
-    this.listedB = false;
     this.refs = 0;
-    this.pooled = false;
-    this.candidate = false;
     this.a = a;
     this.b = b;
   }
 
   isUp(side: number): boolean {
-    return side === this.a ? this.upA : this.upB;
+    return (this.flags & (side === this.a ? F_UP_A : F_UP_B)) !== 0;
   }
 
   setUp(side: number): void {
-    if (side === this.a) this.upA = true;
-    else this.upB = true;
+    this.flags |= side === this.a ? F_UP_A : F_UP_B;
   }
 
   listed(side: number): boolean {
-    return side === this.a ? this.listedA : this.listedB;
+    return (this.flags & (side === this.a ? F_LISTED_A : F_LISTED_B)) !== 0;
   }
 
   setListed(side: number, listed: boolean): void {
-    if (side === this.a) this.listedA = listed;
-    else this.listedB = listed;
+    const bit = side === this.a ? F_LISTED_A : F_LISTED_B;
+    this.flags = listed ? this.flags | bit : this.flags & ~bit;
   }
 
   other(side: number): number {
