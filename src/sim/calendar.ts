@@ -74,6 +74,19 @@ export class CalendarQueue {
     return this.timeOf(this.run[this.runHead]!);
   }
 
+  /**
+   * Remove the earliest event and return its slot if it is due at or before limit; otherwise
+   * (and when the queue is empty) -1, leaving the queue as it was. peekTime() and pop() in one.
+   */
+  popUntil(limit: number): number {
+    if (this.runHead === this.runLen && !this.advance()) return NONE;
+    const slot = this.run[this.runHead]!;
+    if (this.rec[slot * REC + R_TIME]! > limit) return NONE;
+    this.runHead++;
+    this.size--;
+    return slot;
+  }
+
   /** Remove the earliest event and return its slot, or -1 when the queue is empty. */
   pop(): number {
     if (this.runHead === this.runLen && !this.advance()) return NONE;

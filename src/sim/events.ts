@@ -1,12 +1,12 @@
 // The simulator's events and their priority queue. An event is a slot: its fields live in
-// fixed-size records in typed and plain arrays indexed by the slot number (the calendar's record,
-// a small one for two network fields, one of references), and slots are recycled through a free
+// fixed-size records in a typed and a plain array indexed by the slot number (the calendar's
+// record, and one of references and small integers), and slots are recycled through a free
 // list. So scheduling an event allocates nothing and the garbage collector never
 // sees events. Events are ordered by (time, seq): the sequence number breaks ties in scheduling order,
 // so equal-time events run in a deterministic order.
 import type { PeerId } from '../core/id.js';
 import { CalendarQueue, grown, REC_WORDS, W_FREE } from './calendar.js';
-import type { Link } from './network.js';
+import { LinkPool, type Link } from './network.js';
 
 export const EV_TIMER = 1;
 export const EV_DELIVER = 2;
@@ -34,26 +34,28 @@ const W_NODE = W_FREE + 2;
 const KIND_MASK = 7;
 const CANCELLED = 8;
 const GEN_SHIFT = 4;
-// Fields only some network events need, in a small record of their own: the remote node's index
-// (connect requests) and the link-down reason.
-const I_PEER = 0;
-const I_REASON = 1;
-const INTS = 2;
-// Offsets in a slot's record of references (32 bytes: Node's V8 does not compress pointers).
+// Offsets in a slot's record of references (48 bytes: Node's V8 does not compress pointers). The
+// last two hold small integers, which V8 stores in place: the index of the node the peer id names,
+// and the link-down reason or the delivered frame's size (kept here so the trace digest need not
+// load the frame). Beside the references, rather than in an array of their own, they cost a
+// network event no extra cache line.
 const O_PEER_ID = 0;
 const O_LINK = 1;
 const O_FRAME = 2;
 const O_FN = 3;
-const OBJS = 4;
+const O_PEER = 4;
+const O_AUX = 5;
+const OBJS = 6;
 
-type SlotObject = PeerId | Link | Uint8Array | (() => void) | object | null;
+type SlotObject = PeerId | Link | Uint8Array | (() => void) | object | number | null;
 
 /** Event slots and their fields, ordered for dispatch by a calendar queue on (time, seq). */
 export class EventQueue {
   private readonly cal = new CalendarQueue();
+  /** Links are recycled once no event refers to them (counted here) and no table lists them. */
+  readonly links = new LinkPool();
   /** The calendar's records as int32 words (replaced when the slots grow). */
   private words = new Int32Array(0);
-  private ints = new Int32Array(0);
   private readonly objs: SlotObject[] = [];
   private free = new Int32Array(0);
   private nFree = 0;
@@ -98,6 +100,11 @@ export class EventQueue {
   release(slot: number): void {
     const o = slot * OBJS;
     const objs = this.objs;
+    const link = objs[o + O_LINK] as Link | null;
+    if (link !== null) {
+      link.refs--;
+      this.links.release(link);
+    }
     objs[o + O_PEER_ID] = null;
     objs[o + O_LINK] = null;
     objs[o + O_FRAME] = null;
@@ -120,18 +127,21 @@ export class EventQueue {
     return this.words[slot * REC_WORDS + W_EPOCH]!;
   }
 
-  /** Index of the remote node, for connect requests (set by setNet). */
+  /**
+   * Index of the node the event's peer id names (set by setNet); negative for an id that names
+   * no other node.
+   */
   peer(slot: number): number {
-    return this.ints[slot * INTS + I_PEER]!;
+    return this.objs[slot * OBJS + O_PEER] as number;
   }
 
   /** For link-down events: index into LINK_DOWN_REASONS (set by setReason). */
   reason(slot: number): number {
-    return this.ints[slot * INTS + I_REASON]!;
+    return this.objs[slot * OBJS + O_AUX] as number;
   }
 
   setReason(slot: number, reason: number): void {
-    this.ints[slot * INTS + I_REASON] = reason;
+    this.objs[slot * OBJS + O_AUX] = reason;
   }
 
   cancelled(slot: number): boolean {
@@ -158,6 +168,12 @@ export class EventQueue {
 
   setFrame(slot: number, frame: Uint8Array): void {
     this.objs[slot * OBJS + O_FRAME] = frame;
+    this.objs[slot * OBJS + O_AUX] = frame.length;
+  }
+
+  /** For deliveries: the size of the frame (set by setFrame). */
+  frameSize(slot: number): number {
+    return this.objs[slot * OBJS + O_AUX] as number;
   }
 
   /** The value a delivered frame encodes, when the sender passed it (kept in the callback's field). */
@@ -179,9 +195,10 @@ export class EventQueue {
 
   /** The fields of a network event. */
   setNet(slot: number, peer: number, peerId: PeerId, link: Link): void {
-    this.ints[slot * INTS + I_PEER] = peer;
+    this.objs[slot * OBJS + O_PEER] = peer;
     this.objs[slot * OBJS + O_PEER_ID] = peerId;
     this.objs[slot * OBJS + O_LINK] = link;
+    link.refs++;
   }
 
   handle(slot: number): number {
@@ -204,6 +221,16 @@ export class EventQueue {
     this.cal.push(slot, time);
   }
 
+  /**
+   * Remove the earliest event if it is due at or before limit and return its slot (its time is in
+   * poppedTime); -1 when there is none.
+   */
+  popUntil(limit: number): number {
+    const slot = this.cal.popUntil(limit);
+    if (slot >= 0) this.poppedTime = this.cal.timeOf(slot);
+    return slot;
+  }
+
   /** Remove the earliest event and return its slot (its time is in poppedTime); -1 when empty. */
   pop(): number {
     const slot = this.cal.pop();
@@ -216,11 +243,9 @@ export class EventQueue {
     const old = this.capacity;
     this.cal.growSlots(capacity);
     this.words = this.cal.words;
-    this.ints = grown(this.ints, new Int32Array(capacity * INTS));
     this.free = grown(this.free, new Int32Array(capacity));
     // Pushing (not presizing) keeps the object array packed, which V8 reads fastest.
-    for (let k = old * OBJS; k < capacity * OBJS; k++) this.objs.push(null);
-    for (let s = old; s < capacity; s++) this.ints[s * INTS + I_PEER] = -1;
+    for (let s = old; s < capacity; s++) this.objs.push(null, null, null, null, -1, 0);
     // Hand out low slots first: they were touched most recently and are likeliest in cache.
     for (let s = capacity - 1; s >= old; s--) this.free[this.nFree++] = s;
     this.capacity = capacity;

@@ -6,8 +6,8 @@ import type { PeerId } from '../core/id.js';
 import type { Clock, Env, Net, NetHandler, Rng, Store, TimerHandle } from '../env/ports.js';
 import { MemoryStore } from '../env/memory-store.js';
 import { derivedRng } from '../env/rng.js';
-import type { Link } from './network.js';
 import type { Simulator } from './simulator.js';
+import type { NodeRef } from './transport.js';
 
 /** What a scenario holds of a node: its id, its index in the simulator and its current Env. */
 export interface SimNode {
@@ -22,8 +22,6 @@ export class SimNodeState implements SimNode {
   epoch = 0;
   /** Partition group; nodes reach each other only within one group. */
   group = 0;
-  handler: NetHandler | null = null;
-  links: Map<string, Link> | null = null;
   store: MemoryStore | null = null;
   env: SimEnv;
 
@@ -64,15 +62,18 @@ class SimClock implements Clock {
   }
 }
 
-class SimNet implements Net {
+// The Net is the transport's NodeRef for its node (index and id), so a send loads no node object.
+class SimNet implements Net, NodeRef {
   readonly self: PeerId;
-  private readonly index: number;
+  readonly id: PeerId;
+  readonly index: number;
   constructor(
     private readonly sim: Simulator,
     private readonly node: SimNodeState,
     private readonly epoch: number,
   ) {
     this.self = node.id;
+    this.id = node.id;
     this.index = node.index;
   }
 
@@ -82,38 +83,34 @@ class SimNet implements Net {
   }
 
   setHandler(handler: NetHandler): void {
-    if (this.live()) this.node.handler = handler;
+    if (this.live()) this.sim.handlers[this.index] = handler;
   }
 
   connect(peer: PeerId): void {
-    if (this.live()) this.sim.transport.connect(this.node, peer);
+    if (this.live()) this.sim.transport.connect(this, peer);
   }
 
   disconnect(peer: PeerId): void {
-    if (this.live()) this.sim.transport.disconnect(this.node, peer);
+    if (this.live()) this.sim.transport.disconnect(this, peer);
   }
 
   send(peer: PeerId, frame: Uint8Array, value?: unknown): boolean {
-    return this.live() && this.sim.transport.send(this.node, peer, frame, value);
+    return this.live() && this.sim.transport.send(this, peer, frame, value);
   }
 
   isLinked(peer: PeerId): boolean {
-    if (!this.live()) return false;
-    const link = this.node.links?.get(peer);
-    return link !== undefined && !link.dead && link.isUp(this.node.index);
+    return this.live() && this.sim.transport.isLinked(this, peer);
   }
 
   links(): PeerId[] {
-    const out: PeerId[] = [];
-    if (!this.live() || this.node.links === null) return out;
-    for (const [peer, link] of this.node.links) if (!link.dead && link.isUp(this.node.index)) out.push(peer as PeerId);
-    return out;
+    if (!this.live()) return [];
+    return this.sim.transport.linkedPeers(this);
   }
 
   close(): void {
-    if (!this.live() || this.node.links === null) return;
-    for (const peer of [...this.node.links.keys()]) this.sim.transport.disconnect(this.node, peer as PeerId, true);
-    this.node.handler = null;
+    if (!this.live()) return;
+    this.sim.transport.closeAll(this);
+    this.sim.handlers[this.index] = null;
   }
 }
 

@@ -195,3 +195,51 @@ describe(`runAsync (--seed ${SEED})`, () => {
     expect(seen).toEqual([50, 150, 250, 350, 450]);
   });
 });
+
+describe(`recycled links (--seed ${SEED})`, () => {
+  it('never deliver a frame to or from the wrong node', () => {
+    const sim = new Simulator({ seed: SEED, network: { breakRate: 0.01, failureDetectionMs: 200, connectTimeoutMs: 300 } });
+    const rng = sim.stream('test');
+    const nodes = Array.from({ length: 12 }, () => sim.addNode());
+    const index = new Map(nodes.map((n) => [n.id, n.index]));
+    const problems: string[] = [];
+    let delivered = 0;
+    // Every node sends frames [from, to] and checks that each frame it gets names it and its sender:
+    // a link recycled with state of its earlier use would deliver to or from the wrong node.
+    const start = (node: SimNode): void => {
+      const net = node.env.net;
+      net.setHandler({
+        onLinkUp: (p) => { if (!index.has(p)) problems.push(`link up with unknown ${p}`); },
+        onLinkDown: () => {},
+        onMessage: (p, frame) => {
+          delivered++;
+          if (frame[0] !== index.get(p) || frame[1] !== node.index) problems.push(`frame ${frame.join(',')} from ${index.get(p)} at ${node.index}`);
+        },
+      });
+      const tick = (): void => {
+        const peer = nodes[rng.int(nodes.length)]!;
+        if (peer === node) return void node.env.clock.setTimer(7, tick);
+        if (net.isLinked(peer.id)) {
+          if (rng.next() < 0.2) net.disconnect(peer.id);
+          else net.send(peer.id, Uint8Array.of(node.index, peer.index));
+        } else {
+          net.connect(peer.id);
+        }
+        node.env.clock.setTimer(7, tick);
+      };
+      node.env.clock.setTimer(rng.int(7), tick);
+    };
+    nodes.forEach((n) => start(n));
+    for (let round = 1; round <= 20; round++) {
+      sim.run({ forMs: 250 });
+      const victim = nodes[rng.int(nodes.length)]!;
+      start(sim.restart(victim.id));
+      if (round % 5 === 0) sim.partition([nodes.slice(0, 6).map((n) => n.id)]);
+      if (round % 5 === 2) sim.heal();
+    }
+    sim.run({ forMs: 1_000 });
+    expect(problems).toEqual([]);
+    expect(delivered).toBeGreaterThan(2_000);
+    expect(sim.queue.links.created, 'links were recycled').toBeLessThan(sim.stats.connects / 2);
+  });
+});

@@ -9,14 +9,16 @@
 // run back to back and their continuations run after them, still at that instant; yielding only
 // when time advances instead of after every event keeps the cost of a yield per instant.
 import type { PeerId } from '../core/id.js';
+import type { NetHandler } from '../env/ports.js';
 import { derivedRng, seededRng, type SeededRng } from '../env/rng.js';
 import { MemoryStore } from '../env/memory-store.js';
 import { TraceDigest } from './digest.js';
 import { SimFailureError } from './errors.js';
-import { EV_CALL, EV_TIMER, EventQueue } from './events.js';
+import { EV_CALL, EV_DELIVER, EV_TIMER, EventQueue } from './events.js';
 import { DEFAULT_NETWORK, type NetworkOptions } from './network.js';
 import { SimEnv, SimNodeState, type SimNode } from './node.js';
-import { SimTransport } from './transport.js';
+import { SimTransport, type LinkTable } from './transport.js';
+import { grown } from './calendar.js';
 
 export interface SimulatorOptions {
   seed: number;
@@ -75,7 +77,11 @@ export class Simulator {
   /** @internal */ readonly queue = new EventQueue();
   /** @internal */ readonly transport: SimTransport;
   private readonly nodeList: SimNodeState[] = [];
-  private readonly byId = new Map<string, SimNodeState>();
+  /** Node index by id. */
+  private readonly byId = new Map<string, number>();
+  /** The last id indexOf() answered for, and its answer. */
+  private lastId: string | null = null;
+  private lastIndex = -1;
   private readonly idRng: SeededRng;
   private readonly trace = new TraceDigest();
   private nowMs = 0;
@@ -84,6 +90,16 @@ export class Simulator {
    * checks touch no node object: with many nodes each object touched is a likely cache miss.
    */
   epochs = new Int32Array(1024);
+  /** @internal 1 while the node of that index is up (node.up, in an array for the same reason). */
+  ups = new Uint8Array(1024);
+  /** @internal Each node's partition group (node.group), by index. */
+  groups = new Int32Array(1024);
+  /** @internal Each node's id, by index. */
+  readonly ids: PeerId[] = [];
+  /** @internal Each node's NetHandler by index: delivering a frame loads no node object. */
+  readonly handlers: (NetHandler | null)[] = [];
+  /** @internal Each node's link table by index (see transport.ts); null until its first link. */
+  readonly tables: (LinkTable | null)[] = [];
   private running = false;
 
   constructor(opts: SimulatorOptions) {
@@ -113,16 +129,22 @@ export class Simulator {
     const node = new SimNodeState(this, this.nodeList.length, peerId);
     this.nodeList.push(node);
     if (node.index >= this.epochs.length) {
-      const grown = new Int32Array(this.epochs.length * 2);
-      grown.set(this.epochs);
-      this.epochs = grown;
+      this.epochs = grown(this.epochs, new Int32Array(this.epochs.length * 2));
+      this.ups = grown(this.ups, new Uint8Array(this.ups.length * 2));
+      this.groups = grown(this.groups, new Int32Array(this.groups.length * 2));
     }
-    this.byId.set(peerId, node);
+    this.ids.push(peerId);
+    this.ups[node.index] = 1;
+    this.handlers.push(null);
+    this.tables.push(null);
+    this.byId.set(peerId, node.index);
+    this.lastId = null;
     return node;
   }
 
   node(id: PeerId): SimNode | undefined {
-    return this.byId.get(id);
+    const i = this.byId.get(id);
+    return i === undefined ? undefined : this.nodeList[i];
   }
 
   nodes(): readonly SimNode[] {
@@ -130,7 +152,29 @@ export class Simulator {
   }
 
   /** @internal */ nodeState(id: string): SimNodeState | undefined {
-    return this.byId.get(id);
+    const i = this.byId.get(id);
+    return i === undefined ? undefined : this.nodeList[i];
+  }
+
+  /**
+   * The index of the node with this id, or -1 when there is none. The last answer is kept, and
+   * the transport notes the peer of each network event it dispatches (noteIndex): a handler that
+   * looks up or answers the peer it was just handed, or checks a link and then sends on it, asks
+   * for that same string, and comparing it with the one kept is cheaper than hashing it and
+   * probing the table.
+   */
+  indexOf(id: string): number {
+    if (id === this.lastId) return this.lastIndex;
+    const i = this.byId.get(id) ?? -1;
+    this.lastId = id;
+    this.lastIndex = i;
+    return i;
+  }
+
+  /** @internal Remember that the node with this id has this index (an event just named both). */
+  noteIndex(id: string, index: number): void {
+    this.lastId = id;
+    this.lastIndex = index;
   }
 
   /** @internal */ nodeAt(index: number): SimNodeState {
@@ -144,8 +188,9 @@ export class Simulator {
     this.stats.crashes++;
     this.transport.crash(n);
     n.up = false;
+    this.ups[n.index] = 0;
     this.epochs[n.index] = ++n.epoch;
-    n.handler = null;
+    this.handlers[n.index] = null;
   }
 
   /** Bring a crashed node back with a fresh Env; its Store survives only if keepStore. */
@@ -155,6 +200,7 @@ export class Simulator {
     this.stats.restarts++;
     this.epochs[n.index] = ++n.epoch;
     n.up = true;
+    this.ups[n.index] = 1;
     if (!opts.keepStore) n.store = null;
     n.env = new SimEnv(this, n);
     return n;
@@ -163,14 +209,20 @@ export class Simulator {
   /** Split the nodes into groups that cannot reach each other; unlisted nodes form one more group. */
   partition(groups: PeerId[][]): void {
     for (const n of this.nodeList) n.group = 0;
+    this.groups.fill(0);
     groups.forEach((members, i) => {
-      for (const id of members) this.mustGet(id).group = i + 1;
+      for (const id of members) {
+        const n = this.mustGet(id);
+        n.group = i + 1;
+        this.groups[n.index] = i + 1;
+      }
     });
     this.transport.cutPartitionedLinks(this.nodeList);
   }
 
   heal(): void {
     for (const n of this.nodeList) n.group = 0;
+    this.groups.fill(0);
   }
 
   /** Run fn after delayMs of virtual time, outside any node (churn, scripted faults). */
@@ -206,9 +258,9 @@ export class Simulator {
     this.enter();
     try {
       while (done < maxEvents) {
-        const next = queue.peekTime();
-        if (next > stopAt || next === Infinity) break;
-        if (this.dispatch(queue.pop())) done++;
+        const slot = queue.popUntil(stopAt);
+        if (slot < 0) break;
+        if (this.dispatch(slot)) done++;
         if (until !== undefined && until()) return { events: done, nowMs: this.nowMs };
       }
     } catch (e) {
@@ -338,14 +390,16 @@ export class Simulator {
         this.trace.fold(time, kind, 0xffffff, 0);
       }
       fn();
+      // Between events no caller holds a link: links given up during this one can be recycled.
+      if (q.links.pending) q.links.sweep();
       return true;
     }
     this.nowMs = time;
     this.stats.events++;
-    const frame = q.frame(slot);
-    this.trace.fold(time, kind, q.node(slot), frame === null ? 0 : frame.length);
+    this.trace.fold(time, kind, q.node(slot), kind === EV_DELIVER ? q.frameSize(slot) : 0);
     this.transport.dispatch(slot);
-    this.queue.release(slot);
+    q.release(slot);
+    if (q.links.pending) q.links.sweep();
     return true;
   }
 
@@ -361,7 +415,8 @@ export class Simulator {
   }
 
   private mustGet(id: PeerId): SimNodeState {
-    const n = this.byId.get(id);
+    const i = this.byId.get(id);
+    const n = i === undefined ? undefined : this.nodeList[i];
     if (n === undefined) throw new SimFailureError(this.seed, this.nowMs, `no node ${id}`);
     return n;
   }

@@ -1,10 +1,17 @@
 // Links between simulated nodes: connect handshakes, frame delivery, closes and failures, all as
 // events on the simulator's queue. See network.ts for what the model promises; here is how.
-// A link object is shared by both sides and sits in each side's `links` map once that side knows
+// A link object is shared by both sides and sits in each side's link table once that side knows
 // of it. Receivers check the link is still theirs, so frames on a link that was replaced, closed
 // by the receiver, crashed or partitioned away are dropped, never delivered to the wrong link.
+//
+// A node's link table is one small array of (peer key, link) pairs in the order the links were
+// listed, searched linearly: a peer's key is its node index, so the search compares small
+// integers and touches no id string, and listing or unlisting a link allocates nothing (a Map per
+// node cost a hash of the id string per lookup and a rehash now and then, a third of the ping
+// benchmark's time). A node keeps tens of links at most, so the search is short. Ids that name
+// no other node of the simulator (unknown peers, the node itself) get negative keys of their own.
 import type { PeerId } from '../core/id.js';
-import type { LinkDownReason } from '../env/ports.js';
+import type { LinkDownReason, NetHandler } from '../env/ports.js';
 import type { SeededRng } from '../env/rng.js';
 import { EV_CONN_ACK, EV_CONN_FAIL, EV_CONN_REQ, EV_DELIVER, EV_LINK_DOWN, type EventQueue } from './events.js';
 import { Link, sampleLatency, type NetworkOptions } from './network.js';
@@ -19,44 +26,136 @@ const R_TIMEOUT = 3;
 /** Frame copies are cut from slabs of this size; larger frames get their own buffer. */
 const SLAB_BYTES = 64 * 1024;
 const SLAB_MAX_FRAME = 4096;
+/** A key no table holds. */
+const NO_KEY = -1;
+
+/**
+ * What the transport needs of the node an operation comes from: its index and id. The node's Net
+ * passes itself, so that sending touches no node object.
+ */
+export interface NodeRef {
+  readonly index: number;
+  readonly id: PeerId;
+}
+
+/**
+ * A node's link table: pairs of a peer key (the peer's node index, or a negative key for an id
+ * that names no other node) and the link, in the order the links were listed.
+ */
+export type LinkTable = Array<number | Link>;
+
+/** Position of the peer key's pair in a link table (an even index), or -1. */
+function position(t: LinkTable | null, key: number): number {
+  if (t === null) return -1;
+  for (let i = 0; i < t.length; i += 2) if (t[i] === key) return i;
+  return -1;
+}
+
+function linkAt(t: LinkTable | null, key: number): Link | undefined {
+  const i = position(t, key);
+  return i < 0 ? undefined : (t![i + 1] as Link);
+}
 
 export class SimTransport {
   private readonly q: EventQueue;
   private slab = new Uint8Array(SLAB_BYTES);
   private slabUsed = 0;
+  /** Keys of ids that are no other node (see keyOf), and the ids of those keys. */
+  private readonly foreignKeys = new Map<string, number>();
+  private readonly foreignIds: string[] = [];
+  /** The simulator's link tables and handlers, by node index. */
+  private readonly tables: (LinkTable | null)[];
+  private readonly handlers: (NetHandler | null)[];
   constructor(
     private readonly sim: Simulator,
     private readonly opts: NetworkOptions,
     private readonly rng: SeededRng,
   ) {
     this.q = sim.queue;
+    this.tables = sim.tables;
+    this.handlers = sim.handlers;
   }
 
   reachable(a: SimNodeState, b: SimNodeState): boolean {
     return a.up && b.up && a.group === b.group;
   }
 
-  connect(n: SimNodeState, peer: PeerId): void {
-    const links = (n.links ??= new Map());
-    if (links.has(peer)) return;
+  /** Node index's link table, or null before its first link. */
+  private table(index: number): LinkTable | null {
+    return this.tables[index] as LinkTable | null;
+  }
+
+  /**
+   * The key of a peer id in n's link table: the peer's node index, or for an id that is no other
+   * node (unknown, or n itself) a negative key of its own, made on first use when `make` is set
+   * (otherwise NO_KEY, which no table holds).
+   */
+  private keyOf(n: NodeRef, peer: PeerId, make: boolean): number {
+    const i = this.sim.indexOf(peer);
+    if (i >= 0 && i !== n.index) return i;
+    let key = this.foreignKeys.get(peer);
+    if (key === undefined) {
+      if (!make) return NO_KEY;
+      key = -2 - this.foreignIds.length;
+      this.foreignKeys.set(peer, key);
+      this.foreignIds.push(peer);
+    }
+    return key;
+  }
+
+  /** The id a peer key stands for. */
+  private idOf(key: number): PeerId {
+    return (key >= 0 ? this.sim.ids[key]! : this.foreignIds[-2 - key]!) as PeerId;
+  }
+
+  /** Whether n has a link to peer that is up on n's side. */
+  isLinked(n: NodeRef, peer: PeerId): boolean {
+    const link = linkAt(this.table(n.index), this.keyOf(n, peer, false));
+    return link !== undefined && !link.dead && link.isUp(n.index);
+  }
+
+  /** The peers n has a link up with, in the order the links were listed. */
+  linkedPeers(n: NodeRef): PeerId[] {
+    const out: PeerId[] = [];
+    const t = this.table(n.index);
+    if (t === null) return out;
+    for (let i = 0; i < t.length; i += 2) {
+      const link = t[i + 1] as Link;
+      if (!link.dead && link.isUp(n.index)) out.push(this.idOf(t[i] as number));
+    }
+    return out;
+  }
+
+  /** Close every link of n without telling n (its Net is closing). */
+  closeAll(n: NodeRef): void {
+    const t = this.table(n.index);
+    if (t === null) return;
+    const keys: number[] = [];
+    for (let i = 0; i < t.length; i += 2) keys.push(t[i] as number);
+    for (const key of keys) this.disconnectKey(n, key, true);
+  }
+
+  connect(n: NodeRef, peer: PeerId): void {
+    const key = this.keyOf(n, peer, true);
+    if (position(this.table(n.index), key) >= 0) return;
     this.sim.stats.connects++;
-    const target = this.sim.nodeState(peer);
-    if (target === undefined || target === n) {
-      const link = new Link(n.index, -1, 0);
-      this.list(n, peer, link);
-      this.q.push(this.event(EV_CONN_FAIL, n, -1, peer, link), this.sim.now() + this.opts.connectTimeoutMs);
+    if (key < 0) {
+      // Unknown, or n itself: the attempt fails after the connect timeout.
+      const link = this.q.links.take(n.index, key, 0);
+      this.list(n.index, key, link);
+      this.q.push(this.eventAt(EV_CONN_FAIL, n.index, key, peer, link), this.sim.now() + this.opts.connectTimeoutMs);
       return;
     }
-    const pending = target.links?.get(n.id);
+    const pending = linkAt(this.table(key), n.index);
     if (pending !== undefined && !pending.dead && pending.closedBy < 0) {
       // The peer is connecting to us at the same moment: both sides end up with its link.
-      this.list(n, peer, pending);
+      this.list(n.index, key, pending);
       return;
     }
-    const link = new Link(n.index, target.index, sampleLatency(this.opts.latency, this.rng));
-    this.list(n, peer, link);
+    const link = this.q.links.take(n.index, key, sampleLatency(this.opts.latency, this.rng));
+    this.list(n.index, key, link);
     const time = this.sim.now() + link.latencyMs;
-    this.q.push(this.event(EV_CONN_REQ, target, n.index, n.id, link), time);
+    this.q.push(this.eventAt(EV_CONN_REQ, key, n.index, n.id, link), time);
     link.lastAB = time;
   }
 
@@ -64,8 +163,8 @@ export class SimTransport {
    * Queue a frame. The receiver gets a copy of the bytes and, when the sender passed it, the
    * value they encode: it may use that instead of decoding the bytes (see NetHandler.onMessage).
    */
-  send(n: SimNodeState, peer: PeerId, frame: Uint8Array, value?: unknown): boolean {
-    const link = n.links?.get(peer);
+  send(n: NodeRef, peer: PeerId, frame: Uint8Array, value?: unknown): boolean {
+    const link = linkAt(this.table(n.index), this.keyOf(n, peer, false));
     if (link === undefined || link.dead || !link.isUp(n.index)) return false;
     const opts = this.opts;
     const stats = this.sim.stats;
@@ -109,7 +208,7 @@ export class SimTransport {
     return out;
   }
 
-  private deliverAfter(n: SimNodeState, link: Link, peer: PeerId, frame: Uint8Array, value: unknown, delayMs: number, reorder: boolean): void {
+  private deliverAfter(n: NodeRef, link: Link, peer: PeerId, frame: Uint8Array, value: unknown, delayMs: number, reorder: boolean): void {
     const slot = this.eventAt(EV_DELIVER, link.other(n.index), n.index, n.id, link);
     this.q.setFrame(slot, frame);
     if (value !== undefined) this.q.setValue(slot, value);
@@ -131,13 +230,17 @@ export class SimTransport {
   }
 
   /** Close our side now; the peer hears 'remote-closed' after the frames already in flight. */
-  disconnect(n: SimNodeState, peer: PeerId, silent = false): void {
-    const link = n.links?.get(peer);
+  disconnect(n: NodeRef, peer: PeerId, silent = false): void {
+    this.disconnectKey(n, this.keyOf(n, peer, false), silent);
+  }
+
+  private disconnectKey(n: NodeRef, key: number, silent: boolean): void {
+    const link = linkAt(this.table(n.index), key);
     if (link === undefined) return;
-    this.unlist(n, peer, link);
+    this.unlist(n.index, key, link);
     if (link.closedBy < 0) link.closedBy = n.index;
     const other = link.other(n.index);
-    if (!silent) this.linkDown(n, other, peer, link, R_CLOSED, 0);
+    if (!silent) this.linkDown(n.index, other, this.idOf(key), link, R_CLOSED, 0);
     if (other < 0 || link.dead) return;
     const slot = this.eventAt(EV_LINK_DOWN, other, n.index, n.id, link);
     this.q.setReason(slot, R_REMOTE_CLOSED);
@@ -146,17 +249,24 @@ export class SimTransport {
 
   /** A crash: every link of the node dies at once; peers notice after the detection delay. */
   crash(n: SimNodeState): void {
-    if (n.links === null) return;
-    for (const link of n.links.values()) this.breakLink(link, R_TIMEOUT);
-    for (const link of n.links.values()) link.setListed(n.index, false);
-    n.links = null;
+    const t = this.table(n.index);
+    if (t === null) return;
+    for (let i = 1; i < t.length; i += 2) this.breakLink(t[i] as Link, R_TIMEOUT);
+    for (let i = 1; i < t.length; i += 2) {
+      const link = t[i] as Link;
+      link.setListed(n.index, false);
+      this.q.links.release(link);
+    }
+    this.tables[n.index] = null;
   }
 
   /** Kill every link that crosses groups (after groups changed). */
   cutPartitionedLinks(nodes: SimNodeState[]): void {
     for (const n of nodes) {
-      if (n.links === null) continue;
-      for (const link of n.links.values()) {
+      const t = this.table(n.index);
+      if (t === null) continue;
+      for (let i = 1; i < t.length; i += 2) {
+        const link = t[i] as Link;
         if (link.dead || link.b < 0) continue;
         if (this.sim.nodeAt(link.a).group !== this.sim.nodeAt(link.b).group) this.breakLink(link, R_TIMEOUT);
       }
@@ -169,10 +279,9 @@ export class SimTransport {
     this.sim.stats.linkBreaks++;
     for (const side of [link.a, link.b]) {
       if (side < 0) continue;
-      const node = this.sim.nodeAt(side);
-      const peerId = link.b < 0 ? null : this.sim.nodeAt(link.other(side)).id;
+      const peerId = link.b < 0 ? null : this.sim.ids[link.other(side)]!;
       if (peerId === null || !link.listed(side)) continue;
-      this.linkDown(node, link.other(side), peerId, link, reason, this.opts.failureDetectionMs);
+      this.linkDown(side, link.other(side), peerId, link, reason, this.opts.failureDetectionMs);
     }
   }
 
@@ -180,92 +289,115 @@ export class SimTransport {
   dispatch(slot: number): void {
     const q = this.q;
     const index = q.node(slot);
-    const node = this.sim.nodeAt(index);
     const link = q.link(slot);
     const peerId = q.peerId(slot);
+    // An event's peer field is the index of the node its peer id names (negative for ids that
+    // name no other node): the handler is likely to ask for that id next.
+    const peer = q.peer(slot);
+    if (peer >= 0) this.sim.noteIndex(peerId, peer);
     switch (q.kind(slot)) {
       case EV_DELIVER:
-        if (link.dead || link.closedBy === index || !node.up) {
+        // (Node state is read from the simulator's arrays by index, not from the node object.)
+        if (link.dead || link.closedBy === index || this.sim.ups[index] === 0) {
           this.sim.stats.framesDropped++;
           return;
         }
         this.sim.stats.framesDelivered++;
-        node.handler?.onMessage(peerId, q.frame(slot)!, q.value(slot));
+        this.handlers[index]?.onMessage(peerId, q.frame(slot)!, q.value(slot));
         return;
       case EV_CONN_REQ:
-        return this.onRequest(node, link, q.peer(slot));
+        return this.onRequest(index, link, peer, peerId);
       case EV_CONN_ACK:
         if (link.dead || !link.listed(index) || link.isUp(index)) return;
-        link.setUp(node.index);
-        node.handler?.onLinkUp(peerId);
+        link.setUp(index);
+        this.handlers[index]?.onLinkUp(peerId);
         return;
       case EV_CONN_FAIL:
         if (!link.listed(index) || link.isUp(index)) return;
-        this.unlist(node, peerId, link);
+        this.unlist(index, link.other(index), link);
         link.dead = true;
         this.sim.stats.connectFailures++;
-        node.handler?.onLinkDown(peerId, 'connect-failed');
+        this.handlers[index]?.onLinkDown(peerId, 'connect-failed');
         return;
       case EV_LINK_DOWN:
-        return this.onLinkDown(node, link, peerId, q.reason(slot), q.epoch(slot));
+        return this.onLinkDown(index, link, peerId, q.reason(slot), q.epoch(slot));
     }
   }
 
-  private onRequest(b: SimNodeState, link: Link, from: number): void {
+  /** A connect request from node a (whose id is aId) reaches node b. Reads no node object. */
+  private onRequest(b: number, link: Link, a: number, aId: PeerId): void {
     if (link.dead || link.closedBy >= 0) return;
-    const a = this.sim.nodeAt(from);
-    if (!this.reachable(a, b)) {
+    const sim = this.sim;
+    const bId = sim.ids[b]!;
+    // reachable(a, b), from the simulator's arrays.
+    if (sim.ups[a] === 0 || sim.ups[b] === 0 || sim.groups[a] !== sim.groups[b]) {
       // The initiator learns nothing until its connect attempt times out.
-      const fail = this.event(EV_CONN_FAIL, a, b.index, b.id, link);
-      this.q.push(fail, this.sim.now() + Math.max(0, this.opts.connectTimeoutMs - link.latencyMs));
+      const fail = this.eventAt(EV_CONN_FAIL, a, b, bId, link);
+      this.q.push(fail, sim.now() + Math.max(0, this.opts.connectTimeoutMs - link.latencyMs));
       return;
     }
-    const links = (b.links ??= new Map());
-    const current = links.get(a.id);
+    const current = linkAt(this.table(b), a);
     if (current !== link) {
       // A stale link from before the peer restarted: the new connection replaces it.
       if (current !== undefined) {
-        this.unlist(b, a.id, current);
+        this.unlist(b, a, current);
         current.dead = true;
-        if (current.isUp(b.index)) b.handler?.onLinkDown(a.id, 'failed');
+        if (current.isUp(b)) this.handlers[b]?.onLinkDown(aId, 'failed');
       }
-      this.list(b, a.id, link);
+      this.list(b, a, link);
     }
-    if (!link.isUp(b.index)) {
-      link.setUp(b.index);
-      b.handler?.onLinkUp(a.id);
+    if (!link.isUp(b)) {
+      link.setUp(b);
+      this.handlers[b]?.onLinkUp(aId);
     }
-    const ack = this.event(EV_CONN_ACK, a, b.index, b.id, link);
-    this.keepFifo(link, b.index, ack, this.sim.now() + link.latencyMs);
+    const ack = this.eventAt(EV_CONN_ACK, a, b, bId, link);
+    this.keepFifo(link, b, ack, sim.now() + link.latencyMs);
   }
 
-  private onLinkDown(node: SimNodeState, link: Link, peerId: PeerId, reason: number, epoch: number): void {
+
+  private onLinkDown(index: number, link: Link, peerId: PeerId, reason: number, epoch: number): void {
     if (reason === R_CLOSED) {
-      if (epoch === node.epoch) node.handler?.onLinkDown(peerId, 'closed');
+      if (epoch === this.sim.epochs[index]) this.handlers[index]?.onLinkDown(peerId, 'closed');
       return;
     }
-    if (!link.listed(node.index)) return;
-    this.unlist(node, peerId, link);
+    if (!link.listed(index)) return;
+    this.unlist(index, link.other(index), link);
     link.dead = true;
-    const wasUp = link.isUp(node.index);
-    node.handler?.onLinkDown(peerId, wasUp ? LINK_DOWN_REASONS[reason]! : 'connect-failed');
+    const wasUp = link.isUp(index);
+    this.handlers[index]?.onLinkDown(peerId, wasUp ? LINK_DOWN_REASONS[reason]! : 'connect-failed');
   }
 
-  private linkDown(at: SimNodeState, peer: number, peerId: PeerId, link: Link, reason: number, delayMs: number): void {
-    const slot = this.event(EV_LINK_DOWN, at, peer, peerId, link);
+  private linkDown(at: number, peer: number, peerId: PeerId, link: Link, reason: number, delayMs: number): void {
+    const slot = this.eventAt(EV_LINK_DOWN, at, peer, peerId, link);
     this.q.setReason(slot, reason);
     this.q.push(slot, this.sim.now() + delayMs);
   }
 
-  /** Put a link in n's table under the peer's id; Link.listed() mirrors the tables. */
-  private list(n: SimNodeState, peer: PeerId, link: Link): void {
-    (n.links ??= new Map()).set(peer, link);
-    link.setListed(n.index, true);
+  /**
+   * Put a link at the end of n's table under the peer's key (which the table does not hold yet);
+   * Link.listed() mirrors the tables.
+   */
+  private list(index: number, key: number, link: Link): void {
+    const t = this.tables[index];
+    // A table made from its first pair holds two; pushing grows it to 19, room for nine links
+    // (an empty array's first push would reserve 16, then 40).
+    if (t === null || t === undefined) this.tables[index] = [key, link];
+    else t.push(key, link);
+    link.setListed(index, true);
   }
 
-  private unlist(n: SimNodeState, peer: PeerId, link: Link): void {
-    n.links!.delete(peer);
-    link.setListed(n.index, false);
+  /** Take the peer key's link out of node index's table, keeping the order of the others. */
+  private unlist(index: number, key: number, link: Link): void {
+    const t = this.tables[index]!;
+    const i = position(t, key);
+    if (i >= 0) {
+      const end = t.length - 2;
+      for (let k = i; k < end; k++) t[k] = t[k + 2]!;
+      t.pop();
+      t.pop();
+    }
+    link.setListed(index, false);
+    this.q.links.release(link);
   }
 
   /**
@@ -275,14 +407,6 @@ export class SimTransport {
   private eventAt(kind: number, at: number, peer: number, peerId: PeerId, link: Link): number {
     const q = this.q;
     const slot = q.alloc(kind, at, this.sim.epochs[at]!);
-    q.setNet(slot, peer, peerId, link);
-    return slot;
-  }
-
-  /** A network event in a fresh slot, not yet queued: the caller pushes it with its time. */
-  private event(kind: number, at: SimNodeState, peer: number, peerId: PeerId, link: Link): number {
-    const q = this.q;
-    const slot = q.alloc(kind, at.index, at.epoch);
     q.setNet(slot, peer, peerId, link);
     return slot;
   }
