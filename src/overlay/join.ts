@@ -6,7 +6,7 @@ import type { PeerId } from '../core/id.js';
 import type { TimerHandle } from '../env/ports.js';
 import { CHORD_SVC } from './constants.js';
 import type { ChordRing } from './ring.js';
-import { FindSuccRep } from './schemas.js';
+import { FindSuccRep, JoinRefusal } from './schemas.js';
 
 /** What the bootstrap's lookup told us: our successor, its successors, predecessor and fingers. */
 export interface JoinAnswer {
@@ -59,14 +59,7 @@ export class Join {
     const b = this.bootstrap;
     const r = this.r;
     if (r.status !== 'joining' || b === null) return;
-    if (this.attempt++ >= r.config.joinAttempts) {
-      r.status = 'idle';
-      this.bootstrap = null;
-      this.settle?.reject(new PeerGoneError(b));
-      this.settle = null;
-      r.events.emit('join-failed', { bootstrap: b });
-      return;
-    }
+    if (this.attempt++ >= r.config.joinAttempts) return this.giveUp(b);
     if (r.mux.isLinked(b)) return this.send(b);
     r.mux.connect(b);
     this.timer = r.clock.setTimer(r.config.requestTimeoutMs, () => {
@@ -79,6 +72,13 @@ export class Join {
     this.cancelTimer();
     this.r.call({ peer: b }, CHORD_SVC, 'join', {}, { timeoutMs: 2 * this.r.config.requestTimeoutMs }, (e, env) => {
       if (e) return this.next();
+      const refusal = check(JoinRefusal, env!.body, 'join refusal');
+      if (refusal.ok && this.r.status === 'joining' && this.bootstrap === b) {
+        // A bootstrap not in place itself cannot help: give it up now (the caller tries its next
+        // contact). One whose lookup found no route may do better on the next attempt.
+        if (refusal.value.refused === 'not-in-place') return this.giveUp(b);
+        return this.next();
+      }
       const rep = check(FindSuccRep, env!.body, 'join reply');
       if (!rep.ok || this.r.status !== 'joining') return this.next();
       const v = rep.value;
@@ -89,6 +89,17 @@ export class Join {
       // The bootstrap link has served; it stays only if the ring gives it another role.
       this.r.roles.update(b);
     });
+  }
+
+  /** This bootstrap cannot get us in: the join through it fails ('join-failed'). */
+  private giveUp(b: PeerId): void {
+    const r = this.r;
+    this.cancelTimer();
+    r.status = 'idle';
+    this.bootstrap = null;
+    this.settle?.reject(new PeerGoneError(b));
+    this.settle = null;
+    r.events.emit('join-failed', { bootstrap: b });
   }
 
   private cancelTimer(): void {

@@ -10,7 +10,7 @@ import { check } from '../core/codec.js';
 import { inInterval, type PeerId } from '../core/id.js';
 import { CHORD_SVC, RELOCATE_COOLDOWN_PERIODS, SELF_CHECK_FIRST_PERIODS, SELF_CHECK_MAX_PERIODS } from './constants.js';
 import type { ChordRing } from './ring.js';
-import { FindSuccRep } from './schemas.js';
+import { FindSuccRep, JoinRefusal } from './schemas.js';
 
 export class Relocator {
   private busy = false;
@@ -56,6 +56,8 @@ export class Relocator {
     r.call({ peer: via }, CHORD_SVC, 'join', { relocate: true }, {}, (e, env) => {
       this.busy = false;
       if (e || r.status !== 'joined') return;
+      // A contact not in place itself, or without a route, cannot tell us where we belong.
+      if (check(JoinRefusal, env!.body, 'relocate refusal').ok) return;
       const rep = check(FindSuccRep, env!.body, 'relocate reply');
       if (!rep.ok) return void r.stats.badBodies++;
       const owner = rep.value.owner as PeerId;

@@ -143,6 +143,30 @@ describe('ChordRing in the simulator', () => {
     expect(changes.length, `seed ${seed}`).toBeGreaterThanOrEqual(leavers.length);
   });
 
+  it.each([1, 2, 3])('a bootstrap that is joining itself refuses at once, and the joiner gets in through another (seed %i)', (seed) => {
+    const net = build(seed, 8);
+    converge(net, seed, 10_000, 'before the test');
+    // stuck: joining through a peer that has just crashed, so it stays 'joining' for its attempts.
+    const gone = net.live()[3]!;
+    net.crash(gone);
+    const stuck = net.add(gone.node.id);
+    net.sim.run({ untilMs: net.sim.now() + 100 });
+    expect(stuck.ring.isJoined()).toBe(false);
+    const addedAt = net.sim.now();
+    const joiner = net.add(stuck.node.id);
+    let failedAt = -1;
+    const off = joiner.ring.events.on('join-failed', () => {
+      off();
+      failedAt = net.sim.now();
+    });
+    net.sim.run({ until: () => joiner.ring.isJoined(), untilMs: addedAt + 10_000 });
+    // Refused over the link as soon as it was up, not after joinAttempts request timeouts (the
+    // joiner then asks another peer, as a page asks the server for other contacts).
+    expect(failedAt, `seed ${seed}`).toBeGreaterThanOrEqual(addedAt);
+    expect(failedAt - addedAt, `seed ${seed}`).toBeLessThan(CONFIG.requestTimeoutMs);
+    expect(joiner.ring.isJoined(), `seed ${seed}`).toBe(true);
+  });
+
   it('start and stop are idempotent', async () => {
     const net = build(5, 4);
     const p = net.peers[1]!;

@@ -127,6 +127,11 @@ export class ChordRing implements MuxClient {
 
   // ---- state getters ---------------------------------------------------------------------
 
+  /** On the ring: we created it, or a bootstrap answered our join; not necessarily in place yet. */
+  isMember(): boolean {
+    return this.status === 'joined';
+  }
+
   /** In its place: it has a predecessor and its successor has confirmed it (the 'joined' event). */
   isJoined(): boolean {
     return this.status === 'joined' && this.maintenance.inPlace;

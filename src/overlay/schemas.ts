@@ -61,6 +61,15 @@ export type FindSuccRep = Static<typeof FindSuccRep>;
 export const JoinReq = Type.Object({ relocate: Type.Optional(Type.Boolean()) }, { additionalProperties: false });
 /** 'join' reply: what the bootstrap's find-succ returned. */
 export const JoinRep = FindSuccRep;
+/**
+ * 'join' answered without a successor: the bootstrap is not in place itself (it is joining too),
+ * or its lookup found no route. A joiner moves on at once instead of waiting out its attempts.
+ */
+export const JoinRefusal = Type.Object(
+  { refused: Type.Union([Type.Literal('not-in-place'), Type.Literal('no-route')]) },
+  { additionalProperties: false },
+);
+export type JoinRefusal = Static<typeof JoinRefusal>;
 
 /** 'leave' notice to the predecessor and successor: who to link up with instead of me. */
 export const LeaveMsg = Type.Object(

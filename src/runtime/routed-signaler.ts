@@ -1,6 +1,7 @@
 // The Signaler a real peer hands its Net: the rendezvous server for first contacts, the overlay for
 // every later link. A new offer goes through the overlay once the peer is on the ring and linked,
-// and through the server only before that (or when the overlay has no route); answers and
+// and through the server only before that (or when the overlay has no route, or an offer to the
+// same peer through the overlay gave no link); answers and
 // candidates go back the way the attempt's first message came, so a joining peer that is not yet
 // routable still hears its answer. It also records which way each link was signaled, for the
 // "links via overlay" figure.
@@ -47,8 +48,13 @@ export class RoutedSignaler implements Signaler {
     this.handler = fn;
   }
 
+  /** Whether the rendezvous server is connected. */
+  hasServer(): boolean {
+    return this.server !== null;
+  }
+
   send(to: PeerId, msg: SignalMessage): void {
-    let path = this.paths.get(msg.sid) ?? this.choose();
+    let path = this.paths.get(msg.sid) ?? this.choose(to, msg);
     if (path === 'overlay' && !this.sendOverlay(to, msg)) path = 'server';
     if (path === 'server') {
       if (!this.server) return void this.stats.dropped++;
@@ -70,7 +76,10 @@ export class RoutedSignaler implements Signaler {
     this.offered.delete(peer);
   }
 
-  private choose(): SignalPath {
+  private choose(to: PeerId, msg: SignalMessage): SignalPath {
+    // A new offer to a peer whose last offer went through the overlay and gave no link: that way
+    // did not reach it (a relay that could not route, say), so this attempt takes the server.
+    if (msg.type === 'offer' && this.offered.get(to) === 'overlay' && this.server) return 'server';
     return this.overlay && this.canUseOverlay() ? 'overlay' : 'server';
   }
 

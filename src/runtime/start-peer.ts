@@ -64,8 +64,11 @@ export async function startPeer(opts: StartPeerOptions): Promise<RunningPeer> {
     clock, rng, net: countingLinks(net, signaler), store: opts.store,
     ...(opts.ring ? { ring: opts.ring } : {}), ...(opts.maxLinks ? { maxLinks: opts.maxLinks } : {}), ...(opts.storage ? { storage: opts.storage } : {}),
   });
-  // Once we have one link the overlay can carry signaling (through that link while we join).
-  signaler.setOverlay(peer.signal, () => peer.mux.linkCount() > 0);
+  // Once a bootstrap has taken us in (its answer told us our successor), the overlay carries our
+  // signaling, relayed through our links while we are not routable yet. Before that our only link
+  // may be to a peer that cannot route for us (a bootstrap joining itself refuses us but stays
+  // linked), so the server carries our offers while it is there; without it, the overlay is all.
+  signaler.setOverlay(peer.signal, () => peer.mux.linkCount() > 0 && (peer.base.isMember() || !signaler.hasServer()));
 
   let ws: WsSignaler | null = null;
   let detachLocal: (() => void) | null = null;
