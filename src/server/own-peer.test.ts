@@ -34,7 +34,14 @@ describe('real peers on one ring', () => {
     const server = await createServer({ port: 0 });
     const own = await startServerPeer(server, { dataDir: join(dir, 'server') });
     const peers: RunningPeer[] = [];
-    for (let i = 0; i < 4; i++) peers.push(await startNodePeer({ dataDir: join(dir, `p${i}`), serverUrl: server.url }));
+    // Each volunteer arrives once the last is in place: a contact still joining itself refuses a
+    // join, and the joiner then links to its next contact through the server too (one more
+    // server-signaled link, counted below).
+    for (let i = 0; i < 4; i++) {
+      const p = await startNodePeer({ dataDir: join(dir, `p${i}`), serverUrl: server.url });
+      peers.push(p);
+      await vi.waitFor(() => expect(p.peer.status().joined).toBe(true), WAIT);
+    }
     const all = [own, ...peers];
     await vi.waitFor(() => expectConsistent(all), WAIT);
 
