@@ -48,7 +48,13 @@ export interface RunningPeer {
 const LEAVE_DRAIN_MS = 200;
 const MAX_RECONNECT_MS = 60_000;
 /** Join attempts, each over fresh contacts from the server. */
-const JOIN_ROUNDS = 3;
+const JOIN_ROUNDS = 5;
+/**
+ * Pause before the second round, doubling after: contacts that are joining themselves refuse at
+ * once, and when many peers arrive together a whole round may be such contacts; a moment later
+ * they are in place (a join takes a few round trips).
+ */
+const JOIN_ROUND_PAUSE_MS = 1000;
 
 export async function startPeer(opts: StartPeerOptions): Promise<RunningPeer> {
   const clock = new RealClock();
@@ -111,6 +117,7 @@ export async function startPeer(opts: StartPeerOptions): Promise<RunningPeer> {
           const st = net.stats;
           throw new Error(`could not join through ${contacts.length} contact(s) in ${JOIN_ROUNDS} rounds: ${e instanceof Error ? e.message : String(e)} (links opened ${st.linksOpened}, connect failures ${st.connectFailures}, retries ${st.connectRetries}, refused identities ${st.refusedIdentity})`);
         }
+        await new Promise<void>((resolve) => clock.setTimer(JOIN_ROUND_PAUSE_MS * 2 ** (round - 1), resolve));
         contacts = ws ? await (ws as WsSignaler).requestContacts() : contacts;
       }
     }
