@@ -85,7 +85,7 @@ export class Link {
   }
 
   set dead(dead: boolean) {
-    this.flags = dead ? this.flags | F_DEAD : this.flags & ~F_DEAD;
+    this.setFlag(F_DEAD, dead);
   }
 
   /**
@@ -107,7 +107,7 @@ export class Link {
   }
 
   set pooled(pooled: boolean) {
-    this.flags = pooled ? this.flags | F_POOLED : this.flags & ~F_POOLED;
+    this.setFlag(F_POOLED, pooled);
   }
 
   /** Waiting in the pool's candidates to be checked. */
@@ -116,7 +116,7 @@ export class Link {
   }
 
   set candidate(candidate: boolean) {
-    this.flags = candidate ? this.flags | F_CANDIDATE : this.flags & ~F_CANDIDATE;
+    this.setFlag(F_CANDIDATE, candidate);
   }
 
   constructor(
@@ -184,8 +184,11 @@ export class Link {
   }
 
   setListed(side: number, listed: boolean): void {
-    const bit = side === this.a ? F_LISTED_A : F_LISTED_B;
-    this.flags = listed ? this.flags | bit : this.flags & ~bit;
+    this.setFlag(side === this.a ? F_LISTED_A : F_LISTED_B, listed);
+  }
+
+  private setFlag(bit: number, on: boolean): void {
+    this.flags = on ? this.flags | bit : this.flags & ~bit;
   }
 
   other(side: number): number {

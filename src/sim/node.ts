@@ -17,20 +17,44 @@ export interface SimNode {
   readonly up: boolean;
 }
 
+// A node's up flag, epoch and partition group live in the simulator's arrays by index (events
+// read them there without loading node objects); these accessors are the only other way to them.
 export class SimNodeState implements SimNode {
-  up = true;
-  epoch = 0;
-  /** Partition group; nodes reach each other only within one group. */
-  group = 0;
   store: MemoryStore | null = null;
   env: SimEnv;
 
   constructor(
-    sim: Simulator,
+    private readonly sim: Simulator,
     readonly index: number,
     readonly id: PeerId,
   ) {
     this.env = new SimEnv(sim, this);
+  }
+
+  get up(): boolean {
+    return this.sim.ups[this.index] === 1;
+  }
+
+  set up(up: boolean) {
+    this.sim.ups[this.index] = up ? 1 : 0;
+  }
+
+  /** Bumped by each crash and restart: timers and links of an older incarnation are inert. */
+  get epoch(): number {
+    return this.sim.epochs[this.index]!;
+  }
+
+  set epoch(epoch: number) {
+    this.sim.epochs[this.index] = epoch;
+  }
+
+  /** Partition group; nodes reach each other only within one group. */
+  get group(): number {
+    return this.sim.groups[this.index]!;
+  }
+
+  set group(group: number) {
+    this.sim.groups[this.index] = group;
   }
 }
 

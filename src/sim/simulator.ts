@@ -126,25 +126,26 @@ export class Simulator {
   addNode(id?: PeerId): SimNode {
     const peerId = id ?? this.randomId();
     if (this.byId.has(peerId)) throw new SimFailureError(this.seed, this.nowMs, `node ${peerId} already exists`);
-    const node = new SimNodeState(this, this.nodeList.length, peerId);
-    this.nodeList.push(node);
-    if (node.index >= this.epochs.length) {
+    const index = this.nodeList.length;
+    // The node's state arrays first: the node reads its epoch, up flag and group from them.
+    if (index >= this.epochs.length) {
       this.epochs = grown(this.epochs, new Int32Array(this.epochs.length * 2));
       this.ups = grown(this.ups, new Uint8Array(this.ups.length * 2));
       this.groups = grown(this.groups, new Int32Array(this.groups.length * 2));
     }
     this.ids.push(peerId);
-    this.ups[node.index] = 1;
+    this.ups[index] = 1;
     this.handlers.push(null);
     this.tables.push(null);
-    this.byId.set(peerId, node.index);
+    this.byId.set(peerId, index);
     this.lastId = null;
+    const node = new SimNodeState(this, index, peerId);
+    this.nodeList.push(node);
     return node;
   }
 
   node(id: PeerId): SimNode | undefined {
-    const i = this.byId.get(id);
-    return i === undefined ? undefined : this.nodeList[i];
+    return this.nodeState(id);
   }
 
   nodes(): readonly SimNode[] {
@@ -188,8 +189,7 @@ export class Simulator {
     this.stats.crashes++;
     this.transport.crash(n);
     n.up = false;
-    this.ups[n.index] = 0;
-    this.epochs[n.index] = ++n.epoch;
+    n.epoch++;
     this.handlers[n.index] = null;
   }
 
@@ -198,9 +198,8 @@ export class Simulator {
     const n = this.mustGet(id);
     if (n.up) this.crash(id);
     this.stats.restarts++;
-    this.epochs[n.index] = ++n.epoch;
+    n.epoch++;
     n.up = true;
-    this.ups[n.index] = 1;
     if (!opts.keepStore) n.store = null;
     n.env = new SimEnv(this, n);
     return n;
@@ -208,20 +207,14 @@ export class Simulator {
 
   /** Split the nodes into groups that cannot reach each other; unlisted nodes form one more group. */
   partition(groups: PeerId[][]): void {
-    for (const n of this.nodeList) n.group = 0;
     this.groups.fill(0);
     groups.forEach((members, i) => {
-      for (const id of members) {
-        const n = this.mustGet(id);
-        n.group = i + 1;
-        this.groups[n.index] = i + 1;
-      }
+      for (const id of members) this.mustGet(id).group = i + 1;
     });
     this.transport.cutPartitionedLinks(this.nodeList);
   }
 
   heal(): void {
-    for (const n of this.nodeList) n.group = 0;
     this.groups.fill(0);
   }
 
@@ -415,8 +408,7 @@ export class Simulator {
   }
 
   private mustGet(id: PeerId): SimNodeState {
-    const i = this.byId.get(id);
-    const n = i === undefined ? undefined : this.nodeList[i];
+    const n = this.nodeState(id);
     if (n === undefined) throw new SimFailureError(this.seed, this.nowMs, `no node ${id}`);
     return n;
   }

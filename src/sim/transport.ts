@@ -76,8 +76,10 @@ export class SimTransport {
     this.handlers = sim.handlers;
   }
 
-  reachable(a: SimNodeState, b: SimNodeState): boolean {
-    return a.up && b.up && a.group === b.group;
+  /** Whether nodes a and b (indexes) can reach each other now; reads no node object. */
+  reachable(a: number, b: number): boolean {
+    const sim = this.sim;
+    return sim.ups[a] === 1 && sim.ups[b] === 1 && sim.groups[a] === sim.groups[b];
   }
 
   /** Node index's link table, or null before its first link. */
@@ -268,7 +270,7 @@ export class SimTransport {
       for (let i = 1; i < t.length; i += 2) {
         const link = t[i] as Link;
         if (link.dead || link.b < 0) continue;
-        if (this.sim.nodeAt(link.a).group !== this.sim.nodeAt(link.b).group) this.breakLink(link, R_TIMEOUT);
+        if (this.sim.groups[link.a] !== this.sim.groups[link.b]) this.breakLink(link, R_TIMEOUT);
       }
     }
   }
@@ -329,8 +331,7 @@ export class SimTransport {
     if (link.dead || link.closedBy >= 0) return;
     const sim = this.sim;
     const bId = sim.ids[b]!;
-    // reachable(a, b), from the simulator's arrays.
-    if (sim.ups[a] === 0 || sim.ups[b] === 0 || sim.groups[a] !== sim.groups[b]) {
+    if (!this.reachable(a, b)) {
       // The initiator learns nothing until its connect attempt times out.
       const fail = this.eventAt(EV_CONN_FAIL, a, b, bId, link);
       this.q.push(fail, sim.now() + Math.max(0, this.opts.connectTimeoutMs - link.latencyMs));
@@ -353,7 +354,6 @@ export class SimTransport {
     const ack = this.eventAt(EV_CONN_ACK, a, b, bId, link);
     this.keepFifo(link, b, ack, sim.now() + link.latencyMs);
   }
-
 
   private onLinkDown(index: number, link: Link, peerId: PeerId, reason: number, epoch: number): void {
     if (reason === R_CLOSED) {
