@@ -17,7 +17,8 @@ import { SimFailureError } from './errors.js';
 import { EV_CALL, EV_DELIVER, EV_TIMER, EventQueue } from './events.js';
 import { DEFAULT_NETWORK, type NetworkOptions } from './network.js';
 import { SimEnv, SimNodeState, type SimNode } from './node.js';
-import { SimTransport, type LinkTable } from './transport.js';
+import type { LinkTable } from './link-table.js';
+import { SimTransport } from './transport.js';
 import { grown } from './calendar.js';
 
 export interface SimulatorOptions {

@@ -3,17 +3,12 @@
 // A link object is shared by both sides and sits in each side's link table once that side knows
 // of it. Receivers check the link is still theirs, so frames on a link that was replaced, closed
 // by the receiver, crashed or partitioned away are dropped, never delivered to the wrong link.
-//
-// A node's link table is one small array of (peer key, link) pairs in the order the links were
-// listed, searched linearly: a peer's key is its node index, so the search compares small
-// integers and touches no id string, and listing or unlisting a link allocates nothing (a Map per
-// node cost a hash of the id string per lookup and a rehash now and then, a third of the ping
-// benchmark's time). A node keeps tens of links at most, so the search is short. Ids that name
-// no other node of the simulator (unknown peers, the node itself) get negative keys of their own.
+// The link tables themselves (pairs of peer key and link, by node index) are in link-table.ts.
 import type { PeerId } from '../core/id.js';
 import type { LinkDownReason, NetHandler } from '../env/ports.js';
 import type { SeededRng } from '../env/rng.js';
 import { EV_CONN_ACK, EV_CONN_FAIL, EV_CONN_REQ, EV_DELIVER, EV_LINK_DOWN, type EventQueue } from './events.js';
+import { appendPair, linkAt, position, removePair, PeerKeys, type LinkTable } from './link-table.js';
 import { Link, sampleLatency, type NetworkOptions } from './network.js';
 import type { SimNodeState } from './node.js';
 import type { Simulator } from './simulator.js';
@@ -26,8 +21,6 @@ const R_TIMEOUT = 3;
 /** Frame copies are cut from slabs of this size; larger frames get their own buffer. */
 const SLAB_BYTES = 64 * 1024;
 const SLAB_MAX_FRAME = 4096;
-/** A key no table holds. */
-const NO_KEY = -1;
 
 /**
  * What the transport needs of the node an operation comes from: its index and id. The node's Net
@@ -38,31 +31,11 @@ export interface NodeRef {
   readonly id: PeerId;
 }
 
-/**
- * A node's link table: pairs of a peer key (the peer's node index, or a negative key for an id
- * that names no other node) and the link, in the order the links were listed.
- */
-export type LinkTable = Array<number | Link>;
-
-/** Position of the peer key's pair in a link table (an even index), or -1. */
-function position(t: LinkTable | null, key: number): number {
-  if (t === null) return -1;
-  for (let i = 0; i < t.length; i += 2) if (t[i] === key) return i;
-  return -1;
-}
-
-function linkAt(t: LinkTable | null, key: number): Link | undefined {
-  const i = position(t, key);
-  return i < 0 ? undefined : (t![i + 1] as Link);
-}
-
 export class SimTransport {
   private readonly q: EventQueue;
   private slab = new Uint8Array(SLAB_BYTES);
   private slabUsed = 0;
-  /** Keys of ids that are no other node (see keyOf), and the ids of those keys. */
-  private readonly foreignKeys = new Map<string, number>();
-  private readonly foreignIds: string[] = [];
+  private readonly keys: PeerKeys;
   /** The simulator's link tables and handlers, by node index. */
   private readonly tables: (LinkTable | null)[];
   private readonly handlers: (NetHandler | null)[];
@@ -74,6 +47,7 @@ export class SimTransport {
     this.q = sim.queue;
     this.tables = sim.tables;
     this.handlers = sim.handlers;
+    this.keys = new PeerKeys((id) => sim.indexOf(id), sim.ids);
   }
 
   /** Whether nodes a and b (indexes) can reach each other now; reads no node object. */
@@ -87,27 +61,13 @@ export class SimTransport {
     return this.tables[index] as LinkTable | null;
   }
 
-  /**
-   * The key of a peer id in n's link table: the peer's node index, or for an id that is no other
-   * node (unknown, or n itself) a negative key of its own, made on first use when `make` is set
-   * (otherwise NO_KEY, which no table holds).
-   */
+  /** The key of peer in n's link table (see PeerKeys). */
   private keyOf(n: NodeRef, peer: PeerId, make: boolean): number {
-    const i = this.sim.indexOf(peer);
-    if (i >= 0 && i !== n.index) return i;
-    let key = this.foreignKeys.get(peer);
-    if (key === undefined) {
-      if (!make) return NO_KEY;
-      key = -2 - this.foreignIds.length;
-      this.foreignKeys.set(peer, key);
-      this.foreignIds.push(peer);
-    }
-    return key;
+    return this.keys.keyOf(n.index, peer, make);
   }
 
-  /** The id a peer key stands for. */
   private idOf(key: number): PeerId {
-    return (key >= 0 ? this.sim.ids[key]! : this.foreignIds[-2 - key]!) as PeerId;
+    return this.keys.idOf(key);
   }
 
   /** Whether n has a link to peer that is up on n's side. */
@@ -378,24 +338,13 @@ export class SimTransport {
    * Link.listed() mirrors the tables.
    */
   private list(index: number, key: number, link: Link): void {
-    const t = this.tables[index];
-    // A table made from its first pair holds two; pushing grows it to 19, room for nine links
-    // (an empty array's first push would reserve 16, then 40).
-    if (t === null || t === undefined) this.tables[index] = [key, link];
-    else t.push(key, link);
+    appendPair(this.tables, index, key, link);
     link.setListed(index, true);
   }
 
   /** Take the peer key's link out of node index's table, keeping the order of the others. */
   private unlist(index: number, key: number, link: Link): void {
-    const t = this.tables[index]!;
-    const i = position(t, key);
-    if (i >= 0) {
-      const end = t.length - 2;
-      for (let k = i; k < end; k++) t[k] = t[k + 2]!;
-      t.pop();
-      t.pop();
-    }
+    removePair(this.tables[index]!, key);
     link.setListed(index, false);
     this.q.links.release(link);
   }
