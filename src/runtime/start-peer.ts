@@ -23,23 +23,14 @@ export interface StartPeerOptions {
   /** The rendezvous server to join through (http(s) or ws(s) URL). */
   serverUrl?: string;
   WebSocket?: WebSocketCtor;
-  /**
-   * Instead of a server URL: attach to a hub in this process (the server's own peer), or, from a
-   * worker thread, to the hub on the main thread (asynchronously: the contacts come back by message).
-   */
-  local?: (self: PeerId) => LocalAttachment | Promise<LocalAttachment>;
+  /** Instead of a server URL: attach in-process to a hub (the server's own peer). */
+  local?: (self: PeerId) => { signaler: Signaler; contacts: PeerId[]; detach(): void };
   ring?: Partial<RingConfig>;
   maxLinks?: number;
   /** How long to wait for a lost server before trying to reconnect, doubling up to a minute. */
   reconnectMs?: number;
   /** Lend storage: the peer runs the storage service over its store, within this quota. */
   storage?: StorageOptions;
-}
-
-export interface LocalAttachment {
-  signaler: Signaler;
-  contacts: PeerId[];
-  detach(): void;
 }
 
 export interface RunningPeer {
@@ -91,7 +82,7 @@ export async function startPeer(opts: StartPeerOptions): Promise<RunningPeer> {
   let reconnectTimer: ReturnType<typeof clock.setTimer> | null = null;
   const connectServer = async (): Promise<PeerId[]> => {
     if (opts.local) {
-      const l = await opts.local(identity.id);
+      const l = opts.local(identity.id);
       detachLocal = l.detach;
       signaler.setServer(l.signaler);
       return l.contacts;

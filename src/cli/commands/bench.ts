@@ -6,7 +6,6 @@ import { runDropinBench } from '../../runtime/bench/dropin.js';
 import { runLinkBench } from '../../runtime/bench/link.js';
 import { runRingBench } from '../../runtime/bench/ring.js';
 import { runApiBench } from '../../runtime/bench/api.js';
-import { DEFAULT_PEER_THREAD, type PeerThread } from '../../server/cloud.js';
 import { runStorageBench } from '../../runtime/bench/storage.js';
 
 export interface BenchRunner {
@@ -15,12 +14,6 @@ export interface BenchRunner {
 }
 
 const int = (v: string | boolean | undefined, dflt: number) => (typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : dflt);
-
-function peerThreadOpt(v: string | boolean | undefined): PeerThread {
-  if (v === undefined) return DEFAULT_PEER_THREAD;
-  if (v === 'inline' || v === 'worker') return v;
-  throw new Error(`--peer-thread is inline or worker, not ${String(v)}`);
-}
 
 export const BENCHES: Record<string, BenchRunner> = {
   ring: {
@@ -32,7 +25,6 @@ export const BENCHES: Record<string, BenchRunner> = {
     run: async (opts) => runApiBench({
       peers: int(opts.peers, 3), mb: int(opts.mb, 64), rounds: Math.max(1, int(opts.rounds, 5)),
       ...(opts.durability !== undefined ? { durability: int(opts.durability, 3) } : {}), forkClient: opts.forkClient === true,
-      peerThread: peerThreadOpt(opts.peerThread),
     }),
   },
   storage: {
@@ -81,7 +73,6 @@ export function registerBench(program: Command): void {
     .option('--rounds <n>', 'api: timed reads of each kind, gateway and storage alternated (default 5)')
     .option('--durability <n>', 'api: replicas of the object (default 3); with --peers 0 and 1 the server\'s peer holds every chunk')
     .option('--fork-client', 'api: start each curl from the server\'s process (page faults land on the server; for comparison)')
-    .option('--peer-thread <where>', 'api: run the server\'s own peer on the main thread (inline, the default) or in a worker thread (worker; a prototype: the CLI process also loads node-datachannel on its main thread, which crashes the worker once links open, so run it through scripts/bench-api-worker.mjs)')
     .option('--browsers <n>', 'ring: Chromium tabs (default 0)')
     .option('--lookups <n>', 'ring: lookups with the server up, and again with it down (default 1000)')
     .action(async (name: string, opts: Record<string, string | boolean | undefined>) => {

@@ -9,7 +9,8 @@ import type { Command } from 'commander';
 import type { PeerStatus } from '../../peer/peer.js';
 import { ringConsistent } from '../../peer/ring-view.js';
 import { startCloudServer, type CloudServer } from '../../server/cloud.js';
-import type { OwnPeer } from '../../server/own-peer.js';
+import type { ServerPeer } from '../../server/own-peer.js';
+import { fullStatus } from '../../runtime/control.js';
 import { shutdownNodeRtc } from '../../runtime/node-rtc.js';
 import { spawnVolunteer, type VolunteerProcess } from '../../runtime/volunteer-process.js';
 
@@ -19,10 +20,10 @@ export const DEFAULT_USER = 'dev';
 const CONVERGE_MS = 60_000;
 const POLL_MS = 200;
 
-async function ringSettled(own: OwnPeer, volunteers: VolunteerProcess[], timeoutMs: number): Promise<boolean> {
+async function ringSettled(own: ServerPeer, volunteers: VolunteerProcess[], timeoutMs: number): Promise<boolean> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
-    const statuses = async () => [(await own.status()) as unknown as PeerStatus, ...(await Promise.all(volunteers.map(async (v) => (await v.request('status')) as PeerStatus)))];
+    const statuses = async () => [fullStatus(own) as unknown as PeerStatus, ...(await Promise.all(volunteers.map(async (v) => (await v.request('status')) as PeerStatus)))];
     if (await statuses().then(ringConsistent, () => false)) return true;
     if (performance.now() > deadline) return false;
     await new Promise((r) => setTimeout(r, POLL_MS));

@@ -4,7 +4,7 @@
 // service's own client in the server's peer (what the gateway reads from), `rounds` times each.
 // ratio = getMBps / storageGetMBps, from the median times.
 import { execFile, spawn, type ChildProcessByStdio } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { promisify } from 'node:util';
@@ -12,9 +12,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PeerStatus } from '../../peer/peer.js';
 import { ringConsistent } from '../../peer/ring-view.js';
-import { startCloudServer, type PeerThread } from '../../server/cloud.js';
-import { threadCpuMs } from '../../server/peer-thread.js';
+import { startCloudServer } from '../../server/cloud.js';
+import { fullStatus } from '../control.js';
 import { quantile, round, waitFor } from './figures.js';
+import { shutdownNodeRtc } from '../node-rtc.js';
 import { spawnVolunteer, type VolunteerProcess } from '../volunteer-process.js';
 
 export interface ApiBenchOptions {
@@ -33,8 +34,6 @@ export interface ApiBenchOptions {
    * page the server writes (about 9,500 per 64 MB GET here); a real gateway forks no clients.
    */
   forkClient?: boolean;
-  /** Where the server's own peer runs (default: the server's default, a worker thread). */
-  peerThread?: PeerThread;
 }
 
 interface Read {
@@ -48,8 +47,6 @@ interface Sample extends Read {
   cpuMs: number;
   /** CPU of the server's main thread alone (NaN where /proc is missing). */
   mainMs: number;
-  /** CPU of the peer's worker thread (NaN in line, or where /proc is missing). */
-  peerMs: number;
   chunks: number;
   localChunks: number;
 }
@@ -63,17 +60,6 @@ function mainThreadCpuMs(): number | undefined {
   } catch {
     return undefined;
   }
-}
-
-function threadTimes(): Map<string, number> {
-  const m = new Map<string, number>();
-  for (const t of readdirSync('/proc/self/task')) {
-    try {
-      const comm = readFileSync(`/proc/self/task/${t}/comm`, 'utf8').trim();
-      m.set(`${comm}:${t}`, Number(readFileSync(`/proc/self/task/${t}/schedstat`, 'utf8').split(' ')[0]) / 1e6);
-    } catch { /* gone */ }
-  }
-  return m;
 }
 
 const CURL_ARGS = ['-s', '-f', '-o', '/dev/null', '-w', '%{size_download} %{time_total}'];
@@ -114,7 +100,7 @@ const CONVERGE_MS = 60_000;
 export async function runApiBench(o: ApiBenchOptions): Promise<Record<string, unknown>> {
   const t0 = performance.now();
   const dir = mkdtempSync(join(tmpdir(), 'cumulus-bench-api-'));
-  const cloud = await startCloudServer({ port: 0, host: '127.0.0.1', dataDir: dir, ...(o.peerThread ? { peerThread: o.peerThread } : {}) });
+  const cloud = await startCloudServer({ port: 0, host: '127.0.0.1', dataDir: dir });
   const volunteers: VolunteerProcess[] = [];
   let launcher: CurlLauncher | undefined;
   try {
@@ -123,7 +109,7 @@ export async function runApiBench(o: ApiBenchOptions): Promise<Record<string, un
     // keys, the home made by the first request may be looked for at another owner (404).
     const own = cloud.peer;
     if (!own) throw new Error('the cloud runs no peer of its own');
-    const statuses = async () => [(await own.status()) as unknown as PeerStatus, ...(await Promise.all(volunteers.map(async (v) => (await v.request('status')) as PeerStatus)))];
+    const statuses = async () => [fullStatus(own) as unknown as PeerStatus, ...(await Promise.all(volunteers.map(async (v) => (await v.request('status')) as PeerStatus)))];
     if (!(await waitFor(async () => ringConsistent(await statuses()), CONVERGE_MS))) {
       throw new Error(`the ring of the server and ${o.peers} volunteers was not consistent within ${CONVERGE_MS} ms`);
     }
@@ -148,10 +134,8 @@ export async function runApiBench(o: ApiBenchOptions): Promise<Record<string, un
     if (!put.ok) throw new Error(`PUT answered ${put.status}: ${await put.text()}`);
     const putMs = performance.now() - tPut;
 
-    // In line, the storage read runs on the main thread with the gateway; with the peer in a
-    // worker thread, there, and the gateway's GET takes its chunks from that thread.
-    const peerTid = own.thread === 'worker' && 'tid' in own ? (own.tid as number | undefined) : undefined;
-    const peerCpuMs = () => (peerTid === undefined ? undefined : threadCpuMs(peerTid));
+    const client = cloud.peer?.peer.storage?.client;
+    if (!client) throw new Error('the server peer runs no storage');
     // The gateway's client is another process, as a developer's would be (curl): a client in this
     // process would take its CPU from the gateway it measures. The GET's time is curl's own
     // time_total (connect, request, the whole body), so starting the curl process, which is no
@@ -168,26 +152,24 @@ export async function runApiBench(o: ApiBenchOptions): Promise<Record<string, un
       const ms = (total ?? NaN) * 1000;
       return { bytes: size ?? NaN, ms, startMs: wallMs - ms };
     };
-    // Timed in the peer's thread, wherever it runs (OwnPeer.readFile: `client.open`, read whole).
-    const viaStorage = async (): Promise<Read> => ({ ...(await own.readFile('/bench/home/blob.bin')), startMs: 0 });
+    const viaStorage = async (): Promise<Read> => {
+      const t = performance.now();
+      let n = 0;
+      for await (const c of await client.open('/bench/home/blob.bin')) n += c.length;
+      return { bytes: n, ms: performance.now() - t, startMs: 0 };
+    };
     const samples = { gateway: [] as Sample[], storage: [] as Sample[] };
     const read = async (who: 'gateway' | 'storage'): Promise<Sample> => {
-      const before = await own.readCounters();
-      const th0 = threadTimes();
+      const before = { ...client.counters };
       const main0 = mainThreadCpuMs();
-      const peer0 = peerCpuMs();
       const cpu0 = process.cpuUsage();
       const r = who === 'gateway' ? await viaGateway() : await viaStorage();
       const cpu = process.cpuUsage(cpu0);
       const main1 = mainThreadCpuMs();
-      const peer1 = peerCpuMs();
-      const after = await own.readCounters();
-      if (process.env.CUMULUS_BENCH_THREADS) { const th1 = threadTimes(); const d: Record<string, number> = {}; for (const [k, v] of th1) { const x = Math.round(v - (th0.get(k) ?? 0)); if (x > 0) d[k] = x; } process.stderr.write(`${who} ${JSON.stringify(d)}\n`); }
       if (r.bytes !== bytes) throw new Error(`${who} read ${r.bytes} bytes of ${bytes}`);
       return {
         ...r, cpuMs: (cpu.user + cpu.system) / 1000, mainMs: main0 === undefined || main1 === undefined ? NaN : main1 - main0,
-        peerMs: peer0 === undefined || peer1 === undefined ? NaN : peer1 - peer0,
-        chunks: after.chunksRead - before.chunksRead, localChunks: after.localChunks - before.localChunks,
+        chunks: client.counters.chunksRead - before.chunksRead, localChunks: client.counters.localChunks - before.localChunks,
       };
     };
     // One untimed read each first (JIT, the OS's caches, the old space the PUT left to collect),
@@ -214,23 +196,17 @@ export async function runApiBench(o: ApiBenchOptions): Promise<Record<string, un
         serverMainMsGateway: Math.round(med(samples.gateway, (x) => x.mainMs)),
         serverMainMsStorage: Math.round(med(samples.storage, (x) => x.mainMs)),
       }),
-      // And for the peer's own thread, when it has one.
-      ...(samples.storage.some((x) => Number.isNaN(x.peerMs)) ? {} : {
-        peerThreadMsGateway: Math.round(med(samples.gateway, (x) => x.peerMs)),
-        peerThreadMsStorage: Math.round(med(samples.storage, (x) => x.peerMs)),
-      }),
       clientStartMs: Math.round(med(samples.gateway, (x) => x.startMs)),
       // Share of the chunks the server's peer held itself (read with no network at all).
       localShare: round(all.reduce((a, x) => a + x.localChunks, 0) / Math.max(1, all.reduce((a, x) => a + x.chunks, 0))),
-      peerThread: own.thread, rounds: o.rounds, peers: o.peers + 1, bytes, ...(o.durability === undefined ? {} : { durability: o.durability }),
+      rounds: o.rounds, peers: o.peers + 1, bytes, ...(o.durability === undefined ? {} : { durability: o.durability }),
       ...(o.forkClient ? { forkClient: true } : {}), wallMs: Math.round(performance.now() - t0),
     };
   } finally {
     launcher?.stop();
     await Promise.allSettled(volunteers.map((v) => v.stop()));
     await cloud.close();
-    // In line, the server's peer used node-datachannel here (the worker stops its own).
-    if (cloud.peer?.thread === 'inline') (await import('../node-rtc.js')).shutdownNodeRtc();
+    shutdownNodeRtc();
     rmSync(dir, { recursive: true, force: true });
   }
 }
