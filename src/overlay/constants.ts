@@ -114,3 +114,9 @@ export const SELF_CHECK_MAX_PERIODS = 128;
  * so after a mass failure a peer goes through its dead contacts at once, not one lookup at a time.
  */
 export const MAX_FORWARD_ATTEMPTS = 16;
+
+/**
+ * Finger slots this far above the lowest one we must fill (whose interval holds about r peers,
+ * so this one about r * 2^MID_TARGET_SLOTS) are searched from the middle of their interval.
+ */
+export const MID_TARGET_SLOTS = 2;

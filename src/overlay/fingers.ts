@@ -6,8 +6,9 @@
 // slot costs nothing until its link goes down; empty slots are searched for one at a time with a
 // routed 'find-finger', which the owner of the slot's start answers or passes along successors.
 import { check } from '../core/codec.js';
+import type { Envelope } from '../core/envelope.js';
 import { addPow2, idToHex, type PeerId } from '../core/id.js';
-import { CHORD_SVC, FINGER_ALT_STEPS, FINGER_RETRY_DOUBLINGS, FINGER_RETRY_MS, FINGER_SLOTS, LINKED_SUCCESSORS } from './constants.js';
+import { CHORD_SVC, FINGER_ALT_STEPS, FINGER_RETRY_DOUBLINGS, FINGER_RETRY_MS, FINGER_SLOTS, LINKED_SUCCESSORS, MID_TARGET_SLOTS } from './constants.js';
 import type { ChordRing } from './ring.js';
 import { FindFingerRep } from './schemas.js';
 
@@ -26,6 +27,8 @@ export class Fingers {
   private missing = 0;
   /** Slot -> candidates tried in a row by following refusals (tryNext), reset by a search. */
   private walked: Map<number, number> | null = null;
+  /** Searchers we offered ourselves to and are linking to: their request, answered once linked. */
+  private offers: Map<PeerId, Envelope> | null = null;
 
   constructor(private readonly r: ChordRing) {}
 
@@ -36,6 +39,42 @@ export class Fingers {
   /** Is slot k one we fill only when there is room? */
   optional(k: number): boolean {
     return k >= 0 && k < this.kLow;
+  }
+
+  /**
+   * A searcher's 'find-finger' reached us and we have room: link to it and answer over the new
+   * link, one hop, instead of routing the answer back along the search's path (a routed answer
+   * was a third of all frames). The searcher would link to us next anyway; now the link comes
+   * first. If the link does not come up in time the answer is routed, as before.
+   */
+  offer(env: Envelope): void {
+    const r = this.r;
+    const src = env.src as PeerId;
+    if (r.mux.isLinked(src) || this.offers?.has(src) || !r.mux.connect(src)) return void r.reply(env, { peer: r.self });
+    (this.offers ??= new Map()).set(src, env);
+    r.stats.fingerOffers++;
+    r.clock.setTimer(r.config.requestTimeoutMs / 2, () => this.answerOffer(src, env));
+  }
+
+  /** A link came up or went down: answer the offer made to that peer, if any. */
+  offerLink(p: PeerId): void {
+    const env = this.offers?.get(p);
+    if (env !== undefined) this.answerOffer(p, env);
+  }
+
+  private answerOffer(p: PeerId, env: Envelope): void {
+    const offers = this.offers;
+    if (offers === null || offers.get(p) !== env) return;
+    offers.delete(p);
+    if (offers.size === 0) this.offers = null;
+    // Linked: one hop, and the link already counts as the searcher's finger here. Not (yet):
+    // routed, and the searcher links to us itself and declares the finger role in 'use'.
+    const r = this.r;
+    if (r.status === 'stopped') return;
+    if (r.mux.isLinked(p) && r.roles.admitOffered(p)) {
+      r.stats.fingerOffersLinked++;
+      r.reply(env, { peer: r.self, taken: true });
+    } else r.reply(env, { peer: r.self });
   }
 
   /** Drop slots the successor list now covers, then search for the first empty slot. */
@@ -114,17 +153,25 @@ export class Fingers {
     const r = this.r;
     const start = addPow2(r.state.selfId, k);
     const end = k + 1 >= FINGER_SLOTS ? r.state.selfId : addPow2(r.state.selfId, k + 1);
+    // A wide interval is searched from its middle: the search is routed toward the middle and the
+    // first peer of the interval on its way that has room takes it (findFingerInPassing), two
+    // hops or so from us, where the owner of the interval's start is log N hops away. A narrow
+    // one (a few peers, maybe none past its middle) is searched from its start.
+    const target = k >= this.kLow + MID_TARGET_SLOTS && k > 0 ? addPow2(start, k - 1) : start;
     this.searching = true;
     this.walked?.delete(k);
-    r.call(start, CHORD_SVC, 'find-finger', { start: idToHex(start), end: idToHex(end), walk: 0 }, {}, (e, env) => {
+    r.call(target, CHORD_SVC, 'find-finger', { start: idToHex(start), end: idToHex(end), walk: 0 }, {}, (e, env) => {
       this.searching = false;
       if (e) r.maintenance.lookupFailed(e);
       if (r.status !== 'joined') return;
       const rep = e ? null : check(FindFingerRep, env!.body, 'find-finger reply');
       if (rep !== null && !rep.ok) r.stats.badBodies++;
       const p = rep?.ok ? (rep.value.peer as PeerId | null) : null;
-      if (p !== null && k >= this.kOpt && this.set(k, p)) this.fails.delete(k);
+      const taken = rep?.ok === true && rep.value.taken === true && p !== null && r.mux.isLinked(p);
+      if (p !== null && k >= this.kOpt && this.set(k, p, taken)) this.fails.delete(k);
       else {
+        // The peer linked to us as our finger and we do not take it: release that link.
+        if (taken) r.roles.update(p);
         // No peer of the slot with room (or none we could link to): try again later, twice as
         // late after each failure in a row, since the peers there are as full as they were.
         const n = Math.min((this.fails.get(k) ?? 0) + 1, FINGER_RETRY_DOUBLINGS + 1);
@@ -137,14 +184,18 @@ export class Fingers {
     });
   }
 
-  /** Put p in slot k if it belongs there; link to it (its 'use' declaration follows the link). */
-  private set(k: number, p: PeerId): boolean {
+  /**
+   * Put p in slot k if it belongs there; link to it (its 'use' declaration follows the link).
+   * `taken`: p linked to us and counts the link as our finger already, so no 'use' is sent.
+   */
+  private set(k: number, p: PeerId, taken = false): boolean {
     const r = this.r;
     const s = r.state;
     if (p === s.self || s.slotOf(p) !== k || r.refused.has(p, r.clock.now())) return false;
     if (s.fingers.get(k) === p) return true;
     this.clear(k);
     s.setFinger(k, p);
+    if (taken) r.roles.assumeDeclared(p);
     if (r.mux.isLinked(p)) r.roles.update(p);
     else if (!r.mux.connect(p)) {
       s.deleteFinger(k);

@@ -165,6 +165,7 @@ export class Maintenance {
     if (r.status === 'joining') return this.join.linkUp(peer);
     if (r.status !== 'joined') return;
     r.roles.linkUp(peer);
+    this.fingers.offerLink(peer);
     if (peer === this.claimTo) this.sendClaim(peer);
     if (this.lost.recovered(peer)) return;
     if (peer === r.state.succs[0]) this.stabilize(0);
@@ -175,6 +176,7 @@ export class Maintenance {
     const s = r.state;
     r.roles.linkDown(peer);
     s.contacts.delete(peer);
+    this.fingers.offerLink(peer);
     if (r.status === 'joining') return this.join.linkDown(peer);
     if (r.status !== 'joined') return;
     this.fingers.dropPeer(peer);

@@ -9,6 +9,7 @@ import { bytesToHex, idFromHex, type Id } from '../core/id.js';
 import { Simulator } from '../sim/simulator.js';
 import { OverlayNet } from '../sim/scenarios/overlay-net.js';
 import type { RingConfig } from './config.js';
+import { UseRole } from './schemas.js';
 
 const CONFIG = { stabilizeIntervalMs: 500, fixFingersIntervalMs: 500, checkPredecessorIntervalMs: 500, requestTimeoutMs: 1500 };
 const SEEDS = Array.from({ length: 12 }, (_, i) => i + 1);
@@ -92,6 +93,37 @@ describe('ChordRing in the simulator', () => {
     expect(hops.length, `seed ${seed}`).toBe(500);
     expect(Math.max(...hops), `seed ${seed}`).toBeLessThanOrEqual(Math.log2(n) + 2);
     expect(hops.reduce((a, b) => a + b, 0) / hops.length, `seed ${seed}`).toBeLessThanOrEqual(Math.log2(n) / 2 + 1);
+  });
+
+  it.each(SEEDS.slice(0, 4))('links a finger search to the searcher and answers over that link; both ends agree on every finger (seed %i)', (seed) => {
+    const net = build(seed, 128, CONFIG, 40);
+    converge(net, seed, 20_000, 'after joins');
+    net.sim.run({ untilMs: net.sim.now() + 20_000 });
+    let offers = 0;
+    let linked = 0;
+    for (const p of net.live()) {
+      offers += p.ring.stats.fingerOffers;
+      linked += p.ring.stats.fingerOffersLinked;
+    }
+    // Most searches that found a peer with room were answered over the link it made to us.
+    expect(offers, `seed ${seed}`).toBeGreaterThan(net.live().length);
+    expect(linked / offers, `seed ${seed}`).toBeGreaterThan(0.9);
+    const byId = new Map(net.live().map((p) => [p.node.id, p]));
+    let fingers = 0;
+    for (const p of net.live()) {
+      for (const f of p.ring.state.fingers.values()) {
+        fingers++;
+        // Our finger is linked and counts the link as our finger (declared or taken with its offer).
+        expect(p.mux.isLinked(f), `seed ${seed}`).toBe(true);
+        expect(byId.get(f)!.ring.roles.remoteRoles(p.node.id) & UseRole.finger, `seed ${seed}: ${p.node.id} -> ${f}`).toBe(UseRole.finger);
+      }
+      // And no peer counts us as its finger unless we do hold it as one.
+      for (const q of net.live()) {
+        if (q === p || !(p.ring.roles.remoteRoles(q.node.id) & UseRole.finger)) continue;
+        expect(q.ring.state.fingerSlotOf(p.node.id), `seed ${seed}: ${q.node.id} -/-> ${p.node.id}`).toBeGreaterThanOrEqual(0);
+      }
+    }
+    expect(fingers, `seed ${seed}`).toBeGreaterThan(net.live().length);
   });
 
   it.each(SEEDS.slice(0, 8))('heals after a partition splits the ring in two (seed %i)', (seed) => {

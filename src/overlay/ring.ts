@@ -10,6 +10,7 @@ import { DEFAULT_RING_CONFIG, type RingConfig } from './config.js';
 import { CHORD_SVC, MAX_FORWARD_ATTEMPTS, REFUSED_CACHE_ENTRIES } from './constants.js';
 import { Emitter } from './emitter.js';
 import { CHORD_HANDLERS } from './handlers/index.js';
+import { findFingerInPassing } from './handlers/find-finger.js';
 import { Maintenance } from './maintenance.js';
 import type { Mux, MuxClient } from './mux.js';
 import { RequestTooManyError, Requests, type ReplyCallback } from './requests.js';
@@ -233,6 +234,8 @@ export class ChordRing implements MuxClient {
       if (env.dst === this.self) return this.deliver(env);
       if (this.mux.isLinked(env.dst as PeerId) && this.forward(env, env.dst as PeerId)) return;
     }
+    // A finger search may be answered by any peer of its interval on the way (see find-finger.ts).
+    if (env.to === 'key' && env.op === 'find-finger' && env.svc === CHORD_SVC && env.re === undefined && findFingerInPassing(this, env)) return;
     // The envelope's schema checked dst: 40 lower-case hex characters.
     const key = env.to === 'peer' ? this.state.id(env.dst as PeerId) : checkedId(env.dst);
     this.routeOn(env, key, this.state.id(from));

@@ -42,6 +42,11 @@ export class LinkRoles {
     return theirs & UseRole.finger ? LinkValue.remoteFinger : LinkValue.none;
   }
 
+  /** @internal The roles p gives our link (0 when none). */
+  remoteRoles(p: PeerId): number {
+    return this.remote.get(p) ?? 0;
+  }
+
   /** Does p rely on our link (it declared a role)? */
   usedBy(p: PeerId): boolean {
     return this.remote.has(p);
@@ -52,11 +57,15 @@ export class LinkRoles {
     const mux = this.r.mux;
     if (!mux.isLinked(p)) return void this.declared.delete(p);
     const roles = this.local(p);
-    const changed = (this.declared.get(p) ?? 0) !== roles;
+    const had = this.declared.get(p) ?? 0;
+    const changed = had !== roles;
     if (changed) this.declare(p, roles);
     if (roles !== 0) {
-      if (changed) this.r.sendLinked(p, CHORD_SVC, 'use', { roles });
-      return this.refreshContact(p);
+      // Routable again first: a link we had asked p to release is ours to use again, and the
+      // 'use' must go out on it (a declaration that was not sent would never be sent again).
+      this.refreshContact(p);
+      if (changed && !this.r.sendLinked(p, CHORD_SVC, 'use', { roles })) this.declare(p, had);
+      return;
     }
     this.refreshContact(p);
     // A release declares roles 0 too: one frame instead of two when the link is released at once.
@@ -146,6 +155,23 @@ export class LinkRoles {
     } else if (msg.release) {
       if (r.mux.isIdle(p)) r.mux.disconnect(p);
     } else if (roles === 0 && !refuse) this.release(p);
+  }
+
+  /**
+   * We linked to p to offer ourselves as its finger (Fingers.offer) and tell it so: count the
+   * link as p's finger from now on, as if p had declared it. False when we have no room left.
+   */
+  admitOffered(p: PeerId): boolean {
+    const had = this.remote.get(p) ?? 0;
+    if (!(had & UseRole.finger) && !this.admitFinger(p, had | UseRole.finger)) return false;
+    this.remote.set(p, had | UseRole.finger);
+    this.refreshContact(p);
+    return true;
+  }
+
+  /** p counts our link as our finger already (it offered itself and said so): nothing to declare. */
+  assumeDeclared(p: PeerId): void {
+    this.declare(p, (this.declared.get(p) ?? 0) | UseRole.finger);
   }
 
   private admitFinger(p: PeerId, roles: number): boolean {

@@ -93,8 +93,15 @@ export const FindFingerReq = Type.Object(
 );
 export type FindFingerReq = Static<typeof FindFingerReq>;
 
-/** 'find-finger' reply: a peer of the interval that will accept our link, or null. */
-export const FindFingerRep = Type.Object({ peer: Type.Union([HexId, Type.Null()]) }, { additionalProperties: false });
+/**
+ * 'find-finger' reply: a peer of the interval that will accept our link, or null. `taken`: the
+ * peer linked to us and already counts the link as our finger (no 'use' needed; if we do not
+ * take it after all, we release the link).
+ */
+export const FindFingerRep = Type.Object(
+  { peer: Type.Union([HexId, Type.Null()]), taken: Type.Optional(Type.Literal(true)) },
+  { additionalProperties: false },
+);
 export type FindFingerRep = Static<typeof FindFingerRep>;
 
 /** Roles a peer gives its link to us, declared in 'use' (bit flags). */

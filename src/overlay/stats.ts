@@ -17,11 +17,16 @@ export interface RingStats {
   relocations: number;
   /** Lookups tried a second time after a timeout or a missing route. */
   lookupRetries: number;
+  /** Finger searches we answered by linking to the searcher (see Fingers.offer). */
+  fingerOffers: number;
+  /** Of those, answered over the new link (the rest were routed: the link did not come up in time). */
+  fingerOffersLinked: number;
 }
 
 export function emptyRingStats(): RingStats {
   return {
     sent: 0, sendFailures: 0, received: 0, delivered: 0, duplicates: 0, ttlExpired: 0, undeliverable: 0, unknownOps: 0,
     noService: 0, serviceErrors: 0, badBodies: 0, successorFailures: 0, predecessorFailures: 0, relocations: 0, lookupRetries: 0,
+    fingerOffers: 0, fingerOffersLinked: 0,
   };
 }

@@ -1,12 +1,30 @@
 // 'find-finger': the owner of a finger interval's start offers itself as the finger if it has
 // room for one more link; otherwise it passes the request to its successor, which tries the same,
 // so the searcher gets the first peer of the interval with room, or null when there is none near.
+// A peer with room links to the searcher first and answers over that link (Fingers.offer).
 import { check } from '../../core/codec.js';
 import type { Envelope } from '../../core/envelope.js';
 import { idFromHex, inInterval, type PeerId } from '../../core/id.js';
 import { FINGER_WALK_MAX } from '../constants.js';
 import type { ChordRing } from '../ring.js';
+import { checkedId } from '../state.js';
 import { FindFingerReq } from '../schemas.js';
+
+/**
+ * A 'find-finger' routed through us on its way to the middle of the interval: if we lie in the
+ * interval and have room, we are the finger (true: handled here, not forwarded). A peer the
+ * request reaches before the interval, or one without room, passes it on.
+ */
+export function findFingerInPassing(ring: ChordRing, env: Envelope): boolean {
+  const req = check(FindFingerReq, env.body, 'find-finger');
+  if (!req.ok) return false; // the owner counts it as a bad body
+  const src = env.src as PeerId;
+  if (src === ring.self || !inInterval(ring.state.selfId, checkedId(req.value.start), checkedId(req.value.end), true, false)) return false;
+  if (ring.mux.isLinked(src)) return ring.reply(env, { peer: ring.self }) || true;
+  if (!ring.mux.hasRoom(src)) return false;
+  ring.maintenance.fingers.offer(env);
+  return true;
+}
 
 export function findFingerHandler(ring: ChordRing, env: Envelope): void {
   const req = check(FindFingerReq, env.body, 'find-finger');
@@ -17,7 +35,8 @@ export function findFingerHandler(ring: ChordRing, env: Envelope): void {
   const end = idFromHex(req.value.end);
   // The owner of the start of an empty interval lies past its end: there is no such finger.
   if (src === ring.self || !inInterval(s.selfId, start, end, true, false)) return void ring.reply(env, { peer: null });
-  if (ring.mux.isLinked(src) || ring.mux.hasRoom(src)) return void ring.reply(env, { peer: ring.self });
+  if (ring.mux.isLinked(src)) return void ring.reply(env, { peer: ring.self });
+  if (ring.mux.hasRoom(src)) return ring.maintenance.fingers.offer(env);
   const next = s.succs[0];
   const walkOn = req.value.walk < FINGER_WALK_MAX && next !== undefined && next !== src && inInterval(s.id(next), start, end, true, false);
   if (!walkOn || !ring.relay(env, next, { ...req.value, walk: req.value.walk + 1 })) ring.reply(env, { peer: null });
