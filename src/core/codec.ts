@@ -40,6 +40,14 @@ function checker<T extends TSchema>(schema: T): TypeCheck<T> {
   return c as TypeCheck<T>;
 }
 
+/**
+ * Does an already-decoded value match a schema? For telling one well-formed answer from another
+ * (a refusal from a reply): no error is built for the expected mismatch.
+ */
+export function matches<T extends TSchema>(schema: T, value: unknown): value is Static<T> {
+  return checker(schema).Check(value);
+}
+
 /** Validate an already-decoded value against a schema. */
 export function check<T extends TSchema>(schema: T, value: unknown, what = 'value'): Result<Static<T>> {
   const c = checker(schema);

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
-  RING_SIZE, addPow2, asId, distance, hashBytesToId, hashNameToId, idFromHex, idToBytes, idToHex, inInterval, isHexId,
+  RING_SIZE, addPow2, asId, distance, hashBytesToId, hashNameToId, idFromHex, idToBytes, idToHex, inInterval, inIntervalHex, isHexId,
   type Id,
 } from './id.js';
 import { InvalidArgumentError } from './errors.js';
@@ -63,6 +63,14 @@ describe('ring math', () => {
     fc.assert(fc.property(arbId, arbId, arbId, (x, a, b) => {
       fc.pre(a !== b && x !== a && x !== b);
       expect(inInterval(x, a, b)).toBe(distance(a, x) < distance(a, b));
+    }));
+  });
+
+  it('membership over hex ids agrees with membership over numbers, ends included or not', () => {
+    // Small ids as well as random ones, so that equal ends and equal points come up.
+    const arb = fc.oneof(arbId, fc.integer({ min: 0, max: 4 }).map((n) => id(n)));
+    fc.assert(fc.property(arb, arb, arb, fc.boolean(), fc.boolean(), (x, a, b, cs, ce) => {
+      expect(inIntervalHex(idToHex(x), idToHex(a), idToHex(b), cs, ce)).toBe(inInterval(x, a, b, cs, ce));
     }));
   });
 

@@ -68,6 +68,20 @@ export function inInterval(x: Id, a: Id, b: Id, closedStart = false, closedEnd =
   return a < b ? x > a && x < b : x > a || x < b;
 }
 
+/**
+ * inInterval over ids written as 40 lower-case hex characters (checked by a schema): their
+ * string order is their numeric order, so nothing is parsed.
+ */
+export function inIntervalHex(x: string, a: string, b: string, closedStart = false, closedEnd = false): boolean {
+  if (a === b) {
+    if (x === a) return closedStart || closedEnd;
+    return true;
+  }
+  if (x === a) return closedStart;
+  if (x === b) return closedEnd;
+  return a < b ? x > a && x < b : x > a || x < b;
+}
+
 /** The first 160 bits of SHA-256 of some bytes. */
 export function hashBytesToId(bytes: Uint8Array): Id {
   return idFromDigest(sha256(bytes));

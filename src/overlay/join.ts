@@ -1,6 +1,6 @@
 // Joining through a bootstrap peer: link to it, ask it to look up our successor (we are not
 // routable yet), and retry a few times if the link or the answer does not come.
-import { check } from '../core/codec.js';
+import { check, matches } from '../core/codec.js';
 import { PeerGoneError } from '../core/errors.js';
 import type { PeerId } from '../core/id.js';
 import type { TimerHandle } from '../env/ports.js';
@@ -72,11 +72,11 @@ export class Join {
     this.cancelTimer();
     this.r.call({ peer: b }, CHORD_SVC, 'join', {}, { timeoutMs: 2 * this.r.config.requestTimeoutMs }, (e, env) => {
       if (e) return this.next();
-      const refusal = check(JoinRefusal, env!.body, 'join refusal');
-      if (refusal.ok && this.r.status === 'joining' && this.bootstrap === b) {
+      const body = env!.body;
+      if (matches(JoinRefusal, body) && this.r.status === 'joining' && this.bootstrap === b) {
         // A bootstrap not in place itself cannot help: give it up now (the caller tries its next
         // contact). One whose lookup found no route may do better on the next attempt.
-        if (refusal.value.refused === 'not-in-place') return this.giveUp(b);
+        if (body.refused === 'not-in-place') return this.giveUp(b);
         return this.next();
       }
       const rep = check(FindSuccRep, env!.body, 'join reply');

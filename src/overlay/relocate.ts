@@ -6,7 +6,7 @@
 // Every peer also checks its place now and then (often after joining, then rarely): thousands
 // of joins at once can leave a stretch of peers that the rest of the ring passes by, each right
 // about its neighbours in the stretch, which no stabilize round can see.
-import { check } from '../core/codec.js';
+import { check, matches } from '../core/codec.js';
 import { inInterval, type PeerId } from '../core/id.js';
 import { CHORD_SVC, RELOCATE_COOLDOWN_PERIODS, SELF_CHECK_FIRST_PERIODS, SELF_CHECK_MAX_PERIODS } from './constants.js';
 import type { ChordRing } from './ring.js';
@@ -57,7 +57,7 @@ export class Relocator {
       this.busy = false;
       if (e || r.status !== 'joined') return;
       // A contact not in place itself, or without a route, cannot tell us where we belong.
-      if (check(JoinRefusal, env!.body, 'relocate refusal').ok) return;
+      if (matches(JoinRefusal, env!.body)) return;
       const rep = check(FindSuccRep, env!.body, 'relocate reply');
       if (!rep.ok) return void r.stats.badBodies++;
       const owner = rep.value.owner as PeerId;

@@ -4,10 +4,9 @@
 // A peer with room links to the searcher first and answers over that link (Fingers.offer).
 import { check } from '../../core/codec.js';
 import type { Envelope } from '../../core/envelope.js';
-import { idFromHex, inInterval, type PeerId } from '../../core/id.js';
+import { idFromHex, inInterval, inIntervalHex, type PeerId } from '../../core/id.js';
 import { FINGER_WALK_MAX } from '../constants.js';
 import type { ChordRing } from '../ring.js';
-import { checkedId } from '../state.js';
 import { FindFingerReq } from '../schemas.js';
 
 /**
@@ -19,7 +18,7 @@ export function findFingerInPassing(ring: ChordRing, env: Envelope): boolean {
   const req = check(FindFingerReq, env.body, 'find-finger');
   if (!req.ok) return false; // the owner counts it as a bad body
   const src = env.src as PeerId;
-  if (src === ring.self || !inInterval(ring.state.selfId, checkedId(req.value.start), checkedId(req.value.end), true, false)) return false;
+  if (src === ring.self || !inIntervalHex(ring.self, req.value.start, req.value.end, true, false)) return false;
   if (ring.mux.isLinked(src)) return ring.reply(env, { peer: ring.self }) || true;
   if (!ring.mux.hasRoom(src)) return false;
   ring.maintenance.fingers.offer(env);
