@@ -225,7 +225,7 @@ export class Maintenance {
     const s = this.r.state;
     let best: PeerId | null = null;
     let bestD = 0n;
-    for (const [p, id] of s.contacts.entries()) {
+    for (const [p, id] of s.contacts) {
       const d = distance(s.selfId, id);
       if (p !== gone && (best === null || d < bestD)) {
         best = p;

@@ -2,7 +2,6 @@
 // its successor; a peer delivers a key it owns and otherwise forwards to the owner when it knows
 // it (successor list) or to the linked ring member that most closely precedes the key.
 import { inInterval, type Id, type PeerId } from '../core/id.js';
-import { idTop, inIntervalTop, type ContactTable } from './contacts.js';
 
 export interface RouteView {
   readonly selfId: Id;
@@ -11,11 +10,8 @@ export interface RouteView {
   readonly predId: Id;
   readonly succs: readonly PeerId[];
   readonly succIds: readonly Id[];
-  /** idTop of each successor's id, and of ours. */
-  readonly succTops: readonly number[];
-  readonly selfTop: number;
   /** Linked members of this ring that may carry traffic (a link is usable only through here). */
-  readonly contacts: ContactTable;
+  readonly contacts: ReadonlyMap<PeerId, Id>;
 }
 
 export type Decision = { kind: 'self' } | { kind: 'next'; peer: PeerId } | { kind: 'none' };
@@ -46,10 +42,9 @@ export function decide(v: RouteView, key: Id, fromId: Id | null, exclude: PeerId
   if (v.pred !== null && fromId !== null && inInterval(key, fromId, v.selfId) && v.contacts.has(v.pred)) {
     if (inInterval(v.predId, key, v.selfId, true, false)) return { kind: 'next', peer: v.pred };
   }
-  const keyTop = idTop(key);
-  const owner = ownerFromSuccessors(v, key, keyTop);
+  const owner = ownerFromSuccessors(v, key);
   if (owner !== null) return { kind: 'next', peer: owner };
-  const best = closestPreceding(v, key, exclude, keyTop);
+  const best = closestPreceding(v, key, exclude);
   if (best !== null) return { kind: 'next', peer: best };
   // Our successor's link is not up yet (it just changed): the next successor we can reach knows
   // the key's owner as well, and steps the message back to it if it lies before itself.
@@ -68,43 +63,34 @@ export function decideTwo(v: RouteView, key: Id, fromId: Id | null): PeerId[] {
 }
 
 /** When the key falls inside our successor list, its owner is known: jump straight to it. */
-function ownerFromSuccessors(v: RouteView, key: Id, keyTop: number): PeerId | null {
+function ownerFromSuccessors(v: RouteView, key: Id): PeerId | null {
   let prev = v.selfId;
-  let prevTop = v.selfTop;
   for (let i = 0; i < v.succs.length; i++) {
     const sId = v.succIds[i]!;
-    const sTop = v.succTops[i]!;
-    if (inIntervalTop(key, keyTop, prev, prevTop, sId, sTop, false, true)) {
+    if (inInterval(key, prev, sId, false, true)) {
       const s = v.succs[i]!;
       return v.contacts.has(s) ? s : null;
     }
     prev = sId;
-    prevTop = sTop;
   }
   return null;
 }
 
 /** The linked member strictly after us and at or before key that is closest to key. */
-export function closestPreceding(v: RouteView, key: Id, exclude: PeerId | null, keyTop = idTop(key)): PeerId | null {
+export function closestPreceding(v: RouteView, key: Id, exclude: PeerId | null): PeerId | null {
   const self = v.selfId;
   if (key === self) return null;
-  const c = v.contacts;
-  const peers = c.peers;
-  const tops = c.tops;
-  let best = -1;
+  let best: PeerId | null = null;
   let bestId = self;
-  let bestTop = v.selfTop;
   // A peer closer to the key than we are lies in (self, key] clockwise, and one closer than the
-  // best so far in (best, key]. Comparisons of tops only, as a rule: nothing allocated.
-  for (let i = 0; i < peers.length; i++) {
-    if (peers[i] === exclude) continue;
-    const id = c.ids[i]!;
-    if (inIntervalTop(id, tops[i]!, bestId, bestTop, key, keyTop, false, true)) {
-      best = i;
+  // best so far in (best, key]. Comparisons only: no bigint arithmetic, nothing allocated.
+  for (const [peer, id] of v.contacts) {
+    if (peer === exclude) continue;
+    if (inInterval(id, bestId, key, false, true)) {
+      best = peer;
       bestId = id;
-      bestTop = tops[i]!;
       if (id === key) break; // none closer (and (key, key] would be the whole ring)
     }
   }
-  return best < 0 ? null : peers[best]!;
+  return best;
 }

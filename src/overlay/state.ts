@@ -3,7 +3,6 @@
 // only through the methods below, which report what changed so the ring can emit events.
 import { distance, idFromHex, inInterval, type Id, type PeerId } from '../core/id.js';
 import { FINGER_SLOTS } from './constants.js';
-import { ContactTable, idTop } from './contacts.js';
 import type { RouteView } from './routing.js';
 
 /**
@@ -39,10 +38,7 @@ export class RingState implements RouteView {
   /** The reverse of `fingers`: intervals are disjoint, so a peer fills at most one slot. */
   private readonly fingerSlots = new Map<PeerId, number>();
   /** Linked members of this ring, with their ids: what routing chooses from. */
-  readonly contacts = new ContactTable();
-  /** idTop of each successor's id and of ours, for routing (see contacts.ts). */
-  succTops: number[] = [];
-  readonly selfTop: number;
+  readonly contacts = new Map<PeerId, Id>();
 
   constructor(
     readonly self: PeerId,
@@ -50,7 +46,6 @@ export class RingState implements RouteView {
     readonly isLinked: (peer: PeerId) => boolean,
   ) {
     this.selfId = idFromHex(self);
-    this.selfTop = idTop(this.selfId);
     this.predId = this.selfId;
   }
 
@@ -74,7 +69,6 @@ export class RingState implements RouteView {
     if (out.length === this.succs.length && out.every((p, i) => p === this.succs[i])) return false;
     this.succs = out;
     this.succIds = out.map((p) => this.id(p));
-    this.succTops = this.succIds.map(idTop);
     this.succsVersion = (this.succsVersion + 1) >>> 0;
     return true;
   }
