@@ -117,13 +117,24 @@ describe('ChordRing in the simulator', () => {
         expect(p.mux.isLinked(f), `seed ${seed}`).toBe(true);
         expect(byId.get(f)!.ring.roles.remoteRoles(p.node.id) & UseRole.finger, `seed ${seed}: ${p.node.id} -> ${f}`).toBe(UseRole.finger);
       }
-      // And no peer counts us as its finger unless we do hold it as one.
-      for (const q of net.live()) {
-        if (q === p || !(p.ring.roles.remoteRoles(q.node.id) & UseRole.finger)) continue;
-        expect(q.ring.state.fingerSlotOf(p.node.id), `seed ${seed}: ${q.node.id} -/-> ${p.node.id}`).toBeGreaterThanOrEqual(0);
-      }
     }
     expect(fingers, `seed ${seed}`).toBeGreaterThan(net.live().length);
+    // And a peer that counts us as its finger while we do not hold it as one is a passing state
+    // (an offer whose answer is still on its way, or came after the search gave up): it ends
+    // within a few round trips, by our 'use' or our release.
+    const oneSided = () => {
+      const out: string[] = [];
+      for (const p of net.live()) {
+        for (const q of net.live()) {
+          if (q !== p && p.ring.roles.remoteRoles(q.node.id) & UseRole.finger && q.ring.state.fingerSlotOf(p.node.id) < 0) out.push(`${q.node.id} -/-> ${p.node.id}`);
+        }
+      }
+      return out;
+    };
+    const before = oneSided();
+    net.sim.run({ untilMs: net.sim.now() + 3_000 });
+    const after = new Set(oneSided());
+    expect(before.filter((x) => after.has(x)), `seed ${seed}`).toEqual([]);
   });
 
   it.each(SEEDS.slice(0, 8))('heals after a partition splits the ring in two (seed %i)', (seed) => {
