@@ -92,7 +92,7 @@ export class Fingers {
     if (!this.searching) this.searchNext();
   }
 
-  /** Fill slots from hints (a joiner gets its successor's fingers): each in its own interval. */
+  /** Fill slots from peers we know (a joiner: its successors), each in its own interval. */
   seed(hints: readonly PeerId[]): void {
     const s = this.r.state;
     this.bounds();

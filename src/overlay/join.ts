@@ -8,12 +8,11 @@ import { CHORD_SVC } from './constants.js';
 import type { ChordRing } from './ring.js';
 import { FindSuccRep, JoinRefusal } from './schemas.js';
 
-/** What the bootstrap's lookup told us: our successor, its successors, predecessor and fingers. */
+/** What the bootstrap's lookup told us: our successor, its successors and predecessor. */
 export interface JoinAnswer {
   owner: PeerId;
   succs: PeerId[];
   pred: PeerId | null;
-  fingers: PeerId[];
 }
 
 export class Join {
@@ -83,7 +82,7 @@ export class Join {
       if (!rep.ok || this.r.status !== 'joining') return this.next();
       const v = rep.value;
       this.bootstrap = null;
-      this.onAnswer({ owner: v.owner as PeerId, succs: v.succs as PeerId[], pred: (v.pred ?? null) as PeerId | null, fingers: (v.fingers ?? []) as PeerId[] });
+      this.onAnswer({ owner: v.owner as PeerId, succs: v.succs as PeerId[], pred: (v.pred ?? null) as PeerId | null });
       this.settle?.resolve();
       this.settle = null;
       // The bootstrap link has served; it stays only if the ring gives it another role.

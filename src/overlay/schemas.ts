@@ -33,13 +33,14 @@ export const StabilizeRep = Type.Object(
 );
 export type StabilizeRep = Static<typeof StabilizeRep>;
 
-/** 'find-succ' request, routed to a key: fingers=true asks the owner for its finger table too. */
+/** 'find-succ' request, routed to a key: fingers=true (a joiner's) asks the owner for its predecessor too. */
 export const FindSuccReq = Type.Object({ fingers: Type.Optional(Type.Boolean()) }, { additionalProperties: false });
 export type FindSuccReq = Static<typeof FindSuccReq>;
 
 /**
  * 'find-succ' reply from the owner: itself, its successors, the hops the request took; for a
- * join also its predecessor (the joiner's own predecessor-to-be) and its fingers.
+ * join also its predecessor (the joiner's own predecessor-to-be); `fingers` (hints, sent by
+ * peers of earlier versions) is accepted and ignored.
  */
 export const FindSuccRep = Type.Object(
   {
