@@ -137,13 +137,22 @@ export class Fingers {
     const now = this.r.clock.now();
     let next = -1;
     let missing = 0;
-    // Top slots first: they cut the longest distances. Optional slots only once the others are
-    // full, and while there is room for one more link.
-    for (let k = FINGER_SLOTS - 1; k >= this.kOpt; k--) {
+    // Lowest slot we must fill first, upwards: a search for slot k is routed toward the middle of
+    // its interval, and its first hop is then our finger of the slot below, a hop from the
+    // interval (searching from the top down, the lower fingers are not there yet and every search
+    // starts log N hops away).
+    for (let k = this.kLow; k < FINGER_SLOTS; k++) {
       if (s.fingers.has(k) || (this.retryAtMs.get(k) ?? 0) > now) continue;
-      if (k >= this.kLow) missing++;
-      else if (missing > 0 || !this.r.mux.hasRoom(s.self)) break;
+      missing++;
       if (next < 0) next = k;
+    }
+    // Optional slots only once the others are full, and while there is room for one more link.
+    if (missing === 0 && this.r.mux.hasRoom(s.self)) {
+      for (let k = this.kLow - 1; k >= this.kOpt; k--) {
+        if (s.fingers.has(k) || (this.retryAtMs.get(k) ?? 0) > now) continue;
+        next = k;
+        break;
+      }
     }
     this.missing = missing;
     if (next >= 0 && !this.searching) this.search(next);
