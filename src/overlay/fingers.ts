@@ -4,7 +4,8 @@
 // inside the successor list are optional, filled only while the link budget has room (they save
 // the walk along unlinked successors), so a peer needs only about log2(N / r) fingers. A filled
 // slot costs nothing until its link goes down; empty slots are searched for one at a time with a
-// routed 'find-finger', which the owner of the slot's start answers or passes along successors.
+// routed 'find-finger' (see handlers/find-finger.ts), which the first peer of the slot with room
+// answers over a link it makes to us.
 import { check } from '../core/codec.js';
 import type { Envelope } from '../core/envelope.js';
 import { addPow2, idToHex, type PeerId } from '../core/id.js';

@@ -1,7 +1,8 @@
-// 'find-finger': the owner of a finger interval's start offers itself as the finger if it has
-// room for one more link; otherwise it passes the request to its successor, which tries the same,
-// so the searcher gets the first peer of the interval with room, or null when there is none near.
-// A peer with room links to the searcher first and answers over that link (Fingers.offer).
+// 'find-finger': the first peer of a finger interval with room for one more link that the search
+// meets, on its way to the interval's middle (findFingerInPassing) or as the owner of the key it
+// was routed to, offers itself as the finger: it links to the searcher first and answers over
+// that link (Fingers.offer). The owner without room passes the request to its successor, which
+// tries the same, so the searcher gets a peer of the interval with room, or null when none is near.
 import { check } from '../../core/codec.js';
 import type { Envelope } from '../../core/envelope.js';
 import { idFromHex, inInterval, inIntervalHex, type PeerId } from '../../core/id.js';
@@ -19,9 +20,9 @@ export function findFingerInPassing(ring: ChordRing, env: Envelope): boolean {
   if (!req.ok) return false; // the owner counts it as a bad body
   const src = env.src as PeerId;
   if (src === ring.self || !inIntervalHex(ring.self, req.value.start, req.value.end, true, false)) return false;
-  if (ring.mux.isLinked(src)) return ring.reply(env, { peer: ring.self }) || true;
-  if (!ring.mux.hasRoom(src)) return false;
-  ring.maintenance.fingers.offer(env);
+  if (ring.mux.isLinked(src)) ring.reply(env, { peer: ring.self });
+  else if (ring.mux.hasRoom(src)) ring.maintenance.fingers.offer(env);
+  else return false;
   return true;
 }
 
