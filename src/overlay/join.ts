@@ -78,7 +78,7 @@ export class Join {
         if (body.refused === 'not-in-place') return this.giveUp(b);
         return this.next();
       }
-      const rep = check(FindSuccRep, env!.body, 'join reply');
+      const rep = check(FindSuccRep, body, 'join reply');
       if (!rep.ok || this.r.status !== 'joining') return this.next();
       const v = rep.value;
       this.bootstrap = null;
