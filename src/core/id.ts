@@ -56,9 +56,9 @@ export function distance(a: Id, b: Id): bigint {
 /**
  * Is x in the ring interval from a to b, walking clockwise? Ends are open unless stated closed.
  * When a == b the interval is the whole ring (minus a if both ends are open), which is what
- * Chord needs when a peer is alone.
+ * Chord needs when a peer is alone. One rule for ids as numbers and as hex strings, whose orders agree.
  */
-export function inInterval(x: Id, a: Id, b: Id, closedStart = false, closedEnd = false): boolean {
+function between<T extends bigint | string>(x: T, a: T, b: T, closedStart: boolean, closedEnd: boolean): boolean {
   if (a === b) {
     if (x === a) return closedStart || closedEnd;
     return true;
@@ -68,18 +68,16 @@ export function inInterval(x: Id, a: Id, b: Id, closedStart = false, closedEnd =
   return a < b ? x > a && x < b : x > a || x < b;
 }
 
+export function inInterval(x: Id, a: Id, b: Id, closedStart = false, closedEnd = false): boolean {
+  return between(x, a, b, closedStart, closedEnd);
+}
+
 /**
  * inInterval over ids written as 40 lower-case hex characters (checked by a schema): their
  * string order is their numeric order, so nothing is parsed.
  */
 export function inIntervalHex(x: string, a: string, b: string, closedStart = false, closedEnd = false): boolean {
-  if (a === b) {
-    if (x === a) return closedStart || closedEnd;
-    return true;
-  }
-  if (x === a) return closedStart;
-  if (x === b) return closedEnd;
-  return a < b ? x > a && x < b : x > a || x < b;
+  return between(x, a, b, closedStart, closedEnd);
 }
 
 /** The first 160 bits of SHA-256 of some bytes. */
