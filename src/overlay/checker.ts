@@ -24,12 +24,11 @@ export interface RingCheck {
 
 const MAX_PROBLEMS = 10;
 
-export function checkRing(rings: Iterable<RingProbe>, opts: { sortedById?: boolean } = {}): RingCheck {
+export function checkRing(rings: Iterable<RingProbe>): RingCheck {
   const live = [...rings].filter((r) => r.isJoined());
   // Ids are 40 lower-case hex characters: their string order is their numeric order, which spares
-  // a checker run over 100,000 peers as many bigint conversions. A caller that checks the same
-  // peers again and again (a simulation waiting for convergence) passes them in that order.
-  if (!opts.sortedById) live.sort((a, b) => (a.self < b.self ? -1 : 1));
+  // a checker run over 100,000 peers as many bigint conversions.
+  live.sort((a, b) => (a.self < b.self ? -1 : 1));
   const n = live.length;
   const out: RingCheck = { ok: true, peers: n, wrongSuccessors: 0, wrongPredecessors: 0, coverageError: 0n, problems: [] };
   const note = (msg: string) => {

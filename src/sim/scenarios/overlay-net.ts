@@ -33,8 +33,6 @@ export class OverlayNet {
   /** Peers that have been in their place at least once. */
   joinedCount = 0;
   private sorted: OverlayPeer[] | null = null;
-  /** Live peers in id order, joined or not, for the checker; null after an arrival or departure. */
-  private liveById: OverlayPeer[] | null = null;
 
   constructor(
     readonly sim: Simulator,
@@ -62,7 +60,6 @@ export class OverlayNet {
     this.join(peer, bootstrap, JOIN_RETRIES);
     this.peers.push(peer);
     this.sorted = null;
-    this.liveById = null;
     return peer;
   }
 
@@ -104,7 +101,6 @@ export class OverlayNet {
     p.ring.stop();
     this.sim.crash(p.node.id);
     this.sorted = null;
-    this.liveById = null;
   }
 
   /** Leave gracefully; the process goes away a moment later, once its leave notices are out. */
@@ -113,7 +109,6 @@ export class OverlayNet {
     p.alive = false;
     p.ring.leave();
     this.sorted = null;
-    this.liveById = null;
     this.sim.schedule(lingerMs, () => this.sim.crash(p.node.id));
   }
 
@@ -123,8 +118,8 @@ export class OverlayNet {
 
   /** The ring checker over live peers; a live peer that has not joined yet also fails it. */
   check(): RingCheck {
-    const live = (this.liveById ??= this.live().sort((a, b) => (a.id < b.id ? -1 : 1)));
-    const c = checkRing(live.map((p) => p.ring), { sortedById: true });
+    const live = this.live();
+    const c = checkRing(live.map((p) => p.ring));
     // Who is joined may have changed since trueOwner last sorted the ring.
     this.sorted = null;
     const waiting = live.length - c.peers;
