@@ -63,7 +63,7 @@ export class Maintenance {
     const r = this.r;
     r.status = 'joined';
     this.applySuccessors([a.owner, ...a.succs]);
-    this.fingers.seed([...a.succs]);
+    this.fingers.seed(a.succs);
     this.startTimers();
     this.takePlace(a.owner, a.succs, a.pred);
   }
