@@ -1,7 +1,8 @@
 // Greedy recursive routing, as pure functions over a peer's view of the ring. A key is owned by
 // its successor; a peer delivers a key it owns and otherwise forwards to the owner when it knows
 // it (successor list) or to the linked ring member that most closely precedes the key.
-import { inInterval, type Id, type PeerId } from '../core/id.js';
+import { distance, inInterval, type Id, type PeerId } from '../core/id.js';
+import type { ContactView } from './contacts.js';
 
 export interface RouteView {
   readonly selfId: Id;
@@ -10,8 +11,13 @@ export interface RouteView {
   readonly predId: Id;
   readonly succs: readonly PeerId[];
   readonly succIds: readonly Id[];
+  /**
+   * The distance from us to the last successor when the list is in ring order (as it is but
+   * briefly while it changes), else null: a key farther than that has no owner in the list.
+   */
+  readonly succsSpan: bigint | null;
   /** Linked members of this ring that may carry traffic (a link is usable only through here). */
-  readonly contacts: ReadonlyMap<PeerId, Id>;
+  readonly contacts: ContactView;
 }
 
 export type Decision = { kind: 'self' } | { kind: 'next'; peer: PeerId } | { kind: 'none' };
@@ -64,6 +70,7 @@ export function decideTwo(v: RouteView, key: Id, fromId: Id | null): PeerId[] {
 
 /** When the key falls inside our successor list, its owner is known: jump straight to it. */
 function ownerFromSuccessors(v: RouteView, key: Id): PeerId | null {
+  if (v.succsSpan !== null && distance(v.selfId, key) > v.succsSpan) return null;
   let prev = v.selfId;
   for (let i = 0; i < v.succs.length; i++) {
     const sId = v.succIds[i]!;
@@ -78,19 +85,5 @@ function ownerFromSuccessors(v: RouteView, key: Id): PeerId | null {
 
 /** The linked member strictly after us and at or before key that is closest to key. */
 export function closestPreceding(v: RouteView, key: Id, exclude: PeerId | null): PeerId | null {
-  const self = v.selfId;
-  if (key === self) return null;
-  let best: PeerId | null = null;
-  let bestId = self;
-  // A peer closer to the key than we are lies in (self, key] clockwise, and one closer than the
-  // best so far in (best, key]. Comparisons only: no bigint arithmetic, nothing allocated.
-  for (const [peer, id] of v.contacts) {
-    if (peer === exclude) continue;
-    if (inInterval(id, bestId, key, false, true)) {
-      best = peer;
-      bestId = id;
-      if (id === key) break; // none closer (and (key, key] would be the whole ring)
-    }
-  }
-  return best;
+  return v.contacts.closestPreceding(key, exclude);
 }

@@ -4,6 +4,7 @@
 import { distance, idFromHex, inInterval, type Id, type PeerId } from '../core/id.js';
 import { FINGER_SLOTS } from './constants.js';
 import type { RouteView } from './routing.js';
+import { Contacts } from './contacts.js';
 
 /**
  * Parsed ids of peers and keys met in passing (routed messages name their destination), shared by
@@ -25,12 +26,24 @@ export function checkedId(hex: string): Id {
   return v;
 }
 
+/** The distance to the last of ids when they are in ring order from self, else null. */
+function span(self: Id, ids: readonly Id[]): bigint | null {
+  let last = 0n;
+  for (const id of ids) {
+    const d = distance(self, id);
+    if (d <= last) return null;
+    last = d;
+  }
+  return last;
+}
+
 export class RingState implements RouteView {
   readonly selfId: Id;
   pred: PeerId | null = null;
   predId: Id;
   succs: PeerId[] = [];
   succIds: Id[] = [];
+  succsSpan: bigint | null = 0n;
   /** Bumped on every change of `succs`, so a predecessor can ask for the list only when it changed. */
   succsVersion = 0;
   /** Finger slot k -> a peer in [self + 2^k, self + 2^(k+1)); any peer of that interval will do. */
@@ -38,7 +51,7 @@ export class RingState implements RouteView {
   /** The reverse of `fingers`: intervals are disjoint, so a peer fills at most one slot. */
   private readonly fingerSlots = new Map<PeerId, number>();
   /** Linked members of this ring, with their ids: what routing chooses from. */
-  readonly contacts = new Map<PeerId, Id>();
+  readonly contacts: Contacts;
 
   constructor(
     readonly self: PeerId,
@@ -47,6 +60,7 @@ export class RingState implements RouteView {
   ) {
     this.selfId = idFromHex(self);
     this.predId = this.selfId;
+    this.contacts = new Contacts(this.selfId);
   }
 
   id(peer: PeerId): Id {
@@ -69,6 +83,7 @@ export class RingState implements RouteView {
     if (out.length === this.succs.length && out.every((p, i) => p === this.succs[i])) return false;
     this.succs = out;
     this.succIds = out.map((p) => this.id(p));
+    this.succsSpan = span(this.selfId, this.succIds);
     this.succsVersion = (this.succsVersion + 1) >>> 0;
     return true;
   }
