@@ -90,6 +90,8 @@ export const CHORD_SVC = 'chord';
  * lookup or two; a joiner should not give up on it for that.
  */
 export const JOIN_ATTEMPTS = 5;
+/** Lookups of our place a bootstrap may fail (no reply, or no route) before we ask another contact. */
+export const JOIN_LOOKUP_TRIES = 2;
 /** Failed neighbours remembered so that rings split by a partition find each other after it heals. */
 export const LOST_PEER_ENTRIES = 16;
 /** A failed neighbour is forgotten after this long: a partition longer than that needs a new join. */

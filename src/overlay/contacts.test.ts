@@ -23,8 +23,24 @@ function naive(self: Id, contacts: Map<PeerId, Id>, key: Id, exclude: PeerId | n
   return best;
 }
 
+/** The contact in [key, self) nearest the key, by a scan of all of them. */
+function naiveFollowing(self: Id, contacts: Map<PeerId, Id>, key: Id, exclude: PeerId | null): PeerId | null {
+  if (key === self) return null;
+  let best: PeerId | null = null;
+  let bestId = self;
+  for (const [p, id] of contacts) {
+    if (p === exclude || !inInterval(id, key, self, true, false)) continue;
+    if (best === null || inInterval(id, key, bestId, true, false)) {
+      best = p;
+      bestId = id;
+      if (id === key) break; // none closer; [key, key) would be the whole ring
+    }
+  }
+  return best;
+}
+
 describe('Contacts', () => {
-  it('finds the same closest preceding contact as a scan of all of them, after adds and removals', () => {
+  it('finds the same closest preceding and following contacts as a scan of all of them, after adds and removals', () => {
     const scenario = (self: Id, ids: Id[], removeEvery: number, keys: Id[], excludeIdx: number) => {
       const c = new Contacts(self);
       const m = new Map<PeerId, Id>();
@@ -45,6 +61,8 @@ describe('Contacts', () => {
       for (const key of [...keys, ...m.values(), self]) {
         expect(c.closestPreceding(key, null)).toBe(naive(self, m, key, null));
         expect(c.closestPreceding(key, exclude)).toBe(naive(self, m, key, exclude));
+        expect(c.closestFollowing(key, null)).toBe(naiveFollowing(self, m, key, null));
+        expect(c.closestFollowing(key, exclude)).toBe(naiveFollowing(self, m, key, exclude));
       }
     };
     fc.assert(fc.property(arbId, fc.array(arbId, { maxLength: 40 }), fc.integer({ min: 2, max: 5 }), fc.array(arbId, { maxLength: 20 }), fc.nat(), scenario), { numRuns: 300 });

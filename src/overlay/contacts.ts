@@ -19,6 +19,8 @@ export interface ContactView {
   [Symbol.iterator](): IterableIterator<[PeerId, Id]>;
   /** The contact strictly after us and at or before key that is closest to key, never `exclude`. */
   closestPreceding(key: Id, exclude: PeerId | null): PeerId | null;
+  /** The contact at or after key and before us that is closest to key, never `exclude`. */
+  closestFollowing(key: Id, exclude: PeerId | null): PeerId | null;
 }
 
 export class Contacts implements ContactView {
@@ -90,6 +92,27 @@ export class Contacts implements ContactView {
       if (p === exclude) continue;
       // A smaller top means a smaller distance; an equal top needs the exact comparison.
       if (tops[j]! < tk || this.dists[j]! <= dk) return p;
+    }
+    return null;
+  }
+
+  closestFollowing(key: Id, exclude: PeerId | null): PeerId | null {
+    const dk = distance(this.selfId, key);
+    if (dk === 0n) return null;
+    const tk = top(dk);
+    const tops = this.tops;
+    // The first contact whose top is at least the key's; every one after it is farther from us.
+    let lo = 0;
+    let hi = tops.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (tops[mid]! < tk) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let j = lo; j < tops.length; j++) {
+      const p = this.peers[j]!;
+      if (p === exclude) continue;
+      if (tops[j]! > tk || this.dists[j]! >= dk) return p;
     }
     return null;
   }

@@ -40,14 +40,25 @@ export function ownsKey(v: RouteView, key: Id): boolean {
  * is never chosen as a greedy step (a peer asking where the ring would put it, see relocate.ts).
  */
 export function decide(v: RouteView, key: Id, fromId: Id | null, exclude: PeerId | null = null): Decision {
-  if (ownsKey(v, key)) return SELF;
+  if (ownsKey(v, key)) {
+    // A linked peer between the key and us proves our predecessor out of date (peers joined
+    // after it that have not reached us yet): the key is not ours. Step back to the one nearest
+    // the key. In a ring that grows fast, a joiner's lookup otherwise ends at such a peer and
+    // puts the joiner hundreds of places from where it belongs.
+    if (v.succs.length === 0 || key === v.selfId) return SELF;
+    const back = v.contacts.closestFollowing(key, exclude);
+    return back === null ? SELF : { kind: 'next', peer: back };
+  }
+  // The previous hop overshot (its successor pointer is out of date): step back to the linked
+  // peer nearest after the key, our predecessor or one closer to the key. Each step back halves
+  // the way or so when the peers behind us link to us as their finger.
+  if (fromId !== null && inInterval(key, fromId, v.selfId)) {
+    const back = v.contacts.closestFollowing(key, exclude);
+    if (back !== null) return { kind: 'next', peer: back };
+  }
   // Without a predecessor we claim nothing, except what our own successor steps back to us: it
   // has us as its predecessor and so vouches that the key is ours (else the two would bounce it).
   if (v.pred === null && fromId !== null && fromId === v.succIds[0] && !inInterval(key, v.selfId, fromId, false, true)) return SELF;
-  // The previous hop overshot: a peer joined between it and us and our predecessor owns the key.
-  if (v.pred !== null && fromId !== null && inInterval(key, fromId, v.selfId) && v.contacts.has(v.pred)) {
-    if (inInterval(v.predId, key, v.selfId, true, false)) return { kind: 'next', peer: v.pred };
-  }
   const owner = ownerFromSuccessors(v, key);
   if (owner !== null) return { kind: 'next', peer: owner };
   const best = closestPreceding(v, key, exclude);
