@@ -13,6 +13,14 @@ import { CHORD_SVC, FINGER_ALT_STEPS, FINGER_RETRY_DOUBLINGS, FINGER_RETRY_MS, F
 import type { ChordRing } from './ring.js';
 import { FindFingerRep } from './schemas.js';
 
+/**
+ * The top slot (half the ring away) is optional, filled only while there is room: it brings half
+ * the keys one hop nearer, which the slot below does one hop later; every other slot saves more.
+ * At 100,000 peers the link budget is about two links per peer short, and this slot is the
+ * cheapest to give up (one link out and, on average, one in).
+ */
+const TOP_SLOT = FINGER_SLOTS - 1;
+
 export class Fingers {
   private searching = false;
   private kLow = FINGER_SLOTS;
@@ -39,7 +47,7 @@ export class Fingers {
 
   /** Is slot k one we fill only when there is room? */
   optional(k: number): boolean {
-    return k >= 0 && k < this.kLow;
+    return k >= 0 && (k < this.kLow || k === TOP_SLOT);
   }
 
   /**
@@ -142,14 +150,17 @@ export class Fingers {
     // its interval, and its first hop is then our finger of the slot below, a hop from the
     // interval (searching from the top down, the lower fingers are not there yet and every search
     // starts log N hops away).
-    for (let k = this.kLow; k < FINGER_SLOTS; k++) {
+    for (let k = this.kLow; k < TOP_SLOT; k++) {
       if (s.fingers.has(k) || (this.retryAtMs.get(k) ?? 0) > now) continue;
       missing++;
       if (next < 0) next = k;
     }
-    // Optional slots only once the others are full, and while there is room for one more link.
+    // Optional slots only once the others are full, and while there is room for one more link:
+    // the top one first (half the keys are one hop nearer with it), then those below kLow.
     if (missing === 0 && this.r.mux.hasRoom(s.self)) {
-      for (let k = this.kLow - 1; k >= this.kOpt; k--) {
+      const top = TOP_SLOT >= this.kLow && !s.fingers.has(TOP_SLOT) && (this.retryAtMs.get(TOP_SLOT) ?? 0) <= now;
+      if (top) next = TOP_SLOT;
+      else for (let k = this.kLow - 1; k >= this.kOpt; k--) {
         if (s.fingers.has(k) || (this.retryAtMs.get(k) ?? 0) > now) continue;
         next = k;
         break;
