@@ -79,15 +79,8 @@ export class Contacts implements ContactView {
     if (dk === 0n) return null;
     const tk = top(dk);
     const tops = this.tops;
-    // The last contact whose top is at most the key's; every one before it is nearer to us.
-    let lo = 0;
-    let hi = tops.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (tops[mid]! <= tk) lo = mid + 1;
-      else hi = mid;
-    }
-    for (let j = lo - 1; j >= 0; j--) {
+    // From the last contact whose top is at most the key's back: every one before it is nearer to us.
+    for (let j = this.firstAbove(tk, true) - 1; j >= 0; j--) {
       const p = this.peers[j]!;
       if (p === exclude) continue;
       // A smaller top means a smaller distance; an equal top needs the exact comparison.
@@ -101,19 +94,25 @@ export class Contacts implements ContactView {
     if (dk === 0n) return null;
     const tk = top(dk);
     const tops = this.tops;
-    // The first contact whose top is at least the key's; every one after it is farther from us.
-    let lo = 0;
-    let hi = tops.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (tops[mid]! < tk) lo = mid + 1;
-      else hi = mid;
-    }
-    for (let j = lo; j < tops.length; j++) {
+    // From the first contact whose top is at least the key's on: every one after it is farther from us.
+    for (let j = this.firstAbove(tk, false); j < tops.length; j++) {
       const p = this.peers[j]!;
       if (p === exclude) continue;
       if (tops[j]! > tk || this.dists[j]! >= dk) return p;
     }
     return null;
+  }
+
+  /** The index of the first contact whose top exceeds tk (orEqual false: is at least tk). */
+  private firstAbove(tk: number, orEqual: boolean): number {
+    const tops = this.tops;
+    let lo = 0;
+    let hi = tops.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (tops[mid]! < tk || (orEqual && tops[mid] === tk)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 }
