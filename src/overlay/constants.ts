@@ -97,6 +97,12 @@ export const LOST_PEER_ENTRIES = 16;
 /** A failed neighbour is forgotten after this long: a partition longer than that needs a new join. */
 export const LOST_PEER_FORGET_MS = 10 * 60_000;
 /**
+ * A neighbour that failed this many stabilize periods ago or less is not taken back as successor
+ * on the word of our successor's stabilize reply: its successor has not noticed the failure yet.
+ * If it is alive after all, the lost-peer probe reaches it and takes it back.
+ */
+export const LOST_PEER_DOUBT_PERIODS = 3;
+/**
  * Successors kept linked at all times; the rest of the list are ids, linked when they move up.
  * Each linked successor costs two links per peer (ours, and our predecessor's to us); two give an
  * instant fail-over and leave room for ~log2 N fingers within MAX_LINKS even at 100,000 peers.

@@ -7,13 +7,29 @@ import type { ChordRing } from './ring.js';
 
 export class LostPeers {
   private readonly lost = new Map<PeerId, number>();
+  /** Of those, the ones that failed (not closed on us while alive), and when. */
+  private readonly failedAt = new Map<PeerId, number>();
 
   constructor(private readonly r: ChordRing) {}
 
-  remember(p: PeerId): void {
+  remember(p: PeerId, failed: boolean): void {
+    const now = this.r.clock.now();
     this.lost.delete(p);
-    this.lost.set(p, this.r.clock.now());
-    if (this.lost.size > LOST_PEER_ENTRIES) this.lost.delete(this.lost.keys().next().value as PeerId);
+    this.lost.set(p, now);
+    if (failed) this.failedAt.set(p, now);
+    else this.failedAt.delete(p);
+    if (this.lost.size > LOST_PEER_ENTRIES) this.drop(this.lost.keys().next().value as PeerId);
+  }
+
+  private drop(p: PeerId): void {
+    this.lost.delete(p);
+    this.failedAt.delete(p);
+  }
+
+  /** Did p fail within the last `ms`? */
+  failedWithin(p: PeerId, ms: number): boolean {
+    const at = this.failedAt.get(p);
+    return at !== undefined && this.r.clock.now() - at <= ms;
   }
 
   /** Try to reach the oldest remembered peer again (one connection attempt per call). */
@@ -21,7 +37,10 @@ export class LostPeers {
     const now = this.r.clock.now();
     for (const [p, at] of this.lost) {
       this.lost.delete(p);
-      if (now - at > LOST_PEER_FORGET_MS) continue;
+      if (now - at > LOST_PEER_FORGET_MS) {
+        this.failedAt.delete(p);
+        continue;
+      }
       this.lost.set(p, at); // back of the queue, so every remembered peer gets its turn
       if (!this.r.mux.isLinked(p) && !this.r.mux.isConnecting(p)) this.r.mux.connect(p);
       return;
@@ -30,7 +49,8 @@ export class LostPeers {
 
   /** A remembered peer is reachable again; adopt it as successor if it is a closer one. */
   recovered(p: PeerId): boolean {
-    if (!this.lost.delete(p)) return false;
+    if (!this.lost.has(p)) return false;
+    this.drop(p);
     const s = this.r.state;
     const succ = s.succs[0];
     if (succ !== undefined && !inInterval(s.id(p), s.selfId, s.id(succ))) return false;

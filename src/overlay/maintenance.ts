@@ -19,6 +19,11 @@ import { FindSuccRep, type LeaveMsg } from './schemas.js';
 /** Link-down reasons that mean "alive but not talking to us", as opposed to a failure. */
 const DELIBERATE: ReadonlySet<LinkDownReason> = new Set(['remote-closed', 'refused', 'closed']);
 
+/** Did the link go down because the peer or the path failed (not closed by either side)? */
+export function linkFailed(reason: LinkDownReason): boolean {
+  return !DELIBERATE.has(reason);
+}
+
 export class Maintenance {
   readonly fingers: Fingers;
   private readonly join: Join;
@@ -188,8 +193,12 @@ export class Maintenance {
       if (reason !== 'closed') r.refused.add(peer, r.clock.now() + r.config.refusedBackoffMs);
       return;
     }
+    const wasSucc = peer === s.succs[0];
     this.forget(peer);
-    if (neighbour) this.lost.remember(peer);
+    if (neighbour) this.lost.remember(peer, linkFailed(reason));
+    // Stabilize with the successor that took its place now, not at the next tick (if a round is
+    // in flight, the next one follows it at once).
+    if (wasSucc && s.succs[0] !== undefined && s.succs[0] !== peer) this.stabilize(0);
   }
 
   /** Our finger turned us down (no room): try the peer after it (alt), or search the slot again soon. */
@@ -257,6 +266,8 @@ export class Maintenance {
 
   applyPred(p: PeerId | null): void {
     const r = this.r;
+    // Our predecessor failed or left without one to name: a peer that notified us meanwhile takes its place.
+    if (p === null) p = this.stabilizer.takeStandIn();
     const old = r.state.setPred(p);
     if (old === undefined) return;
     this.stabilizer.predChanged();

@@ -85,6 +85,11 @@ export class Requests {
     p.done(e);
   }
 
+  /** Fail at once every request sent to `peer` alone: its link failed, so no answer will come. */
+  failPeer(peer: PeerId, e: Error): void {
+    for (const [mid, p] of this.pending) if (p.peer === peer) this.fail(mid, e);
+  }
+
   /** Fail every request in flight (the ring stopped). */
   cancelAll(e: Error): void {
     for (const mid of [...this.pending.keys()]) this.fail(mid, e);

@@ -175,6 +175,26 @@ describe('ChordRing in the simulator', () => {
     expect(lookups(net, 100).ok, `seed ${seed}`).toBe(100);
   });
 
+  it.each(SEEDS.slice(0, 8))('repairs a crash within a few round trips of the transport noticing it, not at the next round (seed %i)', (seed) => {
+    const config = { stabilizeIntervalMs: 1000, fixFingersIntervalMs: 1000, checkPredecessorIntervalMs: 1000 };
+    const net = build(seed, 48, config);
+    converge(net, seed, 20_000, 'after joins');
+    net.sim.run({ untilMs: net.sim.now() + 20_000 });
+    // Two neighbours crash a few hundred ms apart: the peer before them learns of the first one
+    // while a stabilize to it may be in flight, and the peer after them hears a notify from
+    // the new predecessor while the dead one still looks alive.
+    const live = net.live();
+    const sorted = [...live].sort((a, b) => (a.id < b.id ? -1 : 1));
+    const i = 1 + net.sim.stream('victims').int(sorted.length - 2);
+    net.crash(sorted[i]!);
+    net.sim.run({ untilMs: net.sim.now() + 300 });
+    net.crash(sorted[(i + 1) % sorted.length]!);
+    // Both failures are noticed by the transport within failureDetectionMs (3 s); the ring must
+    // be exact half a base period after that, not one or two periods later.
+    net.sim.run({ untilMs: net.sim.now() + 3_000 });
+    converge(net, seed, 500, 'after two neighbours crash');
+  });
+
   it.each(SEEDS.slice(0, 6))('hands over on graceful leaves (seed %i)', (seed) => {
     const net = build(seed, 40);
     converge(net, seed, 20_000, 'before the leaves');

@@ -11,7 +11,7 @@ import { CHORD_SVC, MAX_FORWARD_ATTEMPTS, REFUSED_CACHE_ENTRIES } from './consta
 import { Emitter } from './emitter.js';
 import { CHORD_HANDLERS } from './handlers/index.js';
 import { findFingerInPassing } from './handlers/find-finger.js';
-import { Maintenance } from './maintenance.js';
+import { linkFailed, Maintenance } from './maintenance.js';
 import type { Mux, MuxClient } from './mux.js';
 import { RequestTooManyError, Requests, type ReplyCallback } from './requests.js';
 import type { FindSuccRep } from './schemas.js';
@@ -273,6 +273,10 @@ export class ChordRing implements MuxClient {
   onLinkDown(peer: PeerId, reason: LinkDownReason): void {
     if (this.status === 'stopped') return;
     this.maintenance.linkDown(peer, reason);
+    // Requests to that peer alone (stabilize, pings) fail now rather than at their timeout: a
+    // stabilize round waiting on a dead successor holds up the round with the next one. After a
+    // deliberate close the peer is alive and its answer may still come, routed.
+    if (linkFailed(reason)) this.requests.failPeer(peer, new PeerGoneError(peer));
   }
 
   /** @internal */

@@ -8,7 +8,7 @@
 // waits that long (and PRED_SILENCE_PERIODS - 1 periods more) before it pings a silent predecessor.
 import { check } from '../core/codec.js';
 import { inInterval, type PeerId } from '../core/id.js';
-import { CHORD_SVC, MAX_CHAINED_STABILIZE, PRED_SILENCE_PERIODS } from './constants.js';
+import { CHORD_SVC, LOST_PEER_DOUBT_PERIODS, MAX_CHAINED_STABILIZE, PRED_SILENCE_PERIODS } from './constants.js';
 import type { Maintenance } from './maintenance.js';
 import type { ChordRing } from './ring.js';
 import { MAX_STABILIZE_EVERY, StabilizeRep, type StabilizeReq } from './schemas.js';
@@ -29,6 +29,11 @@ export class Stabilizer {
   private pinging = false;
   /** The successor list our successor last sent, and its version (see StabilizeReq). */
   private heard: { from: PeerId; v: number; succs: PeerId[] } | null = null;
+  /**
+   * The closest peer whose notify we turned down (our predecessor lay between it and us) and when:
+   * if our predecessor turns out dead, it takes its place at once instead of at its next round.
+   */
+  private standIn: { p: PeerId; atMs: number } | null = null;
 
   constructor(
     private readonly r: ChordRing,
@@ -118,7 +123,9 @@ export class Stabilizer {
     if (theirs === undefined) theirs = this.heard?.from === succ && this.heard.v === rep.v ? this.heard.succs : [];
     this.heard = { from: succ, v: rep.v, succs: theirs };
     const x = rep.pred as PeerId | null;
-    if (x !== null && x !== s.self && inInterval(s.id(x), s.selfId, s.id(succ))) {
+    // A closer successor, unless it is one we just saw fail (our successor has not noticed yet).
+    const doubtMs = LOST_PEER_DOUBT_PERIODS * r.config.stabilizeIntervalMs;
+    if (x !== null && x !== s.self && inInterval(s.id(x), s.selfId, s.id(succ)) && !this.m.lost.failedWithin(x, doubtMs)) {
       // A closer successor: adopt it and stabilize with it right away (or once linked).
       this.m.applySuccessors([x, succ, ...theirs]);
       if (r.mux.isLinked(x)) this.again = true;
@@ -136,7 +143,7 @@ export class Stabilizer {
     if (r.status !== 'joined' || r.state.succs[0] !== succ) return;
     r.stats.successorFailures++;
     this.m.forget(succ);
-    this.m.lost.remember(succ);
+    this.m.lost.remember(succ, true);
     this.again = true;
   }
 
@@ -147,7 +154,11 @@ export class Stabilizer {
     // A peer before our predecessor says it precedes us: our predecessor may have died unnoticed.
     // Ask it now; a dead link fails the ping at once, or else by timeout, instead of waiting for
     // the transport's failure detection.
-    if (src !== s.pred && s.pred !== null && !s.betterPred(src)) this.pingPredecessor();
+    if (src !== s.pred && s.pred !== null && !s.betterPred(src)) {
+      const c = this.standIn;
+      if (c === null || c.p === src || this.standInStale(c) || inInterval(s.id(src), s.id(c.p), s.selfId)) this.standIn = { p: src, atMs: r.clock.now() };
+      this.pingPredecessor();
+    }
     if (src === s.pred) {
       this.predHeardAtMs = r.clock.now();
       this.predEvery = every;
@@ -164,6 +175,21 @@ export class Stabilizer {
       this.m.applySuccessors([src]);
       this.stabilize(0);
     }
+  }
+
+  /**
+   * Our predecessor failed: the closest peer that notified us in the last round or so, if it is
+   * still linked, is our predecessor now (it would notify us again at its next round anyway).
+   */
+  takeStandIn(): PeerId | null {
+    const c = this.standIn;
+    this.standIn = null;
+    if (c === null || this.standInStale(c) || !this.r.mux.isLinked(c.p) || c.p === this.r.state.pred) return null;
+    return c.p;
+  }
+
+  private standInStale(c: { atMs: number }): boolean {
+    return this.r.clock.now() - c.atMs > 2 * this.r.config.stabilizeIntervalMs;
   }
 
   /** Our successor took a new predecessor; stabilize now if it would be our better successor. */
