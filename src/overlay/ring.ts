@@ -5,7 +5,7 @@ import type { Envelope, RingName } from '../core/envelope.js';
 import { CumulusError, InvalidArgumentError, PeerGoneError, TimeoutError } from '../core/errors.js';
 import { distance, idToHex, type Id, type PeerId } from '../core/id.js';
 import type { Clock, LinkDownReason, Rng } from '../env/ports.js';
-import { BoundedSet, ExpiringSet } from './bounded.js';
+import { ExpiringSet, SeenMessages } from './bounded.js';
 import { DEFAULT_RING_CONFIG, type RingConfig } from './config.js';
 import { CHORD_SVC, MAX_FORWARD_ATTEMPTS, REFUSED_CACHE_ENTRIES } from './constants.js';
 import { Emitter } from './emitter.js';
@@ -80,7 +80,7 @@ export class ChordRing implements MuxClient {
   /** @internal */ readonly rng: Rng;
   /** @internal */ readonly mux: Mux;
   /** @internal */ status: Status = 'idle';
-  private readonly seen: BoundedSet<string>;
+  private readonly seen: SeenMessages;
   private readonly services = new Map<string, (env: Envelope) => void>();
   /** @internal */ readonly maintenance: Maintenance;
   /** @internal */ readonly roles: LinkRoles;
@@ -94,7 +94,7 @@ export class ChordRing implements MuxClient {
     this.config = { ...DEFAULT_RING_CONFIG, ...opts.config };
     this.state = new RingState(opts.self, this.config.successorListSize, (p) => this.mux.isLinked(p));
     this.requests = new Requests(opts.clock, opts.rng, this.config.maxPendingRequests);
-    this.seen = new BoundedSet(this.config.seenCacheEntries);
+    this.seen = new SeenMessages(this.config.seenCacheEntries);
     this.refused = new ExpiringSet(REFUSED_CACHE_ENTRIES);
     this.roles = new LinkRoles(this);
     this.maintenance = new Maintenance(this);
@@ -338,7 +338,7 @@ export class ChordRing implements MuxClient {
 
   /** Deliver a message routed to a key we own, once: a redundant copy is dropped here. */
   private deliverKey(env: Envelope): boolean {
-    if (!this.seen.add(env.mid + env.src)) {
+    if (!this.seen.add(env.mid, env.src)) {
       this.stats.duplicates++;
       return true;
     }
