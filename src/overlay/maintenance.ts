@@ -187,8 +187,8 @@ export class Maintenance {
     this.fingers.dropPeer(peer);
     const neighbour = peer === s.succs[0] || peer === s.pred;
     // A failure, or a neighbour gone for any reason: back to the base pace of repair.
-    if (neighbour || !DELIBERATE.has(reason)) this.stabilizer.busy();
-    if (DELIBERATE.has(reason) && !neighbour) {
+    if (neighbour || linkFailed(reason)) this.stabilizer.busy();
+    if (!linkFailed(reason) && !neighbour) {
       // Alive but closing on us (its link cap): leave it alone for a while.
       if (reason !== 'closed') r.refused.add(peer, r.clock.now() + r.config.refusedBackoffMs);
       return;

@@ -12,6 +12,8 @@ import type { RingConfig } from './config.js';
 import { UseRole } from './schemas.js';
 
 const CONFIG = { stabilizeIntervalMs: 500, fixFingersIntervalMs: 500, checkPredecessorIntervalMs: 500, requestTimeoutMs: 1500 };
+/** The scenario's pace: one base period a second, as the churn figure asks. */
+const ONE_SECOND = { stabilizeIntervalMs: 1000, fixFingersIntervalMs: 1000, checkPredecessorIntervalMs: 1000 };
 const SEEDS = Array.from({ length: 12 }, (_, i) => i + 1);
 
 function build(seed: number, n: number, config: Partial<RingConfig> = CONFIG, gapMs = 100): OverlayNet {
@@ -20,6 +22,14 @@ function build(seed: number, n: number, config: Partial<RingConfig> = CONFIG, ga
   net.add(null);
   for (let i = 1; i < n; i++) sim.schedule(i * gapMs, () => void net.addThroughRandom());
   sim.run({ untilMs: n * gapMs });
+  return net;
+}
+
+/** A ring of n peers at the one-second pace, exact after its joins and then left alone for settleMs. */
+function settledRing(seed: number, n: number, settleMs: number): OverlayNet {
+  const net = build(seed, n, ONE_SECOND);
+  converge(net, seed, 20_000, 'after joins');
+  net.sim.run({ untilMs: net.sim.now() + settleMs });
   return net;
 }
 
@@ -75,7 +85,7 @@ describe('ChordRing in the simulator', () => {
   });
 
   it.each(SEEDS.slice(0, 8))('puts each of 32 joiners in its place within one stabilize period of knowing its successor (seed %i)', (seed) => {
-    const config = { stabilizeIntervalMs: 1000, fixFingersIntervalMs: 1000, checkPredecessorIntervalMs: 1000 };
+    const config = ONE_SECOND;
     const net = build(seed, 32, config, 300);
     converge(net, seed, 10_000, 'after joins');
     const slowest = Math.max(...net.peers.slice(1).map((p) => p.placeTookMs ?? Infinity));
@@ -158,10 +168,7 @@ describe('ChordRing in the simulator', () => {
   });
 
   it.each(SEEDS.slice(0, 4))('backs its stabilize pace off while settled and still repairs a crash at once (seed %i)', (seed) => {
-    const config = { stabilizeIntervalMs: 1000, fixFingersIntervalMs: 1000, checkPredecessorIntervalMs: 1000 };
-    const net = build(seed, 64, config);
-    converge(net, seed, 20_000, 'after joins');
-    net.sim.run({ untilMs: net.sim.now() + 60_000 });
+    const net = settledRing(seed, 64, 60_000);
     // Settled: far fewer frames than a stabilize round trip per peer per second.
     const before = net.framesOut();
     net.sim.run({ untilMs: net.sim.now() + 16_000 });
@@ -176,10 +183,7 @@ describe('ChordRing in the simulator', () => {
   });
 
   it.each(SEEDS.slice(0, 8))('repairs a crash within a few round trips of the transport noticing it, not at the next round (seed %i)', (seed) => {
-    const config = { stabilizeIntervalMs: 1000, fixFingersIntervalMs: 1000, checkPredecessorIntervalMs: 1000 };
-    const net = build(seed, 48, config);
-    converge(net, seed, 20_000, 'after joins');
-    net.sim.run({ untilMs: net.sim.now() + 20_000 });
+    const net = settledRing(seed, 48, 20_000);
     // Two neighbours crash a few hundred ms apart: the peer before them learns of the first one
     // while a stabilize to it may be in flight, and the peer after them hears a notify from
     // the new predecessor while the dead one still looks alive.
