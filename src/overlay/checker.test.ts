@@ -1,6 +1,7 @@
 // Proves the ring checker accepts exactly the true ring and reports wrong pointers and gaps.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { PeerId } from '../core/id.js';
+import { distance, idFromHex, RING_SIZE, type PeerId } from '../core/id.js';
 import { checkRing, type RingProbe } from './checker.js';
 
 const id = (i: number) => (i * 1000).toString(16).padStart(40, '0') as PeerId;
@@ -26,5 +27,30 @@ describe('checkRing', () => {
   });
   it('accepts a lone peer that is its own successor', () => {
     expect(checkRing(ring([id(7)], () => id(7), () => null)).ok).toBe(true);
+  });
+  it('reports how far the owned ranges are from covering the ring once, as their plain sum says', () => {
+    // The checker sums only the peers whose predecessor is wrong; the reference adds up every range.
+    const owned = (pred: PeerId | null, self: PeerId) =>
+      pred === null ? 0n : pred === self ? RING_SIZE : distance(idFromHex(pred), idFromHex(self));
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.integer({ min: 1, max: 2 ** 40 }), { minLength: 2, maxLength: 30 }),
+        fc.array(fc.integer({ min: -2, max: 40 })),
+        (nums, picks) => {
+          const ids = [...nums].sort((a, b) => a - b).map(id);
+          // A pick per peer: -2 no predecessor, -1 itself, >= length the true one, else that peer.
+          const pred = (i: number): PeerId | null => {
+            const k = picks[i] ?? ids.length;
+            if (k === -2) return null;
+            if (k === -1) return ids[i]!;
+            return k >= ids.length ? ids[(i - 1 + ids.length) % ids.length]! : ids[k]!;
+          };
+          const r = checkRing(ring(ids, (i) => ids[(i + 1) % ids.length]!, pred));
+          const sum = ids.reduce((acc, self, i) => acc + owned(pred(i), self), 0n);
+          expect(r.coverageError).toBe(sum - RING_SIZE);
+          expect(r.ok).toBe(sum === RING_SIZE && r.wrongPredecessors === 0);
+        },
+      ),
+    );
   });
 });

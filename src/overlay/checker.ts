@@ -35,6 +35,8 @@ export function checkRing(rings: Iterable<RingProbe>): RingCheck {
     out.ok = false;
     if (out.problems.length < MAX_PROBLEMS) out.problems.push(msg);
   };
+  // Owned ranges minus the true ones, summed over the peers whose predecessor is wrong (see below).
+  let coverageError = 0n;
   for (let i = 0; i < n; i++) {
     const r = live[i]!;
     const trueSucc = live[(i + 1) % n]!.self;
@@ -47,23 +49,22 @@ export function checkRing(rings: Iterable<RingProbe>): RingCheck {
     const predOk = n === 1 ? pred === null || pred === r.self : pred === truePred;
     if (!predOk) {
       out.wrongPredecessors++;
+      coverageError += owned(pred, r.self) - distance(idFromHex(truePred), idFromHex(r.self));
       note(`${r.self.slice(0, 8)}: predecessor ${pred?.slice(0, 8) ?? 'none'}, true ${truePred.slice(0, 8)}`);
     }
   }
-  // With every predecessor true the owned ranges are the gaps between neighbours, which tile the
-  // ring exactly; otherwise add them up to say how far off they are.
-  out.coverageError = n === 0 || out.wrongPredecessors === 0 ? 0n : coverage(live) - RING_SIZE;
+  // A peer owns (pred, self]. With every predecessor true the owned ranges are the gaps between
+  // neighbours, which tile the ring exactly; so the sum of all owned ranges minus the ring size is
+  // the sum, over the peers whose predecessor is wrong, of what they own minus their true gap:
+  // exact, with bigint arithmetic only for those peers (a 100,000-peer simulation runs the checker
+  // every tenth of a stabilize period until it passes).
+  out.coverageError = n <= 1 ? 0n : coverageError;
   if (out.coverageError !== 0n) note(`owned ranges cover the ring ${out.coverageError > 0n ? 'more' : 'less'} than once`);
   return out;
 }
 
-/** The sum of the owned ranges: a peer owns (pred, self]; an unknown predecessor owns nothing it can vouch for. */
-function coverage(live: RingProbe[]): bigint {
-  let covered = 0n;
-  for (const r of live) {
-    const pred = r.predecessor();
-    if (live.length === 1) covered += RING_SIZE;
-    else if (pred !== null) covered += pred === r.self ? RING_SIZE : distance(idFromHex(pred), idFromHex(r.self));
-  }
-  return covered;
+/** What a peer owns with predecessor pred: (pred, self]; an unknown predecessor owns nothing it can vouch for. */
+function owned(pred: PeerId | null, self: PeerId): bigint {
+  if (pred === null) return 0n;
+  return pred === self ? RING_SIZE : distance(idFromHex(pred), idFromHex(self));
 }

@@ -33,6 +33,8 @@ export class OverlayNet {
   /** Peers that have been in their place at least once. */
   joinedCount = 0;
   private sorted: OverlayPeer[] | null = null;
+  /** Live peers in id order, until one comes or goes: the checker's sort then finds them in order. */
+  private liveById: OverlayPeer[] | null = null;
 
   constructor(
     readonly sim: Simulator,
@@ -60,6 +62,7 @@ export class OverlayNet {
     this.join(peer, bootstrap, JOIN_RETRIES);
     this.peers.push(peer);
     this.sorted = null;
+    this.liveById = null;
     return peer;
   }
 
@@ -101,6 +104,7 @@ export class OverlayNet {
     p.ring.stop();
     this.sim.crash(p.node.id);
     this.sorted = null;
+    this.liveById = null;
   }
 
   /** Leave gracefully; the process goes away a moment later, once its leave notices are out. */
@@ -109,6 +113,7 @@ export class OverlayNet {
     p.alive = false;
     p.ring.leave();
     this.sorted = null;
+    this.liveById = null;
     this.sim.schedule(lingerMs, () => this.sim.crash(p.node.id));
   }
 
@@ -118,7 +123,10 @@ export class OverlayNet {
 
   /** The ring checker over live peers; a live peer that has not joined yet also fails it. */
   check(): RingCheck {
-    const live = this.live();
+    // A simulation of 100,000 peers checks every tenth of a period until the ring is exact: the
+    // peers in id order make the checker's sort a single pass.
+    this.liveById ??= this.live().sort((a, b) => (a.node.id < b.node.id ? -1 : 1));
+    const live = this.liveById;
     const c = checkRing(live.map((p) => p.ring));
     // Who is joined may have changed since trueOwner last sorted the ring.
     this.sorted = null;
