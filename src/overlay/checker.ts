@@ -31,9 +31,11 @@ export function checkRing(rings: Iterable<RingProbe>): RingCheck {
   live.sort((a, b) => (a.self < b.self ? -1 : 1));
   const n = live.length;
   const out: RingCheck = { ok: true, peers: n, wrongSuccessors: 0, wrongPredecessors: 0, coverageError: 0n, problems: [] };
-  const note = (msg: string) => {
+  // The message is built only for the first few problems: early in a large simulation's
+  // convergence most peers have one.
+  const note = (msg: () => string) => {
     out.ok = false;
-    if (out.problems.length < MAX_PROBLEMS) out.problems.push(msg);
+    if (out.problems.length < MAX_PROBLEMS) out.problems.push(msg());
   };
   // Owned ranges minus the true ones, summed over the peers whose predecessor is wrong (see below).
   let coverageError = 0n;
@@ -43,14 +45,14 @@ export function checkRing(rings: Iterable<RingProbe>): RingCheck {
     const truePred = live[(i - 1 + n) % n]!.self;
     if (r.successor() !== trueSucc) {
       out.wrongSuccessors++;
-      note(`${r.self.slice(0, 8)}: successor ${r.successor().slice(0, 8)}, true ${trueSucc.slice(0, 8)}`);
+      note(() => `${r.self.slice(0, 8)}: successor ${r.successor().slice(0, 8)}, true ${trueSucc.slice(0, 8)}`);
     }
     const pred = r.predecessor();
     const predOk = n === 1 ? pred === null || pred === r.self : pred === truePred;
     if (!predOk) {
       out.wrongPredecessors++;
       coverageError += owned(pred, r.self) - distance(idFromHex(truePred), idFromHex(r.self));
-      note(`${r.self.slice(0, 8)}: predecessor ${pred?.slice(0, 8) ?? 'none'}, true ${truePred.slice(0, 8)}`);
+      note(() => `${r.self.slice(0, 8)}: predecessor ${pred?.slice(0, 8) ?? 'none'}, true ${truePred.slice(0, 8)}`);
     }
   }
   // A peer owns (pred, self]. With every predecessor true the owned ranges are the gaps between
@@ -59,7 +61,7 @@ export function checkRing(rings: Iterable<RingProbe>): RingCheck {
   // exact, with bigint arithmetic only for those peers (a 100,000-peer simulation runs the checker
   // every tenth of a stabilize period until it passes).
   out.coverageError = n <= 1 ? 0n : coverageError;
-  if (out.coverageError !== 0n) note(`owned ranges cover the ring ${out.coverageError > 0n ? 'more' : 'less'} than once`);
+  if (out.coverageError !== 0n) note(() => `owned ranges cover the ring ${out.coverageError > 0n ? 'more' : 'less'} than once`);
   return out;
 }
 
