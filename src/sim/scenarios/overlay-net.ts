@@ -61,8 +61,7 @@ export class OverlayNet {
     });
     this.join(peer, bootstrap, JOIN_RETRIES);
     this.peers.push(peer);
-    this.sorted = null;
-    this.liveById = null;
+    this.membershipChanged();
     return peer;
   }
 
@@ -103,8 +102,7 @@ export class OverlayNet {
     p.alive = false;
     p.ring.stop();
     this.sim.crash(p.node.id);
-    this.sorted = null;
-    this.liveById = null;
+    this.membershipChanged();
   }
 
   /** Leave gracefully; the process goes away a moment later, once its leave notices are out. */
@@ -112,9 +110,19 @@ export class OverlayNet {
     if (!p.alive) return;
     p.alive = false;
     p.ring.leave();
+    this.membershipChanged();
+    this.sim.schedule(lingerMs, () => this.sim.crash(p.node.id));
+  }
+
+  /** A peer came or went: both id-ordered views are stale. */
+  private membershipChanged(): void {
     this.sorted = null;
     this.liveById = null;
-    this.sim.schedule(lingerMs, () => this.sim.crash(p.node.id));
+  }
+
+  /** Live peers in id order, sorted once per change of membership. */
+  private liveInIdOrder(): OverlayPeer[] {
+    return (this.liveById ??= this.live().sort((a, b) => (a.node.id < b.node.id ? -1 : 1)));
   }
 
   live(): OverlayPeer[] {
@@ -125,8 +133,7 @@ export class OverlayNet {
   check(): RingCheck {
     // A simulation of 100,000 peers checks every tenth of a period until the ring is exact: the
     // peers in id order make the checker's sort a single pass.
-    this.liveById ??= this.live().sort((a, b) => (a.node.id < b.node.id ? -1 : 1));
-    const live = this.liveById;
+    const live = this.liveInIdOrder();
     const c = checkRing(live.map((p) => p.ring));
     // Who is joined may have changed since trueOwner last sorted the ring.
     this.sorted = null;
@@ -141,7 +148,7 @@ export class OverlayNet {
   /** The true owner of key among live joined peers; `fresh` recomputes even without a crash or add. */
   trueOwner(key: Id, fresh = false): PeerId | null {
     if (this.sorted === null || fresh) {
-      this.sorted = this.live().filter((p) => p.ring.isJoined()).sort((a, b) => (a.id < b.id ? -1 : 1));
+      this.sorted = this.liveInIdOrder().filter((p) => p.ring.isJoined());
     }
     const s = this.sorted;
     if (s.length === 0) return null;
