@@ -124,6 +124,12 @@ export const SELF_CHECK_MAX_PERIODS = 128;
 export const MAX_FORWARD_ATTEMPTS = 16;
 
 /**
+ * A lookup that finds no route (no link toward the key is up yet) tries again after this part of
+ * a stabilize period, until its timeout: a successor's new link comes up within a period or so.
+ */
+export const NO_ROUTE_RETRY_PERIODS = 0.25;
+
+/**
  * Finger slots this far above the lowest one we must fill (whose interval holds about r peers,
  * so this one about r * 2^MID_TARGET_SLOTS) are searched from the middle of their interval.
  */

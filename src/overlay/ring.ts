@@ -7,7 +7,7 @@ import { distance, idToHex, type Id, type PeerId } from '../core/id.js';
 import type { Clock, LinkDownReason, Rng } from '../env/ports.js';
 import { ExpiringSet, SeenMessages } from './bounded.js';
 import { DEFAULT_RING_CONFIG, type RingConfig } from './config.js';
-import { CHORD_SVC, MAX_FORWARD_ATTEMPTS, REFUSED_CACHE_ENTRIES } from './constants.js';
+import { CHORD_SVC, MAX_FORWARD_ATTEMPTS, NO_ROUTE_RETRY_PERIODS, REFUSED_CACHE_ENTRIES } from './constants.js';
 import { Emitter } from './emitter.js';
 import { CHORD_HANDLERS } from './handlers/index.js';
 import { findFingerInPassing } from './handlers/find-finger.js';
@@ -210,16 +210,27 @@ export class ChordRing implements MuxClient {
 
   /**
    * lookup() with a callback, settled inside the Env event that ends it. A lookup that times out
-   * or finds no route is tried once more, sent to the two best next hops: under churn a message
-   * is lost with the peer that held it, and the second try goes around it.
+   * is tried once more, sent to the two best next hops: under churn a message is lost with the
+   * peer that held it, and the second try goes around it. A lookup that finds no route at all (no
+   * link toward the key is up: a successor that just changed, whose link is still being made) is
+   * tried again every NO_ROUTE_RETRY_PERIODS of a stabilize period until its time is up.
    */
   lookupCb(key: Id, timeoutMs: number | undefined, done: (e: Error | null, r?: LookupResult) => void): void {
     const settle = (e: Error | null, rep?: FindSuccRep) => (e ? done(e) : done(null, { owner: rep!.owner as PeerId, hops: rep!.hops }));
-    this.maintenance.findSuccessor(key, false, timeoutMs, (e, rep) => {
-      if (!e || this.status !== 'joined' || !(e instanceof TimeoutError || e instanceof PeerGoneError)) return settle(e, rep);
+    const deadline = this.clock.now() + (timeoutMs ?? this.config.requestTimeoutMs);
+    const attempt = (redundant: boolean): void => this.maintenance.findSuccessor(key, false, timeoutMs, (e, rep) => {
+      if (!e || this.status !== 'joined') return settle(e, rep);
+      const retryMs = this.config.stabilizeIntervalMs * NO_ROUTE_RETRY_PERIODS;
+      if (e instanceof PeerGoneError && this.clock.now() + retryMs < deadline) {
+        this.stats.lookupRetries++;
+        this.clock.setTimer(retryMs, () => (this.status === 'joined' ? attempt(true) : settle(e)));
+        return;
+      }
+      if (redundant || !(e instanceof TimeoutError)) return settle(e);
       this.stats.lookupRetries++;
-      this.maintenance.findSuccessor(key, false, timeoutMs, settle, true);
-    });
+      attempt(true);
+    }, redundant);
+    attempt(false);
   }
 
   // ---- MuxClient -------------------------------------------------------------------------

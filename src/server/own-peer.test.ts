@@ -51,10 +51,10 @@ describe('real peers on one ring', () => {
       const from = all[i % all.length]!;
       expect((await from.peer.lookup(key)).owner).toBe(trueOwner(ids, key));
     }
-    // Each volunteer signaled one first link through the server; the rest went through the ring.
-    const viaServer = peers.reduce((n, p) => n + p.signaler.stats.linksViaServer, 0);
+    // Each volunteer signaled its first link through the server, and one more at most when that
+    // contact could not take it yet (see above); the rest went through the ring.
+    for (const p of peers) expect(p.signaler.stats.linksViaServer).toBeLessThanOrEqual(2);
     const viaOverlay = peers.reduce((n, p) => n + p.signaler.stats.linksViaOverlay, 0);
-    expect(viaServer).toBeLessThanOrEqual(peers.length);
     expect(viaOverlay).toBeGreaterThan(0);
 
     await own.close();
