@@ -158,6 +158,28 @@ describe('ChordRing in the simulator', () => {
     expect(net.check().ok, `seed ${seed}`).toBe(true);
   });
 
+  it.each(SEEDS.slice(0, 4))('a lookup from a peer with no route waits for one until its timeout (seed %i)', (seed) => {
+    const net = build(seed, 24);
+    converge(net, seed, 20_000, 'before the cut');
+    const rng = net.sim.stream('cut');
+    const cut = net.live()[1 + rng.int(net.live().length - 1)]!;
+    // Cut off alone: once the transport reports its links dead it has no route to any key (until
+    // it gives its successors up and becomes a ring of one, which claims every key).
+    net.sim.partition([[cut.node.id]]);
+    net.sim.run({ until: () => cut.mux.linkCount() === 0, untilMs: net.sim.now() + 10_000 });
+    expect(cut.mux.linkCount(), `seed ${seed}`).toBe(0);
+    const key = idFromHex(bytesToHex(rng.bytes(20))) as Id;
+    // Still cut off at its timeout: it fails then, not at once, having tried again meanwhile.
+    const t0 = net.sim.now();
+    const retries = cut.ring.stats.lookupRetries;
+    const failed: { at: number; error: Error | null } = { at: -1, error: null };
+    cut.ring.lookupCb(key, 1_500, (e) => Object.assign(failed, { at: net.sim.now(), error: e }));
+    net.sim.run({ untilMs: t0 + 3_000 });
+    expect(failed.error?.name, `seed ${seed}`).toBe('PeerGoneError');
+    expect(failed.at - t0, `seed ${seed}`).toBeGreaterThan(1_000);
+    expect(cut.ring.stats.lookupRetries - retries, `seed ${seed}`).toBeGreaterThan(1);
+  });
+
   it.each(SEEDS.slice(0, 8))('recovers when a third of the ring crashes at once (seed %i)', (seed) => {
     const net = build(seed, 90);
     converge(net, seed, 20_000, 'before the crash');
