@@ -116,17 +116,19 @@ export class Maintenance {
     });
   }
 
-  /** Run fn every intervalMs from a random phase, so peers do not tick in lockstep. */
+  /**
+   * Run fn every intervalMs from a random phase, so peers do not tick in lockstep. One callback
+   * serves every period (a closure made per period would live a whole period, and in a large
+   * simulation be promoted to the old heap as garbage).
+   */
   private every(intervalMs: number, fn: () => void): void {
     const slot = this.timers.length;
-    const arm = (delayMs: number) => {
-      this.timers[slot] = this.r.clock.setTimer(delayMs, () => {
-        if (this.r.status === 'stopped') return;
-        arm(intervalMs);
-        fn();
-      });
+    const tick = (): void => {
+      if (this.r.status === 'stopped') return;
+      this.timers[slot] = this.r.clock.setTimer(intervalMs, tick);
+      fn();
     };
-    arm(1 + this.r.rng.int(intervalMs));
+    this.timers[slot] = this.r.clock.setTimer(1 + this.r.rng.int(intervalMs), tick);
   }
 
   stop(): void {

@@ -148,9 +148,15 @@ export class EventQueue {
     return (this.words[slot * REC_WORDS + W_TAG]! & CANCELLED) !== 0;
   }
 
+  /**
+   * Mark a timer cancelled. Its record stays in the calendar until its time comes, but its
+   * callback is let go now: a request's timeout closure (and all it holds) would otherwise live
+   * on for the whole timeout after the reply came, long enough to be promoted to the old heap.
+   */
   cancel(slot: number): void {
     const w = slot * REC_WORDS + W_TAG;
     this.words[w] = this.words[w]! | CANCELLED;
+    this.objs[slot * OBJS + O_FN] = null;
   }
 
   /** Id of the remote peer for network events (it may be a peer the simulator does not know). */
