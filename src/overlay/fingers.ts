@@ -10,6 +10,7 @@ import { check } from '../core/codec.js';
 import type { Envelope } from '../core/envelope.js';
 import { addPow2, idToHex, type PeerId } from '../core/id.js';
 import { CHORD_SVC, FINGER_ALT_STEPS, FINGER_RETRY_DOUBLINGS, FINGER_RETRY_MS, FINGER_SLOTS, LINKED_SUCCESSORS, MID_TARGET_SLOTS } from './constants.js';
+import type { TimerHandle } from '../env/ports.js';
 import type { ChordRing } from './ring.js';
 import { FindFingerRep } from './schemas.js';
 
@@ -36,8 +37,11 @@ export class Fingers {
   private missing = 0;
   /** Slot -> candidates tried in a row by following refusals (tryNext), reset by a search. */
   private walked: Map<number, number> | null = null;
-  /** Searchers we offered ourselves to and are linking to: their request, answered once linked. */
-  private offers: Map<PeerId, Envelope> | null = null;
+  /**
+   * Searchers we offered ourselves to and are linking to: their request, answered once linked,
+   * and the timer that answers it anyway (cancelled when the link answers first).
+   */
+  private offers: Map<PeerId, { env: Envelope; timer: TimerHandle }> | null = null;
 
   constructor(private readonly r: ChordRing) {}
 
@@ -60,20 +64,22 @@ export class Fingers {
     const r = this.r;
     const src = env.src as PeerId;
     if (r.mux.isLinked(src) || this.offers?.has(src) || !r.mux.connect(src)) return void r.reply(env, { peer: r.self });
-    (this.offers ??= new Map()).set(src, env);
+    const timer = r.clock.setTimer(r.config.requestTimeoutMs / 2, () => this.answerOffer(src, env));
+    (this.offers ??= new Map()).set(src, { env, timer });
     r.stats.fingerOffers++;
-    r.clock.setTimer(r.config.requestTimeoutMs / 2, () => this.answerOffer(src, env));
   }
 
   /** A link came up or went down: answer the offer made to that peer, if any. */
   offerLink(p: PeerId): void {
-    const env = this.offers?.get(p);
-    if (env !== undefined) this.answerOffer(p, env);
+    const offer = this.offers?.get(p);
+    if (offer !== undefined) this.answerOffer(p, offer.env);
   }
 
   private answerOffer(p: PeerId, env: Envelope): void {
     const offers = this.offers;
-    if (offers === null || offers.get(p) !== env) return;
+    const offer = offers?.get(p);
+    if (offers === null || offer?.env !== env) return;
+    this.r.clock.cancel(offer.timer);
     offers.delete(p);
     if (offers.size === 0) this.offers = null;
     // Linked: one hop, and the link already counts as the searcher's finger here. Not (yet):
