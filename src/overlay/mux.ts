@@ -163,9 +163,13 @@ export class Mux {
    * itself), those being set up and those our rings are about to need leave LINK_SLACK free.
    */
   hasRoom(peer: PeerId): boolean {
-    let used = this.linked.size + this.pending.size - (this.linked.has(peer) ? 1 : 0);
+    const limit = this.maxLinks - LINK_SLACK;
+    let used = this.linked.size + this.pending.size;
+    // A full peer answers without asking its rings (most finger searches meet full peers).
+    if (used > limit) return false;
+    if (this.linked.has(peer)) used--;
     for (const c of this.clients.values()) used += c.pendingLinks?.() ?? 0;
-    return used < this.maxLinks - LINK_SLACK;
+    return used < limit;
   }
 
   /** Stop sending on the link to peer (true), or use it again (false): see LinkRoles.release. */
