@@ -28,26 +28,28 @@ export class SeenMessages {
 
 /** A map from key to an expiry time, capped in size; expired entries read as absent. */
 export class ExpiringSet<K> {
-  private readonly until = new Map<K, number>();
+  /** Made on the first add: most peers never fill theirs. */
+  private until: Map<K, number> | null = null;
   constructor(private readonly max: number) {}
 
   add(key: K, untilMs: number): void {
-    this.until.delete(key);
-    this.until.set(key, untilMs);
-    if (this.until.size > this.max) this.until.delete(this.until.keys().next().value as K);
+    const until = (this.until ??= new Map());
+    until.delete(key);
+    until.set(key, untilMs);
+    if (until.size > this.max) until.delete(until.keys().next().value as K);
   }
 
   has(key: K, nowMs: number): boolean {
-    const t = this.until.get(key);
+    const t = this.until?.get(key);
     if (t === undefined) return false;
     if (t <= nowMs) {
-      this.until.delete(key);
+      this.until!.delete(key);
       return false;
     }
     return true;
   }
 
   delete(key: K): void {
-    this.until.delete(key);
+    this.until?.delete(key);
   }
 }

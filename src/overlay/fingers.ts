@@ -28,9 +28,9 @@ export class Fingers {
   /** Slots in [kOpt, kLow) are optional: searched and kept only while the link budget has room. */
   private kOpt = FINGER_SLOTS;
   /** Slot -> time before which it is not searched again (no peer with room was found). */
-  private readonly retryAtMs = new Map<number, number>();
+  private retryAtMs: Map<number, number> | null = null;
   /** Slot -> searches in a row that found no peer for it; reset when the slot is filled. */
-  private readonly fails = new Map<number, number>();
+  private fails: Map<number, number> | null = null;
   /** The successor list version the bounds were computed for. */
   private boundsOf = -1;
   /** Empty slots due for a search: links the mux keeps room for. */
@@ -129,7 +129,7 @@ export class Fingers {
     const k = this.r.state.fingerSlotOf(p);
     if (k < 0) return;
     this.clear(k);
-    if (retryAfterMs > 0) this.retryAtMs.set(k, this.r.clock.now() + retryAfterMs);
+    if (retryAfterMs > 0) (this.retryAtMs ??= new Map()).set(k, this.r.clock.now() + retryAfterMs);
   }
 
   /**
@@ -157,17 +157,17 @@ export class Fingers {
     // interval (searching from the top down, the lower fingers are not there yet and every search
     // starts log N hops away).
     for (let k = this.kLow; k < TOP_SLOT; k++) {
-      if (s.fingers.has(k) || (this.retryAtMs.get(k) ?? 0) > now) continue;
+      if (s.fingers.has(k) || (this.retryAtMs?.get(k) ?? 0) > now) continue;
       missing++;
       if (next < 0) next = k;
     }
     // Optional slots only once the others are full, and while there is room for one more link:
     // the top one first (half the keys are one hop nearer with it), then those below kLow.
     if (missing === 0 && this.r.mux.hasRoom(s.self)) {
-      const top = TOP_SLOT >= this.kLow && !s.fingers.has(TOP_SLOT) && (this.retryAtMs.get(TOP_SLOT) ?? 0) <= now;
+      const top = TOP_SLOT >= this.kLow && !s.fingers.has(TOP_SLOT) && (this.retryAtMs?.get(TOP_SLOT) ?? 0) <= now;
       if (top) next = TOP_SLOT;
       else for (let k = this.kLow - 1; k >= this.kOpt; k--) {
-        if (s.fingers.has(k) || (this.retryAtMs.get(k) ?? 0) > now) continue;
+        if (s.fingers.has(k) || (this.retryAtMs?.get(k) ?? 0) > now) continue;
         next = k;
         break;
       }
@@ -195,15 +195,16 @@ export class Fingers {
       if (rep !== null && !rep.ok) r.stats.badBodies++;
       const p = rep?.ok ? (rep.value.peer as PeerId | null) : null;
       const taken = rep?.ok === true && rep.value.taken === true && p !== null && r.mux.isLinked(p);
-      if (p !== null && k >= this.kOpt && this.set(k, p, taken)) this.fails.delete(k);
+      if (p !== null && k >= this.kOpt && this.set(k, p, taken)) this.fails?.delete(k);
       else {
         // The peer linked to us as our finger and we do not take it: release that link.
         if (taken) r.roles.update(p);
         // No peer of the slot with room (or none we could link to): try again later, twice as
         // late after each failure in a row, since the peers there are as full as they were.
-        const n = Math.min((this.fails.get(k) ?? 0) + 1, FINGER_RETRY_DOUBLINGS + 1);
-        this.fails.set(k, n);
-        this.retryAtMs.set(k, r.clock.now() + FINGER_RETRY_MS * 2 ** (n - 1));
+        const fails = (this.fails ??= new Map());
+        const n = Math.min((fails.get(k) ?? 0) + 1, FINGER_RETRY_DOUBLINGS + 1);
+        fails.set(k, n);
+        (this.retryAtMs ??= new Map()).set(k, r.clock.now() + FINGER_RETRY_MS * 2 ** (n - 1));
       }
       // Go straight on to the next empty slot: a joiner fills its table in a few round trips, and
       // every slot is tried at most once per FINGER_RETRY_MS (or longer), so the chain ends.

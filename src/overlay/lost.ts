@@ -6,42 +6,46 @@ import { LOST_PEER_ENTRIES, LOST_PEER_FORGET_MS } from './constants.js';
 import type { ChordRing } from './ring.js';
 
 export class LostPeers {
-  private readonly lost = new Map<PeerId, number>();
+  /** Made on the first peer remembered (most peers lose no neighbour). */
+  private lost: Map<PeerId, number> | null = null;
   /** Of those, the ones that failed (not closed on us while alive), and when. */
-  private readonly failedAt = new Map<PeerId, number>();
+  private failedAt: Map<PeerId, number> | null = null;
 
   constructor(private readonly r: ChordRing) {}
 
   remember(p: PeerId, failed: boolean): void {
     const now = this.r.clock.now();
-    this.lost.delete(p);
-    this.lost.set(p, now);
-    if (failed) this.failedAt.set(p, now);
-    else this.failedAt.delete(p);
-    if (this.lost.size > LOST_PEER_ENTRIES) this.drop(this.lost.keys().next().value as PeerId);
+    const lost = (this.lost ??= new Map());
+    lost.delete(p);
+    lost.set(p, now);
+    if (failed) (this.failedAt ??= new Map()).set(p, now);
+    else this.failedAt?.delete(p);
+    if (lost.size > LOST_PEER_ENTRIES) this.drop(lost.keys().next().value as PeerId);
   }
 
   private drop(p: PeerId): void {
-    this.lost.delete(p);
-    this.failedAt.delete(p);
+    this.lost?.delete(p);
+    this.failedAt?.delete(p);
   }
 
   /** Did p fail within the last `ms`? */
   failedWithin(p: PeerId, ms: number): boolean {
-    const at = this.failedAt.get(p);
+    const at = this.failedAt?.get(p);
     return at !== undefined && this.r.clock.now() - at <= ms;
   }
 
   /** Try to reach the oldest remembered peer again (one connection attempt per call). */
   probe(): void {
+    const lost = this.lost;
+    if (lost === null) return;
     const now = this.r.clock.now();
-    for (const [p, at] of this.lost) {
-      this.lost.delete(p);
+    for (const [p, at] of lost) {
+      lost.delete(p);
       if (now - at > LOST_PEER_FORGET_MS) {
-        this.failedAt.delete(p);
+        this.failedAt?.delete(p);
         continue;
       }
-      this.lost.set(p, at); // back of the queue, so every remembered peer gets its turn
+      lost.set(p, at); // back of the queue, so every remembered peer gets its turn
       if (!this.r.mux.isLinked(p) && !this.r.mux.isConnecting(p)) this.r.mux.connect(p);
       return;
     }
@@ -49,7 +53,7 @@ export class LostPeers {
 
   /** A remembered peer is reachable again; adopt it as successor if it is a closer one. */
   recovered(p: PeerId): boolean {
-    if (!this.lost.has(p)) return false;
+    if (this.lost?.has(p) !== true) return false;
     this.drop(p);
     const s = this.r.state;
     const succ = s.succs[0];

@@ -15,7 +15,7 @@ export class LinkRoles {
   /** Roles each linked peer declared to us. */
   private readonly remote = new Map<PeerId, number>();
   /** When we last asked each idle peer to close our link. */
-  private readonly releasedAtMs = new Map<PeerId, number>();
+  private releasedAtMs: Map<PeerId, number> | null = null;
   /** A peer that refused our finger and asked us to close the link, while we handle that. */
   private closing: PeerId | null = null;
 
@@ -103,8 +103,8 @@ export class LinkRoles {
     const succ = r.state.succs[0];
     if (succ !== undefined && succ !== p && !r.mux.isLinked(succ)) return false;
     const now = r.clock.now();
-    if ((this.releasedAtMs.get(p) ?? -Infinity) > now - LINK_GRACE_MS) return false;
-    this.releasedAtMs.set(p, now);
+    if ((this.releasedAtMs?.get(p) ?? -Infinity) > now - LINK_GRACE_MS) return false;
+    (this.releasedAtMs ??= new Map()).set(p, now);
     r.state.contacts.delete(p);
     r.mux.setReleasing(p, false);
     r.sendLinked(p, CHORD_SVC, 'use', extra === undefined ? { roles: 0, release: true } : { roles: 0, release: true, ...extra });
@@ -123,7 +123,7 @@ export class LinkRoles {
   linkDown(p: PeerId): void {
     this.declared.delete(p);
     this.remote.delete(p);
-    this.releasedAtMs.delete(p);
+    this.releasedAtMs?.delete(p);
   }
 
   /** p declared its roles for our link, or turned down ours. */

@@ -46,6 +46,11 @@ const O_FN = 3;
 const O_PEER = 4;
 const O_AUX = 5;
 const OBJS = 6;
+/** A slab frame's place in its O_AUX field: the offset in the low 16 bits, the size above. */
+const SLAB_SIZE_SHIFT = 16;
+const SLAB_OFFSET_MASK = 0xffff;
+/** The largest frame cut from a slab (the transport's limit): its packed place stays a small integer. */
+export const SLAB_MAX_FRAME_BYTES = 4096;
 
 type SlotObject = PeerId | Link | Uint8Array | (() => void) | object | number | null;
 
@@ -168,18 +173,34 @@ export class EventQueue {
     return this.objs[slot * OBJS + O_LINK] as Link;
   }
 
+  /**
+   * The delivered frame. A frame cut from a slab is kept as the slab and its place (see
+   * setFrame), and its own view is made only now: a view made at send time would live as long as
+   * the frame is in flight, which in a large simulation is long enough to be promoted to the old
+   * heap, one object per frame.
+   */
   frame(slot: number): Uint8Array | null {
-    return this.objs[slot * OBJS + O_FRAME] as Uint8Array | null;
+    const buf = this.objs[slot * OBJS + O_FRAME] as Uint8Array | null;
+    const aux = this.objs[slot * OBJS + O_AUX] as number;
+    if (buf === null || aux < 0) return buf;
+    const at = aux & SLAB_OFFSET_MASK;
+    return buf.subarray(at, at + (aux >>> SLAB_SIZE_SHIFT));
   }
 
-  setFrame(slot: number, frame: Uint8Array): void {
-    this.objs[slot * OBJS + O_FRAME] = frame;
-    this.objs[slot * OBJS + O_AUX] = frame.length;
+  /**
+   * A frame of `size` bytes at `offset` in `buf`: a slab (offset below 2^16, size at most
+   * SLAB_MAX_FRAME_BYTES), or a buffer of its own (offset 0, any size).
+   */
+  setFrame(slot: number, buf: Uint8Array, offset: number, size: number): void {
+    this.objs[slot * OBJS + O_FRAME] = buf;
+    // A small integer either way (stored in place): size and offset packed, or minus the size.
+    this.objs[slot * OBJS + O_AUX] = offset === 0 && size === buf.length ? -size : size * 2 ** SLAB_SIZE_SHIFT + offset;
   }
 
   /** For deliveries: the size of the frame (set by setFrame). */
   frameSize(slot: number): number {
-    return this.objs[slot * OBJS + O_AUX] as number;
+    const aux = this.objs[slot * OBJS + O_AUX] as number;
+    return aux < 0 ? -aux : aux >>> SLAB_SIZE_SHIFT;
   }
 
   /** The value a delivered frame encodes, when the sender passed it (kept in the callback's field). */

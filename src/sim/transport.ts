@@ -7,7 +7,7 @@
 import type { PeerId } from '../core/id.js';
 import type { LinkDownReason, NetHandler } from '../env/ports.js';
 import type { SeededRng } from '../env/rng.js';
-import { EV_CONN_ACK, EV_CONN_FAIL, EV_CONN_REQ, EV_DELIVER, EV_LINK_DOWN, type EventQueue } from './events.js';
+import { EV_CONN_ACK, EV_CONN_FAIL, EV_CONN_REQ, EV_DELIVER, EV_LINK_DOWN, SLAB_MAX_FRAME_BYTES, type EventQueue } from './events.js';
 import { appendPair, linkAt, position, removePair, PeerKeys, type LinkTable } from './link-table.js';
 import { Link, sampleLatency, type NetworkOptions } from './network.js';
 import type { SimNodeState } from './node.js';
@@ -18,9 +18,9 @@ const R_CLOSED = 0;
 const R_REMOTE_CLOSED = 1;
 const R_FAILED = 2;
 const R_TIMEOUT = 3;
-/** Frame copies are cut from slabs of this size; larger frames get their own buffer. */
+/** Frame copies are cut from slabs of this size (offsets fit 16 bits); larger frames get their own buffer. */
 const SLAB_BYTES = 64 * 1024;
-const SLAB_MAX_FRAME = 4096;
+const SLAB_MAX_FRAME = SLAB_MAX_FRAME_BYTES;
 
 /**
  * What the transport needs of the node an operation comes from: its index and id. The node's Net
@@ -145,34 +145,36 @@ export class SimTransport {
       }
       delay += opts.retransmitMs;
     }
-    const copy = this.copy(frame);
-    this.deliverAfter(n, link, peer, copy, value, delay, raw && opts.reorder);
-    if (raw && opts.dupRate > 0 && this.rng.next() < opts.dupRate) this.deliverAfter(n, link, peer, copy, value, delay, opts.reorder);
+    const at = this.copy(frame);
+    const buf = at < 0 ? new Uint8Array(frame) : this.slab;
+    const offset = at < 0 ? 0 : at;
+    this.deliverAfter(n, link, buf, offset, frame.length, value, delay, raw && opts.reorder);
+    if (raw && opts.dupRate > 0 && this.rng.next() < opts.dupRate) this.deliverAfter(n, link, buf, offset, frame.length, value, delay, opts.reorder);
     return true;
   }
 
   /**
    * The receiver gets its own copy of the bytes (the sender may reuse its buffer). Small frames
    * are cut from a shared slab, as Node's Buffer pool does: one ArrayBuffer per frame would cost
-   * more to allocate and collect than copying the frame.
+   * more to allocate and collect than copying the frame. Returns the copy's offset in the current
+   * slab, or -1 for a frame too large for one (the caller copies it into a buffer of its own).
    */
-  private copy(frame: Uint8Array): Uint8Array {
+  private copy(frame: Uint8Array): number {
     const n = frame.length;
-    // (Buffer's slice() would be a view, not a copy.)
-    if (n > SLAB_MAX_FRAME) return new Uint8Array(frame);
+    if (n > SLAB_MAX_FRAME) return -1;
     if (this.slabUsed + n > SLAB_BYTES) {
       this.slab = new Uint8Array(SLAB_BYTES);
       this.slabUsed = 0;
     }
-    const out = this.slab.subarray(this.slabUsed, this.slabUsed + n);
-    out.set(frame);
+    const at = this.slabUsed;
+    this.slab.set(frame, at);
     this.slabUsed += n;
-    return out;
+    return at;
   }
 
-  private deliverAfter(n: NodeRef, link: Link, peer: PeerId, frame: Uint8Array, value: unknown, delayMs: number, reorder: boolean): void {
+  private deliverAfter(n: NodeRef, link: Link, buf: Uint8Array, offset: number, size: number, value: unknown, delayMs: number, reorder: boolean): void {
     const slot = this.eventAt(EV_DELIVER, link.other(n.index), n.index, n.id, link);
-    this.q.setFrame(slot, frame);
+    this.q.setFrame(slot, buf, offset, size);
     if (value !== undefined) this.q.setValue(slot, value);
     const time = this.sim.now() + delayMs;
     if (reorder) this.q.push(slot, time);
