@@ -255,9 +255,13 @@ export class Maintenance {
     // Only the first successors are kept linked: the rest are ids to fall back on, linked when
     // they move up, which leaves room in the link budget for fingers.
     const linked = s.succs.slice(0, LINKED_SUCCESSORS);
-    // Stabilize at the base pace until things settle. (Resetting only for a change among the
-    // linked successors let a joiner wait 13 s for its place at 3,000 peers, against 4 s.)
-    this.stabilizer.busy();
+    // Stabilize at the base pace until things settle, when the change is near us: our linked
+    // successors. A change farther down the list (a peer joined or left a few places on) is
+    // passed on to our predecessor at our next round whatever its pace, and speeding up for it
+    // cost a quarter of all stabilize frames while a large ring grows (20,000 peers: 23 rounds a
+    // peer against 31, joinStabilizeMs no slower, convergence within 0.2 s).
+    const near = linked.length !== before.length || linked.some((p, i) => p !== before[i]);
+    if (near) this.stabilizer.busy();
     const now = r.clock.now();
     for (const p of linked) {
       if (r.mux.isLinked(p)) r.roles.update(p);
