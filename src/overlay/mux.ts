@@ -62,8 +62,10 @@ export class Mux {
   private readonly pending = new Set<PeerId>();
   /** Links we asked the other end to close: nothing more is sent on them, so nothing meets a closed end. */
   private releasing: Set<PeerId> | null = null;
-  /** Bad frames per peer; made on the first (like every rarely used map here: an empty Map is
-   * about 180 bytes, and at 100,000 simulated peers memory every frame has to reach past). */
+  /**
+   * Bad frames per peer, made on the first (as every rarely used map here: an empty Map is about
+   * 180 bytes, and at 100,000 simulated peers that is memory every frame has to reach past).
+   */
   private badFrames: Map<PeerId, number> | null = null;
   private readonly graceMs: number;
   private readonly maxBad: number;
