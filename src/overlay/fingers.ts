@@ -78,10 +78,10 @@ export class Fingers {
   private answerOffer(p: PeerId, env: Envelope): void {
     const offers = this.offers;
     const offer = offers?.get(p);
-    if (offers === null || offer?.env !== env) return;
+    if (offer === undefined || offer.env !== env) return;
     this.r.clock.cancel(offer.timer);
-    offers.delete(p);
-    if (offers.size === 0) this.offers = null;
+    offers!.delete(p);
+    if (offers!.size === 0) this.offers = null;
     // Linked: one hop, and the link already counts as the searcher's finger here. Not (yet):
     // routed, and the searcher links to us itself and declares the finger role in 'use'.
     const r = this.r;

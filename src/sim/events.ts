@@ -188,13 +188,13 @@ export class EventQueue {
   }
 
   /**
-   * A frame of `size` bytes at `offset` in `buf`: a slab (offset below 2^16, size at most
-   * SLAB_MAX_FRAME_BYTES), or a buffer of its own (offset 0, any size).
+   * A frame of `size` bytes at `offset` in `buf`. A frame of at most SLAB_MAX_FRAME_BYTES may sit
+   * anywhere in the first 64 KB of `buf` (a slab); a larger one is the whole of `buf`.
    */
   setFrame(slot: number, buf: Uint8Array, offset: number, size: number): void {
     this.objs[slot * OBJS + O_FRAME] = buf;
     // A small integer either way (stored in place): size and offset packed, or minus the size.
-    this.objs[slot * OBJS + O_AUX] = offset === 0 && size === buf.length ? -size : size * 2 ** SLAB_SIZE_SHIFT + offset;
+    this.objs[slot * OBJS + O_AUX] = size <= SLAB_MAX_FRAME_BYTES ? size * 2 ** SLAB_SIZE_SHIFT + offset : -size;
   }
 
   /** For deliveries: the size of the frame (set by setFrame). */

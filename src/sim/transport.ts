@@ -20,7 +20,6 @@ const R_FAILED = 2;
 const R_TIMEOUT = 3;
 /** Frame copies are cut from slabs of this size (offsets fit 16 bits); larger frames get their own buffer. */
 const SLAB_BYTES = 64 * 1024;
-const SLAB_MAX_FRAME = SLAB_MAX_FRAME_BYTES;
 
 /**
  * What the transport needs of the node an operation comes from: its index and id. The node's Net
@@ -161,7 +160,7 @@ export class SimTransport {
    */
   private copy(frame: Uint8Array): number {
     const n = frame.length;
-    if (n > SLAB_MAX_FRAME) return -1;
+    if (n > SLAB_MAX_FRAME_BYTES) return -1;
     if (this.slabUsed + n > SLAB_BYTES) {
       this.slab = new Uint8Array(SLAB_BYTES);
       this.slabUsed = 0;
