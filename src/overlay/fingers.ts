@@ -9,7 +9,7 @@
 import { check } from '../core/codec.js';
 import type { Envelope } from '../core/envelope.js';
 import { addPow2, idToHex, type PeerId } from '../core/id.js';
-import { CHORD_SVC, FINGER_ALT_STEPS, FINGER_RETRY_DOUBLINGS, FINGER_RETRY_MS, FINGER_SLOTS, LINKED_SUCCESSORS, MID_TARGET_SLOTS } from './constants.js';
+import { CHORD_SVC, FINGER_ALT_STEPS, FINGER_RETRY_DOUBLINGS, FINGER_RETRY_MS, FINGER_SLOTS, LINK_SLACK, LINKED_SUCCESSORS, MID_TARGET_SLOTS } from './constants.js';
 import type { TimerHandle } from '../env/ports.js';
 import type { ChordRing } from './ring.js';
 import { FindFingerRep } from './schemas.js';
@@ -103,6 +103,7 @@ export class Fingers {
       this.boundsOf = s.succsVersion;
       this.bounds();
       for (const k of [...s.fingers.keys()]) if (k < this.kOpt) this.clear(k);
+      this.trimOptional();
     }
     if (!this.searching) this.searchNext();
   }
@@ -116,6 +117,35 @@ export class Fingers {
       const k = s.slotOf(p);
       if (k >= this.kLow && !s.fingers.has(k)) this.set(k, p);
     }
+  }
+
+  /**
+   * How many optional fingers the link budget leaves room for. Each finger costs a link at both
+   * ends, so our mandatory fingers and linked successors, and about as many peers that link to us
+   * as theirs, take 2 * (mandatory + LINKED_SUCCESSORS) links; optional fingers get what is left
+   * of the budget, which shrinks as the ring grows: 7 at 1,000 peers, 2 at 20,000, none at
+   * 100,000, where every optional finger took a link some other peer's mandatory finger needed.
+   */
+  private optionalAllowance(): number {
+    const mandatory = Math.max(0, TOP_SLOT - this.kLow);
+    const free = this.r.mux.maxLinks - LINK_SLACK - 2 * (mandatory + LINKED_SUCCESSORS);
+    return free > 0 ? free >> 1 : 0;
+  }
+
+  /** Optional slots we hold a finger in. */
+  private heldOptional(): number {
+    const f = this.r.state.fingers;
+    let n = f.has(TOP_SLOT) && TOP_SLOT >= this.kLow ? 1 : 0;
+    for (let k = this.kOpt; k < this.kLow; k++) if (f.has(k)) n++;
+    return n;
+  }
+
+  /** The ring grew past what the budget allows us: give up optional fingers, the low ones first. */
+  private trimOptional(): void {
+    let extra = this.heldOptional() - this.optionalAllowance();
+    const f = this.r.state.fingers;
+    for (let k = this.kOpt; k < this.kLow && extra > 0; k++) if (f.has(k)) (this.clear(k), extra--);
+    if (extra > 0 && TOP_SLOT >= this.kLow && f.has(TOP_SLOT)) this.clear(TOP_SLOT);
   }
 
   private bounds(): void {
@@ -163,11 +193,14 @@ export class Fingers {
     }
     // Optional slots only once the others are full, and while there is room for one more link:
     // the top one first (half the keys are one hop nearer with it), then those below kLow.
-    if (missing === 0 && this.r.mux.hasRoom(s.self)) {
+    // A slot below kLow lies inside our successor list: one that holds none of our successors
+    // holds no peer at all, and is not searched (such searches failed half the time at 20,000
+    // peers).
+    if (missing === 0 && this.heldOptional() < this.optionalAllowance() && this.r.mux.hasRoom(s.self)) {
       const top = TOP_SLOT >= this.kLow && !s.fingers.has(TOP_SLOT) && (this.retryAtMs?.get(TOP_SLOT) ?? 0) <= now;
       if (top) next = TOP_SLOT;
       else for (let k = this.kLow - 1; k >= this.kOpt; k--) {
-        if (s.fingers.has(k) || (this.retryAtMs?.get(k) ?? 0) > now) continue;
+        if (s.fingers.has(k) || (this.retryAtMs?.get(k) ?? 0) > now || !s.succs.some((p) => s.slotOf(p) === k)) continue;
         next = k;
         break;
       }

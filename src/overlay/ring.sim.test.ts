@@ -9,6 +9,7 @@ import { bytesToHex, idFromHex, type Id } from '../core/id.js';
 import { Simulator } from '../sim/simulator.js';
 import { OverlayNet } from '../sim/scenarios/overlay-net.js';
 import type { RingConfig } from './config.js';
+import { FINGER_SLOTS, LINK_SLACK, LINKED_SUCCESSORS } from './constants.js';
 import { UseRole } from './schemas.js';
 
 const CONFIG = { stabilizeIntervalMs: 500, fixFingersIntervalMs: 500, checkPredecessorIntervalMs: 500, requestTimeoutMs: 1500 };
@@ -36,7 +37,11 @@ function settledRing(seed: number, n: number, settleMs: number): OverlayNet {
 /** Run until the checker passes; fails with the seed when it does not within boundMs. */
 function converge(net: OverlayNet, seed: number, boundMs: number, what: string): void {
   const start = net.sim.now();
-  while (!net.check().ok) {
+  for (;;) {
+    const ok = net.check().ok;
+    // The scenario's fast check must agree with the checker at every step of every repair.
+    if (net.consistent() !== ok) throw new Error(`${what}: consistent() says ${!ok}, the checker ${ok} (seed ${seed})`);
+    if (ok) break;
     if (net.sim.now() - start > boundMs) {
       const c = net.check();
       throw new Error(`${what}: ring not consistent after ${boundMs} ms (reproduce with seed ${seed}): ${c.problems.join('; ')}`);
@@ -145,6 +150,31 @@ describe('ChordRing in the simulator', () => {
     net.sim.run({ untilMs: net.sim.now() + 3_000 });
     const after = new Set(oneSided());
     expect(before.filter((x) => after.has(x)), `seed ${seed}`).toEqual([]);
+  });
+
+  it.each(SEEDS.slice(0, 3))('holds optional fingers only where the link budget leaves room for them (seed %i)', (seed) => {
+    // 256 peers: about 4 mandatory finger slots each. With 20 links a peer, the budget leaves room
+    // for about 3 optional fingers (the top slot, slots inside the successor list); with 14, none
+    // for most peers (those with fewer mandatory slots get one).
+    const heldBy = new Map<number, number>();
+    for (const maxLinks of [20, 14]) {
+      const net = build(seed, 256, { ...CONFIG, maxLinks });
+      converge(net, seed, 20_000, `after joins (maxLinks ${maxLinks})`);
+      net.sim.run({ untilMs: net.sim.now() + 20_000 });
+      let held = 0;
+      for (const p of net.live()) {
+        const s = p.ring.state;
+        const kLow = s.firstUsefulFinger();
+        const allowance = Math.max(0, (maxLinks - LINK_SLACK - 2 * (FINGER_SLOTS - 1 - kLow + LINKED_SUCCESSORS)) >> 1);
+        let optional = 0;
+        for (const k of s.fingers.keys()) if (k < kLow || k === FINGER_SLOTS - 1) optional++;
+        expect(optional, `seed ${seed}, maxLinks ${maxLinks}: ${p.node.id} holds ${optional}, allowed ${allowance}`).toBeLessThanOrEqual(allowance);
+        held += optional;
+      }
+      heldBy.set(maxLinks, held);
+    }
+    expect(heldBy.get(20)!, `seed ${seed}`).toBeGreaterThan(256 / 2);
+    expect(heldBy.get(14)!, `seed ${seed}`).toBeLessThan(heldBy.get(20)! / 8);
   });
 
   it.each(SEEDS.slice(0, 8))('heals after a partition splits the ring in two (seed %i)', (seed) => {
