@@ -131,7 +131,7 @@ function runUntilConsistent(sim: Simulator, net: OverlayNet, boundMs: number, st
   const start = sim.now();
   const stepMs = Math.max(50, stabilizeMs / 10);
   for (;;) {
-    if (net.check().ok) return Math.round(sim.now() - start);
+    if (net.consistent()) return Math.round(sim.now() - start);
     if (sim.now() - start >= boundMs) return -1;
     sim.run({ untilMs: sim.now() + stepMs });
   }
