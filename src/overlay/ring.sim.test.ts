@@ -172,6 +172,19 @@ describe('ChordRing in the simulator', () => {
         held += optional;
       }
       heldBy.set(maxLinks, held);
+      if (maxLinks === 14) {
+        // With so tight a budget most peers are full: a full peer of a searched interval passes
+        // the search to its successor when that one said it had room, and the finger it finds
+        // is linked and counted as ours at its end too.
+        expect(net.live().reduce((n, p) => n + p.ring.stats.fingerSearchesPassed, 0), `seed ${seed}`).toBeGreaterThan(0);
+        const byId = new Map(net.live().map((p) => [p.node.id, p]));
+        for (const p of net.live()) {
+          for (const f of p.ring.state.fingers.values()) {
+            expect(p.mux.isLinked(f), `seed ${seed}`).toBe(true);
+            expect(byId.get(f)!.ring.roles.remoteRoles(p.node.id) & UseRole.finger, `seed ${seed}: ${p.node.id} -> ${f}`).toBe(UseRole.finger);
+          }
+        }
+      }
     }
     expect(heldBy.get(20)!, `seed ${seed}`).toBeGreaterThan(256 / 2);
     expect(heldBy.get(14)!, `seed ${seed}`).toBeLessThan(heldBy.get(20)! / 8);

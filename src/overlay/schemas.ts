@@ -28,7 +28,13 @@ export type StabilizeReq = Static<typeof StabilizeReq>;
 
 /** 'stabilize' reply: the answering peer's predecessor, and its successor list unless unchanged. */
 export const StabilizeRep = Type.Object(
-  { pred: Type.Union([HexId, Type.Null()]), v: ListVersion, succs: Type.Optional(PeerList(MAX_WIRE_SUCCESSORS)) },
+  {
+    pred: Type.Union([HexId, Type.Null()]),
+    v: ListVersion,
+    succs: Type.Optional(PeerList(MAX_WIRE_SUCCESSORS)),
+    /** The answering peer had room for one more finger link (see Stabilizer.successorRoom). */
+    room: Type.Optional(Type.Literal(true)),
+  },
   { additionalProperties: false },
 );
 export type StabilizeRep = Static<typeof StabilizeRep>;

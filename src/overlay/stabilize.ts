@@ -27,6 +27,8 @@ export class Stabilizer {
   private changes = 0;
   private readonly maxEvery: number;
   private pinging = false;
+  /** Our successor when its last stabilize reply said it had room for a finger link, else null. */
+  private roomAt: PeerId | null = null;
   /** The successor list our successor last sent, and its version (see StabilizeReq). */
   private heard: { from: PeerId; v: number; succs: PeerId[] } | null = null;
   /**
@@ -41,6 +43,17 @@ export class Stabilizer {
   ) {
     const c = r.config;
     this.maxEvery = Math.max(1, Math.min(MAX_STABILIZE_EVERY, Math.floor(c.stabilizeMaxIntervalMs / c.stabilizeIntervalMs)));
+  }
+
+  /**
+   * Our successor, if its last stabilize reply said it had room for a finger link, once: the hint
+   * is spent by the first search we pass on to it (it may have no room left after that one), and
+   * renewed by the next reply.
+   */
+  successorRoom(): PeerId | null {
+    const p = this.roomAt;
+    this.roomAt = null;
+    return p !== null && p === this.r.state.succs[0] ? p : null;
   }
 
   /** The predecessor changed: its silence is counted from now, at the base pace. */
@@ -122,6 +135,7 @@ export class Stabilizer {
     let theirs = rep.succs as PeerId[] | undefined;
     if (theirs === undefined) theirs = this.heard?.from === succ && this.heard.v === rep.v ? this.heard.succs : [];
     this.heard = { from: succ, v: rep.v, succs: theirs };
+    this.roomAt = rep.room === true ? succ : null;
     const x = rep.pred as PeerId | null;
     // A closer successor, unless it is one we just saw fail (our successor has not noticed yet).
     const doubtMs = LOST_PEER_DOUBT_PERIODS * r.config.stabilizeIntervalMs;

@@ -21,12 +21,14 @@ export interface RingStats {
   fingerOffers: number;
   /** Of those, answered over the new link (the rest were routed: the link did not come up in time). */
   fingerOffersLinked: number;
+  /** Finger searches we had no room for, passed on to our successor because it said it had (see find-finger.ts). */
+  fingerSearchesPassed: number;
 }
 
 export function emptyRingStats(): RingStats {
   return {
     sent: 0, sendFailures: 0, received: 0, delivered: 0, duplicates: 0, ttlExpired: 0, undeliverable: 0, unknownOps: 0,
     noService: 0, serviceErrors: 0, badBodies: 0, successorFailures: 0, predecessorFailures: 0, relocations: 0, lookupRetries: 0,
-    fingerOffers: 0, fingerOffersLinked: 0,
+    fingerOffers: 0, fingerOffersLinked: 0, fingerSearchesPassed: 0,
   };
 }

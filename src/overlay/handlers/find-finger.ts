@@ -22,7 +22,22 @@ export function findFingerInPassing(ring: ChordRing, env: Envelope): boolean {
   if (src === ring.self || !inIntervalHex(ring.self, req.value.start, req.value.end, true, false)) return false;
   if (ring.mux.isLinked(src)) ring.reply(env, { peer: ring.self });
   else if (ring.mux.hasRoom(src)) ring.maintenance.fingers.offer(env);
-  else return false;
+  else return passToSuccessor(ring, env, req.value);
+  return true;
+}
+
+/**
+ * We lie in the interval and have no room: if our successor said it had room at our last
+ * stabilize round and lies in the interval too, pass the search to it (one frame, where routing
+ * on toward the interval's middle passes one full peer after another: the peers on many routes
+ * are the ones many others hold as fingers). False: route on.
+ */
+function passToSuccessor(ring: ChordRing, env: Envelope, req: FindFingerReq): boolean {
+  if (req.walk >= FINGER_WALK_MAX) return false;
+  const next = ring.maintenance.stabilizer.successorRoom();
+  if (next === null || next === env.src || !inIntervalHex(next, req.start, req.end, true, false)) return false;
+  if (!ring.relay(env, next, { ...req, walk: req.walk + 1 })) return false;
+  ring.stats.fingerSearchesPassed++;
   return true;
 }
 

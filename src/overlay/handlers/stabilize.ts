@@ -4,7 +4,7 @@ import { check } from '../../core/codec.js';
 import type { Envelope } from '../../core/envelope.js';
 import type { PeerId } from '../../core/id.js';
 import type { ChordRing } from '../ring.js';
-import { StabilizeReq } from '../schemas.js';
+import { StabilizeReq, type StabilizeRep } from '../schemas.js';
 
 export function stabilizeHandler(ring: ChordRing, env: Envelope): void {
   const req = check(StabilizeReq, env.body, 'stabilize');
@@ -12,6 +12,10 @@ export function stabilizeHandler(ring: ChordRing, env: Envelope): void {
   if (req.value.notify) ring.maintenance.stabilizer.notified(env.src as PeerId, req.value.every);
   const s = ring.state;
   // Most rounds change nothing: the list goes out only when the asker's copy is out of date.
-  if (req.value.v === s.succsVersion) ring.reply(env, { pred: s.pred, v: s.succsVersion });
-  else ring.reply(env, { pred: s.pred, v: s.succsVersion, succs: s.succs.slice(0, ring.config.successorListSize - 1) });
+  const rep: StabilizeRep = { pred: s.pred, v: s.succsVersion };
+  if (req.value.v !== s.succsVersion) rep.succs = s.succs.slice(0, ring.config.successorListSize - 1);
+  // Whether we have room for a finger link: our predecessor passes a finger search on to us when
+  // it has none itself (findFingerInPassing).
+  if (ring.mux.hasRoom(env.src as PeerId)) rep.room = true;
+  ring.reply(env, rep);
 }
