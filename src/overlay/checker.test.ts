@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { distance, idFromHex, RING_SIZE, type PeerId } from '../core/id.js';
-import { checkRing, type RingProbe } from './checker.js';
+import { checkRing, firstWrong, type RingProbe } from './checker.js';
 
 const id = (i: number) => (i * 1000).toString(16).padStart(40, '0') as PeerId;
 
@@ -49,6 +49,30 @@ describe('checkRing', () => {
           const sum = ids.reduce((acc, self, i) => acc + owned(pred(i), self), 0n);
           expect(r.coverageError).toBe(sum - RING_SIZE);
           expect(r.ok).toBe(sum === RING_SIZE && r.wrongPredecessors === 0);
+        },
+      ),
+    );
+  });
+  it('firstWrong fails fast where checkRing fails, from any start, and names a wrong peer', () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.integer({ min: 1, max: 2 ** 40 }), { minLength: 1, maxLength: 20 }),
+        fc.array(fc.integer({ min: -1, max: 25 })),
+        fc.array(fc.boolean()),
+        fc.integer({ min: -1, max: 25 }),
+        (nums, picks, out, from) => {
+          const ids = [...nums].sort((a, b) => a - b).map(id);
+          const n = ids.length;
+          // A pick per peer names its successor: -1 none of ours (a stranger), >= n the true one.
+          const succ = (i: number): PeerId => {
+            const k = picks[i] ?? n;
+            return k === -1 ? id(2 ** 41) : k >= n ? ids[(i + 1) % n]! : ids[k]!;
+          };
+          const rings = ids.map((self, i) => ({ self, isJoined: () => out[i] !== true, successor: () => succ(i), predecessor: () => ids[(i - 1 + n) % n]! }));
+          const w = firstWrong(rings, from);
+          expect(w < 0).toBe(checkRing(rings).ok && out.slice(0, n).every((o) => o !== true));
+          // Predecessors are all true here: the peer named is out of place or has a wrong successor.
+          if (w >= 0) expect(out[w] === true || succ(w) !== ids[(w + 1) % n]).toBe(true);
         },
       ),
     );

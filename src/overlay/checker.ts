@@ -48,8 +48,7 @@ export function checkRing(rings: Iterable<RingProbe>): RingCheck {
       note(() => `${r.self.slice(0, 8)}: successor ${r.successor().slice(0, 8)}, true ${trueSucc.slice(0, 8)}`);
     }
     const pred = r.predecessor();
-    const predOk = n === 1 ? pred === null || pred === r.self : pred === truePred;
-    if (!predOk) {
+    if (!predecessorTrue(pred, r.self, truePred, n)) {
       out.wrongPredecessors++;
       coverageError += owned(pred, r.self) - distance(idFromHex(truePred), idFromHex(r.self));
       note(() => `${r.self.slice(0, 8)}: predecessor ${pred?.slice(0, 8) ?? 'none'}, true ${truePred.slice(0, 8)}`);
@@ -63,6 +62,29 @@ export function checkRing(rings: Iterable<RingProbe>): RingCheck {
   out.coverageError = n <= 1 ? 0n : coverageError;
   if (out.coverageError !== 0n) note(() => `owned ranges cover the ring ${out.coverageError > 0n ? 'more' : 'less'} than once`);
   return out;
+}
+
+/** A ring of one has no predecessor or itself; any other peer has the one before it in id order. */
+function predecessorTrue(pred: PeerId | null, self: PeerId, truePred: PeerId, n: number): boolean {
+  return n === 1 ? pred === null || pred === self : pred === truePred;
+}
+
+/**
+ * checkRing(rings).ok for rings that must all be in place, failing fast: `rings` are every live
+ * peer's, already in id order; the index of the first one, from `from` on (wrapping), that is not
+ * in place or has a wrong successor or predecessor, or -1 when there is none (then the owned
+ * ranges tile the ring, as checkRing's sum would find). A simulation waiting for an exact ring
+ * asks every tenth of a period, and starting where the last call failed usually fails at once.
+ */
+export function firstWrong(rings: readonly RingProbe[], from = 0): number {
+  const n = rings.length;
+  const at = from >= 0 && from < n ? from : 0;
+  for (let j = 0; j < n; j++) {
+    const i = (at + j) % n;
+    const r = rings[i]!;
+    if (!r.isJoined() || r.successor() !== rings[(i + 1) % n]!.self || !predecessorTrue(r.predecessor(), r.self, rings[(i - 1 + n) % n]!.self, n)) return i;
+  }
+  return -1;
 }
 
 /** What a peer owns with predecessor pred: (pred, self]; an unknown predecessor owns nothing it can vouch for. */

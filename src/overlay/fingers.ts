@@ -134,9 +134,8 @@ export class Fingers {
 
   /** Optional slots we hold a finger in. */
   private heldOptional(): number {
-    const f = this.r.state.fingers;
-    let n = f.has(TOP_SLOT) && TOP_SLOT >= this.kLow ? 1 : 0;
-    for (let k = this.kOpt; k < this.kLow; k++) if (f.has(k)) n++;
+    let n = 0;
+    for (const k of this.r.state.fingers.keys()) if (this.optional(k)) n++;
     return n;
   }
 
