@@ -41,6 +41,8 @@ export interface CoordFigures extends ScenarioResult {
   tokenViolations: number;
   crashes: number;
   partitions: number;
+  /** The event trace's digest: the same seed on the same code gives the same one. */
+  digest: string;
 }
 
 export interface CoordScenarioOptions {
@@ -229,6 +231,7 @@ export async function runCoordWith(o: CoordScenarioOptions): Promise<CoordFigure
     partitions,
     refusedBy,
     coordStats: sumStats(allCoords.map((c) => c.stats)),
+    digest: sim.digest(),
   };
 }
 

@@ -120,6 +120,8 @@ export interface StorageFigures extends ScenarioResult {
   replicaMin: number;
   repairMB: number;
   wallMs: number;
+  /** The event trace's digest: the same seed on the same code gives the same one. */
+  digest: string;
 }
 
 /** Deterministic content of file i: regenerated at the end to compare byte for byte. */
@@ -223,7 +225,7 @@ export async function runStorage(opts: ScenarioOptions): Promise<StorageFigures>
       if (live < replicas) under++;
     }
   }
-  return { files, filesLost, chunksUnderReplicated: under, replicaMin: replicaMin === Infinity ? 0 : replicaMin, repairMB: Math.round(cluster.repairBytes() / 1e4) / 100, wallMs: Date.now() - started, ...(opts['diagnostics'] ? { writesFailed, lostNoRecord } : {}) };
+  return { files, filesLost, chunksUnderReplicated: under, replicaMin: replicaMin === Infinity ? 0 : replicaMin, repairMB: Math.round(cluster.repairBytes() / 1e4) / 100, wallMs: Date.now() - started, digest: sim.digest(), ...(opts['diagnostics'] ? { writesFailed, lostNoRecord } : {}) };
 }
 
 /** A promise that rejects after ms of virtual time: a client whose peer crashed never hears back. */
