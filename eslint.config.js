@@ -41,7 +41,7 @@ export default tseslint.config(
         patterns: [
           { group: ['node:*'], message: why },
           { group: ['fs', 'fs/*', 'net', 'http', 'https', 'dgram', 'child_process', 'os', 'crypto', 'timers', 'timers/*', 'worker_threads'], message: why },
-          { group: ['**/runtime/**', '**/sim/**', 'ws', 'level', 'node-datachannel', 'node-datachannel/*', 'fastify'], message: why },
+          { group: ['**/runtime/**', '**/host/**', '**/server/**', '**/bench/**', '**/cli/**', '**/web/**', '**/sim/**', 'ws', 'level', 'node-datachannel', 'node-datachannel/*', 'fastify'], message: why },
         ],
       }],
     },

@@ -8,7 +8,7 @@ import type { Clock, Net, Rng, Store } from '../env/ports.js';
 import { PrefixStore } from '../env/prefix-store.js';
 import { Mux } from '../overlay/mux.js';
 import { ChordRing, type LookupResult, type RingConfig } from '../overlay/ring.js';
-import { OverlaySignaler } from '../services/signal/service.js';
+import { OverlaySignaler } from '../services/signal/overlay.js';
 import { CoordService, type Semaphore } from '../services/coord/service.js';
 import { chordPort } from '../services/storage/chord-port.js';
 import { StorageService, type StorageOptions } from '../services/storage/service.js';

@@ -7,10 +7,10 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ringConsistent } from './ring-view.js';
 import { createServer, type CumulusServer } from '../server/app.js';
 import { startServerPeer } from '../server/own-peer.js';
-import { handleControl } from '../runtime/control.js';
-import { startNodePeer } from '../runtime/node-peer.js';
+import { handleControl } from '../host/control.js';
+import { startNodePeer } from '../host/node-peer.js';
 import { shutdownNodeRtc } from '../runtime/node-rtc.js';
-import type { RunningPeer } from '../runtime/start-peer.js';
+import type { RunningPeer } from '../host/start-peer.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cumulus-storage-real-'));
 let server: CumulusServer;

@@ -1,7 +1,7 @@
 // An in-process signaling hub for tests and single-process benches: every registered peer gets a
 // Signaler, and messages are delivered on a later turn of the event loop, in order, like a socket.
 import type { PeerId } from '../core/id.js';
-import type { SignalMessage, Signaler } from './signaler.js';
+import type { SignalMessage, Signaler } from '../services/signal/messages.js';
 
 export class MemorySignalHub {
   private readonly handlers = new Map<PeerId, (from: PeerId, msg: SignalMessage) => void>();

@@ -1,7 +1,7 @@
 // Net over WebRTC data channels. The RTCPeerConnection constructor is injected: the browser's own
 // in a tab, node-datachannel's polyfill in Node, so one code path serves both. Links are set up
 // through a Signaler (server for the first contact, overlay later) and bound to the remote
-// peer's identity by signed DTLS fingerprints (see signaler.ts). Per-link policy (framing,
+// peer's identity by signed DTLS fingerprints (see link-claims.ts). Per-link policy (framing,
 // backpressure, misbehaviour) lives in link.ts; this file runs the connection attempts.
 import type { PeerId } from '../core/id.js';
 import type { Clock, LinkDownReason, Net, NetHandler, TimerHandle } from '../env/ports.js';
@@ -10,7 +10,8 @@ import { DEFAULT_LINK_LIMITS, Link, type DataChannelLike, type LinkLimits, type 
 import { closePc, type PeerConnectionCtor, type PeerConnectionLike } from './rtc-types.js';
 
 export type { PeerConnectionCtor, PeerConnectionLike } from './rtc-types.js';
-import { parseSignal, signDescription, verifyDescription, type SignalDescription, type SignalMessage, type Signaler, SIGNAL_VERSION } from './signaler.js';
+import { parseSignal, type SignalDescription, type SignalMessage, type Signaler, SIGNAL_VERSION } from '../services/signal/messages.js';
+import { signDescription, verifyDescription } from './link-claims.js';
 import { newNetStats, type NetStats } from './net-stats.js';
 
 export interface WebRtcNetOptions {

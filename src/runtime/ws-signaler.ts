@@ -1,4 +1,4 @@
-// A Signaler over the rendezvous server's WebSocket (see src/server/protocol.ts). Used for a
+// A Signaler over the rendezvous server's WebSocket (see src/services/signal/rendezvous.ts). Used for a
 // peer's first contact: it proves its id to the server, learns a few live contacts, and relays
 // offers/answers/candidates to them until it has a link and can signal through the overlay.
 // The WebSocket constructor is injected: `ws` in Node 20, the global one in a browser.
@@ -8,8 +8,8 @@ import { check } from '../core/codec.js';
 import { TimeoutError, CumulusError } from '../core/errors.js';
 import type { Clock } from '../env/ports.js';
 import type { Identity } from './identity.js';
-import type { SignalMessage, Signaler } from './signaler.js';
-import { ServerMessageSchema, helloPayload, type ServerMessage } from '../server/protocol.js';
+import type { SignalMessage, Signaler } from '../services/signal/messages.js';
+import { ServerMessageSchema, helloPayload, type ServerMessage } from '../services/signal/rendezvous.js';
 
 interface WebSocketLike {
   readonly readyState: number;

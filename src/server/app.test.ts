@@ -11,7 +11,7 @@ import { WsSignaler, type WebSocketCtor } from '../runtime/ws-signaler.js';
 import { loopbackNet } from '../runtime/test-util/loopback.js';
 import { shutdownNodeRtc } from '../runtime/node-rtc.js';
 import { bytesToHex } from '../core/id.js';
-import { helloPayload } from './protocol.js';
+import { helloPayload } from '../services/signal/rendezvous.js';
 import type { WebRtcNet } from '../runtime/webrtc-net.js';
 
 let server: CumulusServer;

@@ -8,16 +8,15 @@ import type { WebSocket, RawData } from 'ws';
 import type { PeerId } from '../core/id.js';
 import type { Clock, Rng } from '../env/ports.js';
 import { check } from '../core/codec.js';
-import { bytesToHex } from '../core/id.js';
+import { bytesToHex, hexToBytes } from '../core/id.js';
 import { RealClock } from '../runtime/clock.js';
 import { CryptoRng } from '../runtime/rng.js';
 import { verifyClaim } from '../runtime/identity.js';
-import { hexToBytes } from '../runtime/signaler.js';
 import { SignalHub, type HubClient } from './hub.js';
 import { TokenBucket } from './token-bucket.js';
 import { registerWebPage } from './web.js';
 import { MemoryNodeRegistry, registerApi, type ApiOptions } from './api/index.js';
-import { ClientMessageSchema, FATAL_CODES, SIGNAL_PROTOCOL_VERSION, helloPayload, type ClientMessage, type ServerMessage, type SignalErrorCode } from './protocol.js';
+import { ClientMessageSchema, FATAL_CODES, SIGNAL_PROTOCOL_VERSION, helloPayload, type ClientMessage, type ServerMessage, type SignalErrorCode } from '../services/signal/rendezvous.js';
 
 export interface ServerLimits {
   /** Largest client message we parse; an SDP offer is about 1 KiB. */

@@ -3,8 +3,8 @@
 // (attachLocal), which is how the server stands on the ring like any other peer.
 import type { PeerId } from '../core/id.js';
 import type { Rng } from '../env/ports.js';
-import type { SignalMessage, Signaler } from '../runtime/signaler.js';
-import { CONTACTS_PER_JOIN, type ServerMessage } from './protocol.js';
+import type { SignalMessage, Signaler } from '../services/signal/messages.js';
+import { CONTACTS_PER_JOIN, type ServerMessage } from '../services/signal/rendezvous.js';
 
 export interface HubClient {
   deliver(msg: ServerMessage): void;

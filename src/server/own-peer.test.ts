@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from './app.js';
 import { startServerPeer } from './own-peer.js';
-import { startNodePeer } from '../runtime/node-peer.js';
+import { startNodePeer } from '../host/node-peer.js';
 import { shutdownNodeRtc } from '../runtime/node-rtc.js';
-import type { RunningPeer } from '../runtime/start-peer.js';
+import type { RunningPeer } from '../host/start-peer.js';
 import { hashNameToId, type PeerId } from '../core/id.js';
 import { checkStatuses, trueOwner, ringConsistent } from '../peer/ring-view.js';
 

@@ -1,8 +1,8 @@
 // The server's own peer: it stands on the ring like any other, with its identity kept in a level
 // store so it keeps its id across restarts. It signals through the hub in-process, so joining
 // peers can link to it as a first contact; it creates the ring when it is the first peer.
-import { startNodePeer } from '../runtime/node-peer.js';
-import type { RunningPeer } from '../runtime/start-peer.js';
+import { startNodePeer } from '../host/node-peer.js';
+import type { RunningPeer } from '../host/start-peer.js';
 import type { StorageOptions } from '../services/storage/service.js';
 import type { CumulusServer } from './app.js';
 

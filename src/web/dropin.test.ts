@@ -9,12 +9,12 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { createServer, type CumulusServer } from '../server/app.js';
 import { startServerPeer } from '../server/own-peer.js';
-import { startNodePeer } from '../runtime/node-peer.js';
+import { startNodePeer } from '../host/node-peer.js';
 import { shutdownNodeRtc } from '../runtime/node-rtc.js';
-import { launchChromium } from '../runtime/chromium.js';
-import type { RunningPeer } from '../runtime/start-peer.js';
+import { launchChromium } from '../bench/chromium.js';
+import type { RunningPeer } from '../host/start-peer.js';
 import { checkStatuses } from '../peer/ring-view.js';
-import { startSlowApp, type SlowApp } from '../runtime/bench/slow-app.js';
+import { startSlowApp, type SlowApp } from '../bench/slow-app.js';
 
 const CLIENTS = 16;
 const POSTS_PER_CLIENT = 4;

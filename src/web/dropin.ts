@@ -5,7 +5,7 @@
 // response replaces the page as a normal submission would. So the application's server never
 // sees more POSTs to one action at once than data-capacity, over all visitors. See docs/coord.md.
 import { MemoryStore } from '../env/memory-store.js';
-import { startPeer, type RunningPeer } from '../runtime/start-peer.js';
+import { startPeer, type RunningPeer } from '../host/start-peer.js';
 import { CoordRefusedError } from '../services/coord/solicitor.js';
 import type { PeerConnectionCtor } from '../runtime/webrtc-net.js';
 import { parseSettings, resourceOf, type DropinSettings } from './dropin-settings.js';

@@ -4,8 +4,8 @@
 // volunteer. Each open tab of one browser takes its own identity slot, held with a Web Lock, so
 // two tabs never claim the same id; a reload finds its slot, hence its id, again.
 import { LevelStore, openLevel } from '../runtime/level-store.js';
-import { startPeer, type RunningPeer } from '../runtime/start-peer.js';
-import { fullStatus } from '../runtime/peer-status.js';
+import { startPeer, type RunningPeer } from '../host/start-peer.js';
+import { fullStatus } from '../host/peer-status.js';
 import { idFromHex } from '../core/id.js';
 import type { PeerConnectionCtor } from '../runtime/webrtc-net.js';
 

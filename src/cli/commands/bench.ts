@@ -1,12 +1,12 @@
 // `cumulus bench <name>`: benchmarks are commands that print figures, the last line one JSON
 // object with --json. Each bench registers a runner here; add ring, storage, api, coord the same way.
 import type { Command } from 'commander';
-import { runCoordBench } from '../../runtime/bench/coord.js';
-import { runDropinBench } from '../../runtime/bench/dropin.js';
-import { runLinkBench } from '../../runtime/bench/link.js';
-import { runRingBench } from '../../runtime/bench/ring.js';
-import { runApiBench } from '../../runtime/bench/api.js';
-import { runStorageBench } from '../../runtime/bench/storage.js';
+import { runCoordBench } from '../../bench/coord.js';
+import { runDropinBench } from '../../bench/dropin.js';
+import { runLinkBench } from '../../bench/link.js';
+import { runRingBench } from '../../bench/ring.js';
+import { runApiBench } from '../../bench/api.js';
+import { runStorageBench } from '../../bench/storage.js';
 
 export interface BenchRunner {
   description: string;

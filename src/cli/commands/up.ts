@@ -10,9 +10,9 @@ import type { PeerStatus } from '../../peer/peer.js';
 import { ringConsistent } from '../../peer/ring-view.js';
 import { startCloudServer, type CloudServer } from '../../server/cloud.js';
 import type { ServerPeer } from '../../server/own-peer.js';
-import { fullStatus } from '../../runtime/control.js';
+import { fullStatus } from '../../host/control.js';
 import { shutdownNodeRtc } from '../../runtime/node-rtc.js';
-import { spawnVolunteer, type VolunteerProcess } from '../../runtime/volunteer-process.js';
+import { spawnVolunteer, type VolunteerProcess } from '../../host/volunteer-process.js';
 
 /** The user `cumulus up` creates for the developer at the keyboard. */
 export const DEFAULT_USER = 'dev';

@@ -1,10 +1,10 @@
 // `cumulus volunteer --server URL [--data DIR]`: lend this machine to the cloud as a Node peer. Its
 // identity (hence its id) is kept in the data directory; it joins through the server, then signals
 // through the overlay, and keeps working when the server is down. Started by another process with
-// an IPC channel (a bench, `cumulus up`), it also answers control requests (runtime/control.ts).
+// an IPC channel (a bench, `cumulus up`), it also answers control requests (host/control.ts).
 import type { Command } from 'commander';
-import { startNodePeer } from '../../runtime/node-peer.js';
-import { fullStatus, handleControl } from '../../runtime/control.js';
+import { startNodePeer } from '../../host/node-peer.js';
+import { fullStatus, handleControl } from '../../host/control.js';
 import { shutdownNodeRtc } from '../../runtime/node-rtc.js';
 
 export function registerVolunteer(program: Command): void {

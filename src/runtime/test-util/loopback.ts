@@ -4,7 +4,7 @@ import { CryptoRng } from '../rng.js';
 import { createIdentity, type Identity } from '../identity.js';
 import { WebRtcNet, type WebRtcNetOptions } from '../webrtc-net.js';
 import { LOOPBACK_RTC_CONFIG, NodeRTCPeerConnection, loopbackCandidatesOnly } from '../node-rtc.js';
-import type { Signaler } from '../signaler.js';
+import type { Signaler } from '../../services/signal/messages.js';
 
 export function loopbackNet(signaler: Signaler, identity: Identity = createIdentity(new CryptoRng()), extra: Partial<WebRtcNetOptions> = {}): WebRtcNet {
   return new WebRtcNet({

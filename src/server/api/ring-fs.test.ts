@@ -7,7 +7,7 @@ import { MemoryStore } from '../../env/memory-store.js';
 import { RealClock } from '../../runtime/clock.js';
 import { CryptoRng } from '../../runtime/rng.js';
 import { StorageService } from '../../services/storage/service.js';
-import { OracleNetwork, OracleRing } from '../../services/storage/testing/oracle-ring.js';
+import { OracleNetwork, OracleRing } from '../../sim/oracle-ring.js';
 import type { StorageClient } from '../../services/storage/client.js';
 import { toErrorAnswer } from './errors.js';
 import { RingFileSystem } from './ring-fs.js';

@@ -11,7 +11,7 @@ import { ChordRing } from '../../overlay/ring.js';
 import { chordPort } from '../../services/storage/chord-port.js';
 import { derivedRng } from '../../env/rng.js';
 import { StorageService } from '../../services/storage/service.js';
-import { OracleNetwork, OracleRing } from '../../services/storage/testing/oracle-ring.js';
+import { OracleNetwork, OracleRing } from '../oracle-ring.js';
 import { Simulator } from '../simulator.js';
 import { ChurnDriver } from '../churn.js';
 import { numberOption, type ScenarioOptions, type ScenarioResult } from './options.js';

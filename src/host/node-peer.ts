@@ -1,11 +1,11 @@
 // A peer in a Node process: node-datachannel's RTCPeerConnection, the `ws` WebSocket and a LevelDB
 // store in the volunteer's data directory (so its identity, hence its id, survives restarts).
 import WebSocket from 'ws';
-import { LevelStore, openLevel } from './level-store.js';
-import { installNodeSha256 } from './native-sha256.js';
-import { LOOPBACK_RTC_CONFIG, NodeRTCPeerConnection, loopbackCandidatesOnly } from './node-rtc.js';
+import { LevelStore, openLevel } from '../runtime/level-store.js';
+import { installNodeSha256 } from '../runtime/native-sha256.js';
+import { LOOPBACK_RTC_CONFIG, NodeRTCPeerConnection, loopbackCandidatesOnly } from '../runtime/node-rtc.js';
 import { startPeer, type RunningPeer, type StartPeerOptions } from './start-peer.js';
-import type { WebSocketCtor } from './ws-signaler.js';
+import type { WebSocketCtor } from '../runtime/ws-signaler.js';
 
 export interface NodePeerOptions extends Omit<StartPeerOptions, 'store' | 'RTCPeerConnection'> {
   dataDir: string;

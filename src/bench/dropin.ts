@@ -10,10 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
-import { createServer, type CumulusServer } from '../../server/app.js';
-import { startServerPeer, type ServerPeer } from '../../server/own-peer.js';
-import { launchChromium } from '../chromium.js';
-import { shutdownNodeRtc } from '../node-rtc.js';
+import { createServer, type CumulusServer } from '../server/app.js';
+import { startServerPeer, type ServerPeer } from '../server/own-peer.js';
+import { launchChromium } from './chromium.js';
+import { shutdownNodeRtc } from '../runtime/node-rtc.js';
 import type { SlowAppStats } from './slow-app.js';
 import { quantile, round } from './figures.js';
 

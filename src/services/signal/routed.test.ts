@@ -1,10 +1,10 @@
 // Which way the RoutedSignaler sends an offer: the overlay once the peer may use it, the server
 // before that, and the server again for a peer whose last offer through the overlay gave no link.
 import { describe, expect, it } from 'vitest';
-import type { PeerId } from '../core/id.js';
-import { SIGNAL_VERSION } from '../services/signal/messages.js';
-import type { SignalMessage, Signaler } from './signaler.js';
-import { RoutedSignaler, type OverlayPath } from './routed-signaler.js';
+import type { PeerId } from '../../core/id.js';
+import { SIGNAL_VERSION } from './messages.js';
+import type { SignalMessage, Signaler } from './messages.js';
+import { RoutedSignaler, type OverlayPath } from './routed.js';
 
 const SELF = 'a'.repeat(40) as PeerId;
 const PEER = 'b'.repeat(40) as PeerId;

@@ -7,13 +7,13 @@ import type { Net, NetHandler, Store } from '../env/ports.js';
 import { Peer } from '../peer/peer.js';
 import type { StorageOptions } from '../services/storage/service.js';
 import type { RingConfig } from '../overlay/ring.js';
-import { RealClock } from './clock.js';
-import { loadOrCreateIdentity, type Identity } from './identity.js';
-import { CryptoRng } from './rng.js';
-import { RoutedSignaler } from './routed-signaler.js';
-import type { Signaler } from './signaler.js';
-import { WebRtcNet, type PeerConnectionCtor } from './webrtc-net.js';
-import { WsSignaler, type WebSocketCtor } from './ws-signaler.js';
+import { RealClock } from '../runtime/clock.js';
+import { loadOrCreateIdentity, type Identity } from '../runtime/identity.js';
+import { CryptoRng } from '../runtime/rng.js';
+import { RoutedSignaler } from '../services/signal/routed.js';
+import type { Signaler } from '../services/signal/messages.js';
+import { WebRtcNet, type PeerConnectionCtor } from '../runtime/webrtc-net.js';
+import { WsSignaler, type WebSocketCtor } from '../runtime/ws-signaler.js';
 
 export interface StartPeerOptions {
   store: Store;

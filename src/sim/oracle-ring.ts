@@ -3,13 +3,13 @@
 // fixed latency on the peers' own clocks. A crashed peer drops what it is sent at once but stays
 // in everyone's view for `detectMs` (failure detection is not free), then its range moves on.
 // It stands in for ChordRing where a test is about storage rather than routing.
-import type { Envelope } from '../../../core/envelope.js';
-import { WIRE_VERSION } from '../../../core/envelope.js';
-import { decodeEnvelope, encodeEnvelope } from '../../../core/codec.js';
-import { PeerGoneError, TimeoutError } from '../../../core/errors.js';
-import { idFromHex, idToHex, inInterval, type Id, type PeerId } from '../../../core/id.js';
-import type { Clock } from '../../../env/ports.js';
-import type { RingEvent, RingPort } from '../ring-port.js';
+import type { Envelope } from '../core/envelope.js';
+import { WIRE_VERSION } from '../core/envelope.js';
+import { decodeEnvelope, encodeEnvelope } from '../core/codec.js';
+import { PeerGoneError, TimeoutError } from '../core/errors.js';
+import { idFromHex, idToHex, inInterval, type Id, type PeerId } from '../core/id.js';
+import type { Clock } from '../env/ports.js';
+import type { RingEvent, RingPort } from '../services/storage/ring-port.js';
 
 const SUCCESSORS = 8;
 

@@ -5,8 +5,8 @@
 // candidates go back the way the attempt's first message came, so a joining peer that is not yet
 // routable still hears its answer. It also records which way each link was signaled, for the
 // "links via overlay" figure.
-import type { PeerId } from '../core/id.js';
-import type { SignalMessage, Signaler } from './signaler.js';
+import type { PeerId } from '../../core/id.js';
+import type { SignalMessage, Signaler } from './messages.js';
 
 export type SignalPath = 'server' | 'overlay';
 

@@ -5,17 +5,17 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
-import type { PeerId } from '../../core/id.js';
-import { MAX_FRAME_BYTES } from '../../core/envelope.js';
-import { createServer } from '../../server/app.js';
-import { RealClock } from '../clock.js';
-import { CryptoRng } from '../rng.js';
-import { createIdentity } from '../identity.js';
-import { WsSignaler, type WebSocketCtor } from '../ws-signaler.js';
-import { WebRtcNet } from '../webrtc-net.js';
-import { LOOPBACK_RTC_CONFIG, NodeRTCPeerConnection, loopbackCandidatesOnly, shutdownNodeRtc } from '../node-rtc.js';
+import type { PeerId } from '../core/id.js';
+import { MAX_FRAME_BYTES } from '../core/envelope.js';
+import { createServer } from '../server/app.js';
+import { RealClock } from '../runtime/clock.js';
+import { CryptoRng } from '../runtime/rng.js';
+import { createIdentity } from '../runtime/identity.js';
+import { WsSignaler, type WebSocketCtor } from '../runtime/ws-signaler.js';
+import { WebRtcNet } from '../runtime/webrtc-net.js';
+import { LOOPBACK_RTC_CONFIG, NodeRTCPeerConnection, loopbackCandidatesOnly, shutdownNodeRtc } from '../runtime/node-rtc.js';
 import { pumpRaw, rawEnd, type RawEnd, type RawSignal } from './raw-channel.js';
-import type { DataChannelLike } from '../link.js';
+import type { DataChannelLike } from '../runtime/link.js';
 import { round } from './figures.js';
 
 export type ParentMsg = { kind: 'expect' | 'raw-expect'; bytes: number } | { kind: 'stop' | 'raw-reset' } | RawSignal;

@@ -11,7 +11,7 @@
 //
 // The envelope's source is not authenticated by the overlay, and need not be: offers and answers
 // carry a signature over the DTLS fingerprint that the receiving Net checks against the claimed id
-// (src/runtime/signaler.ts), and a forged candidate cannot get past DTLS.
+// (src/runtime/link-claims.ts), and a forged candidate cannot get past DTLS.
 import type { Envelope } from '../../core/envelope.js';
 import type { PeerId } from '../../core/id.js';
 import { check } from '../../core/codec.js';

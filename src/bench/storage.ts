@@ -11,14 +11,14 @@ import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:f
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { PeerId } from '../../core/id.js';
-import type { PeerStatus } from '../../peer/peer.js';
-import { ringConsistent } from '../../peer/ring-view.js';
-import { createServer, type CumulusServer } from '../../server/app.js';
-import { startServerPeer, type ServerPeer } from '../../server/own-peer.js';
-import { fullStatus } from '../control.js';
-import { shutdownNodeRtc } from '../node-rtc.js';
-import { spawnVolunteer, type VolunteerProcess } from '../volunteer-process.js';
+import type { PeerId } from '../core/id.js';
+import type { PeerStatus } from '../peer/peer.js';
+import { ringConsistent } from '../peer/ring-view.js';
+import { createServer, type CumulusServer } from '../server/app.js';
+import { startServerPeer, type ServerPeer } from '../server/own-peer.js';
+import { fullStatus } from '../host/control.js';
+import { shutdownNodeRtc } from '../runtime/node-rtc.js';
+import { spawnVolunteer, type VolunteerProcess } from '../host/volunteer-process.js';
 import { runLinkBench } from './link.js';
 import { round, waitFor } from './figures.js';
 

@@ -4,11 +4,11 @@
 // parent message is checked like any other input.
 import { join } from 'node:path';
 import { Type } from '@sinclair/typebox';
-import { check } from '../../core/codec.js';
-import { startNodePeer } from '../node-peer.js';
-import { shutdownNodeRtc } from '../node-rtc.js';
-import type { RunningPeer } from '../start-peer.js';
-import { CoordRefusedError } from '../../services/coord/solicitor.js';
+import { check } from '../core/codec.js';
+import { startNodePeer } from '../host/node-peer.js';
+import { shutdownNodeRtc } from '../runtime/node-rtc.js';
+import type { RunningPeer } from '../host/start-peer.js';
+import { CoordRefusedError } from '../services/coord/solicitor.js';
 
 const Name = Type.String({ minLength: 1, maxLength: 256 });
 export const CoordChildRequest = Type.Union([

@@ -1,9 +1,9 @@
 // The baseline for the link bench: a bare node-datachannel RTCPeerConnection and data channel,
 // with the same frame size and the same backpressure scheme (high/low water marks on
 // bufferedAmount) as a Cumulus link, signaled over the bench's process channel.
-import { DEFAULT_LINK_LIMITS, type DataChannelLike } from '../link.js';
-import { LOOPBACK_RTC_CONFIG, NodeRTCPeerConnection, loopbackCandidatesOnly } from '../node-rtc.js';
-import type { PeerConnectionLike } from '../webrtc-net.js';
+import { DEFAULT_LINK_LIMITS, type DataChannelLike } from '../runtime/link.js';
+import { LOOPBACK_RTC_CONFIG, NodeRTCPeerConnection, loopbackCandidatesOnly } from '../runtime/node-rtc.js';
+import type { PeerConnectionLike } from '../runtime/webrtc-net.js';
 
 export type RawSignal = { kind: 'raw-offer' | 'raw-answer'; sdp: string } | { kind: 'raw-candidate'; candidate: string; mid: string };
 

@@ -3,7 +3,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { WIRE_VERSION, type Envelope } from '../../core/envelope.js';
 import type { PeerId } from '../../core/id.js';
-import { OverlaySignaler, SIGNAL_SVC, type SignalRing } from './service.js';
+import { OverlaySignaler, SIGNAL_SVC, type SignalRing } from './overlay.js';
 import type { SignalMessage } from './messages.js';
 import { createIdentity, type Identity } from '../../runtime/identity.js';
 import { CryptoRng } from '../../runtime/rng.js';

@@ -10,13 +10,13 @@ import type { Readable, Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { PeerStatus } from '../../peer/peer.js';
-import { ringConsistent } from '../../peer/ring-view.js';
-import { startCloudServer } from '../../server/cloud.js';
-import { fullStatus } from '../control.js';
+import type { PeerStatus } from '../peer/peer.js';
+import { ringConsistent } from '../peer/ring-view.js';
+import { startCloudServer } from '../server/cloud.js';
+import { fullStatus } from '../host/control.js';
 import { quantile, round, waitFor } from './figures.js';
-import { shutdownNodeRtc } from '../node-rtc.js';
-import { spawnVolunteer, type VolunteerProcess } from '../volunteer-process.js';
+import { shutdownNodeRtc } from '../runtime/node-rtc.js';
+import { spawnVolunteer, type VolunteerProcess } from '../host/volunteer-process.js';
 
 export interface ApiBenchOptions {
   peers: number;

@@ -2,12 +2,12 @@
 // accepts one Cumulus link and one raw data channel, counts bytes, and answers "done" over each
 // when it has all it was told to expect. The parent talks to it over the IPC channel.
 import WebSocket from 'ws';
-import { RealClock } from '../clock.js';
-import { CryptoRng } from '../rng.js';
-import { createIdentity } from '../identity.js';
-import { WsSignaler, type WebSocketCtor } from '../ws-signaler.js';
-import { WebRtcNet } from '../webrtc-net.js';
-import { LOOPBACK_RTC_CONFIG, NodeRTCPeerConnection, loopbackCandidatesOnly, shutdownNodeRtc } from '../node-rtc.js';
+import { RealClock } from '../runtime/clock.js';
+import { CryptoRng } from '../runtime/rng.js';
+import { createIdentity } from '../runtime/identity.js';
+import { WsSignaler, type WebSocketCtor } from '../runtime/ws-signaler.js';
+import { WebRtcNet } from '../runtime/webrtc-net.js';
+import { LOOPBACK_RTC_CONFIG, NodeRTCPeerConnection, loopbackCandidatesOnly, shutdownNodeRtc } from '../runtime/node-rtc.js';
 import { rawEnd, type RawSignal } from './raw-channel.js';
 import type { ParentMsg, ChildMsg } from './link.js';
 

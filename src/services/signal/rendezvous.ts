@@ -10,8 +10,8 @@
 //   server → client  {type:'contacts', contacts}
 //   server → client  {type:'error', code, message}                     then a close for fatal codes
 import { Type, type Static } from '@sinclair/typebox';
-import { HexId } from '../core/envelope.js';
-import { SignalMessageSchema } from '../runtime/signaler.js';
+import { HexId } from '../../core/envelope.js';
+import { SignalMessageSchema } from './messages.js';
 
 export const SIGNAL_PROTOCOL_VERSION = 1;
 /** Contacts handed to a joining peer: enough to survive one or two being gone. */
