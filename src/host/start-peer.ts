@@ -4,7 +4,7 @@
 // same function starts a volunteer in Node (node-peer.ts) and in a browser tab (src/web).
 import type { PeerId } from '../core/id.js';
 import type { Net, NetHandler, Store } from '../env/ports.js';
-import { Peer } from '../peer/peer.js';
+import { Peer, type PeerOptions } from '../peer/peer.js';
 import type { StorageOptions } from '../services/storage/service.js';
 import type { RingConfig } from '../overlay/ring.js';
 import { RealClock } from '../runtime/clock.js';
@@ -31,6 +31,7 @@ export interface StartPeerOptions {
   reconnectMs?: number;
   /** Lend storage: the peer runs the storage service over its store, within this quota. */
   storage?: StorageOptions;
+  coord?: PeerOptions['coord'];
 }
 
 export interface RunningPeer {
@@ -69,6 +70,7 @@ export async function startPeer(opts: StartPeerOptions): Promise<RunningPeer> {
   const peer = new Peer({
     clock, rng, net: countingLinks(net, signaler), store: opts.store,
     ...(opts.ring ? { ring: opts.ring } : {}), ...(opts.maxLinks ? { maxLinks: opts.maxLinks } : {}), ...(opts.storage ? { storage: opts.storage } : {}),
+    ...(opts.coord ? { coord: opts.coord } : {}),
   });
   // Once a bootstrap has taken us in (its answer told us our successor), the overlay carries our
   // signaling, relayed through our links while we are not routable yet. Before that our only link

@@ -41,7 +41,10 @@ export const MAX_CAPACITY = 256;
 export const MAX_NAME_CHARS = 256;
 /** Fencing tokens jump by this much on takeover, above anything the old owner could have issued. */
 export const TOKEN_STEP = 1_000_000;
-/** Time a request to the owner or a replica may take before it is retried or given up. */
+/**
+ * Time a request to the owner or a replica may take before it is retried or given up: a few round
+ * trips on a loaded ring, and short beside a lease, so a failed owner costs a small part of one.
+ */
 export const RPC_TIMEOUT_MS = 1000;
 /** Pause between attempts of a solicitor whose owner is unreachable or busy taking over. */
 export const RETRY_BACKOFF_MS = 250;
@@ -61,3 +64,15 @@ export const MAX_OWNER_HINTS = 10_000;
 export const MAX_SNAPS_PER_FRAME = 16;
 /** Merge-and-retry rounds when replicas disagree with the owner, before refusing the request. */
 export const MAX_CONFLICT_ROUNDS = 2;
+
+/** What a peer's coordination service may be configured with (CoordOptions); the rest is fixed above. */
+export interface CoordSettings {
+  /** Successors that must hold a copy before a grant is answered. */
+  replSuccessors: number;
+  /** Length of a grant unless renewed, in ms. */
+  leaseMs: number;
+  /** Time one request to an owner or a replica may take, in ms. */
+  rpcTimeoutMs: number;
+}
+
+export const DEFAULT_COORD_SETTINGS: Readonly<CoordSettings> = { replSuccessors: REPL_SUCCESSORS, leaseMs: LEASE_MS, rpcTimeoutMs: RPC_TIMEOUT_MS };

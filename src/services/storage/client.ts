@@ -1,12 +1,12 @@
 // The storage API a peer offers its user: put, get (as a stream), stat, list, mkdir, rm. A put
 // stores r replicas of every chunk first and then commits the metadata at the path's sKeeper;
 // until that commit the new version is invisible, so an interrupted put leaves nothing visible.
-import { CumulusError, InvalidArgumentError, NotFoundError } from '../../core/errors.js';
+import { errorCode, InvalidArgumentError, NotFoundError, type ErrorCode } from '../../core/errors.js';
 import { hashBytesToId, idToHex, type PeerId } from '../../core/id.js';
 import type { Clock } from '../../env/ports.js';
 import { ChunkTally, chunkStream, type ByteSource } from './chunker.js';
-import { DEFAULT_CHUNK_BYTES, DEFAULT_LIST_LIMIT, DEFAULT_REPLICAS, DEFAULT_REQUEST_TIMEOUT_MS, MAX_CHUNKS_PER_FILE, MAX_CHUNK_BYTES, MAX_LIST_LIMIT, MAX_REPLICAS, META_ATTEMPTS, META_READ_FIRST_TIMEOUT_MS, META_RETRY_DELAY_MS, MIN_CHUNK_BYTES, MIN_REPLICAS, PUT_CHUNKS_IN_FLIGHT, READ_AHEAD_CHUNKS } from './constants.js';
-import { IsADirectoryError, NOT_OWNER_PREFIX } from './errors.js';
+import { DEFAULT_CHUNK_BYTES, DEFAULT_LIST_LIMIT, DEFAULT_REPLICAS, MAX_CHUNKS_PER_FILE, MAX_CHUNK_BYTES, MAX_LIST_LIMIT, MAX_REPLICAS, META_ATTEMPTS, META_READ_FIRST_TIMEOUT_MS, META_RETRY_DELAY_MS, MIN_CHUNK_BYTES, MIN_REPLICAS, PUT_CHUNKS_IN_FLIGHT, READ_AHEAD_CHUNKS } from './constants.js';
+import { IsADirectoryError } from './errors.js';
 import type { DirEntry } from './keeper-store.js';
 import type { ReplyBody, RequestBody, StorageOp } from './messages.js';
 import { normalizePath, pathKey } from './paths.js';
@@ -53,10 +53,8 @@ export interface ListPage {
   next?: string;
 }
 
-function retryable(e: unknown): boolean {
-  if (!(e instanceof CumulusError)) return false;
-  return e.code === 'TIMEOUT' || e.code === 'PEER_GONE' || e.message.startsWith(NOT_OWNER_PREFIX) || /\bnot the owner of\b/.test(e.message);
-}
+/** Failures of a metadata call that another attempt may not meet: the owner was busy, gone or changing. */
+const RETRYABLE_CODES: ReadonlySet<ErrorCode | undefined> = new Set<ErrorCode>(['TIMEOUT', 'PEER_GONE', 'NOT_OWNER']);
 
 export class StorageClient {
   readonly counters: ReadCounters = { corruptReplicas: 0, deadReplicas: 0, chunksRead: 0, localChunks: 0, hedgedReads: 0 };
@@ -67,7 +65,8 @@ export class StorageClient {
   constructor(
     private readonly ring: RingPort,
     private readonly clock: Clock,
-    private readonly timeoutMs = DEFAULT_REQUEST_TIMEOUT_MS,
+    /** One request's time (StorageOptions.requestTimeoutMs). */
+    private readonly timeoutMs: number,
     /** Where pieces pushed by holders land; without it every piece is its own request. */
     private readonly sinks?: PieceSinks,
   ) {
@@ -228,8 +227,8 @@ export class StorageClient {
       try {
         return (await call(this.ring, key, op, body, quick ? Math.min(this.timeoutMs, META_READ_FIRST_TIMEOUT_MS) : this.timeoutMs, { redundant: reads })).body;
       } catch (e) {
-        if (!retryable(e) || attempt >= META_ATTEMPTS) throw e;
-        if (quick && e instanceof CumulusError && e.code === 'TIMEOUT') continue;
+        if (!RETRYABLE_CODES.has(errorCode(e)) || attempt >= META_ATTEMPTS) throw e;
+        if (quick && errorCode(e) === 'TIMEOUT') continue;
         await new Promise<void>((resolve) => this.clock.setTimer(META_RETRY_DELAY_MS * attempt, resolve));
       }
     }

@@ -1,4 +1,6 @@
 // Storage constants. Each has a unit in its name and a reason beside it.
+import { Type } from '@sinclair/typebox';
+import type { IntegerOption } from '../../core/options.js';
 
 /** The service name on the ring's service router. */
 export const STORAGE_SVC = 'storage';
@@ -10,10 +12,27 @@ export const MIN_CHUNK_BYTES = 1024;
 /** Largest chunk size accepted: a chunk is reassembled in memory on both ends of a transfer. */
 export const MAX_CHUNK_BYTES = 4 * 1024 * 1024;
 
-/** Default replica count per chunk (the research's r = 3). */
-export const DEFAULT_REPLICAS = 3;
-export const MIN_REPLICAS = 1;
-export const MAX_REPLICAS = 6;
+/**
+ * The replica count: copies of each chunk, each on its own peer. One setting with one name,
+ * `replicas`, from the HTTP header and the SDK to the storage record. 3 by default (the research's
+ * r = 3): a chunk outlives two of its holders lost between repair rounds. 1 is for data that can be
+ * made again. 6 at most, because a file's record lists the holders of every chunk
+ * (MAX_HOLDERS_PER_CHUNK) and must fit one frame. Every boundary checks it with this spec
+ * (parseOption) or with ReplicasSchema, built from it.
+ */
+export const REPLICAS = {
+  type: 'integer',
+  default: 3,
+  min: 1,
+  max: 6,
+  unit: 'copies',
+  description: 'copies of each chunk, each on its own peer',
+} as const satisfies IntegerOption;
+export const DEFAULT_REPLICAS = REPLICAS.default;
+export const MIN_REPLICAS = REPLICAS.min;
+export const MAX_REPLICAS = REPLICAS.max;
+/** The replica count as a typebox schema, for request schemas (the gateway's header, the control channel, records). */
+export const ReplicasSchema = Type.Integer({ minimum: MIN_REPLICAS, maximum: MAX_REPLICAS, description: `replica count: ${REPLICAS.description}, ${MIN_REPLICAS} to ${MAX_REPLICAS} (default ${DEFAULT_REPLICAS})` });
 
 /**
  * A file's metadata record travels in one frame, so the chunk list is bounded. With 20-byte chunk

@@ -4,6 +4,7 @@
 // handler sees it; a bad request gets an error reply and is counted, never thrown.
 import type { Envelope } from '../../core/envelope.js';
 import { check } from '../../core/codec.js';
+import { InvalidArgumentError } from '../../core/errors.js';
 import type { Env } from '../../env/ports.js';
 import { StorageClient } from './client.js';
 import { DEFAULT_REPAIR_PERIOD_MS, DEFAULT_REQUEST_TIMEOUT_MS, STORAGE_SVC } from './constants.js';
@@ -18,14 +19,31 @@ import { Repairer } from './repair.js';
 import type { RingPort } from './ring-port.js';
 import { errorBody } from './rpc.js';
 
+/** How a peer's storage service is configured; defaults and reasons are in constants.ts. */
 export interface StorageOptions {
   /** Bytes of chunk data this peer holds for others at most. */
   quotaBytes: number;
-  /** Period of the repair loop (default 60 s). */
+  /** Period of the repair loop, in ms (default DEFAULT_REPAIR_PERIOD_MS, 60 s). */
   repairPeriodMs?: number;
+  /** Time one request may take before it is retried elsewhere, in ms (default DEFAULT_REQUEST_TIMEOUT_MS, 5 s). */
   requestTimeoutMs?: number;
   /** Run the repair loop (default true); tests may drive rounds by hand. */
   repair?: boolean;
+}
+
+/** The options with their defaults filled in; a value out of range throws InvalidArgumentError. */
+export function storageSettings(opts: StorageOptions): Required<StorageOptions> {
+  const s = {
+    quotaBytes: opts.quotaBytes,
+    repairPeriodMs: opts.repairPeriodMs ?? DEFAULT_REPAIR_PERIOD_MS,
+    requestTimeoutMs: opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    repair: opts.repair ?? true,
+  };
+  if (!Number.isSafeInteger(s.quotaBytes) || s.quotaBytes < 0) throw new InvalidArgumentError(`storage quotaBytes must be a whole number of bytes, got ${s.quotaBytes}`);
+  for (const name of ['repairPeriodMs', 'requestTimeoutMs'] as const) {
+    if (!Number.isSafeInteger(s[name]) || s[name] < 1) throw new InvalidArgumentError(`storage ${name} must be a positive whole number of ms, got ${s[name]}`);
+  }
+  return s;
 }
 
 type Handler = (body: never, env: Envelope) => Promise<unknown>;
@@ -40,18 +58,19 @@ export class StorageService {
   readonly sinks: PieceSinks;
   private readonly handlers: Record<StorageOp, Handler>;
   private started = false;
+  private readonly settings: Required<StorageOptions>;
 
   constructor(
     private readonly ring: RingPort,
     env: Env,
-    private readonly opts: StorageOptions,
+    opts: StorageOptions,
   ) {
-    const timeoutMs = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    const s = (this.settings = storageSettings(opts));
     this.sinks = new PieceSinks(env.clock);
-    this.holder = new Holder(env.clock, new HolderStore(env.store, opts.quotaBytes));
-    this.keeper = new Keeper(ring, env.clock, new KeeperStore(env.store), timeoutMs);
-    this.repairer = new Repairer(ring, env.clock, env.rng.fork('storage-repair'), this.keeper, opts.repairPeriodMs ?? DEFAULT_REPAIR_PERIOD_MS, timeoutMs);
-    this.client = new StorageClient(ring, env.clock, timeoutMs, this.sinks);
+    this.holder = new Holder(env.clock, new HolderStore(env.store, s.quotaBytes));
+    this.keeper = new Keeper(ring, env.clock, new KeeperStore(env.store), s.requestTimeoutMs);
+    this.repairer = new Repairer(ring, env.clock, env.rng.fork('storage-repair'), this.keeper, s.repairPeriodMs, s.requestTimeoutMs);
+    this.client = new StorageClient(ring, env.clock, s.requestTimeoutMs, this.sinks);
     const h = this.holder;
     const k = this.keeper;
     this.handlers = {
@@ -67,7 +86,7 @@ export class StorageService {
     if (this.started) return;
     this.started = true;
     this.ring.onService(STORAGE_SVC, (env) => void this.handle(env));
-    if (this.opts.repair !== false) this.repairer.start();
+    if (this.settings.repair) this.repairer.start();
   }
 
   stop(): void {
