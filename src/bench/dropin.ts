@@ -16,13 +16,16 @@ import { launchChromium } from './chromium.js';
 import { shutdownNodeRtc } from '../runtime/node-rtc.js';
 import type { SlowAppStats } from './slow-app.js';
 import { quantile, round } from './figures.js';
+import type { OptionValues } from '../core/options.js';
 
-export interface DropinBenchOptions {
-  clients: number;
-  postsPerClient: number;
-  capacity: number;
-  delayMs: number;
-}
+export const DROPIN_BENCH_OPTIONS = {
+  clients: { type: 'integer', default: 16, min: 1, unit: 'pages', description: 'Chromium pages' },
+  posts: { type: 'integer', default: 4, min: 1, description: 'POSTs per page' },
+  capacity: { type: 'integer', default: 2, min: 1, description: 'POSTs at once per form' },
+  delayMs: { type: 'integer', default: 50, min: 0, unit: 'ms', description: 'how long the application takes per POST' },
+} as const;
+
+export type DropinBenchOptions = OptionValues<typeof DROPIN_BENCH_OPTIONS>;
 
 interface RunFigures {
   appCpuMs: number;
@@ -98,7 +101,7 @@ async function run(browser: Browser, cumulusUrl: string | null, o: DropinBenchOp
     const posts: number[] = [];
     const failures: string[] = [];
     await Promise.all(pages.map(async (page, c) => {
-      for (let i = 0; i < o.postsPerClient; i++) {
+      for (let i = 0; i < o.posts; i++) {
         const msg = `c${c}-${i}`;
         await page.fill('input[name=msg]', msg);
         const t = performance.now();
@@ -146,7 +149,7 @@ export async function runDropinBench(o: DropinBenchOptions): Promise<Record<stri
     const dropin = await run(browser, server.url, o);
     return {
       clients: o.clients,
-      postsPerClient: o.postsPerClient,
+      postsPerClient: o.posts,
       capacity: o.capacity,
       appDelayMs: o.delayMs,
       without: plain,

@@ -50,8 +50,12 @@ const RAW_SETUP_ATTEMPTS = 2;
 /** MB here is 10^6 bytes, as network throughput is usually quoted. */
 const mbps = (bytes: number, ms: number) => bytes / 1e6 / (ms / 1000);
 
+export const LINK_BENCH_OPTIONS = {
+  mib: { type: 'integer', default: 128, min: 1, unit: 'MiB', description: 'MiB sent one way over each channel' },
+} as const;
+
 export async function runLinkBench(opts: LinkBenchOptions = {}): Promise<LinkBenchResult> {
-  const totalBytes = opts.totalBytes ?? 128 * 1024 * 1024;
+  const totalBytes = opts.totalBytes ?? LINK_BENCH_OPTIONS.mib.default * 1024 * 1024;
   const frameBytes = opts.frameBytes ?? MAX_FRAME_BYTES;
   const server = await createServer({ port: 0, host: '127.0.0.1' });
   const childPath = fileURLToPath(new URL('./link-child.js', import.meta.url));

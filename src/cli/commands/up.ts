@@ -6,29 +6,13 @@
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import type { PeerStatus } from '../../peer/peer.js';
-import { ringConsistent } from '../../peer/ring-view.js';
 import { startCloudServer, type CloudServer } from '../../server/cloud.js';
-import type { ServerPeer } from '../../server/own-peer.js';
-import { fullStatus } from '../../host/control.js';
 import { shutdownNodeRtc } from '../../runtime/node-rtc.js';
 import { spawnVolunteer, type VolunteerProcess } from '../../host/volunteer-process.js';
+import { LOCAL_RING_CONVERGE_MS, localStatuses, waitForConsistentRing } from '../../host/local-ring.js';
 
 /** The user `cumulus up` creates for the developer at the keyboard. */
 export const DEFAULT_USER = 'dev';
-/** Longest wait for the volunteers and the server's peer to form a consistent ring. */
-const CONVERGE_MS = 60_000;
-const POLL_MS = 200;
-
-async function ringSettled(own: ServerPeer, volunteers: VolunteerProcess[], timeoutMs: number): Promise<boolean> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const statuses = async () => [fullStatus(own) as unknown as PeerStatus, ...(await Promise.all(volunteers.map(async (v) => (await v.request('status')) as PeerStatus)))];
-    if (await statuses().then(ringConsistent, () => false)) return true;
-    if (performance.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, POLL_MS));
-  }
-}
 
 async function defaultToken(cloud: CloudServer, dataDir: string): Promise<string> {
   const file = join(dataDir, `${DEFAULT_USER}.token`);
@@ -71,8 +55,8 @@ export function registerUp(program: Command): void {
         for (let i = 0; i < peers; i++) volunteers.push(await spawnVolunteer({ serverUrl: url, dataDir: join(dataDir, `volunteer-${i}`) }));
         // Ready only once the ring agrees on who owns what: while a joining volunteer still moves
         // keys, a first mkdir could land at one owner and the next request look at another.
-        if (cloud.peer && !(await ringSettled(cloud.peer, volunteers, CONVERGE_MS))) {
-          throw new Error(`the ring of the server and ${peers} volunteers was not consistent within ${CONVERGE_MS} ms`);
+        if (cloud.peer && !(await waitForConsistentRing(localStatuses(cloud.peer, volunteers)))) {
+          throw new Error(`the ring of the server and ${peers} volunteers was not consistent within ${LOCAL_RING_CONVERGE_MS} ms`);
         }
         const token = await defaultToken(cloud, dataDir);
         const ready = { ready: true, url, user: DEFAULT_USER, token, peers: peers + 1, pids: volunteers.map((v) => v.pid) };
