@@ -143,15 +143,19 @@ export function keyOf(specs: OptionSpecs, name: string): string | undefined {
 /** The typed values for code (tests, other commands): defaults with some values set, each checked like a parsed one. */
 export function withDefaults<S extends OptionSpecs>(specs: S, values: Partial<OptionValues<S>>): OptionValues<S> {
   const out: Record<string, unknown> = {};
-  for (const [key, spec] of Object.entries(specs)) {
-    const v = (values as Record<string, unknown>)[key];
-    out[key] = v === undefined ? parseOption(spec, undefined, flagName(key)) : check(flagName(key), spec, v);
-  }
+  for (const [key, spec] of Object.entries(specs)) out[key] = optionValue(spec, (values as Record<string, unknown>)[key], flagName(key));
   for (const key of Object.keys(values)) if (!(key in specs)) throw new InvalidArgumentError(`no option ${flagName(key)}`);
   return out as OptionValues<S>;
 }
 
-function check(label: string, spec: OptionSpec, v: unknown): unknown {
+/**
+ * A value given in code (an API's argument) checked against its spec; undefined gives the
+ * default. `label` names it in errors.
+ */
+export function optionValue(spec: (IntegerOption | NumberOption) & { default: number }, v: unknown, label: string): number;
+export function optionValue(spec: OptionSpec, v: unknown, label: string): unknown;
+export function optionValue(spec: OptionSpec, v: unknown, label: string): unknown {
+  if (v === undefined) return parseOption(spec, undefined, label);
   if (spec.type === 'flag') {
     if (typeof v !== 'boolean') throw new InvalidArgumentError(`${label} is true or false`);
     return v;

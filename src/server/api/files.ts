@@ -4,11 +4,6 @@
 // service gets an adapter with the same shape, so the gateway does not change when it lands.
 import { CumulusError, InvalidArgumentError } from '../../core/errors.js';
 
-/** Replica counts a client may ask for with the `durability` header. */
-export const MIN_REPLICAS = 1;
-export const MAX_REPLICAS = 6;
-export const DEFAULT_REPLICAS = 3;
-
 export type EntryType = 'object' | 'directory';
 
 /** What the gateway knows about one name. Directories have no etag, size or replicas of their own. */

@@ -2,10 +2,11 @@
 // stores r replicas of every chunk first and then commits the metadata at the path's sKeeper;
 // until that commit the new version is invisible, so an interrupted put leaves nothing visible.
 import { errorCode, InvalidArgumentError, NotFoundError, type ErrorCode } from '../../core/errors.js';
+import { optionValue } from '../../core/options.js';
 import { hashBytesToId, idToHex, type PeerId } from '../../core/id.js';
 import type { Clock } from '../../env/ports.js';
 import { ChunkTally, chunkStream, type ByteSource } from './chunker.js';
-import { DEFAULT_CHUNK_BYTES, DEFAULT_LIST_LIMIT, DEFAULT_REPLICAS, MAX_CHUNKS_PER_FILE, MAX_CHUNK_BYTES, MAX_LIST_LIMIT, MAX_REPLICAS, META_ATTEMPTS, META_READ_FIRST_TIMEOUT_MS, META_RETRY_DELAY_MS, MIN_CHUNK_BYTES, MIN_REPLICAS, PUT_CHUNKS_IN_FLIGHT, READ_AHEAD_CHUNKS } from './constants.js';
+import { DEFAULT_CHUNK_BYTES, DEFAULT_LIST_LIMIT, MAX_CHUNKS_PER_FILE, MAX_CHUNK_BYTES, MAX_LIST_LIMIT, META_ATTEMPTS, META_READ_FIRST_TIMEOUT_MS, META_RETRY_DELAY_MS, MIN_CHUNK_BYTES, PUT_CHUNKS_IN_FLIGHT, READ_AHEAD_CHUNKS, REPLICAS } from './constants.js';
 import { IsADirectoryError } from './errors.js';
 import type { DirEntry } from './keeper-store.js';
 import type { ReplyBody, RequestBody, StorageOp } from './messages.js';
@@ -18,7 +19,7 @@ import { SuspectPeers } from './suspects.js';
 import type { PieceSinks } from './sinks.js';
 
 export interface PutOptions {
-  /** Replicas per chunk, 1 to 6 (default 3). */
+  /** Copies of each chunk (REPLICAS in constants.ts: its range and default). */
   replicas?: number;
   /** Chunk size in bytes (default 256 KiB). */
   chunkBytes?: number;
@@ -75,9 +76,8 @@ export class StorageClient {
 
   async put(path: string, source: ByteSource, opts: PutOptions = {}): Promise<PutResult> {
     const p = normalizePath(path);
-    const replicas = opts.replicas ?? DEFAULT_REPLICAS;
+    const replicas = optionValue(REPLICAS, opts.replicas, 'replicas');
     const chunkBytes = opts.chunkBytes ?? DEFAULT_CHUNK_BYTES;
-    if (!Number.isInteger(replicas) || replicas < MIN_REPLICAS || replicas > MAX_REPLICAS) throw new InvalidArgumentError(`replicas must be an integer from ${MIN_REPLICAS} to ${MAX_REPLICAS}`);
     if (!Number.isInteger(chunkBytes) || chunkBytes < MIN_CHUNK_BYTES || chunkBytes > MAX_CHUNK_BYTES) throw new InvalidArgumentError(`chunkBytes must be from ${MIN_CHUNK_BYTES} to ${MAX_CHUNK_BYTES}`);
     if (p === '/') throw new IsADirectoryError(p);
     if (opts.contentType !== undefined && (opts.contentType.length === 0 || opts.contentType.length > 255)) throw new InvalidArgumentError('contentType must be 1 to 255 characters');

@@ -28,11 +28,12 @@ export const REPLICAS = {
   unit: 'copies',
   description: 'copies of each chunk, each on its own peer',
 } as const satisfies IntegerOption;
-export const DEFAULT_REPLICAS = REPLICAS.default;
-export const MIN_REPLICAS = REPLICAS.min;
-export const MAX_REPLICAS = REPLICAS.max;
 /** The replica count as a typebox schema, for request schemas (the gateway's header, the control channel, records). */
-export const ReplicasSchema = Type.Integer({ minimum: MIN_REPLICAS, maximum: MAX_REPLICAS, description: `replica count: ${REPLICAS.description}, ${MIN_REPLICAS} to ${MAX_REPLICAS} (default ${DEFAULT_REPLICAS})` });
+export const ReplicasSchema = Type.Integer({
+  minimum: REPLICAS.min,
+  maximum: REPLICAS.max,
+  description: `replica count: ${REPLICAS.description}, ${REPLICAS.min} to ${REPLICAS.max} (default ${REPLICAS.default})`,
+});
 
 /**
  * A file's metadata record travels in one frame, so the chunk list is bounded. With 20-byte chunk
@@ -54,7 +55,7 @@ export const PIECE_BYTES = 56 * 1024;
  */
 export const MAX_CANDIDATES = 16;
 /** Holders kept per chunk in a record: live ones plus a few dead ones that may come back. */
-export const MAX_HOLDERS_PER_CHUNK = MAX_REPLICAS + 3;
+export const MAX_HOLDERS_PER_CHUNK = REPLICAS.max + 3;
 
 /** Number of successors that keep a copy of an sKeeper's metadata (the research's 2). */
 export const META_REPLICA_SUCCESSORS = 2;
