@@ -18,6 +18,7 @@ import { startServerPeer, type ServerPeer } from '../server/own-peer.js';
 import { LEASE_MS, MAX_CAPACITY, TAKEOVER_MARGIN_MS } from '../services/coord/constants.js';
 import type { OptionValues } from '../core/options.js';
 import { LOCAL_RING_CONVERGE_MS, waitForConsistentRing } from '../host/local-ring.js';
+import { stopProcess } from '../host/volunteer-process.js';
 import { shutdownNodeRtc } from '../runtime/node-rtc.js';
 import type { LoadReport } from './coord-child.js';
 import { quantile, round } from './figures.js';
@@ -63,13 +64,8 @@ function ask(c: Child, msg: Record<string, unknown>): Promise<Record<string, unk
   return reply;
 }
 
-async function stopChild(c: Child): Promise<void> {
-  if (c.proc.exitCode !== null || c.proc.signalCode !== null) return;
-  const gone = new Promise<void>((resolve) => c.proc.once('exit', () => resolve()));
-  process.kill(c.proc.pid!, 'SIGTERM');
-  const t = setTimeout(() => process.kill(c.proc.pid!, 'SIGKILL'), 5000);
-  await gone;
-  clearTimeout(t);
+function stopChild(c: Child): Promise<void> {
+  return stopProcess(c.proc);
 }
 
 export async function runCoordBench(o: CoordBenchOptions): Promise<Record<string, unknown>> {

@@ -12,11 +12,12 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { createServer, type CumulusServer } from '../server/app.js';
 import { startServerPeer, type ServerPeer } from '../server/own-peer.js';
-import { launchChromium } from './chromium.js';
+import { launchChromium, TAB_JOIN_TIMEOUT_MS } from './chromium.js';
 import { shutdownNodeRtc } from '../runtime/node-rtc.js';
 import type { SlowAppStats } from './slow-app.js';
 import { quantile, round } from './figures.js';
 import type { OptionValues } from '../core/options.js';
+import { stopProcess } from '../host/volunteer-process.js';
 
 export const DROPIN_BENCH_OPTIONS = {
   clients: { type: 'integer', default: 16, min: 1, unit: 'pages', description: 'Chromium pages' },
@@ -67,13 +68,8 @@ async function startApp(cumulusUrl: string | null, o: DropinBenchOptions): Promi
   };
 }
 
-async function stopApp(proc: ChildProcess): Promise<void> {
-  if (proc.exitCode !== null || proc.signalCode !== null) return;
-  const gone = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-  process.kill(proc.pid!, 'SIGTERM');
-  const t = setTimeout(() => process.kill(proc.pid!, 'SIGKILL'), 5000);
-  await gone;
-  clearTimeout(t);
+function stopApp(proc: ChildProcess): Promise<void> {
+  return stopProcess(proc);
 }
 
 type Dropin = { status(): Promise<{ joined: boolean }> };
@@ -93,7 +89,7 @@ async function run(browser: Browser, cumulusUrl: string | null, o: DropinBenchOp
       await page.goto(`${app.url}/form/r${c % 2}?mode=queue`, { waitUntil: 'load' });
       loads.push(performance.now() - t);
       if (cumulusUrl) {
-        await page.waitForFunction(() => (globalThis as unknown as { cumulusDropin: Dropin }).cumulusDropin.status().then((s) => s.joined), undefined, { timeout: 60_000, polling: 20 });
+        await page.waitForFunction(() => (globalThis as unknown as { cumulusDropin: Dropin }).cumulusDropin.status().then((s) => s.joined), undefined, { timeout: TAB_JOIN_TIMEOUT_MS, polling: 20 });
         joins.push(performance.now() - t);
       }
       pages.push(page);

@@ -13,7 +13,7 @@ import { trueOwner } from '../peer/ring-view.js';
 import { createServer, type CumulusServer } from '../server/app.js';
 import { startServerPeer, type ServerPeer } from '../server/own-peer.js';
 import { fullStatus } from '../host/peer-status.js';
-import { launchChromium } from './chromium.js';
+import { launchChromium, TAB_JOIN_TIMEOUT_MS } from './chromium.js';
 import { shutdownNodeRtc } from '../runtime/node-rtc.js';
 import { spawnVolunteer } from '../host/volunteer-process.js';
 import { LOCAL_RING_CONVERGE_MS, waitForConsistentRing } from '../host/local-ring.js';
@@ -184,7 +184,7 @@ async function browserPeer(browser: Browser, url: string): Promise<BenchPeer> {
   page.on('pageerror', (e) => void logs.push(String(e)));
   await page.goto(url);
   try {
-    await page.waitForFunction(() => 'cumulus' in globalThis || 'cumulusError' in globalThis, undefined, { timeout: 60_000 });
+    await page.waitForFunction(() => 'cumulus' in globalThis || 'cumulusError' in globalThis, undefined, { timeout: TAB_JOIN_TIMEOUT_MS });
   } catch (e) {
     throw new Error(`browser peer did not join: page says "${await page.textContent('#state')}"; console: ${logs.slice(-5).join(' | ')}`, { cause: e });
   }

@@ -27,7 +27,7 @@ export interface StartPeerOptions {
   local?: (self: PeerId) => { signaler: Signaler; contacts: PeerId[]; detach(): void };
   ring?: Partial<RingConfig>;
   maxLinks?: number;
-  /** How long to wait for a lost server before trying to reconnect, doubling up to a minute. */
+  /** How long to wait for a lost server before trying to reconnect, doubling up to a minute (default RECONNECT_MS). */
   reconnectMs?: number;
   /** Lend storage: the peer runs the storage service over its store, within this quota. */
   storage?: StorageOptions;
@@ -47,6 +47,9 @@ export interface RunningPeer {
 
 /** Time the leave messages get to drain before the links close. */
 const LEAVE_DRAIN_MS = 200;
+/** First wait before reconnecting to a lost server: a restarting server is back within seconds. */
+const RECONNECT_MS = 2_000;
+/** The reconnect wait doubles up to this: a server down for long costs a peer one attempt a minute. */
 const MAX_RECONNECT_MS = 60_000;
 /** Join attempts, each over fresh contacts from the server. */
 const JOIN_ROUNDS = 5;
@@ -96,7 +99,7 @@ export async function startPeer(opts: StartPeerOptions): Promise<RunningPeer> {
     s.onClosed(() => {
       ws = null;
       signaler.setServer(null);
-      if (!closed) scheduleReconnect(opts.reconnectMs ?? 2000);
+      if (!closed) scheduleReconnect(opts.reconnectMs ?? RECONNECT_MS);
     });
     return s.contacts;
   };

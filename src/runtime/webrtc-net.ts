@@ -4,7 +4,7 @@
 // peer's identity by signed DTLS fingerprints (see link-claims.ts). Per-link policy (framing,
 // backpressure, misbehaviour) lives in link.ts; this file runs the connection attempts.
 import type { PeerId } from '../core/id.js';
-import type { Clock, LinkDownReason, Net, NetHandler, TimerHandle } from '../env/ports.js';
+import { LINK_CONNECT_TIMEOUT_MS, type Clock, type LinkDownReason, type Net, type NetHandler, type TimerHandle } from '../env/ports.js';
 import type { Identity } from './identity.js';
 import { DEFAULT_LINK_LIMITS, Link, type DataChannelLike, type LinkLimits, type Misbehaviour } from './link.js';
 import { closePc, type PeerConnectionCtor, type PeerConnectionLike } from './rtc-types.js';
@@ -30,6 +30,19 @@ export interface WebRtcNetOptions {
   deadLinkMs?: number;
   limits?: Partial<LinkLimits>;
 }
+
+/** Attempts after the first one times out: one retry rides out a lost offer without holding up a dead peer for long. */
+export const LINK_CONNECT_RETRIES = 1;
+/**
+ * An idle link sends a ping this often, so the other side's dead-link check hears from us; about
+ * a frame per 5 s per link is nothing beside the traffic a link carries.
+ */
+const KEEP_ALIVE_INTERVAL_MS = 5_000;
+/**
+ * A link that has received nothing for this long (four keep-alive periods) is dropped as dead: a
+ * crashed peer may leave its data channel open without ever closing it.
+ */
+const DEAD_LINK_MS = 4 * KEEP_ALIVE_INTERVAL_MS;
 
 /** Remote candidates held until the remote description is set, per attempt. */
 const MAX_EARLY_CANDIDATES = 32;
@@ -66,10 +79,10 @@ export class WebRtcNet implements Net {
     this.o = {
       rtcConfig: { iceServers: [] },
       candidateFilter: () => true,
-      connectTimeoutMs: 5000,
-      connectRetries: 1,
-      keepAliveIntervalMs: 5000,
-      deadLinkMs: 20_000,
+      connectTimeoutMs: LINK_CONNECT_TIMEOUT_MS,
+      connectRetries: LINK_CONNECT_RETRIES,
+      keepAliveIntervalMs: KEEP_ALIVE_INTERVAL_MS,
+      deadLinkMs: DEAD_LINK_MS,
       ...opts,
       limits: { ...DEFAULT_LINK_LIMITS, ...opts.limits },
     };

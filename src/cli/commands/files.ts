@@ -14,9 +14,8 @@ import { EXIT, UsageError, exitCodeFor } from '../exit-codes.js';
 import { processIo, type Io } from '../io.js';
 import { progressFor } from '../progress.js';
 import { registerUser } from './user.js';
+import { DEFAULT_URL } from '../defaults.js';
 
-/** Gateway address when neither --url nor CUMULUS_URL is given. */
-export const DEFAULT_URL = 'http://127.0.0.1:8080';
 
 interface ConnOpts { url?: string; token?: string; json?: boolean }
 

@@ -7,6 +7,8 @@ import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { startCloudServer, type CloudServer } from '../../server/cloud.js';
+import { DEFAULT_HOST } from '../../server/app.js';
+import { DEFAULT_DATA_DIR, DEFAULT_PORT } from '../defaults.js';
 import { shutdownNodeRtc } from '../../runtime/node-rtc.js';
 import { spawnVolunteer, type VolunteerProcess } from '../../host/volunteer-process.js';
 import { LOCAL_RING_CONVERGE_MS, localStatuses, waitForConsistentRing } from '../../host/local-ring.js';
@@ -31,15 +33,15 @@ export function registerUp(program: Command): void {
     .command('up')
     .description('start a local cloud: a server and volunteer peers on this machine, ready for files')
     .option('--peers <n>', 'volunteer processes to start', '3')
-    .option('--port <port>', 'TCP port of the server', '8080')
-    .option('--data <dir>', 'directory for everything the local cloud keeps', '.cumulus')
+    .option('--port <port>', 'TCP port of the server', String(DEFAULT_PORT))
+    .option('--data <dir>', 'directory for everything the local cloud keeps', DEFAULT_DATA_DIR)
     .option('--json', 'print the ready line as JSON')
     .action(async (opts: { peers: string; port: string; data: string; json?: boolean }) => {
       const peers = Number(opts.peers);
       if (!Number.isInteger(peers) || peers < 0 || peers > 64) throw new Error('--peers takes a whole number from 0 to 64');
       const dataDir = resolve(opts.data);
       mkdirSync(dataDir, { recursive: true });
-      const cloud = await startCloudServer({ port: Number(opts.port), host: '127.0.0.1', dataDir });
+      const cloud = await startCloudServer({ port: Number(opts.port), host: DEFAULT_HOST, dataDir });
       const volunteers: VolunteerProcess[] = [];
       let stopping: Promise<void> | null = null;
       const stop = () => (stopping ??= (async () => {

@@ -4,6 +4,7 @@
 // gateway maps to HTTP (errors.ts).
 import { CumulusError, NotFoundError } from '../../core/errors.js';
 import type { StorageClient, Stat as StorageStat } from '../../services/storage/client.js';
+import { MAX_LIST_LIMIT } from '../../services/storage/constants.js';
 import { IsADirectoryError } from '../../services/storage/errors.js';
 import {
   ParentNotDirectoryError, sizeChecked,
@@ -11,8 +12,8 @@ import {
 } from './files.js';
 import { baseName, parentPath } from './paths.js';
 
-/** Largest page storage answers; the gateway's pages (up to 1024) take several. */
-const STORAGE_PAGE = 500;
+/** Largest page storage answers (MAX_LIST_LIMIT); the gateway's pages (up to 1024) take several. */
+const STORAGE_PAGE = MAX_LIST_LIMIT;
 /** Entries of a listing stat'ed at once (each is a metadata request to its own sKeeper). */
 const STAT_CONCURRENCY = 8;
 /** The usage walk stops after this many entries: every entry costs a request on the ring. */

@@ -62,8 +62,6 @@ export const MAX_BATCHES_IN_FLIGHT = 2;
 export const MAX_OWNER_HINTS = 10_000;
 /** Resource snapshots in one replication frame (more go in further frames of the same round). */
 export const MAX_SNAPS_PER_FRAME = 16;
-/** Merge-and-retry rounds when replicas disagree with the owner, before refusing the request. */
-export const MAX_CONFLICT_ROUNDS = 2;
 
 /** What a peer's coordination service may be configured with (CoordOptions); the rest is fixed above. */
 export interface CoordSettings {

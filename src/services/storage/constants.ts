@@ -97,8 +97,6 @@ export const MAX_PROBE_CHUNKS = 256;
 export const MAX_SYNC_RECORDS = 16;
 /** Delay after a ring event before metadata is pushed, so a burst of events costs one push. */
 export const SYNC_DEBOUNCE_MS = 1_000;
-/** Deleted names are remembered this long, so a stale replica cannot resurrect them. */
-export const TOMBSTONE_TTL_MS = 24 * 3600_000;
 
 /**
  * Pieces of one chunk in flight at once after the first (which finds the holder). A 256 KiB chunk
