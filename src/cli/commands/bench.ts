@@ -11,7 +11,7 @@ import { DROPIN_BENCH_OPTIONS, runDropinBench } from '../../bench/dropin.js';
 import { LINK_BENCH_OPTIONS, runLinkBench } from '../../bench/link.js';
 import { RING_BENCH_OPTIONS, runRingBench } from '../../bench/ring.js';
 import { STORAGE_BENCH_OPTIONS, runStorageBench } from '../../bench/storage.js';
-import { lookup, runnableFlags, runnableHelp } from '../flags.js';
+import { lookup, registerRunnables, runnableFlags, runnableHelp } from '../runnables.js';
 
 type Figures = Record<string, unknown>;
 type Bench = Runnable<OptionSpecs, Figures>;
@@ -74,23 +74,9 @@ export function benchOptions(name: string, args: string[]): Record<string, unkno
 }
 
 export function registerBench(program: Command): void {
-  program
-    .command('bench [name]')
-    .description(`run a benchmark: ${Object.keys(BENCHES).join(', ')}`)
-    .helpOption(false)
-    .option('-h, --help', 'list the options of every bench, or of the one named')
-    .option('--json', 'print one JSON object as the last line')
-    .allowUnknownOption()
-    .allowExcessArguments()
-    .addHelpText('after', () => `\n${benchHelp()}`)
-    .action(async (name: string | undefined, known: { json?: boolean; help?: boolean }, cmd: Command) => {
-      if (known.help || name === undefined) {
-        process.stdout.write(name === undefined ? `${cmd.helpInformation()}\n${benchHelp()}` : benchHelp(name));
-        return;
-      }
-      const opts = benchOptions(name, cmd.args.slice(1));
-      const result = await lookup(BENCH_SET, name).run(opts as never);
-      if (known.json) process.stdout.write(JSON.stringify(result) + '\n');
-      else for (const [k, v] of Object.entries(result)) process.stdout.write(`${k.padEnd(16)} ${String(v)}\n`);
-    });
+  registerRunnables(program, BENCH_SET, `run a benchmark: ${Object.keys(BENCHES).join(', ')}`, async (name, args, json) => {
+    const result = await lookup(BENCH_SET, name).run(benchOptions(name, args) as never);
+    if (json) process.stdout.write(JSON.stringify(result) + '\n');
+    else for (const [k, v] of Object.entries(result)) process.stdout.write(`${k.padEnd(16)} ${String(v)}\n`);
+  });
 }

@@ -1,7 +1,7 @@
 // Proves `cumulus sim` reads a command line once into each scenario's typed options: every documented spelling works, and unknown options, stray words and bad values are refused by name.
 import { describe, expect, it } from 'vitest';
 import { scenarioNames, scenarioOptions } from '../../sim/scenarios/index.js';
-import { collectFlags } from '../flags.js';
+import { collectFlags } from '../runnables.js';
 import { scenarioHelp } from './sim.js';
 
 describe('collectFlags', () => {

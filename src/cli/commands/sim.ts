@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { getHeapStatistics } from 'node:v8';
 import type { Command } from 'commander';
-import { lookup, runnableFlags, runnableHelp } from '../flags.js';
+import { lookup, registerRunnables, runnableFlags, runnableHelp } from '../runnables.js';
 import { getScenario, runScenario, scenarioNames, scenarioOptions, type ScenarioResult } from '../../sim/scenarios/index.js';
 
 const SCENARIO_SET = { command: 'sim', noun: 'scenario', nouns: 'Scenarios', names: scenarioNames, get: getScenario };
@@ -51,27 +51,14 @@ function rerunWithHeap(nodes: number): number | null {
 }
 
 export function registerSim(program: Command): void {
-  program
-    .command('sim [scenario]')
-    .description(`run a simulation scenario (${scenarioNames().join(', ')}) and print its figures`)
-    .helpOption(false)
-    .option('-h, --help', 'list the options of every scenario, or of the one named')
-    .option('--json', 'print one JSON object as the last line')
-    .allowUnknownOption()
-    .allowExcessArguments()
-    .addHelpText('after', () => `\n${scenarioHelp()}`)
-    .action(async (scenario: string | undefined, known: { json?: boolean; help?: boolean }, cmd: Command) => {
-      if (known.help || scenario === undefined) {
-        process.stdout.write(scenario === undefined ? `${cmd.helpInformation()}\n${scenarioHelp()}` : scenarioHelp(scenario));
-        return;
-      }
-      const opts = scenarioOptions(scenario, runnableFlags(lookup(SCENARIO_SET, scenario).options, cmd.args.slice(1)));
-      const status = typeof opts.nodes === 'number' ? rerunWithHeap(opts.nodes) : null;
-      if (status !== null) {
-        process.exitCode = status;
-        return;
-      }
-      const result = await runScenario(scenario, opts);
-      process.stdout.write(known.json ? `${JSON.stringify(result)}\n` : `${table(result)}\n`);
-    });
+  registerRunnables(program, SCENARIO_SET, `run a simulation scenario (${scenarioNames().join(', ')}) and print its figures`, async (scenario, args, json) => {
+    const opts = scenarioOptions(scenario, runnableFlags(lookup(SCENARIO_SET, scenario).options, args));
+    const status = typeof opts.nodes === 'number' ? rerunWithHeap(opts.nodes) : null;
+    if (status !== null) {
+      process.exitCode = status;
+      return;
+    }
+    const result = await runScenario(scenario, opts);
+    process.stdout.write(json ? `${JSON.stringify(result)}\n` : `${table(result)}\n`);
+  });
 }

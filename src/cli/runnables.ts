@@ -1,5 +1,8 @@
-// The `--flag value` pairs after a command's name (`cumulus sim NAME …`, `cumulus bench NAME …`),
-// collected for the typed option spec of that scenario or bench (core/options.ts) to parse.
+// `cumulus sim NAME …` and `cumulus bench NAME …`: commands that run one of a set of named
+// runnables (scenarios, benches), each with its own typed option spec (core/options.ts). The
+// `--flag value` pairs after the name are collected here for that spec to parse, and the help
+// lists every runnable's options from the specs.
+import type { Command } from 'commander';
 import { InvalidArgumentError } from '../core/errors.js';
 import { keyOf, optionHelp, type OptionSpecs, type RawOptions } from '../core/options.js';
 
@@ -67,4 +70,27 @@ export function runnableHelp(set: RunnableSet, name?: string): string {
 /** The raw options after a runnable's name, its bare flags never taking the next word. */
 export function runnableFlags(options: OptionSpecs, args: string[]): RawOptions {
   return collectFlags(args, (n) => options[keyOf(options, n) ?? '']?.type === 'flag');
+}
+
+/**
+ * Register `cumulus COMMAND [NAME] [options] [--json]`. With a name, `run` gets the arguments
+ * after it (for runnableFlags and the spec); without one, or with --help, the help is printed.
+ */
+export function registerRunnables(program: Command, set: RunnableSet, description: string, run: (name: string, args: string[], json: boolean) => Promise<void>): void {
+  program
+    .command(`${set.command} [${set.noun}]`)
+    .description(description)
+    .helpOption(false)
+    .option('-h, --help', `list the options of every ${set.noun}, or of the one named`)
+    .option('--json', 'print one JSON object as the last line')
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .addHelpText('after', () => `\n${runnableHelp(set)}`)
+    .action(async (name: string | undefined, known: { json?: boolean; help?: boolean }, cmd: Command) => {
+      if (known.help || name === undefined) {
+        process.stdout.write(name === undefined ? `${cmd.helpInformation()}\n${runnableHelp(set)}` : runnableHelp(set, name));
+        return;
+      }
+      await run(name, cmd.args.slice(1), known.json === true);
+    });
 }
