@@ -47,21 +47,24 @@ export interface CoordFigures extends ScenarioResult {
   digest: string;
 }
 
+/** Time for the ring to form before the clients start. */
+const WARMUP_MS = 15_000;
+/** How long a client waits for a slot in queue mode. */
+const QUEUE_WAIT_MS = 5_000;
+
 export const COORD_OPTIONS = {
   seed: SEED_OPTION,
   peers: { type: 'integer', default: 64, min: 1, unit: 'peers', description: 'ring peers; the clients are spread over them' },
   clients: { type: 'integer', default: 1000, min: 0, unit: 'clients', description: 'clients looping acquire, hold, release, think' },
   capacity: { type: 'integer', default: 3, min: 1, max: MAX_CAPACITY, description: 'capacity of each resource' },
   resources: { type: 'integer', default: 4, min: 1, description: 'resources the clients share' },
-  mode: { type: 'choice', choices: ['queue', 'throttle'], default: 'queue', description: 'queue: wait up to 5 s for a slot; throttle: refuse at once when full' },
+  mode: { type: 'choice', choices: ['queue', 'throttle'], default: 'queue', description: `queue: wait up to ${QUEUE_WAIT_MS / 1000} s for a slot; throttle: refuse at once when full` },
   crashOwners: { type: 'flag', description: 'crash resource owners now and then (back later with the same id) and cut owners off with one other peer' },
-  seconds: { type: 'number', default: 60, min: 0, unit: 's', description: 'virtual seconds of load after a 15 s warm-up' },
+  seconds: { type: 'number', default: 60, min: 0, unit: 's', description: `virtual seconds of load after a ${WARMUP_MS / 1000} s warm-up` },
 } as const;
 
 export type CoordScenarioOptions = OptionValues<typeof COORD_OPTIONS>;
 
-const WARMUP_MS = 15_000;
-const QUEUE_WAIT_MS = 5_000;
 
 export async function runCoord(o: CoordScenarioOptions): Promise<CoordFigures> {
   const sim = new Simulator({ seed: o.seed });
