@@ -140,11 +140,14 @@ export function keyOf(specs: OptionSpecs, name: string): string | undefined {
   return Object.keys(specs).find((key) => specs[key]!.aliases?.includes(name));
 }
 
-/** The typed values for code (tests, other commands): defaults with some values set, each checked like a parsed one. */
-export function withDefaults<S extends OptionSpecs>(specs: S, values: Partial<OptionValues<S>>): OptionValues<S> {
+/**
+ * The typed values for code (a service's settings, tests): defaults with some values set, each
+ * checked like a parsed one. `labelOf` names a key in errors (a flag by default).
+ */
+export function withDefaults<S extends OptionSpecs>(specs: S, values: Partial<OptionValues<S>>, labelOf: (key: string) => string = flagName): OptionValues<S> {
   const out: Record<string, unknown> = {};
-  for (const [key, spec] of Object.entries(specs)) out[key] = optionValue(spec, (values as Record<string, unknown>)[key], flagName(key));
-  for (const key of Object.keys(values)) if (!(key in specs)) throw new InvalidArgumentError(`no option ${flagName(key)}`);
+  for (const [key, spec] of Object.entries(specs)) out[key] = optionValue(spec, (values as Record<string, unknown>)[key], labelOf(key));
+  for (const key of Object.keys(values)) if (!(key in specs)) throw new InvalidArgumentError(`no option ${labelOf(key)}`);
   return out as OptionValues<S>;
 }
 

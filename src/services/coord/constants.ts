@@ -1,4 +1,5 @@
 // Every tunable of the coordination service, with its unit and the reason for its default.
+import type { OptionSpecs, OptionValues } from '../../core/options.js';
 
 /** The service name coordination messages travel under. */
 export const COORD_SVC = 'coord';
@@ -35,6 +36,8 @@ export const MAX_RESOURCES_PER_OWNER = 10_000;
 export const MAX_REPLICAS = 20_000;
 /** Longest wait a solicitor may ask for: the original's 10 s queue made users give up. */
 export const MAX_WAIT_MS = 60_000;
+/** Bounds for duration fields on the wire (a day), so senders clamp before encoding. */
+export const MAX_DURATION_MS = 24 * 3600 * 1000;
 /** Largest capacity of a resource; it bounds the leases in a replica frame. */
 export const MAX_CAPACITY = 256;
 /** Longest resource name in characters. */
@@ -63,14 +66,14 @@ export const MAX_OWNER_HINTS = 10_000;
 /** Resource snapshots in one replication frame (more go in further frames of the same round). */
 export const MAX_SNAPS_PER_FRAME = 16;
 
-/** What a peer's coordination service may be configured with (CoordOptions); the rest is fixed above. */
-export interface CoordSettings {
-  /** Successors that must hold a copy before a grant is answered. */
-  replSuccessors: number;
-  /** Length of a grant unless renewed, in ms. */
-  leaseMs: number;
-  /** Time one request to an owner or a replica may take, in ms. */
-  rpcTimeoutMs: number;
-}
+/**
+ * What a peer's coordination service may be configured with (CoordOptions, PeerOptions.coord),
+ * each with its unit, range and default; the rest is fixed above. Checked once, in coordSettings().
+ */
+export const COORD_SETTINGS = {
+  replSuccessors: { type: 'integer', default: REPL_SUCCESSORS, min: 1, max: MAX_REPL_SUCCESSORS, unit: 'peers', description: 'successors that must hold a copy before a grant is answered' },
+  leaseMs: { type: 'integer', default: LEASE_MS, min: 1, max: MAX_DURATION_MS, unit: 'ms', description: 'length of a grant unless renewed' },
+  rpcTimeoutMs: { type: 'integer', default: RPC_TIMEOUT_MS, min: 1, max: MAX_DURATION_MS, unit: 'ms', description: 'time one request to an owner or a replica may take' },
+} as const satisfies OptionSpecs;
 
-export const DEFAULT_COORD_SETTINGS: Readonly<CoordSettings> = { replSuccessors: REPL_SUCCESSORS, leaseMs: LEASE_MS, rpcTimeoutMs: RPC_TIMEOUT_MS };
+export type CoordSettings = OptionValues<typeof COORD_SETTINGS>;

@@ -2,12 +2,10 @@
 // (codec.check); nothing past the check looks at unchecked input.
 import { Type, type Static } from '@sinclair/typebox';
 import { HexId } from '../../core/envelope.js';
-import { MAX_BATCH_ITEMS, MAX_SNAPS_PER_FRAME, MAX_CAPACITY, MAX_NAME_CHARS, MAX_REPL_SUCCESSORS, MAX_REPLICATED_WAITERS, MAX_WAIT_MS } from './constants.js';
+import { MAX_BATCH_ITEMS, MAX_DURATION_MS, MAX_SNAPS_PER_FRAME, MAX_CAPACITY, MAX_NAME_CHARS, MAX_REPL_SUCCESSORS, MAX_REPLICATED_WAITERS, MAX_WAIT_MS } from './constants.js';
 
 const Name = Type.String({ minLength: 1, maxLength: MAX_NAME_CHARS });
 const Count = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
-/** Bounds for duration fields, exported so senders clamp before encoding. */
-export const MAX_DURATION_MS = 24 * 3600 * 1000;
 const Duration = Type.Integer({ minimum: 0, maximum: MAX_DURATION_MS });
 /** Signed: a grant answered to a retry can be valid for less time than the retry has been in flight. */
 const SignedDuration = Type.Integer({ minimum: -MAX_DURATION_MS, maximum: MAX_DURATION_MS });

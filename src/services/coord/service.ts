@@ -8,36 +8,27 @@ import { idFromHex, inInterval, type Id, type PeerId } from '../../core/id.js';
 import { resourceKey } from './keys.js';
 import { checkedBody, errorReply } from './checked.js';
 import type { Clock, Rng } from '../../env/ports.js';
-import { COORD_SVC, DEFAULT_COORD_SETTINGS, MAX_CAPACITY, MAX_REPL_SUCCESSORS, MAX_WAIT_MS, type CoordSettings } from './constants.js';
+import { COORD_SETTINGS, COORD_SVC, MAX_CAPACITY, MAX_WAIT_MS, type CoordSettings } from './constants.js';
+import { withDefaults } from '../../core/options.js';
 import type { CoordLease } from './lease.js';
-import { HandoffBody, HandoffReply, MAX_DURATION_MS } from './messages.js';
+import { HandoffBody, HandoffReply } from './messages.js';
 import { CoordOwner } from './owner.js';
 import { onReplicate, onReplicateMany } from './replication.js';
 import type { CoordRing } from './ring-port.js';
 import { Solicitor } from './solicitor.js';
 import { emptyCoordStats, type CoordStats } from './stats.js';
 
-/** The service's parts, and any setting to change from DEFAULT_COORD_SETTINGS (checked once, here). */
+/** The service's parts, and any setting to change from its default (COORD_SETTINGS; checked once, here). */
 export interface CoordOptions extends Partial<CoordSettings> {
   ring: CoordRing;
   clock: Clock;
   rng: Rng;
 }
 
-/** The settings with their defaults filled in; a value out of range throws InvalidArgumentError. */
+/** The settings with their defaults filled in; a value out of range throws InvalidArgumentError naming it. */
 export function coordSettings(opts: Partial<CoordSettings>): CoordSettings {
-  const s: CoordSettings = {
-    replSuccessors: opts.replSuccessors ?? DEFAULT_COORD_SETTINGS.replSuccessors,
-    leaseMs: opts.leaseMs ?? DEFAULT_COORD_SETTINGS.leaseMs,
-    rpcTimeoutMs: opts.rpcTimeoutMs ?? DEFAULT_COORD_SETTINGS.rpcTimeoutMs,
-  };
-  const whole = (name: keyof CoordSettings, min: number, max: number) => {
-    if (!Number.isInteger(s[name]) || s[name] < min || s[name] > max) throw new InvalidArgumentError(`coord ${name} must be an integer in [${min}, ${max}], got ${s[name]}`);
-  };
-  whole('replSuccessors', 1, MAX_REPL_SUCCESSORS);
-  whole('leaseMs', 1, MAX_DURATION_MS);
-  whole('rpcTimeoutMs', 1, MAX_DURATION_MS);
-  return s;
+  const { replSuccessors, leaseMs, rpcTimeoutMs } = opts;
+  return withDefaults(COORD_SETTINGS, { replSuccessors, leaseMs, rpcTimeoutMs }, (key) => `coord ${key}`);
 }
 
 export interface Semaphore {

@@ -4,7 +4,7 @@ import type { Envelope } from '../../core/envelope.js';
 import type { PeerId } from '../../core/id.js';
 import { ManualClock } from '../../env/memory-clock.js';
 import { seededRng } from '../../env/rng.js';
-import { DEFAULT_COORD_SETTINGS, MAX_REPL_SUCCESSORS } from './constants.js';
+import { LEASE_MS, MAX_REPL_SUCCESSORS, REPL_SUCCESSORS, RPC_TIMEOUT_MS } from './constants.js';
 import type { CoordRing } from './ring-port.js';
 import { CoordService, coordSettings } from './service.js';
 
@@ -30,8 +30,9 @@ function recordingRing(): { ring: CoordRing; timeouts: Array<number | undefined>
 
 describe('coord settings', () => {
   it('fills defaults and refuses values out of range, naming the setting', () => {
-    expect(coordSettings({})).toEqual(DEFAULT_COORD_SETTINGS);
-    expect(coordSettings({ rpcTimeoutMs: 250 })).toEqual({ ...DEFAULT_COORD_SETTINGS, rpcTimeoutMs: 250 });
+    const defaults = { replSuccessors: REPL_SUCCESSORS, leaseMs: LEASE_MS, rpcTimeoutMs: RPC_TIMEOUT_MS };
+    expect(coordSettings({})).toEqual(defaults);
+    expect(coordSettings({ rpcTimeoutMs: 250 })).toEqual({ ...defaults, rpcTimeoutMs: 250 });
     expect(() => coordSettings({ rpcTimeoutMs: 0 })).toThrow(/rpcTimeoutMs/);
     expect(() => coordSettings({ leaseMs: 1.5 })).toThrow(/leaseMs/);
     expect(() => coordSettings({ replSuccessors: MAX_REPL_SUCCESSORS + 1 })).toThrow(/replSuccessors/);

@@ -1,6 +1,6 @@
 // Storage constants. Each has a unit in its name and a reason beside it.
 import { Type } from '@sinclair/typebox';
-import type { IntegerOption } from '../../core/options.js';
+import type { IntegerOption, OptionSpecs } from '../../core/options.js';
 
 /** The service name on the ring's service router. */
 export const STORAGE_SVC = 'storage';
@@ -67,7 +67,10 @@ export const MAX_NAME_BYTES = 255;
 export const MAX_LIST_LIMIT = 500;
 export const DEFAULT_LIST_LIMIT = 100;
 
-/** How long one request (a piece, a probe, a metadata operation) may take before it is retried elsewhere. */
+/**
+ * How long one request (a piece, a probe, a metadata operation) may take before it is retried
+ * elsewhere: a live peer answers in milliseconds, a loaded one within a second or two.
+ */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 5_000;
 /** Attempts at a metadata operation (the owner may be changing under churn). */
 export const META_ATTEMPTS = 4;
@@ -130,3 +133,13 @@ export const READ_FIRST_PIECE_TIMEOUT_MS = 1_500;
  * other chunks to us is not silent, so a deep queue under load does not set off a race.
  */
 export const READ_HEDGE_MS = 500;
+
+/**
+ * What a peer's storage service may be configured with (StorageOptions, PeerOptions.storage), each
+ * with its unit, range and default; the rest of this file is fixed. Checked once, in storageSettings().
+ */
+export const STORAGE_SETTINGS = {
+  quotaBytes: { type: 'integer', min: 0, max: Number.MAX_SAFE_INTEGER, unit: 'bytes', description: 'chunk data this peer holds for others at most' },
+  requestTimeoutMs: { type: 'integer', default: DEFAULT_REQUEST_TIMEOUT_MS, min: 1, unit: 'ms', description: 'time one request may take before it is retried elsewhere' },
+  repairPeriodMs: { type: 'integer', default: DEFAULT_REPAIR_PERIOD_MS, min: 1, unit: 'ms', description: 'period of the repair loop' },
+} as const satisfies OptionSpecs;

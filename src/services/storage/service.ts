@@ -7,7 +7,8 @@ import { check } from '../../core/codec.js';
 import { InvalidArgumentError } from '../../core/errors.js';
 import type { Env } from '../../env/ports.js';
 import { StorageClient } from './client.js';
-import { DEFAULT_REPAIR_PERIOD_MS, DEFAULT_REQUEST_TIMEOUT_MS, STORAGE_SVC } from './constants.js';
+import { STORAGE_SETTINGS, STORAGE_SVC } from './constants.js';
+import { withDefaults } from '../../core/options.js';
 import { Holder } from './holder.js';
 import { HolderStore } from './holder-store.js';
 import { Keeper } from './keeper.js';
@@ -19,31 +20,21 @@ import { Repairer } from './repair.js';
 import type { RingPort } from './ring-port.js';
 import { errorBody } from './rpc.js';
 
-/** How a peer's storage service is configured; defaults and reasons are in constants.ts. */
+/** How a peer's storage service is configured: STORAGE_SETTINGS in constants.ts gives each one's unit, range and default. */
 export interface StorageOptions {
-  /** Bytes of chunk data this peer holds for others at most. */
   quotaBytes: number;
-  /** Period of the repair loop, in ms (default DEFAULT_REPAIR_PERIOD_MS, 60 s). */
   repairPeriodMs?: number;
-  /** Time one request may take before it is retried elsewhere, in ms (default DEFAULT_REQUEST_TIMEOUT_MS, 5 s). */
   requestTimeoutMs?: number;
   /** Run the repair loop (default true); tests may drive rounds by hand. */
   repair?: boolean;
 }
 
-/** The options with their defaults filled in; a value out of range throws InvalidArgumentError. */
+/** The options with their defaults filled in; a value out of range throws InvalidArgumentError naming it. */
 export function storageSettings(opts: StorageOptions): Required<StorageOptions> {
-  const s = {
-    quotaBytes: opts.quotaBytes,
-    repairPeriodMs: opts.repairPeriodMs ?? DEFAULT_REPAIR_PERIOD_MS,
-    requestTimeoutMs: opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
-    repair: opts.repair ?? true,
-  };
-  if (!Number.isSafeInteger(s.quotaBytes) || s.quotaBytes < 0) throw new InvalidArgumentError(`storage quotaBytes must be a whole number of bytes, got ${s.quotaBytes}`);
-  for (const name of ['repairPeriodMs', 'requestTimeoutMs'] as const) {
-    if (!Number.isSafeInteger(s[name]) || s[name] < 1) throw new InvalidArgumentError(`storage ${name} must be a positive whole number of ms, got ${s[name]}`);
-  }
-  return s;
+  if (opts.quotaBytes === undefined) throw new InvalidArgumentError('storage quotaBytes is required');
+  const { quotaBytes, requestTimeoutMs, repairPeriodMs } = opts;
+  const s = withDefaults(STORAGE_SETTINGS, { quotaBytes, requestTimeoutMs, repairPeriodMs }, (key) => `storage ${key}`);
+  return { quotaBytes, requestTimeoutMs: s.requestTimeoutMs, repairPeriodMs: s.repairPeriodMs, repair: opts.repair ?? true };
 }
 
 type Handler = (body: never, env: Envelope) => Promise<unknown>;
