@@ -8,8 +8,8 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from './exit-codes.js';
+import { BIN, startUp, type Ready } from './test-util/local-cloud.js';
 
-const BIN = join(import.meta.dirname, '..', '..', 'bin', 'cumulus.js');
 const MIB = 1024 * 1024;
 /** The object's size in MiB; the test runs only when it is given (`npm run test:large` gives 1024). */
 const OBJECT_MIB = process.env.CUMULUS_LARGE_OBJECT_MIB;
@@ -22,7 +22,7 @@ const QUOTA_MIB = 2048;
 
 let dir = '';
 let up: ChildProcess;
-let ready: { url: string; token: string; pids: number[] };
+let ready: Ready | undefined;
 
 // Every Node process started below (the CLI, `cumulus up`, the volunteers it forks) inherits
 // NODE_OPTIONS, so each writes its peak resident set (getrusage's ru_maxrss) as it exits.
@@ -55,19 +55,7 @@ describe.skipIf(OBJECT_MIB === undefined)(`a ${OBJECT_BYTES / MIB} MiB object th
     dir = mkdtempSync(join(tmpdir(), 'cumulus-large-'));
     mkdirSync(rssDir());
     writeFileSync(join(dir, 'report-rss.cjs'), PRELOAD);
-    up = spawn(process.execPath, [BIN, 'up', '--peers', String(VOLUNTEERS), '--quota-mb', String(QUOTA_MIB), '--port', '0', '--data', join(dir, 'cloud'), '--json'], {
-      env: env(),
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    ready = await new Promise((resolve, reject) => {
-      let out = '';
-      up.stdout!.on('data', (d: Buffer) => {
-        out += d.toString();
-        const line = out.split('\n').find((l) => l.startsWith('{'));
-        if (line) resolve(JSON.parse(line));
-      });
-      up.once('exit', (code) => reject(new Error(`cumulus up exited with ${code}`)));
-    });
+    ({ up, ready } = await startUp(['--peers', String(VOLUNTEERS), '--quota-mb', String(QUOTA_MIB), '--data', join(dir, 'cloud')], env()));
   }, 120_000);
 
   afterAll(async () => {
@@ -118,12 +106,12 @@ describe.skipIf(OBJECT_MIB === undefined)(`a ${OBJECT_BYTES / MIB} MiB object th
     up.kill('SIGINT');
     expect(await gone).toBe(0);
     const peaks = readdirSync(rssDir()).map((f) => JSON.parse(readFileSync(join(rssDir(), f), 'utf8')) as { pid: number; command: string; maxRssKiB: number });
-    const role = (p: { pid: number; command: string }) => (p.pid === up.pid ? 'server (cumulus up)' : ready.pids.includes(p.pid) ? `volunteer ${p.pid}` : `cumulus ${p.command}`);
+    const role = (p: { pid: number; command: string }) => (p.pid === up.pid ? 'server (cumulus up)' : ready!.pids.includes(p.pid) ? `volunteer ${p.pid}` : `cumulus ${p.command}`);
     const rows = peaks.map((p) => ({ process: role(p), peakRssMB: Math.round((p.maxRssKiB * 1024) / 1e5) / 10 }));
     const mbps = (s: number) => Math.round(OBJECT_BYTES / 1e6 / s * 10) / 10;
     console.log(JSON.stringify({ objectBytes: OBJECT_BYTES, putMBps: mbps(putS), getMBps: mbps(getS), putS: Math.round(putS), getS: Math.round(getS), peaks: rows }));
     // The server, every volunteer, and the put and get processes each reported.
-    expect(peaks.map((p) => p.pid).sort()).toEqual([up.pid!, ...ready.pids, put.pid!, get.pid!].sort());
+    expect(peaks.map((p) => p.pid).sort()).toEqual([up.pid!, ...ready!.pids, put.pid!, get.pid!].sort());
     for (const p of peaks) expect(p.maxRssKiB * 1024, role(p)).toBeLessThan(PEAK_RSS_LIMIT_BYTES);
   }, 1_800_000);
 });
