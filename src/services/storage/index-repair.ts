@@ -41,7 +41,7 @@ export async function repairIndexedFile(rp: Repairer, rec: FileRecord, tally: Re
     const file: IndexedFile = { path: rec.path, size: rec.size, chunkBytes: rec.chunkBytes, index: { fanout: index.fanout, chunks: indexRefs } };
     let refs: ChunkRef[];
     try {
-      // No candidate keys: the sKeeper's record names every holder an index chunk was given.
+      // Read like any chunk: its holders (just repaired) one after the other, then its candidate keys.
       refs = await fetchIndexChunk({ ring: rp.ring, timeoutMs: rp.timeoutMs, counters: rp.counters, order: {} }, file, j);
     } catch (e) {
       if (e instanceof IndexCorruptError) {

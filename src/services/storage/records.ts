@@ -73,6 +73,7 @@ const MAX_CONTENT_TYPE_BYTES = 255;
 const Rev = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
 const Ms = Type.Number({ minimum: 0, maximum: 1e15 });
 
+/** For each of at most `chunks` chunks, its holders as indexes into a peer table. */
 export const HolderIndexes = (chunks: number) =>
   Type.Array(Type.Array(Type.Integer({ minimum: 0, maximum: chunks * MAX_HOLDERS_PER_CHUNK }), { maxItems: MAX_HOLDERS_PER_CHUNK }), { maxItems: chunks });
 
