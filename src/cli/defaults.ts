@@ -8,3 +8,5 @@ export const DEFAULT_PORT = 8080;
 export const DEFAULT_URL = `http://${DEFAULT_HOST}:${DEFAULT_PORT}`;
 /** Where a server keeps its data (users, files, its peer's identity) when neither --data nor CUMULUS_DATA says otherwise. */
 export const DEFAULT_DATA_DIR = '.cumulus';
+/** Storage a machine lends by default: a gibibyte is little on a disk and holds thousands of 256 KiB chunks. */
+export const VOLUNTEER_QUOTA_MIB = { type: 'number', default: 1024, min: 0, unit: 'MiB', description: 'storage lent to the cloud (chunks held for others)' } as const;

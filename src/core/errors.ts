@@ -25,6 +25,8 @@ export const ERROR_CODES = [
   'NOT_OWNER',
   /** No live peer could serve what was asked for (every replica holder gone or lying). */
   'UNAVAILABLE',
+  /** Stored data that verifies by its hash but does not hold what it must (a malformed index chunk): nothing a client can mend. */
+  'CORRUPT',
   /** A file operation named a directory. */
   'IS_A_DIRECTORY',
   /** A directory operation named a file. */

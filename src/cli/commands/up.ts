@@ -1,14 +1,15 @@
-// `cumulus up [--peers N] [--port P] [--data DIR]`: the embedded default, a whole local cloud. A
-// server (volunteer page, signaling, REST gateway, its own peer) and N `cumulus volunteer`
-// processes on this machine, data under one directory, a default user whose token is kept there
-// so every `up` prints the same one. One ready line, then example commands; Ctrl-C stops every
+// `cumulus up [--peers N] [--port P] [--data DIR] [--quota-mb N]`: the embedded default, a whole
+// local cloud. A server (volunteer page, signaling, REST gateway, its own peer) and N `cumulus
+// volunteer` processes on this machine, data under one directory, a default user whose token is
+// kept there so every `up` prints the same one. One ready line, then example commands; Ctrl-C stops every
 // process it started (by pid) and leaves nothing running.
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { startCloudServer, type CloudServer } from '../../server/cloud.js';
 import { DEFAULT_HOST } from '../../server/app.js';
-import { DEFAULT_DATA_DIR, DEFAULT_PORT } from '../defaults.js';
+import { DEFAULT_DATA_DIR, DEFAULT_PORT, VOLUNTEER_QUOTA_MIB } from '../defaults.js';
+import { parseOption } from '../../core/options.js';
 import { shutdownNodeRtc } from '../../runtime/node-rtc.js';
 import { spawnVolunteer, type VolunteerProcess } from '../../host/volunteer-process.js';
 import { LOCAL_RING_CONVERGE_MS, localStatuses, waitForConsistentRing } from '../../host/local-ring.js';
@@ -35,10 +36,12 @@ export function registerUp(program: Command): void {
     .option('--peers <n>', 'volunteer processes to start', '3')
     .option('--port <port>', 'TCP port of the server', String(DEFAULT_PORT))
     .option('--data <dir>', 'directory for everything the local cloud keeps', DEFAULT_DATA_DIR)
+    .option('--quota-mb <MiB>', `storage each volunteer lends, in MiB (default: the volunteer's, ${VOLUNTEER_QUOTA_MIB.default})`)
     .option('--json', 'print the ready line as JSON')
-    .action(async (opts: { peers: string; port: string; data: string; json?: boolean }) => {
+    .action(async (opts: { peers: string; port: string; data: string; json?: boolean; quotaMb?: string }) => {
       const peers = Number(opts.peers);
       if (!Number.isInteger(peers) || peers < 0 || peers > 64) throw new Error('--peers takes a whole number from 0 to 64');
+      const quotaMb = opts.quotaMb === undefined ? undefined : parseOption(VOLUNTEER_QUOTA_MIB, opts.quotaMb, '--quota-mb');
       const dataDir = resolve(opts.data);
       mkdirSync(dataDir, { recursive: true });
       const cloud = await startCloudServer({ port: Number(opts.port), host: DEFAULT_HOST, dataDir });
@@ -54,7 +57,7 @@ export function registerUp(program: Command): void {
       process.once('SIGTERM', exit);
       try {
         const url = cloud.server.url;
-        for (let i = 0; i < peers; i++) volunteers.push(await spawnVolunteer({ serverUrl: url, dataDir: join(dataDir, `volunteer-${i}`) }));
+        for (let i = 0; i < peers; i++) volunteers.push(await spawnVolunteer({ serverUrl: url, dataDir: join(dataDir, `volunteer-${i}`), ...(quotaMb === undefined ? {} : { quotaMb }) }));
         // Ready only once the ring agrees on who owns what: while a joining volunteer still moves
         // keys, a first mkdir could land at one owner and the next request look at another.
         if (cloud.peer && !(await waitForConsistentRing(localStatuses(cloud.peer, volunteers)))) {

@@ -7,10 +7,8 @@ import { startNodePeer } from '../../host/node-peer.js';
 import { fullStatus, handleControl } from '../../host/control.js';
 import { shutdownNodeRtc } from '../../runtime/node-rtc.js';
 import { parseOption } from '../../core/options.js';
-import { DEFAULT_URL } from '../defaults.js';
+import { DEFAULT_URL, VOLUNTEER_QUOTA_MIB } from '../defaults.js';
 
-/** Storage a machine lends by default: a gibibyte is little on a disk and holds thousands of 256 KiB chunks. */
-const QUOTA_MIB = { type: 'number', default: 1024, min: 0, unit: 'MiB', description: 'storage lent to the cloud (chunks held for others)' } as const;
 
 export function registerVolunteer(program: Command): void {
   program
@@ -19,9 +17,9 @@ export function registerVolunteer(program: Command): void {
     .option('--server <url>', 'rendezvous server to join through', process.env.CUMULUS_URL ?? DEFAULT_URL)
     .option('--data <dir>', 'directory for this peer\'s identity and what it stores', '.cumulus-volunteer')
     .option('--json', 'print the ready line as JSON')
-    .option('--quota-mb <MiB>', `${QUOTA_MIB.description}, in MiB`, String(QUOTA_MIB.default))
+    .option('--quota-mb <MiB>', `${VOLUNTEER_QUOTA_MIB.description}, in MiB`, String(VOLUNTEER_QUOTA_MIB.default))
     .action(async (opts: { server: string; data: string; json?: boolean; quotaMb: string }) => {
-      const quotaMb = parseOption(QUOTA_MIB, opts.quotaMb, '--quota-mb');
+      const quotaMb = parseOption(VOLUNTEER_QUOTA_MIB, opts.quotaMb, '--quota-mb');
       const running = await startNodePeer({ serverUrl: opts.server, dataDir: opts.data, storage: { quotaBytes: Math.floor(quotaMb * 1024 * 1024) } });
       let closing: Promise<void> | null = null;
       const close = () => (closing ??= running.close().then(() => shutdownNodeRtc()));

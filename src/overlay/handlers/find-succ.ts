@@ -8,9 +8,9 @@ export function findSuccHandler(ring: ChordRing, env: Envelope): void {
   const req = check(FindSuccReq, env.body, 'find-succ');
   if (!req.ok) return void ring.stats.badBodies++;
   const rep: FindSuccRep = { owner: ring.self, succs: ring.state.succs.slice(0, ring.config.successorListSize - 1), hops: env.hops };
-  // A joiner asks for more: our predecessor (its own predecessor-to-be). Our fingers are no
-  // longer sent as hints: over half of them (the ring's older, busier peers) refused the joiner's
-  // link, and a finger search costs about two hops now (fingers.ts).
+  // A joiner asks for more: our predecessor (its own predecessor-to-be). Our fingers are not sent
+  // as hints: over half of them (the ring's older, busier peers) would refuse the joiner's link,
+  // and a finger search costs about two hops (fingers.ts).
   if (req.value.fingers) rep.pred = ring.state.pred;
   ring.reply(env, rep);
 }

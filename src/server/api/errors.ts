@@ -40,6 +40,8 @@ const byCode: Record<ErrorCode, [number, ApiErrorCode]> = {
   REFUSED: [503, 'ServiceUnavailable'],
   NOT_OWNER: [503, 'ServiceUnavailable'],
   UNAVAILABLE: [503, 'ServiceUnavailable'],
+  // A stored large object whose index chunk is not a valid index: nothing the client can change.
+  CORRUPT: [500, 'InternalError'],
   TIMEOUT: [504, 'Timeout'],
   PEER_GONE: [503, 'ServiceUnavailable'],
   CANCELLED: [503, 'ServiceUnavailable'],

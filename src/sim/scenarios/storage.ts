@@ -134,7 +134,7 @@ export function fileBytes(seed: number, i: number, minBytes: number, maxBytes: n
 
 export const STORAGE_OPTIONS = {
   seed: SEED_OPTION,
-  nodes: NODES_OPTION,
+  nodes: { ...NODES_OPTION, default: 64 },
   files: { type: 'integer', default: 100, min: 0, unit: 'files', description: 'files written before the churn, read back after it' },
   hours: { type: 'number', default: 1, min: 0, unit: 'h', description: 'virtual hours of churn' },
   churn: { type: 'number', default: 1800, min: 1, unit: 's', description: 'median session and downtime of the churning peers' },
