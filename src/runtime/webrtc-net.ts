@@ -6,7 +6,7 @@
 import type { PeerId } from '../core/id.js';
 import { LINK_CONNECT_TIMEOUT_MS, type Clock, type LinkDownReason, type Net, type NetHandler, type TimerHandle } from '../env/ports.js';
 import type { Identity } from './identity.js';
-import { DEFAULT_LINK_LIMITS, Link, type DataChannelLike, type LinkLimits, type Misbehaviour } from './link.js';
+import { DEAD_LINK_MS, DEFAULT_LINK_LIMITS, KEEP_ALIVE_INTERVAL_MS, Link, type DataChannelLike, type LinkLimits, type Misbehaviour } from './link.js';
 import { closePc, type PeerConnectionCtor, type PeerConnectionLike } from './rtc-types.js';
 
 export type { PeerConnectionCtor, PeerConnectionLike } from './rtc-types.js';
@@ -33,16 +33,6 @@ export interface WebRtcNetOptions {
 
 /** Attempts after the first one times out: one retry rides out a lost offer without holding up a dead peer for long. */
 export const LINK_CONNECT_RETRIES = 1;
-/**
- * An idle link sends a ping this often, so the other side's dead-link check hears from us; about
- * a frame per 5 s per link is nothing beside the traffic a link carries.
- */
-const KEEP_ALIVE_INTERVAL_MS = 5_000;
-/**
- * A link that has received nothing for this long (four keep-alive periods) is dropped as dead: a
- * crashed peer may leave its data channel open without ever closing it.
- */
-const DEAD_LINK_MS = 4 * KEEP_ALIVE_INTERVAL_MS;
 
 /** Remote candidates held until the remote description is set, per attempt. */
 const MAX_EARLY_CANDIDATES = 32;
