@@ -10,31 +10,32 @@ import type { Readable, Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { PeerStatus } from '../peer/peer.js';
-import { ringConsistent } from '../peer/ring-view.js';
 import { startCloudServer } from '../server/cloud.js';
-import { fullStatus } from '../host/control.js';
-import { quantile, round, waitFor } from './figures.js';
+import { quantile, round } from './figures.js';
+import { LOCAL_RING_CONVERGE_MS, localStatuses, waitForConsistentRing } from '../host/local-ring.js';
+import type { OptionValues } from '../core/options.js';
+import { REPLICAS } from '../services/storage/constants.js';
 import { shutdownNodeRtc } from '../runtime/node-rtc.js';
 import { spawnVolunteer, type VolunteerProcess } from '../host/volunteer-process.js';
 
-export interface ApiBenchOptions {
-  peers: number;
-  mb: number;
-  /** Reads of each kind that are timed (after one untimed read of each). */
-  rounds: number;
-  /**
-   * Replicas of the object (the PUT's durability header; default the gateway's, 3). Diagnostic:
-   * with --peers 0 and 1, the server's peer holds every chunk (the CPU-bound case).
-   */
-  durability?: number;
-  /**
+export const API_BENCH_OPTIONS = {
+  peers: { type: 'integer', default: 3, min: 0, unit: 'processes', description: 'volunteer processes besides the server\'s peer' },
+  mb: { type: 'integer', default: 64, min: 1, unit: 'MB', description: 'size of the object, in 10^6 bytes' },
+  rounds: { type: 'integer', default: 5, min: 1, description: 'timed reads of each kind (after one untimed read of each), gateway and storage alternated' },
+  // Diagnostic: with --peers 0 and 1, the server's peer holds every chunk (the CPU-bound case).
+  replicas: {
+    type: 'integer', min: REPLICAS.min, max: REPLICAS.max, unit: REPLICAS.unit, aliases: ['durability'],
+    description: `the PUT's replicas header (absent: the gateway's default, ${REPLICAS.default}); with --peers 0 and 1 the server's peer holds every chunk`,
+  },
+  /*
    * Diagnostic: start each curl from the server's own process, as the bench did before. Forking
    * makes the server's memory copy-on-write, so the GET that follows pays a page fault for every
    * page the server writes (about 9,500 per 64 MB GET here); a real gateway forks no clients.
    */
-  forkClient?: boolean;
-}
+  forkClient: { type: 'flag', description: 'start each curl from the server\'s process (page faults land on the server; for comparison)' },
+} as const;
+
+export type ApiBenchOptions = OptionValues<typeof API_BENCH_OPTIONS>;
 
 interface Read {
   bytes: number;
@@ -66,7 +67,7 @@ const CURL_ARGS = ['-s', '-f', '-o', '/dev/null', '-w', '%{size_download} %{time
 
 /**
  * Runs curl on request from a small shell started once, so that the server's process is never
- * forked while a GET is timed (see ApiBenchOptions.forkClient). One URL per line in, one
+ * forked while a GET is timed (see API_BENCH_OPTIONS.forkClient). One URL per line in, one
  * `size time_total` line out per GET (whatever curl wrote, empty if nothing).
  */
 class CurlLauncher {
@@ -95,7 +96,6 @@ class CurlLauncher {
 
 const PIECE_BYTES = 1 << 20;
 const execFileP = promisify(execFile);
-const CONVERGE_MS = 60_000;
 
 export async function runApiBench(o: ApiBenchOptions): Promise<Record<string, unknown>> {
   const t0 = performance.now();
@@ -109,9 +109,8 @@ export async function runApiBench(o: ApiBenchOptions): Promise<Record<string, un
     // keys, the home made by the first request may be looked for at another owner (404).
     const own = cloud.peer;
     if (!own) throw new Error('the cloud runs no peer of its own');
-    const statuses = async () => [fullStatus(own) as unknown as PeerStatus, ...(await Promise.all(volunteers.map(async (v) => (await v.request('status')) as PeerStatus)))];
-    if (!(await waitFor(async () => ringConsistent(await statuses()), CONVERGE_MS))) {
-      throw new Error(`the ring of the server and ${o.peers} volunteers was not consistent within ${CONVERGE_MS} ms`);
+    if (!(await waitForConsistentRing(localStatuses(own, volunteers)))) {
+      throw new Error(`the ring of the server and ${o.peers} volunteers was not consistent within ${LOCAL_RING_CONVERGE_MS} ms`);
     }
     const token = await cloud.users.add('bench', 0);
     const auth = { authorization: `Bearer ${token}` };
@@ -129,8 +128,8 @@ export async function runApiBench(o: ApiBenchOptions): Promise<Record<string, un
       },
     });
     const tPut = performance.now();
-    const durability = o.durability === undefined ? {} : { durability: String(o.durability) };
-    const put = await fetch(url, { method: 'PUT', headers: { ...auth, ...durability, 'content-length': String(bytes) }, body, duplex: 'half' } as RequestInit);
+    const replicas = o.replicas === undefined ? {} : { replicas: String(o.replicas) };
+    const put = await fetch(url, { method: 'PUT', headers: { ...auth, ...replicas, 'content-length': String(bytes) }, body, duplex: 'half' } as RequestInit);
     if (!put.ok) throw new Error(`PUT answered ${put.status}: ${await put.text()}`);
     const putMs = performance.now() - tPut;
 
@@ -140,7 +139,7 @@ export async function runApiBench(o: ApiBenchOptions): Promise<Record<string, un
     // process would take its CPU from the gateway it measures. The GET's time is curl's own
     // time_total (connect, request, the whole body), so starting the curl process, which is no
     // part of the gateway, is left out; it is reported apart as clientStartMs. curl is started by
-    // a launcher process, not by this one (which is the server): see ApiBenchOptions.forkClient.
+    // a launcher process, not by this one (which is the server): see API_BENCH_OPTIONS.forkClient.
     // (No `sh` on Windows: curl is then started from here, as with --fork-client.)
     if (!o.forkClient && process.platform !== 'win32') launcher = new CurlLauncher(token);
     const curl = launcher;
@@ -199,7 +198,7 @@ export async function runApiBench(o: ApiBenchOptions): Promise<Record<string, un
       clientStartMs: Math.round(med(samples.gateway, (x) => x.startMs)),
       // Share of the chunks the server's peer held itself (read with no network at all).
       localShare: round(all.reduce((a, x) => a + x.localChunks, 0) / Math.max(1, all.reduce((a, x) => a + x.chunks, 0))),
-      rounds: o.rounds, peers: o.peers + 1, bytes, ...(o.durability === undefined ? {} : { durability: o.durability }),
+      rounds: o.rounds, peers: o.peers + 1, bytes, ...(o.replicas === undefined ? {} : { replicas: o.replicas }),
       ...(o.forkClient ? { forkClient: true } : {}), wallMs: Math.round(performance.now() - t0),
     };
   } finally {

@@ -10,6 +10,12 @@ export const CHROMIUM_ARGS = [
   '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic',
 ];
 
+/**
+ * Longest a tab may take to load the volunteer page and join the ring: the bundle, the page's peer
+ * and a Chord join take seconds, many times that with a dozen processes on two cores.
+ */
+export const TAB_JOIN_TIMEOUT_MS = 60_000;
+
 export async function launchChromium(): Promise<Browser> {
   if (!existsSync(CHROMIUM_PATH)) throw new Error(`${CHROMIUM_PATH} is missing: run scripts/ensure-chromium.sh (apt-get install chromium)`);
   const { chromium } = await import('playwright-core');

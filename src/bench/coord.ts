@@ -12,32 +12,34 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { hashNameToId, type PeerId } from '../core/id.js';
 import type { PeerStatus } from '../peer/peer.js';
-import { ringConsistent, trueOwner } from '../peer/ring-view.js';
+import { trueOwner } from '../peer/ring-view.js';
 import { createServer, type CumulusServer } from '../server/app.js';
 import { startServerPeer, type ServerPeer } from '../server/own-peer.js';
-import { LEASE_MS, TAKEOVER_MARGIN_MS } from '../services/coord/constants.js';
+import { LEASE_MS, MAX_CAPACITY, TAKEOVER_MARGIN_MS } from '../services/coord/constants.js';
+import type { OptionValues } from '../core/options.js';
+import { LOCAL_RING_CONVERGE_MS, waitForConsistentRing } from '../host/local-ring.js';
+import { stopProcess } from '../host/volunteer-process.js';
 import { shutdownNodeRtc } from '../runtime/node-rtc.js';
 import type { LoadReport } from './coord-child.js';
 import { quantile, round } from './figures.js';
 
-export interface CoordBenchOptions {
-  peers: number;
-  processes: number;
-  seconds: number;
-  /** Resources on the one owner, and the capacity of each. */
-  resources: number;
-  capacity: number;
-  /** Acquire/release loops per peer in the throughput run. */
-  loops: number;
-  /** Acquires one at a time in the latency run. */
-  samples: number;
-  /** Let the owner be a peer hosted with others (see below) instead of the server's own peer. */
-  sharedOwner?: boolean;
-}
+export const COORD_BENCH_OPTIONS = {
+  peers: { type: 'integer', default: 32, min: 1, unit: 'peers', description: 'Node peers besides the server\'s' },
+  processes: { type: 'integer', default: 4, min: 1, unit: 'processes', description: 'processes hosting the peers' },
+  seconds: { type: 'integer', default: 10, min: 1, unit: 's', description: 'length of the throughput run' },
+  resources: { type: 'integer', default: 8, min: 1, description: 'resources on the one owner' },
+  capacity: { type: 'integer', default: 64, min: 1, max: MAX_CAPACITY, description: 'capacity of each resource' },
+  loops: { type: 'integer', default: 8, min: 1, description: 'acquire/release loops per peer in the throughput run' },
+  samples: { type: 'integer', default: 500, min: 1, description: 'acquires one at a time for the idle latency' },
+  sharedOwner: { type: 'flag', description: 'the owner is a peer hosted with others, not the server\'s own peer' },
+} as const;
+
+export type CoordBenchOptions = OptionValues<typeof COORD_BENCH_OPTIONS>;
 
 interface Child { proc: ChildProcess; ids: PeerId[]; next(kind: string): Promise<Record<string, unknown>> }
 
-const CONVERGE_MS = 120_000;
+/** Thirty-odd peers in a few processes take longer to settle than `cumulus up`'s handful. */
+const CONVERGE_MS = 2 * LOCAL_RING_CONVERGE_MS;
 
 function spawnChild(serverUrl: string, dir: string, count: number): Promise<Child> {
   const proc = fork(fileURLToPath(new URL('./coord-child.js', import.meta.url)), [serverUrl, dir, String(count)], {
@@ -62,13 +64,8 @@ function ask(c: Child, msg: Record<string, unknown>): Promise<Record<string, unk
   return reply;
 }
 
-async function stopChild(c: Child): Promise<void> {
-  if (c.proc.exitCode !== null || c.proc.signalCode !== null) return;
-  const gone = new Promise<void>((resolve) => c.proc.once('exit', () => resolve()));
-  process.kill(c.proc.pid!, 'SIGTERM');
-  const t = setTimeout(() => process.kill(c.proc.pid!, 'SIGKILL'), 5000);
-  await gone;
-  clearTimeout(t);
+function stopChild(c: Child): Promise<void> {
+  return stopProcess(c.proc);
 }
 
 export async function runCoordBench(o: CoordBenchOptions): Promise<Record<string, unknown>> {
@@ -84,11 +81,7 @@ export async function runCoordBench(o: CoordBenchOptions): Promise<Record<string
     const per = Math.ceil(o.peers / o.processes);
     for (let i = 0, left = o.peers; left > 0; i++, left -= per) children.push(await spawnChild(server.url, join(dir, `c${i}`), Math.min(per, left)));
     const statuses = async () => [ownPeer.peer.status(), ...(await Promise.all(children.map(async (c) => (await ask(c, { kind: 'status' })).statuses as PeerStatus[]))).flat()];
-    const deadline = performance.now() + CONVERGE_MS;
-    while (!ringConsistent(await statuses())) {
-      if (performance.now() > deadline) throw new Error(`the ring of ${o.peers + 1} peers was not consistent within ${CONVERGE_MS} ms`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    if (!(await waitForConsistentRing(statuses, CONVERGE_MS))) throw new Error(`the ring of ${o.peers + 1} peers was not consistent within ${CONVERGE_MS} ms`);
     // Resources whose keys all fall to one owner: the figure is one owner's. By default that owner is
     // the server's own peer, the only peer of its process, as every volunteer is on a real cloud; with
     // sharedOwner it is whichever peer owns 'bench-0', which shares its process (and the cores) with

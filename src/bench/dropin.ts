@@ -12,17 +12,21 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { createServer, type CumulusServer } from '../server/app.js';
 import { startServerPeer, type ServerPeer } from '../server/own-peer.js';
-import { launchChromium } from './chromium.js';
+import { launchChromium, TAB_JOIN_TIMEOUT_MS } from './chromium.js';
 import { shutdownNodeRtc } from '../runtime/node-rtc.js';
 import type { SlowAppStats } from './slow-app.js';
 import { quantile, round } from './figures.js';
+import type { OptionValues } from '../core/options.js';
+import { stopProcess } from '../host/volunteer-process.js';
 
-export interface DropinBenchOptions {
-  clients: number;
-  postsPerClient: number;
-  capacity: number;
-  delayMs: number;
-}
+export const DROPIN_BENCH_OPTIONS = {
+  clients: { type: 'integer', default: 16, min: 1, unit: 'pages', description: 'Chromium pages' },
+  posts: { type: 'integer', default: 4, min: 1, description: 'POSTs per page' },
+  capacity: { type: 'integer', default: 2, min: 1, description: 'POSTs at once per form' },
+  delayMs: { type: 'integer', default: 50, min: 0, unit: 'ms', description: 'how long the application takes per POST' },
+} as const;
+
+export type DropinBenchOptions = OptionValues<typeof DROPIN_BENCH_OPTIONS>;
 
 interface RunFigures {
   appCpuMs: number;
@@ -64,13 +68,8 @@ async function startApp(cumulusUrl: string | null, o: DropinBenchOptions): Promi
   };
 }
 
-async function stopApp(proc: ChildProcess): Promise<void> {
-  if (proc.exitCode !== null || proc.signalCode !== null) return;
-  const gone = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-  process.kill(proc.pid!, 'SIGTERM');
-  const t = setTimeout(() => process.kill(proc.pid!, 'SIGKILL'), 5000);
-  await gone;
-  clearTimeout(t);
+function stopApp(proc: ChildProcess): Promise<void> {
+  return stopProcess(proc);
 }
 
 type Dropin = { status(): Promise<{ joined: boolean }> };
@@ -90,7 +89,7 @@ async function run(browser: Browser, cumulusUrl: string | null, o: DropinBenchOp
       await page.goto(`${app.url}/form/r${c % 2}?mode=queue`, { waitUntil: 'load' });
       loads.push(performance.now() - t);
       if (cumulusUrl) {
-        await page.waitForFunction(() => (globalThis as unknown as { cumulusDropin: Dropin }).cumulusDropin.status().then((s) => s.joined), undefined, { timeout: 60_000, polling: 20 });
+        await page.waitForFunction(() => (globalThis as unknown as { cumulusDropin: Dropin }).cumulusDropin.status().then((s) => s.joined), undefined, { timeout: TAB_JOIN_TIMEOUT_MS, polling: 20 });
         joins.push(performance.now() - t);
       }
       pages.push(page);
@@ -98,7 +97,7 @@ async function run(browser: Browser, cumulusUrl: string | null, o: DropinBenchOp
     const posts: number[] = [];
     const failures: string[] = [];
     await Promise.all(pages.map(async (page, c) => {
-      for (let i = 0; i < o.postsPerClient; i++) {
+      for (let i = 0; i < o.posts; i++) {
         const msg = `c${c}-${i}`;
         await page.fill('input[name=msg]', msg);
         const t = performance.now();
@@ -146,7 +145,7 @@ export async function runDropinBench(o: DropinBenchOptions): Promise<Record<stri
     const dropin = await run(browser, server.url, o);
     return {
       clients: o.clients,
-      postsPerClient: o.postsPerClient,
+      postsPerClient: o.posts,
       capacity: o.capacity,
       appDelayMs: o.delayMs,
       without: plain,

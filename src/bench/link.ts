@@ -12,7 +12,8 @@ import { RealClock } from '../runtime/clock.js';
 import { CryptoRng } from '../runtime/rng.js';
 import { createIdentity } from '../runtime/identity.js';
 import { WsSignaler, type WebSocketCtor } from '../runtime/ws-signaler.js';
-import { WebRtcNet } from '../runtime/webrtc-net.js';
+import { LINK_CONNECT_RETRIES, WebRtcNet } from '../runtime/webrtc-net.js';
+import { LINK_CONNECT_TIMEOUT_MS } from '../env/ports.js';
 import { LOOPBACK_RTC_CONFIG, NodeRTCPeerConnection, loopbackCandidatesOnly, shutdownNodeRtc } from '../runtime/node-rtc.js';
 import { pumpRaw, rawEnd, type RawEnd, type RawSignal } from './raw-channel.js';
 import type { DataChannelLike } from '../runtime/link.js';
@@ -44,14 +45,18 @@ export interface LinkBenchResult {
 
 /** Longest a whole run may take before it is called failed. */
 const BENCH_TIMEOUT_MS = 120_000;
-/** The raw baseline gets what a Cumulus link gets: 5 s per set-up attempt, one retry. */
-const RAW_SETUP_TIMEOUT_MS = 5000;
-const RAW_SETUP_ATTEMPTS = 2;
+/** The raw baseline gets what a Cumulus link gets: the same time per set-up attempt, and the same retries. */
+const RAW_SETUP_TIMEOUT_MS = LINK_CONNECT_TIMEOUT_MS;
+const RAW_SETUP_ATTEMPTS = 1 + LINK_CONNECT_RETRIES;
 /** MB here is 10^6 bytes, as network throughput is usually quoted. */
 const mbps = (bytes: number, ms: number) => bytes / 1e6 / (ms / 1000);
 
+export const LINK_BENCH_OPTIONS = {
+  mib: { type: 'integer', default: 128, min: 1, unit: 'MiB', description: 'MiB sent one way over each channel' },
+} as const;
+
 export async function runLinkBench(opts: LinkBenchOptions = {}): Promise<LinkBenchResult> {
-  const totalBytes = opts.totalBytes ?? 128 * 1024 * 1024;
+  const totalBytes = opts.totalBytes ?? LINK_BENCH_OPTIONS.mib.default * 1024 * 1024;
   const frameBytes = opts.frameBytes ?? MAX_FRAME_BYTES;
   const server = await createServer({ port: 0, host: '127.0.0.1' });
   const childPath = fileURLToPath(new URL('./link-child.js', import.meta.url));

@@ -9,13 +9,15 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { bytesToHex, idFromHex, type PeerId } from '../core/id.js';
 import type { PeerStatus } from '../peer/peer.js';
-import { checkStatuses, trueOwner } from '../peer/ring-view.js';
+import { trueOwner } from '../peer/ring-view.js';
 import { createServer, type CumulusServer } from '../server/app.js';
 import { startServerPeer, type ServerPeer } from '../server/own-peer.js';
 import { fullStatus } from '../host/peer-status.js';
-import { launchChromium } from './chromium.js';
+import { launchChromium, TAB_JOIN_TIMEOUT_MS } from './chromium.js';
 import { shutdownNodeRtc } from '../runtime/node-rtc.js';
 import { spawnVolunteer } from '../host/volunteer-process.js';
+import { LOCAL_RING_CONVERGE_MS, waitForConsistentRing } from '../host/local-ring.js';
+import type { OptionValues } from '../core/options.js';
 import { quantile, round } from './figures.js';
 
 type Status = PeerStatus & { signal: { linksViaServer: number; linksViaOverlay: number } };
@@ -29,13 +31,16 @@ interface BenchPeer {
   stop(): Promise<void>;
 }
 
-export interface RingBenchOptions {
-  peers: number;
-  browsers: number;
-  lookups: number;
-  /** Longest wait for the ring to be consistent, each time. */
+export const RING_BENCH_OPTIONS = {
+  peers: { type: 'integer', default: 16, min: 1, unit: 'processes', description: 'volunteer processes' },
+  browsers: { type: 'integer', default: 0, min: 0, unit: 'tabs', description: 'Chromium tabs opening the volunteer page' },
+  lookups: { type: 'integer', default: 1000, min: 1, description: 'lookups with the server up, and again with it down' },
+} as const;
+
+export type RingBenchOptions = OptionValues<typeof RING_BENCH_OPTIONS> & {
+  /** Longest wait for the ring to be consistent, each time (default LOCAL_RING_CONVERGE_MS). */
   convergeTimeoutMs?: number;
-}
+};
 
 export interface RingBenchResult extends Record<string, unknown> {
   peers: number;
@@ -76,7 +81,7 @@ export async function runRingBench(o: RingBenchOptions): Promise<RingBenchResult
       browser = await launchChromium();
       for (let i = 0; i < o.browsers; i++) all.push(await browserPeer(browser, server.url));
     }
-    const timeoutMs = o.convergeTimeoutMs ?? 60_000;
+    const timeoutMs = o.convergeTimeoutMs ?? LOCAL_RING_CONVERGE_MS;
     const consistent = await waitConsistent(all, timeoutMs);
     const up = await runLookups(all, o.lookups);
     const statuses = await Promise.all(all.map((p) => p.status()));
@@ -116,14 +121,8 @@ export async function runRingBench(o: RingBenchOptions): Promise<RingBenchResult
   }
 }
 
-async function waitConsistent(peers: BenchPeer[], timeoutMs: number): Promise<boolean> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const statuses = await Promise.all(peers.map((p) => p.status()));
-    if (statuses.every((s) => s.joined) && checkStatuses(statuses).ok) return true;
-    if (performance.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, POLL_MS));
-  }
+function waitConsistent(peers: BenchPeer[], timeoutMs: number): Promise<boolean> {
+  return waitForConsistentRing(() => Promise.all(peers.map((p) => p.status())), timeoutMs, POLL_MS);
 }
 
 async function runLookups(peers: BenchPeer[], n: number): Promise<{ success: number; ms: number[]; hops: number[] }> {
@@ -185,7 +184,7 @@ async function browserPeer(browser: Browser, url: string): Promise<BenchPeer> {
   page.on('pageerror', (e) => void logs.push(String(e)));
   await page.goto(url);
   try {
-    await page.waitForFunction(() => 'cumulus' in globalThis || 'cumulusError' in globalThis, undefined, { timeout: 60_000 });
+    await page.waitForFunction(() => 'cumulus' in globalThis || 'cumulusError' in globalThis, undefined, { timeout: TAB_JOIN_TIMEOUT_MS });
   } catch (e) {
     throw new Error(`browser peer did not join: page says "${await page.textContent('#state')}"; console: ${logs.slice(-5).join(' | ')}`, { cause: e });
   }

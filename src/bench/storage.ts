@@ -12,24 +12,26 @@ import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PeerId } from '../core/id.js';
-import type { PeerStatus } from '../peer/peer.js';
-import { ringConsistent } from '../peer/ring-view.js';
 import { createServer, type CumulusServer } from '../server/app.js';
 import { startServerPeer, type ServerPeer } from '../server/own-peer.js';
-import { fullStatus } from '../host/control.js';
 import { shutdownNodeRtc } from '../runtime/node-rtc.js';
 import { spawnVolunteer, type VolunteerProcess } from '../host/volunteer-process.js';
 import { runLinkBench } from './link.js';
-import { round, waitFor } from './figures.js';
+import { round } from './figures.js';
+import { LOCAL_RING_CONVERGE_MS, localStatuses, waitForConsistentRing } from '../host/local-ring.js';
+import type { OptionValues } from '../core/options.js';
+import { REPLICAS } from '../services/storage/constants.js';
 
-export interface StorageBenchOptions {
-  peers: number;
-  /** File size in MiB. */
-  mb: number;
-  replicas?: number;
-  /** Longest wait for the ring to be consistent, each time. */
+export const STORAGE_BENCH_OPTIONS = {
+  peers: { type: 'integer', default: 4, min: 4, unit: 'processes', description: 'volunteer processes: one puts, one gets, two are killed' },
+  mb: { type: 'integer', default: 64, min: 1, unit: 'MiB', description: 'size of the file stored and read' },
+  replicas: REPLICAS,
+} as const;
+
+export type StorageBenchOptions = OptionValues<typeof STORAGE_BENCH_OPTIONS> & {
+  /** Longest wait for the ring to be consistent, each time (default LOCAL_RING_CONVERGE_MS). */
   convergeTimeoutMs?: number;
-}
+};
 
 export interface StorageBenchResult extends Record<string, unknown> {
   putMBps: number;
@@ -65,9 +67,8 @@ export async function runStorageBench(o: StorageBenchOptions): Promise<StorageBe
       vols.push(await spawnVolunteer({ serverUrl: server.url, dataDir: join(dir, `v${i}`), quotaMb: QUOTA_MB, requestTimeoutMs: TRANSFER_TIMEOUT_MS }));
     }
     const ownPeer = own;
-    const statusOf = async (alive: VolunteerProcess[]) => [fullStatus(ownPeer) as unknown as PeerStatus, ...(await Promise.all(alive.map(async (v) => (await v.request('status')) as PeerStatus)))];
-    const convergeMs = o.convergeTimeoutMs ?? 60_000;
-    const consistent = await waitFor(async () => ringConsistent(await statusOf(vols)), convergeMs);
+    const convergeMs = o.convergeTimeoutMs ?? LOCAL_RING_CONVERGE_MS;
+    const consistent = await waitForConsistentRing(localStatuses(ownPeer, vols), convergeMs);
     if (!consistent) throw new Error(`the ring of the server and ${o.peers} volunteers was not consistent within ${convergeMs} ms`);
 
     const bytes = o.mb * 1024 * 1024;
@@ -75,7 +76,7 @@ export async function runStorageBench(o: StorageBenchOptions): Promise<StorageBe
     const sha256 = await writeRandomFile(input, bytes);
     const path = `/bench-${randomBytes(6).toString('hex')}.bin`;
     const putter = vols[0]!;
-    const put = (await putter.request('put', { path, file: input, ...(o.replicas ? { replicas: o.replicas } : {}) })) as PutAnswer;
+    const put = (await putter.request('put', { path, file: input, replicas: o.replicas })) as PutAnswer;
     if (put.etag !== sha256) throw new Error(`the put's etag ${put.etag} is not the file's sha256 ${sha256}`);
     // Who holds what: the reader is the other volunteer holding the fewest chunks, so the read
     // crosses links rather than its own store; the victims are the two others holding the most.
@@ -101,7 +102,7 @@ export async function runStorageBench(o: StorageBenchOptions): Promise<StorageBe
     const healStart = performance.now();
     await Promise.all(victims.map((v) => killByPid(v)));
     const alive = vols.filter((v) => !victims.includes(v));
-    const healed = await waitFor(async () => ringConsistent(await statusOf(alive)), 2 * convergeMs);
+    const healed = await waitForConsistentRing(localStatuses(ownPeer, alive), 2 * convergeMs);
     const healMs = performance.now() - healStart;
     const again = (await getter.request('get', { path, file: join(dir, 'out2.bin') })) as GetAnswer;
     const againSha = await sha256OfFile(join(dir, 'out2.bin'));

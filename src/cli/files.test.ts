@@ -63,12 +63,12 @@ describe('cumulus file commands', () => {
   it('uploads a file into a directory, lists, describes and removes recursively', async () => {
     await writeFile(join(scratch, 'local.txt'), 'local file');
     expect((await run(['mkdir', '-p', '~/proj/src'])).code).toBe(0);
-    expect((await run(['put', '~/proj/src/', join(scratch, 'local.txt'), '-d', '2'])).code).toBe(0);
+    expect((await run(['put', '~/proj/src/', join(scratch, 'local.txt'), '--replicas', '2'])).code).toBe(0);
     expect((await run(['ls', '~/proj'])).stdout).toBe('src/\n');
     const long = await run(['ls', '-l', '~/proj/src']);
     expect(long.stdout).toMatch(/^- +10 \S+ local\.txt\n$/);
     const json = await run(['ls', '--json', '~/proj/src']);
-    expect(JSON.parse(json.stdout)).toMatchObject({ name: 'local.txt', type: 'object', size: 10, durability: 2 });
+    expect(JSON.parse(json.stdout)).toMatchObject({ name: 'local.txt', type: 'object', size: 10, replicas: 2 });
     const info = await run(['info', '--json', '~/proj/src/local.txt']);
     expect(JSON.parse(info.stdout)).toMatchObject({ path: '/alice/home/proj/src/local.txt', size: 10 });
     expect((await run(['rm', '~/proj'])).code).toBe(EXIT.conflict);
@@ -91,6 +91,8 @@ describe('cumulus file commands', () => {
     expect((await run(['ls', '/bob/home'])).code).toBe(EXIT.authRefused);
     expect((await run(['ls'], { token: 'alice.bad' })).code).toBe(EXIT.authRefused);
     expect((await run(['ls'], { token: null })).code).toBe(EXIT.usage);
+    expect((await run(['put', '~/x', '-r', '9'], { stdin: 'x' })).code).toBe(EXIT.usage);
+    // The flag's earlier name is checked the same way.
     expect((await run(['put', '~/x', '-d', '9'], { stdin: 'x' })).code).toBe(EXIT.usage);
     expect((await run(['mkdir', '~/a/b'])).code).toBe(EXIT.notFound);
     const json = await run(['get', '--json', '~/nope']);

@@ -1,21 +1,56 @@
 // Named errors with stable codes. Expected conditions (bad input, timeouts, a peer gone, not
 // found, over quota) are these errors; a broken invariant is an `assert` that fails loudly.
 
-export type ErrorCode =
-  | 'FRAME_TOO_LARGE'
-  | 'FRAME_TRUNCATED'
-  | 'FRAME_MALFORMED'
-  | 'SCHEMA_MISMATCH'
-  | 'UNSUPPORTED_VERSION'
-  | 'INVALID_ARGUMENT'
-  | 'TIMEOUT'
-  | 'PEER_GONE'
-  | 'NOT_FOUND'
-  | 'ALREADY_EXISTS'
-  | 'OVER_QUOTA'
-  | 'REFUSED'
-  | 'CANCELLED'
-  | 'INTERNAL';
+/**
+ * Every code an error may carry, as a value so that a code read off the wire can be checked. A
+ * caller that acts on an error (retry, map to an HTTP status, pick an exit code) decides by its
+ * code, never by its message: messages are for people and may change.
+ */
+export const ERROR_CODES = [
+  'FRAME_TOO_LARGE',
+  'FRAME_TRUNCATED',
+  'FRAME_MALFORMED',
+  'SCHEMA_MISMATCH',
+  'UNSUPPORTED_VERSION',
+  'INVALID_ARGUMENT',
+  'TIMEOUT',
+  'PEER_GONE',
+  'NOT_FOUND',
+  'ALREADY_EXISTS',
+  'OVER_QUOTA',
+  /** A value is larger than a limit allows (an object past the gateway's body limit). */
+  'TOO_LARGE',
+  'REFUSED',
+  /** A request for a key reached a peer that does not own it (the ring is converging): retry it. */
+  'NOT_OWNER',
+  /** No live peer could serve what was asked for (every replica holder gone or lying). */
+  'UNAVAILABLE',
+  /** Stored data that verifies by its hash but does not hold what it must (a malformed index chunk): nothing a client can mend. */
+  'CORRUPT',
+  /** A file operation named a directory. */
+  'IS_A_DIRECTORY',
+  /** A directory operation named a file. */
+  'NOT_A_DIRECTORY',
+  /** A directory to remove still has entries. */
+  'DIRECTORY_NOT_EMPTY',
+  /** A path's parent exists but is a file. */
+  'PARENT_NOT_DIRECTORY',
+  'CANCELLED',
+  'INTERNAL',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+const CODES: ReadonlySet<string> = new Set(ERROR_CODES);
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && CODES.has(value);
+}
+
+/** The code of a thrown value, or undefined when it is not a CumulusError. */
+export function errorCode(e: unknown): ErrorCode | undefined {
+  return e instanceof CumulusError ? e.code : undefined;
+}
 
 export class CumulusError extends Error {
   readonly code: ErrorCode;

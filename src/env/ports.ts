@@ -71,6 +71,14 @@ export interface NetHandler {
 }
 
 /**
+ * How long one attempt to open a link may take before it fails (connect-failed after the last
+ * attempt). ICE on loopback or a LAN completes in well under a second; 5 s leaves room for a TURN
+ * relay over a slow link, and no more: a peer that does not answer by then is most likely gone,
+ * and the overlay would rather route around it. The real Net and the simulated one both use it.
+ */
+export const LINK_CONNECT_TIMEOUT_MS = 5_000;
+
+/**
  * Links to peers. A link is bidirectional, ordered and reliable while it is up, and bound to the
  * remote peer's identity. connect() is asynchronous: it ends in onLinkUp or in
  * onLinkDown(peer, 'connect-failed'). If both sides connect at once they end with one link.

@@ -6,6 +6,7 @@ import { once } from 'node:events';
 import { Type, type Static } from '@sinclair/typebox';
 import { check } from '../core/codec.js';
 import { idFromHex } from '../core/id.js';
+import { ReplicasSchema } from '../services/storage/constants.js';
 import type { RunningPeer } from './start-peer.js';
 import { fullStatus } from './peer-status.js';
 
@@ -27,7 +28,7 @@ const ControlRequestSchema = Type.Object(
     key: Type.Optional(Type.String({ minLength: 40, maxLength: 40, pattern: '^[0-9a-f]+$' })),
     path: Type.Optional(StoragePath),
     file: Type.Optional(LocalPath),
-    replicas: Type.Optional(Type.Integer({ minimum: 1, maximum: 6 })),
+    replicas: Type.Optional(ReplicasSchema),
   },
   { additionalProperties: false },
 );

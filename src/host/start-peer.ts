@@ -4,7 +4,7 @@
 // same function starts a volunteer in Node (node-peer.ts) and in a browser tab (src/web).
 import type { PeerId } from '../core/id.js';
 import type { Net, NetHandler, Store } from '../env/ports.js';
-import { Peer } from '../peer/peer.js';
+import { Peer, type PeerOptions } from '../peer/peer.js';
 import type { StorageOptions } from '../services/storage/service.js';
 import type { RingConfig } from '../overlay/ring.js';
 import { RealClock } from '../runtime/clock.js';
@@ -27,10 +27,11 @@ export interface StartPeerOptions {
   local?: (self: PeerId) => { signaler: Signaler; contacts: PeerId[]; detach(): void };
   ring?: Partial<RingConfig>;
   maxLinks?: number;
-  /** How long to wait for a lost server before trying to reconnect, doubling up to a minute. */
+  /** How long to wait for a lost server before trying to reconnect, doubling up to a minute (default RECONNECT_MS). */
   reconnectMs?: number;
   /** Lend storage: the peer runs the storage service over its store, within this quota. */
   storage?: StorageOptions;
+  coord?: PeerOptions['coord'];
 }
 
 export interface RunningPeer {
@@ -46,6 +47,9 @@ export interface RunningPeer {
 
 /** Time the leave messages get to drain before the links close. */
 const LEAVE_DRAIN_MS = 200;
+/** First wait before reconnecting to a lost server: a restarting server is back within seconds. */
+const RECONNECT_MS = 2_000;
+/** The reconnect wait doubles up to this: a server down for long costs a peer one attempt a minute. */
 const MAX_RECONNECT_MS = 60_000;
 /** Join attempts, each over fresh contacts from the server. */
 const JOIN_ROUNDS = 5;
@@ -69,6 +73,7 @@ export async function startPeer(opts: StartPeerOptions): Promise<RunningPeer> {
   const peer = new Peer({
     clock, rng, net: countingLinks(net, signaler), store: opts.store,
     ...(opts.ring ? { ring: opts.ring } : {}), ...(opts.maxLinks ? { maxLinks: opts.maxLinks } : {}), ...(opts.storage ? { storage: opts.storage } : {}),
+    ...(opts.coord ? { coord: opts.coord } : {}),
   });
   // Once a bootstrap has taken us in (its answer told us our successor), the overlay carries our
   // signaling, relayed through our links while we are not routable yet. Before that our only link
@@ -94,7 +99,7 @@ export async function startPeer(opts: StartPeerOptions): Promise<RunningPeer> {
     s.onClosed(() => {
       ws = null;
       signaler.setServer(null);
-      if (!closed) scheduleReconnect(opts.reconnectMs ?? 2000);
+      if (!closed) scheduleReconnect(opts.reconnectMs ?? RECONNECT_MS);
     });
     return s.contacts;
   };

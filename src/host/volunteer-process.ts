@@ -19,19 +19,37 @@ export interface VolunteerProcess {
 export interface SpawnOptions {
   serverUrl: string;
   dataDir: string;
-  /** Longest the volunteer may take to join. */
+  /** Longest the volunteer may take to join (default READY_TIMEOUT_MS). */
   readyTimeoutMs?: number;
   /** Where the child's stdout/stderr go; 'ignore' by default (benches print JSON themselves). */
   stdio?: 'ignore' | 'inherit';
   /** Storage the volunteer lends, in MiB (its --quota-mb; the volunteer's default when absent). */
   quotaMb?: number;
-  /** Longest a control request may take (a put or get of a large file takes longer than a lookup). */
+  /** Longest a control request may take (default REQUEST_TIMEOUT_MS; a put or get of a large file needs more). */
   requestTimeoutMs?: number;
 }
 
 const CLI = fileURLToPath(new URL('../cli/main-bin.js', import.meta.url));
+/**
+ * Longest a volunteer may take to start and join: Node's start, the store, a signaling round trip
+ * and a Chord join take a few seconds, many times that on a loaded two-core machine.
+ */
+const READY_TIMEOUT_MS = 30_000;
+/** Longest a control request may take by default: a status or a lookup answers in milliseconds, a small file in seconds. */
 const REQUEST_TIMEOUT_MS = 15_000;
 const MAX_STDERR_CHARS = 2000;
+/** How long a child process gets to leave gracefully (a peer's leave messages drain in well under a second) before SIGKILL. */
+export const STOP_GRACE_MS = 5_000;
+
+/** End a child process by its pid: SIGTERM, then SIGKILL if it is still there after graceMs; resolves when it is gone. */
+export async function stopProcess(child: ChildProcess, graceMs = STOP_GRACE_MS): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await gone;
+  clearTimeout(timer);
+}
 
 export async function spawnVolunteer(opts: SpawnOptions): Promise<VolunteerProcess> {
   const out = opts.stdio ?? 'ignore';
@@ -43,11 +61,11 @@ export async function spawnVolunteer(opts: SpawnOptions): Promise<VolunteerProce
     if (out === 'inherit') process.stderr.write(d);
     stderrTail = (stderrTail + d.toString()).slice(-MAX_STDERR_CHARS);
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const waiters = new Map<number, (r: ControlReply) => void>();
   let nextRid = 1;
+  const readyTimeoutMs = opts.readyTimeoutMs ?? READY_TIMEOUT_MS;
   const id = await new Promise<PeerId>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`volunteer ${child.pid} did not join within ${opts.readyTimeoutMs ?? 30_000} ms`)), opts.readyTimeoutMs ?? 30_000);
+    const timer = setTimeout(() => reject(new Error(`volunteer ${child.pid} did not join within ${readyTimeoutMs} ms`)), readyTimeoutMs);
     child.once('exit', (code) => reject(new Error(`volunteer exited before joining (code ${code}): ${stderrTail.trim()}`)));
     child.on('message', (m: unknown) => {
       const msg = m as { ready?: boolean; id?: PeerId } & Partial<ControlReply>;
@@ -80,12 +98,5 @@ export async function spawnVolunteer(opts: SpawnOptions): Promise<VolunteerProce
       reject(new Error(`volunteer ${id.slice(0, 8)} is not running`));
     }
   });
-  const stop = async (graceMs = 5000) => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-    await exited;
-    clearTimeout(timer);
-  };
-  return { id, pid: child.pid!, child, request, stop };
+  return { id, pid: child.pid!, child, request, stop: (graceMs?: number) => stopProcess(child, graceMs) };
 }

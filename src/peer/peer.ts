@@ -9,6 +9,7 @@ import { PrefixStore } from '../env/prefix-store.js';
 import { Mux } from '../overlay/mux.js';
 import { ChordRing, type LookupResult, type RingConfig } from '../overlay/ring.js';
 import { OverlaySignaler } from '../services/signal/overlay.js';
+import type { CoordSettings } from '../services/coord/constants.js';
 import { CoordService, type Semaphore } from '../services/coord/service.js';
 import { chordPort } from '../services/storage/chord-port.js';
 import { StorageService, type StorageOptions } from '../services/storage/service.js';
@@ -24,6 +25,8 @@ export interface PeerOptions {
   store?: Store;
   /** Run the storage service (needs `store`): hold chunks within quotaBytes, keep metadata, repair. */
   storage?: StorageOptions;
+  /** Coordination settings to change from their defaults (services/coord/constants.ts). */
+  coord?: Partial<CoordSettings>;
 }
 
 /** What a peer says of itself to a dashboard or a bench: its place on the ring. */
@@ -63,7 +66,7 @@ export class Peer {
       // The oldest links first: the bootstrap and the first successors, the most stable ones.
       relays: () => mux.links().slice(0, 2),
     });
-    this.coord = new CoordService({ ring: this.base, clock: opts.clock, rng: opts.rng.fork('coord') });
+    this.coord = new CoordService({ ...opts.coord, ring: this.base, clock: opts.clock, rng: opts.rng.fork('coord') });
     if (opts.storage) {
       if (!opts.store) throw new InvalidArgumentError('the storage service needs the peer\'s store');
       const env = { clock: opts.clock, rng: opts.rng.fork('storage'), net: opts.net, store: PrefixStore.of(opts.store, 'storage/') };

@@ -27,6 +27,17 @@ export const FRAME_KIND_PING = 1;
 /** Header bytes in front of every payload. */
 export const FRAME_HEADER_BYTES = 1;
 
+/**
+ * An idle link sends a ping this often, so the other side's dead-link check hears from us; about
+ * a frame per 5 s per link is nothing beside the traffic a link carries.
+ */
+export const KEEP_ALIVE_INTERVAL_MS = 5_000;
+/**
+ * A link that has received nothing for this long (four keep-alive periods) is dropped as dead: a
+ * crashed peer may leave its data channel open without ever closing it.
+ */
+export const DEAD_LINK_MS = 4 * KEEP_ALIVE_INTERVAL_MS;
+
 export interface LinkLimits {
   /** Largest payload send() accepts and the receiver tolerates. */
   maxFrameBytes: number;

@@ -4,9 +4,9 @@
 // peer's identity by signed DTLS fingerprints (see link-claims.ts). Per-link policy (framing,
 // backpressure, misbehaviour) lives in link.ts; this file runs the connection attempts.
 import type { PeerId } from '../core/id.js';
-import type { Clock, LinkDownReason, Net, NetHandler, TimerHandle } from '../env/ports.js';
+import { LINK_CONNECT_TIMEOUT_MS, type Clock, type LinkDownReason, type Net, type NetHandler, type TimerHandle } from '../env/ports.js';
 import type { Identity } from './identity.js';
-import { DEFAULT_LINK_LIMITS, Link, type DataChannelLike, type LinkLimits, type Misbehaviour } from './link.js';
+import { DEAD_LINK_MS, DEFAULT_LINK_LIMITS, KEEP_ALIVE_INTERVAL_MS, Link, type DataChannelLike, type LinkLimits, type Misbehaviour } from './link.js';
 import { closePc, type PeerConnectionCtor, type PeerConnectionLike } from './rtc-types.js';
 
 export type { PeerConnectionCtor, PeerConnectionLike } from './rtc-types.js';
@@ -30,6 +30,9 @@ export interface WebRtcNetOptions {
   deadLinkMs?: number;
   limits?: Partial<LinkLimits>;
 }
+
+/** Attempts after the first one times out: one retry rides out a lost offer without holding up a dead peer for long. */
+export const LINK_CONNECT_RETRIES = 1;
 
 /** Remote candidates held until the remote description is set, per attempt. */
 const MAX_EARLY_CANDIDATES = 32;
@@ -66,10 +69,10 @@ export class WebRtcNet implements Net {
     this.o = {
       rtcConfig: { iceServers: [] },
       candidateFilter: () => true,
-      connectTimeoutMs: 5000,
-      connectRetries: 1,
-      keepAliveIntervalMs: 5000,
-      deadLinkMs: 20_000,
+      connectTimeoutMs: LINK_CONNECT_TIMEOUT_MS,
+      connectRetries: LINK_CONNECT_RETRIES,
+      keepAliveIntervalMs: KEEP_ALIVE_INTERVAL_MS,
+      deadLinkMs: DEAD_LINK_MS,
       ...opts,
       limits: { ...DEFAULT_LINK_LIMITS, ...opts.limits },
     };

@@ -9,7 +9,7 @@ import { TimeoutError, CumulusError } from '../core/errors.js';
 import type { Clock } from '../env/ports.js';
 import type { Identity } from './identity.js';
 import type { SignalMessage, Signaler } from '../services/signal/messages.js';
-import { ServerMessageSchema, helloPayload, type ServerMessage } from '../services/signal/rendezvous.js';
+import { HANDSHAKE_TIMEOUT_MS, ServerMessageSchema, helloPayload, type ServerMessage } from '../services/signal/rendezvous.js';
 
 interface WebSocketLike {
   readonly readyState: number;
@@ -25,7 +25,7 @@ export type WebSocketCtor = new (url: string) => WebSocketLike;
 export interface WsSignalerOptions {
   WebSocket?: WebSocketCtor;
   clock: Clock;
-  /** How long the challenge/hello/welcome exchange may take. */
+  /** How long the challenge/hello/welcome exchange may take (default HANDSHAKE_TIMEOUT_MS). */
   joinTimeoutMs?: number;
 }
 
@@ -59,7 +59,7 @@ export class WsSignaler implements Signaler {
     if (!Ctor) return Promise.reject(new CumulusError('INVALID_ARGUMENT', 'no WebSocket constructor: pass one (e.g. from the ws package)'));
     const ws = new Ctor(signalUrl(url));
     const s = new WsSignaler(ws);
-    const timeoutMs = opts.joinTimeoutMs ?? 10_000;
+    const timeoutMs = opts.joinTimeoutMs ?? HANDSHAKE_TIMEOUT_MS;
     return new Promise((resolve, reject) => {
       let joined = false;
       const timer = opts.clock.setTimer(timeoutMs, () => {

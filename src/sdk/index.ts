@@ -27,7 +27,8 @@ export interface Entry {
   mtime: string;
   size: number;
   etag?: string;
-  durability?: number;
+  /** Copies of each chunk the cloud keeps. */
+  replicas?: number;
 }
 
 export interface Info extends Entry {
@@ -130,10 +131,13 @@ export class Cumulus {
     return res;
   }
 
-  /** Store an object. Streams and async iterables are uploaded without being buffered. */
-  async put(path: string, body: Body, opts: { durability?: number; contentType?: string; sizeBytes?: number; ifNoneMatch?: string } = {}): Promise<{ path: string; etag: string | undefined; durability: number | undefined }> {
+  /**
+   * Store an object. Streams and async iterables are uploaded without being buffered. `replicas`
+   * is the copies of each chunk to keep (the gateway checks it; absent, the cloud's default).
+   */
+  async put(path: string, body: Body, opts: { replicas?: number; contentType?: string; sizeBytes?: number; ifNoneMatch?: string } = {}): Promise<{ path: string; etag: string | undefined; replicas: number | undefined }> {
     const headers: Record<string, string> = { 'content-type': opts.contentType ?? 'application/octet-stream' };
-    if (opts.durability !== undefined) headers.durability = String(opts.durability);
+    if (opts.replicas !== undefined) headers.replicas = String(opts.replicas);
     if (opts.sizeBytes !== undefined) headers['content-length'] = String(opts.sizeBytes);
     if (opts.ifNoneMatch !== undefined) headers['if-none-match'] = opts.ifNoneMatch;
     const isBytes = body instanceof Uint8Array;
@@ -145,7 +149,7 @@ export class Cumulus {
     const streaming = { duplex: 'half', redirect: 'error' };
     const init = { headers, body: isBytes ? body : stream, ...(isBytes ? {} : streaming) } as RequestInit;
     const res = await this.request('PUT', this.urlOf(path), `put ${path}`, init);
-    return { path: this.resolve(path), etag: res.headers.get('etag')?.replace(/"/g, ''), durability: parseNumber(res.headers.get('durability')) };
+    return { path: this.resolve(path), etag: res.headers.get('etag')?.replace(/"/g, ''), replicas: parseNumber(res.headers.get('replicas')) };
   }
 
   /** Read an object, or a byte range of it (`end` inclusive, as in HTTP). */
@@ -213,8 +217,8 @@ export class Cumulus {
     };
     const etag = h.get('etag');
     if (etag) info.etag = etag.replace(/"/g, '');
-    const durability = parseNumber(h.get('durability'));
-    if (durability !== undefined) info.durability = durability;
+    const replicas = parseNumber(h.get('replicas'));
+    if (replicas !== undefined) info.replicas = replicas;
     if (!isDir && h.get('content-type')) info.contentType = h.get('content-type') as string;
     return info;
   }

@@ -19,8 +19,8 @@ async function text(body: ReadableStream<Uint8Array>): Promise<string> {
 describe('Cumulus SDK', () => {
   it('puts bytes, streams and async iterables and reads them back', async () => {
     expect(cloud.user).toBe('alice');
-    const put = await cloud.put('~/a.txt', new TextEncoder().encode('hello'), { durability: 2 });
-    expect(put).toMatchObject({ path: '/alice/home/a.txt', durability: 2 });
+    const put = await cloud.put('~/a.txt', new TextEncoder().encode('hello'), { replicas: 2 });
+    expect(put).toMatchObject({ path: '/alice/home/a.txt', replicas: 2 });
     expect(put.etag).toBe(createHash('sha256').update('hello').digest('hex'));
     async function* parts() { for (let i = 0; i < 100; i++) yield new TextEncoder().encode(`line ${i}\n`); }
     await cloud.put('b.txt', parts());
@@ -44,7 +44,7 @@ describe('Cumulus SDK', () => {
     for await (const e of cloud.ls('~/tree/x', { limit: 2 })) names.push(e.name);
     expect(names).toEqual(['f0', 'f1', 'f2', 'f3', 'f4', 'y']);
     const info = await cloud.info('~/tree/x/y/deep');
-    expect(info).toMatchObject({ type: 'object', size: 3, durability: 3, path: '/alice/home/tree/x/y/deep' });
+    expect(info).toMatchObject({ type: 'object', size: 3, replicas: 3, path: '/alice/home/tree/x/y/deep' });
     expect((await cloud.info('~/tree')).type).toBe('directory');
     await expect(cloud.rm('~/tree')).rejects.toBeInstanceOf(ConflictError);
     await cloud.rm('~/tree', { recursive: true });

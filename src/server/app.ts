@@ -16,7 +16,7 @@ import { SignalHub, type HubClient } from './hub.js';
 import { TokenBucket } from './token-bucket.js';
 import { registerWebPage } from './web.js';
 import { MemoryNodeRegistry, registerApi, type ApiOptions } from './api/index.js';
-import { ClientMessageSchema, FATAL_CODES, SIGNAL_PROTOCOL_VERSION, helloPayload, type ClientMessage, type ServerMessage, type SignalErrorCode } from '../services/signal/rendezvous.js';
+import { ClientMessageSchema, FATAL_CODES, HANDSHAKE_TIMEOUT_MS, SIGNAL_PROTOCOL_VERSION, helloPayload, type ClientMessage, type ServerMessage, type SignalErrorCode } from '../services/signal/rendezvous.js';
 
 export interface ServerLimits {
   /** Largest client message we parse; an SDP offer is about 1 KiB. */
@@ -28,7 +28,10 @@ export interface ServerLimits {
   helloTimeoutMs: number;
 }
 
-export const DEFAULT_SERVER_LIMITS: ServerLimits = { maxMessageBytes: 16 * 1024, messagesPerSec: 20, burstMessages: 100, helloTimeoutMs: 10_000 };
+/** The address a server binds when none is given: loopback, since serving the network is a choice to make on purpose. */
+export const DEFAULT_HOST = '127.0.0.1';
+
+export const DEFAULT_SERVER_LIMITS: ServerLimits = { maxMessageBytes: 16 * 1024, messagesPerSec: 20, burstMessages: 100, helloTimeoutMs: HANDSHAKE_TIMEOUT_MS };
 
 export interface ServerOptions {
   port?: number;
@@ -76,10 +79,10 @@ export async function createServer(opts: ServerOptions = {}): Promise<CumulusSer
   app.get('/peers/count', async () => ({ peers: hub.size, joins: hub.stats.joins, signalsRelayed: hub.stats.signalsRelayed }));
   app.get('/signal', { websocket: true }, (socket) => handleConnection(socket, hub, clock, rng, limits));
 
-  await app.listen({ port: opts.port ?? 0, host: opts.host ?? '127.0.0.1' });
+  const host = opts.host ?? DEFAULT_HOST;
+  await app.listen({ port: opts.port ?? 0, host });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : (opts.port ?? 0);
-  const host = opts.host ?? '127.0.0.1';
   return { app, hub, port, url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`, close: () => app.close() };
 }
 

@@ -8,6 +8,7 @@
 // reported as onLinkDown after `failureDetectionMs`, as a real transport notices a dead peer only
 // after its keepalives go unanswered. The 'raw' mode exposes datagram faults directly (loss
 // drops, duplication delivers twice, jitter reorders) for protocol tests that want them.
+import { LINK_CONNECT_TIMEOUT_MS } from '../env/ports.js';
 import type { SeededRng } from '../env/rng.js';
 
 export type LatencyModel =
@@ -48,7 +49,7 @@ export const DEFAULT_NETWORK: NetworkOptions = {
   reorder: false,
   breakRate: 0,
   failureDetectionMs: 3_000,
-  connectTimeoutMs: 5_000,
+  connectTimeoutMs: LINK_CONNECT_TIMEOUT_MS,
 };
 
 const F_UP_A = 1;

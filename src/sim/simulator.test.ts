@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import type { PeerId } from '../core/id.js';
 import type { LinkDownReason } from '../env/ports.js';
-import { runPing } from './scenarios/ping.js';
+import { PING_OPTIONS, runPing } from './scenarios/ping.js';
+import { withDefaults } from '../core/options.js';
 import { SimFailureError, Simulator, type SimNode } from './index.js';
 
 const SEED = 21;
@@ -20,9 +21,9 @@ function recorder(node: SimNode): { ups: PeerId[]; downs: Array<[PeerId, LinkDow
 
 describe('determinism', () => {
   it('gives the same digest for the same seed and another for another seed', () => {
-    const a = runPing({ nodes: '200', seconds: '20', seed: '5' });
-    const b = runPing({ nodes: '200', seconds: '20', seed: '5' });
-    const c = runPing({ nodes: '200', seconds: '20', seed: '6' });
+    const a = runPing(withDefaults(PING_OPTIONS, { nodes: 200, seconds: 20, seed: 5 }));
+    const b = runPing(withDefaults(PING_OPTIONS, { nodes: 200, seconds: 20, seed: 5 }));
+    const c = runPing(withDefaults(PING_OPTIONS, { nodes: 200, seconds: 20, seed: 6 }));
     expect(b.digest, 'seed 5 twice').toBe(a.digest);
     expect(b.events).toBe(a.events);
     expect(c.digest, 'seeds 5 and 6').not.toBe(a.digest);

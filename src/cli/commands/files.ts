@@ -6,15 +6,16 @@ import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { parseOption } from '../../core/options.js';
+import { REPLICAS } from '../../services/storage/constants.js';
 import { Cumulus, InvalidArgumentError, type Entry } from '../../sdk/index.js';
 import { EXIT, UsageError, exitCodeFor } from '../exit-codes.js';
 import { processIo, type Io } from '../io.js';
 import { progressFor } from '../progress.js';
 import { registerUser } from './user.js';
+import { DEFAULT_URL } from '../defaults.js';
 
-/** Gateway address when neither --url nor CUMULUS_URL is given. */
-export const DEFAULT_URL = 'http://127.0.0.1:8080';
 
 interface ConnOpts { url?: string; token?: string; json?: boolean }
 
@@ -97,21 +98,21 @@ function registerGet(program: Command, io: Io): void {
 
 function registerPut(program: Command, io: Io): void {
   withConn(program.command('put <path> [file]').description('upload a file, or stdin when no file is given'))
-    .option('-d, --durability <replicas>', 'replica count, 1 to 6 (default 3)')
+    .option('-r, --replicas <copies>', `${REPLICAS.description}, ${REPLICAS.min} to ${REPLICAS.max} (default: the cloud's, ${REPLICAS.default})`)
+    // The flag's earlier name, kept for scripts.
+    .addOption(new Option('-d, --durability <copies>').hideHelp())
     .option('-t, --type <mediaType>', 'media type stored with the object')
-    .action(action(io, 'put', async (path: string, file: string | undefined, o: ConnOpts & { durability?: string; type?: string }) => {
+    .action(action(io, 'put', async (path: string, file: string | undefined, o: ConnOpts & { replicas?: string; durability?: string; type?: string }) => {
       const cloud = client(io, o);
       const remote = file && path.endsWith('/') ? path + basename(file) : path;
-      const durability = o.durability === undefined ? undefined : Number(o.durability);
-      if (durability !== undefined && !(Number.isInteger(durability) && durability >= 1 && durability <= 6)) {
-        throw new UsageError('--durability must be an integer from 1 to 6');
-      }
+      const asked = o.replicas ?? o.durability;
+      const replicas = asked === undefined ? undefined : parseOption(REPLICAS, asked, '--replicas');
       const sizeBytes = file ? (await stat(file)).size : undefined;
       const bar = progressFor(io, basename(remote), sizeBytes, o.json === true);
       const source = (file ? createReadStream(file) : io.stdin).pipe(bar.counter());
       try {
         const r = await cloud.put(remote, source, {
-          ...(durability !== undefined ? { durability } : {}),
+          ...(replicas !== undefined ? { replicas } : {}),
           ...(o.type ? { contentType: o.type } : {}),
           ...(sizeBytes !== undefined ? { sizeBytes } : {}),
         });
@@ -135,7 +136,7 @@ function registerSmall(program: Command, io: Io): void {
       const cloud = client(io, o);
       for (const p of paths) await cloud.mkdir(p, { parents: o.parents === true });
     }));
-  withConn(program.command('info <path>').description('type, size, etag, durability and time of an object or directory'))
+  withConn(program.command('info <path>').description('type, size, etag, replicas and time of an object or directory'))
     .action(action(io, 'info', async (path: string, o: ConnOpts) => {
       const info = await client(io, o).info(path);
       if (o.json) line(io.stdout, JSON.stringify(info));

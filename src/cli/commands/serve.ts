@@ -2,15 +2,17 @@
 // gateway) and the server's own peer on the ring.
 import type { Command } from 'commander';
 import { startCloudServer } from '../../server/cloud.js';
+import { DEFAULT_HOST } from '../../server/app.js';
+import { DEFAULT_DATA_DIR, DEFAULT_PORT } from '../defaults.js';
 import { shutdownNodeRtc } from '../../runtime/node-rtc.js';
 
 export function registerServe(program: Command): void {
   program
     .command('serve')
     .description('run a rendezvous server: volunteer page, signaling for first contacts, REST gateway')
-    .option('--port <port>', 'TCP port to listen on', '8080')
-    .option('--host <host>', 'address to bind', '127.0.0.1')
-    .option('--data <dir>', 'directory for users, files and the server peer\'s identity', '.cumulus')
+    .option('--port <port>', 'TCP port to listen on', String(DEFAULT_PORT))
+    .option('--host <host>', 'address to bind', DEFAULT_HOST)
+    .option('--data <dir>', 'directory for users, files and the server peer\'s identity', DEFAULT_DATA_DIR)
     .option('--no-peer', 'do not run a peer of the server\'s own')
     .action(async (opts: { port: string; host: string; data: string; peer: boolean }) => {
       const cloud = await startCloudServer({ port: Number(opts.port), host: opts.host, dataDir: opts.data, peer: opts.peer });

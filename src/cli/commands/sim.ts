@@ -1,35 +1,18 @@
-// `cumulus sim <scenario>`: run a scenario of the real protocol code on the simulated Env.
-// Options a scenario needs beyond the common ones (--churn, --lookups, --clients …) pass through:
-// every `--flag value` pair after the scenario name reaches the scenario as a string.
+// `cumulus sim <scenario>`: run a scenario of the real protocol code on the simulated Env. Each
+// scenario declares its own options (name, type, default, unit, range); the `--flag value` pairs
+// after its name are parsed against them here, once, and anything unknown or malformed is refused
+// with a message naming the option. `cumulus sim --help` lists every scenario's options.
 import { spawnSync } from 'node:child_process';
 import { getHeapStatistics } from 'node:v8';
 import type { Command } from 'commander';
-import { getScenario, scenarioNames, type ScenarioOptions, type ScenarioResult } from '../../sim/scenarios/index.js';
+import { lookup, registerRunnables, runnableFlags, runnableHelp } from '../runnables.js';
+import { getScenario, runScenario, scenarioNames, scenarioOptions, type ScenarioResult } from '../../sim/scenarios/index.js';
 
-/** Collect `--flag value`, `--flag=value` and bare `--flag` (true) from raw arguments. */
-export function collectFlags(args: string[]): ScenarioOptions {
-  const out: ScenarioOptions = {};
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (!arg.startsWith('--')) continue;
-    const eq = arg.indexOf('=');
-    if (eq > 0) {
-      out[camel(arg.slice(2, eq))] = arg.slice(eq + 1);
-      continue;
-    }
-    const next = args[i + 1];
-    if (next !== undefined && !next.startsWith('--')) {
-      out[camel(arg.slice(2))] = next;
-      i++;
-    } else {
-      out[camel(arg.slice(2))] = true;
-    }
-  }
-  return out;
-}
+const SCENARIO_SET = { command: 'sim', noun: 'scenario', nouns: 'Scenarios', names: scenarioNames, get: getScenario };
 
-function camel(flag: string): string {
-  return flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+/** The options of one scenario, or of all of them, as help text. */
+export function scenarioHelp(name?: string): string {
+  return runnableHelp(SCENARIO_SET, name);
 }
 
 function table(result: ScenarioResult): string {
@@ -68,25 +51,14 @@ function rerunWithHeap(nodes: number): number | null {
 }
 
 export function registerSim(program: Command): void {
-  program
-    .command('sim <scenario>')
-    .description(`run a simulation scenario (${scenarioNames().join(', ')}) and print its figures`)
-    .option('--nodes <n>', 'number of simulated peers', '1000')
-    .option('--seconds <s>', 'virtual seconds to run', '60')
-    .option('--seed <s>', 'seed of the run', '1')
-    .option('--json', 'print one JSON object as the last line')
-    .allowUnknownOption()
-    .allowExcessArguments()
-    .action(async (scenario: string, known: Record<string, string | boolean>, cmd: Command) => {
-      const run = getScenario(scenario);
-      if (run === undefined) throw new Error(`unknown scenario ${scenario} (known: ${scenarioNames().join(', ')})`);
-      const opts: ScenarioOptions = { ...collectFlags(cmd.args.slice(1)), ...known };
-      const status = rerunWithHeap(Number(opts.nodes));
-      if (status !== null) {
-        process.exitCode = status;
-        return;
-      }
-      const result = await run(opts);
-      process.stdout.write(known.json ? `${JSON.stringify(result)}\n` : `${table(result)}\n`);
-    });
+  registerRunnables(program, SCENARIO_SET, `run a simulation scenario (${scenarioNames().join(', ')}) and print its figures`, async (scenario, args, json) => {
+    const opts = scenarioOptions(scenario, runnableFlags(lookup(SCENARIO_SET, scenario).options, args));
+    const status = typeof opts.nodes === 'number' ? rerunWithHeap(opts.nodes) : null;
+    if (status !== null) {
+      process.exitCode = status;
+      return;
+    }
+    const result = await runScenario(scenario, opts);
+    process.stdout.write(json ? `${JSON.stringify(result)}\n` : `${table(result)}\n`);
+  });
 }

@@ -6,29 +6,16 @@
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import type { PeerStatus } from '../../peer/peer.js';
-import { ringConsistent } from '../../peer/ring-view.js';
 import { startCloudServer, type CloudServer } from '../../server/cloud.js';
-import type { ServerPeer } from '../../server/own-peer.js';
-import { fullStatus } from '../../host/control.js';
+import { DEFAULT_HOST } from '../../server/app.js';
+import { DEFAULT_DATA_DIR, DEFAULT_PORT, VOLUNTEER_QUOTA_MIB } from '../defaults.js';
+import { parseOption } from '../../core/options.js';
 import { shutdownNodeRtc } from '../../runtime/node-rtc.js';
 import { spawnVolunteer, type VolunteerProcess } from '../../host/volunteer-process.js';
+import { LOCAL_RING_CONVERGE_MS, localStatuses, waitForConsistentRing } from '../../host/local-ring.js';
 
 /** The user `cumulus up` creates for the developer at the keyboard. */
 export const DEFAULT_USER = 'dev';
-/** Longest wait for the volunteers and the server's peer to form a consistent ring. */
-const CONVERGE_MS = 60_000;
-const POLL_MS = 200;
-
-async function ringSettled(own: ServerPeer, volunteers: VolunteerProcess[], timeoutMs: number): Promise<boolean> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const statuses = async () => [fullStatus(own) as unknown as PeerStatus, ...(await Promise.all(volunteers.map(async (v) => (await v.request('status')) as PeerStatus)))];
-    if (await statuses().then(ringConsistent, () => false)) return true;
-    if (performance.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, POLL_MS));
-  }
-}
 
 async function defaultToken(cloud: CloudServer, dataDir: string): Promise<string> {
   const file = join(dataDir, `${DEFAULT_USER}.token`);
@@ -47,18 +34,17 @@ export function registerUp(program: Command): void {
     .command('up')
     .description('start a local cloud: a server and volunteer peers on this machine, ready for files')
     .option('--peers <n>', 'volunteer processes to start', '3')
-    .option('--port <port>', 'TCP port of the server', '8080')
-    .option('--data <dir>', 'directory for everything the local cloud keeps', '.cumulus')
-    .option('--quota-mb <n>', 'storage each volunteer lends, in MiB (the volunteer default when absent)')
+    .option('--port <port>', 'TCP port of the server', String(DEFAULT_PORT))
+    .option('--data <dir>', 'directory for everything the local cloud keeps', DEFAULT_DATA_DIR)
+    .option('--quota-mb <MiB>', `storage each volunteer lends, in MiB (default: the volunteer's, ${VOLUNTEER_QUOTA_MIB.default})`)
     .option('--json', 'print the ready line as JSON')
     .action(async (opts: { peers: string; port: string; data: string; json?: boolean; quotaMb?: string }) => {
       const peers = Number(opts.peers);
       if (!Number.isInteger(peers) || peers < 0 || peers > 64) throw new Error('--peers takes a whole number from 0 to 64');
-      const quotaMb = opts.quotaMb === undefined ? undefined : Number(opts.quotaMb);
-      if (quotaMb !== undefined && !(Number.isFinite(quotaMb) && quotaMb >= 0)) throw new Error(`--quota-mb must be a number of MiB, not ${opts.quotaMb}`);
+      const quotaMb = opts.quotaMb === undefined ? undefined : parseOption(VOLUNTEER_QUOTA_MIB, opts.quotaMb, '--quota-mb');
       const dataDir = resolve(opts.data);
       mkdirSync(dataDir, { recursive: true });
-      const cloud = await startCloudServer({ port: Number(opts.port), host: '127.0.0.1', dataDir });
+      const cloud = await startCloudServer({ port: Number(opts.port), host: DEFAULT_HOST, dataDir });
       const volunteers: VolunteerProcess[] = [];
       let stopping: Promise<void> | null = null;
       const stop = () => (stopping ??= (async () => {
@@ -74,8 +60,8 @@ export function registerUp(program: Command): void {
         for (let i = 0; i < peers; i++) volunteers.push(await spawnVolunteer({ serverUrl: url, dataDir: join(dataDir, `volunteer-${i}`), ...(quotaMb === undefined ? {} : { quotaMb }) }));
         // Ready only once the ring agrees on who owns what: while a joining volunteer still moves
         // keys, a first mkdir could land at one owner and the next request look at another.
-        if (cloud.peer && !(await ringSettled(cloud.peer, volunteers, CONVERGE_MS))) {
-          throw new Error(`the ring of the server and ${peers} volunteers was not consistent within ${CONVERGE_MS} ms`);
+        if (cloud.peer && !(await waitForConsistentRing(localStatuses(cloud.peer, volunteers)))) {
+          throw new Error(`the ring of the server and ${peers} volunteers was not consistent within ${LOCAL_RING_CONVERGE_MS} ms`);
         }
         const token = await defaultToken(cloud, dataDir);
         const ready = { ready: true, url, user: DEFAULT_USER, token, peers: peers + 1, pids: volunteers.map((v) => v.pid) };

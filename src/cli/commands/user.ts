@@ -4,9 +4,8 @@
 import type { Command } from 'commander';
 import { FileUserStore } from '../../server/api/users.js';
 import type { Io } from '../io.js';
+import { DEFAULT_DATA_DIR } from '../defaults.js';
 
-/** Where a server keeps its data when neither --data nor CUMULUS_DATA says otherwise. */
-export const DEFAULT_DATA_DIR = '.cumulus';
 
 type Action = (io: Io, name: string, fn: (...args: never[]) => Promise<void>) => (...args: unknown[]) => Promise<void>;
 

@@ -6,18 +6,20 @@ import type { Command } from 'commander';
 import { startNodePeer } from '../../host/node-peer.js';
 import { fullStatus, handleControl } from '../../host/control.js';
 import { shutdownNodeRtc } from '../../runtime/node-rtc.js';
+import { parseOption } from '../../core/options.js';
+import { DEFAULT_URL, VOLUNTEER_QUOTA_MIB } from '../defaults.js';
+
 
 export function registerVolunteer(program: Command): void {
   program
     .command('volunteer')
     .description('join the cloud as a volunteer peer (lends CPU and storage within your limits)')
-    .option('--server <url>', 'rendezvous server to join through', process.env.CUMULUS_URL ?? 'http://127.0.0.1:8080')
+    .option('--server <url>', 'rendezvous server to join through', process.env.CUMULUS_URL ?? DEFAULT_URL)
     .option('--data <dir>', 'directory for this peer\'s identity and what it stores', '.cumulus-volunteer')
     .option('--json', 'print the ready line as JSON')
-    .option('--quota-mb <n>', 'storage lent to the cloud, in MiB (chunks held for others)', '1024')
+    .option('--quota-mb <MiB>', `${VOLUNTEER_QUOTA_MIB.description}, in MiB`, String(VOLUNTEER_QUOTA_MIB.default))
     .action(async (opts: { server: string; data: string; json?: boolean; quotaMb: string }) => {
-      const quotaMb = Number(opts.quotaMb);
-      if (!Number.isFinite(quotaMb) || quotaMb < 0) throw new Error(`--quota-mb must be a number of MiB, not ${opts.quotaMb}`);
+      const quotaMb = parseOption(VOLUNTEER_QUOTA_MIB, opts.quotaMb, '--quota-mb');
       const running = await startNodePeer({ serverUrl: opts.server, dataDir: opts.data, storage: { quotaBytes: Math.floor(quotaMb * 1024 * 1024) } });
       let closing: Promise<void> | null = null;
       const close = () => (closing ??= running.close().then(() => shutdownNodeRtc()));

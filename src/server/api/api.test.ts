@@ -1,4 +1,4 @@
-// Proves the REST gateway over a LocalFileSystem: directories, streamed 20 MB objects, paged listings, Range, ETag/304, durability, auth refusals, path validation, 501 jobs, reports, nodes and the OpenAPI document.
+// Proves the REST gateway over a LocalFileSystem: directories, streamed 20 MB objects, paged listings, Range, ETag/304, replicas, auth refusals, path validation, 501 jobs, reports, nodes and the OpenAPI document.
 import { createHash } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -70,7 +70,7 @@ describe('directories', () => {
     expect(list.status).toBe(200);
     expect(list.headers.get('content-type')).toMatch(/application\/x-json-stream; type=directory/);
     const lines = (await list.text()).trim().split('\n').map((l) => JSON.parse(l));
-    expect(lines).toEqual([expect.objectContaining({ name: 'n.txt', type: 'object', size: 5, durability: 3 })]);
+    expect(lines).toEqual([expect.objectContaining({ name: 'n.txt', type: 'object', size: 5, replicas: 3 })]);
     expect(typeof lines[0].etag).toBe('string');
     expect(new Date(lines[0].mtime).toISOString()).toBe(lines[0].mtime);
     const del = await req('/alice/home/docs', { method: 'DELETE' });
@@ -104,17 +104,17 @@ describe('directories', () => {
 describe('objects', () => {
   it('streams a 20 MB object in and out with the same sha256', async () => {
     const { stream, sha256 } = bigBody(20 * 1000 * 1000);
-    const put = await req('/alice/home/big.bin', { method: 'PUT', body: stream, headers: { durability: '2' } });
+    const put = await req('/alice/home/big.bin', { method: 'PUT', body: stream, headers: { replicas: '2' } });
     expect(put.status).toBe(204);
     expect(put.headers.get('etag')).toBe(`"${sha256}"`);
-    expect(put.headers.get('durability')).toBe('2');
+    expect(put.headers.get('replicas')).toBe('2');
     const get = await req('/alice/home/big.bin');
     expect(get.status).toBe(200);
     expect(get.headers.get('content-length')).toBe(String(20 * 1000 * 1000));
     expect(await sha256Of(get)).toBe(sha256);
     const head = await req('/alice/home/big.bin', { method: 'HEAD' });
     expect(head.headers.get('content-length')).toBe(String(20 * 1000 * 1000));
-    expect(head.headers.get('durability')).toBe('2');
+    expect(head.headers.get('replicas')).toBe('2');
   });
 
   it('serves ranges (206), refuses unsatisfiable ones (416) and answers 304 to a matching etag', async () => {
@@ -137,12 +137,16 @@ describe('objects', () => {
     expect(create.status).toBe(412);
   });
 
-  it('checks durability, Content-Length and parents', async () => {
-    for (const d of ['0', '7', 'three']) {
-      const res = await req('/alice/home/d.txt', { method: 'PUT', body: 'x', headers: { durability: d } });
+  it('checks replicas, Content-Length and parents', async () => {
+    for (const d of ['0', '7', 'three', '2.5']) {
+      const res = await req('/alice/home/d.txt', { method: 'PUT', body: 'x', headers: { replicas: d } });
       expect(res.status).toBe(400);
-      expect(await res.json()).toMatchObject({ code: 'InvalidArgument', message: expect.stringMatching(/durability/) });
+      expect(await res.json()).toMatchObject({ code: 'InvalidArgument', message: expect.stringMatching(/replicas/) });
     }
+    // The header's earlier name is refused, not ignored: the object would get fewer copies than asked.
+    const old = await req('/alice/home/d.txt', { method: 'PUT', body: 'x', headers: { durability: '6' } });
+    expect(old.status).toBe(400);
+    expect(await old.json()).toMatchObject({ code: 'InvalidArgument', message: expect.stringMatching(/replicas/) });
     expect((await req('/alice/home/nope/d.txt', { method: 'PUT', body: 'x' })).status).toBe(404);
     expect((await req('/alice/home/empty', { method: 'PUT' })).status).toBe(204);
     expect((await req('/alice/home/empty')).headers.get('content-length')).toBe('0');
@@ -213,6 +217,6 @@ describe('reports, nodes and the OpenAPI document', () => {
     const doc = await res.json();
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/{user}/home/{path}', '/{user}/jobs', '/{user}/reports/', '/nodes/']));
-    expect(doc.paths['/{user}/home/{path}'].put.parameters.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(['user', 'path', 'durability']));
+    expect(doc.paths['/{user}/home/{path}'].put.parameters.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(['user', 'path', 'replicas']));
   });
 });

@@ -16,6 +16,12 @@ export class HttpError extends Error {
   }
 }
 
+/**
+ * The status and API code of every error code, and nothing else: the gateway never reads a
+ * message to decide. REFUSED, NOT_OWNER and UNAVAILABLE are the cloud saying "not now" (the ring
+ * converging, too few peers for the replicas asked for, too many requests in flight, every holder
+ * of a chunk gone), so a client may retry: 503.
+ */
 const byCode: Record<ErrorCode, [number, ApiErrorCode]> = {
   INVALID_ARGUMENT: [400, 'InvalidArgument'],
   SCHEMA_MISMATCH: [400, 'InvalidArgument'],
@@ -26,22 +32,20 @@ const byCode: Record<ErrorCode, [number, ApiErrorCode]> = {
   NOT_FOUND: [404, 'ResourceNotFound'],
   ALREADY_EXISTS: [409, 'AlreadyExists'],
   OVER_QUOTA: [507, 'QuotaExceeded'],
-  REFUSED: [403, 'Forbidden'],
+  TOO_LARGE: [413, 'RequestTooLarge'],
+  IS_A_DIRECTORY: [409, 'IsADirectory'],
+  NOT_A_DIRECTORY: [400, 'NotADirectory'],
+  DIRECTORY_NOT_EMPTY: [409, 'DirectoryNotEmpty'],
+  PARENT_NOT_DIRECTORY: [409, 'ParentNotDirectory'],
+  REFUSED: [503, 'ServiceUnavailable'],
+  NOT_OWNER: [503, 'ServiceUnavailable'],
+  UNAVAILABLE: [503, 'ServiceUnavailable'],
+  // A stored large object whose index chunk is not a valid index: nothing the client can change.
+  CORRUPT: [500, 'InternalError'],
   TIMEOUT: [504, 'Timeout'],
   PEER_GONE: [503, 'ServiceUnavailable'],
   CANCELLED: [503, 'ServiceUnavailable'],
   INTERNAL: [500, 'InternalError'],
-};
-
-const byReason: Record<string, [number, ApiErrorCode]> = {
-  DirectoryNotEmpty: [409, 'DirectoryNotEmpty'],
-  ParentNotDirectory: [409, 'ParentNotDirectory'],
-  NotADirectory: [400, 'NotADirectory'],
-  IsADirectory: [409, 'IsADirectory'],
-  SizeMismatch: [400, 'InvalidArgument'],
-  TooLarge: [413, 'RequestTooLarge'],
-  // A stored large object whose index chunk is not a valid index: nothing the client can change.
-  IndexCorrupt: [500, 'InternalError'],
 };
 
 export interface ErrorAnswer {
@@ -53,8 +57,7 @@ export interface ErrorAnswer {
 export function toErrorAnswer(e: unknown): ErrorAnswer {
   if (e instanceof HttpError) return { status: e.status, body: { code: e.code, message: e.message } };
   if (e instanceof CumulusError) {
-    const reason = typeof e.detail?.reason === 'string' ? e.detail.reason : undefined;
-    const [status, code] = (reason && byReason[reason]) || byCode[e.code] || [500, 'InternalError'];
+    const [status, code] = byCode[e.code];
     return { status, body: { code, message: e.message } };
   }
   const fe = e as { validation?: unknown; statusCode?: number; code?: string; message?: string };

@@ -2,12 +2,7 @@
 // speaks absolute, already validated paths (`/alice/home/dir/file`) and CumulusError codes. The
 // LocalFileSystem (local-fs.ts) implements it over a directory on disk; the distributed storage
 // service gets an adapter with the same shape, so the gateway does not change when it lands.
-import { CumulusError } from '../../core/errors.js';
-
-/** Replica counts a client may ask for with the `durability` header. */
-export const MIN_REPLICAS = 1;
-export const MAX_REPLICAS = 6;
-export const DEFAULT_REPLICAS = 3;
+import { CumulusError, InvalidArgumentError } from '../../core/errors.js';
 
 export type EntryType = 'object' | 'directory';
 
@@ -89,19 +84,30 @@ export interface FileSystem {
   usage?(dir: string): Promise<Usage>;
 }
 
-/**
- * Finer reasons a FileSystem may attach to an error (in `detail.reason`), for HTTP statuses the
- * core error codes do not distinguish. The gateway maps them in errors.ts.
- */
-export type StorageReason =
-  | 'DirectoryNotEmpty'
-  | 'ParentNotDirectory'
-  | 'IsADirectory'
-  | 'NotADirectory'
-  | 'SizeMismatch'
-  | 'TooLarge'
-  | 'IndexCorrupt';
+/** A path's parent exists but is an object. */
+export class ParentNotDirectoryError extends CumulusError {
+  constructor(parent: string, message = `${parent} is not a directory`) {
+    super('PARENT_NOT_DIRECTORY', message, { path: parent });
+  }
+}
 
-export function storageError(code: CumulusError['code'], reason: StorageReason, message: string): CumulusError {
-  return new CumulusError(code, message, { reason });
+/**
+ * A body as it passes to a FileSystem, checked on the way: more than `maxBytes` fails with
+ * TOO_LARGE, and other than an announced `sizeBytes` with INVALID_ARGUMENT, before the backend
+ * commits anything (so the old version stays).
+ */
+export async function* sizeChecked(body: AsyncIterable<Uint8Array>, opts: Pick<PutOptions, 'sizeBytes' | 'maxBytes'>): AsyncIterable<Uint8Array> {
+  const limit = opts.maxBytes ?? Number.MAX_SAFE_INTEGER;
+  let sizeBytes = 0;
+  for await (const piece of body) {
+    sizeBytes += piece.length;
+    if (sizeBytes > limit) throw new CumulusError('TOO_LARGE', `body exceeds the limit of ${limit} bytes`, { limit });
+    if (opts.sizeBytes !== undefined && sizeBytes > opts.sizeBytes) {
+      throw new InvalidArgumentError(`body is longer than the announced ${opts.sizeBytes} bytes`);
+    }
+    yield piece;
+  }
+  if (opts.sizeBytes !== undefined && sizeBytes !== opts.sizeBytes) {
+    throw new InvalidArgumentError(`body has ${sizeBytes} bytes, ${opts.sizeBytes} were announced`);
+  }
 }

@@ -4,7 +4,8 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError } from './errors.js';
-import { DEFAULT_REPLICAS, MAX_REPLICAS, MIN_REPLICAS, type ByteRange, type FileSystem, type Stat } from './files.js';
+import { REPLICAS } from '../../services/storage/constants.js';
+import type { ByteRange, FileSystem, Stat } from './files.js';
 import type { NodeRegistry } from './nodes.js';
 import { homePath } from './paths.js';
 import { DEFAULT_PAGE_ENTRIES, type DirEntry, type HomeParams, type PageQuery } from './schemas.js';
@@ -33,14 +34,14 @@ export function isDirectoryType(contentType: string | undefined): boolean {
   return media === 'application/json' && params.some((p) => p.replace(/\s/g, '') === 'type=directory');
 }
 
-export function parseDurability(value: string | undefined): number {
-  if (value === undefined) return DEFAULT_REPLICAS;
-  if (!/^\d+$/.test(value.trim())) throw new HttpError(400, 'InvalidArgument', `durability must be an integer from ${MIN_REPLICAS} to ${MAX_REPLICAS}`);
-  const n = Number(value.trim());
-  if (n < MIN_REPLICAS || n > MAX_REPLICAS) {
-    throw new HttpError(400, 'InvalidArgument', `durability must be an integer from ${MIN_REPLICAS} to ${MAX_REPLICAS}, got ${n}`);
-  }
-  return n;
+/**
+ * The replica count a PUT asks for. Fastify has checked the `replicas` header against
+ * ReplicasSchema already (HomeHeaders); absent, storage's default applies. The header's earlier
+ * name is refused rather than ignored, so an old client never gets fewer copies than it asked for.
+ */
+function replicasOf(headers: FastifyRequest['headers']): number {
+  if (headers.durability !== undefined) throw new HttpError(400, 'InvalidArgument', 'this gateway takes the replica count in the replicas header (replicas: N), not durability');
+  return (headers.replicas as number | undefined) ?? REPLICAS.default;
 }
 
 /**
@@ -76,14 +77,14 @@ function etagMatches(header: string | undefined, etag: string): boolean {
 export function toDirEntry(s: Stat): DirEntry {
   const e: DirEntry = { name: s.name, type: s.type, mtime: new Date(s.mtimeMs).toISOString(), size: s.sizeBytes };
   if (s.etag !== undefined) e.etag = s.etag;
-  if (s.replicas !== undefined) e.durability = s.replicas;
+  if (s.replicas !== undefined) e.replicas = s.replicas;
   return e;
 }
 
 function statHeaders(reply: FastifyReply, s: Stat): void {
   reply.header('last-modified', new Date(s.mtimeMs).toUTCString());
   if (s.etag !== undefined) reply.header('etag', `"${s.etag}"`);
-  if (s.replicas !== undefined) reply.header('durability', String(s.replicas));
+  if (s.replicas !== undefined) reply.header('replicas', String(s.replicas));
 }
 
 async function* countBytes(ctx: HomeContext, req: FastifyRequest, body: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
@@ -106,7 +107,7 @@ export async function putHome(ctx: HomeContext, req: FastifyRequest, reply: Fast
     return;
   }
   if (path === home) throw new HttpError(409, 'IsADirectory', 'the home directory cannot be replaced by an object');
-  const replicas = parseDurability(headers.durability as string | undefined);
+  const replicas = replicasOf(headers);
   const lengthHeader = headers['content-length'];
   const sizeBytes = lengthHeader === undefined ? undefined : Number(lengthHeader);
   if (sizeBytes !== undefined && (!Number.isSafeInteger(sizeBytes) || sizeBytes < 0)) {

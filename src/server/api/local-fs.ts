@@ -5,14 +5,15 @@
 // hashed, then renamed into place, so a reader never sees half an object and a failed upload
 // leaves nothing behind.
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { CumulusError, NotFoundError, OverQuotaError } from '../../core/errors.js';
+import { DirectoryNotEmptyError, IsADirectoryError, NotADirectoryError } from '../../services/storage/errors.js';
 import {
-  storageError,
+  ParentNotDirectoryError, sizeChecked,
   type ByteRange, type FileStat, type FileSystem, type ListOptions, type ListPage, type PutOptions, type Stat, type Usage,
 } from './files.js';
 import { baseName, parentPath, storageSegments } from './paths.js';
@@ -78,27 +79,19 @@ export class LocalFileSystem implements FileSystem {
   async put(path: string, body: AsyncIterable<Uint8Array>, opts: PutOptions): Promise<FileStat> {
     await this.requireParentDir(path);
     const existing = await fsp.stat(this.data(path)).catch(() => undefined);
-    if (existing?.isDirectory()) throw storageError('ALREADY_EXISTS', 'IsADirectory', `${path} is a directory`);
+    if (existing?.isDirectory()) throw new IsADirectoryError(path);
     const tmp = join(this.tmpDir, randomBytes(12).toString('hex'));
     const hash = createHash('sha256');
     let sizeBytes = 0;
-    const limit = opts.maxBytes ?? Number.MAX_SAFE_INTEGER;
-    async function* counted(): AsyncIterable<Uint8Array> {
-      for await (const chunk of body) {
+    async function* hashed(): AsyncIterable<Uint8Array> {
+      for await (const chunk of sizeChecked(body, opts)) {
         sizeBytes += chunk.length;
-        if (sizeBytes > limit) throw storageError('INVALID_ARGUMENT', 'TooLarge', `body exceeds the limit of ${limit} bytes`);
-        if (opts.sizeBytes !== undefined && sizeBytes > opts.sizeBytes) {
-          throw storageError('INVALID_ARGUMENT', 'SizeMismatch', `body is longer than the announced ${opts.sizeBytes} bytes`);
-        }
         hash.update(chunk);
         yield chunk;
       }
     }
     try {
-      await pipeline(Readable.from(counted()), createWriteStream(tmp, { flags: 'wx' }));
-      if (opts.sizeBytes !== undefined && sizeBytes !== opts.sizeBytes) {
-        throw storageError('INVALID_ARGUMENT', 'SizeMismatch', `body has ${sizeBytes} bytes, ${opts.sizeBytes} were announced`);
-      }
+      await pipeline(Readable.from(hashed()), createWriteStream(tmp, { flags: 'wx' }));
       const meta: ObjectMeta = { etag: hash.digest('hex'), sizeBytes, replicas: opts.replicas };
       if (opts.contentType) meta.contentType = opts.contentType;
       const metaTmp = `${tmp}.json`;
@@ -116,7 +109,7 @@ export class LocalFileSystem implements FileSystem {
 
   async get(path: string, range?: ByteRange): Promise<{ stat: FileStat; body: AsyncIterable<Uint8Array> }> {
     const stat = await this.stat(path);
-    if (stat.type !== 'object') throw storageError('INVALID_ARGUMENT', 'IsADirectory', `${path} is a directory`);
+    if (stat.type !== 'object') throw new IsADirectoryError(path);
     if (range && (range.start < 0 || range.end < range.start || range.end >= stat.sizeBytes)) {
       throw new CumulusError('INVALID_ARGUMENT', `range ${range.start}-${range.end} is outside 0-${stat.sizeBytes - 1}`);
     }
@@ -128,7 +121,7 @@ export class LocalFileSystem implements FileSystem {
 
   async list(dir: string, opts: ListOptions): Promise<ListPage> {
     const st = await this.stat(dir);
-    if (st.type !== 'directory') throw storageError('INVALID_ARGUMENT', 'NotADirectory', `${dir} is not a directory`);
+    if (st.type !== 'directory') throw new NotADirectoryError(dir);
     const names = (await fsp.readdir(this.data(dir))).sort(compareNames);
     const after = opts.marker === undefined ? names : names.filter((n) => compareNames(n, opts.marker as string) > 0);
     const page = after.slice(0, opts.limit);
@@ -202,7 +195,7 @@ export class LocalFileSystem implements FileSystem {
       if (e instanceof CumulusError && e.code === 'NOT_FOUND') throw new NotFoundError(`parent directory ${parent}`);
       throw e;
     });
-    if (st.type !== 'directory') throw storageError('INVALID_ARGUMENT', 'ParentNotDirectory', `${parent} is not a directory`);
+    if (st.type !== 'directory') throw new ParentNotDirectoryError(parent);
   }
 }
 
@@ -224,10 +217,10 @@ function mapFsError(e: unknown, path: string): CumulusError {
   const code = (e as NodeJS.ErrnoException).code;
   switch (code) {
     case 'ENOENT': return new NotFoundError(path);
-    case 'ENOTDIR': return storageError('INVALID_ARGUMENT', 'ParentNotDirectory', `a parent of ${path} is not a directory`);
+    case 'ENOTDIR': return new ParentNotDirectoryError(path, `a parent of ${path} is not a directory`);
     case 'EEXIST': return new CumulusError('ALREADY_EXISTS', `${path} already exists`);
-    case 'EISDIR': return storageError('ALREADY_EXISTS', 'IsADirectory', `${path} is a directory`);
-    case 'ENOTEMPTY': return storageError('INVALID_ARGUMENT', 'DirectoryNotEmpty', `directory ${path} is not empty`);
+    case 'EISDIR': return new IsADirectoryError(path);
+    case 'ENOTEMPTY': return new DirectoryNotEmptyError(path);
     case 'ENOSPC': case 'EDQUOT': return new OverQuotaError(0, 0);
     default: return new CumulusError('INTERNAL', `storage failed on ${path}: ${(e as Error).message ?? String(e)}`);
   }

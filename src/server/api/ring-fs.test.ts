@@ -1,4 +1,4 @@
-// Proves the gateway's ring-backed FileSystem keeps the LocalFileSystem's behaviours (streams with sha256 etags, ranges, paged listings, durability, content types, clear errors that keep the old version) over real storage services, and that the REST gateway runs on it unchanged.
+// Proves the gateway's ring-backed FileSystem keeps the LocalFileSystem's behaviours (streams with sha256 etags, ranges, paged listings, replicas, content types, clear errors that keep the old version) over real storage services, and that the REST gateway runs on it unchanged.
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CumulusError } from '../../core/errors.js';
@@ -62,7 +62,7 @@ describe('RingFileSystem', () => {
     const { stat, body } = await fs.get('/alice/home/docs/a.bin');
     expect(stat).toMatchObject({ etag: sha256(data), contentType: 'application/x-test', replicas: 2 });
     expect(sha256(await collect(body))).toBe(sha256(data));
-    // durability is enacted: every chunk has (at least) that many holders.
+    // replicas are enacted: every chunk has (at least) that many holders.
     const raw = await services[3]!.client.stat('/alice/home/docs/a.bin');
     expect(raw.kind === 'file' && raw.chunks.every((c) => new Set(c.holders).size >= 2)).toBe(true);
   });
@@ -131,12 +131,12 @@ describe('the REST gateway over RingFileSystem', () => {
 
   it('streams an object in and out with its sha256 as ETag, serves ranges and 304', async () => {
     const data = randomBytes(5 * 1024 * 1024);
-    const put = await req('/bob/home/big.bin', { method: 'PUT', body: data, headers: { durability: '2', 'content-type': 'application/octet-stream' } });
+    const put = await req('/bob/home/big.bin', { method: 'PUT', body: data, headers: { replicas: '2', 'content-type': 'application/octet-stream' } });
     expect(put.status).toBe(204);
     expect(put.headers.get('etag')).toContain(sha256(data));
     const got = await req('/bob/home/big.bin');
     expect(got.status).toBe(200);
-    expect(got.headers.get('durability')).toBe('2');
+    expect(got.headers.get('replicas')).toBe('2');
     expect(sha256(Buffer.from(await got.arrayBuffer()))).toBe(sha256(data));
     const part = await req('/bob/home/big.bin', { headers: { range: 'bytes=262000-262299' } });
     expect(part.status).toBe(206);

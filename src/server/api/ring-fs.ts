@@ -1,18 +1,19 @@
 // The gateway's FileSystem over the cloud's storage: the storage client of the server's own peer.
 // Bodies stream through (storage buffers a few chunks, never a file), the etag is the file's
-// SHA-256 (computed by storage while it cuts the chunks), the durability header is the replica
-// count, and storage's errors become the codes and reasons the gateway maps to HTTP (errors.ts).
+// SHA-256 (computed by storage while it cuts the chunks), and storage's errors keep the codes the
+// gateway maps to HTTP (errors.ts).
 import { CumulusError, NotFoundError } from '../../core/errors.js';
 import type { StorageClient, Stat as StorageStat } from '../../services/storage/client.js';
-import { IndexCorruptError } from '../../services/storage/index-chunks.js';
+import { MAX_LIST_LIMIT } from '../../services/storage/constants.js';
+import { IsADirectoryError } from '../../services/storage/errors.js';
 import {
-  storageError,
+  ParentNotDirectoryError, sizeChecked,
   type ByteRange, type FileStat, type FileSystem, type ListOptions, type ListPage, type PutOptions, type Stat, type Usage,
 } from './files.js';
 import { baseName, parentPath } from './paths.js';
 
-/** Largest page storage answers; the gateway's pages (up to 1024) take several. */
-const STORAGE_PAGE = 500;
+/** Largest page storage answers (MAX_LIST_LIMIT); the gateway's pages (up to 1024) take several. */
+const STORAGE_PAGE = MAX_LIST_LIMIT;
 /** Entries of a listing stat'ed at once (each is a metadata request to its own sKeeper). */
 const STAT_CONCURRENCY = 8;
 /** The usage walk stops after this many entries: every entry costs a request on the ring. */
@@ -57,24 +58,9 @@ export class RingFileSystem implements FileSystem {
 
   async put(path: string, body: AsyncIterable<Uint8Array>, opts: PutOptions): Promise<FileStat> {
     await this.requireParentDir(path);
-    const limit = opts.maxBytes ?? Number.MAX_SAFE_INTEGER;
     // Sizes are checked as the bytes pass; failing here, before storage commits, leaves the old version.
-    async function* counted(): AsyncIterable<Uint8Array> {
-      let sizeBytes = 0;
-      for await (const piece of body) {
-        sizeBytes += piece.length;
-        if (sizeBytes > limit) throw storageError('INVALID_ARGUMENT', 'TooLarge', `body exceeds the limit of ${limit} bytes`);
-        if (opts.sizeBytes !== undefined && sizeBytes > opts.sizeBytes) {
-          throw storageError('INVALID_ARGUMENT', 'SizeMismatch', `body is longer than the announced ${opts.sizeBytes} bytes`);
-        }
-        yield piece;
-      }
-      if (opts.sizeBytes !== undefined && sizeBytes !== opts.sizeBytes) {
-        throw storageError('INVALID_ARGUMENT', 'SizeMismatch', `body has ${sizeBytes} bytes, ${opts.sizeBytes} were announced`);
-      }
-    }
     try {
-      const r = await this.client().put(path, counted(), { replicas: opts.replicas, ...(opts.contentType ? { contentType: opts.contentType } : {}) });
+      const r = await this.client().put(path, sizeChecked(body, opts), { replicas: opts.replicas, ...(opts.contentType ? { contentType: opts.contentType } : {}) });
       const stat: FileStat = { name: baseName(path), path, type: 'object', mtimeMs: r.mtimeMs, sizeBytes: r.size, etag: r.etag, replicas: r.replicas };
       if (opts.contentType) stat.contentType = opts.contentType;
       return stat;
@@ -86,7 +72,7 @@ export class RingFileSystem implements FileSystem {
   async get(path: string, range?: ByteRange, known?: Stat): Promise<{ stat: FileStat; body: AsyncIterable<Uint8Array> }> {
     const record = known ? this.records.get(known) : undefined;
     const s = record && record.path === path ? record : await this.storageStat(path);
-    if (s.kind !== 'file') throw storageError('INVALID_ARGUMENT', 'IsADirectory', `${path} is a directory`);
+    if (s.kind !== 'file') throw new IsADirectoryError(path);
     if (range && (range.start < 0 || range.end < range.start || range.end >= s.size)) {
       throw new CumulusError('INVALID_ARGUMENT', `range ${range.start}-${range.end} is outside 0-${s.size - 1}`);
     }
@@ -178,7 +164,7 @@ export class RingFileSystem implements FileSystem {
       if (e instanceof CumulusError && e.code === 'NOT_FOUND') throw new NotFoundError(`parent directory ${parent}`);
       throw e;
     });
-    if (st.type !== 'directory') throw storageError('INVALID_ARGUMENT', 'ParentNotDirectory', `${parent} is not a directory`);
+    if (st.type !== 'directory') throw new ParentNotDirectoryError(parent);
   }
 }
 
@@ -213,20 +199,10 @@ async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Prom
 }
 
 /**
- * Storage speaks CumulusError codes, and its errors may have crossed the wire (then only the code
- * and message survive), so the finer cases are told apart by message. What storage calls REFUSED
- * is mostly "the cloud cannot do this right now" (ring converging, too few peers, too many requests
- * in flight), a 503 for a client, not a 403.
+ * Storage's errors keep their codes, which errors.ts maps to HTTP statuses; those about a chunk
+ * or a peer rather than the path get the path in front, so the client's message says which object.
  */
 export function mapError(e: unknown, path: string): unknown {
-  if (!(e instanceof CumulusError)) return e;
-  if (typeof e.detail?.reason === 'string') return e;
-  const m = e.message;
-  if (e instanceof IndexCorruptError) return storageError('SCHEMA_MISMATCH', 'IndexCorrupt', m);
-  if (e.code === 'ALREADY_EXISTS' && / is a directory$/.test(m)) return storageError('ALREADY_EXISTS', 'IsADirectory', m);
-  if (e.code === 'INVALID_ARGUMENT' && / is not a directory$/.test(m)) return storageError('INVALID_ARGUMENT', 'NotADirectory', m);
-  if (e.code === 'REFUSED' && / is not empty$/.test(m)) return storageError('INVALID_ARGUMENT', 'DirectoryNotEmpty', m);
-  if (e.code === 'NOT_FOUND' && /^no live, valid replica/.test(m)) return new CumulusError('PEER_GONE', `${path}: ${m}`);
-  if (e.code === 'REFUSED') return new CumulusError('PEER_GONE', `${path}: ${m}`);
+  if (e instanceof CumulusError && (e.code === 'REFUSED' || e.code === 'UNAVAILABLE')) return new CumulusError(e.code, `${path}: ${e.message}`);
   return e;
 }

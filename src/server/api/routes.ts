@@ -73,7 +73,7 @@ export function routeTable(): RouteSpec[] {
     },
     {
       method: 'HEAD', urls: homeUrls, openapiPath: homePath, operationId: 'headFileOrDirectory', auth: 'owner',
-      summary: 'the headers of GET without the body: type, size, etag, durability, mtime',
+      summary: 'the headers of GET without the body: type, size, etag, replicas, mtime',
       schema: { params: HomeParams, headers: HomeHeaders },
       responses: { '200': { description: 'exists' }, ...errors, ...notFound },
       handler: (ctx, req, reply) => getHome(ctx, req, reply, true),

@@ -1,6 +1,7 @@
 // Typebox schemas of what the gateway accepts (params, query strings, headers) and returns. They
 // serve twice: Fastify validates requests with them, and openapi.ts copies them into the document.
 import { Type, type Static } from '@sinclair/typebox';
+import { ReplicasSchema } from '../../services/storage/constants.js';
 import { USER_NAME_PATTERN, MAX_PATH_BYTES } from './paths.js';
 
 /** Listing pages: at most this many entries per request, this many by default. */
@@ -38,7 +39,7 @@ export const HomeHeaders = Type.Object({
     description: 'application/json; type=directory makes a PUT create a directory; otherwise the media type stored with the object',
   })),
   'content-length': Type.Optional(Type.String({ description: 'size of the object in bytes; checked against the body' })),
-  durability: Type.Optional(Type.String({ description: 'replica count of the object, 1 to 6 (default 3)' })),
+  replicas: Type.Optional(ReplicasSchema),
   'if-none-match': Type.Optional(Type.String({ description: 'GET: answer 304 when the etag matches; PUT with *: only create' })),
   range: Type.Optional(Type.String({ description: 'GET of an object: a single range, bytes=start-end, bytes=start- or bytes=-suffix' })),
 });
@@ -54,7 +55,7 @@ export const DirEntry = Type.Object({
   mtime: Type.String({ description: 'ISO 8601 time of the last change' }),
   size: Type.Integer({ description: 'bytes of an object; 0 for a directory' }),
   etag: Type.Optional(Type.String()),
-  durability: Type.Optional(Type.Integer({ description: 'replica count of an object' })),
+  replicas: Type.Optional(Type.Integer({ description: 'replica count of an object' })),
 }, { description: 'one line of a directory listing (application/x-json-stream: one JSON object per line)' });
 export type DirEntry = Static<typeof DirEntry>;
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Envelope } from '../../core/envelope.js';
 import type { PeerId } from '../../core/id.js';
 import { ManualClock } from '../../env/memory-clock.js';
-import { CONFIRM_MS, TAKEOVER_MARGIN_MS } from './constants.js';
+import { CONFIRM_MS, RPC_TIMEOUT_MS, TAKEOVER_MARGIN_MS } from './constants.js';
 import { PredConfirm } from './confirm.js';
 import type { CoordRing } from './ring-port.js';
 import { emptyCoordStats } from './stats.js';
@@ -22,7 +22,7 @@ function predecessor(clock: ManualClock) {
     successors: () => [succ],
     reply: (_to: Envelope, body: unknown) => replies.push(body) > 0,
   } as unknown as CoordRing;
-  const pc = new PredConfirm(ring, clock, LEASE, emptyCoordStats());
+  const pc = new PredConfirm(ring, clock, { leaseMs: LEASE, rpcTimeoutMs: RPC_TIMEOUT_MS }, emptyCoordStats());
   const ask = (from: PeerId, body: unknown = {}): unknown => {
     pc.onConfirm({ src: from, body } as unknown as Envelope);
     return replies.at(-1);

@@ -6,9 +6,10 @@
 // how long to stay quiet so that every lease the old one granted under that promise has expired.
 import type { Envelope } from '../../core/envelope.js';
 import { check } from '../../core/codec.js';
+import { checkedBody } from './checked.js';
 import type { PeerId } from '../../core/id.js';
 import type { Clock } from '../../env/ports.js';
-import { CLOCK_DRIFT_FRACTION, CONFIRM_MS, COORD_SVC, MAX_CONFIRM_PROMISES, RPC_TIMEOUT_MS, TAKEOVER_MARGIN_MS } from './constants.js';
+import { CLOCK_DRIFT_FRACTION, CONFIRM_MS, COORD_SVC, MAX_CONFIRM_PROMISES, TAKEOVER_MARGIN_MS, type CoordSettings } from './constants.js';
 import { ConfirmBody, ConfirmReply } from './messages.js';
 import { stretch } from './resource.js';
 import type { CoordRing } from './ring-port.js';
@@ -32,7 +33,7 @@ export class PredConfirm {
   constructor(
     private readonly ring: CoordRing,
     private readonly clock: Clock,
-    private readonly leaseMs: number,
+    private readonly config: Pick<CoordSettings, 'leaseMs' | 'rpcTimeoutMs'>,
     private readonly stats: CoordStats,
   ) {
     this.startedAtMs = clock.now();
@@ -67,7 +68,7 @@ export class PredConfirm {
   private async ask(pred: PeerId): Promise<void> {
     const sentMs = this.clock.now();
     try {
-      const env = await this.ring.request({ peer: pred }, COORD_SVC, 'confirm', {}, { timeoutMs: RPC_TIMEOUT_MS });
+      const env = await this.ring.request({ peer: pred }, COORD_SVC, 'confirm', {}, { timeoutMs: this.config.rpcTimeoutMs });
       const r = check(ConfirmReply, env.body, 'coord confirm reply');
       if (!r.ok || r.value.type !== 'confirmed') return void this.stats.confirmRefused++;
       const now = this.clock.now();
@@ -84,14 +85,10 @@ export class PredConfirm {
 
   /** Predecessor side: confirm the asking peer if it is our successor and nobody else holds a promise. */
   onConfirm(env: Envelope): void {
-    const c = check(ConfirmBody, env.body, 'coord confirm body');
-    if (!c.ok) {
-      this.stats.badBodies++;
-      return void this.ring.reply(env, { type: 'error', code: c.error.code, message: c.error.message.slice(0, 1000) });
-    }
+    if (checkedBody(ConfirmBody, env, 'coord confirm body', this.ring, this.stats) === null) return;
     const src = env.src as PeerId;
     const now = this.clock.now();
-    const quietSpanMs = this.leaseMs + TAKEOVER_MARGIN_MS;
+    const quietSpanMs = this.config.leaseMs + TAKEOVER_MARGIN_MS;
     for (const [p, until] of this.promises) if (until + quietSpanMs <= now) this.promises.delete(p);
     const refuse = (): void => void this.ring.reply(env, { type: 'refused' });
     if (this.ring.successors()[0] !== src) return refuse();

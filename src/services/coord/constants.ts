@@ -1,4 +1,5 @@
 // Every tunable of the coordination service, with its unit and the reason for its default.
+import type { OptionSpecs, OptionValues } from '../../core/options.js';
 
 /** The service name coordination messages travel under. */
 export const COORD_SVC = 'coord';
@@ -35,13 +36,18 @@ export const MAX_RESOURCES_PER_OWNER = 10_000;
 export const MAX_REPLICAS = 20_000;
 /** Longest wait a solicitor may ask for: the original's 10 s queue made users give up. */
 export const MAX_WAIT_MS = 60_000;
+/** Bounds for duration fields on the wire (a day), so senders clamp before encoding. */
+export const MAX_DURATION_MS = 24 * 3600 * 1000;
 /** Largest capacity of a resource; it bounds the leases in a replica frame. */
 export const MAX_CAPACITY = 256;
 /** Longest resource name in characters. */
 export const MAX_NAME_CHARS = 256;
 /** Fencing tokens jump by this much on takeover, above anything the old owner could have issued. */
 export const TOKEN_STEP = 1_000_000;
-/** Time a request to the owner or a replica may take before it is retried or given up. */
+/**
+ * Time a request to the owner or a replica may take before it is retried or given up: a few round
+ * trips on a loaded ring, and short beside a lease, so a failed owner costs a small part of one.
+ */
 export const RPC_TIMEOUT_MS = 1000;
 /** Pause between attempts of a solicitor whose owner is unreachable or busy taking over. */
 export const RETRY_BACKOFF_MS = 250;
@@ -59,5 +65,15 @@ export const MAX_BATCHES_IN_FLIGHT = 2;
 export const MAX_OWNER_HINTS = 10_000;
 /** Resource snapshots in one replication frame (more go in further frames of the same round). */
 export const MAX_SNAPS_PER_FRAME = 16;
-/** Merge-and-retry rounds when replicas disagree with the owner, before refusing the request. */
-export const MAX_CONFLICT_ROUNDS = 2;
+
+/**
+ * What a peer's coordination service may be configured with (CoordOptions, PeerOptions.coord),
+ * each with its unit, range and default; the rest is fixed above. Checked once, in coordSettings().
+ */
+export const COORD_SETTINGS = {
+  replSuccessors: { type: 'integer', default: REPL_SUCCESSORS, min: 1, max: MAX_REPL_SUCCESSORS, unit: 'peers', description: 'successors that must hold a copy before a grant is answered' },
+  leaseMs: { type: 'integer', default: LEASE_MS, min: 1, max: MAX_DURATION_MS, unit: 'ms', description: 'length of a grant unless renewed' },
+  rpcTimeoutMs: { type: 'integer', default: RPC_TIMEOUT_MS, min: 1, max: MAX_DURATION_MS, unit: 'ms', description: 'time one request to an owner or a replica may take' },
+} as const satisfies OptionSpecs;
+
+export type CoordSettings = OptionValues<typeof COORD_SETTINGS>;

@@ -2,13 +2,13 @@
 // (codec.check); nothing past the check looks at unchecked input.
 import { Type, type Static } from '@sinclair/typebox';
 import { HexId } from '../../core/envelope.js';
-import { MAX_BATCH_ITEMS, MAX_SNAPS_PER_FRAME, MAX_CAPACITY, MAX_NAME_CHARS, MAX_REPL_SUCCESSORS, MAX_REPLICATED_WAITERS, MAX_WAIT_MS } from './constants.js';
+import { MAX_BATCH_ITEMS, MAX_DURATION_MS, MAX_SNAPS_PER_FRAME, MAX_CAPACITY, MAX_NAME_CHARS, MAX_REPL_SUCCESSORS, MAX_REPLICATED_WAITERS, MAX_WAIT_MS } from './constants.js';
 
 const Name = Type.String({ minLength: 1, maxLength: MAX_NAME_CHARS });
 const Count = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
-const Duration = Type.Integer({ minimum: 0, maximum: 24 * 3600 * 1000 });
+const Duration = Type.Integer({ minimum: 0, maximum: MAX_DURATION_MS });
 /** Signed: a grant answered to a retry can be valid for less time than the retry has been in flight. */
-const SignedDuration = Type.Integer({ minimum: -24 * 3600 * 1000, maximum: 24 * 3600 * 1000 });
+const SignedDuration = Type.Integer({ minimum: -MAX_DURATION_MS, maximum: MAX_DURATION_MS });
 const obj = <T extends Parameters<typeof Type.Object>[0]>(p: T) => Type.Object(p, { additionalProperties: false });
 
 export const CanIBody = obj({
@@ -35,6 +35,7 @@ export const GrantedReply = obj({ type: Type.Literal('granted'), reqId: Count, t
 export const QueuedReply = obj({ type: Type.Literal('queued'), reqId: Count, position: Count });
 export const RefusedReply = obj({ type: Type.Literal('refused'), reqId: Count, reason: Reason });
 export const ErrorReply = obj({ type: Type.Literal('error'), code: Type.String({ maxLength: 64 }), message: Type.String({ maxLength: 1024 }) });
+export type ErrorReply = Static<typeof ErrorReply>;
 export const CanIReply = Type.Union([GrantedReply, QueuedReply, RefusedReply, ErrorReply]);
 export type CanIReply = Static<typeof CanIReply>;
 /** What an owner decides for one CanI. */
@@ -113,5 +114,3 @@ export const ConfirmReply = Type.Union([
   ErrorReply,
 ]);
 
-/** Bounds for duration fields, exported so senders clamp before encoding. */
-export const MAX_DURATION_MS = 24 * 3600 * 1000;

@@ -7,8 +7,9 @@ import { check } from '../../core/codec.js';
 import type { PeerId } from '../../core/id.js';
 import { resourceKey } from './keys.js';
 import type { Clock, Rng, TimerHandle } from '../../env/ports.js';
-import { COORD_SVC, MAX_RESOURCES_PER_OWNER, RETRY_BACKOFF_MS, RPC_TIMEOUT_MS, TAKEOVER_MARGIN_MS } from './constants.js';
+import { COORD_SVC, MAX_RESOURCES_PER_OWNER, RETRY_BACKOFF_MS, TAKEOVER_MARGIN_MS, type CoordSettings } from './constants.js';
 import { BatchBody, CanIBody, GrantAck, ReleaseBody, RenewBody, type BatchItemReply, type CanIAnswer, type RefuseReason, type Snapshot } from './messages.js';
+import { checkedBody } from './checked.js';
 import { PredConfirm } from './confirm.js';
 import { selfOwns } from './ownership.js';
 import { ReplicaStore } from './replicas.js';
@@ -16,11 +17,6 @@ import { neighbourView, Replicator } from './replication.js';
 import { ResourceState, type LeaseRec, type WaiterRec } from './resource.js';
 import type { CoordRing } from './ring-port.js';
 import { type CoordStats } from './stats.js';
-
-export interface OwnerConfig {
-  replSuccessors: number;
-  leaseMs: number;
-}
 
 export class CoordOwner {
   readonly states = new Map<string, ResourceState>();
@@ -38,12 +34,12 @@ export class CoordOwner {
     private readonly ring: CoordRing,
     private readonly clock: Clock,
     private readonly rng: Rng,
-    private readonly config: OwnerConfig,
+    private readonly config: CoordSettings,
     private readonly stats: CoordStats,
   ) {
     this.rangeGrewAtMs = clock.now();
-    this.replicator = new Replicator(ring, clock, config.replSuccessors, stats, (s) => this.states.get(s.name) === s);
-    this.confirm = new PredConfirm(ring, clock, config.leaseMs, stats);
+    this.replicator = new Replicator(ring, clock, config, stats, (s) => this.states.get(s.name) === s);
+    this.confirm = new PredConfirm(ring, clock, config, stats);
   }
 
   private newEpoch(): number {
@@ -70,9 +66,9 @@ export class CoordOwner {
 
   async onCanI(env: Envelope): Promise<void> {
     const receivedAtMs = this.clock.now();
-    const c = check(CanIBody, env.body, 'coord can-i body');
-    if (!c.ok) return this.bad(env, c.error.code, c.error.message);
-    this.ring.reply(env, await this.decideCanI(env.src as PeerId, c.value, receivedAtMs));
+    const b = checkedBody(CanIBody, env, 'coord can-i body', this.ring, this.stats);
+    if (b === null) return;
+    this.ring.reply(env, await this.decideCanI(env.src as PeerId, b, receivedAtMs));
   }
 
   /** The answer to one checked CanI from holder, received at receivedAtMs. */
@@ -116,9 +112,9 @@ export class CoordOwner {
   }
 
   onRelease(env: Envelope): void {
-    const c = check(ReleaseBody, env.body, 'coord release body');
-    if (!c.ok) return this.bad(env, c.error.code, c.error.message);
-    this.release(env.src as PeerId, c.value);
+    const b = checkedBody(ReleaseBody, env, 'coord release body', this.ring, this.stats);
+    if (b === null) return;
+    this.release(env.src as PeerId, b);
     this.ring.reply(env, { type: 'released' });
   }
 
@@ -134,11 +130,11 @@ export class CoordOwner {
    */
   async onBatch(env: Envelope): Promise<void> {
     const receivedAtMs = this.clock.now();
-    const c = check(BatchBody, env.body, 'coord batch body');
-    if (!c.ok) return this.bad(env, c.error.code, c.error.message);
+    const b = checkedBody(BatchBody, env, 'coord batch body', this.ring, this.stats);
+    if (b === null) return;
     const holder = env.src as PeerId;
     const replies = await Promise.all(
-      c.value.items.map((it): Promise<BatchItemReply> | BatchItemReply => {
+      b.items.map((it): Promise<BatchItemReply> | BatchItemReply => {
         if (it.op === 'can-i') return this.decideCanI(holder, it.body, receivedAtMs);
         this.release(holder, it.body);
         return { type: 'released' };
@@ -150,13 +146,13 @@ export class CoordOwner {
 
   async onRenew(env: Envelope): Promise<void> {
     const receivedAtMs = this.clock.now();
-    const c = check(RenewBody, env.body, 'coord renew body');
-    if (!c.ok) return this.bad(env, c.error.code, c.error.message);
-    const grantable = this.owns(c.value.name) && (await this.confirm.ensure()) && this.owns(c.value.name);
-    const state = grantable ? this.states.get(c.value.name) : undefined;
+    const b = checkedBody(RenewBody, env, 'coord renew body', this.ring, this.stats);
+    if (b === null) return;
+    const grantable = this.owns(b.name) && (await this.confirm.ensure()) && this.owns(b.name);
+    const state = grantable ? this.states.get(b.name) : undefined;
     // Even a lease we do not know tells us a token that was granted.
-    state?.learnToken(c.value.token);
-    const validMs = state?.renew(c.value.token, env.src as PeerId, this.clock.now(), receivedAtMs, this.config.leaseMs);
+    state?.learnToken(b.token);
+    const validMs = state?.renew(b.token, env.src as PeerId, this.clock.now(), receivedAtMs, this.config.leaseMs);
     if (!state || validMs === undefined) return void this.ring.reply(env, { type: 'refused', reqId: 0, reason: 'unknown-lease' });
     // The extension counts only once the successors know it: a new owner must never see a shorter lease.
     if (!(await this.replicator.replicate(state))) return void this.ring.reply(env, { type: 'refused', reqId: 0, reason: 'unavailable' });
@@ -258,7 +254,7 @@ export class CoordOwner {
       this.stats.grants++;
       const body = { name: state.name, reqId: p.waiter.reqId, token: p.token, validMs: p.validMs };
       this.ring
-        .request({ peer: p.waiter.holder }, COORD_SVC, 'grant', body, { timeoutMs: RPC_TIMEOUT_MS })
+        .request({ peer: p.waiter.holder }, COORD_SVC, 'grant', body, { timeoutMs: this.config.rpcTimeoutMs })
         .then((reply) => {
           const r = check(GrantAck, reply.body, 'coord grant ack');
           // The solicitor gave up before the grant arrived: free the slot now, not at expiry.
@@ -286,8 +282,4 @@ export class CoordOwner {
     this.ring.send(w.holder, COORD_SVC, 'refuse', { name, reqId: w.reqId, reason });
   }
 
-  private bad(env: Envelope, code: string, message: string): void {
-    this.stats.badBodies++;
-    this.ring.reply(env, { type: 'error', code, message: message.slice(0, 1000) });
-  }
 }

@@ -1,6 +1,6 @@
 // Queue mode over 100 seeds with owners crashing and partitions healing: never more holders than capacity, tokens never go back.
 import { expect, it } from 'vitest';
-import { runCoordWith } from '../../sim/scenarios/coord.js';
+import { runCoord } from '../../sim/scenarios/coord.js';
 
 const SEEDS = 100;
 /** Small enough that 100 seeds of each mode stay well under a minute on two cores. */
@@ -10,9 +10,9 @@ it(`queue mode is safe over ${SEEDS} seeds`, async () => {
   let grants = 0;
   for (let seed = 1; seed <= SEEDS; seed++) {
     const o = smallRun(seed, 'queue');
-    const r = await runCoordWith(o);
+    const r = await runCoord(o);
     if (r.safetyViolations !== 0 || r.maxConcurrent > o.capacity) {
-      throw new Error(`seed ${seed} (queue): ${JSON.stringify(r)} — reproduce with runCoordWith(${JSON.stringify(o)})`);
+      throw new Error(`seed ${seed} (queue): ${JSON.stringify(r)} — reproduce with runCoord(${JSON.stringify(o)})`);
     }
     grants += r.grants;
   }

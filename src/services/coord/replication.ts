@@ -5,11 +5,11 @@
 // replica forget a lease it holds is answered with that copy instead (replicas.ts).
 import type { Envelope } from '../../core/envelope.js';
 import { check } from '../../core/codec.js';
-import type { Static, TSchema } from '@sinclair/typebox';
 import type { PeerId } from '../../core/id.js';
 import { resourceKey } from './keys.js';
+import { checkedBody } from './checked.js';
 import type { Clock } from '../../env/ports.js';
-import { COORD_SVC, MAX_SNAPS_PER_FRAME, RPC_TIMEOUT_MS } from './constants.js';
+import { COORD_SVC, MAX_SNAPS_PER_FRAME, type CoordSettings } from './constants.js';
 import { ReplicateBody, ReplicateManyBody, ReplicateManyReply, type ReplicaVerdict, type Snapshot } from './messages.js';
 import { vouches, type NeighbourView } from './ownership.js';
 import type { ReplicaStore } from './replicas.js';
@@ -41,7 +41,7 @@ export class Replicator {
   constructor(
     private readonly ring: CoordRing,
     private readonly clock: Clock,
-    private readonly replSuccessors: number,
+    private readonly config: Pick<CoordSettings, 'replSuccessors' | 'rpcTimeoutMs'>,
     private readonly stats: CoordStats,
     /** Is this still the owner's state of its resource (not dropped or handed off)? */
     private readonly isCurrent: (state: ResourceState) => boolean = () => true,
@@ -89,7 +89,7 @@ export class Replicator {
    * refusal means a replica does not see us as the owner: we may be stale, so that state fails too.
    */
   private async round(states: ResourceState[]): Promise<Set<ResourceState>> {
-    const n = this.replSuccessors;
+    const n = this.config.replSuccessors;
     if (n === 0 || states.length === 0) return new Set(states);
     const targets = replicaTargets(this.ring, n);
     const pred = this.ring.predecessor();
@@ -116,7 +116,7 @@ export class Replicator {
         targets.map(async (peer) => {
           this.stats.replicatesSent++;
           const results = await this.ring
-            .request({ peer }, COORD_SVC, 'replicate-many', { snaps: frame.map((f) => f.snap), pred, targets }, { timeoutMs: RPC_TIMEOUT_MS })
+            .request({ peer }, COORD_SVC, 'replicate-many', { snaps: frame.map((f) => f.snap), pred, targets }, { timeoutMs: this.config.rpcTimeoutMs })
             .then((env) => check(ReplicateManyReply, env.body, 'coord replicate-many reply'))
             .catch(() => undefined);
           const list = results?.ok && results.value.type === 'results' && results.value.results.length === frame.length ? results.value.results : undefined;
@@ -158,7 +158,7 @@ function verdict(snap: Snapshot, src: PeerId, pred: PeerId, targets: PeerId[], r
 
 /** One snapshot (the single-resource form, kept for peers that send it). */
 export function onReplicate(env: Envelope, ring: CoordRing, clock: Clock, replicas: ReplicaStore, mine: (name: string) => ResourceState | undefined, stats: CoordStats): void {
-  const body = checkedOrRefused(ReplicateBody, env, 'coord replicate body', ring, stats);
+  const body = checkedBody(ReplicateBody, env, 'coord replicate body', ring, stats);
   if (body === null) return;
   const { snap, pred, targets } = body;
   ring.reply(env, verdict(snap, env.src as PeerId, pred as PeerId, targets as PeerId[], ring, clock, replicas, mine));
@@ -166,18 +166,9 @@ export function onReplicate(env: Envelope, ring: CoordRing, clock: Clock, replic
 
 /** Several resources' snapshots from one owner in one frame, answered in order. */
 export function onReplicateMany(env: Envelope, ring: CoordRing, clock: Clock, replicas: ReplicaStore, mine: (name: string) => ResourceState | undefined, stats: CoordStats): void {
-  const body = checkedOrRefused(ReplicateManyBody, env, 'coord replicate-many body', ring, stats);
+  const body = checkedBody(ReplicateManyBody, env, 'coord replicate-many body', ring, stats);
   if (body === null) return;
   const { snaps, pred, targets } = body;
   const results = snaps.map((snap) => verdict(snap, env.src as PeerId, pred as PeerId, targets as PeerId[], ring, clock, replicas, mine));
   ring.reply(env, { type: 'results', results });
-}
-
-/** The request's body checked against its schema, or null once a bad body is counted and answered with the error. */
-function checkedOrRefused<T extends TSchema>(schema: T, env: Envelope, what: string, ring: CoordRing, stats: CoordStats): Static<T> | null {
-  const c = check(schema, env.body, what);
-  if (c.ok) return c.value;
-  stats.badBodies++;
-  ring.reply(env, { type: 'error', code: c.error.code, message: c.error.message.slice(0, 1000) });
-  return null;
 }

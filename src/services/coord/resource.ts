@@ -3,7 +3,8 @@
 // values, so every rule here is tested without a network (resource.test.ts).
 import type { PeerId } from '../../core/id.js';
 import { CLOCK_DRIFT_FRACTION, MAX_CAPACITY, MAX_QUEUE, MAX_REPLICATED_WAITERS, TOKEN_STEP } from './constants.js';
-import { MAX_DURATION_MS, type RefuseReason, type Snapshot } from './messages.js';
+import { MAX_DURATION_MS } from './constants.js';
+import type { RefuseReason, Snapshot } from './messages.js';
 
 export interface LeaseRec {
   token: number;

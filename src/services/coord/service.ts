@@ -6,8 +6,10 @@ import { check } from '../../core/codec.js';
 import { InvalidArgumentError } from '../../core/errors.js';
 import { idFromHex, inInterval, type Id, type PeerId } from '../../core/id.js';
 import { resourceKey } from './keys.js';
+import { checkedBody, errorReply } from './checked.js';
 import type { Clock, Rng } from '../../env/ports.js';
-import { COORD_SVC, LEASE_MS, MAX_CAPACITY, MAX_WAIT_MS, REPL_SUCCESSORS, RPC_TIMEOUT_MS } from './constants.js';
+import { COORD_SETTINGS, COORD_SVC, MAX_CAPACITY, MAX_WAIT_MS, type CoordSettings } from './constants.js';
+import { withDefaults } from '../../core/options.js';
 import type { CoordLease } from './lease.js';
 import { HandoffBody, HandoffReply } from './messages.js';
 import { CoordOwner } from './owner.js';
@@ -16,13 +18,17 @@ import type { CoordRing } from './ring-port.js';
 import { Solicitor } from './solicitor.js';
 import { emptyCoordStats, type CoordStats } from './stats.js';
 
-export interface CoordOptions {
+/** The service's parts, and any setting to change from its default (COORD_SETTINGS; checked once, here). */
+export interface CoordOptions extends Partial<CoordSettings> {
   ring: CoordRing;
   clock: Clock;
   rng: Rng;
-  /** Successors that must hold a copy before a grant is answered (default REPL_SUCCESSORS). */
-  replSuccessors?: number;
-  leaseMs?: number;
+}
+
+/** The settings with their defaults filled in; a value out of range throws InvalidArgumentError naming it. */
+export function coordSettings(opts: Partial<CoordSettings>): CoordSettings {
+  const { replSuccessors, leaseMs, rpcTimeoutMs } = opts;
+  return withDefaults(COORD_SETTINGS, { replSuccessors, leaseMs, rpcTimeoutMs }, (key) => `coord ${key}`);
 }
 
 export interface Semaphore {
@@ -36,6 +42,7 @@ export class CoordService {
   readonly solicitor: Solicitor;
   private readonly ring: CoordRing;
   private readonly clock: Clock;
+  private readonly config: CoordSettings;
   private readonly unsubscribe: Array<() => void> = [];
   private lastPred: PeerId | null;
   private started = false;
@@ -43,9 +50,9 @@ export class CoordService {
   constructor(opts: CoordOptions) {
     this.ring = opts.ring;
     this.clock = opts.clock;
-    const config = { replSuccessors: opts.replSuccessors ?? REPL_SUCCESSORS, leaseMs: opts.leaseMs ?? LEASE_MS };
-    this.owner = new CoordOwner(opts.ring, opts.clock, opts.rng.fork('owner'), config, this.stats);
-    this.solicitor = new Solicitor(opts.ring, opts.clock, opts.rng.fork('solicitor'), this.stats);
+    this.config = coordSettings(opts);
+    this.owner = new CoordOwner(opts.ring, opts.clock, opts.rng.fork('owner'), this.config, this.stats);
+    this.solicitor = new Solicitor(opts.ring, opts.clock, opts.rng.fork('solicitor'), this.config, this.stats);
     this.lastPred = opts.ring.predecessor();
   }
 
@@ -108,18 +115,15 @@ export class CoordService {
         return this.owner.confirm.onConfirm(env);
       default:
         this.stats.badBodies++;
-        this.ring.reply(env, { type: 'error', code: 'INVALID_ARGUMENT', message: `unknown coord operation ${env.op}` });
+        this.ring.reply(env, errorReply('INVALID_ARGUMENT', `unknown coord operation ${env.op}`));
     }
   }
 
   private onHandoff(env: Envelope): void {
-    const c = check(HandoffBody, env.body, 'coord handoff body');
-    if (!c.ok) {
-      this.stats.badBodies++;
-      return void this.ring.reply(env, { type: 'error', code: c.error.code, message: c.error.message.slice(0, 1000) });
-    }
-    if (!this.owner.owns(c.value.snap.name)) return void this.ring.reply(env, { type: 'refused', reqId: 0, reason: 'not-owner' });
-    this.owner.adoptHandoff(c.value.snap);
+    const b = checkedBody(HandoffBody, env, 'coord handoff body', this.ring, this.stats);
+    if (b === null) return;
+    if (!this.owner.owns(b.snap.name)) return void this.ring.reply(env, { type: 'refused', reqId: 0, reason: 'not-owner' });
+    this.owner.adoptHandoff(b.snap);
     this.ring.reply(env, { type: 'ack' });
   }
 
@@ -145,7 +149,7 @@ export class CoordService {
       this.owner.replicas.put(snap, this.ring.self, now);
       this.stats.handoffsOut++;
       this.ring
-        .request(key, COORD_SVC, 'handoff', { snap }, { timeoutMs: RPC_TIMEOUT_MS })
+        .request(key, COORD_SVC, 'handoff', { snap }, { timeoutMs: this.config.rpcTimeoutMs })
         .then((reply) => void check(HandoffReply, reply.body, 'coord handoff reply'))
         .catch(() => undefined);
     }

@@ -7,8 +7,9 @@ import { check } from '../../core/codec.js';
 import { CumulusError, TimeoutError } from '../../core/errors.js';
 import type { Id, PeerId } from '../../core/id.js';
 import { resourceKey } from './keys.js';
+import { checkedBody } from './checked.js';
 import type { Clock, Rng, TimerHandle } from '../../env/ports.js';
-import { CLOCK_DRIFT_FRACTION, COORD_SVC, LEASE_MS, MAX_BATCH_ITEMS, MAX_BATCHES_IN_FLIGHT, MAX_OWNER_HINTS, MAX_PENDING_ACQUIRES, MAX_SEEN_TOKENS, RENEW_AT_FRACTION, RETRY_BACKOFF_MS, RPC_TIMEOUT_MS } from './constants.js';
+import { CLOCK_DRIFT_FRACTION, COORD_SVC, MAX_BATCH_ITEMS, MAX_BATCHES_IN_FLIGHT, MAX_OWNER_HINTS, MAX_PENDING_ACQUIRES, MAX_SEEN_TOKENS, RENEW_AT_FRACTION, RETRY_BACKOFF_MS, type CoordSettings } from './constants.js';
 import { BatchReply, CanIReply, GrantBody, RETRYABLE, RefuseBody, RenewReply, type BatchItem, type BatchItemReply, type CanIAnswer, type RefuseReason } from './messages.js';
 import { CoordLease, type LeaseHost } from './lease.js';
 import type { CoordRing } from './ring-port.js';
@@ -23,13 +24,6 @@ export class CoordRefusedError extends CumulusError {
 
 /** A queued request is re-sent this often, so a new owner learns of it after a failover. */
 const POLL_INTERVAL_MS = 1000;
-/**
- * The owner's clock decides when a queued wait ends: it counts from when it received the request,
- * a little after we sent it, and then pushes a grant or a refusal. A solicitor that gave up at its
- * own deadline would turn away grants the owner issued in time (most grants, under load, since the
- * queue head is the request closest to its deadline), so it waits this much longer for the verdict.
- */
-const VERDICT_GRACE_MS = RPC_TIMEOUT_MS;
 
 interface Outbox {
   items: Array<{ item: BatchItem; done(reply: BatchItemReply | undefined): void }>;
@@ -68,6 +62,7 @@ export class Solicitor implements LeaseHost {
     readonly ring: CoordRing,
     readonly clock: Clock,
     rng: Rng,
+    private readonly config: Pick<CoordSettings, 'leaseMs' | 'rpcTimeoutMs'>,
     private readonly stats: CoordStats,
   ) {
     // Owners recognise retries by (peer, reqId). A restarted peer must not reuse the ids of its
@@ -98,15 +93,15 @@ export class Solicitor implements LeaseHost {
         if (reply === undefined || reply.type === 'released' || reply.reqId !== p.reqId) {
           this.forgetOwner(p.name, owner);
           p.queued = false;
-          return this.retryOrFail(p, new TimeoutError(`coord can-i ${p.name}`, RPC_TIMEOUT_MS));
+          return this.retryOrFail(p, new TimeoutError(`coord can-i ${p.name}`, this.config.rpcTimeoutMs));
         }
         this.onAnswer(p, reply, owner);
       });
     }
     this.ring
-      .request(p.key, COORD_SVC, 'can-i', body, { timeoutMs: RPC_TIMEOUT_MS })
+      .request(p.key, COORD_SVC, 'can-i', body, { timeoutMs: this.config.rpcTimeoutMs })
       .then((env) => this.onReply(p, env))
-      .catch(() => this.retryOrFail(p, new TimeoutError(`coord can-i ${p.name}`, RPC_TIMEOUT_MS)));
+      .catch(() => this.retryOrFail(p, new TimeoutError(`coord can-i ${p.name}`, this.config.rpcTimeoutMs)));
   }
 
   private onReply(p: Pending, env: Envelope): void {
@@ -180,7 +175,7 @@ export class Solicitor implements LeaseHost {
         else this.scheduleFlush(owner, box);
       };
       this.ring
-        .request({ peer: owner }, COORD_SVC, 'batch', { items: batch.map((b) => b.item) }, { timeoutMs: RPC_TIMEOUT_MS })
+        .request({ peer: owner }, COORD_SVC, 'batch', { items: batch.map((b) => b.item) }, { timeoutMs: this.config.rpcTimeoutMs })
         .then((env) => {
           const r = check(BatchReply, env.body, 'coord batch reply');
           if (r.ok && r.value.type === 'error') {
@@ -210,7 +205,13 @@ export class Solicitor implements LeaseHost {
       if (this.pending.get(p.reqId) !== p) return;
       const now = this.clock.now();
       if (now < p.deadlineMs) return this.send(p);
-      if (p.queued && now < p.deadlineMs + VERDICT_GRACE_MS) return this.wait(p, p.deadlineMs + VERDICT_GRACE_MS);
+      // The owner's clock decides when a queued wait ends: it counts from when it received the
+      // request, a little after we sent it, and then pushes a grant or a refusal. A solicitor that
+      // gave up at its own deadline would turn away grants the owner issued in time (most grants,
+      // under load, since the queue head is the request closest to its deadline), so it waits one
+      // request's time longer for the verdict.
+      const graceEndMs = p.deadlineMs + this.config.rpcTimeoutMs;
+      if (p.queued && now < graceEndMs) return this.wait(p, graceEndMs);
       this.settle(p, new CoordRefusedError(p.name, 'wait-expired'));
     });
   }
@@ -259,19 +260,16 @@ export class Solicitor implements LeaseHost {
 
   /** A grant for a queued request, pushed by the owner. */
   onGrant(env: Envelope): void {
-    const r = check(GrantBody, env.body, 'coord grant body');
-    if (!r.ok) {
-      this.stats.badBodies++;
-      return void this.ring.reply(env, { type: 'error', code: r.error.code, message: r.error.message.slice(0, 1000) });
-    }
-    const p = this.pending.get(r.value.reqId);
-    if (!p || p.name !== r.value.name) {
+    const b = checkedBody(GrantBody, env, 'coord grant body', this.ring, this.stats);
+    if (b === null) return;
+    const p = this.pending.get(b.reqId);
+    if (!p || p.name !== b.name) {
       this.stats.unwantedGrants++;
       return void this.ring.reply(env, { type: 'unwanted' });
     }
     this.ring.reply(env, { type: 'ok' });
     this.noteOwner(p.name, env.src as PeerId);
-    this.granted(p, r.value.token, r.value.validMs);
+    this.granted(p, b.token, b.validMs);
   }
 
   /** A queued request refused later (its wait ran out at the owner). */
@@ -285,14 +283,14 @@ export class Solicitor implements LeaseHost {
   // ---- LeaseHost ----------------------------------------------------------------------------
 
   renewAtMs(startMs: number, endMs: number): number {
-    return Math.max(this.clock.now(), endMs - LEASE_MS * (1 - RENEW_AT_FRACTION), startMs);
+    return Math.max(this.clock.now(), endMs - this.config.leaseMs * (1 - RENEW_AT_FRACTION), startMs);
   }
 
   /** Ask the owner to extend; resolves to the new local end, or undefined when it would not. */
   async renew(name: string, token: number): Promise<number | undefined> {
     const sentMs = this.clock.now();
     try {
-      const env = await this.ring.request(resourceKey(name), COORD_SVC, 'renew', { name, token }, { timeoutMs: RPC_TIMEOUT_MS });
+      const env = await this.ring.request(resourceKey(name), COORD_SVC, 'renew', { name, token }, { timeoutMs: this.config.rpcTimeoutMs });
       const r = check(RenewReply, env.body, 'coord renew reply');
       if (!r.ok || r.value.type !== 'renewed') return undefined;
       return sentMs + Math.floor(r.value.validMs * (1 - CLOCK_DRIFT_FRACTION));
@@ -313,7 +311,7 @@ export class Solicitor implements LeaseHost {
     }
     for (let i = 0; i < attempts; i++) {
       try {
-        await this.ring.request(resourceKey(name), COORD_SVC, 'release', { name, token }, { timeoutMs: RPC_TIMEOUT_MS });
+        await this.ring.request(resourceKey(name), COORD_SVC, 'release', { name, token }, { timeoutMs: this.config.rpcTimeoutMs });
         return;
       } catch {
         // Try again; the owner may be moving.

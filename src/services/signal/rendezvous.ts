@@ -16,6 +16,12 @@ import { SignalMessageSchema } from './messages.js';
 export const SIGNAL_PROTOCOL_VERSION = 1;
 /** Contacts handed to a joining peer: enough to survive one or two being gone. */
 export const CONTACTS_PER_JOIN = 4;
+/**
+ * How long the challenge/hello/welcome exchange may take, on both ends: the server drops a client
+ * that has not said hello by then, and a client stops waiting for its welcome. The exchange is a
+ * round trip and a signature, milliseconds; 10 s leaves room for a loaded server or a slow link.
+ */
+export const HANDSHAKE_TIMEOUT_MS = 10_000;
 
 const hexBytes = (n: number) => Type.String({ minLength: 2 * n, maxLength: 2 * n, pattern: '^[0-9a-f]+$' });
 

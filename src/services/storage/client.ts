@@ -2,14 +2,15 @@
 // stores r replicas of every chunk (and, for a large file, of its index chunks) first and then
 // commits the metadata at the path's sKeeper; until that commit the new version is invisible, so
 // an interrupted put leaves nothing visible.
-import { CumulusError, InvalidArgumentError, NotFoundError } from '../../core/errors.js';
+import { errorCode, InvalidArgumentError, NotFoundError, type ErrorCode } from '../../core/errors.js';
+import { optionValue } from '../../core/options.js';
 import { hashBytesToId, idToHex, type PeerId } from '../../core/id.js';
 import type { Clock } from '../../env/ports.js';
 import { ChunkTally, chunkStream, type ByteSource } from './chunker.js';
-import { DEFAULT_CHUNK_BYTES, DEFAULT_INDEX_FANOUT, DEFAULT_LIST_LIMIT, DEFAULT_REPLICAS, DEFAULT_REQUEST_TIMEOUT_MS, MAX_CHUNK_BYTES, MAX_INDEX_FANOUT, MAX_LIST_LIMIT, MAX_OBJECT_BYTES, MAX_REPLICAS, META_ATTEMPTS, META_READ_FIRST_TIMEOUT_MS, META_RETRY_DELAY_MS, MIN_CHUNK_BYTES, MIN_INDEX_FANOUT, MIN_REPLICAS, PUT_CHUNKS_IN_FLIGHT, READ_AHEAD_CHUNKS } from './constants.js';
+import { DEFAULT_CHUNK_BYTES, DEFAULT_INDEX_FANOUT, DEFAULT_LIST_LIMIT, MAX_CHUNK_BYTES, MAX_INDEX_FANOUT, MAX_LIST_LIMIT, MAX_OBJECT_BYTES, META_ATTEMPTS, META_READ_FIRST_TIMEOUT_MS, META_RETRY_DELAY_MS, MIN_CHUNK_BYTES, MIN_INDEX_FANOUT, PUT_CHUNKS_IN_FLIGHT, READ_AHEAD_CHUNKS, REPLICAS } from './constants.js';
 import { ChunkList, type ChunkListResult } from './chunk-list.js';
 import { indexedRefs } from './index-reader.js';
-import { IsADirectoryError, NOT_OWNER_PREFIX } from './errors.js';
+import { IsADirectoryError } from './errors.js';
 import type { DirEntry } from './keeper-store.js';
 import type { ReplyBody, RequestBody, StorageOp } from './messages.js';
 import { normalizePath, pathKey } from './paths.js';
@@ -21,7 +22,7 @@ import { SuspectPeers } from './suspects.js';
 import type { PieceSinks } from './sinks.js';
 
 export interface PutOptions {
-  /** Replicas per chunk, 1 to 6 (default 3). */
+  /** Copies of each chunk (REPLICAS in constants.ts: its range and default). */
   replicas?: number;
   /** Chunk size in bytes (default 256 KiB). */
   chunkBytes?: number;
@@ -58,10 +59,8 @@ export interface ListPage {
   next?: string;
 }
 
-function retryable(e: unknown): boolean {
-  if (!(e instanceof CumulusError)) return false;
-  return e.code === 'TIMEOUT' || e.code === 'PEER_GONE' || e.message.startsWith(NOT_OWNER_PREFIX) || /\bnot the owner of\b/.test(e.message);
-}
+/** Failures of a metadata call that another attempt may not meet: the owner was busy, gone or changing. */
+const RETRYABLE_CODES: ReadonlySet<ErrorCode | undefined> = new Set<ErrorCode>(['TIMEOUT', 'PEER_GONE', 'NOT_OWNER']);
 
 export class StorageClient {
   readonly counters: ReadCounters = { corruptReplicas: 0, deadReplicas: 0, chunksRead: 0, localChunks: 0, hedgedReads: 0 };
@@ -72,7 +71,8 @@ export class StorageClient {
   constructor(
     private readonly ring: RingPort,
     private readonly clock: Clock,
-    private readonly timeoutMs = DEFAULT_REQUEST_TIMEOUT_MS,
+    /** One request's time (StorageOptions.requestTimeoutMs). */
+    private readonly timeoutMs: number,
     /** Where pieces pushed by holders land; without it every piece is its own request. */
     private readonly sinks?: PieceSinks,
   ) {
@@ -81,9 +81,8 @@ export class StorageClient {
 
   async put(path: string, source: ByteSource, opts: PutOptions = {}): Promise<PutResult> {
     const p = normalizePath(path);
-    const replicas = opts.replicas ?? DEFAULT_REPLICAS;
+    const replicas = optionValue(REPLICAS, opts.replicas, 'replicas');
     const chunkBytes = opts.chunkBytes ?? DEFAULT_CHUNK_BYTES;
-    if (!Number.isInteger(replicas) || replicas < MIN_REPLICAS || replicas > MAX_REPLICAS) throw new InvalidArgumentError(`replicas must be an integer from ${MIN_REPLICAS} to ${MAX_REPLICAS}`);
     if (!Number.isInteger(chunkBytes) || chunkBytes < MIN_CHUNK_BYTES || chunkBytes > MAX_CHUNK_BYTES) throw new InvalidArgumentError(`chunkBytes must be from ${MIN_CHUNK_BYTES} to ${MAX_CHUNK_BYTES}`);
     if (p === '/') throw new IsADirectoryError(p);
     if (opts.contentType !== undefined && (opts.contentType.length === 0 || opts.contentType.length > 255)) throw new InvalidArgumentError('contentType must be 1 to 255 characters');
@@ -263,8 +262,8 @@ export class StorageClient {
       try {
         return (await call(this.ring, key, op, body, quick ? Math.min(this.timeoutMs, META_READ_FIRST_TIMEOUT_MS) : this.timeoutMs, { redundant: reads })).body;
       } catch (e) {
-        if (!retryable(e) || attempt >= META_ATTEMPTS) throw e;
-        if (quick && e instanceof CumulusError && e.code === 'TIMEOUT') continue;
+        if (!RETRYABLE_CODES.has(errorCode(e)) || attempt >= META_ATTEMPTS) throw e;
+        if (quick && errorCode(e) === 'TIMEOUT') continue;
         await new Promise<void>((resolve) => this.clock.setTimer(META_RETRY_DELAY_MS * attempt, resolve));
       }
     }

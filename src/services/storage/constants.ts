@@ -1,4 +1,6 @@
 // Storage constants. Each has a unit in its name and a reason beside it.
+import { Type } from '@sinclair/typebox';
+import type { IntegerOption, OptionSpecs } from '../../core/options.js';
 
 /** The service name on the ring's service router. */
 export const STORAGE_SVC = 'storage';
@@ -10,10 +12,28 @@ export const MIN_CHUNK_BYTES = 1024;
 /** Largest chunk size accepted: a chunk is reassembled in memory on both ends of a transfer. */
 export const MAX_CHUNK_BYTES = 4 * 1024 * 1024;
 
-/** Default replica count per chunk (the research's r = 3). */
-export const DEFAULT_REPLICAS = 3;
-export const MIN_REPLICAS = 1;
-export const MAX_REPLICAS = 6;
+/**
+ * The replica count: copies of each chunk, each on its own peer. One setting with one name,
+ * `replicas`, from the HTTP header and the SDK to the storage record. 3 by default (the research's
+ * r = 3): a chunk outlives two of its holders lost between repair rounds. 1 is for data that can be
+ * made again. 6 at most, because a file's record lists the holders of every chunk
+ * (MAX_HOLDERS_PER_CHUNK) and must fit one frame. Every boundary checks it with this spec
+ * (parseOption) or with ReplicasSchema, built from it.
+ */
+export const REPLICAS = {
+  type: 'integer',
+  default: 3,
+  min: 1,
+  max: 6,
+  unit: 'copies',
+  description: 'copies of each chunk, each on its own peer',
+} as const satisfies IntegerOption;
+/** The replica count as a typebox schema, for request schemas (the gateway's header, the control channel, records). */
+export const ReplicasSchema = Type.Integer({
+  minimum: REPLICAS.min,
+  maximum: REPLICAS.max,
+  description: `replica count: ${REPLICAS.description}, ${REPLICAS.min} to ${REPLICAS.max} (default ${REPLICAS.default})`,
+});
 
 /**
  * A file's metadata record travels in one frame, so the chunk list it carries inline is bounded.
@@ -61,7 +81,7 @@ export const PIECE_BYTES = 56 * 1024;
  */
 export const MAX_CANDIDATES = 16;
 /** Holders kept per chunk in a record: live ones plus a few dead ones that may come back. */
-export const MAX_HOLDERS_PER_CHUNK = MAX_REPLICAS + 3;
+export const MAX_HOLDERS_PER_CHUNK = REPLICAS.max + 3;
 
 /** Number of successors that keep a copy of an sKeeper's metadata (the research's 2). */
 export const META_REPLICA_SUCCESSORS = 2;
@@ -73,7 +93,10 @@ export const MAX_NAME_BYTES = 255;
 export const MAX_LIST_LIMIT = 500;
 export const DEFAULT_LIST_LIMIT = 100;
 
-/** How long one request (a piece, a probe, a metadata operation) may take before it is retried elsewhere. */
+/**
+ * How long one request (a piece, a probe, a metadata operation) may take before it is retried
+ * elsewhere: a live peer answers in milliseconds, a loaded one within a second or two.
+ */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 5_000;
 /** Attempts at a metadata operation (the owner may be changing under churn). */
 export const META_ATTEMPTS = 4;
@@ -103,8 +126,6 @@ export const MAX_PROBE_CHUNKS = 256;
 export const MAX_SYNC_RECORDS = 16;
 /** Delay after a ring event before metadata is pushed, so a burst of events costs one push. */
 export const SYNC_DEBOUNCE_MS = 1_000;
-/** Deleted names are remembered this long, so a stale replica cannot resurrect them. */
-export const TOMBSTONE_TTL_MS = 24 * 3600_000;
 
 /**
  * Pieces of one chunk in flight at once after the first (which finds the holder). A 256 KiB chunk
@@ -138,3 +159,13 @@ export const READ_FIRST_PIECE_TIMEOUT_MS = 1_500;
  * other chunks to us is not silent, so a deep queue under load does not set off a race.
  */
 export const READ_HEDGE_MS = 500;
+
+/**
+ * What a peer's storage service may be configured with (StorageOptions, PeerOptions.storage), each
+ * with its unit, range and default; the rest of this file is fixed. Checked once, in storageSettings().
+ */
+export const STORAGE_SETTINGS = {
+  quotaBytes: { type: 'integer', min: 0, max: Number.MAX_SAFE_INTEGER, unit: 'bytes', description: 'chunk data this peer holds for others at most' },
+  requestTimeoutMs: { type: 'integer', default: DEFAULT_REQUEST_TIMEOUT_MS, min: 1, unit: 'ms', description: 'time one request may take before it is retried elsewhere' },
+  repairPeriodMs: { type: 'integer', default: DEFAULT_REPAIR_PERIOD_MS, min: 1, unit: 'ms', description: 'period of the repair loop' },
+} as const satisfies OptionSpecs;

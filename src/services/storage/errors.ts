@@ -4,19 +4,19 @@ import { CumulusError, type ErrorCode } from '../../core/errors.js';
 
 export class IsADirectoryError extends CumulusError {
   constructor(path: string) {
-    super('ALREADY_EXISTS', `${path} is a directory`, { path });
+    super('IS_A_DIRECTORY', `${path} is a directory`, { path });
   }
 }
 
 export class NotADirectoryError extends CumulusError {
   constructor(path: string) {
-    super('INVALID_ARGUMENT', `${path} is not a directory`, { path });
+    super('NOT_A_DIRECTORY', `${path} is not a directory`, { path });
   }
 }
 
 export class DirectoryNotEmptyError extends CumulusError {
   constructor(path: string) {
-    super('REFUSED', `directory ${path} is not empty`, { path });
+    super('DIRECTORY_NOT_EMPTY', `directory ${path} is not empty`, { path });
   }
 }
 
@@ -30,16 +30,23 @@ export class ChunkCorruptError extends CumulusError {
 /** No replica of a chunk could be read (every holder dead, lying or missing it). */
 export class ChunkUnavailableError extends CumulusError {
   constructor(chunk: string, tried: number) {
-    super('NOT_FOUND', `no live, valid replica of chunk ${chunk} (tried ${tried} holders)`, { chunk, tried });
+    super('UNAVAILABLE', `no live, valid replica of chunk ${chunk} (tried ${tried} holders)`, { chunk, tried });
   }
+}
+
+/** Why one candidate or neighbour did not take a replica: where it was, and the error's code. */
+export interface PlacementFailure {
+  where: string;
+  code: ErrorCode | 'error';
 }
 
 /** A write could not place r replicas of a chunk. */
 export class ReplicationFailedError extends CumulusError {
-  constructor(chunk: string, placed: number, wanted: number, reasons: string[]) {
+  constructor(chunk: string, placed: number, wanted: number, failures: readonly PlacementFailure[]) {
     // When every candidate refused for lack of room, the put failed for quota: say so in the code.
-    const code: ErrorCode = reasons.length > 0 && reasons.every((r) => r.endsWith('OVER_QUOTA')) ? 'OVER_QUOTA' : 'REFUSED';
-    super(code, `chunk ${chunk}: stored ${placed} of ${wanted} replicas (${reasons.slice(0, 4).join('; ')})`, { chunk, placed, wanted });
+    const code: ErrorCode = failures.length > 0 && failures.every((f) => f.code === 'OVER_QUOTA') ? 'OVER_QUOTA' : 'REFUSED';
+    const reasons = failures.slice(0, 4).map((f) => `${f.where}: ${f.code}`);
+    super(code, `chunk ${chunk}: stored ${placed} of ${wanted} replicas (${reasons.join('; ')})`, { chunk, placed, wanted });
   }
 }
 
@@ -57,15 +64,13 @@ export class RefusedError extends CumulusError {
   }
 }
 
-/** Messages of NotOwnerError start with this, so a client can tell it apart after the wire. */
-export const NOT_OWNER_PREFIX = 'not the owner of';
-
 /**
  * A metadata request reached a peer that does not own the key (the ring is still converging).
- * The client retries it: acting on it would store the record where nobody will look.
+ * The client retries it (by its code, NOT_OWNER): acting on it would store the record where
+ * nobody will look.
  */
 export class NotOwnerError extends CumulusError {
   constructor(path: string) {
-    super('REFUSED', `${NOT_OWNER_PREFIX} ${path}; retry once the ring has settled`, { path });
+    super('NOT_OWNER', `not the owner of ${path}; retry once the ring has settled`, { path });
   }
 }

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { encodeValue } from '../../core/codec.js';
 import { hashBytesToId, idToHex, type PeerId } from '../../core/id.js';
-import { MAX_HOLDERS_PER_CHUNK, MAX_INDEX_BYTES, MAX_INDEX_CHUNKS, MAX_INDEX_FANOUT, MAX_OBJECT_BYTES, MIN_CHUNK_BYTES, MAX_REPLICAS } from './constants.js';
+import { MAX_HOLDERS_PER_CHUNK, MAX_INDEX_BYTES, MAX_INDEX_CHUNKS, MAX_INDEX_FANOUT, MAX_OBJECT_BYTES, MIN_CHUNK_BYTES, REPLICAS } from './constants.js';
 import { decodeIndexChunk, encodeIndexChunk, indexCount, indexSpan } from './index-chunks.js';
 import { decodeRecord, encodeRecord, type ChunkRef, type FileRecord } from './records.js';
 
@@ -40,7 +40,7 @@ describe('index chunks', () => {
     const n = Math.ceil(MAX_OBJECT_BYTES / MIN_CHUNK_BYTES);
     const m = indexCount(n, MAX_INDEX_FANOUT);
     // r = 6 holders per index chunk, spread over 60 peers.
-    const index = { fanout: MAX_INDEX_FANOUT, chunks: refs(m, (j) => Array.from({ length: MAX_REPLICAS }, (_, k) => peer((j + k * 10) % 60))).map((r) => ({ ...r, bytes: 200_000 })) };
+    const index = { fanout: MAX_INDEX_FANOUT, chunks: refs(m, (j) => Array.from({ length: REPLICAS.max }, (_, k) => peer((j + k * 10) % 60))).map((r) => ({ ...r, bytes: 200_000 })) };
     const rec: FileRecord = { kind: 'file', path: '/huge', rev: 1, version: 1, size: MAX_OBJECT_BYTES, chunkBytes: MIN_CHUNK_BYTES, replicas: 6, etag: 'ab'.repeat(32), mtimeMs: 1, chunks: [], index };
     const enc = encodeRecord(rec);
     if (!enc.ok) throw enc.error;
@@ -69,7 +69,7 @@ describe('index chunks', () => {
       const r = decodeIndexChunk(bytes, 10, '/f', 'abc');
       expect(r.ok, what).toBe(false);
       if (!r.ok) {
-        expect(r.error.code, what).toBe('SCHEMA_MISMATCH');
+        expect(r.error.code, what).toBe('CORRUPT');
         expect(r.error.message, what).toMatch(/^malformed index chunk abc of \/f: /);
         expect(r.error.message, what).toMatch(why);
       }

@@ -30,7 +30,7 @@ export const IndexChunkSchema = Type.Object(
 /** An index chunk whose bytes hash to its id but that is not a valid index of the file naming it. */
 export class IndexCorruptError extends CumulusError {
   constructor(path: string, chunk: string, reason: string) {
-    super('SCHEMA_MISMATCH', `malformed index chunk ${chunk} of ${path}: ${reason}`, { path, chunk });
+    super('CORRUPT', `malformed index chunk ${chunk} of ${path}: ${reason}`, { path, chunk });
   }
 }
 

@@ -4,7 +4,7 @@
 import type { Clock } from '../../env/ports.js';
 import { idToHex, type Id } from '../../core/id.js';
 import { NotFoundError, InvalidArgumentError, CumulusError } from '../../core/errors.js';
-import { DEFAULT_REQUEST_TIMEOUT_MS, META_REPLICA_SUCCESSORS } from './constants.js';
+import { META_REPLICA_SUCCESSORS } from './constants.js';
 import { DirectoryNotEmptyError, IsADirectoryError, NotADirectoryError, NotOwnerError, RefusedError } from './errors.js';
 import type { DirEntry, KeeperStore } from './keeper-store.js';
 import type { ReplyBody, RequestBody } from './messages.js';
@@ -34,7 +34,7 @@ export class Keeper {
     private readonly ring: RingPort,
     private readonly clock: Clock,
     readonly store: KeeperStore,
-    private readonly timeoutMs = DEFAULT_REQUEST_TIMEOUT_MS,
+    private readonly timeoutMs: number,
   ) {}
 
   /** Run fn after every earlier operation on the same key, so read-modify-write is atomic per path. */

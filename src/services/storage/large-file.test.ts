@@ -168,7 +168,7 @@ describe('large files (index chunks)', () => {
       const rec: FileRecord = { ...victim, path, rev: 0, version: 0, index };
       await run(call(ring, pathKey(path), 'commit', { rec: toWire(rec) as never }, 5_000));
       const err = await run(readAll(svc(3), path)).catch((e: unknown) => e);
-      expect(err, what).toMatchObject({ code: 'SCHEMA_MISMATCH', message: expect.stringMatching(new RegExp(`^malformed index chunk ${id} of ${path}: `)) });
+      expect(err, what).toMatchObject({ code: 'CORRUPT', message: expect.stringMatching(new RegExp(`^malformed index chunk ${id} of ${path}: `)) });
     }
     // A record whose index does not fit its size is refused at commit; the earlier version stays.
     const broken = toWire({ ...victim, path: '/good', rev: 0, index: { fanout: FANOUT, chunks: victim.index!.chunks.slice(1) } });

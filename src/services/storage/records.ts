@@ -7,7 +7,7 @@ import { check, decodeValue, encodeValue } from '../../core/codec.js';
 import { err, ok, type Result } from '../../core/errors.js';
 import { bytesToHex, idFromHex, idToBytes, type PeerId } from '../../core/id.js';
 import { SchemaMismatchError } from '../../core/errors.js';
-import { MAX_CHUNK_BYTES, MAX_HOLDERS_PER_CHUNK, MAX_INDEX_BYTES, MAX_INDEX_CHUNKS, MAX_INDEX_FANOUT, MAX_INLINE_CHUNKS, MAX_META_BYTES, MAX_OBJECT_BYTES, MAX_PATH_BYTES, MAX_REPLICAS, MIN_CHUNK_BYTES, MIN_INDEX_FANOUT, MIN_REPLICAS } from './constants.js';
+import { MAX_CHUNK_BYTES, MAX_HOLDERS_PER_CHUNK, MAX_INDEX_BYTES, MAX_INDEX_CHUNKS, MAX_INDEX_FANOUT, MAX_INLINE_CHUNKS, MAX_META_BYTES, MAX_OBJECT_BYTES, MAX_PATH_BYTES, MIN_CHUNK_BYTES, MIN_INDEX_FANOUT, ReplicasSchema } from './constants.js';
 
 export interface ChunkRef {
   /** 40 hex chars: the first 160 bits of the chunk's SHA-256. */
@@ -98,7 +98,7 @@ export const WireFileSchema = Type.Object(
     version: Rev,
     size: Type.Integer({ minimum: 0, maximum: MAX_OBJECT_BYTES }),
     chunkBytes: Type.Integer({ minimum: MIN_CHUNK_BYTES, maximum: MAX_CHUNK_BYTES }),
-    replicas: Type.Integer({ minimum: MIN_REPLICAS, maximum: MAX_REPLICAS }),
+    replicas: ReplicasSchema,
     etag: Type.String({ pattern: '^[0-9a-f]{64}$' }),
     mtimeMs: Ms,
     contentType: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_CONTENT_TYPE_BYTES })),

@@ -6,7 +6,7 @@ import { CumulusError } from '../../core/errors.js';
 import type { PeerId } from '../../core/id.js';
 import type { Clock, TimerHandle } from '../../env/ports.js';
 import { MAX_CANDIDATES, MAX_DUPLICATE_CANDIDATES, READ_FIRST_PIECE_TIMEOUT_MS, READ_HEDGE_MS } from './constants.js';
-import { ChunkCorruptError, ChunkUnavailableError, ReplicationFailedError } from './errors.js';
+import { ChunkCorruptError, ChunkUnavailableError, ReplicationFailedError, type PlacementFailure } from './errors.js';
 import { candidateKey } from './placement.js';
 import type { ChunkRef } from './records.js';
 import type { RingPort } from './ring-port.js';
@@ -26,8 +26,8 @@ export interface ReadCounters {
   hedgedReads: number;
 }
 
-function reason(e: unknown): string {
-  return e instanceof CumulusError ? e.code : 'error';
+function failure(where: string, e: unknown): PlacementFailure {
+  return { where, code: e instanceof CumulusError ? e.code : 'error' };
 }
 
 /**
@@ -36,7 +36,7 @@ function reason(e: unknown): string {
  */
 export async function placeChunk(ring: RingPort, id: string, bytes: Uint8Array, r: number, live: PeerId[], timeoutMs: number): Promise<PeerId[]> {
   const holders = [...live];
-  const reasons: string[] = [];
+  const failures: PlacementFailure[] = [];
   let duplicates = 0;
   for (let i = 0; i < MAX_CANDIDATES && holders.length < r && duplicates < MAX_DUPLICATE_CANDIDATES; i++) {
     try {
@@ -45,7 +45,7 @@ export async function placeChunk(ring: RingPort, id: string, bytes: Uint8Array, 
       if (!holders.includes(peer)) holders.push(peer);
       else duplicates++;
     } catch (e) {
-      reasons.push(`candidate ${i}: ${reason(e)}`);
+      failures.push(failure(`candidate ${i}`, e));
     }
   }
   // In a small ring the candidate keys may fall on fewer than r peers (a few peers own most of the
@@ -58,10 +58,10 @@ export async function placeChunk(ring: RingPort, id: string, bytes: Uint8Array, 
       const got = await sendChunk(ring, { peer }, id, bytes, timeoutMs);
       if (!holders.includes(got)) holders.push(got);
     } catch (e) {
-      reasons.push(`neighbour ${peer.slice(0, 8)}: ${reason(e)}`);
+      failures.push(failure(`neighbour ${peer.slice(0, 8)}`, e));
     }
   }
-  if (holders.length < r) throw new ReplicationFailedError(id, holders.length, r, reasons);
+  if (holders.length < r) throw new ReplicationFailedError(id, holders.length, r, failures);
   return holders;
 }
 

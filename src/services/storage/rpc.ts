@@ -2,14 +2,21 @@
 // against the operation's schema, and turn an error reply back into a typed error.
 import type { Envelope } from '../../core/envelope.js';
 import { check } from '../../core/codec.js';
-import { CumulusError, type ErrorCode } from '../../core/errors.js';
+import { CumulusError, isErrorCode, type ErrorCode } from '../../core/errors.js';
 import type { Id, PeerId } from '../../core/id.js';
 import { STORAGE_SVC } from './constants.js';
 import { ErrorReply, Replies, type ReplyBody, type RequestBody, type StorageOp } from './messages.js';
 import { RemoteError } from './errors.js';
 import type { RingPort } from './ring-port.js';
 
-const KNOWN_CODES = new Set<ErrorCode>(['INVALID_ARGUMENT', 'TIMEOUT', 'PEER_GONE', 'NOT_FOUND', 'ALREADY_EXISTS', 'OVER_QUOTA', 'REFUSED', 'CANCELLED', 'INTERNAL', 'SCHEMA_MISMATCH']);
+/**
+ * Codes a storage peer may answer with. Frame and version codes are left out: they describe a frame
+ * this peer sent or received, never one the answering peer did; another code becomes INTERNAL.
+ */
+const REMOTE_CODES = new Set<ErrorCode>([
+  'INVALID_ARGUMENT', 'SCHEMA_MISMATCH', 'TIMEOUT', 'PEER_GONE', 'NOT_FOUND', 'ALREADY_EXISTS', 'OVER_QUOTA', 'REFUSED', 'NOT_OWNER',
+  'UNAVAILABLE', 'IS_A_DIRECTORY', 'NOT_A_DIRECTORY', 'DIRECTORY_NOT_EMPTY', 'CANCELLED', 'INTERNAL',
+]);
 
 export interface CallResult<Op extends StorageOp> {
   body: ReplyBody<Op>;
@@ -36,7 +43,7 @@ export function parseReply<Op extends StorageOp>(op: Op, env: Envelope): ReplyBo
   if (b && typeof b === 'object' && b.ok === false) {
     const e = check(ErrorReply, b, `${op} error reply`);
     if (!e.ok) throw e.error;
-    const code = KNOWN_CODES.has(e.value.code as ErrorCode) ? (e.value.code as ErrorCode) : 'INTERNAL';
+    const code = isErrorCode(e.value.code) && REMOTE_CODES.has(e.value.code) ? e.value.code : 'INTERNAL';
     throw new RemoteError(code, e.value.message);
   }
   const r = check(Replies[op], env.body, `${op} reply`);

@@ -1,7 +1,8 @@
 // Proves the storage service end to end on simulated peers: round trips, listing, clear errors that leave data intact, lying holders bypassed, interrupted puts invisible, keys handed to joiners, and files surviving churn.
 import { describe, expect, it } from 'vitest';
 import { Simulator } from '../../sim/simulator.js';
-import { StorageCluster, runStorage } from '../../sim/scenarios/storage.js';
+import { StorageCluster, STORAGE_OPTIONS, runStorage } from '../../sim/scenarios/storage.js';
+import { withDefaults } from '../../core/options.js';
 import { hashBytesToId, idToHex, idToBytes, idFromHex, type PeerId } from '../../core/id.js';
 import { pathKey } from './paths.js';
 import type { StorageService } from './service.js';
@@ -70,8 +71,8 @@ describe('storage service', () => {
     const { svc, run } = setup(2);
     await run(svc(0).client.mkdir('/d'));
     await run(svc(0).client.put('/d/f', [bytes(100)], { chunkBytes: 1024 }));
-    await expect(run(svc(1).client.put('/d', [bytes(10)]))).rejects.toMatchObject({ code: 'ALREADY_EXISTS', message: expect.stringMatching(/is a directory/) });
-    await expect(run(svc(1).client.rm('/d'))).rejects.toMatchObject({ code: 'REFUSED', message: expect.stringMatching(/not empty/) });
+    await expect(run(svc(1).client.put('/d', [bytes(10)]))).rejects.toMatchObject({ code: 'IS_A_DIRECTORY', message: expect.stringMatching(/is a directory/) });
+    await expect(run(svc(1).client.rm('/d'))).rejects.toMatchObject({ code: 'DIRECTORY_NOT_EMPTY', message: expect.stringMatching(/not empty/) });
     await expect(run(svc(1).client.put('/nodir/f', [bytes(10)]))).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(run(svc(1).client.put('/d/g', [bytes(10)], { replicas: 7 }))).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     expect((await run(svc(2).client.stat('/d'))).kind).toBe('dir');
@@ -175,7 +176,7 @@ describe('storage service', () => {
 
   for (const seed of [1, 2, 3]) {
     it(`keeps every file readable under churn (64 peers, 100 files, 30 min, seed ${seed})`, async () => {
-      const r = await runStorage({ seed: String(seed), nodes: '64', files: '100', hours: '0.5', churn: '1800' });
+      const r = await runStorage(withDefaults(STORAGE_OPTIONS, { seed, nodes: 64, files: 100, hours: 0.5, churn: 1800 }));
       if (r.filesLost !== 0) console.error(`storage churn run failed; reproduce with seed ${seed}`, r);
       expect(r.filesLost).toBe(0);
       expect(r.files).toBe(100);

@@ -4,9 +4,11 @@
 // handler sees it; a bad request gets an error reply and is counted, never thrown.
 import type { Envelope } from '../../core/envelope.js';
 import { check } from '../../core/codec.js';
+import { InvalidArgumentError } from '../../core/errors.js';
 import type { Env } from '../../env/ports.js';
 import { StorageClient } from './client.js';
-import { DEFAULT_REPAIR_PERIOD_MS, DEFAULT_REQUEST_TIMEOUT_MS, STORAGE_SVC } from './constants.js';
+import { STORAGE_SETTINGS, STORAGE_SVC } from './constants.js';
+import { withDefaults } from '../../core/options.js';
 import { Holder } from './holder.js';
 import { HolderStore } from './holder-store.js';
 import { Keeper } from './keeper.js';
@@ -18,14 +20,21 @@ import { Repairer } from './repair.js';
 import type { RingPort } from './ring-port.js';
 import { errorBody } from './rpc.js';
 
+/** How a peer's storage service is configured: STORAGE_SETTINGS in constants.ts gives each one's unit, range and default. */
 export interface StorageOptions {
-  /** Bytes of chunk data this peer holds for others at most. */
   quotaBytes: number;
-  /** Period of the repair loop (default 60 s). */
   repairPeriodMs?: number;
   requestTimeoutMs?: number;
   /** Run the repair loop (default true); tests may drive rounds by hand. */
   repair?: boolean;
+}
+
+/** The options with their defaults filled in; a value out of range throws InvalidArgumentError naming it. */
+export function storageSettings(opts: StorageOptions): Required<StorageOptions> {
+  if (opts.quotaBytes === undefined) throw new InvalidArgumentError('storage quotaBytes is required');
+  const { quotaBytes, requestTimeoutMs, repairPeriodMs } = opts;
+  const s = withDefaults(STORAGE_SETTINGS, { quotaBytes, requestTimeoutMs, repairPeriodMs }, (key) => `storage ${key}`);
+  return { quotaBytes, requestTimeoutMs: s.requestTimeoutMs, repairPeriodMs: s.repairPeriodMs, repair: opts.repair ?? true };
 }
 
 type Handler = (body: never, env: Envelope) => Promise<unknown>;
@@ -40,18 +49,19 @@ export class StorageService {
   readonly sinks: PieceSinks;
   private readonly handlers: Record<StorageOp, Handler>;
   private started = false;
+  private readonly settings: Required<StorageOptions>;
 
   constructor(
     private readonly ring: RingPort,
     env: Env,
-    private readonly opts: StorageOptions,
+    opts: StorageOptions,
   ) {
-    const timeoutMs = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    const s = (this.settings = storageSettings(opts));
     this.sinks = new PieceSinks(env.clock);
-    this.holder = new Holder(env.clock, new HolderStore(env.store, opts.quotaBytes));
-    this.keeper = new Keeper(ring, env.clock, new KeeperStore(env.store), timeoutMs);
-    this.repairer = new Repairer(ring, env.clock, env.rng.fork('storage-repair'), this.keeper, opts.repairPeriodMs ?? DEFAULT_REPAIR_PERIOD_MS, timeoutMs);
-    this.client = new StorageClient(ring, env.clock, timeoutMs, this.sinks);
+    this.holder = new Holder(env.clock, new HolderStore(env.store, s.quotaBytes));
+    this.keeper = new Keeper(ring, env.clock, new KeeperStore(env.store), s.requestTimeoutMs);
+    this.repairer = new Repairer(ring, env.clock, env.rng.fork('storage-repair'), this.keeper, s.repairPeriodMs, s.requestTimeoutMs);
+    this.client = new StorageClient(ring, env.clock, s.requestTimeoutMs, this.sinks);
     const h = this.holder;
     const k = this.keeper;
     this.handlers = {
@@ -67,7 +77,7 @@ export class StorageService {
     if (this.started) return;
     this.started = true;
     this.ring.onService(STORAGE_SVC, (env) => void this.handle(env));
-    if (this.opts.repair !== false) this.repairer.start();
+    if (this.settings.repair) this.repairer.start();
   }
 
   stop(): void {

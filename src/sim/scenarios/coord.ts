@@ -13,7 +13,9 @@ import type { CoordLease } from '../../services/coord/lease.js';
 import { CoordService } from '../../services/coord/service.js';
 import { emptyCoordStats, type CoordStats } from '../../services/coord/stats.js';
 import { Simulator } from '../simulator.js';
-import { numberOption, type ScenarioOptions, type ScenarioResult } from './options.js';
+import type { OptionValues } from '../../core/options.js';
+import { MAX_CAPACITY } from '../../services/coord/constants.js';
+import { defineScenario, SEED_OPTION, type ScenarioResult } from './options.js';
 
 interface Peer {
   id: PeerId;
@@ -45,40 +47,26 @@ export interface CoordFigures extends ScenarioResult {
   digest: string;
 }
 
-export interface CoordScenarioOptions {
-  seed: number;
-  peers: number;
-  clients: number;
-  capacity: number;
-  resources: number;
-  mode: 'queue' | 'throttle';
-  crashOwners: boolean;
-  seconds: number;
-}
-
-export function coordOptions(opts: ScenarioOptions): CoordScenarioOptions {
-  const mode = opts['mode'] ?? 'queue';
-  if (mode !== 'queue' && mode !== 'throttle') throw new Error(`--mode is queue or throttle, got ${String(mode)}`);
-  return {
-    seed: numberOption(opts, 'seed', 1),
-    peers: numberOption(opts, 'peers', 64),
-    clients: numberOption(opts, 'clients', 1000),
-    capacity: numberOption(opts, 'capacity', 3),
-    resources: numberOption(opts, 'resources', 4),
-    mode,
-    crashOwners: opts['crash-owners'] === true || opts['crashOwners'] === true || opts['crash-owners'] === 'true',
-    seconds: numberOption(opts, 'seconds', 60),
-  };
-}
-
+/** Time for the ring to form before the clients start. */
 const WARMUP_MS = 15_000;
+/** How long a client waits for a slot in queue mode. */
 const QUEUE_WAIT_MS = 5_000;
 
-export async function runCoord(raw: ScenarioOptions): Promise<CoordFigures> {
-  return runCoordWith(coordOptions(raw));
-}
+export const COORD_OPTIONS = {
+  seed: SEED_OPTION,
+  peers: { type: 'integer', default: 64, min: 1, unit: 'peers', description: 'ring peers; the clients are spread over them' },
+  clients: { type: 'integer', default: 1000, min: 0, unit: 'clients', description: 'clients looping acquire, hold, release, think' },
+  capacity: { type: 'integer', default: 3, min: 1, max: MAX_CAPACITY, description: 'capacity of each resource' },
+  resources: { type: 'integer', default: 4, min: 1, description: 'resources the clients share' },
+  mode: { type: 'choice', choices: ['queue', 'throttle'], default: 'queue', description: `queue: wait up to ${QUEUE_WAIT_MS / 1000} s for a slot; throttle: refuse at once when full` },
+  crashOwners: { type: 'flag', description: 'crash resource owners now and then (back later with the same id) and cut owners off with one other peer' },
+  seconds: { type: 'number', default: 60, min: 0, unit: 's', description: `virtual seconds of load after a ${WARMUP_MS / 1000} s warm-up` },
+} as const;
 
-export async function runCoordWith(o: CoordScenarioOptions): Promise<CoordFigures> {
+export type CoordScenarioOptions = OptionValues<typeof COORD_OPTIONS>;
+
+
+export async function runCoord(o: CoordScenarioOptions): Promise<CoordFigures> {
   const sim = new Simulator({ seed: o.seed });
   const rng = sim.stream('coord-scenario');
   const peers: Peer[] = [];
@@ -234,6 +222,12 @@ export async function runCoordWith(o: CoordScenarioOptions): Promise<CoordFigure
     digest: sim.digest(),
   };
 }
+
+export const COORD_SCENARIO = defineScenario({
+  description: 'clients acquire and release semaphores on a ring; a checker counts holders above capacity and tokens out of order',
+  options: COORD_OPTIONS,
+  run: runCoord,
+});
 
 function sumStats(list: CoordStats[]): CoordStats {
   const out = emptyCoordStats();

@@ -1,24 +1,28 @@
-// The registry of simulation scenarios that `cumulus sim <name>` can run. A scenario takes the
-// command's options (every `--flag value` pair, as strings; bare flags as true) and returns one
-// JSON-able result object. To add one: write scenarios/<name>.ts and add a line below.
+// The registry of simulation scenarios that `cumulus sim <name>` can run. A scenario declares its
+// options (sim/scenarios/options.ts); the command line is parsed against them once, here, into the
+// typed object the scenario's run function takes. To add one: write scenarios/<name>.ts exporting
+// a defineScenario(...) and add a line below.
 import { InvalidArgumentError } from '../../core/errors.js';
-import type { ScenarioOptions, ScenarioResult } from './options.js';
-import { runPing } from './ping.js';
-import { runStorage } from './storage.js';
-import { runOverlay } from './overlay.js';
-import { runCoord } from './coord.js';
+import { parseOptions, type OptionSpecs, type OptionValues, type RawOptions } from '../../core/options.js';
+import type { Scenario, ScenarioResult } from './options.js';
+import { PING_SCENARIO } from './ping.js';
+import { STORAGE_SCENARIO } from './storage.js';
+import { OVERLAY_SCENARIO } from './overlay.js';
+import { COORD_SCENARIO } from './coord.js';
 
-export { numberOption, type ScenarioOptions, type ScenarioResult } from './options.js';
-export type ScenarioRun = (opts: ScenarioOptions) => ScenarioResult | Promise<ScenarioResult>;
+export type { Scenario, ScenarioResult } from './options.js';
 
-const scenarios = new Map<string, ScenarioRun>();
+/** A registered scenario: its run function takes its own spec's values, checked by parseOptions. */
+type AnyScenario = Scenario<OptionSpecs> | { description: string; options: OptionSpecs; run(opts: never): ScenarioResult | Promise<ScenarioResult> };
 
-export function registerScenario(name: string, run: ScenarioRun): void {
+const scenarios = new Map<string, AnyScenario>();
+
+export function registerScenario<S extends OptionSpecs>(name: string, scenario: Scenario<S>): void {
   if (scenarios.has(name)) throw new InvalidArgumentError(`scenario ${name} is registered twice`);
-  scenarios.set(name, run);
+  scenarios.set(name, scenario as unknown as AnyScenario);
 }
 
-export function getScenario(name: string): ScenarioRun | undefined {
+export function getScenario(name: string): AnyScenario | undefined {
   return scenarios.get(name);
 }
 
@@ -26,7 +30,21 @@ export function scenarioNames(): string[] {
   return [...scenarios.keys()].sort();
 }
 
-registerScenario('ping', runPing);
-registerScenario('storage', runStorage);
-registerScenario('overlay', runOverlay);
-registerScenario('coord', runCoord);
+/** A scenario's typed options from a command line's raw ones; unknown options and bad values throw. */
+export function scenarioOptions(name: string, raw: RawOptions): OptionValues<OptionSpecs> {
+  const s = scenarios.get(name);
+  if (s === undefined) throw new InvalidArgumentError(`unknown scenario ${name} (known: ${scenarioNames().join(', ')})`);
+  return parseOptions(s.options, raw, `sim ${name}`);
+}
+
+/** Run a scenario on options from scenarioOptions. */
+export function runScenario(name: string, opts: OptionValues<OptionSpecs>): ScenarioResult | Promise<ScenarioResult> {
+  const s = scenarios.get(name);
+  if (s === undefined) throw new InvalidArgumentError(`unknown scenario ${name} (known: ${scenarioNames().join(', ')})`);
+  return (s.run as (o: OptionValues<OptionSpecs>) => ScenarioResult | Promise<ScenarioResult>)(opts);
+}
+
+registerScenario('ping', PING_SCENARIO);
+registerScenario('storage', STORAGE_SCENARIO);
+registerScenario('overlay', OVERLAY_SCENARIO);
+registerScenario('coord', COORD_SCENARIO);

@@ -1,16 +1,25 @@
-// Options and results shared by every scenario (kept apart from the registry so scenarios do not
-// import the module that imports them).
-import { InvalidArgumentError } from '../../core/errors.js';
+// What every scenario is: its description, its typed options (parsed once, at the command line,
+// by core/options.ts) and a run function that takes them. Kept apart from the registry so that
+// scenarios do not import the module that imports them.
+import type { OptionSpecs, Runnable } from '../../core/options.js';
 
-export type ScenarioOptions = Record<string, string | boolean | undefined>;
 export type ScenarioResult = Record<string, unknown>;
 
-/** A numeric option with a default; refuses values that are not finite numbers. */
-export function numberOption(opts: ScenarioOptions, name: string, fallback: number): number {
-  const raw = opts[name];
-  if (raw === undefined || raw === false) return fallback;
-  const n = Number(raw);
-  if (raw === true || !Number.isFinite(n)) throw new InvalidArgumentError(`--${name} needs a number, got ${String(raw)}`);
-  return n;
+export type Scenario<S extends OptionSpecs = OptionSpecs> = Runnable<S, ScenarioResult>;
+
+/** A scenario with its spec's types checked against its run function. */
+export function defineScenario<S extends OptionSpecs>(scenario: Scenario<S>): Scenario<S> {
+  return scenario;
 }
 
+/** The seed option every scenario takes. */
+export const SEED_OPTION = {
+  type: 'integer',
+  default: 1,
+  min: 0,
+  max: 2 ** 32 - 1,
+  description: 'seed of the run: the same seed on the same code gives the same run and digest',
+} as const;
+
+/** Simulated peers, for the scenarios that take a count of them. */
+export const NODES_OPTION = { type: 'integer', default: 1000, min: 1, unit: 'peers', description: 'simulated peers' } as const;

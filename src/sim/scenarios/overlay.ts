@@ -7,7 +7,9 @@ import { bytesToHex, idFromHex, type Id } from '../../core/id.js';
 import { sessionSampler } from '../churn.js';
 import { Simulator } from '../simulator.js';
 import { OverlayNet, type OverlayPeer } from './overlay-net.js';
-import { numberOption, type ScenarioOptions, type ScenarioResult } from './options.js';
+import type { OptionValues } from '../../core/options.js';
+import { STABILIZE_INTERVAL_MS } from '../../overlay/constants.js';
+import { defineScenario, NODES_OPTION, SEED_OPTION, type ScenarioResult } from './options.js';
 
 /** Weibull shape of session times: below 1, heavy-tailed as measured in deployed P2P systems. */
 const SESSION_SHAPE = 0.5;
@@ -40,14 +42,26 @@ export interface OverlayResult extends ScenarioResult {
   wallMs: number;
 }
 
-export function runOverlay(opts: ScenarioOptions): OverlayResult {
+export const OVERLAY_OPTIONS = {
+  nodes: NODES_OPTION,
+  churn: { type: 'number', default: 0, min: 0, unit: 's', description: 'median session of churning peers while the lookups run; 0: no churn' },
+  lookups: { type: 'integer', default: 1000, min: 0, description: 'random lookups, checked against the true owner' },
+  seed: SEED_OPTION,
+  stabilize: { type: 'integer', default: STABILIZE_INTERVAL_MS, min: 1, unit: 'ms', description: 'period of stabilize, fix-fingers and check-predecessor' },
+  joinRate: {
+    type: 'number', min: 0.001, unit: 'peers/s',
+    description: `cap on arrivals per second; by default nodes / 20, kept within ${MIN_JOIN_RATE_PER_S} to ${JOIN_RATE_MAX_PER_S}`,
+  },
+} as const;
+
+export type OverlayOptions = OptionValues<typeof OVERLAY_OPTIONS>;
+
+export function runOverlay(opts: OverlayOptions): OverlayResult {
   const started = performance.now();
-  const nodes = numberOption(opts, 'nodes', 1000);
-  const churnS = numberOption(opts, 'churn', 0);
-  const lookups = numberOption(opts, 'lookups', 1000);
-  const seed = numberOption(opts, 'seed', 1);
-  const stabilizeMs = numberOption(opts, 'stabilize', 1000);
-  const joinRate = numberOption(opts, 'join-rate', Math.min(JOIN_RATE_MAX_PER_S, Math.max(MIN_JOIN_RATE_PER_S, nodes / 20)));
+  const { nodes, lookups, seed } = opts;
+  const churnS = opts.churn;
+  const stabilizeMs = opts.stabilize;
+  const joinRate = opts.joinRate ?? Math.min(JOIN_RATE_MAX_PER_S, Math.max(MIN_JOIN_RATE_PER_S, nodes / 20));
   const sim = new Simulator({ seed });
   const net = new OverlayNet(sim, { stabilizeIntervalMs: stabilizeMs, fixFingersIntervalMs: stabilizeMs, checkPredecessorIntervalMs: stabilizeMs });
   const rng = sim.stream('overlay-scenario');
@@ -187,3 +201,9 @@ function round(x: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(x * f) / f;
 }
+
+export const OVERLAY_SCENARIO = defineScenario({
+  description: 'peers join a Chord ring, it stabilizes, random lookups are checked (optionally under churn)',
+  options: OVERLAY_OPTIONS,
+  run: runOverlay,
+});

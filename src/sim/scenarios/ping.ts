@@ -5,10 +5,10 @@
 // simulator's benchmark: it prints events per second of wall time and the heap it needs.
 import type { PeerId } from '../../core/id.js';
 import { decodeValue, encodeValue } from '../../core/codec.js';
-import { InvalidArgumentError } from '../../core/errors.js';
 import type { Clock, Env, LinkDownReason, Net, NetHandler, Rng } from '../../env/ports.js';
 import { Simulator } from '../simulator.js';
-import { numberOption, type ScenarioOptions, type ScenarioResult } from './options.js';
+import type { OptionValues } from '../../core/options.js';
+import { defineScenario, NODES_OPTION, SEED_OPTION, type ScenarioResult } from './options.js';
 
 const PING = 1;
 const PONG = 2;
@@ -196,12 +196,17 @@ export interface PingResult extends ScenarioResult {
   pongs: number;
 }
 
-export function runPing(opts: ScenarioOptions): PingResult {
-  const nodes = numberOption(opts, 'nodes', 1000);
-  const seconds = numberOption(opts, 'seconds', 60);
-  const seed = numberOption(opts, 'seed', 1);
-  const linkCap = numberOption(opts, 'links', DEFAULT_LINK_CAP);
-  if (!Number.isInteger(linkCap) || linkCap < 1) throw new InvalidArgumentError(`--links needs a whole number >= 1, got ${linkCap}`);
+export const PING_OPTIONS = {
+  nodes: NODES_OPTION,
+  seconds: { type: 'number', default: 60, min: 0, unit: 's', description: 'virtual seconds to run' },
+  seed: SEED_OPTION,
+  links: { type: 'integer', default: DEFAULT_LINK_CAP, min: 1, unit: 'links', description: 'links each node keeps open; the least recently used one closes beyond it' },
+} as const;
+
+export type PingOptions = OptionValues<typeof PING_OPTIONS>;
+
+export function runPing(opts: PingOptions): PingResult {
+  const { nodes, seconds, seed, links: linkCap } = opts;
   const sim = new Simulator({ seed });
   const counters: Counters = { pings: 0, pongs: 0, badFrames: 0 };
   const peers: PeerId[] = [];
@@ -234,3 +239,9 @@ export function runPing(opts: ScenarioOptions): PingResult {
     pongs: counters.pongs,
   };
 }
+
+export const PING_SCENARIO = defineScenario({
+  description: 'N nodes ping each other over the simulated network (the simulator\'s own benchmark)',
+  options: PING_OPTIONS,
+  run: runPing,
+});

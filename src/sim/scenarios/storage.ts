@@ -14,7 +14,9 @@ import { StorageService } from '../../services/storage/service.js';
 import { OracleNetwork, OracleRing } from '../oracle-ring.js';
 import { Simulator } from '../simulator.js';
 import { ChurnDriver } from '../churn.js';
-import { numberOption, type ScenarioOptions, type ScenarioResult } from './options.js';
+import type { OptionValues } from '../../core/options.js';
+import { MAX_CHUNK_BYTES, MIN_CHUNK_BYTES, REPLICAS } from '../../services/storage/constants.js';
+import { defineScenario, NODES_OPTION, SEED_OPTION, type ScenarioResult } from './options.js';
 
 export interface ClusterOptions {
   quotaBytes: number;
@@ -130,22 +132,35 @@ export function fileBytes(seed: number, i: number, minBytes: number, maxBytes: n
   return rng.bytes(minBytes + rng.int(maxBytes - minBytes + 1));
 }
 
-export async function runStorage(opts: ScenarioOptions): Promise<StorageFigures> {
-  const started = Date.now();
-  const seed = numberOption(opts, 'seed', 1);
-  const nodes = numberOption(opts, 'nodes', 64);
-  const files = numberOption(opts, 'files', 100);
-  const hours = numberOption(opts, 'hours', 1);
-  const medianS = numberOption(opts, 'churn', 1800);
-  const replicas = numberOption(opts, 'replicas', 3);
-  const chunkBytes = numberOption(opts, 'chunkKib', 32) * 1024;
-  const maxBytes = numberOption(opts, 'maxKib', 200) * 1024;
+export const STORAGE_OPTIONS = {
+  seed: SEED_OPTION,
+  nodes: { ...NODES_OPTION, default: 64 },
+  files: { type: 'integer', default: 100, min: 0, unit: 'files', description: 'files written before the churn, read back after it' },
+  hours: { type: 'number', default: 1, min: 0, unit: 'h', description: 'virtual hours of churn' },
+  churn: { type: 'number', default: 1800, min: 1, unit: 's', description: 'median session and downtime of the churning peers' },
+  replicas: REPLICAS,
+  chunkKib: { type: 'integer', default: 32, min: MIN_CHUNK_BYTES / 1024, max: MAX_CHUNK_BYTES / 1024, unit: 'KiB', description: 'chunk size (real peers: 256 KiB; smaller here so thousands of files fit in memory)' },
+  maxKib: { type: 'integer', default: 200, min: 1, unit: 'KiB', description: 'largest file; sizes are uniform from 1 KiB to it' },
   // 30 s: at 30-minute median sessions a 120 s period left chunks with one live replica (measured).
-  const repairPeriodMs = numberOption(opts, 'repairS', 30) * 1000;
-  const crashShare = numberOption(opts, 'crashShare', 0.5);
+  repairS: { type: 'number', default: 30, min: 0.001, unit: 's', description: 'period of the repair loop (real peers: 60 s)' },
+  crashShare: { type: 'number', default: 0.5, min: 0, max: 1, unit: 'fraction', description: 'share of departures that lose their store for good; the others come back with it' },
+  quotaMib: { type: 'number', default: 256, min: 0, unit: 'MiB', description: 'storage each peer lends' },
+  settleS: { type: 'number', default: 120, min: 0, unit: 's', description: 'quiet time after the churn, before the files are read back' },
+  ring: { type: 'choice', choices: ['oracle', 'chord'], default: 'oracle', description: 'oracle: one hop to the true owner; chord: the real overlay, joined organically' },
+  diagnostics: { type: 'flag', description: 'explain every lost file on stderr, and count failed writes' },
+} as const;
+
+export type StorageScenarioOptions = OptionValues<typeof STORAGE_OPTIONS>;
+
+export async function runStorage(opts: StorageScenarioOptions): Promise<StorageFigures> {
+  const started = Date.now();
+  const { seed, nodes, files, hours, replicas, crashShare, ring } = opts;
+  const medianS = opts.churn;
+  const chunkBytes = opts.chunkKib * 1024;
+  const maxBytes = opts.maxKib * 1024;
+  const repairPeriodMs = Math.round(opts.repairS * 1000);
   const sim = new Simulator({ seed });
-  const ring = opts['ring'] === 'chord' ? 'chord' : 'oracle';
-  const cluster = new StorageCluster(sim, { ring, quotaBytes: numberOption(opts, 'quotaMib', 256) * 1024 * 1024, repairPeriodMs });
+  const cluster = new StorageCluster(sim, { ring, quotaBytes: Math.floor(opts.quotaMib * 1024 * 1024), repairPeriodMs });
   const rng = sim.stream('storage-scenario');
   const pick = () => { const l = cluster.live(); return l[rng.int(l.length)]!; };
   // Churn starts with the population: sessions begin at time 0, so writes already see churn.
@@ -192,7 +207,7 @@ export async function runStorage(opts: ScenarioOptions): Promise<StorageFigures>
   await sim.runAsync({ forMs: hours * 3600_000 });
   churn.stop();
   // Let joins in progress finish and keys reach their new owners before checking (liveness phase).
-  await sim.runAsync({ forMs: numberOption(opts, 'settleS', 120) * 1000 });
+  await sim.runAsync({ forMs: opts.settleS * 1000 });
 
   // Check phase: read every file back and count live replicas from the holders' own stores.
   let filesLost = 0;
@@ -207,7 +222,7 @@ export async function runStorage(opts: ScenarioOptions): Promise<StorageFigures>
     const rec = await cluster.ownerOf(hashNameToId(path))?.keeper.store.getRecord(hashNameToId(path));
     if (!rec || rec.kind !== 'file') {
       lostNoRecord++;
-      if (opts['diagnostics']) {
+      if (opts.diagnostics) {
         const where: StorageService[] = [];
         for (const svc of cluster.live()) if ((await svc.keeper.store.getRecord(hashNameToId(path)))?.kind === 'file') where.push(svc);
         const owner = cluster.ownerOf(hashNameToId(path));
@@ -225,8 +240,14 @@ export async function runStorage(opts: ScenarioOptions): Promise<StorageFigures>
       if (live < replicas) under++;
     }
   }
-  return { files, filesLost, chunksUnderReplicated: under, replicaMin: replicaMin === Infinity ? 0 : replicaMin, repairMB: Math.round(cluster.repairBytes() / 1e4) / 100, wallMs: Date.now() - started, digest: sim.digest(), ...(opts['diagnostics'] ? { writesFailed, lostNoRecord } : {}) };
+  return { files, filesLost, chunksUnderReplicated: under, replicaMin: replicaMin === Infinity ? 0 : replicaMin, repairMB: Math.round(cluster.repairBytes() / 1e4) / 100, wallMs: Date.now() - started, digest: sim.digest(), ...(opts.diagnostics ? { writesFailed, lostNoRecord } : {}) };
 }
+
+export const STORAGE_SCENARIO = defineScenario({
+  description: 'peers run storage under churn; every file is read back and compared byte for byte',
+  options: STORAGE_OPTIONS,
+  run: runStorage,
+});
 
 /** A promise that rejects after ms of virtual time: a client whose peer crashed never hears back. */
 function deadline<T>(sim: Simulator, p: Promise<T>, ms: number): Promise<T> {

@@ -1,0 +1,35 @@
+// Waiting for a local cloud (the server's peer and volunteer processes on one machine, as
+// `cumulus up` and the benches start them) to agree on its ring before it is used: while a
+// joining volunteer still moves keys, a first write could land at one owner and the next read
+// look at another.
+import type { PeerStatus } from '../peer/peer.js';
+import { ringConsistent } from '../peer/ring-view.js';
+import { fullStatus } from './peer-status.js';
+import type { RunningPeer } from './start-peer.js';
+import type { VolunteerProcess } from './volunteer-process.js';
+
+/**
+ * Longest wait for a local cloud of up to a few dozen processes to form a consistent ring: joins
+ * settle in seconds on an idle machine, and a loaded two-core machine takes many times that.
+ */
+export const LOCAL_RING_CONVERGE_MS = 60_000;
+/** How often the peers are asked for their status while waiting. */
+const POLL_MS = 200;
+
+/**
+ * Ask for every peer's status until their successors and predecessors are the true ones (true),
+ * or timeoutMs has passed (false). A status request that fails counts as not yet.
+ */
+export async function waitForConsistentRing(statuses: () => Promise<PeerStatus[]>, timeoutMs = LOCAL_RING_CONVERGE_MS, pollMs = POLL_MS): Promise<boolean> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    if (await statuses().then(ringConsistent, () => false)) return true;
+    if (performance.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+}
+
+/** The statuses of a peer in this process (the server's) and of volunteer processes, as ring-view reads them. */
+export function localStatuses(own: RunningPeer, volunteers: readonly VolunteerProcess[]): () => Promise<PeerStatus[]> {
+  return async () => [fullStatus(own) as unknown as PeerStatus, ...(await Promise.all(volunteers.map(async (v) => (await v.request('status')) as PeerStatus)))];
+}
