@@ -17,9 +17,9 @@ const CONFIG = { stabilizeIntervalMs: 500, fixFingersIntervalMs: 500, checkPrede
 const ONE_SECOND = { stabilizeIntervalMs: 1000, fixFingersIntervalMs: 1000, checkPredecessorIntervalMs: 1000 };
 const SEEDS = Array.from({ length: 12 }, (_, i) => i + 1);
 
-function build(seed: number, n: number, config: Partial<RingConfig> = CONFIG, gapMs = 100): OverlayNet {
+function build(seed: number, n: number, config: Partial<RingConfig> = CONFIG, gapMs = 100, maxLinks?: number): OverlayNet {
   const sim = new Simulator({ seed });
-  const net = new OverlayNet(sim, config);
+  const net = new OverlayNet(sim, config, maxLinks);
   net.add(null);
   for (let i = 1; i < n; i++) sim.schedule(i * gapMs, () => void net.addThroughRandom());
   sim.run({ untilMs: n * gapMs });
@@ -158,7 +158,7 @@ describe('ChordRing in the simulator', () => {
     // for most peers (those with fewer mandatory slots get one).
     const heldBy = new Map<number, number>();
     for (const maxLinks of [20, 14]) {
-      const net = build(seed, 256, { ...CONFIG, maxLinks });
+      const net = build(seed, 256, CONFIG, 100, maxLinks);
       converge(net, seed, 20_000, `after joins (maxLinks ${maxLinks})`);
       net.sim.run({ untilMs: net.sim.now() + 20_000 });
       let held = 0;
