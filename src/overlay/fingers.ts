@@ -62,7 +62,7 @@ export class Fingers {
    */
   offer(env: Envelope): void {
     const r = this.r;
-    const src = env.src as PeerId;
+    const src = env.src;
     if (r.mux.isLinked(src) || this.offers?.has(src) || !r.mux.connect(src)) return void r.reply(env, { peer: r.self });
     const timer = r.clock.setTimer(r.config.requestTimeoutMs / 2, () => this.answerOffer(src, env));
     (this.offers ??= new Map()).set(src, { env, timer });
@@ -225,7 +225,7 @@ export class Fingers {
       if (r.status !== 'joined') return;
       const rep = e ? null : check(FindFingerRep, env!.body, 'find-finger reply');
       if (rep !== null && !rep.ok) r.stats.badBodies++;
-      const p = rep?.ok ? (rep.value.peer as PeerId | null) : null;
+      const p = rep?.ok ? rep.value.peer : null;
       const taken = rep?.ok === true && rep.value.taken === true && p !== null && r.mux.isLinked(p);
       if (p !== null && k >= this.kOpt && this.set(k, p, taken)) this.fails?.delete(k);
       else {

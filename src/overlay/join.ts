@@ -85,7 +85,7 @@ export class Join {
       if (!rep.ok || this.r.status !== 'joining') return this.next();
       const v = rep.value;
       this.bootstrap = null;
-      this.onAnswer({ owner: v.owner as PeerId, succs: v.succs as PeerId[], pred: (v.pred ?? null) as PeerId | null });
+      this.onAnswer({ owner: v.owner, succs: v.succs, pred: v.pred ?? null });
       this.settle?.resolve();
       this.settle = null;
       // The bootstrap link has served; it stays only if the ring gives it another role.

@@ -145,9 +145,9 @@ export class Maintenance {
   /** A neighbour leaves gracefully and hands over its own neighbours. */
   peerLeft(src: PeerId, msg: LeaveMsg): void {
     const s = this.r.state;
-    if (src === s.pred) this.applyPred(msg.pred as PeerId | null);
+    if (src === s.pred) this.applyPred(msg.pred);
     const i = s.succs.indexOf(src);
-    if (i >= 0) this.applySuccessors([...s.succs.slice(0, i), ...(msg.succs as PeerId[])]);
+    if (i >= 0) this.applySuccessors([...s.succs.slice(0, i), ...msg.succs]);
     this.forget(src);
     this.fingers.dropPeer(src);
     if (i === 0) this.stabilize(0);

@@ -60,12 +60,12 @@ export class Relocator {
       if (matches(JoinRefusal, env!.body)) return;
       const rep = check(FindSuccRep, env!.body, 'relocate reply');
       if (!rep.ok) return void r.stats.badBodies++;
-      const owner = rep.value.owner as PeerId;
+      const owner = rep.value.owner;
       const s = r.state;
       const succ = s.succs[0];
       // The ring already routes our id to us, or knows no closer successor than ours.
       if (owner === r.self || (succ !== undefined && !inInterval(s.id(owner), s.selfId, s.id(succ)))) return;
-      this.adopt(owner, rep.value.succs as PeerId[], (rep.value.pred ?? null) as PeerId | null);
+      this.adopt(owner, rep.value.succs, rep.value.pred ?? null);
     });
   }
 

@@ -1,9 +1,9 @@
 // One Chord ring as seen by one peer, driven only by the Env (clock, rng) and the Mux. The same
 // class serves the base ring and the ascended ring. This file holds the public API and message
 // dispatch; periodic maintenance is in maintenance.ts and each ring operation in handlers/.
-import type { Envelope, RingName } from '../core/envelope.js';
+import type { Envelope, KeyEnvelope, PeerEnvelope, RingName } from '../core/envelope.js';
 import { CumulusError, InvalidArgumentError, PeerGoneError, TimeoutError } from '../core/errors.js';
-import { distance, idToHex, type Id, type PeerId } from '../core/id.js';
+import { distance, keyHex, type Id, type KeyHex, type PeerId } from '../core/id.js';
 import type { Clock, LinkDownReason, Rng } from '../env/ports.js';
 import { ExpiringSet, SeenMessages } from './bounded.js';
 import { DEFAULT_RING_CONFIG, type RingConfig } from './config.js';
@@ -168,12 +168,12 @@ export class ChordRing implements MuxClient {
 
   /** Deliver to the owner of key; false when no route exists right now. */
   route(key: Id, svc: string, op: string, body: unknown, opts: { redundant?: boolean; ttl?: number } = {}): boolean {
-    return this.originate(this.envelope(idToHex(key), 'key', svc, op, body, opts.ttl), opts.redundant ?? false);
+    return this.originate(this.keyEnvelope(keyHex(key), svc, op, body, opts.ttl), opts.redundant ?? false);
   }
 
   /** Deliver to a given peer: directly when linked, else routed toward its id. */
   send(peer: PeerId, svc: string, op: string, body: unknown): boolean {
-    return this.sendEnv(this.envelope(peer, 'peer', svc, op, body));
+    return this.sendEnv(this.peerEnvelope(peer, svc, op, body));
   }
 
   request(target: Id | { peer: PeerId }, svc: string, op: string, body: unknown, opts: RequestOptions = {}): Promise<Envelope> {
@@ -187,18 +187,18 @@ export class ChordRing implements MuxClient {
   call(target: Id | { peer: PeerId }, svc: string, op: string, body: unknown, opts: RequestOptions, done: ReplyCallback): void {
     if (this.status === 'stopped') return done(new RingStoppedError());
     const toPeer = typeof target === 'object';
-    const env = toPeer ? this.envelope(target.peer, 'peer', svc, op, body) : this.envelope(idToHex(target), 'key', svc, op, body);
+    const env = toPeer ? this.peerEnvelope(target.peer, svc, op, body) : this.keyEnvelope(keyHex(target), svc, op, body);
     const timeoutMs = opts.timeoutMs ?? this.config.requestTimeoutMs;
     if (!this.requests.open(env.mid, svc, op, toPeer ? target.peer : null, timeoutMs, done)) {
       return done(new RequestTooManyError(this.config.maxPendingRequests));
     }
-    const sent = toPeer ? this.sendEnv(env) : this.originate(env, opts.redundant ?? false, opts.exclude ?? null);
+    const sent = env.to === 'peer' ? this.sendEnv(env) : this.originate(env, opts.redundant ?? false, opts.exclude ?? null);
     if (!sent) this.requests.fail(env.mid, new PeerGoneError(env.dst));
   }
 
   /** Answer a request envelope. */
   reply(to: Envelope, body: unknown): boolean {
-    const env = this.envelope(to.src, 'peer', to.svc, to.op, body);
+    const env = this.peerEnvelope(to.src, to.svc, to.op, body);
     env.re = to.mid;
     return this.sendEnv(env);
   }
@@ -216,7 +216,7 @@ export class ChordRing implements MuxClient {
    * tried again every NO_ROUTE_RETRY_PERIODS of a stabilize period until its time is up.
    */
   lookupCb(key: Id, timeoutMs: number | undefined, done: (e: Error | null, r?: LookupResult) => void): void {
-    const settle = (e: Error | null, rep?: FindSuccRep) => (e ? done(e) : done(null, { owner: rep!.owner as PeerId, hops: rep!.hops }));
+    const settle = (e: Error | null, rep?: FindSuccRep) => (e ? done(e) : done(null, { owner: rep!.owner, hops: rep!.hops }));
     const deadline = this.clock.now() + (timeoutMs ?? this.config.requestTimeoutMs);
     const attempt = (redundant: boolean): void => this.maintenance.findSuccessor(key, false, timeoutMs, (e, rep) => {
       if (!e || this.status !== 'joined') return settle(e, rep);
@@ -243,12 +243,12 @@ export class ChordRing implements MuxClient {
     this.stats.received++;
     if (env.to === 'peer') {
       if (env.dst === this.self) return this.deliver(env);
-      if (this.mux.isLinked(env.dst as PeerId) && this.forward(env, env.dst as PeerId)) return;
+      if (this.mux.isLinked(env.dst) && this.forward(env, env.dst)) return;
     }
     // A finger search may be answered by any peer of its interval on the way (see find-finger.ts).
     if (env.to === 'key' && env.op === 'find-finger' && env.svc === CHORD_SVC && env.re === undefined && findFingerInPassing(this, env)) return;
     // The envelope's schema checked dst: 40 lower-case hex characters.
-    const key = env.to === 'peer' ? this.state.id(env.dst as PeerId) : checkedId(env.dst);
+    const key = env.to === 'peer' ? this.state.id(env.dst) : checkedId(env.dst);
     this.routeOn(env, key, this.state.id(from));
   }
 
@@ -302,14 +302,18 @@ export class ChordRing implements MuxClient {
 
   // ---- internals -------------------------------------------------------------------------
 
-  /** @internal */
-  envelope(dst: string, to: 'key' | 'peer', svc: string, op: string, body: unknown, ttl?: number): Envelope {
-    return { v: 1, mid: this.requests.mid(), src: this.self, dst, to, ring: this.ring, svc, op, hops: 0, ttl: ttl ?? this.config.defaultTtl, body };
+  // Both kinds of envelope list their fields in one order: the order msgpack writes them in.
+  private peerEnvelope(dst: PeerId, svc: string, op: string, body: unknown): PeerEnvelope {
+    return { v: 1, mid: this.requests.mid(), src: this.self, dst, to: 'peer', ring: this.ring, svc, op, hops: 0, ttl: this.config.defaultTtl, body };
+  }
+
+  private keyEnvelope(dst: KeyHex, svc: string, op: string, body: unknown, ttl?: number): KeyEnvelope {
+    return { v: 1, mid: this.requests.mid(), src: this.self, dst, to: 'key', ring: this.ring, svc, op, hops: 0, ttl: ttl ?? this.config.defaultTtl, body };
   }
 
   /** @internal Send an envelope addressed to a peer. */
-  sendEnv(env: Envelope): boolean {
-    const peer = env.dst as PeerId;
+  sendEnv(env: PeerEnvelope): boolean {
+    const peer = env.dst;
     if (peer === this.self) {
       this.deliver(env);
       return true;
@@ -321,7 +325,7 @@ export class ChordRing implements MuxClient {
 
   /** @internal Send over the link to peer only (link-local messages such as 'use'); never routed. */
   sendLinked(peer: PeerId, svc: string, op: string, body: unknown): boolean {
-    return this.forward(this.envelope(peer, 'peer', svc, op, body), peer);
+    return this.forward(this.peerEnvelope(peer, svc, op, body), peer);
   }
 
   /** @internal Pass a request on to another peer as is (same source and id), with a new body. */
@@ -329,9 +333,9 @@ export class ChordRing implements MuxClient {
     return this.forward({ ...env, to: 'peer', dst: peer, body }, peer);
   }
 
-  private originate(env: Envelope, redundant: boolean, exclude: PeerId | null = null): boolean {
+  private originate(env: KeyEnvelope, redundant: boolean, exclude: PeerId | null = null): boolean {
     if (this.status !== 'joined') return false;
-    const key = checkedId(env.dst); // from idToHex
+    const key = checkedId(env.dst); // from keyHex
     if (redundant) {
       let any = false;
       for (const p of decideTwo(this.state, key, null)) any = this.forward(env, p) || any;

@@ -149,7 +149,7 @@ export class LinkRoles {
     if (msg.refuse) {
       // When p asked us to close as well, the link goes as soon as our finger role has ended.
       this.closing = msg.release === true ? p : null;
-      r.maintenance.fingerRefused(p, (msg.alt ?? null) as PeerId | null);
+      r.maintenance.fingerRefused(p, msg.alt ?? null);
       this.closing = null;
       if (msg.release && r.mux.isIdle(p)) r.mux.disconnect(p);
     } else if (msg.release) {

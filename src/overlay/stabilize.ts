@@ -132,11 +132,11 @@ export class Stabilizer {
     const r = this.r;
     const s = r.state;
     if (r.status !== 'joined' || s.succs[0] !== succ) return;
-    let theirs = rep.succs as PeerId[] | undefined;
+    let theirs = rep.succs;
     if (theirs === undefined) theirs = this.heard?.from === succ && this.heard.v === rep.v ? this.heard.succs : [];
     this.heard = { from: succ, v: rep.v, succs: theirs };
     this.roomAt = rep.room === true ? succ : null;
-    const x = rep.pred as PeerId | null;
+    const x = rep.pred;
     // A closer successor, unless it is one we just saw fail (our successor has not noticed yet).
     const doubtMs = LOST_PEER_DOUBT_PERIODS * r.config.stabilizeIntervalMs;
     if (x !== null && x !== s.self && inInterval(s.id(x), s.selfId, s.id(succ)) && !this.m.lost.failedWithin(x, doubtMs)) {

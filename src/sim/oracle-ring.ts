@@ -7,7 +7,7 @@ import type { Envelope } from '../core/envelope.js';
 import { WIRE_VERSION } from '../core/envelope.js';
 import { decodeEnvelope, encodeEnvelope } from '../core/codec.js';
 import { PeerGoneError, TimeoutError } from '../core/errors.js';
-import { idFromHex, idToHex, inInterval, type Id, type PeerId } from '../core/id.js';
+import { idFromHex, idToHex, inInterval, keyHex, type Id, type PeerId } from '../core/id.js';
 import type { Clock } from '../env/ports.js';
 import type { RingEvent, RingPort } from '../services/storage/ring-port.js';
 
@@ -125,8 +125,10 @@ export class OracleRing implements RingPort {
   request(target: Id | { peer: PeerId }, svc: string, op: string, body: unknown, opts: { timeoutMs: number }): Promise<Envelope> {
     const mid = (this.mid = (this.mid + 1) >>> 0);
     const toKey = typeof target !== 'object';
-    const dst = toKey ? idToHex(target) : target.peer;
-    const env: Envelope = { v: WIRE_VERSION, mid, src: this.self, dst, to: toKey ? 'key' : 'peer', ring: 'asc', svc, op, hops: 0, ttl: 8, body };
+    const env: Envelope = toKey
+      ? { v: WIRE_VERSION, mid, src: this.self, dst: keyHex(target), to: 'key', ring: 'asc', svc, op, hops: 0, ttl: 8, body }
+      : { v: WIRE_VERSION, mid, src: this.self, dst: target.peer, to: 'peer', ring: 'asc', svc, op, hops: 0, ttl: 8, body };
+    const dst = env.dst;
     const receiver = toKey ? this.net.ownerOf(target) : this.net.ring(target.peer);
     return new Promise<Envelope>((resolve, reject) => {
       const timer = this.clock.setTimer(opts.timeoutMs, () => {

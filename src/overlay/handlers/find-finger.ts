@@ -38,7 +38,7 @@ export function findFingerHandler(ring: ChordRing, env: Envelope): void {
 
 /** We lie in the interval: be the searcher's finger if we have room (true), else send nothing. */
 function take(ring: ChordRing, env: Envelope): boolean {
-  const src = env.src as PeerId;
+  const src = env.src;
   if (ring.mux.isLinked(src)) ring.reply(env, { peer: ring.self });
   else if (ring.mux.hasRoom(src)) ring.maintenance.fingers.offer(env);
   else return false;

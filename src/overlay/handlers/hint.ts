@@ -11,7 +11,7 @@ import { HintMsg } from '../schemas.js';
 export function hintHandler(ring: ChordRing, env: Envelope): void {
   const msg = check(HintMsg, env.body, 'hint');
   if (!msg.ok) return void ring.stats.badBodies++;
-  const candidate = msg.value.succ as PeerId;
+  const candidate = msg.value.succ;
   if (env.src === candidate) ring.maintenance.stabilizer.successorClaim(candidate);
   else if (env.src === ring.successor()) ring.maintenance.stabilizer.hinted(candidate);
 }

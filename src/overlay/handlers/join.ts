@@ -15,7 +15,7 @@ export function joinHandler(ring: ChordRing, env: Envelope): void {
   // A peer that has just joined may not have its own successor linked yet, so the lookup can
   // fail at once; it gets one more try a little later, then the joiner is told there is no route.
   const key = idFromHex(env.src);
-  const exclude = req.value.relocate ? (env.src as PeerId) : undefined;
+  const exclude = req.value.relocate ? env.src : undefined;
   ring.maintenance.findSuccessor(key, true, undefined, (e, rep) => {
     if (!e) return void ring.reply(env, rep);
     ring.clock.setTimer(ring.config.stabilizeIntervalMs / 2, () => {

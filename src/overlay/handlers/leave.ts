@@ -8,5 +8,5 @@ import { LeaveMsg } from '../schemas.js';
 export function leaveHandler(ring: ChordRing, env: Envelope): void {
   const msg = check(LeaveMsg, env.body, 'leave');
   if (!msg.ok) return void ring.stats.badBodies++;
-  ring.maintenance.peerLeft(env.src as PeerId, msg.value);
+  ring.maintenance.peerLeft(env.src, msg.value);
 }

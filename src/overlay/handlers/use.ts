@@ -8,5 +8,5 @@ import { UseMsg } from '../schemas.js';
 export function useHandler(ring: ChordRing, env: Envelope): void {
   const msg = check(UseMsg, env.body, 'use');
   if (!msg.ok) return void ring.stats.badBodies++;
-  ring.roles.received(env.src as PeerId, msg.value);
+  ring.roles.received(env.src, msg.value);
 }

@@ -89,7 +89,7 @@ export class PredConfirm {
       this.stats.badBodies++;
       return void this.ring.reply(env, { type: 'error', code: c.error.code, message: c.error.message.slice(0, 1000) });
     }
-    const src = env.src as PeerId;
+    const src = env.src;
     const now = this.clock.now();
     const quietSpanMs = this.leaseMs + TAKEOVER_MARGIN_MS;
     for (const [p, until] of this.promises) if (until + quietSpanMs <= now) this.promises.delete(p);

@@ -72,7 +72,7 @@ export class CoordOwner {
     const receivedAtMs = this.clock.now();
     const c = check(CanIBody, env.body, 'coord can-i body');
     if (!c.ok) return this.bad(env, c.error.code, c.error.message);
-    this.ring.reply(env, await this.decideCanI(env.src as PeerId, c.value, receivedAtMs));
+    this.ring.reply(env, await this.decideCanI(env.src, c.value, receivedAtMs));
   }
 
   /** The answer to one checked CanI from holder, received at receivedAtMs. */
@@ -118,7 +118,7 @@ export class CoordOwner {
   onRelease(env: Envelope): void {
     const c = check(ReleaseBody, env.body, 'coord release body');
     if (!c.ok) return this.bad(env, c.error.code, c.error.message);
-    this.release(env.src as PeerId, c.value);
+    this.release(env.src, c.value);
     this.ring.reply(env, { type: 'released' });
   }
 
@@ -136,7 +136,7 @@ export class CoordOwner {
     const receivedAtMs = this.clock.now();
     const c = check(BatchBody, env.body, 'coord batch body');
     if (!c.ok) return this.bad(env, c.error.code, c.error.message);
-    const holder = env.src as PeerId;
+    const holder = env.src;
     const replies = await Promise.all(
       c.value.items.map((it): Promise<BatchItemReply> | BatchItemReply => {
         if (it.op === 'can-i') return this.decideCanI(holder, it.body, receivedAtMs);
@@ -156,7 +156,7 @@ export class CoordOwner {
     const state = grantable ? this.states.get(c.value.name) : undefined;
     // Even a lease we do not know tells us a token that was granted.
     state?.learnToken(c.value.token);
-    const validMs = state?.renew(c.value.token, env.src as PeerId, this.clock.now(), receivedAtMs, this.config.leaseMs);
+    const validMs = state?.renew(c.value.token, env.src, this.clock.now(), receivedAtMs, this.config.leaseMs);
     if (!state || validMs === undefined) return void this.ring.reply(env, { type: 'refused', reqId: 0, reason: 'unknown-lease' });
     // The extension counts only once the successors know it: a new owner must never see a shorter lease.
     if (!(await this.replicator.replicate(state))) return void this.ring.reply(env, { type: 'refused', reqId: 0, reason: 'unavailable' });

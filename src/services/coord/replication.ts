@@ -161,7 +161,7 @@ export function onReplicate(env: Envelope, ring: CoordRing, clock: Clock, replic
   const body = checkedOrRefused(ReplicateBody, env, 'coord replicate body', ring, stats);
   if (body === null) return;
   const { snap, pred, targets } = body;
-  ring.reply(env, verdict(snap, env.src as PeerId, pred as PeerId, targets as PeerId[], ring, clock, replicas, mine));
+  ring.reply(env, verdict(snap, env.src, pred, targets, ring, clock, replicas, mine));
 }
 
 /** Several resources' snapshots from one owner in one frame, answered in order. */
@@ -169,7 +169,7 @@ export function onReplicateMany(env: Envelope, ring: CoordRing, clock: Clock, re
   const body = checkedOrRefused(ReplicateManyBody, env, 'coord replicate-many body', ring, stats);
   if (body === null) return;
   const { snaps, pred, targets } = body;
-  const results = snaps.map((snap) => verdict(snap, env.src as PeerId, pred as PeerId, targets as PeerId[], ring, clock, replicas, mine));
+  const results = snaps.map((snap) => verdict(snap, env.src, pred, targets, ring, clock, replicas, mine));
   ring.reply(env, { type: 'results', results });
 }
 

@@ -116,7 +116,7 @@ export class Solicitor implements LeaseHost {
       p.queued = false;
       return this.retryOrFail(p, r.ok ? new CoordRefusedError(p.name, 'unavailable') : r.error);
     }
-    this.onAnswer(p, r.value, env.src as PeerId);
+    this.onAnswer(p, r.value, env.src);
   }
 
   /** An owner's checked answer to our CanI, from the peer `from`. */
@@ -270,7 +270,7 @@ export class Solicitor implements LeaseHost {
       return void this.ring.reply(env, { type: 'unwanted' });
     }
     this.ring.reply(env, { type: 'ok' });
-    this.noteOwner(p.name, env.src as PeerId);
+    this.noteOwner(p.name, env.src);
     this.granted(p, r.value.token, r.value.validMs);
   }
 

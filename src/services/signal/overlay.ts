@@ -85,8 +85,8 @@ export class OverlaySignaler implements Signaler {
     if (env.op === 'relay' || env.op === 'relayed') return this.onRelay(env);
     const r = check(OverlaySignalSchema, env.body, 'signal message');
     if (!r.ok || r.value.m.type !== env.op) return void this.stats.badMessages++;
-    const from = env.src as PeerId;
-    if (r.value.via) this.hint(from, r.value.via as PeerId[]);
+    const from = env.src;
+    if (r.value.via) this.hint(from, r.value.via);
     this.stats.delivered++;
     this.handler(from, r.value.m);
   }
@@ -97,13 +97,13 @@ export class OverlaySignaler implements Signaler {
     const { from, to, m } = r.value;
     if (to === this.ring.self) {
       // The relay is linked to the sender: our answers go back the same way.
-      if (env.op === 'relayed' && env.src !== from) this.hint(from as PeerId, [env.src as PeerId]);
+      if (env.op === 'relayed' && env.src !== from) this.hint(from, [env.src]);
       this.stats.delivered++;
-      return this.handler(from as PeerId, m);
+      return this.handler(from, m);
     }
     if (env.op === 'relayed') return void this.stats.misaddressed++;
     // We are the relay: hand it over on our link (or route it, if that link is gone).
-    if (this.ring.send(to as PeerId, SIGNAL_SVC, 'relayed', r.value)) this.stats.relayedForOthers++;
+    if (this.ring.send(to, SIGNAL_SVC, 'relayed', r.value)) this.stats.relayedForOthers++;
   }
 
   private hint(peer: PeerId, via: PeerId[]): void {

@@ -27,7 +27,7 @@ export async function call<Op extends StorageOp>(
   routing: { redundant?: boolean } = {},
 ): Promise<CallResult<Op>> {
   const env = await ring.request(target, STORAGE_SVC, op, body, routing.redundant ? { timeoutMs, redundant: true } : { timeoutMs });
-  return { body: parseReply(op, env), from: env.src as PeerId };
+  return { body: parseReply(op, env), from: env.src };
 }
 
 /** Check a reply body: a typed error reply is thrown as RemoteError, a malformed one as SCHEMA_MISMATCH. */
