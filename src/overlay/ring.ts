@@ -15,23 +15,17 @@ import { linkFailed, Maintenance } from './maintenance.js';
 import type { Mux, MuxClient } from './mux.js';
 import { RequestTooManyError, Requests, type ReplyCallback } from './requests.js';
 import type { FindSuccRep } from './schemas.js';
+import type { Range, RingPort, RingPortEvents, RingRequestOptions } from './port.js';
 import { LinkRoles } from './roles.js';
 import { decide, decideTwo, ownsKey } from './routing.js';
 import { checkedId, RingState } from './state.js';
 import { emptyRingStats, type RingStats } from './stats.js';
 
 export type { RingConfig } from './config.js';
+export type { Range } from './port.js';
 
-/** The keys a peer owns: (start, end], start exclusive; start === end means the whole ring. */
-export interface Range {
-  start: PeerId;
-  end: PeerId;
-}
-
-export interface RingEvents extends Record<string, unknown> {
-  'range-changed': { from: Range | null; to: Range };
-  'successors-changed': { successors: PeerId[] };
-  'predecessor-changed': { from: PeerId | null; to: PeerId | null };
+/** The port's events, and two that only the peer that owns the ring needs. */
+export interface RingEvents extends RingPortEvents, Record<string, unknown> {
   joined: { atMs: number };
   /** join() gave up on its bootstrap (the promise rejects too, but only once microtasks run). */
   'join-failed': { bootstrap: PeerId };
@@ -46,11 +40,8 @@ export interface ChordRingOptions {
   config?: Partial<RingConfig>;
 }
 
-export interface RequestOptions {
-  timeoutMs?: number;
-  /** For a key: send the first hop to the two best neighbours; the owner suppresses the duplicate. */
-  redundant?: boolean;
-  /** @internal For a key: never take this peer as the first greedy hop (see relocate.ts). */
+export interface RequestOptions extends RingRequestOptions {
+  /** For a key: never take this peer as the first greedy hop (see relocate.ts). */
   exclude?: PeerId;
 }
 
@@ -67,7 +58,7 @@ export class RingStoppedError extends CumulusError {
   }
 }
 
-export class ChordRing implements MuxClient {
+export class ChordRing implements MuxClient, RingPort {
   readonly self: PeerId;
   readonly ring: RingName;
   readonly config: RingConfig;
@@ -155,6 +146,12 @@ export class ChordRing implements MuxClient {
   range(): Range {
     return { start: this.predecessor() ?? this.self, end: this.self };
   }
+  isLinked(peer: PeerId): boolean {
+    return this.mux.isLinked(peer);
+  }
+  links(): PeerId[] {
+    return this.mux.links();
+  }
 
   // ---- messaging -------------------------------------------------------------------------
 
@@ -176,7 +173,7 @@ export class ChordRing implements MuxClient {
     return this.sendEnv(this.peerEnvelope(peer, svc, op, body));
   }
 
-  request(target: Id | { peer: PeerId }, svc: string, op: string, body: unknown, opts: RequestOptions = {}): Promise<Envelope> {
+  request(target: Id | { peer: PeerId }, svc: string, op: string, body: unknown, opts: RingRequestOptions = {}): Promise<Envelope> {
     return new Promise((resolve, reject) => this.call(target, svc, op, body, opts, (e, env) => (e ? reject(e) : resolve(env!))));
   }
 

@@ -11,7 +11,7 @@ import type { Clock } from '../../env/ports.js';
 import { CLOCK_DRIFT_FRACTION, CONFIRM_MS, COORD_SVC, MAX_CONFIRM_PROMISES, RPC_TIMEOUT_MS, TAKEOVER_MARGIN_MS } from './constants.js';
 import { ConfirmBody, ConfirmReply } from './messages.js';
 import { stretch } from './resource.js';
-import type { CoordRing } from './ring-port.js';
+import type { RingPort } from '../../overlay/port.js';
 import type { CoordStats } from './stats.js';
 
 interface Held {
@@ -30,7 +30,7 @@ export class PredConfirm {
   private readonly startedAtMs: number;
 
   constructor(
-    private readonly ring: CoordRing,
+    private readonly ring: RingPort,
     private readonly clock: Clock,
     private readonly leaseMs: number,
     private readonly stats: CoordStats,

@@ -14,7 +14,7 @@ import { selfOwns } from './ownership.js';
 import { ReplicaStore } from './replicas.js';
 import { neighbourView, Replicator } from './replication.js';
 import { ResourceState, type LeaseRec, type WaiterRec } from './resource.js';
-import type { CoordRing } from './ring-port.js';
+import type { RingPort } from '../../overlay/port.js';
 import { type CoordStats } from './stats.js';
 
 export interface OwnerConfig {
@@ -35,7 +35,7 @@ export class CoordOwner {
   readonly confirm: PredConfirm;
 
   constructor(
-    private readonly ring: CoordRing,
+    private readonly ring: RingPort,
     private readonly clock: Clock,
     private readonly rng: Rng,
     private readonly config: OwnerConfig,

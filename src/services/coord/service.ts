@@ -12,12 +12,12 @@ import type { CoordLease } from './lease.js';
 import { HandoffBody, HandoffReply } from './messages.js';
 import { CoordOwner } from './owner.js';
 import { onReplicate, onReplicateMany } from './replication.js';
-import type { CoordRing } from './ring-port.js';
+import type { RingPort } from '../../overlay/port.js';
 import { Solicitor } from './solicitor.js';
 import { emptyCoordStats, type CoordStats } from './stats.js';
 
 export interface CoordOptions {
-  ring: CoordRing;
+  ring: RingPort;
   clock: Clock;
   rng: Rng;
   /** Successors that must hold a copy before a grant is answered (default REPL_SUCCESSORS). */
@@ -34,7 +34,7 @@ export class CoordService {
   readonly stats: CoordStats = emptyCoordStats();
   readonly owner: CoordOwner;
   readonly solicitor: Solicitor;
-  private readonly ring: CoordRing;
+  private readonly ring: RingPort;
   private readonly clock: Clock;
   private readonly unsubscribe: Array<() => void> = [];
   private lastPred: PeerId | null;

@@ -11,7 +11,7 @@ import type { Clock, Rng, TimerHandle } from '../../env/ports.js';
 import { CLOCK_DRIFT_FRACTION, COORD_SVC, LEASE_MS, MAX_BATCH_ITEMS, MAX_BATCHES_IN_FLIGHT, MAX_OWNER_HINTS, MAX_PENDING_ACQUIRES, MAX_SEEN_TOKENS, RENEW_AT_FRACTION, RETRY_BACKOFF_MS, RPC_TIMEOUT_MS } from './constants.js';
 import { BatchReply, CanIReply, GrantBody, RETRYABLE, RefuseBody, RenewReply, type BatchItem, type BatchItemReply, type CanIAnswer, type RefuseReason } from './messages.js';
 import { CoordLease, type LeaseHost } from './lease.js';
-import type { CoordRing } from './ring-port.js';
+import type { RingPort } from '../../overlay/port.js';
 import type { CoordStats } from './stats.js';
 
 /** The owner said no (full, wait ran out, capacity mismatch …). */
@@ -65,7 +65,7 @@ export class Solicitor implements LeaseHost {
   private nextReqId: number;
 
   constructor(
-    readonly ring: CoordRing,
+    readonly ring: RingPort,
     readonly clock: Clock,
     rng: Rng,
     private readonly stats: CoordStats,

@@ -15,21 +15,15 @@
 import type { Envelope } from '../../core/envelope.js';
 import type { PeerId } from '../../core/id.js';
 import { check } from '../../core/codec.js';
+import type { RingPort } from '../../overlay/port.js';
 import { MAX_RELAY_HINTS, OverlaySignalSchema, RelaySchema, type SignalMessage, type Signaler } from './messages.js';
 
 export const SIGNAL_SVC = 'signal';
 /** Relay hints remembered, one entry per peer; the oldest is forgotten first. */
 const MAX_HINTED_PEERS = 256;
+/** Links that may relay to us: the oldest (the bootstrap and the first successors, the most stable ones). */
+const RELAY_LINKS = 2;
 
-/** The part of a Chord ring (src/overlay/ring.ts) and its links that this service uses. */
-export interface SignalRing {
-  readonly self: PeerId;
-  send(peer: PeerId, svc: string, op: string, body: unknown): boolean;
-  onService(svc: string, handler: (env: Envelope) => void): () => void;
-  isLinked(peer: PeerId): boolean;
-  /** Peers we are linked to that could relay to us, best first. */
-  relays(): PeerId[];
-}
 
 export interface SignalServiceStats {
   sent: number;
@@ -51,13 +45,13 @@ export class OverlaySignaler implements Signaler {
   private readonly off: () => void;
   private readonly hints = new Map<PeerId, PeerId[]>();
 
-  constructor(private readonly ring: SignalRing) {
+  constructor(private readonly ring: Pick<RingPort, 'self' | 'send' | 'onService' | 'isLinked' | 'links'>) {
     this.off = ring.onService(SIGNAL_SVC, (env) => this.onEnvelope(env));
   }
 
   send(to: PeerId, msg: SignalMessage): void {
     const relay = this.ring.isLinked(to) ? undefined : this.hints.get(to)?.find((r) => r !== this.ring.self && this.ring.isLinked(r));
-    const via = this.ring.relays().filter((p) => p !== to).slice(0, MAX_RELAY_HINTS);
+    const via = this.ring.links().slice(0, RELAY_LINKS).filter((p) => p !== to).slice(0, MAX_RELAY_HINTS);
     let ok = false;
     if (relay === undefined) ok = this.ring.send(to, SIGNAL_SVC, msg.type, via.length > 0 ? { m: msg, via } : { m: msg });
     // A peer still joining cannot route yet, but its links can: hand the message to one of them.

@@ -7,7 +7,7 @@ import type { Id, PeerId } from '../../core/id.js';
 import { STORAGE_SVC } from './constants.js';
 import { ErrorReply, Replies, type ReplyBody, type RequestBody, type StorageOp } from './messages.js';
 import { RemoteError } from './errors.js';
-import type { RingPort } from './ring-port.js';
+import type { RingPort } from '../../overlay/port.js';
 
 const KNOWN_CODES = new Set<ErrorCode>(['INVALID_ARGUMENT', 'TIMEOUT', 'PEER_GONE', 'NOT_FOUND', 'ALREADY_EXISTS', 'OVER_QUOTA', 'REFUSED', 'CANCELLED', 'INTERNAL', 'SCHEMA_MISMATCH']);
 

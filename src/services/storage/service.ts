@@ -15,7 +15,7 @@ import { PIECE_OP, PieceMessage, Requests, type StorageOp } from './messages.js'
 import { PieceSinks } from './sinks.js';
 import type { PeerId } from '../../core/id.js';
 import { Repairer } from './repair.js';
-import type { RingPort } from './ring-port.js';
+import type { RingPort } from '../../overlay/port.js';
 import { errorBody } from './rpc.js';
 
 export interface StorageOptions {
