@@ -24,6 +24,12 @@ export class RequestTooManyError extends CumulusError {
   }
 }
 
+export class RingStoppedError extends CumulusError {
+  constructor() {
+    super('CANCELLED', 'the ring was stopped');
+  }
+}
+
 export class Requests {
   private readonly pending = new Map<number, Pending>();
   private nextMid: number;

@@ -32,7 +32,7 @@ export const StabilizeRep = Type.Object(
     pred: Type.Union([PeerIdHex, Type.Null()]),
     v: ListVersion,
     succs: Type.Optional(PeerList(MAX_WIRE_SUCCESSORS)),
-    /** The answering peer had room for one more finger link (see Stabilizer.successorRoom). */
+    /** The answering peer had room for one more finger link (the room hint, see fingers/answer.ts). */
     room: Type.Optional(Type.Literal(true)),
   },
   { additionalProperties: false },
