@@ -19,13 +19,10 @@ export interface JoinAnswer {
 
 export type JoinContext = Pick<RingContext, 'self' | 'config' | 'clock' | 'events' | 'status' | 'setStatus' | 'call'> & {
   readonly mux: Pick<MuxView, 'isLinked' | 'connect'>;
-};
-
-export interface JoinParts {
   /** Takes the answer: we are a member from then on. */
   readonly maintenance: Pick<Maintenance, 'joined'>;
   readonly roles: Pick<LinkRoles, 'update'>;
-}
+};
 
 export class Join {
   bootstrap: PeerId | null = null;
@@ -35,10 +32,7 @@ export class Join {
   private lookupFailures = 0;
   private settle: { resolve(): void; reject(e: Error): void } | null = null;
 
-  constructor(
-    private readonly ctx: JoinContext,
-    private readonly parts: JoinParts,
-  ) {}
+  constructor(private readonly ctx: JoinContext) {}
 
   start(bootstrap: PeerId): Promise<void> {
     this.ctx.setStatus('joining');
@@ -97,11 +91,11 @@ export class Join {
       if (!rep.ok || this.ctx.status !== 'joining') return this.next();
       const v = rep.value;
       this.bootstrap = null;
-      this.parts.maintenance.joined({ owner: v.owner, succs: v.succs, pred: v.pred ?? null });
+      this.ctx.maintenance.joined({ owner: v.owner, succs: v.succs, pred: v.pred ?? null });
       this.settle?.resolve();
       this.settle = null;
       // The bootstrap link has served; it stays only if the ring gives it another role.
-      this.parts.roles.update(b);
+      this.ctx.roles.update(b);
     });
   }
 

@@ -7,12 +7,11 @@ import type { MuxView, RingContext } from './context.js';
 import type { Neighbours } from './neighbours.js';
 import type { Stabilizer } from './stabilize.js';
 
-export type LostPeersContext = Pick<RingContext, 'clock' | 'state'> & { readonly mux: Pick<MuxView, 'isLinked' | 'isConnecting' | 'connect'> };
-
-export interface LostPeersParts {
+export type LostPeersContext = Pick<RingContext, 'clock' | 'state'> & {
+  readonly mux: Pick<MuxView, 'isLinked' | 'isConnecting' | 'connect'>;
   readonly neighbours: Pick<Neighbours, 'applySuccessors'>;
   readonly stabilizer: Pick<Stabilizer, 'stabilize'>;
-}
+};
 
 export class LostPeers {
   /** Made on the first peer remembered (most peers lose no neighbour). */
@@ -20,10 +19,7 @@ export class LostPeers {
   /** Of those, the ones that failed (not closed on us while alive), and when. */
   private failedAt: Map<PeerId, number> | null = null;
 
-  constructor(
-    private readonly ctx: LostPeersContext,
-    private readonly parts: LostPeersParts,
-  ) {}
+  constructor(private readonly ctx: LostPeersContext) {}
 
   remember(p: PeerId, failed: boolean): void {
     const now = this.ctx.clock.now();
@@ -70,8 +66,8 @@ export class LostPeers {
     const s = this.ctx.state;
     const succ = s.succs[0];
     if (succ !== undefined && !inInterval(s.id(p), s.selfId, s.id(succ))) return false;
-    this.parts.neighbours.applySuccessors([p, ...s.succs]);
-    this.parts.stabilizer.stabilize(0);
+    this.ctx.neighbours.applySuccessors([p, ...s.succs]);
+    this.ctx.stabilizer.stabilize(0);
     return true;
   }
 }

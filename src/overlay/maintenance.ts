@@ -28,9 +28,6 @@ export function linkFailed(reason: LinkDownReason): boolean {
 
 export type MaintenanceContext = Pick<RingContext, 'self' | 'config' | 'clock' | 'rng' | 'state' | 'refused' | 'status' | 'setStatus' | 'send' | 'sendLinked' | 'call'> & {
   readonly mux: Pick<MuxView, 'isLinked' | 'connect' | 'links'>;
-};
-
-export interface MaintenanceParts {
   readonly join: Pick<Join, 'start' | 'linkUp' | 'linkDown' | 'stop'>;
   readonly neighbours: Pick<Neighbours, 'applySuccessors' | 'applyPred' | 'forget' | 'checkJoined'>;
   readonly stabilizer: Pick<Stabilizer, 'tick' | 'stabilize' | 'busy' | 'checkPredecessor'>;
@@ -39,7 +36,7 @@ export interface MaintenanceParts {
   readonly roles: Pick<LinkRoles, 'linkUp' | 'linkDown' | 'release' | 'update'>;
   readonly lost: Pick<LostPeers, 'probe' | 'recovered' | 'remember'>;
   readonly relocator: Pick<Relocator, 'tick' | 'relocate'>;
-}
+};
 
 export class Maintenance {
   private readonly timers: TimerHandle[] = [];
@@ -47,35 +44,32 @@ export class Maintenance {
   /** Our predecessor-to-be, learned at join: told that we precede its successor once linked. */
   private claimTo: PeerId | null = null;
 
-  constructor(
-    private readonly ctx: MaintenanceContext,
-    private readonly parts: MaintenanceParts,
-  ) {}
+  constructor(private readonly ctx: MaintenanceContext) {}
 
   // ---- join ------------------------------------------------------------------------------
 
   start(bootstrap: PeerId | null): Promise<void> {
-    if (bootstrap !== null) return this.parts.join.start(bootstrap);
+    if (bootstrap !== null) return this.ctx.join.start(bootstrap);
     this.ctx.setStatus('joined');
     this.startTimers();
-    this.parts.neighbours.checkJoined();
+    this.ctx.neighbours.checkJoined();
     return Promise.resolve();
   }
 
   /** The bootstrap answered our join (join.ts): we are a member, and know our successor. */
   joined(a: JoinAnswer): void {
     this.ctx.setStatus('joined');
-    this.parts.neighbours.applySuccessors([a.owner, ...a.succs]);
-    this.parts.fingers.seed(a.succs);
+    this.ctx.neighbours.applySuccessors([a.owner, ...a.succs]);
+    this.ctx.fingers.seed(a.succs);
     this.startTimers();
     this.takePlace(a.owner, a.succs, a.pred);
   }
 
   /** Our successor is owner (from a lookup of our id): stabilize with it and tell its predecessor. */
   takePlace(owner: PeerId, succs: PeerId[], pred: PeerId | null): void {
-    const { ctx, parts } = this;
-    parts.neighbours.applySuccessors([owner, ...succs]);
-    if (ctx.mux.isLinked(owner)) parts.stabilizer.stabilize(0);
+    const ctx = this.ctx;
+    ctx.neighbours.applySuccessors([owner, ...succs]);
+    if (ctx.mux.isLinked(owner)) ctx.stabilizer.stabilize(0);
     // Our successor's predecessor precedes us now: tell it at once instead of waiting for its
     // next stabilize round, so a joiner is in place within one period.
     if (pred !== null && pred !== ctx.self && pred !== owner) {
@@ -98,7 +92,7 @@ export class Maintenance {
    * instead of three is a third of the events a simulation of 100,000 peers has to schedule.
    */
   private startTimers(): void {
-    const { ctx, parts } = this;
+    const ctx = this.ctx;
     const c = ctx.config;
     const periods = (ms: number) => Math.max(1, Math.round(ms / c.stabilizeIntervalMs));
     const sweepEvery = periods(LINK_GRACE_MS);
@@ -106,12 +100,12 @@ export class Maintenance {
     const predEvery = periods(c.checkPredecessorIntervalMs);
     this.every(c.stabilizeIntervalMs, () => {
       const t = ++this.ticks;
-      parts.stabilizer.tick();
-      parts.lost.probe();
-      parts.relocator.tick();
-      if (t % fingersEvery === 0) parts.fingers.tick();
-      if (t % predEvery === 0) parts.stabilizer.checkPredecessor();
-      if (t % sweepEvery === 0) for (const p of ctx.mux.links()) parts.roles.release(p, false);
+      ctx.stabilizer.tick();
+      ctx.lost.probe();
+      ctx.relocator.tick();
+      if (t % fingersEvery === 0) ctx.fingers.tick();
+      if (t % predEvery === 0) ctx.stabilizer.checkPredecessor();
+      if (t % sweepEvery === 0) for (const p of ctx.mux.links()) ctx.roles.release(p, false);
     });
   }
 
@@ -134,21 +128,21 @@ export class Maintenance {
   stop(): void {
     for (const t of this.timers) this.ctx.clock.cancel(t);
     this.timers.length = 0;
-    this.parts.join.stop();
+    this.ctx.join.stop();
   }
 
   // ---- leaving -----------------------------------------------------------------------------
 
   /** A neighbour leaves gracefully and hands over its own neighbours. */
   peerLeft(src: PeerId, msg: LeaveMsg): void {
-    const { ctx, parts } = this;
+    const ctx = this.ctx;
     const s = ctx.state;
-    if (src === s.pred) parts.neighbours.applyPred(msg.pred);
+    if (src === s.pred) ctx.neighbours.applyPred(msg.pred);
     const i = s.succs.indexOf(src);
-    if (i >= 0) parts.neighbours.applySuccessors([...s.succs.slice(0, i), ...msg.succs]);
-    parts.neighbours.forget(src);
-    parts.fingers.dropPeer(src);
-    if (i === 0) parts.stabilizer.stabilize(0);
+    if (i >= 0) ctx.neighbours.applySuccessors([...s.succs.slice(0, i), ...msg.succs]);
+    ctx.neighbours.forget(src);
+    ctx.fingers.dropPeer(src);
+    if (i === 0) ctx.stabilizer.stabilize(0);
   }
 
   /**
@@ -167,55 +161,55 @@ export class Maintenance {
   // ---- links -----------------------------------------------------------------------------
 
   linkUp(peer: PeerId): void {
-    const { ctx, parts } = this;
-    if (ctx.status === 'joining') return parts.join.linkUp(peer);
+    const ctx = this.ctx;
+    if (ctx.status === 'joining') return ctx.join.linkUp(peer);
     if (ctx.status !== 'joined') return;
-    parts.roles.linkUp(peer);
-    parts.fingerAnswers.offerLink(peer);
+    ctx.roles.linkUp(peer);
+    ctx.fingerAnswers.offerLink(peer);
     if (peer === this.claimTo) this.sendClaim(peer);
-    if (parts.lost.recovered(peer)) return;
-    if (peer === ctx.state.succs[0]) parts.stabilizer.stabilize(0);
+    if (ctx.lost.recovered(peer)) return;
+    if (peer === ctx.state.succs[0]) ctx.stabilizer.stabilize(0);
   }
 
   linkDown(peer: PeerId, reason: LinkDownReason): void {
-    const { ctx, parts } = this;
+    const ctx = this.ctx;
     const s = ctx.state;
-    parts.roles.linkDown(peer);
+    ctx.roles.linkDown(peer);
     s.contacts.delete(peer);
-    parts.fingerAnswers.offerLink(peer);
-    if (ctx.status === 'joining') return parts.join.linkDown(peer);
+    ctx.fingerAnswers.offerLink(peer);
+    if (ctx.status === 'joining') return ctx.join.linkDown(peer);
     if (ctx.status !== 'joined') return;
-    parts.fingers.dropPeer(peer);
+    ctx.fingers.dropPeer(peer);
     const neighbour = peer === s.succs[0] || peer === s.pred;
     // A failure, or a neighbour gone for any reason: back to the base pace of repair.
-    if (neighbour || linkFailed(reason)) parts.stabilizer.busy();
+    if (neighbour || linkFailed(reason)) ctx.stabilizer.busy();
     if (!linkFailed(reason) && !neighbour) {
       // Alive but closing on us (its link cap): leave it alone for a while.
       if (reason !== 'closed') ctx.refused.add(peer, ctx.clock.now() + ctx.config.refusedBackoffMs);
       return;
     }
     const wasSucc = peer === s.succs[0];
-    parts.neighbours.forget(peer);
-    if (neighbour) parts.lost.remember(peer, linkFailed(reason));
+    ctx.neighbours.forget(peer);
+    if (neighbour) ctx.lost.remember(peer, linkFailed(reason));
     // Stabilize with the successor that took its place now, not at the next tick (if a round is
     // in flight, the next one follows it at once).
-    if (wasSucc && s.succs[0] !== undefined && s.succs[0] !== peer) parts.stabilizer.stabilize(0);
+    if (wasSucc && s.succs[0] !== undefined && s.succs[0] !== peer) ctx.stabilizer.stabilize(0);
   }
 
   /** Our finger turned us down (no room): try the peer after it (alt), or search the slot again soon. */
   fingerRefused(peer: PeerId, alt: PeerId | null = null): void {
-    const { ctx, parts } = this;
+    const ctx = this.ctx;
     ctx.refused.add(peer, ctx.clock.now() + ctx.config.refusedBackoffMs);
-    const k = parts.fingers.heldBy(peer);
-    parts.fingers.dropPeer(peer);
-    parts.roles.update(peer);
-    if (k >= 0 && alt !== null) parts.fingers.tryNext(k, alt);
+    const k = ctx.fingers.heldBy(peer);
+    ctx.fingers.dropPeer(peer);
+    ctx.roles.update(peer);
+    if (k >= 0 && alt !== null) ctx.fingers.tryNext(k, alt);
   }
 
   /** Links this ring is about to need: empty finger slots and successors not linked yet. */
   pendingLinks(): number {
     const s = this.ctx.state;
-    let n = this.parts.fingers.pending();
+    let n = this.ctx.fingers.pending();
     for (let i = 0; i < LINKED_SUCCESSORS && i < s.succs.length; i++) if (!this.ctx.mux.isLinked(s.succs[i]!)) n++;
     return n;
   }
@@ -228,8 +222,8 @@ export class Maintenance {
    */
   lookupFailed(e: Error): void {
     if (!(e instanceof TimeoutError) || this.ctx.status !== 'joined') return;
-    this.parts.stabilizer.busy();
-    this.parts.relocator.relocate();
+    this.ctx.stabilizer.busy();
+    this.ctx.relocator.relocate();
   }
 
   findSuccessor(

@@ -9,21 +9,15 @@ import type { Stabilizer } from './stabilize.js';
 
 export type NeighboursContext = Pick<RingContext, 'self' | 'clock' | 'events' | 'state' | 'refused' | 'status'> & {
   readonly mux: Pick<MuxView, 'isLinked' | 'connect'>;
-};
-
-export interface NeighboursParts {
   readonly stabilizer: Pick<Stabilizer, 'busy' | 'takeStandIn' | 'predChanged'>;
   readonly roles: Pick<LinkRoles, 'update'>;
-}
+};
 
 export class Neighbours {
   private succConfirmed = false;
   private joinedEmitted = false;
 
-  constructor(
-    private readonly ctx: NeighboursContext,
-    private readonly parts: NeighboursParts,
-  ) {}
+  constructor(private readonly ctx: NeighboursContext) {}
 
   /** Has this peer been in its place on the ring yet ('joined' emitted)? */
   get inPlace(): boolean {
@@ -31,7 +25,7 @@ export class Neighbours {
   }
 
   applySuccessors(list: PeerId[]): void {
-    const { ctx, parts } = this;
+    const ctx = this.ctx;
     const s = ctx.state;
     const before = s.succs.slice(0, LINKED_SUCCESSORS);
     if (!s.setSuccessors(list)) return;
@@ -45,29 +39,29 @@ export class Neighbours {
     // cost a quarter of all stabilize frames while a large ring grows (20,000 peers: 23 rounds a
     // peer against 31, joinStabilizeMs no slower, convergence within 0.2 s).
     const near = linked.length !== before.length || linked.some((p, i) => p !== before[i]);
-    if (near) parts.stabilizer.busy();
+    if (near) ctx.stabilizer.busy();
     const now = ctx.clock.now();
     for (const p of linked) {
-      if (ctx.mux.isLinked(p)) parts.roles.update(p);
+      if (ctx.mux.isLinked(p)) ctx.roles.update(p);
       else if (p === s.succs[0] || !ctx.refused.has(p, now)) ctx.mux.connect(p);
     }
-    for (const p of before) if (!linked.includes(p)) parts.roles.update(p);
+    for (const p of before) if (!linked.includes(p)) ctx.roles.update(p);
   }
 
   applyPred(p: PeerId | null): void {
-    const { ctx, parts } = this;
+    const ctx = this.ctx;
     // Our predecessor failed or left without one to name: a peer that notified us meanwhile takes its place.
-    if (p === null) p = parts.stabilizer.takeStandIn();
+    if (p === null) p = ctx.stabilizer.takeStandIn();
     const old = ctx.state.setPred(p);
     if (old === undefined) return;
-    parts.stabilizer.predChanged();
-    if (p !== null) parts.roles.update(p);
+    ctx.stabilizer.predChanged();
+    if (p !== null) ctx.roles.update(p);
     ctx.events.emit('predecessor-changed', { from: old, to: p });
     if (p !== null) {
       ctx.events.emit('range-changed', { from: old === null ? null : { start: old, end: ctx.self }, to: { start: p, end: ctx.self } });
       this.checkJoined();
     }
-    if (old !== null) parts.roles.update(old);
+    if (old !== null) ctx.roles.update(old);
   }
 
   /** Forget a peer that failed or left, emitting the events that follow. */

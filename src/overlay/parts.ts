@@ -1,8 +1,8 @@
-// The parts of one ring, wired together. Each part gets the context and the parts object, and
-// its constructor's types say which slice of each it uses. Parts call one another only once the
-// ring runs (no constructor calls another part), so they can be built in any order into one
-// object before the first of them is used.
-import type { RingContext } from './context.js';
+// The parts of one ring, wired together. Each part gets the ring's RingCore (context.ts), which
+// holds the context and every part, and its constructor's type says which slice of them it uses.
+// Parts call one another only once the ring runs (no constructor calls another part), so they can
+// be built in any order before the first of them is used.
+import type { RingCore } from './context.js';
 import { FingerAnswers, Fingers } from './fingers/index.js';
 import { Join } from './join.js';
 import { LostPeers } from './lost.js';
@@ -24,16 +24,15 @@ export interface RingParts {
   readonly relocator: Relocator;
 }
 
-export function assembleParts(ctx: RingContext): RingParts {
-  const parts = {} as { -readonly [K in keyof RingParts]: RingParts[K] };
-  parts.roles = new LinkRoles(ctx, parts);
-  parts.fingers = new Fingers(ctx, parts);
-  parts.fingerAnswers = new FingerAnswers(ctx, parts);
-  parts.lost = new LostPeers(ctx, parts);
-  parts.stabilizer = new Stabilizer(ctx, parts);
-  parts.neighbours = new Neighbours(ctx, parts);
-  parts.join = new Join(ctx, parts);
-  parts.relocator = new Relocator(ctx, parts);
-  parts.maintenance = new Maintenance(ctx, parts);
-  return parts;
+/** Make the parts of the ring whose core this is, and set them on it. */
+export function assembleParts(core: RingCore): void {
+  core.roles = new LinkRoles(core);
+  core.fingers = new Fingers(core);
+  core.fingerAnswers = new FingerAnswers(core);
+  core.lost = new LostPeers(core);
+  core.stabilizer = new Stabilizer(core);
+  core.neighbours = new Neighbours(core);
+  core.join = new Join(core);
+  core.relocator = new Relocator(core);
+  core.maintenance = new Maintenance(core);
 }

@@ -13,12 +13,10 @@ import type { RingContext } from './context.js';
 import type { Maintenance } from './maintenance.js';
 import { FindSuccRep, JoinRefusal } from './schemas.js';
 
-export type RelocatorContext = Pick<RingContext, 'self' | 'config' | 'clock' | 'rng' | 'stats' | 'state' | 'status' | 'call'>;
-
-export interface RelocatorParts {
+export type RelocatorContext = Pick<RingContext, 'self' | 'config' | 'clock' | 'rng' | 'stats' | 'state' | 'status' | 'call'> & {
   /** Where a closer successor found by lookup is adopted. */
   readonly maintenance: Pick<Maintenance, 'takePlace'>;
-}
+};
 
 export class Relocator {
   private busy = false;
@@ -29,10 +27,7 @@ export class Relocator {
   private periods = 0;
   private nextCheck = SELF_CHECK_FIRST_PERIODS;
 
-  constructor(
-    private readonly ctx: RelocatorContext,
-    private readonly parts: RelocatorParts,
-  ) {}
+  constructor(private readonly ctx: RelocatorContext) {}
 
   /** Stabilize moved us one peer back; after a few such steps in a row, look our place up. */
   stepped(): void {
@@ -73,7 +68,7 @@ export class Relocator {
       const succ = s.succs[0];
       // The ring already routes our id to us, or knows no closer successor than ours.
       if (owner === ctx.self || (succ !== undefined && !inInterval(s.id(owner), s.selfId, s.id(succ)))) return;
-      this.parts.maintenance.takePlace(owner, rep.value.succs, rep.value.pred ?? null);
+      this.ctx.maintenance.takePlace(owner, rep.value.succs, rep.value.pred ?? null);
     });
   }
 

@@ -1,21 +1,18 @@
 // One Chord ring as seen by one peer, driven only by the Env (clock, rng) and the Mux. The same
 // class serves the base ring and the ascended ring. This file holds the public API (the ring port
-// of overlay/port.ts and the owner's lifecycle) and builds the ring's context (context.ts), from
-// which its parts are made (parts.ts); messages move through messenger.ts.
+// of overlay/port.ts and the owner's lifecycle); it builds the ring's core (context.ts: the
+// context its parts share, the parts made by parts.ts, messages moved by messenger.ts).
 import type { Envelope, RingName } from '../core/envelope.js';
 import { PeerGoneError, TimeoutError } from '../core/errors.js';
 import type { Id, PeerId } from '../core/id.js';
-import type { Clock, LinkDownReason, Rng } from '../env/ports.js';
+import type { Clock, Rng } from '../env/ports.js';
 import { ExpiringSet, SeenMessages } from './bounded.js';
 import { DEFAULT_RING_CONFIG, type RingConfig } from './config.js';
 import { NO_ROUTE_RETRY_PERIODS, REFUSED_CACHE_ENTRIES } from './constants.js';
-import type { RingContext, RingEvents, Status } from './context.js';
+import { RingCore, type RingEvents, type Status } from './context.js';
 import { Emitter } from './emitter.js';
-import { dispatchChord, type HandlerContext } from './handlers/index.js';
-import { linkFailed } from './maintenance.js';
-import { Messenger } from './messenger.js';
-import type { Mux, MuxClient } from './mux.js';
-import { assembleParts, type RingParts } from './parts.js';
+import type { Mux } from './mux.js';
+import { assembleParts } from './parts.js';
 import type { Range, RingPort, RingRequestOptions } from './port.js';
 import { Requests, RingStoppedError } from './requests.js';
 import type { FindSuccRep } from './schemas.js';
@@ -48,15 +45,12 @@ export class ChordRing implements RingPort {
   readonly config: RingConfig;
   readonly events = new Emitter<RingEvents>();
   readonly stats: RingStats = emptyRingStats();
-  private status: Status = 'idle';
   private readonly mux: Mux;
   private readonly clock: Clock;
   private readonly state: RingState;
   private readonly requests: Requests;
-  private readonly messenger: Messenger;
-  private readonly parts: RingParts;
-  /** What the mux calls: frames and link events in, how much we value each link out. */
-  private readonly client: MuxClient;
+  /** The ring's context, its parts and the way it moves messages (context.ts). */
+  private readonly core: RingCore;
 
   constructor(opts: ChordRingOptions) {
     this.self = opts.self;
@@ -64,38 +58,19 @@ export class ChordRing implements RingPort {
     this.clock = opts.clock;
     this.mux = opts.mux;
     this.config = { ...DEFAULT_RING_CONFIG, ...opts.config };
-    const state = (this.state = new RingState(opts.self, this.config.successorListSize, (p) => this.mux.isLinked(p)));
-    const requests = (this.requests = new Requests(opts.clock, opts.rng, this.config.maxPendingRequests));
-    const seen = new SeenMessages(this.config.seenCacheEntries);
-    const refused = new ExpiringSet<PeerId>(REFUSED_CACHE_ENTRIES);
-    const m = (this.messenger = new Messenger({
-      self: this.self, ring: this.ring, config: this.config, stats: this.stats, state, mux: this.mux, requests, seen,
-      status: () => this.status,
-      chord: (env) => dispatchChord(handlerCtx, env),
-      fingerInPassing: (env) => this.parts.fingerAnswers.inPassing(env),
-    }));
-    // The status lives here; the context reads it through a getter, and the parts that move it
-    // (join, maintenance) through setStatus.
-    const ring = this;
-    const ctx: RingContext = {
-      self: this.self, config: this.config, clock: opts.clock, rng: opts.rng, stats: this.stats, events: this.events, state, refused, mux: this.mux,
-      get status() {
-        return ring.status;
-      },
-      setStatus: (status) => void (this.status = status),
-      isJoined: () => this.isJoined(),
-      send: m.send, sendLinked: m.sendLinked, reply: m.reply, relay: m.relay, call: m.call,
-    };
-    this.parts = assembleParts(ctx);
-    const handlerCtx: HandlerContext = Object.assign(Object.create(ctx) as RingContext, this.parts);
-    this.client = {
-      onEnvelope: (from, env) => m.onEnvelope(from, env),
-      onLinkUp: (peer) => this.onLinkUp(peer),
-      onLinkDown: (peer, reason) => this.onLinkDown(peer, reason),
-      linkValue: (peer) => (this.status === 'stopped' ? 0 : this.parts.roles.value(peer)),
-      pendingLinks: () => (this.status === 'joined' ? this.parts.maintenance.pendingLinks() : 0),
-    };
-    this.mux.attach(this.ring, this.client);
+    this.state = new RingState(opts.self, this.config.successorListSize, (p) => this.mux.isLinked(p));
+    this.requests = new Requests(opts.clock, opts.rng, this.config.maxPendingRequests);
+    this.core = new RingCore({
+      self: this.self, ring: this.ring, config: this.config, clock: opts.clock, rng: opts.rng, stats: this.stats, events: this.events,
+      state: this.state, mux: this.mux, requests: this.requests, seen: new SeenMessages(this.config.seenCacheEntries),
+      refused: new ExpiringSet<PeerId>(REFUSED_CACHE_ENTRIES),
+    });
+    assembleParts(this.core);
+    this.mux.attach(this.ring, this.core);
+  }
+
+  private get status(): Status {
+    return this.core.status;
   }
 
   // ---- lifecycle -------------------------------------------------------------------------
@@ -105,22 +80,22 @@ export class ChordRing implements RingPort {
     if (this.status === 'stopped') return Promise.reject(new RingStoppedError());
     if (this.status !== 'idle') return Promise.resolve();
     if (bootstrap === this.self) bootstrap = null;
-    return this.parts.maintenance.start(bootstrap);
+    return this.core.maintenance.start(bootstrap);
   }
 
   /** Leave gracefully: hand the predecessor and successors over to our neighbours, then stop. */
   leave(): void {
-    if (this.status === 'joined') this.parts.maintenance.sendLeave();
+    if (this.status === 'joined') this.core.maintenance.sendLeave();
     this.stop();
   }
 
   /** Stop all timers and fail requests in flight; idempotent. */
   stop(): void {
     if (this.status === 'stopped') return;
-    this.status = 'stopped';
-    this.parts.maintenance.stop();
+    this.core.setStatus('stopped');
+    this.core.maintenance.stop();
     this.requests.cancelAll(new RingStoppedError());
-    this.mux.detach(this.ring, this.client);
+    this.mux.detach(this.ring, this.core);
   }
 
   // ---- state getters ---------------------------------------------------------------------
@@ -132,7 +107,7 @@ export class ChordRing implements RingPort {
 
   /** In its place: it has a predecessor and its successor has confirmed it (the 'joined' event). */
   isJoined(): boolean {
-    return this.status === 'joined' && this.parts.neighbours.inPlace;
+    return this.core.isJoined();
   }
   successor(): PeerId {
     return this.state.successor();
@@ -144,11 +119,11 @@ export class ChordRing implements RingPort {
     return [...this.state.succs];
   }
   fingers(): Array<{ k: number; peer: PeerId }> {
-    return [...this.parts.fingers.entries()].sort((a, b) => a[0] - b[0]).map(([k, peer]) => ({ k, peer }));
+    return [...this.core.fingers.entries()].sort((a, b) => a[0] - b[0]).map(([k, peer]) => ({ k, peer }));
   }
   /** Why the link to peer is open: the roles we give it and those peer gives it (UseRole bits). */
   linkRoles(peer: PeerId): { ours: number; theirs: number } {
-    return { ours: this.parts.roles.local(peer), theirs: this.parts.roles.remoteRoles(peer) };
+    return { ours: this.core.roles.local(peer), theirs: this.core.roles.remoteRoles(peer) };
   }
   owns(key: Id): boolean {
     return this.status === 'joined' && ownsKey(this.state, key);
@@ -166,26 +141,26 @@ export class ChordRing implements RingPort {
   // ---- messaging -------------------------------------------------------------------------
 
   onService(svc: string, handler: (env: Envelope) => void): () => void {
-    return this.messenger.onService(svc, handler);
+    return this.core.onService(svc, handler);
   }
 
   /** Deliver to the owner of key; false when no route exists right now. */
   route(key: Id, svc: string, op: string, body: unknown, opts: { redundant?: boolean; ttl?: number } = {}): boolean {
-    return this.messenger.route(key, svc, op, body, opts);
+    return this.core.route(key, svc, op, body, opts);
   }
 
   /** Deliver to a given peer: directly when linked, else routed toward its id. */
   send(peer: PeerId, svc: string, op: string, body: unknown): boolean {
-    return this.messenger.send(peer, svc, op, body);
+    return this.core.send(peer, svc, op, body);
   }
 
   request(target: Id | { peer: PeerId }, svc: string, op: string, body: unknown, opts: RingRequestOptions = {}): Promise<Envelope> {
-    return new Promise((resolve, reject) => this.messenger.call(target, svc, op, body, opts, (e, env) => (e ? reject(e) : resolve(env!))));
+    return new Promise((resolve, reject) => this.core.call(target, svc, op, body, opts, (e, env) => (e ? reject(e) : resolve(env!))));
   }
 
   /** Answer a request envelope. */
   reply(to: Envelope, body: unknown): boolean {
-    return this.messenger.reply(to, body);
+    return this.core.reply(to, body);
   }
 
   /** The owner of key and the hops the lookup took. */
@@ -203,7 +178,7 @@ export class ChordRing implements RingPort {
   lookupCb(key: Id, timeoutMs: number | undefined, done: (e: Error | null, r?: LookupResult) => void): void {
     const settle = (e: Error | null, rep?: FindSuccRep) => (e ? done(e) : done(null, { owner: rep!.owner, hops: rep!.hops }));
     const deadline = this.clock.now() + (timeoutMs ?? this.config.requestTimeoutMs);
-    const attempt = (redundant: boolean): void => this.parts.maintenance.findSuccessor(key, false, timeoutMs, (e, rep) => {
+    const attempt = (redundant: boolean): void => this.core.maintenance.findSuccessor(key, false, timeoutMs, (e, rep) => {
       if (!e || this.status !== 'joined') return settle(e, rep);
       const retryMs = this.config.stabilizeIntervalMs * NO_ROUTE_RETRY_PERIODS;
       if (e instanceof PeerGoneError && this.clock.now() + retryMs < deadline) {
@@ -216,21 +191,5 @@ export class ChordRing implements RingPort {
       attempt(true);
     }, redundant);
     attempt(false);
-  }
-
-  // ---- link events -----------------------------------------------------------------------
-
-  private onLinkUp(peer: PeerId): void {
-    if (this.status === 'stopped') return;
-    this.parts.maintenance.linkUp(peer);
-  }
-
-  private onLinkDown(peer: PeerId, reason: LinkDownReason): void {
-    if (this.status === 'stopped') return;
-    this.parts.maintenance.linkDown(peer, reason);
-    // Requests to that peer alone (stabilize, pings) fail now rather than at their timeout: a
-    // stabilize round waiting on a dead successor holds up the round with the next one. After a
-    // deliberate close the peer is alive and its answer may still come, routed.
-    if (linkFailed(reason)) this.requests.failPeer(peer, new PeerGoneError(peer));
   }
 }

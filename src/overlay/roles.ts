@@ -14,15 +14,12 @@ import { UseRole, type UseMsg } from './schemas.js';
 
 export type LinkRolesContext = Pick<RingContext, 'clock' | 'state' | 'sendLinked'> & {
   readonly mux: Pick<MuxView, 'isLinked' | 'isIdle' | 'linkAgeMs' | 'disconnect' | 'setReleasing' | 'hasRoom'>;
-};
-
-export interface LinkRolesParts {
   /** The bootstrap of a join in progress: its link is protected. */
   readonly join: Pick<Join, 'bootstrap'>;
   readonly fingers: Pick<Fingers, 'heldBy' | 'optional'>;
   /** Where a finger refusal goes. */
   readonly maintenance: Pick<Maintenance, 'fingerRefused'>;
-}
+};
 
 export class LinkRoles {
   /** Roles we last declared to each linked peer. */
@@ -34,10 +31,7 @@ export class LinkRoles {
   /** A peer that refused our finger and asked us to close the link, while we handle that. */
   private closing: PeerId | null = null;
 
-  constructor(
-    private readonly ctx: LinkRolesContext,
-    private readonly parts: LinkRolesParts,
-  ) {}
+  constructor(private readonly ctx: LinkRolesContext) {}
 
   /** The roles we give our link to p right now. */
   local(p: PeerId): number {
@@ -45,18 +39,18 @@ export class LinkRoles {
     let roles = 0;
     const i = s.succs.indexOf(p);
     if (i >= 0 && i < LINKED_SUCCESSORS) roles |= UseRole.successor;
-    if (this.parts.fingers.heldBy(p) >= 0) roles |= UseRole.finger;
+    if (this.ctx.fingers.heldBy(p) >= 0) roles |= UseRole.finger;
     return roles;
   }
 
   /** How much this ring needs the link to p, for the mux's budget. */
   value(p: PeerId): number {
     const s = this.ctx.state;
-    if (p === s.pred || p === s.succs[0] || p === this.parts.join.bootstrap) return LinkValue.protected;
+    if (p === s.pred || p === s.succs[0] || p === this.ctx.join.bootstrap) return LinkValue.protected;
     const mine = this.local(p);
     const theirs = this.remote.get(p) ?? 0;
     if ((mine | theirs) & UseRole.successor) return LinkValue.successor;
-    if (mine & UseRole.finger) return this.parts.fingers.optional(this.parts.fingers.heldBy(p)) ? LinkValue.spare : LinkValue.finger;
+    if (mine & UseRole.finger) return this.ctx.fingers.optional(this.ctx.fingers.heldBy(p)) ? LinkValue.spare : LinkValue.finger;
     return theirs & UseRole.finger ? LinkValue.remoteFinger : LinkValue.none;
   }
 
@@ -167,7 +161,7 @@ export class LinkRoles {
     if (msg.refuse) {
       // When p asked us to close as well, the link goes as soon as our finger role has ended.
       this.closing = msg.release === true ? p : null;
-      this.parts.maintenance.fingerRefused(p, msg.alt ?? null);
+      this.ctx.maintenance.fingerRefused(p, msg.alt ?? null);
       this.closing = null;
       if (msg.release && ctx.mux.isIdle(p)) ctx.mux.disconnect(p);
     } else if (msg.release) {

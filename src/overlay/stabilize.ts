@@ -18,15 +18,12 @@ import { MAX_STABILIZE_EVERY, StabilizeRep, type StabilizeReq } from './schemas.
 
 export type StabilizerContext = Pick<RingContext, 'self' | 'config' | 'clock' | 'stats' | 'state' | 'status' | 'call' | 'send'> & {
   readonly mux: Pick<MuxView, 'isLinked' | 'isConnecting' | 'connect'>;
-};
-
-export interface StabilizerParts {
   readonly neighbours: Pick<Neighbours, 'applySuccessors' | 'applyPred' | 'forget' | 'successorConfirmed'>;
   readonly lost: Pick<LostPeers, 'failedWithin' | 'remember'>;
   readonly relocator: Pick<Relocator, 'stepped' | 'confirmed' | 'relocate'>;
   /** Where our successor's room hint goes (see fingers/answer.ts). */
   readonly fingerAnswers: Pick<FingerAnswers, 'heardRoom'>;
-}
+};
 
 export class Stabilizer {
   private stabilizing = false;
@@ -50,10 +47,7 @@ export class Stabilizer {
    */
   private standIn: { p: PeerId; atMs: number } | null = null;
 
-  constructor(
-    private readonly ctx: StabilizerContext,
-    private readonly parts: StabilizerParts,
-  ) {
+  constructor(private readonly ctx: StabilizerContext) {
     const c = ctx.config;
     this.maxEvery = Math.max(1, Math.min(MAX_STABILIZE_EVERY, Math.floor(c.stabilizeMaxIntervalMs / c.stabilizeIntervalMs)));
   }
@@ -97,7 +91,7 @@ export class Stabilizer {
     if (succ === undefined) {
       const p = ctx.state.pred;
       if (p === null || !ctx.mux.isLinked(p)) return;
-      this.parts.neighbours.applySuccessors([p]);
+      this.ctx.neighbours.applySuccessors([p]);
       succ = p;
     }
     const target = succ;
@@ -137,29 +131,29 @@ export class Stabilizer {
     let theirs = rep.succs;
     if (theirs === undefined) theirs = this.heard?.from === succ && this.heard.v === rep.v ? this.heard.succs : [];
     this.heard = { from: succ, v: rep.v, succs: theirs };
-    this.parts.fingerAnswers.heardRoom(succ, rep.room === true);
+    this.ctx.fingerAnswers.heardRoom(succ, rep.room === true);
     const x = rep.pred;
     // A closer successor, unless it is one we just saw fail (our successor has not noticed yet).
     const doubtMs = LOST_PEER_DOUBT_PERIODS * ctx.config.stabilizeIntervalMs;
-    if (x !== null && x !== s.self && inInterval(s.id(x), s.selfId, s.id(succ)) && !this.parts.lost.failedWithin(x, doubtMs)) {
+    if (x !== null && x !== s.self && inInterval(s.id(x), s.selfId, s.id(succ)) && !this.ctx.lost.failedWithin(x, doubtMs)) {
       // A closer successor: adopt it and stabilize with it right away (or once linked).
-      this.parts.neighbours.applySuccessors([x, succ, ...theirs]);
+      this.ctx.neighbours.applySuccessors([x, succ, ...theirs]);
       if (ctx.mux.isLinked(x)) this.again = true;
-      this.parts.relocator.stepped();
+      this.ctx.relocator.stepped();
       return;
     }
-    this.parts.neighbours.applySuccessors([succ, ...theirs]);
+    this.ctx.neighbours.applySuccessors([succ, ...theirs]);
     if (x !== s.self) return;
-    this.parts.relocator.confirmed();
-    this.parts.neighbours.successorConfirmed();
+    this.ctx.relocator.confirmed();
+    this.ctx.neighbours.successorConfirmed();
   }
 
   private onSuccessorFailure(succ: PeerId): void {
     const ctx = this.ctx;
     if (ctx.status !== 'joined' || ctx.state.succs[0] !== succ) return;
     ctx.stats.successorFailures++;
-    this.parts.neighbours.forget(succ);
-    this.parts.lost.remember(succ, true);
+    this.ctx.neighbours.forget(succ);
+    this.ctx.lost.remember(succ, true);
     this.again = true;
   }
 
@@ -180,7 +174,7 @@ export class Stabilizer {
       this.predEvery = every;
     } else if (s.betterPred(src)) {
       const old = s.pred;
-      this.parts.neighbours.applyPred(src);
+      this.ctx.neighbours.applyPred(src);
       this.predEvery = every;
       // The old predecessor's successor is now src: tell it, so it need not wait a whole period.
       if (old !== null && ctx.mux.isLinked(old)) ctx.send(old, CHORD_SVC, 'hint', { succ: src });
@@ -188,7 +182,7 @@ export class Stabilizer {
     if (s.succs.length === 0) {
       // We were alone: the notifier is also our successor, and it learns its predecessor (us)
       // from our stabilize, which we send now rather than at our next tick.
-      this.parts.neighbours.applySuccessors([src]);
+      this.ctx.neighbours.applySuccessors([src]);
       this.stabilize(0);
     }
   }
@@ -222,7 +216,7 @@ export class Stabilizer {
     const succ = s.succs[0];
     if (candidate === s.self) return;
     if (succ !== undefined && !inInterval(s.id(candidate), s.selfId, s.id(succ))) return;
-    this.parts.neighbours.applySuccessors([candidate, ...s.succs]);
+    this.ctx.neighbours.applySuccessors([candidate, ...s.succs]);
     this.stabilize(0);
   }
 
@@ -234,11 +228,11 @@ export class Stabilizer {
     // A predecessor that backs off is silent for its pause: wait that long and the usual margin.
     const overdue = silentMs >= (this.predEvery + PRED_SILENCE_PERIODS - 1) * ctx.config.stabilizeIntervalMs;
     // Nobody has taken us as successor for a while: the ring may be passing us by.
-    if (p === null && silent && ctx.state.succs.length > 0) this.parts.relocator.relocate();
+    if (p === null && silent && ctx.state.succs.length > 0) this.ctx.relocator.relocate();
     if (p === null) return;
     if (!ctx.mux.isLinked(p) && !ctx.mux.isConnecting(p)) {
       ctx.stats.predecessorFailures++;
-      this.parts.neighbours.applyPred(null);
+      this.ctx.neighbours.applyPred(null);
       return;
     }
     if (!overdue) return;
@@ -256,7 +250,7 @@ export class Stabilizer {
       this.pinging = false;
       if (!e || ctx.state.pred !== p) return;
       ctx.stats.predecessorFailures++;
-      this.parts.neighbours.applyPred(null);
+      this.ctx.neighbours.applyPred(null);
     });
   }
 }

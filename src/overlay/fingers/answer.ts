@@ -17,11 +17,8 @@ import { FindFingerReq } from '../schemas.js';
 /** What answering may touch: whether we have room is the mux's link budget (Mux.hasRoom). */
 export type FingerAnswerContext = Pick<RingContext, 'self' | 'clock' | 'config' | 'stats' | 'state' | 'status' | 'reply' | 'relay'> & {
   readonly mux: Pick<MuxView, 'isLinked' | 'connect' | 'hasRoom'>;
-};
-
-export interface FingerAnswerParts {
   readonly roles: Pick<LinkRoles, 'admitOffered'>;
-}
+};
 
 export class FingerAnswers {
   /**
@@ -32,10 +29,7 @@ export class FingerAnswers {
   /** Our successor when its last stabilize reply said it had room for a finger link, else null. */
   private roomAt: PeerId | null = null;
 
-  constructor(
-    private readonly ctx: FingerAnswerContext,
-    private readonly parts: FingerAnswerParts,
-  ) {}
+  constructor(private readonly ctx: FingerAnswerContext) {}
 
   // ---- the room hint -----------------------------------------------------------------------
 
@@ -143,7 +137,7 @@ export class FingerAnswers {
     // Linked: one hop, and the link already counts as the searcher's finger here. Not (yet):
     // routed, and the searcher links to us itself and declares the finger role in 'use'.
     if (ctx.status === 'stopped') return;
-    if (ctx.mux.isLinked(p) && this.parts.roles.admitOffered(p)) {
+    if (ctx.mux.isLinked(p) && this.ctx.roles.admitOffered(p)) {
       ctx.stats.fingerOffersLinked++;
       ctx.reply(env, { peer: ctx.self, taken: true });
     } else ctx.reply(env, { peer: ctx.self });

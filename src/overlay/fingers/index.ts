@@ -15,6 +15,6 @@
 //   one passing through to FingerAnswers.inPassing.
 // - The link budget itself is the mux's (mux.ts: Mux.maxLinks, Mux.hasRoom), shared by the rings.
 // - Each finger link's role is declared to its peer in 'use' (roles.ts).
-export { FingerAnswers, type FingerAnswerContext, type FingerAnswerParts } from './answer.js';
-export { Fingers, type FingerSearchContext, type FingerSearchParts } from './search.js';
+export { FingerAnswers, type FingerAnswerContext } from './answer.js';
+export { Fingers, type FingerSearchContext } from './search.js';
 export { FingerTable, firstUsefulSlot } from './table.js';

@@ -20,12 +20,9 @@ const TOP_SLOT = FINGER_SLOTS - 1;
 /** What the finger search may touch: the link budget is the mux's (Mux.hasRoom, Mux.maxLinks). */
 export type FingerSearchContext = Pick<RingContext, 'self' | 'clock' | 'stats' | 'state' | 'refused' | 'status' | 'isJoined' | 'call'> & {
   readonly mux: Pick<MuxView, 'isLinked' | 'connect' | 'hasRoom' | 'maxLinks'>;
-};
-
-export interface FingerSearchParts {
   readonly roles: Pick<LinkRoles, 'update' | 'assumeDeclared'>;
   readonly maintenance: Pick<Maintenance, 'lookupFailed'>;
-}
+};
 
 export class Fingers {
   private readonly table: FingerTable;
@@ -44,10 +41,7 @@ export class Fingers {
   /** Slot -> candidates tried in a row by following refusals (tryNext), reset by a search. */
   private walked: Map<number, number> | null = null;
 
-  constructor(
-    private readonly ctx: FingerSearchContext,
-    private readonly parts: FingerSearchParts,
-  ) {
+  constructor(private readonly ctx: FingerSearchContext) {
     this.table = new FingerTable(ctx.state);
   }
 
@@ -185,7 +179,7 @@ export class Fingers {
   }
 
   private search(k: number): void {
-    const { ctx, parts } = this;
+    const ctx = this.ctx;
     const selfId = ctx.state.selfId;
     const start = addPow2(selfId, k);
     const end = k + 1 >= FINGER_SLOTS ? selfId : addPow2(selfId, k + 1);
@@ -198,7 +192,7 @@ export class Fingers {
     this.walked?.delete(k);
     ctx.call(target, CHORD_SVC, 'find-finger', { start: idToHex(start), end: idToHex(end), walk: 0 }, {}, (e, env) => {
       this.searching = false;
-      if (e) parts.maintenance.lookupFailed(e);
+      if (e) ctx.maintenance.lookupFailed(e);
       if (ctx.status !== 'joined') return;
       const rep = e ? null : check(FindFingerRep, env!.body, 'find-finger reply');
       if (rep !== null && !rep.ok) ctx.stats.badBodies++;
@@ -207,7 +201,7 @@ export class Fingers {
       if (p !== null && k >= this.kOpt && this.set(k, p, taken)) this.fails?.delete(k);
       else {
         // The peer linked to us as our finger and we do not take it: release that link.
-        if (taken) parts.roles.update(p);
+        if (taken) ctx.roles.update(p);
         // No peer of the slot with room (or none we could link to): try again later, twice as
         // late after each failure in a row, since the peers there are as full as they were.
         const fails = (this.fails ??= new Map());
@@ -231,8 +225,8 @@ export class Fingers {
     if (table.slots.get(k) === p) return true;
     this.clear(k);
     table.set(k, p);
-    if (taken) this.parts.roles.assumeDeclared(p);
-    if (ctx.mux.isLinked(p)) this.parts.roles.update(p);
+    if (taken) this.ctx.roles.assumeDeclared(p);
+    if (ctx.mux.isLinked(p)) this.ctx.roles.update(p);
     else if (!ctx.mux.connect(p)) {
       table.delete(k);
       return false;
@@ -242,6 +236,6 @@ export class Fingers {
 
   private clear(k: number): void {
     const old = this.table.delete(k);
-    if (old !== undefined) this.parts.roles.update(old);
+    if (old !== undefined) this.ctx.roles.update(old);
   }
 }

@@ -13,7 +13,7 @@ import { stabilizeHandler } from './stabilize.js';
 import { useHandler } from './use.js';
 
 /** Everything a handler may be given; each takes a slice of it. */
-export type HandlerContext = RingContext & Pick<RingParts, 'maintenance' | 'stabilizer' | 'roles' | 'fingerAnswers'>;
+export type HandlerContext = RingContext & RingParts;
 
 export type ChordHandler = (ctx: HandlerContext, env: Envelope) => void;
 
