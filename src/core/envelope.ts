@@ -12,6 +12,9 @@ export const WIRE_VERSION = 1;
 export const MAX_FRAME_BYTES = 64 * 1024;
 /** The longest route a message may take before it is dropped (log2 of 2^160 peers is 160). */
 export const MAX_TTL = 255;
+/** Message ids are 32-bit: a peer's ids wrap after 2^32 messages, long after any reply could be pending. */
+export const MID_SPACE = 0x1_0000_0000;
+const MessageId = Type.Integer({ minimum: 0, maximum: MID_SPACE - 1 });
 
 /** Any 160-bit id as 40 lower-case hex characters (a key, a chunk id). */
 export const HexId = Type.String({ pattern: '^[0-9a-f]{40}$', minLength: 40, maxLength: 40 });
@@ -28,7 +31,7 @@ export const EnvelopeSchema = Type.Object(
     /** wire version */
     v: Type.Literal(WIRE_VERSION),
     /** message id, unique per source for duplicate suppression and reply matching */
-    mid: Type.Integer({ minimum: 0, maximum: 0xffffffff }),
+    mid: MessageId,
     /** the peer that created the message */
     src: PeerIdHex,
     /** destination: a key (delivered to its owner) or a peer id (delivered to that peer), as `to` says */
@@ -40,7 +43,7 @@ export const EnvelopeSchema = Type.Object(
     hops: Type.Integer({ minimum: 0, maximum: MAX_TTL }),
     ttl: Type.Integer({ minimum: 0, maximum: MAX_TTL }),
     /** when this message answers another: that message's id */
-    re: Type.Optional(Type.Integer({ minimum: 0, maximum: 0xffffffff })),
+    re: Type.Optional(MessageId),
     body: Type.Unknown(),
   },
   { additionalProperties: false },

@@ -14,10 +14,12 @@ export type NeighboursContext = Pick<RingContext, 'self' | 'clock' | 'events' | 
 };
 
 export class Neighbours {
-  private succConfirmed = false;
-  private joinedEmitted = false;
-
   constructor(private readonly ctx: NeighboursContext) {}
+
+  /** Our successor has named us its predecessor (in a stabilize reply) at least once. */
+  private succConfirmed = false;
+  /** 'joined' has been emitted: we have been in our place. */
+  private joinedEmitted = false;
 
   /** Has this peer been in its place on the ring yet ('joined' emitted)? */
   get inPlace(): boolean {
