@@ -1,30 +1,21 @@
 // Proves `cumulus up` as a newcomer meets it: it starts a local cloud (server and volunteer
 // processes), the real `cumulus` binary then stores and reads a 20 MB file through it from stdin
 // to stdout, refuses what it must with the right exit codes, and Ctrl-C leaves no process behind.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from './exit-codes.js';
+import { BIN, startUp, type Ready } from './test-util/local-cloud.js';
 
-const BIN = join(import.meta.dirname, '..', '..', 'bin', 'cumulus.js');
 const dir = mkdtempSync(join(tmpdir(), 'cumulus-up-'));
 let up: ChildProcess;
-let ready: { url: string; token: string; pids: number[] };
+let ready: Ready;
 
 beforeAll(async () => {
-  up = spawn(process.execPath, [BIN, 'up', '--peers', '2', '--port', '0', '--data', dir, '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  ready = await new Promise((resolve, reject) => {
-    let out = '';
-    up.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const line = out.split('\n').find((l) => l.startsWith('{'));
-      if (line) resolve(JSON.parse(line));
-    });
-    up.once('exit', (code) => reject(new Error(`cumulus up exited with ${code}`)));
-  });
+  ({ up, ready } = await startUp(['--peers', '2', '--data', dir]));
 }, 60_000);
 
 afterAll(() => {

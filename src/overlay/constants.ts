@@ -8,7 +8,7 @@ export const STABILIZE_INTERVAL_MS = 1000;
  * from STABILIZE_INTERVAL_MS up to this; any change near us (a new successor or predecessor, a
  * link down, a request timed out, a notify from a new peer, a hint) brings it back to the base at
  * once. A settled ring then sends an eighth of the stabilize traffic, while repair after a crash
- * or a join starts as fast as before. Set it to STABILIZE_INTERVAL_MS to turn the back-off off.
+ * or a join starts at the base pace. Set it to STABILIZE_INTERVAL_MS to turn the back-off off.
  */
 export const STABILIZE_MAX_INTERVAL_MS = 8000;
 /** How often an empty finger slot is searched for; a full table costs nothing until a finger fails. */
@@ -70,7 +70,7 @@ export const FINGER_RETRY_MS = 10_000;
 /**
  * … and after twice as long for each further failure in a row, at most this many times (10 s to
  * 160 s): in a large ring many peers are at their link cap, and a search that walks past 16 full
- * peers costs some 40 frames. A slot emptied by a link going down is searched at once as before.
+ * peers costs some 40 frames. A slot emptied by a link going down is searched at once.
  */
 export const FINGER_RETRY_DOUBLINGS = 4;
 /** Connection attempts in flight per peer; more would only queue in the signaling layer. */

@@ -23,9 +23,19 @@ type LevelRange = { gt?: Uint8Array; gte?: Uint8Array; lt?: Uint8Array; lte?: Ui
 /** Deletes in a delRange are applied in batches of this many keys, to bound memory. */
 const DEL_RANGE_BATCH_KEYS = 1000;
 
+/**
+ * Table files LevelDB keeps open (classic-level's maxOpenFiles; browser-level ignores it). LevelDB
+ * maps every open table into memory and the pages a read touches count in the process's resident
+ * set: with the default 1000 (of 2 MB tables), a volunteer serving its share of a 1 GiB file grew
+ * to 1 GB of RSS, nearly all of it mapped tables. 74 is the least LevelDB accepts (64 tables and
+ * 10 other files), so the mapped part stays under 64 x 2 MB; reading 512 MiB of 256 KiB values in
+ * random order took 3.4 s instead of 6.7 s with it (fewer page faults).
+ */
+export const LEVEL_MAX_OPEN_FILES = 74;
+
 /** Open a byte-keyed level database at a directory (Node) or IndexedDB name (browser). */
 export function openLevel(location: string): LevelLike {
-  return new Level<Uint8Array, Uint8Array>(location, { keyEncoding: 'view', valueEncoding: 'view' }) as unknown as LevelLike;
+  return new Level<Uint8Array, Uint8Array>(location, { keyEncoding: 'view', valueEncoding: 'view', maxOpenFiles: LEVEL_MAX_OPEN_FILES }) as unknown as LevelLike;
 }
 
 export class LevelStore implements Store {

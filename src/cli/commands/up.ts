@@ -1,7 +1,7 @@
-// `cumulus up [--peers N] [--port P] [--data DIR]`: the embedded default, a whole local cloud. A
-// server (volunteer page, signaling, REST gateway, its own peer) and N `cumulus volunteer`
-// processes on this machine, data under one directory, a default user whose token is kept there
-// so every `up` prints the same one. One ready line, then example commands; Ctrl-C stops every
+// `cumulus up [--peers N] [--port P] [--data DIR] [--quota-mb N]`: the embedded default, a whole
+// local cloud. A server (volunteer page, signaling, REST gateway, its own peer) and N `cumulus
+// volunteer` processes on this machine, data under one directory, a default user whose token is
+// kept there so every `up` prints the same one. One ready line, then example commands; Ctrl-C stops every
 // process it started (by pid) and leaves nothing running.
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -49,10 +49,13 @@ export function registerUp(program: Command): void {
     .option('--peers <n>', 'volunteer processes to start', '3')
     .option('--port <port>', 'TCP port of the server', '8080')
     .option('--data <dir>', 'directory for everything the local cloud keeps', '.cumulus')
+    .option('--quota-mb <n>', 'storage each volunteer lends, in MiB (the volunteer default when absent)')
     .option('--json', 'print the ready line as JSON')
-    .action(async (opts: { peers: string; port: string; data: string; json?: boolean }) => {
+    .action(async (opts: { peers: string; port: string; data: string; json?: boolean; quotaMb?: string }) => {
       const peers = Number(opts.peers);
       if (!Number.isInteger(peers) || peers < 0 || peers > 64) throw new Error('--peers takes a whole number from 0 to 64');
+      const quotaMb = opts.quotaMb === undefined ? undefined : Number(opts.quotaMb);
+      if (quotaMb !== undefined && !(Number.isFinite(quotaMb) && quotaMb >= 0)) throw new Error(`--quota-mb must be a number of MiB, not ${opts.quotaMb}`);
       const dataDir = resolve(opts.data);
       mkdirSync(dataDir, { recursive: true });
       const cloud = await startCloudServer({ port: Number(opts.port), host: '127.0.0.1', dataDir });
@@ -68,7 +71,7 @@ export function registerUp(program: Command): void {
       process.once('SIGTERM', exit);
       try {
         const url = cloud.server.url;
-        for (let i = 0; i < peers; i++) volunteers.push(await spawnVolunteer({ serverUrl: url, dataDir: join(dataDir, `volunteer-${i}`) }));
+        for (let i = 0; i < peers; i++) volunteers.push(await spawnVolunteer({ serverUrl: url, dataDir: join(dataDir, `volunteer-${i}`), ...(quotaMb === undefined ? {} : { quotaMb }) }));
         // Ready only once the ring agrees on who owns what: while a joining volunteer still moves
         // keys, a first mkdir could land at one owner and the next request look at another.
         if (cloud.peer && !(await ringSettled(cloud.peer, volunteers, CONVERGE_MS))) {

@@ -107,9 +107,9 @@ export class FingerAnswers {
 
   /**
    * A searcher's 'find-finger' reached us and we have room: link to it and answer over the new
-   * link, one hop, instead of routing the answer back along the search's path (a routed answer
-   * was a third of all frames). The searcher would link to us next anyway; now the link comes
-   * first. If the link does not come up in time the answer is routed, as before.
+   * link, one hop, instead of routing the answer back along the search's path (routed answers
+   * would be a third of all frames). The searcher would link to us next anyway, so the link comes
+   * first. If the link does not come up in time the answer is routed.
    */
   private offer(env: Envelope): void {
     const ctx = this.ctx;

@@ -8,9 +8,9 @@ export function findSuccHandler(ctx: Pick<RingContext, 'self' | 'config' | 'stat
   const req = check(FindSuccReq, env.body, 'find-succ');
   if (!req.ok) return void ctx.stats.badBodies++;
   const rep: FindSuccRep = { owner: ctx.self, succs: ctx.state.succs.slice(0, ctx.config.successorListSize - 1), hops: env.hops };
-  // A joiner asks for more: our predecessor (its own predecessor-to-be). Our fingers are no
-  // longer sent as hints: over half of them (the ring's older, busier peers) refused the joiner's
-  // link, and a finger search costs about two hops now (fingers/).
+  // A joiner asks for more: our predecessor (its own predecessor-to-be). Our fingers are not sent
+  // as hints: over half of them (the ring's older, busier peers) would refuse the joiner's link,
+  // and a finger search costs about two hops (fingers/).
   if (req.value.fingers) rep.pred = ctx.state.pred;
   ctx.reply(env, rep);
 }

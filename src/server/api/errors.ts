@@ -40,6 +40,8 @@ const byReason: Record<string, [number, ApiErrorCode]> = {
   IsADirectory: [409, 'IsADirectory'],
   SizeMismatch: [400, 'InvalidArgument'],
   TooLarge: [413, 'RequestTooLarge'],
+  // A stored large object whose index chunk is not a valid index: nothing the client can change.
+  IndexCorrupt: [500, 'InternalError'],
 };
 
 export interface ErrorAnswer {

@@ -99,7 +99,8 @@ export type StorageReason =
   | 'IsADirectory'
   | 'NotADirectory'
   | 'SizeMismatch'
-  | 'TooLarge';
+  | 'TooLarge'
+  | 'IndexCorrupt';
 
 export function storageError(code: CumulusError['code'], reason: StorageReason, message: string): CumulusError {
   return new CumulusError(code, message, { reason });

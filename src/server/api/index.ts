@@ -3,6 +3,7 @@
 // encapsulated scope: its body handling (raw streams instead of parsed bodies), error format and
 // hooks do not leak into the host app's other routes.
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { MAX_OBJECT_BYTES } from '../../services/storage/constants.js';
 import { HttpError, toErrorAnswer } from './errors.js';
 import type { FileSystem } from './files.js';
 import type { HomeContext } from './home.js';
@@ -18,8 +19,8 @@ export { FileUserStore, tokenUser, type UserStore } from './users.js';
 export { MemoryNodeRegistry, type NodeInfo, type NodeRegistry } from './nodes.js';
 export type { FileSystem, FileStat, Stat, ListPage, Usage, ByteRange } from './files.js';
 
-/** Objects larger than this are refused unless the host says otherwise (1 GiB). */
-export const DEFAULT_MAX_OBJECT_BYTES = 1024 * 1024 * 1024;
+/** Objects larger than this are refused unless the host says otherwise: storage's own limit (1 GiB). */
+export const DEFAULT_MAX_OBJECT_BYTES = MAX_OBJECT_BYTES;
 
 export interface ApiOptions {
   fs: FileSystem;

@@ -4,6 +4,7 @@
 // count, and storage's errors become the codes and reasons the gateway maps to HTTP (errors.ts).
 import { CumulusError, NotFoundError } from '../../core/errors.js';
 import type { StorageClient, Stat as StorageStat } from '../../services/storage/client.js';
+import { IndexCorruptError } from '../../services/storage/index-chunks.js';
 import {
   storageError,
   type ByteRange, type FileStat, type FileSystem, type ListOptions, type ListPage, type PutOptions, type Stat, type Usage,
@@ -221,6 +222,7 @@ export function mapError(e: unknown, path: string): unknown {
   if (!(e instanceof CumulusError)) return e;
   if (typeof e.detail?.reason === 'string') return e;
   const m = e.message;
+  if (e instanceof IndexCorruptError) return storageError('SCHEMA_MISMATCH', 'IndexCorrupt', m);
   if (e.code === 'ALREADY_EXISTS' && / is a directory$/.test(m)) return storageError('ALREADY_EXISTS', 'IsADirectory', m);
   if (e.code === 'INVALID_ARGUMENT' && / is not a directory$/.test(m)) return storageError('INVALID_ARGUMENT', 'NotADirectory', m);
   if (e.code === 'REFUSED' && / is not empty$/.test(m)) return storageError('INVALID_ARGUMENT', 'DirectoryNotEmpty', m);

@@ -1,17 +1,20 @@
 // The storage API a peer offers its user: put, get (as a stream), stat, list, mkdir, rm. A put
-// stores r replicas of every chunk first and then commits the metadata at the path's sKeeper;
-// until that commit the new version is invisible, so an interrupted put leaves nothing visible.
+// stores r replicas of every chunk (and, for a large file, of its index chunks) first and then
+// commits the metadata at the path's sKeeper; until that commit the new version is invisible, so
+// an interrupted put leaves nothing visible.
 import { CumulusError, InvalidArgumentError, NotFoundError } from '../../core/errors.js';
 import { hashBytesToId, idToHex, type PeerId } from '../../core/id.js';
 import type { Clock } from '../../env/ports.js';
 import { ChunkTally, chunkStream, type ByteSource } from './chunker.js';
-import { DEFAULT_CHUNK_BYTES, DEFAULT_LIST_LIMIT, DEFAULT_REPLICAS, DEFAULT_REQUEST_TIMEOUT_MS, MAX_CHUNKS_PER_FILE, MAX_CHUNK_BYTES, MAX_LIST_LIMIT, MAX_REPLICAS, META_ATTEMPTS, META_READ_FIRST_TIMEOUT_MS, META_RETRY_DELAY_MS, MIN_CHUNK_BYTES, MIN_REPLICAS, PUT_CHUNKS_IN_FLIGHT, READ_AHEAD_CHUNKS } from './constants.js';
+import { DEFAULT_CHUNK_BYTES, DEFAULT_INDEX_FANOUT, DEFAULT_LIST_LIMIT, DEFAULT_REPLICAS, DEFAULT_REQUEST_TIMEOUT_MS, MAX_CHUNK_BYTES, MAX_INDEX_FANOUT, MAX_LIST_LIMIT, MAX_OBJECT_BYTES, MAX_REPLICAS, META_ATTEMPTS, META_READ_FIRST_TIMEOUT_MS, META_RETRY_DELAY_MS, MIN_CHUNK_BYTES, MIN_INDEX_FANOUT, MIN_REPLICAS, PUT_CHUNKS_IN_FLIGHT, READ_AHEAD_CHUNKS } from './constants.js';
+import { ChunkList, type ChunkListResult } from './chunk-list.js';
+import { indexedRefs } from './index-reader.js';
 import { IsADirectoryError, NOT_OWNER_PREFIX } from './errors.js';
 import type { DirEntry } from './keeper-store.js';
 import type { ReplyBody, RequestBody, StorageOp } from './messages.js';
 import { normalizePath, pathKey } from './paths.js';
 import { placeChunk, readChunk, type ReadCounters } from './replicas.js';
-import { checkRecord, toWire, type ChunkRef, type FileRecord } from './records.js';
+import { checkRecord, toWire, type ChunkRef, type FileIndex, type FileRecord } from './records.js';
 import type { RingPort } from '../../overlay/port.js';
 import { call } from './rpc.js';
 import { SuspectPeers } from './suspects.js';
@@ -24,6 +27,8 @@ export interface PutOptions {
   chunkBytes?: number;
   /** Media type kept with the file (at most 255 characters). */
   contentType?: string;
+  /** Data chunk refs per index chunk of a file too large for an inline chunk list (default 4096). */
+  indexFanout?: number;
 }
 
 /** An inclusive byte range of a file, like HTTP's `bytes=start-end`. */
@@ -44,7 +49,7 @@ export interface PutResult {
 }
 
 export type Stat =
-  | { kind: 'file'; path: string; version: number; size: number; etag: string; mtimeMs: number; chunkBytes: number; replicas: number; chunks: ChunkRef[]; contentType?: string }
+  | { kind: 'file'; path: string; version: number; size: number; etag: string; mtimeMs: number; chunkBytes: number; replicas: number; chunks: ChunkRef[]; contentType?: string; index?: FileIndex }
   | { kind: 'dir'; path: string; mtimeMs: number };
 
 export interface ListPage {
@@ -82,38 +87,51 @@ export class StorageClient {
     if (!Number.isInteger(chunkBytes) || chunkBytes < MIN_CHUNK_BYTES || chunkBytes > MAX_CHUNK_BYTES) throw new InvalidArgumentError(`chunkBytes must be from ${MIN_CHUNK_BYTES} to ${MAX_CHUNK_BYTES}`);
     if (p === '/') throw new IsADirectoryError(p);
     if (opts.contentType !== undefined && (opts.contentType.length === 0 || opts.contentType.length > 255)) throw new InvalidArgumentError('contentType must be 1 to 255 characters');
+    const fanout = opts.indexFanout ?? DEFAULT_INDEX_FANOUT;
+    if (!Number.isInteger(fanout) || fanout < MIN_INDEX_FANOUT || fanout > MAX_INDEX_FANOUT) throw new InvalidArgumentError(`indexFanout must be from ${MIN_INDEX_FANOUT} to ${MAX_INDEX_FANOUT}`);
     // Refuse early when the name is a directory, before any chunk is stored; commit checks again.
     const existing = await this.statOrUndefined(p);
     if (existing?.kind === 'dir') throw new IsADirectoryError(p);
     const tally = new ChunkTally();
-    const chunks = await this.placeAll(chunkStream(source, chunkBytes, tally), chunkBytes, replicas);
+    const list = new ChunkList(this.ring, replicas, fanout, this.timeoutMs);
+    const { chunks, index, count } = await this.placeAll(chunkStream(source, chunkBytes, tally), replicas, list);
     const rec: FileRecord = { kind: 'file', path: p, rev: 0, version: 0, size: tally.size, chunkBytes, replicas, etag: tally.digestHex(), mtimeMs: this.clock.now(), chunks };
     if (opts.contentType !== undefined) rec.contentType = opts.contentType;
+    if (index) rec.index = index;
     const wire = toWire(rec);
     if (wire.kind !== 'file') throw new InvalidArgumentError('unreachable');
     const r = await this.meta(pathKey(p), 'commit', { rec: wire });
-    return { path: p, version: r.version, size: rec.size, etag: rec.etag, chunks: chunks.length, replicas, mtimeMs: rec.mtimeMs };
+    return { path: p, version: r.version, size: rec.size, etag: rec.etag, chunks: count, replicas, mtimeMs: rec.mtimeMs };
   }
 
   /**
    * Place every chunk of the stream, PUT_CHUNKS_IN_FLIGHT at a time, and list them in file order.
-   * The stream is pulled only when a slot is free, so memory stays at a few chunks.
+   * The stream is pulled only when a slot is free, so memory stays at a few chunks (and the list's
+   * pending refs, see ChunkList).
    */
-  private async placeAll(stream: AsyncIterable<Uint8Array>, chunkBytes: number, replicas: number): Promise<ChunkRef[]> {
+  private async placeAll(stream: AsyncIterable<Uint8Array>, replicas: number, list: ChunkList): Promise<ChunkListResult> {
     const placed: Array<Promise<ChunkRef>> = [];
-    const chunks: ChunkRef[] = [];
+    let sizeBytes = 0;
     try {
       for await (const chunk of stream) {
-        if (placed.length >= MAX_CHUNKS_PER_FILE) throw new InvalidArgumentError(`file exceeds ${MAX_CHUNKS_PER_FILE} chunks of ${chunkBytes} bytes; use larger chunks`);
+        sizeBytes += chunk.length;
+        if (sizeBytes > MAX_OBJECT_BYTES) throw new InvalidArgumentError(`file exceeds the largest object size, ${MAX_OBJECT_BYTES} bytes`);
         const id = idToHex(hashBytesToId(chunk));
         const p = placeChunk(this.ring, id, chunk, replicas, [], this.timeoutMs).then((holders: PeerId[]) => ({ id, holders }));
         // Observed now, awaited in order below: a failure must not surface as an unhandled rejection.
         p.catch(() => undefined);
         placed.push(p);
-        if (placed.length - chunks.length >= PUT_CHUNKS_IN_FLIGHT) chunks.push(await placed[chunks.length]!);
+        if (placed.length < PUT_CHUNKS_IN_FLIGHT) continue;
+        // Only a large file's list ever waits (for an index chunk); a small file's awaits are the chunks' alone.
+        const wait = list.add(await placed.shift()!);
+        if (wait) await wait;
       }
-      while (chunks.length < placed.length) chunks.push(await placed[chunks.length]!);
-      return chunks;
+      while (placed.length > 0) {
+        const wait = list.add(await placed.shift()!);
+        if (wait) await wait;
+      }
+      const done = list.finish();
+      return done instanceof Promise ? await done : done;
     } catch (e) {
       // Let the chunks still in flight finish before the caller retries or gives up.
       await Promise.allSettled(placed);
@@ -162,25 +180,42 @@ export class StorageClient {
     const { ring, timeoutMs, counters, suspects, sinks, clock } = this;
     const first = Math.floor(start / s.chunkBytes);
     const last = s.size === 0 ? -1 : Math.floor(end / s.chunkBytes);
+    const order = { suspects, clock, ...(sinks ? { sinks } : {}) };
+    const index = s.index;
+    // A large file's refs come from its index chunks, one await away; a small file's are at hand.
+    const refs = index ? indexedRefs({ ring, timeoutMs, counters, order }, { path: s.path, size: s.size, chunkBytes: s.chunkBytes, index }, first, last) : undefined;
+    const nextRef = async (): Promise<ChunkRef> => {
+      const r = await refs!.next();
+      if (r.done) throw new InvalidArgumentError(`the index of ${s.path} ended before its last chunk`);
+      return r.value;
+    };
     return (async function* () {
       const ahead: Array<Promise<Uint8Array>> = [];
       let next = first;
       const launch = () => {
         if (next > last) return;
         const size = Math.min(s.chunkBytes, s.size - next * s.chunkBytes);
-        const p = readChunk(ring, s.chunks[next]!, size, timeoutMs, counters, undefined, { suspects, spread: next, clock, ...(sinks ? { sinks } : {}) });
+        const chunkOrder = { ...order, spread: next };
+        const p = refs
+          ? nextRef().then((ref) => readChunk(ring, ref, size, timeoutMs, counters, undefined, chunkOrder))
+          : readChunk(ring, s.chunks[next]!, size, timeoutMs, counters, undefined, chunkOrder);
         // Awaited in order below; a reader that stops early must not leave unhandled rejections.
         p.catch(() => undefined);
         ahead.push(p);
         next++;
       };
-      for (let i = 0; i < READ_AHEAD_CHUNKS; i++) launch();
-      for (let i = first; i <= last; i++) {
-        const bytes = await ahead.shift()!;
-        launch();
-        const from = i === first ? start - i * s.chunkBytes : 0;
-        const to = i === last ? end - i * s.chunkBytes + 1 : bytes.length;
-        yield from === 0 && to === bytes.length ? bytes : bytes.subarray(from, to);
+      try {
+        for (let i = 0; i < READ_AHEAD_CHUNKS; i++) launch();
+        for (let i = first; i <= last; i++) {
+          const bytes = await ahead.shift()!;
+          launch();
+          const from = i === first ? start - i * s.chunkBytes : 0;
+          const to = i === last ? end - i * s.chunkBytes + 1 : bytes.length;
+          yield from === 0 && to === bytes.length ? bytes : bytes.subarray(from, to);
+        }
+      } finally {
+        // Not awaited: the index reader may still be serving refs the read-ahead asked for.
+        refs?.return(undefined).catch(() => undefined);
       }
     })();
   }

@@ -16,12 +16,38 @@ export const MIN_REPLICAS = 1;
 export const MAX_REPLICAS = 6;
 
 /**
- * A file's metadata record travels in one frame, so the chunk list is bounded. With 20-byte chunk
- * ids and a compact holder table this stays under MAX_META_BYTES for r = 6.
+ * A file's metadata record travels in one frame, so the chunk list it carries inline is bounded.
+ * With 20-byte chunk ids and a compact holder table this stays under MAX_META_BYTES for r = 6.
+ * A file with more chunks lists them in index chunks instead (index-chunks.ts).
  */
-export const MAX_CHUNKS_PER_FILE = 360;
+export const MAX_INLINE_CHUNKS = 360;
 /** Bytes a metadata record may take once encoded; leaves room for the envelope in a 64 KiB frame. */
 export const MAX_META_BYTES = 56 * 1024;
+
+/**
+ * Largest file, in bytes: what docs/api.md promises, what the REST gateway accepts (413 beyond),
+ * and what the index below is sized for. 1 GiB is 4,096 default chunks, or 1,048,576 of the
+ * smallest (1 KiB) ones, which MAX_INDEX_CHUNKS x MAX_INDEX_FANOUT still covers.
+ */
+export const MAX_OBJECT_BYTES = 1024 * 1024 * 1024;
+/**
+ * Data chunk refs an index chunk lists by default and at most. 4,096 refs with r = 3 holders
+ * encode to about 125 KiB; one index chunk covers a 1 GiB file of default 256 KiB chunks.
+ */
+export const DEFAULT_INDEX_FANOUT = 4096;
+export const MAX_INDEX_FANOUT = 4096;
+/** Smallest fanout a writer may ask for (tests use small ones to get many index chunks cheaply). */
+export const MIN_INDEX_FANOUT = 2;
+/** Index chunks a record lists (one level: the record, its index chunks, their data chunks). */
+export const MAX_INDEX_CHUNKS = MAX_INLINE_CHUNKS;
+/**
+ * Bytes an encoded index chunk may take: MAX_INDEX_FANOUT refs whose MAX_HOLDERS_PER_CHUNK holders
+ * are all distinct peers take 934,000, so repair can always rewrite one; below MAX_CHUNK_BYTES, so
+ * an index chunk travels, is stored and is verified like any chunk.
+ */
+export const MAX_INDEX_BYTES = 1024 * 1024;
+/** Index chunks a reader fetches ahead of the one its data chunks come from. */
+export const INDEX_READ_AHEAD = 1;
 
 /**
  * Data bytes carried per transfer frame: a chunk is split into pieces that fit a 64 KiB frame with

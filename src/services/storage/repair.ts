@@ -2,7 +2,8 @@
 // and the records it keeps for others to its predecessor (which hands keys to a peer that joined
 // as their owner), and (2) probes the holders of the chunks of the files it owns, re-replicating
 // every chunk whose live replica count fell below r from a verified live copy, then records the
-// new holders. Ring events trigger an early metadata push, debounced.
+// new holders (a large file's in rewritten index chunks, index-repair.ts). Ring events trigger an
+// early metadata push, debounced.
 import { CumulusError } from '../../core/errors.js';
 import type { Id, PeerId } from '../../core/id.js';
 import type { Clock, Rng, TimerHandle } from '../../env/ports.js';
@@ -10,6 +11,7 @@ import { MAX_HOLDERS_PER_CHUNK, MAX_PROBE_CHUNKS, MAX_REPAIR_FILES_PER_ROUND, MA
 import type { Keeper, SyncItem } from './keeper.js';
 import { MAX_SYNC_ENTRIES } from './messages.js';
 import { placeChunk, readChunk, type ReadCounters } from './replicas.js';
+import { repairIndexedFile } from './index-repair.js';
 import { chunkSizeAt, toWire, type ChunkRef, type FileRecord } from './records.js';
 import type { RingPort } from '../../overlay/port.js';
 import { call } from './rpc.js';
@@ -23,10 +25,18 @@ export interface RepairCounters extends ReadCounters {
   chunksWithoutLiveReplica: number;
   /** Chunks left below r in the last round. */
   chunksUnderReplicated: number;
+  /** Index chunks found malformed (their files are left as they are, and reads of them fail). */
+  badIndexes: number;
+}
+
+/** Chunks of one round left without a live replica, or below r. */
+export interface RepairTally {
+  without: number;
+  under: number;
 }
 
 /** Run fn over items with at most `limit` calls in flight. */
-async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+export async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < items.length) await fn(items[next++]!);
@@ -35,7 +45,7 @@ async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>
 }
 
 export class Repairer {
-  readonly counters: RepairCounters = { rounds: 0, probes: 0, chunksRepaired: 0, repairBytes: 0, chunksWithoutLiveReplica: 0, chunksUnderReplicated: 0, corruptReplicas: 0, deadReplicas: 0, chunksRead: 0, localChunks: 0, hedgedReads: 0 };
+  readonly counters: RepairCounters = { rounds: 0, probes: 0, chunksRepaired: 0, repairBytes: 0, chunksWithoutLiveReplica: 0, chunksUnderReplicated: 0, badIndexes: 0, corruptReplicas: 0, deadReplicas: 0, chunksRead: 0, localChunks: 0, hedgedReads: 0 };
   private timer: TimerHandle | undefined;
   private syncTimer: TimerHandle | undefined;
   private running = false;
@@ -43,12 +53,12 @@ export class Repairer {
   private cursor: Id | undefined;
 
   constructor(
-    private readonly ring: RingPort,
+    readonly ring: RingPort,
     private readonly clock: Clock,
     private readonly rng: Rng,
-    private readonly keeper: Keeper,
+    readonly keeper: Keeper,
     private readonly periodMs: number,
-    private readonly timeoutMs: number,
+    readonly timeoutMs: number,
   ) {}
 
   start(): void {
@@ -129,9 +139,8 @@ export class Repairer {
   /** Probe the holders of owned files' chunks and re-replicate what fell below r. */
   async repairChunks(): Promise<void> {
     const files = await this.ownedFiles();
-    const have = await this.probe(files);
-    let without = 0;
-    let under = 0;
+    const have = await this.probe(files.flatMap((f) => f.chunks));
+    const tally: RepairTally = { without: 0, under: 0 };
     await pool(files, MAX_REPAIR_IN_FLIGHT, async (rec) => {
       let changed = false;
       const chunks: ChunkRef[] = [];
@@ -142,23 +151,32 @@ export class Repairer {
           chunks.push(ref);
           continue;
         }
-        const repaired = await this.repairOne(ref, live, chunkSizeAt(rec, i), rec.replicas);
-        if (repaired.length === 0) without++;
-        if (repaired.length < rec.replicas) under++;
-        const dead = ref.holders.filter((p) => !repaired.includes(p));
-        // Dead holders stay listed only while the chunk is short of r: a volunteer may come back.
-        const holders = repaired.length >= rec.replicas ? repaired : [...repaired, ...dead].slice(0, MAX_HOLDERS_PER_CHUNK);
-        if (holders.join() !== ref.holders.join()) changed = true;
-        chunks.push({ id: ref.id, holders });
+        const next = this.holdersAfter(ref, await this.repairOne(ref, live, chunkSizeAt(rec, i), rec.replicas), rec.replicas, tally);
+        if (next.holders.join() !== ref.holders.join()) changed = true;
+        chunks.push(next);
       }
       if (changed) await this.keeper.updateIfNewer({ ...rec, rev: rec.rev + 1, chunks });
     });
-    this.counters.chunksWithoutLiveReplica = without;
-    this.counters.chunksUnderReplicated = under;
+    // A large file's chunks are listed in its index chunks, walked one file and one index chunk at a time.
+    for (const rec of files) if (rec.index) await repairIndexedFile(this, rec, tally);
+    this.counters.chunksWithoutLiveReplica = tally.without;
+    this.counters.chunksUnderReplicated = tally.under;
+  }
+
+  /**
+   * A chunk's ref after repair gave it `repaired` holders (live plus new), counted in the tally.
+   * Dead holders stay listed only while the chunk is short of r: a volunteer may come back.
+   */
+  holdersAfter(ref: ChunkRef, repaired: PeerId[], r: number, tally: RepairTally): ChunkRef {
+    if (repaired.length === 0) tally.without++;
+    if (repaired.length < r) tally.under++;
+    const dead = ref.holders.filter((p) => !repaired.includes(p));
+    const holders = repaired.length >= r ? repaired : [...repaired, ...dead].slice(0, MAX_HOLDERS_PER_CHUNK);
+    return { id: ref.id, holders };
   }
 
   /** Returns the holders after repair (live ones plus new ones). */
-  private async repairOne(ref: ChunkRef, live: PeerId[], size: number, r: number): Promise<PeerId[]> {
+  async repairOne(ref: ChunkRef, live: PeerId[], size: number, r: number): Promise<PeerId[]> {
     if (live.length === 0) return [];
     try {
       const bytes = await readChunk(this.ring, { id: ref.id, holders: live }, size, this.timeoutMs, this.counters, 0);
@@ -196,10 +214,10 @@ export class Repairer {
     return dedupe(out);
   }
 
-  /** Ask each holder which of its chunks it still has; a holder that does not answer has none. */
-  private async probe(files: FileRecord[]): Promise<Map<PeerId, Set<string>>> {
+  /** Ask each holder which of these chunks it still has; a holder that does not answer has none. */
+  async probe(refs: readonly ChunkRef[]): Promise<Map<PeerId, Set<string>>> {
     const asked = new Map<PeerId, Set<string>>();
-    for (const f of files) for (const c of f.chunks) for (const p of c.holders) {
+    for (const c of refs) for (const p of c.holders) {
       let s = asked.get(p);
       if (!s) asked.set(p, (s = new Set()));
       s.add(c.id);
