@@ -6,11 +6,12 @@ import { pack } from 'msgpackr';
 import { decodeEnvelope, decodeValue, encodeEnvelope, encodeValue } from './codec.js';
 import { CumulusError } from './errors.js';
 import { MAX_FRAME_BYTES, WIRE_VERSION, type Envelope } from './envelope.js';
+import type { KeyHex, PeerId } from './id.js';
 
 const hex = (c: string) => c.repeat(40);
 
 function validEnvelope(body: unknown = { key: hex('a'), n: 3 }): Envelope {
-  return { v: WIRE_VERSION, mid: 42, src: hex('1'), dst: hex('2'), to: 'key', ring: 'base', svc: 'chord', op: 'find-successor', hops: 0, ttl: 32, body };
+  return { v: WIRE_VERSION, mid: 42, src: hex('1') as PeerId, dst: hex('2') as KeyHex, to: 'key', ring: 'base', svc: 'chord', op: 'find-successor', hops: 0, ttl: 32, body };
 }
 
 function encoded(env: Envelope): Uint8Array {

@@ -116,7 +116,8 @@ export function checkEnvelope(v: unknown): Result<Envelope> {
   }
   const version = (v as { v?: unknown }).v;
   if (version !== WIRE_VERSION) return err(new UnsupportedVersionError(version, WIRE_VERSION));
-  return check(EnvelopeSchema, v, 'envelope');
+  // The schema checked `to` and `dst`; which of PeerId and KeyHex dst is, `to` says.
+  return check(EnvelopeSchema, v, 'envelope') as Result<Envelope>;
 }
 
 /**

@@ -30,6 +30,11 @@ export function idToHex(id: Id | bigint): string {
   return (BigInt(id) & MASK).toString(16).padStart(ID_HEX_CHARS, '0');
 }
 
+/** The hex form of a key, as a message routed to its owner names it (Envelope.dst with to 'key'). */
+export function keyHex(id: Id): KeyHex {
+  return idToHex(id) as KeyHex;
+}
+
 export function asId(n: bigint): Id {
   return (((n % RING_SIZE) + RING_SIZE) % RING_SIZE) as Id;
 }

@@ -1,4 +1,5 @@
-// The ring's configuration, with units in every name; defaults come from constants.ts.
+// The ring's configuration, with units in every name; defaults come from constants.ts. The link
+// budget is not here: the mux's (MuxOptions.maxLinks) is shared by the rings of a peer.
 import * as C from './constants.js';
 
 export interface RingConfig {
@@ -9,7 +10,6 @@ export interface RingConfig {
   fixFingersIntervalMs: number;
   checkPredecessorIntervalMs: number;
   successorListSize: number;
-  maxLinks: number;
   requestTimeoutMs: number;
   maxPendingRequests: number;
   defaultTtl: number;
@@ -25,7 +25,6 @@ export const DEFAULT_RING_CONFIG: RingConfig = {
   fixFingersIntervalMs: C.FIX_FINGERS_INTERVAL_MS,
   checkPredecessorIntervalMs: C.CHECK_PREDECESSOR_INTERVAL_MS,
   successorListSize: C.SUCCESSOR_LIST_SIZE,
-  maxLinks: C.MAX_LINKS,
   requestTimeoutMs: C.REQUEST_TIMEOUT_MS,
   maxPendingRequests: C.MAX_PENDING_REQUESTS,
   defaultTtl: C.DEFAULT_TTL,

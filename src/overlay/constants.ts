@@ -1,4 +1,5 @@
 // Every tunable of the overlay, with its unit and the reason for its default value.
+import { ID_BITS } from '../core/id.js';
 
 /** How often a peer asks its successor for its predecessor and notifies it: the pace of repair. */
 export const STABILIZE_INTERVAL_MS = 1000;
@@ -78,10 +79,8 @@ export const MAX_PENDING_CONNECTS = 16;
 export const MAX_BAD_FRAMES_PER_PEER = 16;
 /** Fingers suggested to a joining peer, copied from its successor's table. */
 export const MAX_FINGER_HINTS = 40;
-/** Length of the id space in bits, hence the number of finger slots. */
-export const FINGER_SLOTS = 160;
-/** Message ids are 32-bit on the wire. */
-export const MID_SPACE = 0x1_0000_0000;
+/** One finger slot per bit of the id space. */
+export const FINGER_SLOTS = ID_BITS;
 /** The service name under which the ring's own operations travel. */
 export const CHORD_SVC = 'chord';
 /**

@@ -75,30 +75,31 @@ export class Contacts implements ContactView {
   }
 
   closestPreceding(key: Id, exclude: PeerId | null): PeerId | null {
-    const dk = distance(this.selfId, key);
-    if (dk === 0n) return null;
-    const tk = top(dk);
-    const tops = this.tops;
-    // From the last contact whose top is at most the key's back: every one before it is nearer to us.
-    for (let j = this.firstAbove(tk, true) - 1; j >= 0; j--) {
-      const p = this.peers[j]!;
-      if (p === exclude) continue;
-      // A smaller top means a smaller distance; an equal top needs the exact comparison.
-      if (tops[j]! < tk || this.dists[j]! <= dk) return p;
-    }
-    return null;
+    return this.closest(key, exclude, true);
   }
 
   closestFollowing(key: Id, exclude: PeerId | null): PeerId | null {
+    return this.closest(key, exclude, false);
+  }
+
+  /**
+   * The contact nearest key on one side of it, never `exclude`: before it (strictly after us, at
+   * or before key) or after it (at or after key, before us). The scan starts where the key's top
+   * falls and walks away from the key: every contact past the first match is farther from it.
+   * A smaller (before) or larger (after) top settles the side; an equal top needs the exact
+   * comparison.
+   */
+  private closest(key: Id, exclude: PeerId | null, before: boolean): PeerId | null {
     const dk = distance(this.selfId, key);
     if (dk === 0n) return null;
     const tk = top(dk);
-    const tops = this.tops;
-    // From the first contact whose top is at least the key's on: every one after it is farther from us.
-    for (let j = this.firstAbove(tk, false); j < tops.length; j++) {
-      const p = this.peers[j]!;
+    const { peers, dists, tops } = this;
+    const step = before ? -1 : 1;
+    for (let j = before ? this.firstAbove(tk, true) - 1 : this.firstAbove(tk, false); j >= 0 && j < tops.length; j += step) {
+      const p = peers[j]!;
       if (p === exclude) continue;
-      if (tops[j]! > tk || this.dists[j]! >= dk) return p;
+      const t = tops[j]!;
+      if (before ? t < tk || dists[j]! <= dk : t > tk || dists[j]! >= dk) return p;
     }
     return null;
   }

@@ -5,7 +5,9 @@ import { PeerGoneError } from '../core/errors.js';
 import type { PeerId } from '../core/id.js';
 import type { TimerHandle } from '../env/ports.js';
 import { CHORD_SVC, JOIN_LOOKUP_TRIES } from './constants.js';
-import type { ChordRing } from './ring.js';
+import type { MuxView, RingContext } from './context.js';
+import type { Maintenance } from './maintenance.js';
+import type { LinkRoles } from './roles.js';
 import { FindSuccRep, JoinRefusal } from './schemas.js';
 
 /** What the bootstrap's lookup told us: our successor, its successors and predecessor. */
@@ -15,6 +17,13 @@ export interface JoinAnswer {
   pred: PeerId | null;
 }
 
+export type JoinContext = Pick<RingContext, 'self' | 'config' | 'clock' | 'events' | 'status' | 'setStatus' | 'call'> & {
+  readonly mux: Pick<MuxView, 'isLinked' | 'connect'>;
+  /** Takes the answer: we are a member from then on. */
+  readonly maintenance: Pick<Maintenance, 'joined'>;
+  readonly roles: Pick<LinkRoles, 'update'>;
+};
+
 export class Join {
   bootstrap: PeerId | null = null;
   private timer: TimerHandle | null = null;
@@ -23,13 +32,10 @@ export class Join {
   private lookupFailures = 0;
   private settle: { resolve(): void; reject(e: Error): void } | null = null;
 
-  constructor(
-    private readonly r: ChordRing,
-    private readonly onAnswer: (a: JoinAnswer) => void,
-  ) {}
+  constructor(private readonly ctx: JoinContext) {}
 
   start(bootstrap: PeerId): Promise<void> {
-    this.r.status = 'joining';
+    this.ctx.setStatus('joining');
     this.bootstrap = bootstrap;
     // A join through another bootstrap after a failed one gets its own attempts.
     this.attempt = 0;
@@ -53,18 +59,18 @@ export class Join {
   /** The ring stopped: a join in progress fails. */
   stop(): void {
     this.cancelTimer();
-    this.settle?.reject(new PeerGoneError(this.bootstrap ?? this.r.self));
+    this.settle?.reject(new PeerGoneError(this.bootstrap ?? this.ctx.self));
     this.settle = null;
   }
 
   private next(): void {
     const b = this.bootstrap;
-    const r = this.r;
-    if (r.status !== 'joining' || b === null) return;
-    if (this.attempt++ >= r.config.joinAttempts) return this.giveUp(b);
-    if (r.mux.isLinked(b)) return this.send(b);
-    r.mux.connect(b);
-    this.timer = r.clock.setTimer(r.config.requestTimeoutMs, () => {
+    const ctx = this.ctx;
+    if (ctx.status !== 'joining' || b === null) return;
+    if (this.attempt++ >= ctx.config.joinAttempts) return this.giveUp(b);
+    if (ctx.mux.isLinked(b)) return this.send(b);
+    ctx.mux.connect(b);
+    this.timer = ctx.clock.setTimer(ctx.config.requestTimeoutMs, () => {
       this.timer = null;
       this.next();
     });
@@ -72,24 +78,24 @@ export class Join {
 
   private send(b: PeerId): void {
     this.cancelTimer();
-    this.r.call({ peer: b }, CHORD_SVC, 'join', {}, { timeoutMs: 2 * this.r.config.requestTimeoutMs }, (e, env) => {
+    this.ctx.call({ peer: b }, CHORD_SVC, 'join', {}, { timeoutMs: 2 * this.ctx.config.requestTimeoutMs }, (e, env) => {
       if (e) return this.lookupFailed(b);
       const body = env!.body;
-      if (matches(JoinRefusal, body) && this.r.status === 'joining' && this.bootstrap === b) {
+      if (matches(JoinRefusal, body) && this.ctx.status === 'joining' && this.bootstrap === b) {
         // A bootstrap not in place itself cannot help: give it up now (the caller tries its next
         // contact). One whose lookup found no route may do better on the next attempt.
         if (body.refused === 'not-in-place') return this.giveUp(b);
         return this.lookupFailed(b);
       }
       const rep = check(FindSuccRep, body, 'join reply');
-      if (!rep.ok || this.r.status !== 'joining') return this.next();
+      if (!rep.ok || this.ctx.status !== 'joining') return this.next();
       const v = rep.value;
       this.bootstrap = null;
-      this.onAnswer({ owner: v.owner as PeerId, succs: v.succs as PeerId[], pred: (v.pred ?? null) as PeerId | null });
+      this.ctx.maintenance.joined({ owner: v.owner, succs: v.succs, pred: v.pred ?? null });
       this.settle?.resolve();
       this.settle = null;
       // The bootstrap link has served; it stays only if the ring gives it another role.
-      this.r.roles.update(b);
+      this.ctx.roles.update(b);
     });
   }
 
@@ -99,23 +105,23 @@ export class Join {
    * failing (a joiner waited 13 s on one), where the next contact answers in about a second.
    */
   private lookupFailed(b: PeerId): void {
-    if (this.r.status === 'joining' && this.bootstrap === b && ++this.lookupFailures >= JOIN_LOOKUP_TRIES) return this.giveUp(b);
+    if (this.ctx.status === 'joining' && this.bootstrap === b && ++this.lookupFailures >= JOIN_LOOKUP_TRIES) return this.giveUp(b);
     this.next();
   }
 
   /** This bootstrap cannot get us in: the join through it fails ('join-failed'). */
   private giveUp(b: PeerId): void {
-    const r = this.r;
+    const ctx = this.ctx;
     this.cancelTimer();
-    r.status = 'idle';
+    ctx.setStatus('idle');
     this.bootstrap = null;
     this.settle?.reject(new PeerGoneError(b));
     this.settle = null;
-    r.events.emit('join-failed', { bootstrap: b });
+    ctx.events.emit('join-failed', { bootstrap: b });
   }
 
   private cancelTimer(): void {
-    if (this.timer !== null) this.r.clock.cancel(this.timer);
+    if (this.timer !== null) this.ctx.clock.cancel(this.timer);
     this.timer = null;
   }
 }

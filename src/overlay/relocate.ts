@@ -9,8 +9,14 @@
 import { check, matches } from '../core/codec.js';
 import { inInterval, type PeerId } from '../core/id.js';
 import { CHORD_SVC, RELOCATE_COOLDOWN_PERIODS, SELF_CHECK_FIRST_PERIODS, SELF_CHECK_MAX_PERIODS } from './constants.js';
-import type { ChordRing } from './ring.js';
+import type { RingContext } from './context.js';
+import type { Maintenance } from './maintenance.js';
 import { FindSuccRep, JoinRefusal } from './schemas.js';
+
+export type RelocatorContext = Pick<RingContext, 'self' | 'config' | 'clock' | 'rng' | 'stats' | 'state' | 'status' | 'call'> & {
+  /** Where a closer successor found by lookup is adopted. */
+  readonly maintenance: Pick<Maintenance, 'takePlace'>;
+};
 
 export class Relocator {
   private busy = false;
@@ -21,10 +27,7 @@ export class Relocator {
   private periods = 0;
   private nextCheck = SELF_CHECK_FIRST_PERIODS;
 
-  constructor(
-    private readonly r: ChordRing,
-    private readonly adopt: (owner: PeerId, succs: PeerId[], pred: PeerId | null) => void,
-  ) {}
+  constructor(private readonly ctx: RelocatorContext) {}
 
   /** Stabilize moved us one peer back; after a few such steps in a row, look our place up. */
   stepped(): void {
@@ -44,28 +47,28 @@ export class Relocator {
 
   /** Ask a contact that is not one of our successors to look up our id for us. */
   relocate(): void {
-    const r = this.r;
-    const now = r.clock.now();
-    if (this.busy || now - this.lastAtMs < RELOCATE_COOLDOWN_PERIODS * r.config.stabilizeIntervalMs) return;
+    const ctx = this.ctx;
+    const now = ctx.clock.now();
+    if (this.busy || now - this.lastAtMs < RELOCATE_COOLDOWN_PERIODS * ctx.config.stabilizeIntervalMs) return;
     const via = this.pickContact();
     if (via === null) return;
     this.busy = true;
     this.lastAtMs = now;
     this.walked = 0;
-    r.stats.relocations++;
-    r.call({ peer: via }, CHORD_SVC, 'join', { relocate: true }, {}, (e, env) => {
+    ctx.stats.relocations++;
+    ctx.call({ peer: via }, CHORD_SVC, 'join', { relocate: true }, {}, (e, env) => {
       this.busy = false;
-      if (e || r.status !== 'joined') return;
+      if (e || ctx.status !== 'joined') return;
       // A contact not in place itself, or without a route, cannot tell us where we belong.
       if (matches(JoinRefusal, env!.body)) return;
       const rep = check(FindSuccRep, env!.body, 'relocate reply');
-      if (!rep.ok) return void r.stats.badBodies++;
-      const owner = rep.value.owner as PeerId;
-      const s = r.state;
+      if (!rep.ok) return void ctx.stats.badBodies++;
+      const owner = rep.value.owner;
+      const s = ctx.state;
       const succ = s.succs[0];
       // The ring already routes our id to us, or knows no closer successor than ours.
-      if (owner === r.self || (succ !== undefined && !inInterval(s.id(owner), s.selfId, s.id(succ)))) return;
-      this.adopt(owner, rep.value.succs as PeerId[], (rep.value.pred ?? null) as PeerId | null);
+      if (owner === ctx.self || (succ !== undefined && !inInterval(s.id(owner), s.selfId, s.id(succ)))) return;
+      this.ctx.maintenance.takePlace(owner, rep.value.succs, rep.value.pred ?? null);
     });
   }
 
@@ -75,10 +78,10 @@ export class Relocator {
    * place has no fingers: it asks whom it has, its successor last, whose fingers reach elsewhere.
    */
   private pickContact(): PeerId | null {
-    const s = this.r.state;
+    const s = this.ctx.state;
     const far: PeerId[] = [];
     for (const p of s.contacts.keys()) if (p !== s.pred && !s.succs.includes(p)) far.push(p);
-    if (far.length > 0) return far[this.r.rng.int(far.length)]!;
+    if (far.length > 0) return far[this.ctx.rng.int(far.length)]!;
     if (s.pred !== null && s.contacts.has(s.pred)) return s.pred;
     const succ = s.succs[0];
     return succ !== undefined && s.contacts.has(succ) ? succ : null;

@@ -1,10 +1,9 @@
 // Requests in flight: message ids, reply matching by `re`, and timeouts on the Env clock, so that
 // every promise is settled by an Env event (a reply or a timer) and the simulator stays exact.
-import type { Envelope } from '../core/envelope.js';
+import { MID_SPACE, type Envelope } from '../core/envelope.js';
 import { CumulusError, TimeoutError } from '../core/errors.js';
 import type { PeerId } from '../core/id.js';
 import type { Clock, Rng, TimerHandle } from '../env/ports.js';
-import { MID_SPACE } from './constants.js';
 
 interface Pending {
   svc: string;
@@ -21,6 +20,12 @@ export type ReplyCallback = (e: Error | null, env?: Envelope) => void;
 export class RequestTooManyError extends CumulusError {
   constructor(max: number) {
     super('REFUSED', `more than ${max} requests in flight`, { max });
+  }
+}
+
+export class RingStoppedError extends CumulusError {
+  constructor() {
+    super('CANCELLED', 'the ring was stopped');
   }
 }
 

@@ -10,6 +10,7 @@ import { Simulator } from '../sim/simulator.js';
 import { OverlayNet } from '../sim/scenarios/overlay-net.js';
 import type { RingConfig } from './config.js';
 import { FINGER_SLOTS, LINK_SLACK, LINKED_SUCCESSORS } from './constants.js';
+import { firstUsefulSlot } from './fingers/index.js';
 import { UseRole } from './schemas.js';
 
 const CONFIG = { stabilizeIntervalMs: 500, fixFingersIntervalMs: 500, checkPredecessorIntervalMs: 500, requestTimeoutMs: 1500 };
@@ -17,9 +18,9 @@ const CONFIG = { stabilizeIntervalMs: 500, fixFingersIntervalMs: 500, checkPrede
 const ONE_SECOND = { stabilizeIntervalMs: 1000, fixFingersIntervalMs: 1000, checkPredecessorIntervalMs: 1000 };
 const SEEDS = Array.from({ length: 12 }, (_, i) => i + 1);
 
-function build(seed: number, n: number, config: Partial<RingConfig> = CONFIG, gapMs = 100): OverlayNet {
+function build(seed: number, n: number, config: Partial<RingConfig> = CONFIG, gapMs = 100, maxLinks?: number): OverlayNet {
   const sim = new Simulator({ seed });
-  const net = new OverlayNet(sim, config);
+  const net = new OverlayNet(sim, config, maxLinks);
   net.add(null);
   for (let i = 1; i < n; i++) sim.schedule(i * gapMs, () => void net.addThroughRandom());
   sim.run({ untilMs: n * gapMs });
@@ -126,11 +127,11 @@ describe('ChordRing in the simulator', () => {
     const byId = new Map(net.live().map((p) => [p.node.id, p]));
     let fingers = 0;
     for (const p of net.live()) {
-      for (const f of p.ring.state.fingers.values()) {
+      for (const { peer: f } of p.ring.fingers()) {
         fingers++;
         // Our finger is linked and counts the link as our finger (declared or taken with its offer).
         expect(p.mux.isLinked(f), `seed ${seed}`).toBe(true);
-        expect(byId.get(f)!.ring.roles.remoteRoles(p.node.id) & UseRole.finger, `seed ${seed}: ${p.node.id} -> ${f}`).toBe(UseRole.finger);
+        expect(byId.get(f)!.ring.linkRoles(p.node.id).theirs & UseRole.finger, `seed ${seed}: ${p.node.id} -> ${f}`).toBe(UseRole.finger);
       }
     }
     expect(fingers, `seed ${seed}`).toBeGreaterThan(net.live().length);
@@ -141,7 +142,7 @@ describe('ChordRing in the simulator', () => {
       const out: string[] = [];
       for (const p of net.live()) {
         for (const q of net.live()) {
-          if (q !== p && p.ring.roles.remoteRoles(q.node.id) & UseRole.finger && q.ring.state.fingerSlotOf(p.node.id) < 0) out.push(`${q.node.id} -/-> ${p.node.id}`);
+          if (q !== p && p.ring.linkRoles(q.node.id).theirs & UseRole.finger && !q.ring.fingers().some((f) => f.peer === p.node.id)) out.push(`${q.node.id} -/-> ${p.node.id}`);
         }
       }
       return out;
@@ -158,16 +159,15 @@ describe('ChordRing in the simulator', () => {
     // for most peers (those with fewer mandatory slots get one).
     const heldBy = new Map<number, number>();
     for (const maxLinks of [20, 14]) {
-      const net = build(seed, 256, { ...CONFIG, maxLinks });
+      const net = build(seed, 256, CONFIG, 100, maxLinks);
       converge(net, seed, 20_000, `after joins (maxLinks ${maxLinks})`);
       net.sim.run({ untilMs: net.sim.now() + 20_000 });
       let held = 0;
       for (const p of net.live()) {
-        const s = p.ring.state;
-        const kLow = s.firstUsefulFinger();
+        const kLow = firstUsefulSlot(p.id, p.ring.successors().map((q) => idFromHex(q)), p.ring.config.successorListSize);
         const allowance = Math.max(0, (maxLinks - LINK_SLACK - 2 * (FINGER_SLOTS - 1 - kLow + LINKED_SUCCESSORS)) >> 1);
         let optional = 0;
-        for (const k of s.fingers.keys()) if (k < kLow || k === FINGER_SLOTS - 1) optional++;
+        for (const { k } of p.ring.fingers()) if (k < kLow || k === FINGER_SLOTS - 1) optional++;
         expect(optional, `seed ${seed}, maxLinks ${maxLinks}: ${p.node.id} holds ${optional}, allowed ${allowance}`).toBeLessThanOrEqual(allowance);
         held += optional;
       }
@@ -179,9 +179,9 @@ describe('ChordRing in the simulator', () => {
         expect(net.live().reduce((n, p) => n + p.ring.stats.fingerSearchesPassed, 0), `seed ${seed}`).toBeGreaterThan(0);
         const byId = new Map(net.live().map((p) => [p.node.id, p]));
         for (const p of net.live()) {
-          for (const f of p.ring.state.fingers.values()) {
+          for (const { peer: f } of p.ring.fingers()) {
             expect(p.mux.isLinked(f), `seed ${seed}`).toBe(true);
-            expect(byId.get(f)!.ring.roles.remoteRoles(p.node.id) & UseRole.finger, `seed ${seed}: ${p.node.id} -> ${f}`).toBe(UseRole.finger);
+            expect(byId.get(f)!.ring.linkRoles(p.node.id).theirs & UseRole.finger, `seed ${seed}: ${p.node.id} -> ${f}`).toBe(UseRole.finger);
           }
         }
       }

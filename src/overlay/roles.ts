@@ -5,9 +5,21 @@
 // is what keeps links per peer under the cap without peers evicting each other's fingers in turn.
 import type { PeerId } from '../core/id.js';
 import { CHORD_SVC, LINK_GRACE_MS, LINKED_SUCCESSORS } from './constants.js';
+import type { MuxView, RingContext } from './context.js';
+import type { Fingers } from './fingers/index.js';
+import type { Join } from './join.js';
+import type { Maintenance } from './maintenance.js';
 import { LinkValue } from './mux.js';
-import type { ChordRing } from './ring.js';
 import { UseRole, type UseMsg } from './schemas.js';
+
+export type LinkRolesContext = Pick<RingContext, 'clock' | 'state' | 'sendLinked'> & {
+  readonly mux: Pick<MuxView, 'isLinked' | 'isIdle' | 'linkAgeMs' | 'disconnect' | 'setReleasing' | 'hasRoom'>;
+  /** The bootstrap of a join in progress: its link is protected. */
+  readonly join: Pick<Join, 'bootstrap'>;
+  readonly fingers: Pick<Fingers, 'heldBy' | 'optional'>;
+  /** Where a finger refusal goes. */
+  readonly maintenance: Pick<Maintenance, 'fingerRefused'>;
+};
 
 export class LinkRoles {
   /** Roles we last declared to each linked peer. */
@@ -19,30 +31,30 @@ export class LinkRoles {
   /** A peer that refused our finger and asked us to close the link, while we handle that. */
   private closing: PeerId | null = null;
 
-  constructor(private readonly r: ChordRing) {}
+  constructor(private readonly ctx: LinkRolesContext) {}
 
   /** The roles we give our link to p right now. */
   local(p: PeerId): number {
-    const s = this.r.state;
+    const s = this.ctx.state;
     let roles = 0;
     const i = s.succs.indexOf(p);
     if (i >= 0 && i < LINKED_SUCCESSORS) roles |= UseRole.successor;
-    if (s.fingerSlotOf(p) >= 0) roles |= UseRole.finger;
+    if (this.ctx.fingers.heldBy(p) >= 0) roles |= UseRole.finger;
     return roles;
   }
 
   /** How much this ring needs the link to p, for the mux's budget. */
   value(p: PeerId): number {
-    const s = this.r.state;
-    if (p === s.pred || p === s.succs[0] || p === this.r.maintenance.bootstrap) return LinkValue.protected;
+    const s = this.ctx.state;
+    if (p === s.pred || p === s.succs[0] || p === this.ctx.join.bootstrap) return LinkValue.protected;
     const mine = this.local(p);
     const theirs = this.remote.get(p) ?? 0;
     if ((mine | theirs) & UseRole.successor) return LinkValue.successor;
-    if (mine & UseRole.finger) return this.r.maintenance.fingers.optional(s.fingerSlotOf(p)) ? LinkValue.spare : LinkValue.finger;
+    if (mine & UseRole.finger) return this.ctx.fingers.optional(this.ctx.fingers.heldBy(p)) ? LinkValue.spare : LinkValue.finger;
     return theirs & UseRole.finger ? LinkValue.remoteFinger : LinkValue.none;
   }
 
-  /** @internal The roles p gives our link (0 when none). */
+  /** The roles p gives our link (0 when none). */
   remoteRoles(p: PeerId): number {
     return this.remote.get(p) ?? 0;
   }
@@ -54,7 +66,7 @@ export class LinkRoles {
 
   /** Tell p our roles if they changed; close the link once neither side needs it. */
   update(p: PeerId): void {
-    const mux = this.r.mux;
+    const mux = this.ctx.mux;
     if (!mux.isLinked(p)) return void this.declared.delete(p);
     const roles = this.local(p);
     const had = this.declared.get(p) ?? 0;
@@ -64,12 +76,12 @@ export class LinkRoles {
       // Routable again first: a link we had asked p to release is ours to use again, and the
       // 'use' must go out on it (a declaration that was not sent would never be sent again).
       this.refreshContact(p);
-      if (changed && !this.r.sendLinked(p, CHORD_SVC, 'use', { roles })) this.declare(p, had);
+      if (changed && !this.ctx.sendLinked(p, CHORD_SVC, 'use', { roles })) this.declare(p, had);
       return;
     }
     this.refreshContact(p);
     // A release declares roles 0 too: one frame instead of two when the link is released at once.
-    if (!this.release(p) && changed) this.r.sendLinked(p, CHORD_SVC, 'use', { roles });
+    if (!this.release(p) && changed) this.ctx.sendLinked(p, CHORD_SVC, 'use', { roles });
   }
 
   /**
@@ -77,10 +89,10 @@ export class LinkRoles {
    * released, and a frame sent on it could meet a closed end.
    */
   private refreshContact(p: PeerId): void {
-    const s = this.r.state;
-    if (this.r.mux.isLinked(p) && this.value(p) > LinkValue.none) {
+    const s = this.ctx.state;
+    if (this.ctx.mux.isLinked(p) && this.value(p) > LinkValue.none) {
       s.contacts.set(p, s.id(p));
-      this.r.mux.setReleasing(p, false);
+      this.ctx.mux.setReleasing(p, false);
     } else s.contacts.delete(p);
   }
 
@@ -91,24 +103,24 @@ export class LinkRoles {
    * may be a joiner's, whose first role comes only once it has joined. True when it asked.
    */
   release(p: PeerId, roleEnded = true, extra?: { refuse: true; alt?: PeerId }): boolean {
-    const r = this.r;
-    if (!r.mux.isIdle(p) || (!roleEnded && r.mux.linkAgeMs(p) < LINK_GRACE_MS)) return false;
+    const ctx = this.ctx;
+    if (!ctx.mux.isIdle(p) || (!roleEnded && ctx.mux.linkAgeMs(p) < LINK_GRACE_MS)) return false;
     // p itself asked to close (its refusal came with a release): no need to ask back.
     if (p === this.closing) {
-      r.mux.disconnect(p);
+      ctx.mux.disconnect(p);
       return true;
     }
     // Until our successor is linked, a link without a role is still how our signaling reaches the
     // ring (a joiner's bootstrap: services/signal relays offers through it). The sweep retries.
-    const succ = r.state.succs[0];
-    if (succ !== undefined && succ !== p && !r.mux.isLinked(succ)) return false;
-    const now = r.clock.now();
+    const succ = ctx.state.succs[0];
+    if (succ !== undefined && succ !== p && !ctx.mux.isLinked(succ)) return false;
+    const now = ctx.clock.now();
     if ((this.releasedAtMs?.get(p) ?? -Infinity) > now - LINK_GRACE_MS) return false;
     (this.releasedAtMs ??= new Map()).set(p, now);
-    r.state.contacts.delete(p);
-    r.mux.setReleasing(p, false);
-    r.sendLinked(p, CHORD_SVC, 'use', extra === undefined ? { roles: 0, release: true } : { roles: 0, release: true, ...extra });
-    r.mux.setReleasing(p, true);
+    ctx.state.contacts.delete(p);
+    ctx.mux.setReleasing(p, false);
+    ctx.sendLinked(p, CHORD_SVC, 'use', extra === undefined ? { roles: 0, release: true } : { roles: 0, release: true, ...extra });
+    ctx.mux.setReleasing(p, true);
     return true;
   }
 
@@ -117,7 +129,7 @@ export class LinkRoles {
     this.refreshContact(p);
     if (roles === 0) return;
     this.declare(p, roles);
-    this.r.sendLinked(p, CHORD_SVC, 'use', { roles });
+    this.ctx.sendLinked(p, CHORD_SVC, 'use', { roles });
   }
 
   linkDown(p: PeerId): void {
@@ -128,8 +140,8 @@ export class LinkRoles {
 
   /** p declared its roles for our link, or turned down ours. */
   received(p: PeerId, msg: UseMsg): void {
-    const r = this.r;
-    if (!r.mux.isLinked(p)) return;
+    const ctx = this.ctx;
+    if (!ctx.mux.isLinked(p)) return;
     let roles = msg.roles;
     const had = this.remote.get(p) ?? 0;
     // A new finger role costs a link slot unless we need the link anyway.
@@ -142,23 +154,23 @@ export class LinkRoles {
       // Our successor is the next peer of p's finger interval, if the interval reaches that far:
       // p tries it directly instead of searching the interval again. A refusal that leaves the
       // link without a role asks p to close it in the same frame.
-      const alt = r.state.succs[0];
+      const alt = ctx.state.succs[0];
       const body = alt === undefined || alt === p ? { refuse: true as const } : { refuse: true as const, alt };
-      if (roles !== 0 || !this.release(p, true, body)) r.sendLinked(p, CHORD_SVC, 'use', { roles: this.local(p), ...body });
+      if (roles !== 0 || !this.release(p, true, body)) ctx.sendLinked(p, CHORD_SVC, 'use', { roles: this.local(p), ...body });
     }
     if (msg.refuse) {
       // When p asked us to close as well, the link goes as soon as our finger role has ended.
       this.closing = msg.release === true ? p : null;
-      r.maintenance.fingerRefused(p, (msg.alt ?? null) as PeerId | null);
+      this.ctx.maintenance.fingerRefused(p, msg.alt ?? null);
       this.closing = null;
-      if (msg.release && r.mux.isIdle(p)) r.mux.disconnect(p);
+      if (msg.release && ctx.mux.isIdle(p)) ctx.mux.disconnect(p);
     } else if (msg.release) {
-      if (r.mux.isIdle(p)) r.mux.disconnect(p);
+      if (ctx.mux.isIdle(p)) ctx.mux.disconnect(p);
     } else if (roles === 0 && !refuse) this.release(p);
   }
 
   /**
-   * We linked to p to offer ourselves as its finger (Fingers.offer) and tell it so: count the
+   * We linked to p to offer ourselves as its finger (FingerAnswers.offer) and tell it so: count the
    * link as p's finger from now on, as if p had declared it. False when we have no room left.
    */
   admitOffered(p: PeerId): boolean {
@@ -175,8 +187,8 @@ export class LinkRoles {
   }
 
   private admitFinger(p: PeerId, roles: number): boolean {
-    if (roles & UseRole.successor || this.local(p) !== 0 || p === this.r.state.pred) return true;
-    return this.r.mux.hasRoom(p);
+    if (roles & UseRole.successor || this.local(p) !== 0 || p === this.ctx.state.pred) return true;
+    return this.ctx.mux.hasRoom(p);
   }
 
   private declare(p: PeerId, roles: number): void {

@@ -1,12 +1,12 @@
 // Body schemas of the ring's own operations (service 'chord'). Every body is checked against its
 // schema on receipt, requests and replies alike, before any handler reads it.
 import { Type, type Static } from '@sinclair/typebox';
-import { HexId } from '../core/envelope.js';
+import { KeyHexSchema, PeerIdHex } from '../core/envelope.js';
 import { FINGER_SLOTS, FINGER_WALK_MAX, MAX_FINGER_HINTS } from './constants.js';
 
 /** Successor lists on the wire are capped well above any sane successorListSize. */
 const MAX_WIRE_SUCCESSORS = 32;
-const PeerList = (max: number) => Type.Array(HexId, { maxItems: max });
+const PeerList = (max: number) => Type.Array(PeerIdHex, { maxItems: max });
 
 /** Versions of a successor list count its changes; they wrap long before anyone could notice. */
 const ListVersion = Type.Integer({ minimum: 0, maximum: 0xffffffff });
@@ -29,10 +29,10 @@ export type StabilizeReq = Static<typeof StabilizeReq>;
 /** 'stabilize' reply: the answering peer's predecessor, and its successor list unless unchanged. */
 export const StabilizeRep = Type.Object(
   {
-    pred: Type.Union([HexId, Type.Null()]),
+    pred: Type.Union([PeerIdHex, Type.Null()]),
     v: ListVersion,
     succs: Type.Optional(PeerList(MAX_WIRE_SUCCESSORS)),
-    /** The answering peer had room for one more finger link (see Stabilizer.successorRoom). */
+    /** The answering peer had room for one more finger link (the room hint, see fingers/answer.ts). */
     room: Type.Optional(Type.Literal(true)),
   },
   { additionalProperties: false },
@@ -50,10 +50,10 @@ export type FindSuccReq = Static<typeof FindSuccReq>;
  */
 export const FindSuccRep = Type.Object(
   {
-    owner: HexId,
+    owner: PeerIdHex,
     succs: PeerList(MAX_WIRE_SUCCESSORS),
     hops: Type.Integer({ minimum: 0, maximum: 255 }),
-    pred: Type.Optional(Type.Union([HexId, Type.Null()])),
+    pred: Type.Optional(Type.Union([PeerIdHex, Type.Null()])),
     fingers: Type.Optional(PeerList(MAX_FINGER_HINTS)),
   },
   { additionalProperties: false },
@@ -80,13 +80,13 @@ export type JoinRefusal = Static<typeof JoinRefusal>;
 
 /** 'leave' notice to the predecessor and successor: who to link up with instead of me. */
 export const LeaveMsg = Type.Object(
-  { pred: Type.Union([HexId, Type.Null()]), succs: PeerList(MAX_WIRE_SUCCESSORS) },
+  { pred: Type.Union([PeerIdHex, Type.Null()]), succs: PeerList(MAX_WIRE_SUCCESSORS) },
   { additionalProperties: false },
 );
 export type LeaveMsg = Static<typeof LeaveMsg>;
 
 /** 'hint' from a successor that took a new predecessor: "stabilize now, someone joined between us". */
-export const HintMsg = Type.Object({ succ: HexId }, { additionalProperties: false });
+export const HintMsg = Type.Object({ succ: PeerIdHex }, { additionalProperties: false });
 export type HintMsg = Static<typeof HintMsg>;
 
 /**
@@ -95,7 +95,7 @@ export type HintMsg = Static<typeof HintMsg>;
  * FINGER_WALK_MAX times and never past end.
  */
 export const FindFingerReq = Type.Object(
-  { start: HexId, end: HexId, walk: Type.Integer({ minimum: 0, maximum: FINGER_WALK_MAX }) },
+  { start: KeyHexSchema, end: KeyHexSchema, walk: Type.Integer({ minimum: 0, maximum: FINGER_WALK_MAX }) },
   { additionalProperties: false },
 );
 export type FindFingerReq = Static<typeof FindFingerReq>;
@@ -106,7 +106,7 @@ export type FindFingerReq = Static<typeof FindFingerReq>;
  * take it after all, we release the link).
  */
 export const FindFingerRep = Type.Object(
-  { peer: Type.Union([HexId, Type.Null()]), taken: Type.Optional(Type.Literal(true)) },
+  { peer: Type.Union([PeerIdHex, Type.Null()]), taken: Type.Optional(Type.Literal(true)) },
   { additionalProperties: false },
 );
 export type FindFingerRep = Static<typeof FindFingerRep>;
@@ -124,7 +124,7 @@ export const UseMsg = Type.Object(
   {
     roles: Type.Integer({ minimum: 0, maximum: 3 }),
     refuse: Type.Optional(Type.Boolean()),
-    alt: Type.Optional(HexId),
+    alt: Type.Optional(PeerIdHex),
     release: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },

@@ -1,8 +1,7 @@
-// A peer's view of one ring: successor list, predecessor, fingers and linked contacts, with each
+// A peer's view of one ring: successor list, predecessor and linked contacts, with each
 // peer's id parsed to a bigint once. It implements the RouteView that routing reads. It changes
 // only through the methods below, which report what changed so the ring can emit events.
 import { distance, idFromHex, inInterval, type Id, type PeerId } from '../core/id.js';
-import { FINGER_SLOTS } from './constants.js';
 import type { RouteView } from './routing.js';
 import { Contacts } from './contacts.js';
 
@@ -46,10 +45,6 @@ export class RingState implements RouteView {
   succsSpan: bigint | null = 0n;
   /** Bumped on every change of `succs`, so a predecessor can ask for the list only when it changed. */
   succsVersion = 0;
-  /** Finger slot k -> a peer in [self + 2^k, self + 2^(k+1)); any peer of that interval will do. */
-  readonly fingers = new Map<number, PeerId>();
-  /** The reverse of `fingers`: intervals are disjoint, so a peer fills at most one slot. */
-  private readonly fingerSlots = new Map<PeerId, number>();
   /** Linked members of this ring, with their ids: what routing chooses from. */
   readonly contacts: Contacts;
 
@@ -103,58 +98,5 @@ export class RingState implements RouteView {
     if (p === this.self) return false;
     if (this.pred === null || !this.isLinked(this.pred)) return true;
     return inInterval(this.id(p), this.predId, this.selfId);
-  }
-
-  /** The finger slot whose interval holds p: floor(log2(distance from us)). */
-  slotOf(p: PeerId): number {
-    return distance(this.selfId, this.id(p)).toString(2).length - 1;
-  }
-
-  fingerSlotOf(p: PeerId): number {
-    return this.fingerSlots.get(p) ?? -1;
-  }
-
-  setFinger(k: number, p: PeerId): void {
-    this.deleteFinger(k);
-    this.fingers.set(k, p);
-    this.fingerSlots.set(p, k);
-  }
-
-  /** Empty slot k; returns the peer that filled it. */
-  deleteFinger(k: number): PeerId | undefined {
-    const p = this.fingers.get(k);
-    if (p === undefined) return undefined;
-    this.fingers.delete(k);
-    this.fingerSlots.delete(p);
-    return p;
-  }
-
-  /** Forget a peer everywhere but the finger table; reports whether the successors or the predecessor changed. */
-  forget(p: PeerId): { succs: boolean; pred: PeerId | null | undefined } {
-    this.contacts.delete(p);
-    let succs = false;
-    if (this.succs.includes(p)) succs = this.setSuccessors(this.succs.filter((s) => s !== p));
-    const pred = this.pred === p ? this.setPred(null) : undefined;
-    return { succs, pred };
-  }
-
-  /**
-   * The lowest finger slot worth filling when there is room: the one just past our last linked
-   * successor. Below firstUsefulFinger() these fill keys of our successor list in one hop.
-   */
-  firstOptionalFinger(linkedSuccessors: number): number {
-    if (this.succs.length <= linkedSuccessors) return FINGER_SLOTS;
-    return this.slotOf(this.succs[linkedSuccessors - 1]!) + 1;
-  }
-
-  /**
-   * The lowest finger slot we must fill: the one whose interval holds our last known successor
-   * (its finger saves the walk along the unlinked part of the list). A list shorter than r means
-   * the ring is that small and every peer is a successor: no fingers at all.
-   */
-  firstUsefulFinger(): number {
-    const last = this.succIds[this.succIds.length - 1];
-    if (last === undefined || this.succs.length < this.successorListSize) return FINGER_SLOTS;
-    return distance(this.selfId, last).toString(2).length - 1;
   }
 }

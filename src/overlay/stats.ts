@@ -17,11 +17,11 @@ export interface RingStats {
   relocations: number;
   /** Lookups tried a second time after a timeout or a missing route. */
   lookupRetries: number;
-  /** Finger searches we answered by linking to the searcher (see Fingers.offer). */
+  /** Finger searches we answered by linking to the searcher (see fingers/answer.ts). */
   fingerOffers: number;
   /** Of those, answered over the new link (the rest were routed: the link did not come up in time). */
   fingerOffersLinked: number;
-  /** Finger searches we had no room for, passed on to our successor because it said it had (see find-finger.ts). */
+  /** Finger searches we had no room for, passed on to our successor because it said it had (see fingers/answer.ts). */
   fingerSearchesPassed: number;
 }
 

@@ -11,7 +11,6 @@ import { ChordRing, type LookupResult, type RingConfig } from '../overlay/ring.j
 import { OverlaySignaler } from '../services/signal/overlay.js';
 import type { CoordSettings } from '../services/coord/constants.js';
 import { CoordService, type Semaphore } from '../services/coord/service.js';
-import { chordPort } from '../services/storage/chord-port.js';
 import { StorageService, type StorageOptions } from '../services/storage/service.js';
 
 export interface PeerOptions {
@@ -56,21 +55,12 @@ export class Peer {
     this.id = opts.net.self;
     this.mux = new Mux(opts.net, { clock: opts.clock, ...(opts.maxLinks !== undefined ? { maxLinks: opts.maxLinks } : {}) });
     this.base = new ChordRing({ clock: opts.clock, rng: opts.rng.fork('base-ring'), mux: this.mux, self: this.id, ring: 'base', ...(opts.ring ? { config: opts.ring } : {}) });
-    const base = this.base;
-    const mux = this.mux;
-    this.signal = new OverlaySignaler({
-      self: this.id,
-      send: (peer, svc, op, body) => base.send(peer, svc, op, body),
-      onService: (svc, handler) => base.onService(svc, handler),
-      isLinked: (peer) => mux.isLinked(peer),
-      // The oldest links first: the bootstrap and the first successors, the most stable ones.
-      relays: () => mux.links().slice(0, 2),
-    });
+    this.signal = new OverlaySignaler(this.base);
     this.coord = new CoordService({ ...opts.coord, ring: this.base, clock: opts.clock, rng: opts.rng.fork('coord') });
     if (opts.storage) {
       if (!opts.store) throw new InvalidArgumentError('the storage service needs the peer\'s store');
       const env = { clock: opts.clock, rng: opts.rng.fork('storage'), net: opts.net, store: PrefixStore.of(opts.store, 'storage/') };
-      this.storage = new StorageService(chordPort(this.base), env, opts.storage);
+      this.storage = new StorageService(this.base, env, opts.storage);
     }
   }
 

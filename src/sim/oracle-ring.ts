@@ -2,20 +2,24 @@
 // owner of its key in one hop, as encoded frames through the codec's trust boundary, after a
 // fixed latency on the peers' own clocks. A crashed peer drops what it is sent at once but stays
 // in everyone's view for `detectMs` (failure detection is not free), then its range moves on.
-// It stands in for ChordRing where a test is about storage rather than routing.
+// It implements the ring port (overlay/port.ts) and stands in for ChordRing where a test is about
+// a service (storage, coord) rather than routing; it passes the port's compliance suite.
 import type { Envelope } from '../core/envelope.js';
 import { WIRE_VERSION } from '../core/envelope.js';
 import { decodeEnvelope, encodeEnvelope } from '../core/codec.js';
 import { PeerGoneError, TimeoutError } from '../core/errors.js';
-import { idFromHex, idToHex, inInterval, type Id, type PeerId } from '../core/id.js';
+import { idFromHex, inInterval, keyHex, type Id, type PeerId } from '../core/id.js';
 import type { Clock } from '../env/ports.js';
-import type { RingEvent, RingPort } from '../services/storage/ring-port.js';
+import { DEFAULT_RING_CONFIG } from '../overlay/config.js';
+import { Emitter } from '../overlay/emitter.js';
+import type { Range, RingPort, RingPortEvents, RingRequestOptions } from '../overlay/port.js';
 
 const SUCCESSORS = 8;
 
 export class OracleNetwork {
-  /** Member ids in ring order (numeric), including crashed peers not yet detected. */
+  /** Member ids in ring order (numeric), including crashed peers not yet detected, and their peer ids. */
   private ids: Id[] = [];
+  private peers: PeerId[] = [];
   private readonly rings = new Map<string, OracleRing>();
   readonly stats = { frames: 0, bytes: 0, dropped: 0 };
 
@@ -35,9 +39,10 @@ export class OracleNetwork {
         else hi = mid;
       }
       this.ids.splice(lo, 0, id);
+      this.peers.splice(lo, 0, ring.self);
     }
     this.rings.set(ring.self, ring);
-    this.notifyAround(id);
+    this.notifyAround(ring.self);
   }
 
   /** The peer stops answering now and leaves everyone's view after detectMs (`after` schedules it). */
@@ -52,8 +57,10 @@ export class OracleNetwork {
     if (this.rings.get(peer) !== r || r.alive) return;
     this.rings.delete(peer);
     const id = idFromHex(peer);
-    this.ids = this.ids.filter((x) => x !== id);
-    this.notifyAround(id);
+    const i = this.ids.indexOf(id);
+    this.ids.splice(i, 1);
+    this.peers.splice(i, 1);
+    this.notifyAround(peer);
   }
 
   /** The member that owns a key: its successor among the peers in view. */
@@ -67,7 +74,7 @@ export class OracleNetwork {
       if (this.ids[mid]! < key) lo = mid + 1;
       else hi = mid;
     }
-    return this.rings.get(idToHex(this.ids[lo % n]!));
+    return this.rings.get(this.peers[lo % n]!);
   }
 
   ring(peer: string): OracleRing | undefined {
@@ -79,13 +86,25 @@ export class OracleNetwork {
     const n = this.ids.length;
     const i = this.ids.indexOf(self);
     const out: PeerId[] = [];
-    for (let s = 1; s <= Math.min(Math.abs(k), n - 1); s++) out.push(idToHex(this.ids[(((i + Math.sign(k) * s) % n) + n) % n]!) as PeerId);
+    for (let s = 1; s <= Math.min(Math.abs(k), n - 1); s++) out.push(this.peers[(((i + Math.sign(k) * s) % n) + n) % n]!);
     return out;
   }
 
-  private notifyAround(id: Id): void {
+  /** Every member in view but self, in ring order after it. */
+  others(self: Id): PeerId[] {
+    return this.neighbours(self, this.ids.length);
+  }
+
+  /**
+   * Tell the peers around `peer` and the peer itself that their neighbourhood changed. After a
+   * removal `peer` is out of view and neighbours() counts from before the first member, so the
+   * peers told are the last three and the first, not the removed peer's neighbours: those see
+   * the change at their next look (a service's periodic round), as the storage scenario expects.
+   */
+  private notifyAround(peer: PeerId): void {
+    const id = idFromHex(peer);
     for (const p of [...this.neighbours(id, -3), ...this.neighbours(id, 1)]) this.rings.get(p)?.fire();
-    this.rings.get(idToHex(id))?.fire();
+    this.rings.get(peer)?.fire();
   }
 
   /** Deliver one encoded frame after the latency, if the receiver is alive then. */
@@ -106,32 +125,38 @@ export class OracleNetwork {
   }
 }
 
+
 export class OracleRing implements RingPort {
   alive = true;
+  readonly events = new Emitter<RingPortEvents>();
   private mid = 0;
   private readonly pending = new Map<number, (env: Envelope) => void>();
   private readonly services = new Map<string, (env: Envelope) => void>();
-  private readonly listeners = new Map<RingEvent, Array<() => void>>();
   private readonly selfId: Id;
+  /** The predecessor the last notice announced, for the `from` of the next one. */
+  private announcedPred: PeerId | null = null;
 
   constructor(
     private readonly net: OracleNetwork,
     readonly self: PeerId,
     readonly clock: Clock,
+    private readonly requestTimeoutMs = DEFAULT_RING_CONFIG.requestTimeoutMs,
   ) {
     this.selfId = idFromHex(self);
   }
 
-  request(target: Id | { peer: PeerId }, svc: string, op: string, body: unknown, opts: { timeoutMs: number }): Promise<Envelope> {
+  request(target: Id | { peer: PeerId }, svc: string, op: string, body: unknown, opts: RingRequestOptions = {}): Promise<Envelope> {
+    const timeoutMs = opts.timeoutMs ?? this.requestTimeoutMs;
     const mid = (this.mid = (this.mid + 1) >>> 0);
     const toKey = typeof target !== 'object';
-    const dst = toKey ? idToHex(target) : target.peer;
-    const env: Envelope = { v: WIRE_VERSION, mid, src: this.self, dst, to: toKey ? 'key' : 'peer', ring: 'asc', svc, op, hops: 0, ttl: 8, body };
+    const env: Envelope = toKey
+      ? { v: WIRE_VERSION, mid, src: this.self, dst: keyHex(target), to: 'key', ring: 'asc', svc, op, hops: 0, ttl: 8, body }
+      : { v: WIRE_VERSION, mid, src: this.self, dst: target.peer, to: 'peer', ring: 'asc', svc, op, hops: 0, ttl: 8, body };
     const receiver = toKey ? this.net.ownerOf(target) : this.net.ring(target.peer);
     return new Promise<Envelope>((resolve, reject) => {
-      const timer = this.clock.setTimer(opts.timeoutMs, () => {
+      const timer = this.clock.setTimer(timeoutMs, () => {
         this.pending.delete(mid);
-        reject(new TimeoutError(`storage ${op} to ${dst.slice(0, 8)}`, opts.timeoutMs));
+        reject(new TimeoutError(`${svc} ${op} to ${env.dst.slice(0, 8)}`, timeoutMs));
       });
       this.pending.set(mid, (reply) => {
         this.clock.cancel(timer);
@@ -141,16 +166,16 @@ export class OracleRing implements RingPort {
       if (!toKey && !receiver) {
         this.clock.cancel(timer);
         this.pending.delete(mid);
-        reject(new PeerGoneError(dst));
+        reject(new PeerGoneError(env.dst));
         return;
       }
       this.net.deliver(this, receiver, env);
     });
   }
 
-  reply(req: Envelope, body: unknown): void {
+  reply(req: Envelope, body: unknown): boolean {
     const env: Envelope = { v: WIRE_VERSION, mid: (this.mid = (this.mid + 1) >>> 0), src: this.self, dst: req.src, to: 'peer', ring: req.ring, svc: req.svc, op: req.op, hops: 0, ttl: 8, re: req.mid, body };
-    this.net.deliver(this, this.net.ring(req.src), env);
+    return this.net.deliver(this, this.net.ring(req.src), env);
   }
 
   send(peer: PeerId, svc: string, op: string, body: unknown): boolean {
@@ -169,32 +194,49 @@ export class OracleRing implements RingPort {
     this.services.get(env.svc)?.(env);
   }
 
-  onService(svc: string, handler: (env: Envelope) => void): void {
+  onService(svc: string, handler: (env: Envelope) => void): () => void {
     this.services.set(svc, handler);
+    return () => {
+      if (this.services.get(svc) === handler) this.services.delete(svc);
+    };
   }
 
   owns(key: Id): boolean {
     const pred = this.predecessor();
-    return pred === undefined || inInterval(key, idFromHex(pred), this.selfId, false, true);
+    return pred === null || inInterval(key, idFromHex(pred), this.selfId, false, true);
   }
 
   successors(): PeerId[] {
     return this.net.neighbours(this.selfId, SUCCESSORS);
   }
 
-  predecessor(): PeerId | undefined {
-    return this.net.neighbours(this.selfId, -1)[0];
+  predecessor(): PeerId | null {
+    return this.net.neighbours(this.selfId, -1)[0] ?? null;
   }
 
-  on(event: RingEvent, fn: () => void): void {
-    const l = this.listeners.get(event) ?? [];
-    l.push(fn);
-    this.listeners.set(event, l);
+  /** Every member in view is one hop away: linked, as far as a service can tell. */
+  isLinked(peer: PeerId): boolean {
+    return peer !== this.self && this.net.ring(peer) !== undefined;
   }
 
-  /** Tell listeners that the neighbourhood changed (the oracle does not say how). */
+  /** The oracle keeps no link ages: every member in view, in ring order after us. */
+  links(): PeerId[] {
+    return this.net.others(this.selfId);
+  }
+
+  /**
+   * The neighbourhood changed. The oracle does not work out how: each notice announces all three
+   * changes, with the present range, successors and predecessor (services read them as a prompt
+   * to look again).
+   */
   fire(): void {
     if (!this.alive) return;
-    for (const fns of this.listeners.values()) for (const fn of fns) fn();
+    const from = this.announcedPred;
+    const pred = this.predecessor();
+    this.announcedPred = pred;
+    const range = (p: PeerId | null): Range => ({ start: p ?? this.self, end: this.self });
+    this.events.emit('range-changed', { from: from === null ? null : range(from), to: range(pred) });
+    this.events.emit('successors-changed', { successors: this.successors() });
+    this.events.emit('predecessor-changed', { from, to: pred });
   }
 }

@@ -4,14 +4,14 @@
 // new predecessor) we verify it with a stabilize round first.
 import { check } from '../../core/codec.js';
 import type { Envelope } from '../../core/envelope.js';
-import type { PeerId } from '../../core/id.js';
-import type { ChordRing } from '../ring.js';
+import type { RingContext } from '../context.js';
 import { HintMsg } from '../schemas.js';
+import type { Stabilizer } from '../stabilize.js';
 
-export function hintHandler(ring: ChordRing, env: Envelope): void {
+export function hintHandler(ctx: Pick<RingContext, 'state' | 'stats'> & { readonly stabilizer: Pick<Stabilizer, 'successorClaim' | 'hinted'> }, env: Envelope): void {
   const msg = check(HintMsg, env.body, 'hint');
-  if (!msg.ok) return void ring.stats.badBodies++;
-  const candidate = msg.value.succ as PeerId;
-  if (env.src === candidate) ring.maintenance.stabilizer.successorClaim(candidate);
-  else if (env.src === ring.successor()) ring.maintenance.stabilizer.hinted(candidate);
+  if (!msg.ok) return void ctx.stats.badBodies++;
+  const candidate = msg.value.succ;
+  if (env.src === candidate) ctx.stabilizer.successorClaim(candidate);
+  else if (env.src === ctx.state.successor()) ctx.stabilizer.hinted(candidate);
 }

@@ -1,6 +1,8 @@
-// The ring's own operations, one handler per file, looked up by op name.
+// The ring's own operations (service 'chord'), one handler per file, looked up by op name. Each
+// handler names the slice of the ring's context and the parts it uses.
 import type { Envelope } from '../../core/envelope.js';
-import type { ChordRing } from '../ring.js';
+import type { RingContext } from '../context.js';
+import type { RingParts } from '../parts.js';
 import { findFingerHandler } from './find-finger.js';
 import { findSuccHandler } from './find-succ.js';
 import { hintHandler } from './hint.js';
@@ -10,7 +12,10 @@ import { pingHandler } from './ping.js';
 import { stabilizeHandler } from './stabilize.js';
 import { useHandler } from './use.js';
 
-export type ChordHandler = (ring: ChordRing, env: Envelope) => void;
+/** Everything a handler may be given; each takes a slice of it. */
+export type HandlerContext = RingContext & RingParts;
+
+export type ChordHandler = (ctx: HandlerContext, env: Envelope) => void;
 
 export const CHORD_HANDLERS: Readonly<Record<string, ChordHandler>> = {
   stabilize: stabilizeHandler,
@@ -22,3 +27,10 @@ export const CHORD_HANDLERS: Readonly<Record<string, ChordHandler>> = {
   'find-finger': findFingerHandler,
   use: useHandler,
 };
+
+/** Hand a message of the ring's own service to its handler. */
+export function dispatchChord(ctx: HandlerContext, env: Envelope): void {
+  const h = CHORD_HANDLERS[env.op];
+  if (h) h(ctx, env);
+  else ctx.stats.unknownOps++;
+}

@@ -1,12 +1,12 @@
 // 'use': the sender declares the roles it gives our link (successor, finger), or turns ours down.
 import { check } from '../../core/codec.js';
 import type { Envelope } from '../../core/envelope.js';
-import type { PeerId } from '../../core/id.js';
-import type { ChordRing } from '../ring.js';
+import type { RingContext } from '../context.js';
+import type { LinkRoles } from '../roles.js';
 import { UseMsg } from '../schemas.js';
 
-export function useHandler(ring: ChordRing, env: Envelope): void {
+export function useHandler(ctx: Pick<RingContext, 'stats'> & { readonly roles: Pick<LinkRoles, 'received'> }, env: Envelope): void {
   const msg = check(UseMsg, env.body, 'use');
-  if (!msg.ok) return void ring.stats.badBodies++;
-  ring.roles.received(env.src as PeerId, msg.value);
+  if (!msg.ok) return void ctx.stats.badBodies++;
+  ctx.roles.received(env.src, msg.value);
 }

@@ -4,7 +4,7 @@ import type { Static, TSchema } from '@sinclair/typebox';
 import { check } from '../../core/codec.js';
 import type { Envelope } from '../../core/envelope.js';
 import type { ErrorReply } from './messages.js';
-import type { CoordRing } from './ring-port.js';
+import type { RingPort } from '../../overlay/port.js';
 import type { CoordStats } from './stats.js';
 
 /** Longest message an error reply carries (its schema allows 1024 characters). */
@@ -16,7 +16,7 @@ export function errorReply(code: string, message: string): ErrorReply {
 }
 
 /** The request's body checked against its schema, or null once a bad body is counted and answered with the error. */
-export function checkedBody<T extends TSchema>(schema: T, env: Envelope, what: string, ring: Pick<CoordRing, 'reply'>, stats: CoordStats): Static<T> | null {
+export function checkedBody<T extends TSchema>(schema: T, env: Envelope, what: string, ring: Pick<RingPort, 'reply'>, stats: CoordStats): Static<T> | null {
   const c = check(schema, env.body, what);
   if (c.ok) return c.value;
   stats.badBodies++;

@@ -12,7 +12,7 @@ import type { Clock } from '../../env/ports.js';
 import { CLOCK_DRIFT_FRACTION, CONFIRM_MS, COORD_SVC, MAX_CONFIRM_PROMISES, TAKEOVER_MARGIN_MS, type CoordSettings } from './constants.js';
 import { ConfirmBody, ConfirmReply } from './messages.js';
 import { stretch } from './resource.js';
-import type { CoordRing } from './ring-port.js';
+import type { RingPort } from '../../overlay/port.js';
 import type { CoordStats } from './stats.js';
 
 interface Held {
@@ -31,7 +31,7 @@ export class PredConfirm {
   private readonly startedAtMs: number;
 
   constructor(
-    private readonly ring: CoordRing,
+    private readonly ring: RingPort,
     private readonly clock: Clock,
     private readonly config: Pick<CoordSettings, 'leaseMs' | 'rpcTimeoutMs'>,
     private readonly stats: CoordStats,
@@ -86,7 +86,7 @@ export class PredConfirm {
   /** Predecessor side: confirm the asking peer if it is our successor and nobody else holds a promise. */
   onConfirm(env: Envelope): void {
     if (checkedBody(ConfirmBody, env, 'coord confirm body', this.ring, this.stats) === null) return;
-    const src = env.src as PeerId;
+    const src = env.src;
     const now = this.clock.now();
     const quietSpanMs = this.config.leaseMs + TAKEOVER_MARGIN_MS;
     for (const [p, until] of this.promises) if (until + quietSpanMs <= now) this.promises.delete(p);

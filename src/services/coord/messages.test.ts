@@ -1,10 +1,11 @@
 // Batch and multi-snapshot frames are checked with their count limits like every other body.
 import { describe, expect, it } from 'vitest';
 import { check } from '../../core/codec.js';
+import type { PeerId } from '../../core/id.js';
 import { MAX_BATCH_ITEMS, MAX_SNAPS_PER_FRAME } from './constants.js';
 import { BatchBody, BatchReply, ReplicateManyBody, type Snapshot } from './messages.js';
 
-const H = 'a'.repeat(40);
+const H = 'a'.repeat(40) as PeerId;
 const canI = (reqId: number) => ({ op: 'can-i', body: { name: 'r', capacity: 2, waitMs: 0, reqId, seenToken: 0 } });
 const release = { op: 'release', body: { name: 'r', token: 5 } };
 const snap: Snapshot = { name: 'r', capacity: 2, owner: H, epoch: 1, version: 1, token: 1, blockedRemainingMs: 0, leases: [], waiters: [] };

@@ -1,7 +1,7 @@
 // Wire bodies of the coordination service. Every body is checked against its schema on receipt
 // (codec.check); nothing past the check looks at unchecked input.
 import { Type, type Static } from '@sinclair/typebox';
-import { HexId } from '../../core/envelope.js';
+import { PeerIdHex } from '../../core/envelope.js';
 import { MAX_BATCH_ITEMS, MAX_DURATION_MS, MAX_SNAPS_PER_FRAME, MAX_CAPACITY, MAX_NAME_CHARS, MAX_REPL_SUCCESSORS, MAX_REPLICATED_WAITERS, MAX_WAIT_MS } from './constants.js';
 
 const Name = Type.String({ minLength: 1, maxLength: MAX_NAME_CHARS });
@@ -70,13 +70,13 @@ export const RenewBody = obj({ name: Name, token: Count });
 export type RenewBody = Static<typeof RenewBody>;
 export const RenewReply = Type.Union([obj({ type: Type.Literal('renewed'), validMs: SignedDuration }), RefusedReply, ErrorReply]);
 
-export const LeaseWire = obj({ token: Count, holder: HexId, reqId: Count, remainingMs: Duration });
-export const WaiterWire = obj({ reqId: Count, holder: HexId, waitRemainingMs: Duration });
+export const LeaseWire = obj({ token: Count, holder: PeerIdHex, reqId: Count, remainingMs: Duration });
+export const WaiterWire = obj({ reqId: Count, holder: PeerIdHex, waitRemainingMs: Duration });
 /** One resource's whole structure, with times as durations so that clock offsets do not matter. */
 export const Snapshot = obj({
   name: Name,
   capacity: Type.Integer({ minimum: 1, maximum: MAX_CAPACITY }),
-  owner: HexId,
+  owner: PeerIdHex,
   epoch: Count,
   version: Count,
   token: Count,
@@ -90,7 +90,7 @@ export type Snapshot = Static<typeof Snapshot>;
  * pred: the start of the range the sender claims, (pred, sender]; targets: its replica list, nearest
  * first. Each replica checks both against its own view before it acks.
  */
-export const ReplicateBody = obj({ snap: Snapshot, pred: HexId, targets: Type.Array(HexId, { minItems: 1, maxItems: MAX_REPL_SUCCESSORS }) });
+export const ReplicateBody = obj({ snap: Snapshot, pred: PeerIdHex, targets: Type.Array(PeerIdHex, { minItems: 1, maxItems: MAX_REPL_SUCCESSORS }) });
 export const ReplicateReply = Type.Union([obj({ type: Type.Literal('ack') }), obj({ type: Type.Literal('conflict'), snap: Snapshot }), RefusedReply, ErrorReply]);
 export type ReplicateReply = Static<typeof ReplicateReply>;
 /** What a replica answers for one snapshot. */
@@ -99,8 +99,8 @@ export type ReplicaVerdict = Static<typeof ReplicaVerdict>;
 /** Several resources' snapshots from one owner in one frame (group commit over the owner's resources). */
 export const ReplicateManyBody = obj({
   snaps: Type.Array(Snapshot, { minItems: 1, maxItems: MAX_SNAPS_PER_FRAME }),
-  pred: HexId,
-  targets: Type.Array(HexId, { minItems: 1, maxItems: MAX_REPL_SUCCESSORS }),
+  pred: PeerIdHex,
+  targets: Type.Array(PeerIdHex, { minItems: 1, maxItems: MAX_REPL_SUCCESSORS }),
 });
 export const ReplicateManyReply = Type.Union([obj({ type: Type.Literal('results'), results: Type.Array(ReplicaVerdict, { maxItems: MAX_SNAPS_PER_FRAME }) }), ErrorReply]);
 export const HandoffBody = obj({ snap: Snapshot });

@@ -15,7 +15,7 @@ import { selfOwns } from './ownership.js';
 import { ReplicaStore } from './replicas.js';
 import { neighbourView, Replicator } from './replication.js';
 import { ResourceState, type LeaseRec, type WaiterRec } from './resource.js';
-import type { CoordRing } from './ring-port.js';
+import type { RingPort } from '../../overlay/port.js';
 import { type CoordStats } from './stats.js';
 
 export class CoordOwner {
@@ -31,7 +31,7 @@ export class CoordOwner {
   readonly confirm: PredConfirm;
 
   constructor(
-    private readonly ring: CoordRing,
+    private readonly ring: RingPort,
     private readonly clock: Clock,
     private readonly rng: Rng,
     private readonly config: CoordSettings,
@@ -68,7 +68,7 @@ export class CoordOwner {
     const receivedAtMs = this.clock.now();
     const b = checkedBody(CanIBody, env, 'coord can-i body', this.ring, this.stats);
     if (b === null) return;
-    this.ring.reply(env, await this.decideCanI(env.src as PeerId, b, receivedAtMs));
+    this.ring.reply(env, await this.decideCanI(env.src, b, receivedAtMs));
   }
 
   /** The answer to one checked CanI from holder, received at receivedAtMs. */
@@ -114,7 +114,7 @@ export class CoordOwner {
   onRelease(env: Envelope): void {
     const b = checkedBody(ReleaseBody, env, 'coord release body', this.ring, this.stats);
     if (b === null) return;
-    this.release(env.src as PeerId, b);
+    this.release(env.src, b);
     this.ring.reply(env, { type: 'released' });
   }
 
@@ -132,7 +132,7 @@ export class CoordOwner {
     const receivedAtMs = this.clock.now();
     const b = checkedBody(BatchBody, env, 'coord batch body', this.ring, this.stats);
     if (b === null) return;
-    const holder = env.src as PeerId;
+    const holder = env.src;
     const replies = await Promise.all(
       b.items.map((it): Promise<BatchItemReply> | BatchItemReply => {
         if (it.op === 'can-i') return this.decideCanI(holder, it.body, receivedAtMs);
@@ -152,7 +152,7 @@ export class CoordOwner {
     const state = grantable ? this.states.get(b.name) : undefined;
     // Even a lease we do not know tells us a token that was granted.
     state?.learnToken(b.token);
-    const validMs = state?.renew(b.token, env.src as PeerId, this.clock.now(), receivedAtMs, this.config.leaseMs);
+    const validMs = state?.renew(b.token, env.src, this.clock.now(), receivedAtMs, this.config.leaseMs);
     if (!state || validMs === undefined) return void this.ring.reply(env, { type: 'refused', reqId: 0, reason: 'unknown-lease' });
     // The extension counts only once the successors know it: a new owner must never see a shorter lease.
     if (!(await this.replicator.replicate(state))) return void this.ring.reply(env, { type: 'refused', reqId: 0, reason: 'unavailable' });

@@ -14,15 +14,15 @@ import { ReplicateBody, ReplicateManyBody, ReplicateManyReply, type ReplicaVerdi
 import { vouches, type NeighbourView } from './ownership.js';
 import type { ReplicaStore } from './replicas.js';
 import type { ResourceState } from './resource.js';
-import type { CoordRing } from './ring-port.js';
+import type { RingPort } from '../../overlay/port.js';
 import type { CoordStats } from './stats.js';
 
-export function neighbourView(ring: CoordRing): NeighbourView {
+export function neighbourView(ring: RingPort): NeighbourView {
   return { self: ring.self, pred: ring.predecessor(), succs: ring.successors() };
 }
 
 /** The first n distinct successors other than ourselves, or undefined if there are fewer. */
-export function replicaTargets(ring: CoordRing, n: number): PeerId[] | undefined {
+export function replicaTargets(ring: RingPort, n: number): PeerId[] | undefined {
   const targets = [...new Set(ring.successors())].filter((p) => p !== ring.self).slice(0, n);
   return targets.length < n ? undefined : targets;
 }
@@ -39,7 +39,7 @@ export class Replicator {
   private inFlight = false;
 
   constructor(
-    private readonly ring: CoordRing,
+    private readonly ring: RingPort,
     private readonly clock: Clock,
     private readonly config: Pick<CoordSettings, 'replSuccessors' | 'rpcTimeoutMs'>,
     private readonly stats: CoordStats,
@@ -143,7 +143,7 @@ export class Replicator {
  * A replica's side, for one snapshot. If we own the resource ourselves the sender is stale: we count
  * its leases and show it our state. If our view does not put the sender where it claims to be, we refuse.
  */
-function verdict(snap: Snapshot, src: PeerId, pred: PeerId, targets: PeerId[], ring: CoordRing, clock: Clock, replicas: ReplicaStore, mine: (name: string) => ResourceState | undefined): ReplicaVerdict {
+function verdict(snap: Snapshot, src: PeerId, pred: PeerId, targets: PeerId[], ring: RingPort, clock: Clock, replicas: ReplicaStore, mine: (name: string) => ResourceState | undefined): ReplicaVerdict {
   const now = clock.now();
   const key = resourceKey(snap.name);
   const own = mine(snap.name);
@@ -157,18 +157,18 @@ function verdict(snap: Snapshot, src: PeerId, pred: PeerId, targets: PeerId[], r
 }
 
 /** One snapshot (the single-resource form, kept for peers that send it). */
-export function onReplicate(env: Envelope, ring: CoordRing, clock: Clock, replicas: ReplicaStore, mine: (name: string) => ResourceState | undefined, stats: CoordStats): void {
+export function onReplicate(env: Envelope, ring: RingPort, clock: Clock, replicas: ReplicaStore, mine: (name: string) => ResourceState | undefined, stats: CoordStats): void {
   const body = checkedBody(ReplicateBody, env, 'coord replicate body', ring, stats);
   if (body === null) return;
   const { snap, pred, targets } = body;
-  ring.reply(env, verdict(snap, env.src as PeerId, pred as PeerId, targets as PeerId[], ring, clock, replicas, mine));
+  ring.reply(env, verdict(snap, env.src, pred, targets, ring, clock, replicas, mine));
 }
 
 /** Several resources' snapshots from one owner in one frame, answered in order. */
-export function onReplicateMany(env: Envelope, ring: CoordRing, clock: Clock, replicas: ReplicaStore, mine: (name: string) => ResourceState | undefined, stats: CoordStats): void {
+export function onReplicateMany(env: Envelope, ring: RingPort, clock: Clock, replicas: ReplicaStore, mine: (name: string) => ResourceState | undefined, stats: CoordStats): void {
   const body = checkedBody(ReplicateManyBody, env, 'coord replicate-many body', ring, stats);
   if (body === null) return;
   const { snaps, pred, targets } = body;
-  const results = snaps.map((snap) => verdict(snap, env.src as PeerId, pred as PeerId, targets as PeerId[], ring, clock, replicas, mine));
+  const results = snaps.map((snap) => verdict(snap, env.src, pred, targets, ring, clock, replicas, mine));
   ring.reply(env, { type: 'results', results });
 }

@@ -235,7 +235,7 @@ export class ResourceState {
     if (snap.token >= this.token) this.token = snap.token + TOKEN_STEP;
     for (const l of snap.leases) {
       if (l.remainingMs <= 0) continue;
-      const rec: LeaseRec = { token: l.token, holder: l.holder as PeerId, reqId: l.reqId, expiresAtMs: nowMs + stretch(l.remainingMs) };
+      const rec: LeaseRec = { token: l.token, holder: l.holder, reqId: l.reqId, expiresAtMs: nowMs + stretch(l.remainingMs) };
       const mine = this.leases.get(l.token);
       if (!mine) {
         this.leases.set(l.token, rec);
@@ -253,7 +253,7 @@ export class ResourceState {
       if (this.queue.length >= MAX_QUEUE) break;
       if (this.queue.some((q) => q.holder === w.holder && q.reqId === w.reqId)) continue;
       if ([...this.leases.values()].some((l) => l.holder === w.holder && l.reqId === w.reqId)) continue;
-      this.queue.push({ reqId: w.reqId, holder: w.holder as PeerId, receivedAtMs: nowMs, deadlineMs: nowMs + w.waitRemainingMs });
+      this.queue.push({ reqId: w.reqId, holder: w.holder, receivedAtMs: nowMs, deadlineMs: nowMs + w.waitRemainingMs });
     }
     this.version++;
   }

@@ -14,13 +14,13 @@ import type { CoordLease } from './lease.js';
 import { HandoffBody, HandoffReply } from './messages.js';
 import { CoordOwner } from './owner.js';
 import { onReplicate, onReplicateMany } from './replication.js';
-import type { CoordRing } from './ring-port.js';
+import type { RingPort } from '../../overlay/port.js';
 import { Solicitor } from './solicitor.js';
 import { emptyCoordStats, type CoordStats } from './stats.js';
 
 /** The service's parts, and any setting to change from its default (COORD_SETTINGS; checked once, here). */
 export interface CoordOptions extends Partial<CoordSettings> {
-  ring: CoordRing;
+  ring: RingPort;
   clock: Clock;
   rng: Rng;
 }
@@ -40,7 +40,7 @@ export class CoordService {
   readonly stats: CoordStats = emptyCoordStats();
   readonly owner: CoordOwner;
   readonly solicitor: Solicitor;
-  private readonly ring: CoordRing;
+  private readonly ring: RingPort;
   private readonly clock: Clock;
   private readonly config: CoordSettings;
   private readonly unsubscribe: Array<() => void> = [];

@@ -1,30 +1,25 @@
 // Proves coordination's settings are checked once when the service is built, and that a configured request timeout is the one its requests carry.
 import { describe, expect, it } from 'vitest';
-import type { Envelope } from '../../core/envelope.js';
+import { vi } from 'vitest';
 import type { PeerId } from '../../core/id.js';
 import { ManualClock } from '../../env/memory-clock.js';
 import { seededRng } from '../../env/rng.js';
+import { OracleNetwork, OracleRing } from '../../sim/oracle-ring.js';
 import { LEASE_MS, MAX_REPL_SUCCESSORS, REPL_SUCCESSORS, RPC_TIMEOUT_MS } from './constants.js';
-import type { CoordRing } from './ring-port.js';
 import { CoordService, coordSettings } from './service.js';
 
-/** A lone peer's ring that records the timeout of every request and never answers. */
-function recordingRing(): { ring: CoordRing; timeouts: Array<number | undefined> } {
+/** A peer on the oracle ring beside a resource's owner, recording the timeout of every request it makes. */
+function recordingRing(clock: ManualClock): { ring: OracleRing; timeouts: Array<number | undefined> } {
+  const net = new OracleNetwork(0, 0);
+  const ring = new OracleRing(net, '1'.repeat(40) as PeerId, clock);
+  net.add(ring);
+  net.add(new OracleRing(net, '2'.repeat(40) as PeerId, clock));
   const timeouts: Array<number | undefined> = [];
-  const ring = {
-    self: '1'.repeat(40) as PeerId,
-    owns: () => false,
-    successors: () => [],
-    predecessor: () => null,
-    request: (_t: unknown, _svc: string, _op: string, _body: unknown, opts?: { timeoutMs?: number }) => {
-      timeouts.push(opts?.timeoutMs);
-      return new Promise<Envelope>(() => undefined);
-    },
-    send: () => true,
-    reply: () => true,
-    onService: () => () => undefined,
-    events: { on: () => () => undefined },
-  } as unknown as CoordRing;
+  const request = ring.request.bind(ring);
+  vi.spyOn(ring, 'request').mockImplementation((target, svc, op, body, opts) => {
+    timeouts.push(opts?.timeoutMs);
+    return request(target, svc, op, body, opts);
+  });
   return { ring, timeouts };
 }
 
@@ -39,8 +34,9 @@ describe('coord settings', () => {
   });
 
   it('sends its requests with the configured timeout', () => {
-    const { ring, timeouts } = recordingRing();
-    const coord = new CoordService({ ring, clock: new ManualClock(), rng: seededRng(1), rpcTimeoutMs: 250 });
+    const clock = new ManualClock();
+    const { ring, timeouts } = recordingRing(clock);
+    const coord = new CoordService({ ring, clock, rng: seededRng(1), rpcTimeoutMs: 250 });
     coord.start();
     void coord.semaphore('printer', { capacity: 1 }).acquire().catch(() => undefined);
     expect(timeouts).toEqual([250]);

@@ -12,7 +12,7 @@ import type { Clock, Rng, TimerHandle } from '../../env/ports.js';
 import { CLOCK_DRIFT_FRACTION, COORD_SVC, MAX_BATCH_ITEMS, MAX_BATCHES_IN_FLIGHT, MAX_OWNER_HINTS, MAX_PENDING_ACQUIRES, MAX_SEEN_TOKENS, RENEW_AT_FRACTION, RETRY_BACKOFF_MS, type CoordSettings } from './constants.js';
 import { BatchReply, CanIReply, GrantBody, RETRYABLE, RefuseBody, RenewReply, type BatchItem, type BatchItemReply, type CanIAnswer, type RefuseReason } from './messages.js';
 import { CoordLease, type LeaseHost } from './lease.js';
-import type { CoordRing } from './ring-port.js';
+import type { RingPort } from '../../overlay/port.js';
 import type { CoordStats } from './stats.js';
 
 /** The owner said no (full, wait ran out, capacity mismatch …). */
@@ -59,7 +59,7 @@ export class Solicitor implements LeaseHost {
   private nextReqId: number;
 
   constructor(
-    readonly ring: CoordRing,
+    readonly ring: RingPort,
     readonly clock: Clock,
     rng: Rng,
     private readonly config: Pick<CoordSettings, 'leaseMs' | 'rpcTimeoutMs'>,
@@ -111,7 +111,7 @@ export class Solicitor implements LeaseHost {
       p.queued = false;
       return this.retryOrFail(p, r.ok ? new CoordRefusedError(p.name, 'unavailable') : r.error);
     }
-    this.onAnswer(p, r.value, env.src as PeerId);
+    this.onAnswer(p, r.value, env.src);
   }
 
   /** An owner's checked answer to our CanI, from the peer `from`. */
@@ -268,7 +268,7 @@ export class Solicitor implements LeaseHost {
       return void this.ring.reply(env, { type: 'unwanted' });
     }
     this.ring.reply(env, { type: 'ok' });
-    this.noteOwner(p.name, env.src as PeerId);
+    this.noteOwner(p.name, env.src);
     this.granted(p, b.token, b.validMs);
   }
 

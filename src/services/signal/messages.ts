@@ -5,6 +5,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { PeerId } from '../../core/id.js';
 import { check } from '../../core/codec.js';
+import { PeerIdHex } from '../../core/envelope.js';
 import type { Result } from '../../core/errors.js';
 
 export const SIGNAL_VERSION = 1;
@@ -48,7 +49,6 @@ export const SignalMessageSchema = Type.Union([SignalOfferSchema, SignalAnswerSc
 export type SignalMessage = Static<typeof SignalMessageSchema>;
 export type SignalDescription = Static<typeof SignalOfferSchema> | Static<typeof SignalAnswerSchema>;
 
-const PeerIdHex = Type.String({ minLength: 40, maxLength: 40, pattern: '^[0-9a-f]+$' });
 /** Peers a sender names as able to reach it while the ring cannot route to it yet. */
 export const MAX_RELAY_HINTS = 2;
 

@@ -3,19 +3,20 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { WIRE_VERSION, type Envelope } from '../../core/envelope.js';
 import type { PeerId } from '../../core/id.js';
-import { OverlaySignaler, SIGNAL_SVC, type SignalRing } from './overlay.js';
+import type { RingPort } from '../../overlay/port.js';
+import { OverlaySignaler, SIGNAL_SVC } from './overlay.js';
 import type { SignalMessage } from './messages.js';
 import { createIdentity, type Identity } from '../../runtime/identity.js';
 import { CryptoRng } from '../../runtime/rng.js';
 import { loopbackNet } from '../../runtime/test-util/loopback.js';
 import { shutdownNodeRtc } from '../../runtime/node-rtc.js';
 
-/** Rings that hand envelopes straight to each other on a later turn, as a one-hop overlay would. */
+/** Rings that hand envelopes straight to each other on a later turn, as a one-hop overlay would (the part of the port signal uses). */
 class FakeRings {
   private readonly handlers = new Map<PeerId, (env: Envelope) => void>();
   /** Sends per (from, op), to see which path a message took. */
   readonly log: string[] = [];
-  ring(self: PeerId, links?: { linked: PeerId[]; relays: PeerId[] }): SignalRing & { inject(env: Envelope): void } {
+  ring(self: PeerId, links?: { linked: PeerId[]; oldest: PeerId[] }): Pick<RingPort, 'self' | 'send' | 'onService' | 'isLinked' | 'links'> & { inject(env: Envelope): void } {
     return {
       self,
       send: (peer, svc, op, body) => {
@@ -33,7 +34,7 @@ class FakeRings {
       },
       inject: (env) => this.handlers.get(self)?.(env),
       isLinked: (peer) => (links ? links.linked.includes(peer) : this.handlers.has(peer)),
-      relays: () => links?.relays ?? [],
+      links: () => links?.oldest ?? [],
     };
   }
 }
@@ -86,9 +87,9 @@ describe('OverlaySignaler', () => {
     const rings = new FakeRings();
     const [a, b, r] = [ids(), ids(), ids()];
     // A has just joined: its only link is R. B cannot route to A, so it must use A's hint.
-    const sa = new OverlaySignaler(rings.ring(a.id, { linked: [r.id, b.id], relays: [r.id] }));
-    const sb = new OverlaySignaler(rings.ring(b.id, { linked: [r.id], relays: [r.id] }));
-    new OverlaySignaler(rings.ring(r.id, { linked: [a.id, b.id], relays: [] }));
+    const sa = new OverlaySignaler(rings.ring(a.id, { linked: [r.id, b.id], oldest: [r.id] }));
+    const sb = new OverlaySignaler(rings.ring(b.id, { linked: [r.id], oldest: [r.id] }));
+    new OverlaySignaler(rings.ring(r.id, { linked: [a.id, b.id], oldest: [] }));
     const atA = inbox();
     const atB = inbox();
     sa.setHandler(atA.handle);
@@ -106,9 +107,9 @@ describe('OverlaySignaler', () => {
   it('sends through its own link when it cannot route, and is answered the same way', async () => {
     const rings = new FakeRings();
     const [a, b, r] = [ids(), ids(), ids()];
-    const sa = new OverlaySignaler(rings.ring(a.id, { linked: [r.id], relays: [r.id] }));
-    const sb = new OverlaySignaler(rings.ring(b.id, { linked: [r.id], relays: [] }));
-    new OverlaySignaler(rings.ring(r.id, { linked: [a.id, b.id], relays: [] }));
+    const sa = new OverlaySignaler(rings.ring(a.id, { linked: [r.id], oldest: [r.id] }));
+    const sb = new OverlaySignaler(rings.ring(b.id, { linked: [r.id], oldest: [] }));
+    new OverlaySignaler(rings.ring(r.id, { linked: [a.id, b.id], oldest: [] }));
     const atA = inbox();
     const atB = inbox();
     sa.setHandler(atA.handle);

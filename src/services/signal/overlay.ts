@@ -15,21 +15,15 @@
 import type { Envelope } from '../../core/envelope.js';
 import type { PeerId } from '../../core/id.js';
 import { check } from '../../core/codec.js';
+import type { RingPort } from '../../overlay/port.js';
 import { MAX_RELAY_HINTS, OverlaySignalSchema, RelaySchema, type SignalMessage, type Signaler } from './messages.js';
 
 export const SIGNAL_SVC = 'signal';
 /** Relay hints remembered, one entry per peer; the oldest is forgotten first. */
 const MAX_HINTED_PEERS = 256;
+/** Links that may relay to us: the oldest (the bootstrap and the first successors, the most stable ones). */
+const RELAY_LINKS = 2;
 
-/** The part of a Chord ring (src/overlay/ring.ts) and its links that this service uses. */
-export interface SignalRing {
-  readonly self: PeerId;
-  send(peer: PeerId, svc: string, op: string, body: unknown): boolean;
-  onService(svc: string, handler: (env: Envelope) => void): () => void;
-  isLinked(peer: PeerId): boolean;
-  /** Peers we are linked to that could relay to us, best first. */
-  relays(): PeerId[];
-}
 
 export interface SignalServiceStats {
   sent: number;
@@ -51,13 +45,13 @@ export class OverlaySignaler implements Signaler {
   private readonly off: () => void;
   private readonly hints = new Map<PeerId, PeerId[]>();
 
-  constructor(private readonly ring: SignalRing) {
+  constructor(private readonly ring: Pick<RingPort, 'self' | 'send' | 'onService' | 'isLinked' | 'links'>) {
     this.off = ring.onService(SIGNAL_SVC, (env) => this.onEnvelope(env));
   }
 
   send(to: PeerId, msg: SignalMessage): void {
     const relay = this.ring.isLinked(to) ? undefined : this.hints.get(to)?.find((r) => r !== this.ring.self && this.ring.isLinked(r));
-    const via = this.ring.relays().filter((p) => p !== to).slice(0, MAX_RELAY_HINTS);
+    const via = this.ring.links().slice(0, RELAY_LINKS).filter((p) => p !== to).slice(0, MAX_RELAY_HINTS);
     let ok = false;
     if (relay === undefined) ok = this.ring.send(to, SIGNAL_SVC, msg.type, via.length > 0 ? { m: msg, via } : { m: msg });
     // A peer still joining cannot route yet, but its links can: hand the message to one of them.
@@ -85,8 +79,8 @@ export class OverlaySignaler implements Signaler {
     if (env.op === 'relay' || env.op === 'relayed') return this.onRelay(env);
     const r = check(OverlaySignalSchema, env.body, 'signal message');
     if (!r.ok || r.value.m.type !== env.op) return void this.stats.badMessages++;
-    const from = env.src as PeerId;
-    if (r.value.via) this.hint(from, r.value.via as PeerId[]);
+    const from = env.src;
+    if (r.value.via) this.hint(from, r.value.via);
     this.stats.delivered++;
     this.handler(from, r.value.m);
   }
@@ -97,13 +91,13 @@ export class OverlaySignaler implements Signaler {
     const { from, to, m } = r.value;
     if (to === this.ring.self) {
       // The relay is linked to the sender: our answers go back the same way.
-      if (env.op === 'relayed' && env.src !== from) this.hint(from as PeerId, [env.src as PeerId]);
+      if (env.op === 'relayed' && env.src !== from) this.hint(from, [env.src]);
       this.stats.delivered++;
-      return this.handler(from as PeerId, m);
+      return this.handler(from, m);
     }
     if (env.op === 'relayed') return void this.stats.misaddressed++;
     // We are the relay: hand it over on our link (or route it, if that link is gone).
-    if (this.ring.send(to as PeerId, SIGNAL_SVC, 'relayed', r.value)) this.stats.relayedForOthers++;
+    if (this.ring.send(to, SIGNAL_SVC, 'relayed', r.value)) this.stats.relayedForOthers++;
   }
 
   private hint(peer: PeerId, via: PeerId[]): void {

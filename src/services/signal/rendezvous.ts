@@ -10,7 +10,7 @@
 //   server → client  {type:'contacts', contacts}
 //   server → client  {type:'error', code, message}                     then a close for fatal codes
 import { Type, type Static } from '@sinclair/typebox';
-import { HexId } from '../../core/envelope.js';
+import { PeerIdHex } from '../../core/envelope.js';
 import { SignalMessageSchema } from './messages.js';
 
 export const SIGNAL_PROTOCOL_VERSION = 1;
@@ -25,16 +25,16 @@ export const HANDSHAKE_TIMEOUT_MS = 10_000;
 
 const hexBytes = (n: number) => Type.String({ minLength: 2 * n, maxLength: 2 * n, pattern: '^[0-9a-f]+$' });
 
-export const ClientHelloSchema = Type.Object({ type: Type.Literal('hello'), id: HexId, publicKey: hexBytes(32), sig: hexBytes(64) }, { additionalProperties: false });
-export const ClientSignalSchema = Type.Object({ type: Type.Literal('signal'), to: HexId, msg: SignalMessageSchema }, { additionalProperties: false });
+export const ClientHelloSchema = Type.Object({ type: Type.Literal('hello'), id: PeerIdHex, publicKey: hexBytes(32), sig: hexBytes(64) }, { additionalProperties: false });
+export const ClientSignalSchema = Type.Object({ type: Type.Literal('signal'), to: PeerIdHex, msg: SignalMessageSchema }, { additionalProperties: false });
 export const ClientContactsSchema = Type.Object({ type: Type.Literal('contacts') }, { additionalProperties: false });
 export const ClientMessageSchema = Type.Union([ClientHelloSchema, ClientSignalSchema, ClientContactsSchema]);
 export type ClientMessage = Static<typeof ClientMessageSchema>;
 
 export const ServerChallengeSchema = Type.Object({ type: Type.Literal('challenge'), v: Type.Literal(SIGNAL_PROTOCOL_VERSION), nonce: Type.String({ minLength: 16, maxLength: 128 }) });
-export const ServerWelcomeSchema = Type.Object({ type: Type.Literal('welcome'), contacts: Type.Array(HexId, { maxItems: 64 }), peers: Type.Integer({ minimum: 0 }) });
-export const ServerContactsSchema = Type.Object({ type: Type.Literal('contacts'), contacts: Type.Array(HexId, { maxItems: 64 }) });
-export const ServerSignalSchema = Type.Object({ type: Type.Literal('signal'), from: HexId, msg: SignalMessageSchema });
+export const ServerWelcomeSchema = Type.Object({ type: Type.Literal('welcome'), contacts: Type.Array(PeerIdHex, { maxItems: 64 }), peers: Type.Integer({ minimum: 0 }) });
+export const ServerContactsSchema = Type.Object({ type: Type.Literal('contacts'), contacts: Type.Array(PeerIdHex, { maxItems: 64 }) });
+export const ServerSignalSchema = Type.Object({ type: Type.Literal('signal'), from: PeerIdHex, msg: SignalMessageSchema });
 export const ServerErrorSchema = Type.Object({ type: Type.Literal('error'), code: Type.String({ maxLength: 64 }), message: Type.String({ maxLength: 1024 }) });
 export const ServerMessageSchema = Type.Union([ServerChallengeSchema, ServerWelcomeSchema, ServerContactsSchema, ServerSignalSchema, ServerErrorSchema]);
 export type ServerMessage = Static<typeof ServerMessageSchema>;

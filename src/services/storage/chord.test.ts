@@ -2,7 +2,6 @@
 import { describe, expect, it } from 'vitest';
 import { Simulator } from '../../sim/simulator.js';
 import { OverlayNet } from '../../sim/scenarios/overlay-net.js';
-import { chordPort } from './chord-port.js';
 import { StorageService } from './service.js';
 import { pathKey } from './paths.js';
 
@@ -35,7 +34,7 @@ describe('storage over ChordRing', () => {
       while (!net.check().ok && t++ < 300) sim.run({ forMs: 100 });
       expect(net.check().ok, `ring did not converge (seed ${seed})`).toBe(true);
       const svcs = new Map(net.live().map((p) => {
-        const s = new StorageService(chordPort(p.ring), p.node.env, { quotaBytes: 1 << 24, repair: false, requestTimeoutMs: 3000 });
+        const s = new StorageService(p.ring, p.node.env, { quotaBytes: 1 << 24, repair: false, requestTimeoutMs: 3000 });
         s.start();
         return [p.node.id as string, s] as const;
       }));

@@ -8,7 +8,7 @@ import { MAX_INDEX_CHUNKS, MAX_INLINE_CHUNKS } from './constants.js';
 import { encodeIndexChunk } from './index-chunks.js';
 import type { ChunkRef, FileIndex, IndexRef } from './records.js';
 import { placeChunk } from './replicas.js';
-import type { RingPort } from './ring-port.js';
+import type { RingPort } from '../../overlay/port.js';
 
 export interface ChunkListResult {
   /** The data chunks when the record lists them inline; empty when `index` does. */

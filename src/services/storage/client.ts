@@ -16,7 +16,7 @@ import type { ReplyBody, RequestBody, StorageOp } from './messages.js';
 import { normalizePath, pathKey } from './paths.js';
 import { placeChunk, readChunk, type ReadCounters } from './replicas.js';
 import { checkRecord, toWire, type ChunkRef, type FileIndex, type FileRecord } from './records.js';
-import type { RingPort } from './ring-port.js';
+import type { RingPort } from '../../overlay/port.js';
 import { call } from './rpc.js';
 import { SuspectPeers } from './suspects.js';
 import type { PieceSinks } from './sinks.js';

@@ -1,29 +1,32 @@
 // Proves storage's errors keep their codes across the wire and that the client acts on the code alone: a metadata call answered NOT_OWNER (whatever its message) is sent again, other codes end it at once.
 import { describe, expect, it } from 'vitest';
 import type { Envelope } from '../../core/envelope.js';
+import type { PeerId } from '../../core/id.js';
 import { ManualClock } from '../../env/memory-clock.js';
+import { OracleNetwork, OracleRing } from '../../sim/oracle-ring.js';
 import { StorageClient } from './client.js';
-import { DEFAULT_REQUEST_TIMEOUT_MS } from './constants.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS, STORAGE_SVC } from './constants.js';
 import { NotOwnerError } from './errors.js';
-import type { RingPort } from './ring-port.js';
 import { errorBody, parseReply } from './rpc.js';
 
-const OWNER = 'a'.repeat(40);
+const OWNER = 'a'.repeat(40) as PeerId;
 
 function reply(body: unknown): Envelope {
   return { v: 1, mid: 1, src: OWNER, dst: 'b'.repeat(40), to: 'peer', ring: 'asc', svc: 'storage', op: 'stat', hops: 0, ttl: 8, body } as Envelope;
 }
 
-/** A ring whose owner answers each request with the next body of a script. */
-function scriptedRing(bodies: unknown[]): { ring: RingPort; ops: string[] } {
+/** A client's peer and an owner on the oracle ring; the owner answers each request with the next body of a script. */
+function scriptedRing(clock: ManualClock, bodies: unknown[]): { ring: OracleRing; ops: string[] } {
+  const net = new OracleNetwork(0, 0);
+  const owner = new OracleRing(net, OWNER, clock);
+  const ring = new OracleRing(net, 'b'.repeat(40) as PeerId, clock);
+  net.add(owner);
+  net.add(ring);
   const ops: string[] = [];
-  const ring = {
-    self: 'b'.repeat(40),
-    request: (_target: unknown, _svc: string, op: string) => {
-      ops.push(op);
-      return Promise.resolve(reply(bodies.shift()));
-    },
-  } as unknown as RingPort;
+  owner.onService(STORAGE_SVC, (env) => {
+    ops.push(env.op);
+    owner.reply(env, bodies.shift());
+  });
   return { ring, ops };
 }
 
@@ -51,7 +54,7 @@ describe('storage error codes', () => {
 
   it('retries a metadata call answered NOT_OWNER, by its code and not its text', async () => {
     const clock = new ManualClock();
-    const { ring, ops } = scriptedRing([{ ok: false, code: 'NOT_OWNER', message: 'ring is moving' }, { ok: true }]);
+    const { ring, ops } = scriptedRing(clock, [{ ok: false, code: 'NOT_OWNER', message: 'ring is moving' }, { ok: true }]);
     const client = new StorageClient(ring, clock, DEFAULT_REQUEST_TIMEOUT_MS);
     await expect(settle(clock, client.stat('/f'))).rejects.toMatchObject({ code: 'NOT_FOUND' });
     expect(ops).toEqual(['stat', 'stat']);
@@ -59,7 +62,7 @@ describe('storage error codes', () => {
 
   it('does not retry a refusal whose message merely mentions an owner', async () => {
     const clock = new ManualClock();
-    const { ring, ops } = scriptedRing([{ ok: false, code: 'REFUSED', message: 'not the owner of /f' }, { ok: true }]);
+    const { ring, ops } = scriptedRing(clock, [{ ok: false, code: 'REFUSED', message: 'not the owner of /f' }, { ok: true }]);
     const client = new StorageClient(ring, clock, DEFAULT_REQUEST_TIMEOUT_MS);
     await expect(settle(clock, client.stat('/f'))).rejects.toMatchObject({ code: 'REFUSED' });
     expect(ops).toEqual(['stat']);

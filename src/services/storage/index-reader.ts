@@ -7,7 +7,7 @@ import { INDEX_READ_AHEAD } from './constants.js';
 import { decodeIndexChunk, indexSpan } from './index-chunks.js';
 import { chunkCount, type ChunkRef, type FileIndex } from './records.js';
 import { readChunk, type ReadCounters, type ReadOrder } from './replicas.js';
-import type { RingPort } from './ring-port.js';
+import type { RingPort } from '../../overlay/port.js';
 
 export interface IndexReadContext {
   ring: RingPort;

@@ -10,7 +10,7 @@ import type { DirEntry, KeeperStore } from './keeper-store.js';
 import type { ReplyBody, RequestBody } from './messages.js';
 import { baseName, normalizePath, parentOf, pathKey } from './paths.js';
 import { checkRecord, newer, toWire, type FileRecord, type MetaRecord, type WireRecord } from './records.js';
-import type { RingPort } from './ring-port.js';
+import type { RingPort } from '../../overlay/port.js';
 import { call } from './rpc.js';
 
 export interface SyncItem {

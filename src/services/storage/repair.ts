@@ -13,7 +13,7 @@ import { MAX_SYNC_ENTRIES } from './messages.js';
 import { placeChunk, readChunk, type ReadCounters } from './replicas.js';
 import { repairIndexedFile } from './index-repair.js';
 import { chunkSizeAt, toWire, type ChunkRef, type FileRecord } from './records.js';
-import type { RingPort } from './ring-port.js';
+import type { RingPort } from '../../overlay/port.js';
 import { call } from './rpc.js';
 
 export interface RepairCounters extends ReadCounters {
@@ -65,9 +65,9 @@ export class Repairer {
     if (!this.stopped) return;
     this.stopped = false;
     const early = () => this.scheduleSync();
-    this.ring.on('range-changed', early);
-    this.ring.on('successors-changed', early);
-    this.ring.on('predecessor-changed', early);
+    this.ring.events.on('range-changed', early);
+    this.ring.events.on('successors-changed', early);
+    this.ring.events.on('predecessor-changed', early);
     // A random first delay spreads the rounds of peers that started together.
     this.timer = this.clock.setTimer(this.rng.int(this.periodMs), () => void this.tick());
   }

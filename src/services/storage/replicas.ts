@@ -9,7 +9,7 @@ import { MAX_CANDIDATES, MAX_DUPLICATE_CANDIDATES, READ_FIRST_PIECE_TIMEOUT_MS, 
 import { ChunkCorruptError, ChunkUnavailableError, ReplicationFailedError, type PlacementFailure } from './errors.js';
 import { candidateKey } from './placement.js';
 import type { ChunkRef } from './records.js';
-import type { RingPort } from './ring-port.js';
+import type { RingPort } from '../../overlay/port.js';
 import type { SuspectPeers } from './suspects.js';
 import type { PieceSinks } from './sinks.js';
 import { fetchChunk, sendChunk } from './transfer.js';
@@ -73,10 +73,7 @@ function orderHolders(ring: RingPort, holders: readonly PeerId[], order: ReadOrd
   let rotated = [...others.slice(k), ...others.slice(0, k)];
   // Then the holders we have a link to (alive as far as we know, and one hop away), then the rest:
   // a holder that crashed loses its link to us, and asking it first would cost a timeout.
-  if (ring.linked) {
-    const linked = ring.linked.bind(ring);
-    rotated = [...rotated.filter((p) => linked(p)), ...rotated.filter((p) => !linked(p))];
-  }
+  rotated = [...rotated.filter((p) => ring.isLinked(p)), ...rotated.filter((p) => !ring.isLinked(p))];
   if (others.length < holders.length) rotated.unshift(self);
   return order.suspects ? order.suspects.order(rotated) : rotated;
 }

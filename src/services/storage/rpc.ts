@@ -7,7 +7,7 @@ import type { Id, PeerId } from '../../core/id.js';
 import { STORAGE_SVC } from './constants.js';
 import { ErrorReply, Replies, type ReplyBody, type RequestBody, type StorageOp } from './messages.js';
 import { RemoteError } from './errors.js';
-import type { RingPort } from './ring-port.js';
+import type { RingPort } from '../../overlay/port.js';
 
 /**
  * Codes a storage peer may answer with. Frame and version codes are left out: they describe a frame
@@ -34,7 +34,7 @@ export async function call<Op extends StorageOp>(
   routing: { redundant?: boolean } = {},
 ): Promise<CallResult<Op>> {
   const env = await ring.request(target, STORAGE_SVC, op, body, routing.redundant ? { timeoutMs, redundant: true } : { timeoutMs });
-  return { body: parseReply(op, env), from: env.src as PeerId };
+  return { body: parseReply(op, env), from: env.src };
 }
 
 /** Check a reply body: a typed error reply is thrown as RemoteError, a malformed one as SCHEMA_MISMATCH. */

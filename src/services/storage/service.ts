@@ -17,7 +17,7 @@ import { PIECE_OP, PieceMessage, Requests, type StorageOp } from './messages.js'
 import { PieceSinks } from './sinks.js';
 import type { PeerId } from '../../core/id.js';
 import { Repairer } from './repair.js';
-import type { RingPort } from './ring-port.js';
+import type { RingPort } from '../../overlay/port.js';
 import { errorBody } from './rpc.js';
 
 /** How a peer's storage service is configured: STORAGE_SETTINGS in constants.ts gives each one's unit, range and default. */
@@ -66,7 +66,7 @@ export class StorageService {
     const k = this.keeper;
     this.handlers = {
       put: (b) => h.put(b), get: (b) => h.get(b), has: (b) => h.has(b),
-      read: (b, env) => h.read(b, (piece) => this.push(env.src as PeerId, piece)),
+      read: (b, env) => h.read(b, (piece) => this.push(env.src, piece)),
       stat: (b) => k.stat(b), commit: (b) => k.commit(b), mkdir: (b) => k.mkdir(b), rm: (b) => k.rm(b),
       list: (b) => k.list(b), link: (b) => k.link(b), unlink: (b) => k.unlink(b), sync: (b) => k.sync(b),
     };
@@ -89,7 +89,7 @@ export class StorageService {
     // Pieces pushed for a read this peer asked for: one-way, no reply; a bad or unexpected one is dropped.
     if (env.op === PIECE_OP) {
       const m = check(PieceMessage, env.body, 'piece');
-      if (!m.ok || !this.sinks.accept(env.src as PeerId, m.value)) this.counters.badRequests++;
+      if (!m.ok || !this.sinks.accept(env.src, m.value)) this.counters.badRequests++;
       return;
     }
     const op = env.op as StorageOp;

@@ -6,7 +6,7 @@
 import { hashBytesToId, idToHex, type Id, type PeerId } from '../../core/id.js';
 import { PIECE_BYTES, PIECE_WINDOW } from './constants.js';
 import { ChunkCorruptError } from './errors.js';
-import type { RingPort } from './ring-port.js';
+import type { RingPort } from '../../overlay/port.js';
 import { call } from './rpc.js';
 import type { PieceSinks } from './sinks.js';
 

@@ -43,6 +43,8 @@ export class OverlayNet {
   constructor(
     readonly sim: Simulator,
     readonly config: Partial<RingConfig> = {},
+    /** The mux's link budget (MuxOptions.maxLinks), shared by a peer's rings; the mux's default when absent. */
+    private readonly maxLinks?: number,
     private readonly rng: SeededRng = sim.stream('overlay-net'),
   ) {}
 
@@ -50,7 +52,7 @@ export class OverlayNet {
   add(bootstrap: PeerId | null): OverlayPeer {
     const node = this.sim.addNode();
     const env = node.env;
-    const mux = new Mux(env.net, { maxLinks: this.config.maxLinks, clock: env.clock });
+    const mux = new Mux(env.net, { maxLinks: this.maxLinks, clock: env.clock });
     const ring = new ChordRing({ clock: env.clock, rng: env.rng, mux, self: node.id, ring: 'base', config: this.config });
     const now = this.sim.now();
     const peer: OverlayPeer = { node, mux, ring, id: idFromHex(node.id), joinCalledAtMs: now, joinTookMs: null, succKnownAtMs: null, placeTookMs: null, alive: true };

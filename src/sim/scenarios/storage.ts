@@ -7,8 +7,8 @@
 // 2,000 files x 3 replicas fit in memory.
 import { hashNameToId, idFromHex, type Id, type PeerId } from '../../core/id.js';
 import { Mux } from '../../overlay/mux.js';
+import type { RingPort } from '../../overlay/port.js';
 import { ChordRing } from '../../overlay/ring.js';
-import { chordPort } from '../../services/storage/chord-port.js';
 import { derivedRng } from '../../env/rng.js';
 import { StorageService } from '../../services/storage/service.js';
 import { OracleNetwork, OracleRing } from '../oracle-ring.js';
@@ -56,7 +56,7 @@ export class StorageCluster {
   /** Start a storage service on a node that is up (new, or just restarted). */
   boot(id: PeerId, quotaBytes = this.opts.quotaBytes): StorageService {
     const node = this.sim.node(id)!;
-    let port;
+    let port: RingPort;
     if (this.opts.ring === 'chord') {
       const mux = new Mux(node.env.net, { clock: node.env.clock });
       const ring = new ChordRing({ clock: node.env.clock, rng: node.env.rng, mux, self: id, ring: 'asc', config: CHORD_CONFIG });
@@ -71,7 +71,7 @@ export class StorageCluster {
         ring.join(via).catch(() => this.sim.schedule(1_000, tryJoin));
       };
       tryJoin();
-      port = chordPort(ring);
+      port = ring;
     } else {
       const ring = new OracleRing(this.net, id, node.env.clock);
       this.net.add(ring);

@@ -1,18 +1,13 @@
-// The finger table. Slot k may hold ANY peer in [self + 2^k, self + 2^(k+1)): routing stays
-// O(log N) (each hop at least halves the distance to the key), and the freedom lets a peer pick a
-// finger that has room for one more link instead of evicting someone. Slots whose interval lies
-// inside the successor list are optional, filled only while the link budget has room (they save
-// the walk along unlinked successors), so a peer needs only about log2(N / r) fingers. A filled
-// slot costs nothing until its link goes down; empty slots are searched for one at a time with a
-// routed 'find-finger' (see handlers/find-finger.ts), which the first peer of the slot with room
-// answers over a link it makes to us.
-import { check } from '../core/codec.js';
-import type { Envelope } from '../core/envelope.js';
-import { addPow2, idToHex, type PeerId } from '../core/id.js';
-import { CHORD_SVC, FINGER_ALT_STEPS, FINGER_RETRY_DOUBLINGS, FINGER_RETRY_MS, FINGER_SLOTS, LINK_SLACK, LINKED_SUCCESSORS, MID_TARGET_SLOTS } from './constants.js';
-import type { TimerHandle } from '../env/ports.js';
-import type { ChordRing } from './ring.js';
-import { FindFingerRep } from './schemas.js';
+// Keeping our own finger table filled: which slots to fill (mandatory ones, and optional ones while
+// the link budget has room), and the routed 'find-finger' searches that fill them, one at a time.
+import { check } from '../../core/codec.js';
+import { addPow2, idToHex, type PeerId } from '../../core/id.js';
+import { CHORD_SVC, FINGER_ALT_STEPS, FINGER_RETRY_DOUBLINGS, FINGER_RETRY_MS, FINGER_SLOTS, LINK_SLACK, LINKED_SUCCESSORS, MID_TARGET_SLOTS } from '../constants.js';
+import type { MuxView, RingContext } from '../context.js';
+import type { Maintenance } from '../maintenance.js';
+import type { LinkRoles } from '../roles.js';
+import { FindFingerRep } from '../schemas.js';
+import { FingerTable } from './table.js';
 
 /**
  * The top slot (half the ring away) is optional, filled only while there is room: it brings half
@@ -22,7 +17,15 @@ import { FindFingerRep } from './schemas.js';
  */
 const TOP_SLOT = FINGER_SLOTS - 1;
 
+/** What the finger search may touch: the link budget is the mux's (Mux.hasRoom, Mux.maxLinks). */
+export type FingerSearchContext = Pick<RingContext, 'self' | 'clock' | 'stats' | 'state' | 'refused' | 'status' | 'isJoined' | 'call'> & {
+  readonly mux: Pick<MuxView, 'isLinked' | 'connect' | 'hasRoom' | 'maxLinks'>;
+  readonly roles: Pick<LinkRoles, 'update' | 'assumeDeclared'>;
+  readonly maintenance: Pick<Maintenance, 'lookupFailed'>;
+};
+
 export class Fingers {
+  private readonly table: FingerTable;
   private searching = false;
   private kLow = FINGER_SLOTS;
   /** Slots in [kOpt, kLow) are optional: searched and kept only while the link budget has room. */
@@ -37,13 +40,20 @@ export class Fingers {
   private missing = 0;
   /** Slot -> candidates tried in a row by following refusals (tryNext), reset by a search. */
   private walked: Map<number, number> | null = null;
-  /**
-   * Searchers we offered ourselves to and are linking to: their request, answered once linked,
-   * and the timer that answers it anyway (cancelled when the link answers first).
-   */
-  private offers: Map<PeerId, { env: Envelope; timer: TimerHandle }> | null = null;
 
-  constructor(private readonly r: ChordRing) {}
+  constructor(private readonly ctx: FingerSearchContext) {
+    this.table = new FingerTable(ctx.state);
+  }
+
+  /** The filled slots, slot -> finger. */
+  entries(): IterableIterator<[number, PeerId]> {
+    return this.table.slots.entries();
+  }
+
+  /** The slot p fills as our finger, or -1. */
+  heldBy(p: PeerId): number {
+    return this.table.heldBy(p);
+  }
 
   pending(): number {
     return this.missing;
@@ -54,55 +64,17 @@ export class Fingers {
     return k >= 0 && (k < this.kLow || k === TOP_SLOT);
   }
 
-  /**
-   * A searcher's 'find-finger' reached us and we have room: link to it and answer over the new
-   * link, one hop, instead of routing the answer back along the search's path (routed answers
-   * would be a third of all frames). The searcher would link to us next anyway, so the link comes
-   * first. If the link does not come up in time the answer is routed.
-   */
-  offer(env: Envelope): void {
-    const r = this.r;
-    const src = env.src as PeerId;
-    if (r.mux.isLinked(src) || this.offers?.has(src) || !r.mux.connect(src)) return void r.reply(env, { peer: r.self });
-    const timer = r.clock.setTimer(r.config.requestTimeoutMs / 2, () => this.answerOffer(src, env));
-    (this.offers ??= new Map()).set(src, { env, timer });
-    r.stats.fingerOffers++;
-  }
-
-  /** A link came up or went down: answer the offer made to that peer, if any. */
-  offerLink(p: PeerId): void {
-    const offer = this.offers?.get(p);
-    if (offer !== undefined) this.answerOffer(p, offer.env);
-  }
-
-  private answerOffer(p: PeerId, env: Envelope): void {
-    const offers = this.offers;
-    const offer = offers?.get(p);
-    if (offer === undefined || offer.env !== env) return;
-    this.r.clock.cancel(offer.timer);
-    offers!.delete(p);
-    if (offers!.size === 0) this.offers = null;
-    // Linked: one hop, and the link already counts as the searcher's finger here. Not (yet):
-    // routed, and the searcher links to us itself and declares the finger role in 'use'.
-    const r = this.r;
-    if (r.status === 'stopped') return;
-    if (r.mux.isLinked(p) && r.roles.admitOffered(p)) {
-      r.stats.fingerOffersLinked++;
-      r.reply(env, { peer: r.self, taken: true });
-    } else r.reply(env, { peer: r.self });
-  }
-
   /** Drop slots the successor list now covers, then search for the first empty slot. */
   tick(): void {
-    const s = this.r.state;
+    const s = this.ctx.state;
     // Routed searches wait until we are in place: their answers are routed back to our id, which
     // reaches us only once our successor knows us.
-    if (!this.r.isJoined()) return;
+    if (!this.ctx.isJoined()) return;
     // The bounds move only with the successor list.
     if (this.boundsOf !== s.succsVersion) {
       this.boundsOf = s.succsVersion;
       this.bounds();
-      for (const k of [...s.fingers.keys()]) if (k < this.kOpt) this.clear(k);
+      for (const k of [...this.table.slots.keys()]) if (k < this.kOpt) this.clear(k);
       this.trimOptional();
     }
     if (!this.searching) this.searchNext();
@@ -110,12 +82,11 @@ export class Fingers {
 
   /** Fill slots from peers we know (a joiner: its successors), each in its own interval. */
   seed(hints: readonly PeerId[]): void {
-    const s = this.r.state;
     this.bounds();
     for (const p of hints) {
-      if (p === s.self) continue;
-      const k = s.slotOf(p);
-      if (k >= this.kLow && !s.fingers.has(k)) this.set(k, p);
+      if (p === this.ctx.self) continue;
+      const k = this.table.slotOf(p);
+      if (k >= this.kLow && !this.table.slots.has(k)) this.set(k, p);
     }
   }
 
@@ -128,37 +99,36 @@ export class Fingers {
    */
   private optionalAllowance(): number {
     const mandatory = Math.max(0, TOP_SLOT - this.kLow);
-    const free = this.r.mux.maxLinks - LINK_SLACK - 2 * (mandatory + LINKED_SUCCESSORS);
+    const free = this.ctx.mux.maxLinks - LINK_SLACK - 2 * (mandatory + LINKED_SUCCESSORS);
     return free > 0 ? free >> 1 : 0;
   }
 
   /** Optional slots we hold a finger in. */
   private heldOptional(): number {
     let n = 0;
-    for (const k of this.r.state.fingers.keys()) if (this.optional(k)) n++;
+    for (const k of this.table.slots.keys()) if (this.optional(k)) n++;
     return n;
   }
 
   /** The ring grew past what the budget allows us: give up optional fingers, the low ones first. */
   private trimOptional(): void {
     let extra = this.heldOptional() - this.optionalAllowance();
-    const f = this.r.state.fingers;
+    const f = this.table.slots;
     for (let k = this.kOpt; k < this.kLow && extra > 0; k++) if (f.has(k)) (this.clear(k), extra--);
     if (extra > 0 && TOP_SLOT >= this.kLow && f.has(TOP_SLOT)) this.clear(TOP_SLOT);
   }
 
   private bounds(): void {
-    const s = this.r.state;
-    this.kLow = s.firstUsefulFinger();
-    this.kOpt = Math.min(this.kLow, s.firstOptionalFinger(LINKED_SUCCESSORS));
+    this.kLow = this.table.firstUseful();
+    this.kOpt = Math.min(this.kLow, this.table.firstOptional(LINKED_SUCCESSORS));
   }
 
   /** p's link went down or p turned our finger down: empty its slot, to be searched again. */
   dropPeer(p: PeerId, retryAfterMs = 0): void {
-    const k = this.r.state.fingerSlotOf(p);
+    const k = this.table.heldBy(p);
     if (k < 0) return;
     this.clear(k);
-    if (retryAfterMs > 0) (this.retryAtMs ??= new Map()).set(k, this.r.clock.now() + retryAfterMs);
+    if (retryAfterMs > 0) (this.retryAtMs ??= new Map()).set(k, this.ctx.clock.now() + retryAfterMs);
   }
 
   /**
@@ -167,8 +137,7 @@ export class Fingers {
    * their link cap, without routing a new search (at most FINGER_ALT_STEPS steps per slot between searches).
    */
   tryNext(k: number, next: PeerId): void {
-    const r = this.r;
-    if (r.status !== 'joined' || k < this.kOpt || r.state.fingers.has(k)) return;
+    if (this.ctx.status !== 'joined' || k < this.kOpt || this.table.slots.has(k)) return;
     const walked = (this.walked ??= new Map());
     const steps = (walked.get(k) ?? 0) + 1;
     if (steps > FINGER_ALT_STEPS) return;
@@ -177,8 +146,9 @@ export class Fingers {
   }
 
   private searchNext(): void {
-    const s = this.r.state;
-    const now = this.r.clock.now();
+    const s = this.ctx.state;
+    const f = this.table.slots;
+    const now = this.ctx.clock.now();
     let next = -1;
     let missing = 0;
     // Lowest slot we must fill first, upwards: a search for slot k is routed toward the middle of
@@ -186,7 +156,7 @@ export class Fingers {
     // interval (searching from the top down, the lower fingers are not there yet and every search
     // starts log N hops away).
     for (let k = this.kLow; k < TOP_SLOT; k++) {
-      if (s.fingers.has(k) || (this.retryAtMs?.get(k) ?? 0) > now) continue;
+      if (f.has(k) || (this.retryAtMs?.get(k) ?? 0) > now) continue;
       missing++;
       if (next < 0) next = k;
     }
@@ -195,11 +165,11 @@ export class Fingers {
     // A slot below kLow lies inside our successor list: one that holds none of our successors
     // holds no peer at all, and is not searched (such searches failed half the time at 20,000
     // peers).
-    if (missing === 0 && this.heldOptional() < this.optionalAllowance() && this.r.mux.hasRoom(s.self)) {
-      const top = TOP_SLOT >= this.kLow && !s.fingers.has(TOP_SLOT) && (this.retryAtMs?.get(TOP_SLOT) ?? 0) <= now;
+    if (missing === 0 && this.heldOptional() < this.optionalAllowance() && this.ctx.mux.hasRoom(s.self)) {
+      const top = TOP_SLOT >= this.kLow && !f.has(TOP_SLOT) && (this.retryAtMs?.get(TOP_SLOT) ?? 0) <= now;
       if (top) next = TOP_SLOT;
       else for (let k = this.kLow - 1; k >= this.kOpt; k--) {
-        if (s.fingers.has(k) || (this.retryAtMs?.get(k) ?? 0) > now || !s.succs.some((p) => s.slotOf(p) === k)) continue;
+        if (f.has(k) || (this.retryAtMs?.get(k) ?? 0) > now || !s.succs.some((p) => this.table.slotOf(p) === k)) continue;
         next = k;
         break;
       }
@@ -209,34 +179,35 @@ export class Fingers {
   }
 
   private search(k: number): void {
-    const r = this.r;
-    const start = addPow2(r.state.selfId, k);
-    const end = k + 1 >= FINGER_SLOTS ? r.state.selfId : addPow2(r.state.selfId, k + 1);
+    const ctx = this.ctx;
+    const selfId = ctx.state.selfId;
+    const start = addPow2(selfId, k);
+    const end = k + 1 >= FINGER_SLOTS ? selfId : addPow2(selfId, k + 1);
     // A wide interval is searched from its middle: the search is routed toward the middle and the
-    // first peer of the interval on its way that has room takes it (findFingerInPassing), two
+    // first peer of the interval on its way that has room takes it (FingerAnswers.inPassing), two
     // hops or so from us, where the owner of the interval's start is log N hops away. A narrow
     // one (a few peers, maybe none past its middle) is searched from its start.
     const target = k >= this.kLow + MID_TARGET_SLOTS && k > 0 ? addPow2(start, k - 1) : start;
     this.searching = true;
     this.walked?.delete(k);
-    r.call(target, CHORD_SVC, 'find-finger', { start: idToHex(start), end: idToHex(end), walk: 0 }, {}, (e, env) => {
+    ctx.call(target, CHORD_SVC, 'find-finger', { start: idToHex(start), end: idToHex(end), walk: 0 }, {}, (e, env) => {
       this.searching = false;
-      if (e) r.maintenance.lookupFailed(e);
-      if (r.status !== 'joined') return;
+      if (e) ctx.maintenance.lookupFailed(e);
+      if (ctx.status !== 'joined') return;
       const rep = e ? null : check(FindFingerRep, env!.body, 'find-finger reply');
-      if (rep !== null && !rep.ok) r.stats.badBodies++;
-      const p = rep?.ok ? (rep.value.peer as PeerId | null) : null;
-      const taken = rep?.ok === true && rep.value.taken === true && p !== null && r.mux.isLinked(p);
+      if (rep !== null && !rep.ok) ctx.stats.badBodies++;
+      const p = rep?.ok ? rep.value.peer : null;
+      const taken = rep?.ok === true && rep.value.taken === true && p !== null && ctx.mux.isLinked(p);
       if (p !== null && k >= this.kOpt && this.set(k, p, taken)) this.fails?.delete(k);
       else {
         // The peer linked to us as our finger and we do not take it: release that link.
-        if (taken) r.roles.update(p);
+        if (taken) ctx.roles.update(p);
         // No peer of the slot with room (or none we could link to): try again later, twice as
         // late after each failure in a row, since the peers there are as full as they were.
         const fails = (this.fails ??= new Map());
         const n = Math.min((fails.get(k) ?? 0) + 1, FINGER_RETRY_DOUBLINGS + 1);
         fails.set(k, n);
-        (this.retryAtMs ??= new Map()).set(k, r.clock.now() + FINGER_RETRY_MS * 2 ** (n - 1));
+        (this.retryAtMs ??= new Map()).set(k, ctx.clock.now() + FINGER_RETRY_MS * 2 ** (n - 1));
       }
       // Go straight on to the next empty slot: a joiner fills its table in a few round trips, and
       // every slot is tried at most once per FINGER_RETRY_MS (or longer), so the chain ends.
@@ -249,23 +220,22 @@ export class Fingers {
    * `taken`: p linked to us and counts the link as our finger already, so no 'use' is sent.
    */
   private set(k: number, p: PeerId, taken = false): boolean {
-    const r = this.r;
-    const s = r.state;
-    if (p === s.self || s.slotOf(p) !== k || r.refused.has(p, r.clock.now())) return false;
-    if (s.fingers.get(k) === p) return true;
+    const { ctx, table } = this;
+    if (p === ctx.self || table.slotOf(p) !== k || ctx.refused.has(p, ctx.clock.now())) return false;
+    if (table.slots.get(k) === p) return true;
     this.clear(k);
-    s.setFinger(k, p);
-    if (taken) r.roles.assumeDeclared(p);
-    if (r.mux.isLinked(p)) r.roles.update(p);
-    else if (!r.mux.connect(p)) {
-      s.deleteFinger(k);
+    table.set(k, p);
+    if (taken) this.ctx.roles.assumeDeclared(p);
+    if (ctx.mux.isLinked(p)) this.ctx.roles.update(p);
+    else if (!ctx.mux.connect(p)) {
+      table.delete(k);
       return false;
     }
     return true;
   }
 
   private clear(k: number): void {
-    const old = this.r.state.deleteFinger(k);
-    if (old !== undefined) this.r.roles.update(old);
+    const old = this.table.delete(k);
+    if (old !== undefined) this.ctx.roles.update(old);
   }
 }
