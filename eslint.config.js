@@ -20,7 +20,7 @@ export default tseslint.config(
   },
   {
     files: protocolLayers,
-    ignores: ['src/**/*.test.ts'],
+    ignores: ['src/**/*.test.ts', 'src/**/test-util/**'],
     rules: {
       'no-restricted-globals': ['error',
         { name: 'setTimeout', message: why }, { name: 'setInterval', message: why },

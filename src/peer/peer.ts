@@ -9,7 +9,7 @@ import { PrefixStore } from '../env/prefix-store.js';
 import { Mux } from '../overlay/mux.js';
 import { ChordRing, type LookupResult, type RingConfig } from '../overlay/ring.js';
 import { OverlaySignaler } from '../services/signal/overlay.js';
-import type { CoordSettings } from '../services/coord/constants.js';
+import type { CoordSettings } from '../services/coord/settings.js';
 import { CoordService, type Semaphore } from '../services/coord/service.js';
 import { StorageService, type StorageOptions } from '../services/storage/service.js';
 

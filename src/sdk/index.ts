@@ -36,7 +36,9 @@ export interface Info extends Entry {
   contentType?: string;
 }
 
+/** What the gateway shows about one node. `meta` is free-form (cpu, storage offered, browser …). */
 export interface NodeInfo {
+  /** 40 hex characters. */
   id: string;
   rings: Array<'base' | 'asc'>;
   joinedMs: number;

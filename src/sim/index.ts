@@ -1,5 +1,6 @@
 // The simulator's public API. Scenarios and tests import from here only.
 export { Simulator } from './simulator.js';
+export { settle } from './settle.js';
 export type { SimulatorOptions, RunOptions, RunResult, SimStats, CheckResult, ConvergenceResult } from './simulator.js';
 export type { SimNode } from './node.js';
 export { DEFAULT_NETWORK } from './network.js';

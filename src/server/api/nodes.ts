@@ -1,15 +1,10 @@
 // The registry of live nodes the gateway shows at GET /nodes/. The gateway only reads it; the peer
 // that embeds the gateway (or a test) fills it. MemoryNodeRegistry is the simple implementation.
 
-/** What the gateway shows about one node. `meta` is free-form (cpu, storage offered, browser …). */
-export interface NodeInfo {
-  /** 40 hex characters. */
-  id: string;
-  rings: Array<'base' | 'asc'>;
-  joinedMs: number;
-  lastSeenMs: number;
-  meta: Record<string, string | number | boolean>;
-}
+import type { NodeInfo } from '../../sdk/index.js';
+
+/** What the gateway shows about one node: the SDK's NodeInfo, the contract both ends share. */
+export type { NodeInfo };
 
 export interface NodeRegistry {
   /** Nodes sorted by id, strictly after `marker`, at most `limit` of them. */

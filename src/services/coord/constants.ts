@@ -1,5 +1,4 @@
 // Every tunable of the coordination service, with its unit and the reason for its default.
-import type { OptionSpecs, OptionValues } from '../../core/options.js';
 
 /** The service name coordination messages travel under. */
 export const COORD_SVC = 'coord';
@@ -66,14 +65,3 @@ export const MAX_OWNER_HINTS = 10_000;
 /** Resource snapshots in one replication frame (more go in further frames of the same round). */
 export const MAX_SNAPS_PER_FRAME = 16;
 
-/**
- * What a peer's coordination service may be configured with (CoordOptions, PeerOptions.coord),
- * each with its unit, range and default; the rest is fixed above. Checked once, in coordSettings().
- */
-export const COORD_SETTINGS = {
-  replSuccessors: { type: 'integer', default: REPL_SUCCESSORS, min: 1, max: MAX_REPL_SUCCESSORS, unit: 'peers', description: 'successors that must hold a copy before a grant is answered' },
-  leaseMs: { type: 'integer', default: LEASE_MS, min: 1, max: MAX_DURATION_MS, unit: 'ms', description: 'length of a grant unless renewed' },
-  rpcTimeoutMs: { type: 'integer', default: RPC_TIMEOUT_MS, min: 1, max: MAX_DURATION_MS, unit: 'ms', description: 'time one request to an owner or a replica may take' },
-} as const satisfies OptionSpecs;
-
-export type CoordSettings = OptionValues<typeof COORD_SETTINGS>;

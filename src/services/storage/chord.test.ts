@@ -1,19 +1,12 @@
 // Proves storage works over the real Chord overlay in the simulator: a file written through routed requests reads back after a holder crashes, and a repair round restores r live replicas.
 import { describe, expect, it } from 'vitest';
 import { Simulator } from '../../sim/simulator.js';
+import { settle } from '../../sim/settle.js';
 import { OverlayNet } from '../../sim/scenarios/overlay-net.js';
 import { StorageService } from './service.js';
 import { pathKey } from './paths.js';
 
 const CONFIG = { stabilizeIntervalMs: 500, fixFingersIntervalMs: 500, checkPredecessorIntervalMs: 500, requestTimeoutMs: 1500 };
-
-async function settle<T>(sim: Simulator, p: Promise<T>): Promise<T> {
-  let done = false;
-  const q = p.finally(() => { done = true; });
-  q.catch(() => undefined);
-  await sim.runAsync({ until: () => done, forMs: 600_000 });
-  return q;
-}
 
 function data(n: number): Uint8Array {
   const out = new Uint8Array(n);
@@ -40,10 +33,10 @@ describe('storage over ChordRing', () => {
       }));
       const peers = net.live();
       const a = svcs.get(peers[0]!.node.id)!;
-      await settle(sim, a.client.mkdir('/d'));
+      await settle(sim, a.client.mkdir('/d'), { forMs: 600_000 });
       const bytes = data(20_000);
-      await settle(sim, a.client.put('/d/f', [bytes], { chunkBytes: 8192 }));
-      const st = await settle(sim, svcs.get(peers[1]!.node.id)!.client.stat('/d/f'));
+      await settle(sim, a.client.put('/d/f', [bytes], { chunkBytes: 8192 }), { forMs: 600_000 });
+      const st = await settle(sim, svcs.get(peers[1]!.node.id)!.client.stat('/d/f'), { forMs: 600_000 });
       if (st.kind !== 'file') throw new Error('not a file');
       // Crash a holder of chunk 0 that is not the file's keeper.
       const keeperId = net.trueOwner(pathKey('/d/f'))!;
@@ -57,13 +50,13 @@ describe('storage over ChordRing', () => {
         for await (const c of await reader.client.open('/d/f')) parts.push(c);
         return parts;
       };
-      const parts = await settle(sim, readAll());
+      const parts = await settle(sim, readAll(), { forMs: 600_000 });
       const got = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
       let off = 0;
       for (const p of parts) { got.set(p, off); off += p.length; }
       expect(got, `seed ${seed}`).toEqual(bytes);
       const keeper = svcs.get(net.trueOwner(pathKey('/d/f'))!)!;
-      await settle(sim, keeper.repairer.round());
+      await settle(sim, keeper.repairer.round(), { forMs: 600_000 });
       const after = await keeper.keeper.store.getRecord(pathKey('/d/f'));
       expect(after?.kind === 'file' && after.chunks.every((c) => c.holders.length >= 3 && !c.holders.includes(victim)), `seed ${seed}`).toBe(true);
     });

@@ -1,6 +1,6 @@
 // Storage constants. Each has a unit in its name and a reason beside it.
 import { Type } from '@sinclair/typebox';
-import type { IntegerOption, OptionSpecs } from '../../core/options.js';
+import type { IntegerOption } from '../../core/options.js';
 
 /** The service name on the ring's service router. */
 export const STORAGE_SVC = 'storage';
@@ -160,12 +160,3 @@ export const READ_FIRST_PIECE_TIMEOUT_MS = 1_500;
  */
 export const READ_HEDGE_MS = 500;
 
-/**
- * What a peer's storage service may be configured with (StorageOptions, PeerOptions.storage), each
- * with its unit, range and default; the rest of this file is fixed. Checked once, in storageSettings().
- */
-export const STORAGE_SETTINGS = {
-  quotaBytes: { type: 'integer', min: 0, max: Number.MAX_SAFE_INTEGER, unit: 'bytes', description: 'chunk data this peer holds for others at most' },
-  requestTimeoutMs: { type: 'integer', default: DEFAULT_REQUEST_TIMEOUT_MS, min: 1, unit: 'ms', description: 'time one request may take before it is retried elsewhere' },
-  repairPeriodMs: { type: 'integer', default: DEFAULT_REPAIR_PERIOD_MS, min: 1, unit: 'ms', description: 'period of the repair loop' },
-} as const satisfies OptionSpecs;

@@ -1,6 +1,7 @@
 // Proves files with more chunks than a record lists inline: they are stored through index chunks, read back whole and by range, repaired after their holders crash (new holders recorded in rewritten index chunks), and a malformed index gives a clear error, never a crash, and loses nothing stored.
 import { describe, expect, it } from 'vitest';
 import { Simulator } from '../../sim/simulator.js';
+import { settle } from '../../sim/settle.js';
 import { StorageCluster } from '../../sim/scenarios/storage.js';
 import { hashBytesToId, idToHex, type PeerId } from '../../core/id.js';
 import { encodeValue } from '../../core/codec.js';
@@ -16,16 +17,6 @@ import type { StorageService } from './service.js';
 const CHUNK = 1024;
 /** Small index chunks, so that a file of a few hundred KiB has many of them. */
 const FANOUT = 64;
-
-async function settle<T>(sim: Simulator, p: Promise<T>): Promise<T> {
-  let done = false;
-  const q = p.finally(() => {
-    done = true;
-  });
-  q.catch(() => undefined);
-  await sim.runAsync({ until: () => done });
-  return q;
-}
 
 /** Bytes that do not repeat within a chunk (a repeating pattern would dedupe into one chunk). */
 function bytes(n: number, salt = 1): Uint8Array {

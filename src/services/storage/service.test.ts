@@ -1,20 +1,13 @@
 // Proves the storage service end to end on simulated peers: round trips, listing, clear errors that leave data intact, lying holders bypassed, interrupted puts invisible, keys handed to joiners, and files surviving churn.
 import { describe, expect, it } from 'vitest';
 import { Simulator } from '../../sim/simulator.js';
+import { settle } from '../../sim/settle.js';
 import { StorageCluster, STORAGE_OPTIONS, runStorage } from '../../sim/scenarios/storage.js';
 import { withDefaults } from '../../core/options.js';
 import { hashBytesToId, idToHex, idToBytes, idFromHex, type PeerId } from '../../core/id.js';
 import { pathKey } from './paths.js';
 import type { StorageService } from './service.js';
 import { READ_FIRST_PIECE_TIMEOUT_MS } from './constants.js';
-
-async function settle<T>(sim: Simulator, p: Promise<T>): Promise<T> {
-  let done = false;
-  const q = p.finally(() => { done = true; });
-  q.catch(() => undefined);
-  await sim.runAsync({ until: () => done });
-  return q;
-}
 
 async function readAll(svc: StorageService, path: string): Promise<Uint8Array> {
   const stream = await svc.client.get(path);

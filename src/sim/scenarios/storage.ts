@@ -13,6 +13,7 @@ import { derivedRng } from '../../env/rng.js';
 import { StorageService } from '../../services/storage/service.js';
 import { OracleNetwork, OracleRing } from '../oracle-ring.js';
 import { Simulator } from '../simulator.js';
+import { settle } from '../settle.js';
 import { ChurnDriver } from '../churn.js';
 import type { OptionValues } from '../../core/options.js';
 import { MAX_CHUNK_BYTES, MIN_CHUNK_BYTES, REPLICAS } from '../../services/storage/constants.js';
@@ -255,15 +256,6 @@ function deadline<T>(sim: Simulator, p: Promise<T>, ms: number): Promise<T> {
     sim.schedule(ms, () => reject(new Error(`no answer within ${ms} ms`)));
     p.then(resolve, reject);
   });
-}
-
-/** Run the simulator until a promise settles, and return its value. */
-async function settle<T>(sim: Simulator, p: Promise<T>): Promise<T> {
-  let done = false;
-  const q = p.finally(() => { done = true; });
-  q.catch(() => undefined);
-  await sim.runAsync({ until: () => done });
-  return q;
 }
 
 async function readAll(svc: StorageService, path: string): Promise<Uint8Array> {
