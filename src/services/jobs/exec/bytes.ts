@@ -28,7 +28,6 @@ export function binaryToBytes(s: string): Uint8Array {
 /** A user's text (an exec's words) as the binary string of its UTF-8 bytes, as a C-locale tool sees it. */
 export function utf8ToBinary(s: string): string {
   // Pure ASCII is its own UTF-8; only other text needs the encoder.
-  // eslint-disable-next-line no-control-regex
   if (/^[\x00-\x7f]*$/.test(s)) return s;
   return bytesToBinary(new TextEncoder().encode(s));
 }

@@ -1,6 +1,9 @@
 // Helpers for the jobs tests: run an exec through the builtin executor on given bytes, and the
 // same exec through the system's shell and GNU tools (LC_ALL=C), to compare the two.
 import { spawnSync } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { MemoryStore } from '../../../env/memory-store.js';
 import { RealClock } from '../../../runtime/clock.js';
 import { BuiltinExecutor } from '../builtin-executor.js';
@@ -46,7 +49,18 @@ export async function runBuiltin(exec: string, input: Uint8Array, opts: { execut
 
 /** Run an exec through bash with GNU tools and gawk --posix as awk, in the C locale. */
 export function runGnu(exec: string, input: Uint8Array): ExecOutput {
-  const r = spawnSync('sh', ['-c', `awk() { gawk --posix "$@"; }; ${exec}`], { input, env: { PATH: process.env.PATH, LC_ALL: 'C' }, maxBuffer: 1 << 30 });
+  // The input comes from a file, so that a command that never reads it (awk with only BEGIN) is fine.
+  const dir = mkdtempSync(join(tmpdir(), 'gnu-'));
+  const path = join(dir, 'stdin');
+  writeFileSync(path, input);
+  const fd = openSync(path, 'r');
+  let r;
+  try {
+    r = spawnSync('sh', ['-c', `awk() { gawk --posix "$@"; }; ${exec}`], { stdio: [fd, 'pipe', 'pipe'], env: { PATH: process.env.PATH, LC_ALL: 'C' }, maxBuffer: 1 << 30 });
+  } finally {
+    closeSync(fd);
+    rmSync(dir, { recursive: true, force: true });
+  }
   if (r.error) throw r.error;
   return { stdout: r.stdout, status: r.status ?? -1, stderr: r.stderr.toString('latin1') };
 }
