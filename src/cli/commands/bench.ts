@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import { parseOptions, type OptionSpecs, type Runnable } from '../../core/options.js';
 import { API_BENCH_OPTIONS, runApiBench } from '../../bench/api.js';
+import { BUILTINS_BENCH_OPTIONS, runBuiltinsBench } from '../../bench/builtins.js';
 import { COORD_BENCH_OPTIONS, runCoordBench } from '../../bench/coord.js';
 import { DROPIN_BENCH_OPTIONS, runDropinBench } from '../../bench/dropin.js';
 import { LINK_BENCH_OPTIONS, runLinkBench } from '../../bench/link.js';
@@ -46,6 +47,11 @@ export const BENCHES: Record<string, Bench> = {
     description: 'a slow web application behind the coordination drop-in and without it: its CPU time, and --clients Chromium pages\' load and POST latency',
     options: DROPIN_BENCH_OPTIONS,
     run: (o) => runDropinBench(o),
+  }),
+  builtins: bench({
+    description: 'the word count of issue 21 over --mb MiB of English text through the jobs\' builtin executor in one process, against GNU coreutils and gawk --posix in the same run',
+    options: BUILTINS_BENCH_OPTIONS,
+    run: (o) => runBuiltinsBench(o),
   }),
   link: bench({
     description: 'one-way throughput of a Cumulus WebRTC link vs a raw node-datachannel channel (two processes)',

@@ -9,7 +9,10 @@ import { getopt, refuseFiles } from '../../exec/getopt.js';
 import { LINE_OVERHEAD_BYTES } from '../../exec/limits.js';
 import { lineBatches, type Builtin, type ToolRun } from '../../exec/tool.js';
 import { applyKeyFlags, fullCompare, hasNoOptions, keyCompare, parseKey, type Compare, type KeyDef, type SortOrder } from './keys.js';
-import { ArraySource, Merger, RunStore, type LineSource } from './runs.js';
+import { CountedSource, Merger, RunStore, type LineSource } from './runs.js';
+
+/** What a distinct held line costs beyond its bytes: a Map entry and its string's header. */
+const DISTINCT_LINE_OVERHEAD_BYTES = 96;
 
 /** Lines the final merge emits between two chunks of output. */
 const MERGE_SLICE_LINES = 4096;
@@ -52,43 +55,29 @@ export function parseSortArgs(args: readonly string[]): SortOrder {
 
 function sortRun(order: SortOrder): ToolRun {
   const compare = fullCompare(order);
-  const plain = order.keys.length === 0;
   const equal: Compare = keyCompare(order) ?? ((a, b) => (a === b ? 0 : 1));
-  /** Sort one buffer in place; the native sort is byte order for binary strings. */
-  const sortLines = (lines: string[]): string[] => {
-    if (plain) {
-      lines.sort();
-      if (order.reverse) lines.reverse();
-      return lines;
-    }
-    return lines.sort(compare);
-  };
   return async function* (stdin, ctx) {
     const spill = ctx.task.spill === undefined ? undefined : new RunStore(ctx.task.spill, ctx.spillPrefix);
     const runs: number[] = [];
-    let buffer: string[] = [];
+    let buffer = new SortBuffer(order, compare);
     let heldBytes = 0;
     try {
       for await (const batch of lineBatches(stdin, ctx)) {
         let batchBytes = 0;
-        for (const line of batch.lines) {
-          buffer.push(line);
-          batchBytes += line.length + LINE_OVERHEAD_BYTES;
-        }
+        for (const line of batch.lines) batchBytes += buffer.add(line);
         ctx.reserve(batchBytes);
         heldBytes += batchBytes;
         if (heldBytes >= ctx.limits.sortBufferBytes) {
           if (spill === undefined) throw new LimitExceededError('memory', `sort: input is larger than its ${ctx.limits.sortBufferBytes}-byte buffer and there is no spill store`);
-          runs.push(await writeRun(spill, sortLines(buffer), ctx));
-          buffer = [];
+          runs.push(await writeRun(spill, buffer.sorted(), ctx));
+          buffer = new SortBuffer(order, compare);
           ctx.release(heldBytes);
           heldBytes = 0;
         }
       }
-      const sorted = sortLines(buffer);
-      buffer = [];
+      const sorted = buffer.sorted();
       if (runs.length > 0) await mergePasses(spill!, runs, compare, ctx);
-      const sources: LineSource[] = [...runs.map((r) => spill!.reader(r)), new ArraySource(sorted)];
+      const sources: LineSource[] = [...runs.map((r) => spill!.reader(r)), sorted];
       const merger = new Merger(sources, compare);
       await merger.start();
       const out = new OutBuffer();
@@ -117,13 +106,57 @@ function sortRun(order: SortOrder): ToolRun {
   };
 }
 
-async function writeRun(spill: RunStore, lines: string[], ctx: ToolContext): Promise<number> {
-  const w = spill.writer();
-  for (const line of lines) {
-    const p = w.push(line);
-    if (p !== undefined) await p;
+/**
+ * The lines sort holds before it sorts them. Byte-identical lines are held once with a count
+ * unless the sort is stable with keys: in every other order identical lines compare equal and so
+ * end up next to each other, whatever their places in the input, and the output is the same. A
+ * word count's sort thus holds each distinct word once, and sorts far fewer lines.
+ */
+class SortBuffer {
+  private readonly counts = new Map<string, number>();
+  private readonly lines: string[] = [];
+  private readonly grouped: boolean;
+
+  constructor(private readonly order: SortOrder, private readonly compare: Compare) {
+    this.grouped = order.keys.length === 0 || !order.stable;
   }
-  if (ctx.work(lines.length * 16)) await ctx.pause();
+
+  /** Hold a line; returns the bytes of memory it took. */
+  add(line: string): number {
+    if (!this.grouped) {
+      this.lines.push(line);
+      return line.length + LINE_OVERHEAD_BYTES;
+    }
+    const c = this.counts.get(line);
+    if (c !== undefined) {
+      this.counts.set(line, c + 1);
+      return 0;
+    }
+    this.counts.set(line, 1);
+    return line.length + DISTINCT_LINE_OVERHEAD_BYTES;
+  }
+
+  /** The held lines in order, as a merge source; the native sort is byte order for binary strings. */
+  sorted(): CountedSource {
+    if (!this.grouped) return new CountedSource(this.lines.sort(this.compare), undefined);
+    const lines = [...this.counts.keys()];
+    if (this.order.keys.length === 0) {
+      lines.sort();
+      if (this.order.reverse) lines.reverse();
+    } else lines.sort(this.compare);
+    return new CountedSource(lines, this.counts);
+  }
+}
+
+async function writeRun(spill: RunStore, source: CountedSource, ctx: ToolContext): Promise<number> {
+  const w = spill.writer();
+  let lines = 0;
+  for (source.next(); source.current !== undefined; source.next()) {
+    const p = w.push(source.current);
+    if (p !== undefined) await p;
+    lines++;
+  }
+  if (ctx.work(lines * 16)) await ctx.pause();
   return w.finish();
 }
 

@@ -114,15 +114,26 @@ export class RunReader implements LineSource {
   }
 }
 
-/** Lines of an in-memory sorted array, as a merge source. */
-export class ArraySource implements LineSource {
+/** Lines of an in-memory sorted array, each repeated as often as `counts` says (once without it), as a merge source. */
+export class CountedSource implements LineSource {
   current: string | undefined;
   private at = 0;
+  private left = 0;
 
-  constructor(private readonly lines: string[]) {}
+  constructor(private readonly lines: string[], private readonly counts: ReadonlyMap<string, number> | undefined) {}
 
   next(): undefined {
-    this.current = this.at < this.lines.length ? this.lines[this.at++] : undefined;
+    if (this.left > 0) {
+      this.left--;
+      return undefined;
+    }
+    if (this.at >= this.lines.length) {
+      this.current = undefined;
+      return undefined;
+    }
+    const line = this.lines[this.at++]!;
+    this.current = line;
+    this.left = (this.counts?.get(line) ?? 1) - 1;
     return undefined;
   }
 }
