@@ -49,8 +49,8 @@ export function callBuiltin(it: Interp, e: Call): Value {
     case 'cos': return Math.cos(num(0));
     case 'atan2': return Math.atan2(num(0), num(1));
     case 'exp': return Math.exp(num(0));
-    case 'log': return Math.log(num(0));
-    case 'sqrt': return Math.sqrt(num(0));
+    case 'log': return nanLikeC(num(0), Math.log);
+    case 'sqrt': return nanLikeC(num(0), Math.sqrt);
     default: return it.fail(`${e.name} is not a function`);
   }
 }
@@ -82,8 +82,11 @@ function split(it: Interp, s: string, arraySlot: number, fs: import('./ast.js').
 function substitute(it: Interp, e: Call, global: boolean): number {
   const re: Regex = it.regexOf(e.regexArg!);
   const repl = it.str(it.eval(e.args[0]!));
-  const target = e.args[1] ?? { k: 'field' as const, index: { k: 'num' as const, v: 0 } };
-  if (target.k !== 'var' && target.k !== 'field' && target.k !== 'elem') return it.fail(`${e.name}: the target is not a variable`);
+  const lv = e.args[1] ?? { k: 'field' as const, index: { k: 'num' as const, v: 0 } };
+  if (lv.k !== 'var' && lv.k !== 'field' && lv.k !== 'elem') return it.fail(`${e.name}: the target is not a variable`);
+  const target = it.ref(lv);
+  // gawk makes a field past NF exist (NF grows, $0 stays as it was) even when nothing is replaced.
+  if (target.k === 'fieldAt') it.fields.reach(target.i);
   const s = it.str(it.read(target));
   let out = '';
   let start = 0;
@@ -127,4 +130,9 @@ function replacement(repl: string, matched: string): string {
     else out += c;
   }
   return out;
+}
+
+/** log and sqrt of a negative number: C's is a NaN with its sign bit set (printed -nan), JavaScript's has none. */
+function nanLikeC(x: number, f: (x: number) => number): number {
+  return x < 0 ? -NaN : f(x);
 }

@@ -23,9 +23,12 @@ export function splitterFor(fs: string, limits: RegexLimits): Splitter {
   }
 }
 
-/** Split s into its pieces; with `newlines` (paragraph mode) a newline separates them too. */
+/**
+ * Split s into its pieces; with `newlines` (paragraph mode) a newline separates them too when FS is
+ * a single character (gawk adds it to no regular-expression FS).
+ */
 export function splitFields(s: string, sp: Splitter, maxFields: number, newlines = false): string[] {
-  if (newlines && sp.k !== 'blank' && s.includes('\n')) {
+  if (newlines && sp.k === 'char' && s.includes('\n')) {
     const parts = s.split('\n').flatMap((line) => (line === '' ? [''] : splitFields(line, sp, maxFields)));
     if (parts.length > maxFields) throw new LimitExceededError('fields', `awk: a record has more than ${maxFields} fields`);
     return parts;
@@ -119,6 +122,14 @@ export class Fields {
   get text(): string {
     if (this.stale) this.rebuild();
     return this.record;
+  }
+
+  /** Make field i exist (NF grows to i) without rebuilding $0, as gawk does for sub's target. */
+  reach(i: number): void {
+    if (i <= 0) return;
+    if (i > this.maxFields) throw new LimitExceededError('fields', `awk: field $${i} is past the limit of ${this.maxFields}`);
+    const f = this.split();
+    while (f.length < i) f.push(undefined);
   }
 
   assign(i: number, v: Value, splitter: Splitter): void {

@@ -18,6 +18,9 @@ import { compareValues, Input, numberToString, toNumber, toStr, truthy, type Val
 
 export type AwkArray = Map<string, Value>;
 
+/** An lvalue resolved: a variable, a field by number, or an array's element by key. */
+export type Ref = { k: 'var'; slot: number } | { k: 'fieldAt'; i: number } | { k: 'elemAt'; a: AwkArray; key: string };
+
 /** How a statement ended: normally, or with a jump the enclosing construct handles. */
 export const enum Ctl {
   Normal = 0,
@@ -159,10 +162,18 @@ export class Interp {
     return v;
   }
 
-  read(lv: LValue): Value {
-    if (lv.k === 'var') return this.readVar(lv.slot);
-    if (lv.k === 'field') return this.fields.get(this.fieldIndex(lv.index));
-    return this.getElem(this.array(lv.slot), this.subscript(lv.subs));
+  /** An lvalue with its subscript or field number evaluated, once, so that side effects happen once. */
+  ref(lv: LValue): Ref {
+    if (lv.k === 'var') return lv;
+    if (lv.k === 'field') return { k: 'fieldAt', i: this.fieldIndex(lv.index) };
+    return { k: 'elemAt', a: this.array(lv.slot), key: this.subscript(lv.subs) };
+  }
+
+  read(lv: LValue | Ref): Value {
+    const r = lv.k === 'var' || lv.k === 'fieldAt' || lv.k === 'elemAt' ? lv : this.ref(lv);
+    if (r.k === 'var') return this.readVar(r.slot);
+    if (r.k === 'fieldAt') return this.fields.get(r.i);
+    return this.getElem(r.a, r.key);
   }
 
   private readVar(slot: number): Value {
@@ -176,17 +187,18 @@ export class Interp {
     return n !== n ? 0 : Math.trunc(n);
   }
 
-  write(lv: LValue, v: Value): Value {
-    if (lv.k === 'var') {
-      const slot = lv.slot;
+  write(lv: LValue | Ref, v: Value): Value {
+    const r = lv.k === 'var' || lv.k === 'fieldAt' || lv.k === 'elemAt' ? lv : this.ref(lv);
+    if (r.k === 'var') {
+      const slot = r.slot;
       if (this.vars[slot] instanceof Map) this.fail('attempt to use array in a scalar context');
       if (slot === SLOT.NF) this.fields.nf = toNumber(v);
       else if (slot === SLOT.NR || slot === SLOT.FNR) this.nr = Math.trunc(toNumber(v));
       else this.vars[slot] = v;
-    } else if (lv.k === 'field') {
-      this.fields.assign(this.fieldIndex(lv.index), v, this.currentSplitter());
+    } else if (r.k === 'fieldAt') {
+      this.fields.assign(r.i, v, this.currentSplitter());
     } else {
-      this.setElem(this.array(lv.slot), this.subscript(lv.subs), v);
+      this.setElem(r.a, r.key, v);
     }
     return v;
   }
@@ -232,8 +244,9 @@ export class Interp {
       case 'plus': return toNumber(this.eval(e.e));
       case 'not': return truthy(this.eval(e.e)) ? 0 : 1;
       case 'incdec': {
-        const old = toNumber(this.read(e.target));
-        this.write(e.target, old + e.delta);
+        const target = this.ref(e.target);
+        const old = toNumber(this.read(target));
+        this.write(target, old + e.delta);
         return e.pre ? old + e.delta : old;
       }
       case 'call': return callBuiltin(this, e);
@@ -246,8 +259,9 @@ export class Interp {
       return this.write(target, v);
     }
     const b = toNumber(this.eval(rhs));
-    const a = toNumber(this.read(target));
-    return this.write(target, this.arith(op[0]!, a, b));
+    const ref = this.ref(target);
+    const a = toNumber(this.read(ref));
+    return this.write(ref, this.arith(op[0]!, a, b));
   }
 
   arith(op: string, a: number, b: number): number {

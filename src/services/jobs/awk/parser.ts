@@ -27,6 +27,7 @@ export function parseAwk(src: string): AwkProgram {
 
 class Parser {
   private pos = 0;
+  private inBeginOrEnd = false;
   private readonly names: string[] = [...SPECIAL_VARS];
   private readonly slots = new Map<string, number>(SPECIAL_VARS.map((n, i) => [n, i]));
 
@@ -79,7 +80,9 @@ class Parser {
         this.pos++;
         this.newlines();
         if (!this.is('{')) this.fail(this.tok.text, `${which} needs an action in braces`);
+        this.inBeginOrEnd = true;
         (which === 'BEGIN' ? prog.begin : prog.end).push(this.block());
+        this.inBeginOrEnd = false;
       } else if (this.is('function', 'keyword') || this.is('func', 'keyword')) {
         this.fail(this.tok.text, 'user-defined functions are not supported');
       } else {
@@ -224,6 +227,7 @@ class Parser {
           return { k: t.text, args, loops: false };
         }
         case 'next':
+          if (this.inBeginOrEnd) this.fail('next', 'next is not allowed in a BEGIN or END action');
           this.pos++;
           return { k: 'next', loops: false };
         case 'exit': {

@@ -42,6 +42,8 @@ export function formatPrintf(fmt: string, args: readonly Value[], convfmt: strin
     if (width > widthLimit || precision > widthLimit) throw new LimitExceededError('printf', `awk: a printf width or precision is larger than ${widthLimit}`);
     const spec: Spec = { flags, width, left, precision, conv };
     out += convert(spec, next(), convfmt);
+    // Converting a number by CONVFMT formats again with the same (global) pattern: resume here.
+    SPEC.lastIndex = last;
   }
   return { text: out + fmt.slice(last) };
 }
@@ -119,7 +121,8 @@ function integer(spec: Spec, v: number): string {
   let prefix = signed ? sign(negative, flags) : '';
   if (flags.includes('#')) {
     if (conv === 'o' && !digits.startsWith('0')) digits = `0${digits}`;
-    if ((conv === 'x' || conv === 'X') && t !== 0) prefix = conv === 'x' ? '0x' : '0X';
+    // gawk tests the value before truncation, so 0.5 prints as 0x0.
+    if ((conv === 'x' || conv === 'X') && v !== 0) prefix = conv === 'x' ? '0x' : '0X';
   }
   return pad(prefix + digits, spec, precision < 0);
 }

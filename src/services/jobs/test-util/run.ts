@@ -1,7 +1,7 @@
 // Helpers for the jobs tests: run an exec through the builtin executor on given bytes, and the
 // same exec through the system's shell and GNU tools (LC_ALL=C), to compare the two.
 import { spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoryStore } from '../../../env/memory-store.js';
@@ -49,16 +49,15 @@ export async function runBuiltin(exec: string, input: Uint8Array, opts: { execut
 
 /** Run an exec through bash with GNU tools and gawk --posix as awk, in the C locale. */
 export function runGnu(exec: string, input: Uint8Array): ExecOutput {
-  // The input comes from a file, so that a command that never reads it (awk with only BEGIN) is fine.
+  // The input comes through a pipe, as a task's does (wc pads its counts differently for a
+  // file), fed by cat from a file so that a command that never reads it (awk with only BEGIN) is fine.
   const dir = mkdtempSync(join(tmpdir(), 'gnu-'));
   const path = join(dir, 'stdin');
   writeFileSync(path, input);
-  const fd = openSync(path, 'r');
   let r;
   try {
-    r = spawnSync('sh', ['-c', `awk() { gawk --posix "$@"; }; ${exec}`], { stdio: [fd, 'pipe', 'pipe'], env: { PATH: process.env.PATH, LC_ALL: 'C' }, maxBuffer: 1 << 30 });
+    r = spawnSync('sh', ['-c', `awk() { gawk --posix "$@"; }; cat "$0" | { ${exec}\n}`, path], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH, LC_ALL: 'C' }, maxBuffer: 1 << 30 });
   } finally {
-    closeSync(fd);
     rmSync(dir, { recursive: true, force: true });
   }
   if (r.error) throw r.error;

@@ -75,7 +75,8 @@ function parseList(list: string): Ranges {
   const merged: Ranges = [];
   for (const r of ranges) {
     const last = merged.at(-1);
-    if (last !== undefined && r.from <= last.to + 1) last.to = Math.max(last.to, r.to);
+    // Overlapping ranges merge; adjacent ones stay apart, so --output-delimiter goes between them, as in GNU cut.
+    if (last !== undefined && r.from <= last.to) last.to = Math.max(last.to, r.to);
     else merged.push({ ...r });
   }
   return merged;

@@ -57,12 +57,16 @@ function buildTables(operands: string[], complement: boolean, deleting: boolean,
     for (let b = 0; b < 256; b++) if (!inSet.has(b)) set1.push(b);
   }
   const translating = !deleting && operands.length === 2;
+  if (translating && /\[=.=\]/s.test(operands[1]!)) throw new ExecRefusedError(operands[1]!, 'tr: [=c=] expressions may not appear in string2 when translating');
   const el2 = operands.length === 2 ? parseSet(operands[1]!, true) : [];
   let set2 = expandSet2(el1, el2, set1.length, translating);
   if (deleting) for (const b of set1) del[b] = 1;
   if (translating) {
     if (truncate) set1 = set1.slice(0, set2.length);
     else if (set2.length === 0 && set1.length > 0) throw new ExecRefusedError(operands[1]!, 'tr: when not truncating set1, string2 must be non-empty');
+    if (complement && el1.some((e) => e.t === 'class') && (new Set(set2).size > 1 || set2.length < set1.length && truncate)) {
+      throw new ExecRefusedError(operands[1]!, 'tr: when translating with complemented character classes, string2 must map all characters in the domain to one');
+    }
     if (set2.length < set1.length) set2 = [...set2, ...new Array<number>(set1.length - set2.length).fill(set2.at(-1) ?? 0)];
     for (let i = 0; i < set1.length; i++) map[set1[i]!] = set2[i]!;
   }

@@ -56,12 +56,16 @@ class SedMachine {
   exitCode = 0;
   private lineNo = 0;
   private hold = '';
+  private holdTerminated = true;
   private missingNewline = false;
   private readonly active: boolean[];
   private readonly rangeEnd: number[];
+  private readonly started: boolean[];
 
   constructor(private readonly cmds: Command[], private readonly quiet: boolean, private readonly ctx: ToolContext) {
-    this.active = cmds.map(() => false);
+    // A 0,/re/ range is open before the first line.
+    this.active = cmds.map((c) => c.a1?.t === 'line' && c.a1.n === 0);
+    this.started = [...this.active];
     this.rangeEnd = cmds.map(() => 0);
   }
 
@@ -73,9 +77,12 @@ class SedMachine {
   }
 
   /** Run the script on one line; true when it quit (q or Q). */
-  cycle(line: string, terminated: boolean, last: boolean): boolean {
+  cycle(line: string, lineTerminated: boolean, last: boolean): boolean {
     this.lineNo++;
     let ps = line;
+    // Whether the pattern space ends with a newline when printed: a last line without one is
+    // printed without one, and (as in GNU sed) the flag travels with the text through h, H, g, G and x: appended text brings its own.
+    let terminated = lineTerminated;
     const cmds = this.cmds;
     for (let pc = 0; pc < cmds.length; pc++) {
       const cmd = cmds[pc]!;
@@ -97,6 +104,11 @@ class SedMachine {
           break;
         case 'q':
           if (!this.quiet) this.write(ps, terminated);
+          // GNU sed ends what it wrote with a newline when it quits with q (not with Q).
+          if (this.missingNewline) {
+            this.out.write('\n');
+            this.missingNewline = false;
+          }
           this.exitCode = cmd.exitCode;
           return true;
         case 'Q':
@@ -104,18 +116,23 @@ class SedMachine {
           return true;
         case 'h':
           this.hold = ps;
+          this.holdTerminated = terminated;
           break;
         case 'H':
           this.hold = this.bounded(`${this.hold}\n${ps}`);
+          this.holdTerminated = terminated;
           break;
         case 'g':
           ps = this.hold;
+          terminated = this.holdTerminated;
           break;
         case 'G':
           ps = this.bounded(`${ps}\n${this.hold}`);
+          terminated = this.holdTerminated;
           break;
         case 'x':
           [ps, this.hold] = [this.hold, ps];
+          [terminated, this.holdTerminated] = [this.holdTerminated, terminated];
           break;
         case 'y': {
           let t = '';
@@ -158,12 +175,19 @@ class SedMachine {
     if (a1 === undefined) return true;
     if (a2 === undefined) return this.matches(a1, ps, last);
     if (!this.active[pc]) {
-      if (!this.matches(a1, ps, last)) return false;
+      // A range from a line number starts on the first line at or past it that reaches this
+      // command (an earlier command may have ended that line's cycle), and only once, as in GNU sed.
+      if (a1.t === 'line') {
+        if (this.started[pc] || this.lineNo < a1.n) return false;
+        this.started[pc] = true;
+      } else if (!this.matches(a1, ps, last)) return false;
       if (a2.t === 'line' || a2.t === 'plus') {
         const end = a2.t === 'line' ? a2.n : this.lineNo + a2.n;
         if (end <= this.lineNo) return true;
         this.rangeEnd[pc] = end;
       }
+      // GNU sed checks a first~step end on the range's first line too (a regex end it does not).
+      if (a2.t === 'step' && this.matches(a2, ps, last)) return true;
       this.active[pc] = true;
       return true;
     }

@@ -79,7 +79,8 @@ class ScriptParser {
       a2 = this.address(false);
       if (a2 === undefined) this.fail(s.slice(start, this.i + 1), 'unexpected , (a range needs a second address)');
     }
-    if (a1?.t === 'line' && a1.n === 0) this.fail(s.slice(start, this.i), 'invalid usage of line address 0');
+    // GNU sed takes 0,/re/ as a range open before the first line (so its end may be the first line).
+    if (a1?.t === 'line' && a1.n === 0 && a2?.t !== 'regex') this.fail(s.slice(start, this.i), 'invalid usage of line address 0');
     this.skip(' \t');
     let negate = false;
     while (s[this.i] === '!') {
@@ -132,8 +133,10 @@ class ScriptParser {
     const s = this.s;
     const rest = s.slice(this.i);
     const step = /^([0-9]+)~([0-9]+)/.exec(rest);
-    if (step !== null && first) {
+    if (step !== null) {
       this.i += step[0].length;
+      // GNU sed reads first~0 as the line number first.
+      if (Number(step[2]) === 0) return { t: 'line', n: Number(step[1]) };
       return { t: 'step', first: Number(step[1]), step: Number(step[2]) };
     }
     const num = /^[0-9]+/.exec(rest);

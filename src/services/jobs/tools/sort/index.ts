@@ -50,6 +50,10 @@ export function parseSortArgs(args: readonly string[]): SortOrder {
     if (hasNoOptions(k) && !k.reverse) Object.assign(k, { ...global, sword: k.sword, schar: k.schar, eword: k.eword, echar: k.echar });
   }
   if (order.keys.length === 0 && !hasNoOptions(global)) order.keys.push(global);
+  for (const k of order.keys) {
+    // GNU sort refuses a numeric key that also ignores characters.
+    if (k.numeric && (k.dictionary || k.printable)) throw new ExecRefusedError(`-${k.dictionary ? 'd' : 'i'}n`, `sort: options '-${k.dictionary ? 'd' : 'i'}n' are incompatible`);
+  }
   return order;
 }
 
