@@ -24,6 +24,7 @@ export type { RingConfig } from './config.js';
 export type { RingEvents, Status } from './context.js';
 export type { Range } from './port.js';
 export { RingStoppedError } from './requests.js';
+export { JoinRefusedError } from './join.js';
 
 export interface ChordRingOptions {
   clock: Clock;
