@@ -134,7 +134,7 @@ class KnownPeers implements Bootstrap {
       if (now - this.startMs >= this.waitMs) return this.create(`none of the ${waiting.length} peers it knew came back on a ring within ${this.waitMs} ms`);
       const ready = waiting.find((p) => this.hub.has(p) && (this.retryAtMs.get(p) ?? 0) <= now);
       if (ready !== undefined) {
-        this.result = { ...this.result, outcome: 'joined', via: ready, waitedMs: now - this.startMs, reason: '' };
+        this.result = { ...this.result, outcome: 'joined', via: ready, waitedMs: Math.round(now - this.startMs), reason: '' };
         return [ready];
       }
       await new Promise<void>((resolve) => this.clock.setTimer(POLL_MS, resolve));
@@ -142,7 +142,7 @@ class KnownPeers implements Bootstrap {
   }
 
   private create(reason: string): 'create' {
-    this.result = { ...this.result, outcome: 'created', via: null, waitedMs: this.clock.now() - this.startMs, reason };
+    this.result = { ...this.result, outcome: 'created', via: null, waitedMs: Math.round(this.clock.now() - this.startMs), reason };
     return 'create';
   }
 }
