@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { createServer as createTcpServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Cumulus } from '../sdk/index.js';
-import { stopProcess } from '../host/volunteer-process.js';
+import { STOP_GRACE_MS } from '../host/volunteer-process.js';
 
 const CLI = fileURLToPath(new URL('../cli/main-bin.js', import.meta.url));
 /** Longest a server (or `cumulus up`) may take to print its ready line: its peer may wait 30 s for the peers it knew. */
@@ -61,10 +61,13 @@ async function startCli(args: string[], ready: (line: string) => boolean, start:
   return {
     child, lines, start: start(lines),
     stop: async (signal) => {
-      if (signal === 'SIGINT') return stopProcess(child);
+      if (child.exitCode !== null || child.signalCode !== null) return;
       const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      child.kill('SIGKILL');
+      child.kill(signal);
+      // Ctrl-C as a user would press it; if the server does not go in time, it is killed.
+      const timer = signal === 'SIGINT' ? setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS) : undefined;
       await gone;
+      clearTimeout(timer);
     },
   };
 }
