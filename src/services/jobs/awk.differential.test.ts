@@ -5,6 +5,6 @@ import { awkCommand, awkForIn } from './test-util/gen-awk.js';
 import { checkTool } from './test-util/differential.js';
 
 describe('awk against gawk --posix', () => {
-  it('programs', () => checkTool(awkCommand, gen.input, gen.chunkBytes, 200));
+  it('programs', () => checkTool(awkCommand, gen.input, gen.chunkBytes, 150));
   it('for-in through sort', () => checkTool(awkForIn, gen.input, gen.chunkBytes, 40));
 }, 120_000);

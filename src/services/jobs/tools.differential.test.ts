@@ -12,7 +12,7 @@ describe('builtins against GNU coreutils', () => {
   it('cut', () => checkTool(gen.cut, gen.input, gen.chunkBytes));
   it('uniq', () => checkTool(gen.uniq, gen.input, gen.chunkBytes));
   it('sort', () => checkTool(gen.sort, gen.input, gen.chunkBytes));
-  it('grep', () => checkTool(gen.grep, gen.input, gen.chunkBytes, 120));
+  it('grep', () => checkTool(gen.grep, gen.input, gen.chunkBytes, 80));
   it('grep -q', () => checkTool(gen.grepQuiet, gen.input, gen.chunkBytes));
-  it('sed', () => checkTool(gen.sed, gen.input, gen.chunkBytes, 120));
+  it('sed', () => checkTool(gen.sed, gen.input, gen.chunkBytes, 100));
 }, 120_000);

@@ -3,7 +3,7 @@
 import { ExecRefusedError } from '../exec/errors.js';
 import { DEFAULT_EXEC_LIMITS } from '../exec/limits.js';
 import type { Node } from './ast.js';
-import { parseRegex, RegexSyntaxError, type Dialect, type ParsedRegex } from './parse.js';
+import { parseRegex, RegexSyntaxError, type Dialect, type Flavor, type ParsedRegex } from './parse.js';
 import { ProgramTooLargeError } from './program.js';
 import { Regex } from './regex.js';
 
@@ -11,9 +11,9 @@ import { Regex } from './regex.js';
 export const TOOL_REGEX_LIMITS = { regexInstructions: DEFAULT_EXEC_LIMITS.regexInstructions, regexSteps: DEFAULT_EXEC_LIMITS.regexSteps };
 
 /** Parse a pattern, or refuse it naming the command and what is wrong. */
-export function parseForTool(command: string, pattern: string, dialect: Dialect, icase: boolean): ParsedRegex {
+export function parseForTool(command: string, pattern: string, dialect: Dialect, icase: boolean, flavor: Flavor = 'grep'): ParsedRegex {
   try {
-    return parseRegex(pattern, dialect, icase);
+    return parseRegex(pattern, dialect, icase, flavor);
   } catch (e) {
     if (e instanceof RegexSyntaxError) throw new ExecRefusedError(e.token === '' ? pattern : e.token, `${command}: ${e.message} in the regular expression ${JSON.stringify(pattern)}`);
     throw e;

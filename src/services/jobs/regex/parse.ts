@@ -23,8 +23,14 @@ export class RegexSyntaxError extends Error {
 
 const AWK_ESCAPES: Record<string, number> = { n: 10, t: 9, r: 13, f: 12, v: 11, a: 7, b: 8, '/': 47, '"': 34 };
 
-export function parseRegex(pattern: string, dialect: Dialect, icase = false): ParsedRegex {
-  const p = new Parser(pattern, dialect, icase);
+/**
+ * grep (GNU's dfa) and sed (glibc's regcomp) read a quantifier after an anchor differently: grep
+ * repeats the anchor, glibc takes it as a literal in BRE and refuses it in ERE.
+ */
+export type Flavor = 'grep' | 'glibc';
+
+export function parseRegex(pattern: string, dialect: Dialect, icase = false, flavor: Flavor = 'grep'): ParsedRegex {
+  const p = new Parser(pattern, dialect, icase, flavor);
   const node = p.parseAlt(0);
   if (p.i < pattern.length) throw new RegexSyntaxError(pattern.slice(p.i), dialect === 'bre' ? 'unmatched \\)' : 'unmatched )');
   return { node, groups: p.groups };
@@ -34,7 +40,7 @@ class Parser {
   i = 0;
   groups = 0;
 
-  constructor(private readonly s: string, private readonly dialect: Dialect, private readonly icase: boolean) {}
+  constructor(private readonly s: string, private readonly dialect: Dialect, private readonly icase: boolean, private readonly flavor: Flavor = 'grep') {}
 
   private get bre(): boolean {
     return this.dialect === 'bre';
@@ -162,10 +168,17 @@ class Parser {
   private parseQuantifiers(atom: Node, atomStart: number): Node {
     const s = this.s;
     if (atom.t === 'assert') {
-      // In BRE a * after an anchor is a literal star (the next atom); elsewhere it repeats nothing.
-      const c = s[this.i];
-      if (!this.bre && (c === '*' || c === '+' || c === '?' || c === '{')) throw new RegexSyntaxError(c, `${c} has nothing to repeat`);
-      return atom;
+      // In BRE a * after an anchor that starts the expression is a literal star (the next atom).
+      // Elsewhere GNU repeats the assertion: at least once is the assertion itself, and a
+      // repetition that may be empty (*, ?, {0,n}) asserts nothing. awk refuses it, as gawk does.
+      if (this.bre && (atomStart === 0 || this.flavor === 'glibc')) return atom;
+      if (this.flavor === 'glibc' && /^[*+?{]/.test(s.slice(this.i))) throw new RegexSyntaxError(s[this.i]!, 'invalid preceding regular expression (a repeated anchor)');
+      const repeated = this.parseQuantifiers({ t: 'empty' }, atomStart);
+      if (repeated.t === 'empty') return atom;
+      if (this.dialect === 'awk') throw new RegexSyntaxError(s.slice(atomStart, this.i), 'a repeated anchor');
+      // glibc refuses an anchor repeated by *, + or ? that ends a group ("Unmatched ( or \\("), and so does GNU grep.
+      if ('*+?'.includes(s[this.i - 1]!) && s.startsWith(this.bre ? '\\)' : ')', this.i)) throw new RegexSyntaxError(s.slice(atomStart, this.i + 1), 'a repeated anchor cannot end a group');
+      return minimum(repeated) === 0 ? { t: 'empty' } : atom;
     }
     for (;;) {
       const c = s[this.i];
@@ -321,3 +334,8 @@ export function anyOf(parsed: ParsedRegex[]): ParsedRegex {
 }
 
 export { cat as catNodes };
+
+/** The fewest times a chain of repetitions of one item repeats it. */
+function minimum(node: Node): number {
+  return node.t === 'rep' ? node.min * minimum(node.item) : 1;
+}

@@ -32,7 +32,7 @@ export type Dialect = 'bre' | 'ere';
 const ATOMS = ['a', 'b', 'A', '1', ' ', '.', '[ab]', '[^a ]', '[[:digit:]]', '[[:upper:]]', '[a-c]', '\\.', 'o', 'fo'];
 
 /** GNU's escapes, which grep and sed take and POSIX awk does not. */
-const GNU_ATOMS = ['\\w', '\\W', '\\s', '\\S', '\\<a', 'b\\>', '\\bfo', 'o\\B'];
+const GNU_ATOMS = ['\\w', '\\W', '\\s', '\\S', '\\<a', 'b\\>', '\\bfo', 'o\\Bo'];
 
 /** A regular expression of the dialect: atoms, groups, alternation (ERE), repetition, anchors; GNU's escapes for grep and sed. */
 export function regex(dialect: Dialect, gnu = false): fc.Arbitrary<string> {

@@ -199,7 +199,7 @@ class ScriptParser {
 
   private regex(pattern: string, icase: boolean): Regex {
     if (pattern === '') this.fail('//', 'the empty regular expression (the last one used) is not supported');
-    const parsed = parseForTool('sed', pattern, this.extended ? 'ere' : 'bre', icase);
+    const parsed = parseForTool('sed', pattern, this.extended ? 'ere' : 'bre', icase, 'glibc');
     return compileForTool('sed', pattern, parsed.node, parsed.groups);
   }
 
