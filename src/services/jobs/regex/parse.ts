@@ -161,7 +161,7 @@ class Parser {
     }
     const code = AWK_ESCAPES[next];
     if (code !== undefined) return this.literal(code);
-    if (/[A-Za-z]/.test(next)) throw new RegexSyntaxError(`\\${next}`, `the escape \\${next} is not supported`);
+    // gawk --posix takes any other escaped character as itself (\w, \< and \y are not operators there).
     return this.literal(next.charCodeAt(0));
   }
 
@@ -176,8 +176,8 @@ class Parser {
       const repeated = this.parseQuantifiers({ t: 'empty' }, atomStart);
       if (repeated.t === 'empty') return atom;
       if (this.dialect === 'awk') throw new RegexSyntaxError(s.slice(atomStart, this.i), 'a repeated anchor');
-      // glibc refuses an anchor repeated by *, + or ? that ends a group ("Unmatched ( or \\("), and so does GNU grep.
-      if ('*+?'.includes(s[this.i - 1]!) && s.startsWith(this.bre ? '\\)' : ')', this.i)) throw new RegexSyntaxError(s.slice(atomStart, this.i + 1), 'a repeated anchor cannot end a group');
+      // In ERE glibc refuses an anchor repeated by *, + or ? that ends a group ("Unmatched ( or \\("), and so does GNU grep.
+      if (!this.bre && '*+?'.includes(s[this.i - 1]!) && s[this.i] === ')') throw new RegexSyntaxError(s.slice(atomStart, this.i + 1), 'a repeated anchor cannot end a group');
       return minimum(repeated) === 0 ? { t: 'empty' } : atom;
     }
     for (;;) {
