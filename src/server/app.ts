@@ -15,6 +15,8 @@ import { verifyClaim } from '../runtime/identity.js';
 import { SignalHub, type HubClient } from './hub.js';
 import { TokenBucket } from './token-bucket.js';
 import { registerWebPage } from './web.js';
+import { registerDropin } from './dropin-route.js';
+import type { DropinGateway } from './dropin-gateway.js';
 import { MemoryNodeRegistry, registerApi, type ApiOptions } from './api/index.js';
 import { ClientMessageSchema, FATAL_CODES, HANDSHAKE_TIMEOUT_MS, SIGNAL_PROTOCOL_VERSION, helloPayload, type ClientMessage, type ServerMessage, type SignalErrorCode } from '../services/signal/rendezvous.js';
 
@@ -49,6 +51,8 @@ export interface CumulusServer {
   /** e.g. http://127.0.0.1:8080, known once listening. */
   readonly url: string;
   readonly port: number;
+  /** Web pages' drop-in requests, asked through the server's own peer (attached once it runs). */
+  readonly dropin: DropinGateway;
   close(): Promise<void>;
 }
 
@@ -67,6 +71,7 @@ export async function createServer(opts: ServerOptions = {}): Promise<CumulusSer
 
   app.get('/health', async () => ({ ok: true, peers: hub.size }));
   registerWebPage(app);
+  const dropin = registerDropin(app, clock, rng);
   if (opts.api) {
     const nodes = new MemoryNodeRegistry();
     hub.onMembership = (id, present) => {
@@ -83,7 +88,7 @@ export async function createServer(opts: ServerOptions = {}): Promise<CumulusSer
   await app.listen({ port: opts.port ?? 0, host });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : (opts.port ?? 0);
-  return { app, hub, port, url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`, close: () => app.close() };
+  return { app, hub, dropin, port, url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`, close: () => app.close() };
 }
 
 function handleConnection(socket: WebSocket, hub: SignalHub, clock: Clock, rng: Rng, limits: ServerLimits): void {

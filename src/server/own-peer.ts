@@ -29,5 +29,7 @@ export async function startServerPeer(server: CumulusServer, opts: ServerPeerOpt
       return { signaler, contacts: server.hub.contacts(self), detach: () => signaler.detach() };
     },
   });
+  // Pages using the coordination drop-in ask the ring through this peer (dropin-gateway.ts).
+  server.dropin.attach(running.peer);
   return Object.assign(running, { id: running.identity.id });
 }
