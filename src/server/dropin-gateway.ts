@@ -1,15 +1,18 @@
 // The drop-in gateway: web pages ask it for a slot of a form's resource and it asks the ring
 // through the server's own peer, an ordinary solicitor of the coordination service. The owner of
 // the resource decides and replicates as for any solicitor; the gateway only holds the leases on
-// the pages' behalf. A granted page is given a ticket and submits its form natively; the gateway
-// keeps the lease (renewed by the solicitor) until the page says the answer has arrived (from
+// the pages' behalf, and hands a lease a page gave back to the next page waiting for the same
+// resource (dropin-pool.ts). A granted page is given a ticket and submits its form natively; the
+// lease stays held (renewed by the solicitor) until the page says the answer has arrived (from
 // pagehide, or the next page of the tab from session storage), or holdMs after the grant at the
-// latest. Everything a page sends is untrusted and bounded: requests per page, pages, held tickets.
+// latest. Everything a page sends is untrusted and bounded: requests per page, pages, held
+// tickets, resources.
 import type { Clock, Rng, TimerHandle } from '../env/ports.js';
 import { bytesToHex, hashNameToId, idToHex } from '../core/id.js';
 import { TimeoutError } from '../core/errors.js';
 import { CoordRefusedError } from '../services/coord/solicitor.js';
 import type { CoordLease } from '../services/coord/lease.js';
+import { ResourcePool, type Slot } from './dropin-pool.js';
 import {
   DROPIN_MAX_REPORT_COUNT, DROPIN_MAX_REQUESTS_PER_PAGE, DROPIN_PROTOCOL_VERSION, DROPIN_REASONS,
   type DropinReason, type GatewayMessage, type PageMessage, type ReleaseSource,
@@ -25,6 +28,8 @@ export interface DropinPeer {
 export const MAX_DROPIN_PAGES = 20_000;
 /** Leases held for pages at once, granted and not yet released (a page holds at most a few). */
 export const MAX_HELD_TICKETS = 20_000;
+/** Resources with leases held or pages waiting at once; an idle resource's pool is forgotten. */
+export const MAX_POOLS = 10_000;
 
 export interface DropinStats {
   /** Pages connected now, and every page that ever connected. */
@@ -36,6 +41,8 @@ export interface DropinStats {
   refused: Record<DropinReason, number>;
   /** How granted leases ended. */
   released: Record<ReleaseSource | 'hold-expired' | 'abandoned', number>;
+  /** Grants that were a lease handed from one page to the next without asking the owner again. */
+  handovers: number;
   /** Leases whose renewal failed while held (the ring lost them). */
   leasesLost: number;
   /** Tickets held right now. */
@@ -59,14 +66,15 @@ function reasonOf(e: unknown): DropinReason {
 }
 
 interface Held {
-  lease: CoordLease;
+  pool: ResourcePool;
+  slot: Slot;
   timer: TimerHandle;
 }
 
 /** One connected page. */
 export class DropinPage {
-  /** Requests not yet answered, by the page's id; a cancelled one is released when granted. */
-  readonly open = new Map<number, { cancelled: boolean }>();
+  /** Requests not yet answered, by the page's id. */
+  readonly open = new Map<number, { cancel(): void }>();
   closed = false;
 
   constructor(
@@ -83,7 +91,7 @@ export class DropinPage {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const r of this.open.values()) r.cancelled = true;
+    for (const r of [...this.open.values()]) r.cancel();
     this.gateway.onClose();
   }
 }
@@ -93,10 +101,11 @@ export class DropinGateway {
     pages: 0, pagesServed: 0, requests: 0, granted: 0,
     refused: Object.fromEntries(DROPIN_REASONS.map((r) => [r, 0])) as Record<DropinReason, number>,
     released: { pagehide: 0, 'next-page': 0, cancel: 0, 'hold-expired': 0, abandoned: 0 },
-    leasesLost: 0, held: 0, unguarded: 0, badMessages: 0,
+    handovers: 0, leasesLost: 0, held: 0, unguarded: 0, badMessages: 0,
   };
   private peer: DropinPeer | null = null;
   private readonly held = new Map<string, Held>();
+  private readonly pools = new Map<string, ResourcePool>();
 
   constructor(
     private readonly clock: Clock,
@@ -127,14 +136,8 @@ export class DropinGateway {
     switch (m.type) {
       case 'acquire':
         return void this.acquire(page, m);
-      case 'cancel': {
-        const r = page.open.get(m.id);
-        if (r && !r.cancelled) {
-          r.cancelled = true;
-          this.stats.refused.cancelled++;
-        }
-        return;
-      }
+      case 'cancel':
+        return page.open.get(m.id)?.cancel();
       case 'release':
         for (const t of m.tickets) this.release(t, m.from);
         return;
@@ -161,54 +164,81 @@ export class DropinGateway {
     page.send({ type: 'refused', id, reason });
   }
 
+  /** The pool of a resource, made on first use; null at MAX_POOLS or when the capacity disagrees. */
+  private poolOf(peer: DropinPeer, name: string, capacity: number): ResourcePool | null {
+    const have = this.pools.get(name);
+    if (have && (have.capacity === capacity || !have.idle)) return have.capacity === capacity ? have : null;
+    if (this.pools.size >= MAX_POOLS) for (const [n, p] of this.pools) if (p.idle) this.pools.delete(n);
+    if (this.pools.size >= MAX_POOLS) return null;
+    const pool = new ResourcePool(capacity, this.clock, (waitMs) => peer.semaphore(name, { capacity }).acquire({ waitMs }), reasonOf);
+    this.pools.set(name, pool);
+    return pool;
+  }
+
   private async acquire(page: DropinPage, m: Extract<PageMessage, { type: 'acquire' }>): Promise<void> {
     this.stats.requests++;
     if (page.open.has(m.id)) return this.refuse(page, m.id, 'bad-request');
     if (page.open.size >= DROPIN_MAX_REQUESTS_PER_PAGE || this.held.size >= MAX_HELD_TICKETS) return this.refuse(page, m.id, 'server-busy');
     const peer = this.peer;
     if (!peer || !peer.status().joined) return this.refuse(page, m.id, 'not-joined');
+    const name = dropinResource(page.origin, m.path);
+    const pool = this.poolOf(peer, name, m.capacity);
+    // A page whose capacity disagrees with the pool's asks the owner itself, which says why not.
+    const waiting = pool ? pool.acquire(m.waitMs) : null;
+    const result: Promise<Slot | DropinReason> = waiting ? waiting.result : this.askAlone(peer, name, m.capacity, m.waitMs);
     // Said at once: it tells the page the gateway is alive, so a page can tell a long queue from a
     // frozen server (it fails open only on the latter).
     page.send({ type: 'received', id: m.id });
-    const req = { cancelled: false };
-    page.open.set(m.id, req);
-    let lease: CoordLease;
-    try {
-      lease = await peer.semaphore(dropinResource(page.origin, m.path), { capacity: m.capacity }).acquire({ waitMs: m.waitMs });
-    } catch (e) {
-      page.open.delete(m.id);
-      if (!req.cancelled) this.refuse(page, m.id, reasonOf(e));
-      return;
-    }
+    page.open.set(m.id, { cancel: () => waiting?.cancel() });
+    const r = await result;
     page.open.delete(m.id);
-    if (req.cancelled || page.closed || !lease.isValid()) {
-      void lease.release();
+    if (typeof r === 'string') return this.refuse(page, m.id, r);
+    if (page.closed) {
       this.stats.released.abandoned++;
-      return;
+      return pool!.release(r);
     }
+    if (r.uses > 1) this.stats.handovers++;
     const ticket = bytesToHex(this.rng.bytes(16));
     const timer = this.clock.setTimer(m.holdMs, () => this.release(ticket, 'hold-expired'));
-    this.held.set(ticket, { lease, timer });
+    this.held.set(ticket, { pool: pool!, slot: r, timer });
     this.stats.held = this.held.size;
-    lease.onLost(() => {
-      if (this.held.get(ticket)?.lease !== lease) return;
-      this.clock.cancel(timer);
-      this.held.delete(ticket);
-      this.stats.held = this.held.size;
+    r.lease.onLost(() => {
+      const h = this.held.get(ticket);
+      if (!h || h.slot !== r) return;
+      this.forget(ticket, h);
+      h.pool.lost(r);
       this.stats.leasesLost++;
     });
     this.stats.granted++;
     page.send({ type: 'granted', id: m.id, ticket, holdMs: m.holdMs });
   }
 
+  /**
+   * A page whose capacity disagrees with its resource's pool asks the owner without a pool: the
+   * owner refuses it (capacity-mismatch) while others hold the resource at another capacity. A
+   * lease it does get could not be handed over safely, so it is given back and the page told why.
+   */
+  private async askAlone(peer: DropinPeer, name: string, capacity: number, waitMs: number): Promise<DropinReason> {
+    try {
+      await (await peer.semaphore(name, { capacity }).acquire({ waitMs })).release();
+      return 'capacity-mismatch';
+    } catch (e) {
+      return reasonOf(e);
+    }
+  }
+
+  private forget(ticket: string, h: Held): void {
+    this.held.delete(ticket);
+    this.stats.held = this.held.size;
+    this.clock.cancel(h.timer);
+  }
+
   /** Release a ticket's lease; unknown tickets (already released, or never ours) are ignored. */
   private release(ticket: string, from: ReleaseSource | 'hold-expired'): void {
     const h = this.held.get(ticket);
     if (!h) return;
-    this.held.delete(ticket);
-    this.stats.held = this.held.size;
-    this.clock.cancel(h.timer);
+    this.forget(ticket, h);
     this.stats.released[from]++;
-    void h.lease.release();
+    h.pool.release(h.slot);
   }
 }

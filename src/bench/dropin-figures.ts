@@ -1,0 +1,78 @@
+// The dropin bench's figures from two timelines on one clock (Unix ms): the clicks the visitors
+// made, and the POSTs as the application saw them (start and end in PHP). Pure functions.
+import type { AppPost } from './notes-app.js';
+import type { Click } from './notes-visitor.js';
+import { quantile, round } from './figures.js';
+
+export interface Timeline {
+  /** The successful click of each saved edit and the start of its POST at the application. */
+  sent: Array<{ clickMs: number; sentMs: number }>;
+  posts: AppPost[];
+}
+
+/** Pair each saved click with its POST's start at the application (by the edit's tag). */
+export function timeline(clicks: Click[], posts: AppPost[]): Timeline {
+  const startOf = new Map<string, number>();
+  for (const p of posts) if (!startOf.has(p.tag)) startOf.set(p.tag, p.startMs);
+  const sent: Timeline['sent'] = [];
+  for (const c of clicks) {
+    const s = c.outcome === 'saved' ? startOf.get(c.tag) : undefined;
+    if (s !== undefined) sent.push({ clickMs: c.atMs, sentMs: s });
+  }
+  return { sent, posts };
+}
+
+/** POSTs in flight at the application at time t. */
+function inFlightAt(posts: AppPost[], t: number): number {
+  let n = 0;
+  for (const p of posts) if (p.startMs <= t && t < p.endMs) n++;
+  return n;
+}
+
+/**
+ * Click to sent (the POST starting at the application), for every saved click and for those made
+ * while the application had a free slot: fewer POSTs in flight plus clicks already waiting than
+ * the capacity. The latter is what the drop-in itself costs a visitor.
+ */
+export function clickToSent(t: Timeline, capacity: number): { all: number[]; free: number[] } {
+  const all: number[] = [];
+  const free: number[] = [];
+  for (const s of t.sent) {
+    const waitingAhead = t.sent.filter((o) => o.clickMs < s.clickMs && o.sentMs > s.clickMs).length;
+    all.push(s.sentMs - s.clickMs);
+    if (inFlightAt(t.posts, s.clickMs) + waitingAhead < capacity) free.push(s.sentMs - s.clickMs);
+  }
+  return { all, free };
+}
+
+/**
+ * Of the time during which at least one click waited to be sent, the share in which the
+ * application had no POST in flight: slots the coordination left idle while someone waited.
+ */
+export function appIdleShare(t: Timeline): number {
+  // A sweep over +1/-1 events of both kinds; at equal times ends go first.
+  const ev: Array<[number, 'wait' | 'post', 1 | -1]> = [];
+  for (const s of t.sent) if (s.sentMs > s.clickMs) ev.push([s.clickMs, 'wait', 1], [s.sentMs, 'wait', -1]);
+  for (const p of t.posts) ev.push([p.startMs, 'post', 1], [p.endMs, 'post', -1]);
+  ev.sort((a, b) => a[0] - b[0] || a[2] - b[2]);
+  let waiting = 0;
+  let posting = 0;
+  let waitMs = 0;
+  let idleMs = 0;
+  let last = ev[0]?.[0] ?? 0;
+  for (const [at, kind, d] of ev) {
+    if (waiting > 0) {
+      waitMs += at - last;
+      if (posting === 0) idleMs += at - last;
+    }
+    last = at;
+    if (kind === 'wait') waiting += d;
+    else posting += d;
+  }
+  return waitMs > 0 ? idleMs / waitMs : 0;
+}
+
+/** p50 and p95 of a sample, rounded; null when it is empty. */
+export function p50p95(xs: number[]): { p50: number | null; p95: number | null } {
+  return xs.length === 0 ? { p50: null, p95: null } : { p50: round(quantile(xs, 0.5)), p95: round(quantile(xs, 0.95)) };
+}
