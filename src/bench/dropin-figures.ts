@@ -72,6 +72,49 @@ export function appIdleShare(t: Timeline): number {
   return waitMs > 0 ? idleMs / waitMs : 0;
 }
 
+/**
+ * For each POST that ended while a click waited: the time until the application saw the next POST
+ * start. It is what one turn of a slot costs beyond the application's own work (the answer and
+ * its redirect reaching the browser, the release, the hand-over, the next page's native submit).
+ */
+export function slotTurns(t: Timeline): number[] {
+  const starts = t.posts.map((p) => p.startMs).sort((a, b) => a - b);
+  const out: number[] = [];
+  for (const p of t.posts) {
+    if (!t.sent.some((s) => s.clickMs < p.endMs && s.sentMs > p.endMs)) continue;
+    const next = starts.find((x) => x >= p.endMs);
+    if (next !== undefined) out.push(next - p.endMs);
+  }
+  return out;
+}
+
+/**
+ * One turn of a slot in three parts, from the pages' navigation timing and the application's log:
+ * `send`, the POST's navigation start (the drop-in let it go) to PHP starting it; `answer`, PHP
+ * done to the edit page's unload (the answer and its redirect reached the browser, which gave the
+ * slot back); `handover`, that release to the next waiting page's POST navigation starting (the
+ * release and the grant through the gateway). Only the last is the coordination's own.
+ */
+export function turnParts(clicks: Click[], posts: AppPost[]): { send: number[]; answer: number[]; handover: number[] } {
+  const byTag = new Map<string, AppPost>();
+  for (const p of posts) if (!byTag.has(p.tag)) byTag.set(p.tag, p);
+  const saved = clicks.filter((c) => c.outcome === 'saved' && c.navStartMs !== undefined);
+  const send: number[] = [];
+  const answer: number[] = [];
+  const handover: number[] = [];
+  for (const c of saved) {
+    const p = byTag.get(c.tag);
+    if (p) send.push(p.startMs - c.navStartMs!);
+    if (p && c.releaseMs !== undefined) answer.push(c.releaseMs - p.endMs);
+    if (c.releaseMs === undefined) continue;
+    const r = c.releaseMs;
+    // Pages that had clicked and were still held when this slot came back.
+    const next = saved.filter((o) => o !== c && o.atMs < r && o.navStartMs! >= r).map((o) => o.navStartMs! - r);
+    if (next.length > 0) handover.push(Math.min(...next));
+  }
+  return { send, answer, handover };
+}
+
 /** p50 and p95 of a sample, rounded; null when it is empty. */
 export function p50p95(xs: number[]): { p50: number | null; p95: number | null } {
   return xs.length === 0 ? { p50: null, p95: null } : { p50: round(quantile(xs, 0.5)), p95: round(quantile(xs, 0.95)) };

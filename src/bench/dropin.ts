@@ -18,7 +18,7 @@ import { launchChromium } from './chromium.js';
 import { startUp, stopUp } from './up-process.js';
 import { startNotesApp, type NotesApp } from './notes-app.js';
 import { NotesVisitor } from './notes-visitor.js';
-import { appIdleShare, clickToSent, p50p95, timeline } from './dropin-figures.js';
+import { appIdleShare, clickToSent, p50p95, slotTurns, timeline, turnParts } from './dropin-figures.js';
 import { quantile, round } from './figures.js';
 
 export const DROPIN_BENCH_OPTIONS = {
@@ -48,6 +48,7 @@ async function frozenRun(up: ChildProcess, visitors: NotesVisitor[], app: NotesA
   const loads: number[] = [];
   const saves: number[] = [];
   let saved = 0;
+  const bannersBefore = visitors.reduce((n, v) => n + v.banners.length, 0);
   try {
     await Promise.all(visitors.map(async (v, c) => {
       await v.page.goto(`${app.url}/edit?id=${v.note}`);
@@ -66,7 +67,8 @@ async function frozenRun(up: ChildProcess, visitors: NotesVisitor[], app: NotesA
     saved,
     pageLoadP50Ms: round(quantile(loads, 0.5)),
     clickToSavedP50Ms: round(quantile(saves, 0.5)),
-    banners: visitors.reduce((n, v) => n + v.banners.length, 0),
+    /** Status lines the drop-in showed while the server was frozen (fail open should show none). */
+    banners: visitors.reduce((n, v) => n + v.banners.length, 0) - bannersBefore,
   };
 }
 
@@ -90,6 +92,7 @@ export async function runDropinBench(o: DropinBenchOptions): Promise<Record<stri
     const clicks = visitors.flatMap((v) => v.clicks);
     const t = timeline(clicks, await app.posts());
     const cts = clickToSent(t, o.capacity);
+    const parts = turnParts(clicks, await app.posts());
     const free = p50p95(cts.free);
     const all = p50p95(cts.all);
     const ready = visitors.flatMap((v) => v.readyMs);
@@ -107,6 +110,8 @@ export async function runDropinBench(o: DropinBenchOptions): Promise<Record<stri
       clickToSentAllP50Ms: all.p50,
       clickToSentAllP95Ms: all.p95,
       appIdleShare: round(appIdleShare(t)),
+      slotTurnP50Ms: p50p95(slotTurns(t)).p50,
+      turnP50Ms: { answer: p50p95(parts.answer).p50, handover: p50p95(parts.handover).p50, send: p50p95(parts.send).p50 },
       joinP50Ms: joins.length > 0 ? round(quantile(joins, 0.5)) : null,
       joinP95Ms: joins.length > 0 ? round(quantile(joins, 0.95)) : null,
       notJoined: ready.length - joins.length,

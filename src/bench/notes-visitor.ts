@@ -14,6 +14,13 @@ export interface Click {
   outcome: 'saved' | 'refused';
   /** The drop-in's reason for the last refusal or unguarded send ('' when there was none). */
   reason: string;
+  /**
+   * A saved click's navigation, from the note page's navigation timing (Unix ms): when the POST's
+   * navigation started (the drop-in let the submit go), and when the edit page was unloaded (its
+   * pagehide, where the drop-in gives its slot back). Absent when the browser did not say.
+   */
+  navStartMs?: number;
+  releaseMs?: number;
 }
 
 type DropinGlobal = { state: string; readyAtMs: number | null; stats: { lastReason: string } };
@@ -102,7 +109,7 @@ export class NotesVisitor {
       const h = await this.page.waitForSelector(`#note[data-tag="${tag}"], form[data-cumulus="refused"]`, { timeout: o.waitMs + CLICK_BOUND_EXTRA_MS });
       const saved = (await h.getAttribute('id')) === 'note';
       const reason = saved ? '' : await this.page.evaluate(() => (globalThis as unknown as { cumulusDropin?: DropinGlobal }).cumulusDropin?.stats.lastReason ?? '');
-      this.clicks.push({ tag, atMs, outcome: saved ? 'saved' : 'refused', reason });
+      this.clicks.push({ tag, atMs, outcome: saved ? 'saved' : 'refused', reason, ...(saved ? await this.navigationOf() : {}) });
       if (saved) {
         const ok = await this.page.evaluate(() => document.getElementById('toolbar')?.dataset.ready === 'yes' && 'notesApp' in window);
         if (!ok) this.scriptFailures++;
@@ -112,6 +119,16 @@ export class NotesVisitor {
       await this.page.waitForTimeout(RETRY_PAUSE_MS);
     }
     return 'refused';
+  }
+
+  /** The current page's navigation start and its predecessor's unload, in Unix ms (same-origin pages expose both). */
+  private async navigationOf(): Promise<Pick<Click, 'navStartMs' | 'releaseMs'>> {
+    const n = await this.page.evaluate(() => {
+      const e = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
+      return e ? { origin: performance.timeOrigin, unloadMs: e.unloadEventStart } : null;
+    });
+    if (!n) return {};
+    return { navStartMs: n.origin, ...(n.unloadMs > 0 ? { releaseMs: n.origin + n.unloadMs } : {}) };
   }
 
   /** What the refused form still holds (a refused visitor keeps what they typed). */
