@@ -5,8 +5,11 @@ import type { Click } from './notes-visitor.js';
 import { quantile, round } from './figures.js';
 
 export interface Timeline {
-  /** The successful click of each saved edit and the start of its POST at the application. */
-  sent: Array<{ clickMs: number; sentMs: number }>;
+  /**
+   * The successful click of each saved edit, when the drop-in let it go (its grant reached the
+   * page; the POST's start when that is unknown), and the start of its POST at the application.
+   */
+  sent: Array<{ clickMs: number; grantMs: number; sentMs: number }>;
   posts: AppPost[];
 }
 
@@ -17,7 +20,7 @@ export function timeline(clicks: Click[], posts: AppPost[]): Timeline {
   const sent: Timeline['sent'] = [];
   for (const c of clicks) {
     const s = c.outcome === 'saved' ? startOf.get(c.tag) : undefined;
-    if (s !== undefined) sent.push({ clickMs: c.atMs, sentMs: s });
+    if (s !== undefined) sent.push({ clickMs: c.atMs, grantMs: Math.min(c.grantMs ?? s, s), sentMs: s });
   }
   return { sent, posts };
 }
@@ -46,13 +49,14 @@ export function clickToSent(t: Timeline, capacity: number): { all: number[]; fre
 }
 
 /**
- * Of the time during which at least one click waited to be sent, the share in which the
- * application had no POST in flight: slots the coordination left idle while someone waited.
+ * Of the time during which at least one submit waited for its slot (from the click until the
+ * drop-in let it go), the share in which the application had no POST in flight: the slots the
+ * coordination left idle while someone waited (a slot's turn through the browser included).
  */
 export function appIdleShare(t: Timeline): number {
   // A sweep over +1/-1 events of both kinds; at equal times ends go first.
   const ev: Array<[number, 'wait' | 'post', 1 | -1]> = [];
-  for (const s of t.sent) if (s.sentMs > s.clickMs) ev.push([s.clickMs, 'wait', 1], [s.sentMs, 'wait', -1]);
+  for (const s of t.sent) if (s.grantMs > s.clickMs) ev.push([s.clickMs, 'wait', 1], [s.grantMs, 'wait', -1]);
   for (const p of t.posts) ev.push([p.startMs, 'post', 1], [p.endMs, 'post', -1]);
   ev.sort((a, b) => a[0] - b[0] || a[2] - b[2]);
   let waiting = 0;
@@ -93,26 +97,33 @@ export function slotTurns(t: Timeline): number[] {
  * `send`, the POST's navigation start (the drop-in let it go) to PHP starting it; `answer`, PHP
  * done to the edit page's unload (the answer and its redirect reached the browser, which gave the
  * slot back); `handover`, that release to the next waiting page's POST navigation starting (the
- * release and the grant through the gateway). Only the last is the coordination's own.
+ * release and the grant through the gateway), itself split at the grant's arrival at the page
+ * (releaseToGrant: two WebSocket hops and the gateway; grantToNav: the page's own work and the
+ * browser starting the navigation). Only the handover is the coordination's own.
  */
-export function turnParts(clicks: Click[], posts: AppPost[]): { send: number[]; answer: number[]; handover: number[] } {
+export function turnParts(clicks: Click[], posts: AppPost[]): { send: number[]; answer: number[]; handover: number[]; releaseToGrant: number[]; grantToNav: number[] } {
   const byTag = new Map<string, AppPost>();
   for (const p of posts) if (!byTag.has(p.tag)) byTag.set(p.tag, p);
   const saved = clicks.filter((c) => c.outcome === 'saved' && c.navStartMs !== undefined);
   const send: number[] = [];
   const answer: number[] = [];
   const handover: number[] = [];
+  const releaseToGrant: number[] = [];
+  const grantToNav: number[] = [];
   for (const c of saved) {
+    if (c.grantMs !== undefined) grantToNav.push(c.navStartMs! - c.grantMs);
     const p = byTag.get(c.tag);
     if (p) send.push(p.startMs - c.navStartMs!);
     if (p && c.releaseMs !== undefined) answer.push(c.releaseMs - p.endMs);
     if (c.releaseMs === undefined) continue;
     const r = c.releaseMs;
     // Pages that had clicked and were still held when this slot came back.
-    const next = saved.filter((o) => o !== c && o.atMs < r && o.navStartMs! >= r).map((o) => o.navStartMs! - r);
-    if (next.length > 0) handover.push(Math.min(...next));
+    const next = saved.filter((o) => o !== c && o.atMs < r && o.navStartMs! >= r).sort((a, b) => a.navStartMs! - b.navStartMs!)[0];
+    if (!next) continue;
+    handover.push(next.navStartMs! - r);
+    if (next.grantMs !== undefined) releaseToGrant.push(next.grantMs - r);
   }
-  return { send, answer, handover };
+  return { send, answer, handover, releaseToGrant, grantToNav };
 }
 
 /** p50 and p95 of a sample, rounded; null when it is empty. */

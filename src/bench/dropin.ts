@@ -111,7 +111,10 @@ export async function runDropinBench(o: DropinBenchOptions): Promise<Record<stri
       clickToSentAllP95Ms: all.p95,
       appIdleShare: round(appIdleShare(t)),
       slotTurnP50Ms: p50p95(slotTurns(t)).p50,
-      turnP50Ms: { answer: p50p95(parts.answer).p50, handover: p50p95(parts.handover).p50, send: p50p95(parts.send).p50 },
+      turnP50Ms: {
+        answer: p50p95(parts.answer).p50, handover: p50p95(parts.handover).p50, send: p50p95(parts.send).p50,
+        releaseToGrant: p50p95(parts.releaseToGrant).p50, grantToNav: p50p95(parts.grantToNav).p50,
+      },
       joinP50Ms: joins.length > 0 ? round(quantile(joins, 0.5)) : null,
       joinP95Ms: joins.length > 0 ? round(quantile(joins, 0.95)) : null,
       notJoined: ready.length - joins.length,
@@ -119,7 +122,7 @@ export async function runDropinBench(o: DropinBenchOptions): Promise<Record<stri
       refused: clicks.filter((k) => k.outcome === 'refused').length,
       pageErrors: visitors.reduce((n, v) => n + v.pageErrors.length, 0),
       scriptFailures: visitors.reduce((n, v) => n + v.scriptFailures, 0),
-      ...(gateway ? { gateway: { granted: gateway.granted, refused: gateway.refused, released: gateway.released, unguarded: gateway.unguarded } } : {}),
+      ...(gateway ? { gateway: { granted: gateway.granted, handovers: gateway.handovers, refused: gateway.refused, released: gateway.released, unguarded: gateway.unguarded } } : {}),
       ...(frozen ? { frozen } : {}),
       wallMs: Math.round(performance.now() - t0),
     };

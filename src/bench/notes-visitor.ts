@@ -9,7 +9,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 
 export interface Click {
   tag: string;
-  /** Unix ms, just before the click (the application logs Unix ms too). */
+  /** Unix ms of the click: the page's submit event (else just before the driver clicked); the application logs Unix ms too. */
   atMs: number;
   outcome: 'saved' | 'refused';
   /** The drop-in's reason for the last refusal or unguarded send ('' when there was none). */
@@ -21,6 +21,8 @@ export interface Click {
    */
   navStartMs?: number;
   releaseMs?: number;
+  /** When the drop-in's grant reached the page (Unix ms). */
+  grantMs?: number;
 }
 
 type DropinGlobal = { state: string; readyAtMs: number | null; stats: { lastReason: string } };
@@ -66,6 +68,19 @@ export class NotesVisitor {
       new MutationObserver((records) => {
         for (const r of records) for (const n of r.addedNodes) if (n instanceof HTMLElement && n.classList.contains('cumulus-status')) (window as unknown as { cumulusBannerShown(t: string): void }).cumulusBannerShown(n.textContent ?? '');
       }).observe(document, { childList: true, subtree: true });
+      // The visitor's submit (Unix ms), seen before the drop-in's own listener (this one captures).
+      addEventListener('submit', () => sessionStorage.setItem('bench-submit-ms', String(performance.timeOrigin + performance.now())), true);
+      // When the gateway's grant reaches this tab (Unix ms), kept in the tab's session storage for
+      // the page the grant leads to: it splits a hand-over into the gateway's part and the page's.
+      const Native = WebSocket;
+      window.WebSocket = class extends Native {
+        constructor(url: string | URL, protocols?: string | string[]) {
+          super(url, protocols);
+          this.addEventListener('message', (ev) => {
+            if (typeof ev.data === 'string' && ev.data.includes('"granted"')) sessionStorage.setItem('bench-granted-ms', String(performance.timeOrigin + performance.now()));
+          });
+        }
+      };
     });
     return v;
   }
@@ -102,13 +117,18 @@ export class NotesVisitor {
     const body = `Edit ${tag}\nsecond line of ${tag}`;
     for (let tries = 0; tries < MAX_TRIES; tries++) {
       await this.page.fill('textarea[name=body]', body);
-      await this.page.evaluate((t) => void (document.querySelector<HTMLInputElement>('input[name=tag]')!.value = t), tag);
+      await this.page.evaluate((t) => {
+        document.querySelector<HTMLInputElement>('input[name=tag]')!.value = t;
+        sessionStorage.removeItem('bench-submit-ms');
+      }, tag);
       await this.page.setInputFiles('input[name=attachment]', { name: `${tag}.txt`, mimeType: 'text/plain', buffer: Buffer.from(`attachment of ${tag}\n`) });
-      const atMs = Date.now();
+      const clickedMs = Date.now();
       await this.page.click('button[name=action][value=save]');
       const h = await this.page.waitForSelector(`#note[data-tag="${tag}"], form[data-cumulus="refused"]`, { timeout: o.waitMs + CLICK_BOUND_EXTRA_MS });
       const saved = (await h.getAttribute('id')) === 'note';
       const reason = saved ? '' : await this.page.evaluate(() => (globalThis as unknown as { cumulusDropin?: DropinGlobal }).cumulusDropin?.stats.lastReason ?? '');
+      // The click as the page saw it (its submit event), not when the driver began to click.
+      const atMs = Number(await this.page.evaluate(() => sessionStorage.getItem('bench-submit-ms'))) || clickedMs;
       this.clicks.push({ tag, atMs, outcome: saved ? 'saved' : 'refused', reason, ...(saved ? await this.navigationOf() : {}) });
       if (saved) {
         const ok = await this.page.evaluate(() => document.getElementById('toolbar')?.dataset.ready === 'yes' && 'notesApp' in window);
@@ -122,13 +142,15 @@ export class NotesVisitor {
   }
 
   /** The current page's navigation start and its predecessor's unload, in Unix ms (same-origin pages expose both). */
-  private async navigationOf(): Promise<Pick<Click, 'navStartMs' | 'releaseMs'>> {
+  private async navigationOf(): Promise<Pick<Click, 'navStartMs' | 'releaseMs' | 'grantMs'>> {
     const n = await this.page.evaluate(() => {
       const e = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
-      return e ? { origin: performance.timeOrigin, unloadMs: e.unloadEventStart } : null;
+      const granted = Number(sessionStorage.getItem('bench-granted-ms'));
+      sessionStorage.removeItem('bench-granted-ms');
+      return e ? { origin: performance.timeOrigin, unloadMs: e.unloadEventStart, granted } : null;
     });
     if (!n) return {};
-    return { navStartMs: n.origin, ...(n.unloadMs > 0 ? { releaseMs: n.origin + n.unloadMs } : {}) };
+    return { navStartMs: n.origin, ...(n.unloadMs > 0 ? { releaseMs: n.origin + n.unloadMs } : {}), ...(n.granted > 0 ? { grantMs: n.granted } : {}) };
   }
 
   /** What the refused form still holds (a refused visitor keeps what they typed). */
