@@ -6,30 +6,19 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { bytesToHex, idFromHex, type PeerId } from '../core/id.js';
-import type { PeerStatus } from '../peer/peer.js';
+import type { Browser } from 'playwright-core';
+import { bytesToHex, idFromHex } from '../core/id.js';
 import { trueOwner } from '../peer/ring-view.js';
 import { createServer, type CumulusServer } from '../server/app.js';
 import { startServerPeer, type ServerPeer } from '../server/own-peer.js';
-import { fullStatus } from '../host/peer-status.js';
-import { launchChromium, TAB_JOIN_TIMEOUT_MS } from './chromium.js';
+import { launchChromium } from './chromium.js';
+import { browserPeer, nodePeer, serverPeer, type BenchPeer } from './bench-peers.js';
 import { shutdownNodeRtc } from '../runtime/node-rtc.js';
 import { spawnVolunteer } from '../host/volunteer-process.js';
 import { LOCAL_RING_CONVERGE_MS, waitForConsistentRing } from '../host/local-ring.js';
 import type { OptionValues } from '../core/options.js';
 import { quantile, round } from './figures.js';
 
-type Status = PeerStatus & { signal: { linksViaServer: number; linksViaOverlay: number } };
-interface LookupAnswer { owner: PeerId; hops: number; ms: number }
-
-interface BenchPeer {
-  id: PeerId;
-  kind: 'server' | 'node' | 'browser';
-  status(): Promise<Status>;
-  lookup(keyHex: string): Promise<LookupAnswer>;
-  stop(): Promise<void>;
-}
 
 export const RING_BENCH_OPTIONS = {
   peers: { type: 'integer', default: 16, min: 1, unit: 'processes', description: 'volunteer processes' },
@@ -149,57 +138,6 @@ async function runLookups(peers: BenchPeer[], n: number): Promise<{ success: num
   };
   await Promise.all(Array.from({ length: LOOKUP_CONCURRENCY }, worker));
   return { success: n === 0 ? 1 : ok / n, ms, hops };
-}
-
-function serverPeer(p: ServerPeer): BenchPeer {
-  return {
-    id: p.id,
-    kind: 'server',
-    status: async () => fullStatus(p) as unknown as Status,
-    lookup: async (key) => {
-      const t = performance.now();
-      const r = await p.peer.lookup(idFromHex(key));
-      return { owner: r.owner, hops: r.hops, ms: performance.now() - t };
-    },
-    stop: () => p.close(),
-  };
-}
-
-function nodePeer(v: Awaited<ReturnType<typeof spawnVolunteer>>): BenchPeer {
-  return {
-    id: v.id,
-    kind: 'node',
-    status: async () => (await v.request('status')) as Status,
-    lookup: async (key) => (await v.request('lookup', key)) as LookupAnswer,
-    stop: () => v.stop(),
-  };
-}
-
-async function browserPeer(browser: Browser, url: string): Promise<BenchPeer> {
-  // A context per tab: its own IndexedDB, so its own identity, as a separate visitor would have.
-  const context = await browser.newContext();
-  const page: Page = await context.newPage();
-  const logs: string[] = [];
-  page.on('console', (m) => void logs.push(m.text()));
-  page.on('pageerror', (e) => void logs.push(String(e)));
-  await page.goto(url);
-  try {
-    await page.waitForFunction(() => 'cumulus' in globalThis || 'cumulusError' in globalThis, undefined, { timeout: TAB_JOIN_TIMEOUT_MS });
-  } catch (e) {
-    throw new Error(`browser peer did not join: page says "${await page.textContent('#state')}"; console: ${logs.slice(-5).join(' | ')}`, { cause: e });
-  }
-  const err = await page.evaluate(() => (globalThis as unknown as { cumulusError?: string }).cumulusError);
-  if (err) throw new Error(`browser peer could not join: ${err}`);
-  type Api = { status(): Status; lookup(k: string): Promise<LookupAnswer> };
-  const status = () => page.evaluate(() => (globalThis as unknown as { cumulus: Api }).cumulus.status());
-  const id = (await status()).id;
-  return {
-    id,
-    kind: 'browser',
-    status,
-    lookup: (key) => page.evaluate((k) => (globalThis as unknown as { cumulus: Api }).cumulus.lookup(k), key),
-    stop: () => context.close(),
-  };
 }
 
 function randomKeyHex(): string {

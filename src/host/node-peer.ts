@@ -1,6 +1,9 @@
 // A peer in a Node process: node-datachannel's RTCPeerConnection, the `ws` WebSocket and a LevelDB
 // store in the volunteer's data directory (so its identity, hence its id, survives restarts).
+import { existsSync } from 'node:fs';
 import WebSocket from 'ws';
+import type { PeerId } from '../core/id.js';
+import { IDENTITY_STORE_KEY, identityFromSecret, SECRET_KEY_BYTES } from '../runtime/identity.js';
 import { LevelStore, openLevel } from '../runtime/level-store.js';
 import { installNodeSha256 } from '../runtime/native-sha256.js';
 import { LOOPBACK_RTC_CONFIG, NodeRTCPeerConnection, loopbackCandidatesOnly } from '../runtime/node-rtc.js';
@@ -24,4 +27,19 @@ export async function startNodePeer(opts: NodePeerOptions): Promise<RunningPeer>
     WebSocket: opts.WebSocket ?? (WebSocket as unknown as WebSocketCtor),
     ...(loopback ? { rtcConfig: opts.rtcConfig ?? LOOPBACK_RTC_CONFIG, candidateFilter: loopbackCandidatesOnly } : {}),
   });
+}
+
+/**
+ * The id of the peer whose data directory this is, without starting it (null when it has none
+ * yet): `cumulus up` tells the server's peer which of the peers it knew restart with it.
+ */
+export async function storedPeerId(dataDir: string): Promise<PeerId | null> {
+  if (!existsSync(dataDir)) return null;
+  const store = await LevelStore.open(openLevel(dataDir));
+  try {
+    const secret = await store.get(IDENTITY_STORE_KEY);
+    return secret !== undefined && secret.length === SECRET_KEY_BYTES ? identityFromSecret(secret).id : null;
+  } finally {
+    await store.close();
+  }
 }

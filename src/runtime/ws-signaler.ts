@@ -70,6 +70,8 @@ export class WsSignaler implements Signaler {
       ws.onerror = () => {};
       ws.onclose = (ev) => {
         opts.clock.cancel(timer);
+        // A request for contacts the server will not answer now: no contacts.
+        for (const w of s.contactWaiters.splice(0)) w([]);
         for (const f of s.closedListeners.splice(0)) f();
         if (!joined) reject(s.errors.at(-1) ?? new CumulusError('PEER_GONE', `signaling server closed the connection (${ev.code ?? '?'} ${ev.reason ?? ''})`));
       };

@@ -14,6 +14,8 @@ import { CryptoRng } from '../runtime/rng.js';
 import { verifyClaim } from '../runtime/identity.js';
 import { SignalHub, type HubClient } from './hub.js';
 import { TokenBucket } from './token-bucket.js';
+import { AddressLimiter } from './address-limits.js';
+import { RingMembers, type RingMembersSettings } from './ring-members.js';
 import { registerWebPage } from './web.js';
 import { registerDropin } from './dropin-route.js';
 import type { DropinGateway } from './dropin-gateway.js';
@@ -28,12 +30,22 @@ export interface ServerLimits {
   burstMessages: number;
   /** Time a client has to say hello before it is dropped. */
   helloTimeoutMs: number;
+  /**
+   * Hellos (connections) per minute from one address, and the burst allowed above it: identities
+   * cost nothing to make. The burst lets a whole local cloud (`cumulus up --peers 64`, tabs
+   * beside it) come back at once from one address when its server restarts.
+   */
+  hellosPerMinutePerAddress: number;
+  helloBurstPerAddress: number;
 }
 
 /** The address a server binds when none is given: loopback, since serving the network is a choice to make on purpose. */
 export const DEFAULT_HOST = '127.0.0.1';
 
-export const DEFAULT_SERVER_LIMITS: ServerLimits = { maxMessageBytes: 16 * 1024, messagesPerSec: 20, burstMessages: 100, helloTimeoutMs: HANDSHAKE_TIMEOUT_MS };
+export const DEFAULT_SERVER_LIMITS: ServerLimits = {
+  maxMessageBytes: 16 * 1024, messagesPerSec: 20, burstMessages: 100, helloTimeoutMs: HANDSHAKE_TIMEOUT_MS,
+  hellosPerMinutePerAddress: 60, helloBurstPerAddress: 100,
+};
 
 export interface ServerOptions {
   port?: number;
@@ -43,11 +55,15 @@ export interface ServerOptions {
   clock?: Clock;
   rng?: Rng;
   limits?: Partial<ServerLimits>;
+  /** How connected peers are verified to stand on the ring, once the server's peer attaches (ring-members.ts). */
+  members?: Partial<RingMembersSettings>;
 }
 
 export interface CumulusServer {
   readonly app: FastifyInstance;
   readonly hub: SignalHub;
+  /** Which connected peers stand on the ring: the contacts the hub names, once the server's peer attaches. */
+  readonly members: RingMembers;
   /** e.g. http://127.0.0.1:8080, known once listening. */
   readonly url: string;
   readonly port: number;
@@ -66,6 +82,8 @@ export async function createServer(opts: ServerOptions = {}): Promise<CumulusSer
   const rng = opts.rng ?? new CryptoRng();
   const limits = { ...DEFAULT_SERVER_LIMITS, ...opts.limits };
   const hub = new SignalHub(rng);
+  const members = new RingMembers(hub, clock, rng, opts.members);
+  const hellos = new AddressLimiter(clock, limits.hellosPerMinutePerAddress, limits.helloBurstPerAddress);
   const app = Fastify({ logger: false });
   await app.register(websocket, { options: { maxPayload: WS_MAX_PAYLOAD_BYTES } });
 
@@ -74,21 +92,33 @@ export async function createServer(opts: ServerOptions = {}): Promise<CumulusSer
   const dropin = registerDropin(app, clock, rng);
   if (opts.api) {
     const nodes = new MemoryNodeRegistry();
-    hub.onMembership = (id, present) => {
+    hub.watch((id, present) => {
       if (!present) return nodes.remove(id);
       const nowMs = Date.now();
       nodes.upsert({ id, rings: ['base'], joinedMs: nowMs, lastSeenMs: nowMs, meta: { signaling: 'connected' } });
-    };
+    });
     await registerApi(app, { ...opts.api, nodes });
   }
   app.get('/peers/count', async () => ({ peers: hub.size, joins: hub.stats.joins, signalsRelayed: hub.stats.signalsRelayed }));
-  app.get('/signal', { websocket: true }, (socket) => handleConnection(socket, hub, clock, rng, limits));
+  app.get('/signal', { websocket: true }, (socket, req) => {
+    if (hellos.take(req.socket.remoteAddress ?? '')) return handleConnection(socket, hub, clock, rng, limits);
+    hub.countRejected('RATE_LIMITED');
+    const message = `more than ${limits.hellosPerMinutePerAddress} connections a minute from this address (burst ${limits.helloBurstPerAddress})`;
+    socket.send(JSON.stringify({ type: 'error', code: 'RATE_LIMITED', message } satisfies ServerMessage));
+    socket.close(WS_POLICY_VIOLATION, 'RATE_LIMITED');
+  });
 
   const host = opts.host ?? DEFAULT_HOST;
   await app.listen({ port: opts.port ?? 0, host });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : (opts.port ?? 0);
-  return { app, hub, dropin, port, url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`, close: () => app.close() };
+  return {
+    app, hub, dropin, members, port, url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    close: () => {
+      members.close();
+      return app.close();
+    },
+  };
 }
 
 function handleConnection(socket: WebSocket, hub: SignalHub, clock: Clock, rng: Rng, limits: ServerLimits): void {
@@ -99,7 +129,6 @@ function handleConnection(socket: WebSocket, hub: SignalHub, clock: Clock, rng: 
   const send = (m: ServerMessage) => {
     if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(m));
   };
-  const client: HubClient = { deliver: send };
   const fail = (code: SignalErrorCode, message: string) => {
     hub.countRejected(code);
     send({ type: 'error', code, message });
@@ -108,6 +137,7 @@ function handleConnection(socket: WebSocket, hub: SignalHub, clock: Clock, rng: 
       socket.close(WS_POLICY_VIOLATION, code);
     }
   };
+  const client: HubClient = { deliver: send, close: fail };
   const helloTimer = clock.setTimer(limits.helloTimeoutMs, () => {
     if (!id) fail('HELLO_FIRST', `no hello within ${limits.helloTimeoutMs} ms`);
   });

@@ -7,7 +7,7 @@ import { LocalFileSystem } from './api/local-fs.js';
 import { RingFileSystem } from './api/ring-fs.js';
 import { FileUserStore } from './api/users.js';
 import { createServer, type CumulusServer } from './app.js';
-import { startServerPeer, type ServerPeer } from './own-peer.js';
+import { startServerPeer, type ServerPeer, type ServerPeerOptions } from './own-peer.js';
 
 export interface CloudServerOptions {
   port: number;
@@ -15,6 +15,8 @@ export interface CloudServerOptions {
   dataDir: string;
   /** Run the server's own peer (default true). */
   peer?: boolean;
+  /** Options of the server's peer beyond its data directory (server/own-peer.ts). */
+  peerOptions?: Omit<ServerPeerOptions, 'dataDir'>;
 }
 
 export interface CloudServer {
@@ -35,7 +37,7 @@ export async function startCloudServer(o: CloudServerOptions): Promise<CloudServ
     : await LocalFileSystem.open(join(o.dataDir, 'files'));
   const server = await createServer({ port: o.port, host: o.host, api: { users, fs } });
   try {
-    if (o.peer !== false) peer = await startServerPeer(server, { dataDir: join(o.dataDir, 'server-peer') });
+    if (o.peer !== false) peer = await startServerPeer(server, { ...o.peerOptions, dataDir: join(o.dataDir, 'server-peer') });
   } catch (e) {
     await server.close();
     throw e;

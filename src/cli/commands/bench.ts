@@ -10,6 +10,8 @@ import { COORD_BENCH_OPTIONS, runCoordBench } from '../../bench/coord.js';
 import { DROPIN_BENCH_OPTIONS, runDropinBench } from '../../bench/dropin.js';
 import { LINK_BENCH_OPTIONS, runLinkBench } from '../../bench/link.js';
 import { RING_BENCH_OPTIONS, runRingBench } from '../../bench/ring.js';
+import { RESTART_BENCH_OPTIONS, runRestartBench } from '../../bench/restart.js';
+import { IDENTITIES_BENCH_OPTIONS, runIdentitiesBench } from '../../bench/identities.js';
 import { STORAGE_BENCH_OPTIONS, runStorageBench } from '../../bench/storage.js';
 import { lookup, registerRunnables, runnableFlags, runnableHelp } from '../runnables.js';
 
@@ -26,6 +28,16 @@ export const BENCHES: Record<string, Bench> = {
     description: 'a server and --peers volunteer processes (and --browsers Chromium tabs) form a ring; lookups with the server up and down',
     options: RING_BENCH_OPTIONS,
     run: (o) => runRingBench(o),
+  }),
+  restart: bench({
+    description: 'a server, --peers volunteers and --browsers tabs store --files files; the server goes away for --downtime s (SIGINT, SIGKILL, then cumulus up in its place) and comes back: time to one ring and every file readable',
+    options: RESTART_BENCH_OPTIONS,
+    run: (o) => runRestartBench(o),
+  }),
+  identities: bench({
+    description: 'a server and --peers volunteers; --fakes made-up identities (valid hellos from fresh keys, left idle) connect: join time with and without them, contacts named, idle identities closed',
+    options: IDENTITIES_BENCH_OPTIONS,
+    run: (o) => runIdentitiesBench(o),
   }),
   api: bench({
     description: 'a local cloud (server and --peers volunteers) takes a --mb MB file by PUT; GET through the gateway against the storage client\'s own read, alternated --rounds times in one run',

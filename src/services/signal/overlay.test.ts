@@ -16,13 +16,14 @@ class FakeRings {
   private readonly handlers = new Map<PeerId, (env: Envelope) => void>();
   /** Sends per (from, op), to see which path a message took. */
   readonly log: string[] = [];
-  ring(self: PeerId, links?: { linked: PeerId[]; oldest: PeerId[] }): Pick<RingPort, 'self' | 'send' | 'onService' | 'isLinked' | 'links'> & { inject(env: Envelope): void } {
+  /** links: the peers linked (and the oldest of them); routes: the peers not linked that routing reaches. */
+  ring(self: PeerId, links?: { linked: PeerId[]; oldest: PeerId[]; routes?: PeerId[] }): Pick<RingPort, 'self' | 'send' | 'onService' | 'isLinked' | 'links'> & { inject(env: Envelope): void } {
     return {
       self,
       send: (peer, svc, op, body) => {
         const h = this.handlers.get(peer);
         // With links given, only linked peers can be reached: a ring that cannot route yet.
-        if (!h || (links && !links.linked.includes(peer))) return false;
+        if (!h || (links && !links.linked.includes(peer) && !links.routes?.includes(peer))) return false;
         this.log.push(`${self.slice(0, 4)}>${peer.slice(0, 4)}:${op}`);
         const env: Envelope = { v: WIRE_VERSION, mid: 1, src: self, dst: peer, to: 'peer', ring: 'base', svc, op, hops: 1, ttl: 32, body: structuredClone(body) };
         setTimeout(() => h(env), 0);
@@ -121,6 +122,28 @@ describe('OverlaySignaler', () => {
     sb.send(a.id, cand);
     expect(await atA.next()).toBe(b.id);
     expect([sa.stats.viaRelay, sb.stats.viaRelay, sb.stats.unroutable]).toEqual([1, 1, 0]);
+  });
+
+  it('reaches a peer of another ring through the peer of that ring it met, and is answered back the same way', async () => {
+    const rings = new FakeRings();
+    const [a, b, c] = [ids(), ids(), ids()];
+    // A (one ring) is linked to C (the other ring) only; B, of C's ring, is not linked to C but
+    // routes to it, and its own routes toward A's id end elsewhere.
+    const sa = new OverlaySignaler(rings.ring(a.id, { linked: [c.id], oldest: [c.id] }));
+    const sb = new OverlaySignaler(rings.ring(b.id, { linked: [], oldest: [], routes: [c.id] }));
+    new OverlaySignaler(rings.ring(c.id, { linked: [a.id], oldest: [a.id], routes: [b.id] }));
+    const atA = inbox();
+    const atB = inbox();
+    sa.setHandler(atA.handle);
+    sb.setHandler(atB.handle);
+    const cand = (sid: string): SignalMessage => ({ v: 1, type: 'candidate', sid, candidate: 'a=candidate:1 1 UDP 1 127.0.0.1 5000 typ host', mid: '0' });
+    sa.relayThrough([b.id], c.id);
+    sa.send(b.id, cand('m'));
+    expect(await atB.next()).toBe(a.id);
+    sb.send(a.id, cand('n'));
+    expect(await atA.next()).toBe(b.id);
+    const [ash, bsh, csh] = [a.id.slice(0, 4), b.id.slice(0, 4), c.id.slice(0, 4)];
+    expect(rings.log).toEqual([`${ash}>${csh}:relay`, `${csh}>${bsh}:relayed`, `${bsh}>${csh}:relay`, `${csh}>${ash}:relayed`]);
   });
 
   it('carries a WebRTC link set-up between two Nets', async () => {

@@ -48,9 +48,11 @@ export type SignalErrorCode =
   | 'HELLO_FIRST'
   | 'BAD_SIGNATURE'
   | 'UNKNOWN_PEER'
-  | 'SERVER_FULL';
+  | 'SERVER_FULL'
+  /** Not found in place on the server's ring within the bound after its hello (server/ring-members.ts). */
+  | 'NOT_ON_RING';
 
-export const FATAL_CODES: ReadonlySet<SignalErrorCode> = new Set(['MALFORMED_JSON', 'SCHEMA_MISMATCH', 'TOO_LARGE', 'RATE_LIMITED', 'HELLO_FIRST', 'BAD_SIGNATURE', 'SERVER_FULL']);
+export const FATAL_CODES: ReadonlySet<SignalErrorCode> = new Set(['MALFORMED_JSON', 'SCHEMA_MISMATCH', 'TOO_LARGE', 'RATE_LIMITED', 'HELLO_FIRST', 'BAD_SIGNATURE', 'SERVER_FULL', 'NOT_ON_RING']);
 
 /** What a peer signs to prove it holds the key of the id it claims, for this connection only. */
 export function helloPayload(nonce: string, id: string): Uint8Array {
