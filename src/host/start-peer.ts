@@ -14,6 +14,8 @@ import { RoutedSignaler } from '../services/signal/routed.js';
 import type { Signaler } from '../services/signal/messages.js';
 import { WebRtcNet, type PeerConnectionCtor } from '../runtime/webrtc-net.js';
 import { WsSignaler, type WebSocketCtor } from '../runtime/ws-signaler.js';
+import type { IceConfig } from '../services/signal/rendezvous.js';
+import { IceRenewal } from './ice-renewal.js';
 
 export interface StartPeerOptions {
   store: Store;
@@ -24,7 +26,9 @@ export interface StartPeerOptions {
   serverUrl?: string;
   WebSocket?: WebSocketCtor;
   /** Instead of a server URL: attach in-process to a hub (the server's own peer). */
-  local?: (self: PeerId) => { signaler: Signaler; contacts: PeerId[]; detach(): void };
+  local?: (self: PeerId) => { signaler: Signaler; contacts: PeerId[]; detach(): void; ice?: () => IceConfig };
+  /** Use the STUN/TURN servers the rendezvous server hands out (default true; false on loopback). */
+  useIceServers?: boolean;
   ring?: Partial<RingConfig>;
   maxLinks?: number;
   /** How long to wait for a lost server before trying to reconnect, doubling up to a minute (default RECONNECT_MS). */
@@ -39,6 +43,8 @@ export interface RunningPeer {
   readonly net: WebRtcNet;
   readonly identity: Identity;
   readonly signaler: RoutedSignaler;
+  /** When the peer started (ms since the epoch): link set-ups per hour are counted from here. */
+  readonly startedMs: number;
   /** Whether the rendezvous server is reachable right now. */
   serverUp(): boolean;
   /** Leave the ring gracefully, close every link and the store; idempotent. */
@@ -61,6 +67,7 @@ const JOIN_ROUNDS = 5;
 const JOIN_ROUND_PAUSE_MS = 1000;
 
 export async function startPeer(opts: StartPeerOptions): Promise<RunningPeer> {
+  const startedMs = Date.now();
   const clock = new RealClock();
   const rng = new CryptoRng();
   const identity = await loadOrCreateIdentity(opts.store, rng);
@@ -85,18 +92,23 @@ export async function startPeer(opts: StartPeerOptions): Promise<RunningPeer> {
   let detachLocal: (() => void) | null = null;
   let closed = false;
   let reconnectTimer: ReturnType<typeof clock.setTimer> | null = null;
+  const ice = new IceRenewal(clock, (servers) => net.setIceServers(servers), opts.useIceServers !== false);
   const connectServer = async (): Promise<PeerId[]> => {
     if (opts.local) {
       const l = opts.local(identity.id);
       detachLocal = l.detach;
       signaler.setServer(l.signaler);
+      if (l.ice) ice.start(l.ice(), () => ice.update(l.ice!()));
       return l.contacts;
     }
     if (!opts.serverUrl) return [];
     const s = await WsSignaler.connect(opts.serverUrl, identity, { clock, ...(opts.WebSocket ? { WebSocket: opts.WebSocket } : {}) });
     ws = s;
     signaler.setServer(s);
+    s.onIce((c) => ice.update(c));
+    if (s.ice) ice.start(s.ice, () => s.requestIce());
     s.onClosed(() => {
+      ice.pause();
       ws = null;
       signaler.setServer(null);
       if (!closed) scheduleReconnect(opts.reconnectMs ?? RECONNECT_MS);
@@ -128,6 +140,7 @@ export async function startPeer(opts: StartPeerOptions): Promise<RunningPeer> {
     }
   } catch (e) {
     closed = true;
+    ice.pause();
     peer.close();
     net.close();
     (ws as WsSignaler | null)?.close();
@@ -137,12 +150,13 @@ export async function startPeer(opts: StartPeerOptions): Promise<RunningPeer> {
   }
 
   return {
-    peer, net, identity, signaler,
+    peer, net, identity, signaler, startedMs,
     serverUp: () => ws !== null || opts.local !== undefined,
     close: async () => {
       if (closed) return;
       closed = true;
       if (reconnectTimer !== null) clock.cancel(reconnectTimer);
+      ice.pause();
       peer.leave();
       await new Promise<void>((resolve) => clock.setTimer(LEAVE_DRAIN_MS, resolve));
       peer.close();

@@ -1,7 +1,7 @@
 // Start `cumulus volunteer` as a child process with an IPC control channel, and talk to it: the
 // benches and `cumulus up` use this. Every child is ended by its pid (never by name), gracefully
 // first and with SIGKILL if it does not go in time.
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { PeerId } from '../core/id.js';
 import type { ControlArgs, ControlOp, ControlReply } from './control.js';
@@ -27,6 +27,12 @@ export interface SpawnOptions {
   quotaMb?: number;
   /** Longest a control request may take (default REQUEST_TIMEOUT_MS; a put or get of a large file needs more). */
   requestTimeoutMs?: number;
+  /** The volunteer's --ice-interfaces: 'loopback' by default, as every process here is on this machine. */
+  iceInterfaces?: string;
+  /** Run inside this network namespace (`ip netns exec`, which execs in place: the pid stays the volunteer's). */
+  netns?: string;
+  /** Arguments for the command instead of `volunteer …` (the network lab starts `serve` this way). */
+  args?: string[];
 }
 
 const CLI = fileURLToPath(new URL('../cli/main-bin.js', import.meta.url));
@@ -53,8 +59,11 @@ export async function stopProcess(child: ChildProcess, graceMs = STOP_GRACE_MS):
 
 export async function spawnVolunteer(opts: SpawnOptions): Promise<VolunteerProcess> {
   const out = opts.stdio ?? 'ignore';
-  const args = ['volunteer', '--server', opts.serverUrl, '--data', opts.dataDir, ...(opts.quotaMb === undefined ? [] : ['--quota-mb', String(opts.quotaMb)])];
-  const child = fork(CLI, args, { stdio: ['ignore', out, 'pipe', 'ipc'] });
+  const args = opts.args ?? ['volunteer', '--server', opts.serverUrl, '--data', opts.dataDir, '--ice-interfaces', opts.iceInterfaces ?? 'loopback',
+    ...(opts.quotaMb === undefined ? [] : ['--quota-mb', String(opts.quotaMb)])];
+  const child = opts.netns
+    ? spawn('ip', ['netns', 'exec', opts.netns, process.execPath, CLI, ...args], { stdio: ['ignore', out, 'pipe', 'ipc'] })
+    : fork(CLI, args, { stdio: ['ignore', out, 'pipe', 'ipc'] });
   // The end of what the child says on stderr, to explain a failure.
   let stderrTail = '';
   child.stderr?.on('data', (d: Buffer) => {
@@ -69,7 +78,7 @@ export async function spawnVolunteer(opts: SpawnOptions): Promise<VolunteerProce
     child.once('exit', (code) => reject(new Error(`volunteer exited before joining (code ${code}): ${stderrTail.trim()}`)));
     child.on('message', (m: unknown) => {
       const msg = m as { ready?: boolean; id?: PeerId } & Partial<ControlReply>;
-      if (msg.ready && msg.id) {
+      if (msg.ready && msg.id !== undefined) {
         clearTimeout(timer);
         resolve(msg.id);
       } else if (typeof msg.rid === 'number') waiters.get(msg.rid)?.(msg as ControlReply);

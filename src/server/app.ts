@@ -15,6 +15,7 @@ import { verifyClaim } from '../runtime/identity.js';
 import { SignalHub, type HubClient } from './hub.js';
 import { TokenBucket } from './token-bucket.js';
 import { registerWebPage } from './web.js';
+import type { IceIssuer } from './ice.js';
 import { MemoryNodeRegistry, registerApi, type ApiOptions } from './api/index.js';
 import { ClientMessageSchema, FATAL_CODES, HANDSHAKE_TIMEOUT_MS, SIGNAL_PROTOCOL_VERSION, helloPayload, type ClientMessage, type ServerMessage, type SignalErrorCode } from '../services/signal/rendezvous.js';
 
@@ -41,6 +42,8 @@ export interface ServerOptions {
   clock?: Clock;
   rng?: Rng;
   limits?: Partial<ServerLimits>;
+  /** STUN/TURN servers handed to every joining peer, TURN ones with per-peer expiring credentials (ice.ts). */
+  ice?: IceIssuer;
 }
 
 export interface CumulusServer {
@@ -49,6 +52,7 @@ export interface CumulusServer {
   /** e.g. http://127.0.0.1:8080, known once listening. */
   readonly url: string;
   readonly port: number;
+  readonly ice: IceIssuer | null;
   close(): Promise<void>;
 }
 
@@ -77,16 +81,16 @@ export async function createServer(opts: ServerOptions = {}): Promise<CumulusSer
     await registerApi(app, { ...opts.api, nodes });
   }
   app.get('/peers/count', async () => ({ peers: hub.size, joins: hub.stats.joins, signalsRelayed: hub.stats.signalsRelayed }));
-  app.get('/signal', { websocket: true }, (socket) => handleConnection(socket, hub, clock, rng, limits));
+  app.get('/signal', { websocket: true }, (socket) => handleConnection(socket, hub, clock, rng, limits, opts.ice ?? null));
 
   const host = opts.host ?? DEFAULT_HOST;
   await app.listen({ port: opts.port ?? 0, host });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : (opts.port ?? 0);
-  return { app, hub, port, url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`, close: () => app.close() };
+  return { app, hub, port, ice: opts.ice ?? null, url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`, close: () => app.close() };
 }
 
-function handleConnection(socket: WebSocket, hub: SignalHub, clock: Clock, rng: Rng, limits: ServerLimits): void {
+function handleConnection(socket: WebSocket, hub: SignalHub, clock: Clock, rng: Rng, limits: ServerLimits, ice: IceIssuer | null): void {
   const nonce = bytesToHex(rng.bytes(16));
   const bucket = new TokenBucket(clock, limits.messagesPerSec, limits.burstMessages);
   let id: PeerId | null = null;
@@ -125,10 +129,11 @@ function handleConnection(socket: WebSocket, hub: SignalHub, clock: Clock, rng: 
       id = m.id as PeerId;
       clock.cancel(helloTimer);
       hub.join(id, client);
-      return send({ type: 'welcome', contacts: hub.contacts(id), peers: hub.size });
+      return send({ type: 'welcome', contacts: hub.contacts(id), peers: hub.size, ...(ice && !ice.empty ? { ice: ice.forPeer(id) } : {}) });
     }
     if (!id) return fail('HELLO_FIRST', `say hello before ${m.type}`);
     if (m.type === 'contacts') return send({ type: 'contacts', contacts: hub.contacts(id) });
+    if (m.type === 'ice') return send({ type: 'ice', ice: ice?.forPeer(id) ?? { servers: [] } });
     if (!hub.relay(id, m.to as PeerId, m.msg)) fail('UNKNOWN_PEER', `peer ${m.to} is not connected to this server`);
   });
   send({ type: 'challenge', v: SIGNAL_PROTOCOL_VERSION, nonce });

@@ -5,11 +5,12 @@ import { startNodePeer } from '../host/node-peer.js';
 import type { RunningPeer } from '../host/start-peer.js';
 import type { StorageOptions } from '../services/storage/service.js';
 import type { CumulusServer } from './app.js';
+import type { IceInterfaces } from '../runtime/node-rtc.js';
 
 export interface ServerPeerOptions {
   dataDir: string;
-  /** RTCPeerConnection settings; loopback by default, add iceServers to reach other hosts. */
-  rtcConfig?: Record<string, unknown>;
+  /** Where the server's peer gathers ICE candidates (default loopback; `cumulus serve` gives all). */
+  iceInterfaces?: IceInterfaces;
   /** The storage the server's peer lends (default 1 GiB); the gateway's files live on the ring through it. */
   storage?: StorageOptions;
 }
@@ -21,12 +22,12 @@ export type ServerPeer = RunningPeer & { readonly id: RunningPeer['identity']['i
 export async function startServerPeer(server: CumulusServer, opts: ServerPeerOptions): Promise<ServerPeer> {
   const running = await startNodePeer({
     dataDir: opts.dataDir,
-    loopback: opts.rtcConfig === undefined,
-    ...(opts.rtcConfig ? { rtcConfig: opts.rtcConfig } : {}),
+    ...(opts.iceInterfaces ? { iceInterfaces: opts.iceInterfaces } : {}),
     storage: opts.storage ?? { quotaBytes: SERVER_PEER_QUOTA_BYTES },
     local: (self) => {
       const signaler = server.hub.attachLocal(self);
-      return { signaler, contacts: server.hub.contacts(self), detach: () => signaler.detach() };
+      const ice = server.ice;
+      return { signaler, contacts: server.hub.contacts(self), detach: () => signaler.detach(), ...(ice && !ice.empty ? { ice: () => ice.forPeer(self) } : {}) };
     },
   });
   return Object.assign(running, { id: running.identity.id });
