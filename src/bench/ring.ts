@@ -12,7 +12,7 @@ import type { PeerStatus } from '../peer/peer.js';
 import { trueOwner } from '../peer/ring-view.js';
 import { createServer, type CumulusServer } from '../server/app.js';
 import { startServerPeer, type ServerPeer } from '../server/own-peer.js';
-import { fullStatus } from '../host/peer-status.js';
+import { fullStatus, type ConnectionStatus } from '../host/peer-status.js';
 import { launchChromium, TAB_JOIN_TIMEOUT_MS } from './chromium.js';
 import { shutdownNodeRtc } from '../runtime/node-rtc.js';
 import { spawnVolunteer } from '../host/volunteer-process.js';
@@ -20,10 +20,10 @@ import { LOCAL_RING_CONVERGE_MS, waitForConsistentRing } from '../host/local-rin
 import type { OptionValues } from '../core/options.js';
 import { quantile, round } from './figures.js';
 
-type Status = PeerStatus & { signal: { linksViaServer: number; linksViaOverlay: number } };
-interface LookupAnswer { owner: PeerId; hops: number; ms: number }
+export type Status = PeerStatus & { signal: { linksViaServer: number; linksViaOverlay: number }; connections?: ConnectionStatus };
+export interface LookupAnswer { owner: PeerId; hops: number; ms: number }
 
-interface BenchPeer {
+export interface BenchPeer {
   id: PeerId;
   kind: 'server' | 'node' | 'browser';
   status(): Promise<Status>;
@@ -125,7 +125,7 @@ function waitConsistent(peers: BenchPeer[], timeoutMs: number): Promise<boolean>
   return waitForConsistentRing(() => Promise.all(peers.map((p) => p.status())), timeoutMs, POLL_MS);
 }
 
-async function runLookups(peers: BenchPeer[], n: number): Promise<{ success: number; ms: number[]; hops: number[] }> {
+export async function runLookups(peers: BenchPeer[], n: number): Promise<{ success: number; ms: number[]; hops: number[] }> {
   const ids = peers.map((p) => p.id);
   const ms: number[] = [];
   const hops: number[] = [];
@@ -165,7 +165,7 @@ function serverPeer(p: ServerPeer): BenchPeer {
   };
 }
 
-function nodePeer(v: Awaited<ReturnType<typeof spawnVolunteer>>): BenchPeer {
+export function nodePeer(v: Awaited<ReturnType<typeof spawnVolunteer>>): BenchPeer {
   return {
     id: v.id,
     kind: 'node',
@@ -175,7 +175,7 @@ function nodePeer(v: Awaited<ReturnType<typeof spawnVolunteer>>): BenchPeer {
   };
 }
 
-async function browserPeer(browser: Browser, url: string): Promise<BenchPeer> {
+export async function browserPeer(browser: Browser, url: string): Promise<BenchPeer> {
   // A context per tab: its own IndexedDB, so its own identity, as a separate visitor would have.
   const context = await browser.newContext();
   const page: Page = await context.newPage();

@@ -18,6 +18,7 @@ export function connectionStatus(p: RunningPeer): ConnectionStatus {
   return {
     linksByKind: { ...p.net.kinds.counts },
     openByKind: p.net.kinds.open(),
+    open: Object.fromEntries(p.net.links().map((peer) => [peer, p.net.linkKind(peer) ?? 'unknown'])),
     setups: p.net.stats.setups,
     setupsRefused: p.net.stats.setupsRefused,
     setupsPerHour: Math.round((p.net.stats.setups / hours) * 10) / 10,
@@ -28,6 +29,8 @@ export function connectionStatus(p: RunningPeer): ConnectionStatus {
 export interface ConnectionStatus {
   linksByKind: Record<'host' | 'srflx' | 'relay' | 'unknown', number>;
   openByKind: Record<'host' | 'srflx' | 'relay', number>;
+  /** Each open link's kind, by peer id. */
+  open: Record<string, 'host' | 'srflx' | 'relay' | 'unknown'>;
   setups: number;
   setupsRefused: number;
   setupsPerHour: number;

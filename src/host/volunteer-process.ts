@@ -10,8 +10,8 @@ export interface VolunteerProcess {
   readonly id: PeerId;
   readonly pid: number;
   readonly child: ChildProcess;
-  /** A control request; the second argument is a lookup key or the op's arguments. */
-  request(op: ControlOp, args?: string | ControlArgs): Promise<unknown>;
+  /** A control request; the second argument is a lookup key or the op's arguments, the third this call's time limit. */
+  request(op: ControlOp, args?: string | ControlArgs, timeoutMs?: number): Promise<unknown>;
   /** Leave gracefully (SIGTERM), then SIGKILL after graceMs; resolves when the process is gone. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -88,12 +88,12 @@ export async function spawnVolunteer(opts: SpawnOptions): Promise<VolunteerProce
     throw e;
   });
   const requestTimeoutMs = opts.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
-  const request = (op: ControlOp, a?: string | ControlArgs) => new Promise<unknown>((resolve, reject) => {
+  const request = (op: ControlOp, a?: string | ControlArgs, timeoutMs = requestTimeoutMs) => new Promise<unknown>((resolve, reject) => {
     const rid = nextRid++;
     const timer = setTimeout(() => {
       waiters.delete(rid);
-      reject(new Error(`volunteer ${id.slice(0, 8)}: ${op} got no answer in ${requestTimeoutMs} ms`));
-    }, requestTimeoutMs);
+      reject(new Error(`volunteer ${id.slice(0, 8)}: ${op} got no answer in ${timeoutMs} ms`));
+    }, timeoutMs);
     waiters.set(rid, (r) => {
       clearTimeout(timer);
       waiters.delete(rid);

@@ -47,9 +47,18 @@ export async function selectedKind(pc: PeerConnectionLike): Promise<LinkKind | n
 /** Attempts to read a link's kind: the pair may be reported a moment after the channel opens. */
 const KIND_READS = 3;
 const KIND_RETRY_MS = 200;
+/**
+ * ICE opens the channel on the first pair that works and may move to a better one as later checks
+ * succeed (a relayed pair often answers first, a direct one a moment later): the kind is read
+ * again at these delays after the link came up, and the latest reading is the link's.
+ */
+const KIND_REREAD_MS = [2_000, 10_000] as const;
+/** After this long, a link's reported kind is its last reading. */
+export const KIND_SETTLED_MS = Math.max(...KIND_REREAD_MS) + 1_000;
 
 /** The kind of each open link, and how many links of each kind have come up. */
 export class LinkKinds {
+  /** Links by the kind they settled on (a link that moved from relay to direct counts as direct). */
   readonly counts: LinkKindCounts = { host: 0, srflx: 0, relay: 0, unknown: 0 };
   private readonly kinds = new Map<PeerId, LinkKind>();
 
@@ -57,12 +66,25 @@ export class LinkKinds {
   async learn(peer: PeerId, pc: PeerConnectionLike, stillOpen: () => boolean): Promise<void> {
     let kind: LinkKind | null = null;
     for (let i = 0; i < KIND_READS && kind === null && stillOpen(); i++) {
-      if (i > 0) await new Promise((r) => setTimeout(r, KIND_RETRY_MS));
+      if (i > 0) await sleep(KIND_RETRY_MS);
       kind = await selectedKind(pc).catch(() => null);
     }
     if (!stillOpen()) return;
     if (kind) this.kinds.set(peer, kind);
-    this.counts[kind ?? 'unknown']++;
+    let counted: LinkKind | 'unknown' = kind ?? 'unknown';
+    this.counts[counted]++;
+    let waitedMs = 0;
+    for (const atMs of KIND_REREAD_MS) {
+      await sleep(atMs - waitedMs);
+      waitedMs = atMs;
+      if (!stillOpen()) return;
+      const now = await selectedKind(pc).catch(() => null);
+      if (!now || now === counted) continue;
+      this.kinds.set(peer, now);
+      this.counts[counted]--;
+      this.counts[now]++;
+      counted = now;
+    }
   }
 
   kindOf(peer: PeerId): LinkKind | undefined {
@@ -79,4 +101,12 @@ export class LinkKinds {
     for (const k of this.kinds.values()) out[k]++;
     return out;
   }
+}
+
+/** A wait that keeps no Node process alive on its own (browsers have no unref). */
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => {
+    const t = setTimeout(r, ms) as unknown as { unref?: () => void };
+    t.unref?.();
+  });
 }

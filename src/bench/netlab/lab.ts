@@ -99,6 +99,21 @@ export async function createLab(homes: readonly NatKind[]): Promise<Lab> {
     removeAll();
   };
   process.once('exit', onExit);
+  // Killed by a signal, Node runs no exit hook of its own: clean up, then die as asked.
+  const onSignal = (sig: NodeJS.Signals) => {
+    try {
+      onExit();
+    } finally {
+      process.kill(process.pid, sig);
+    }
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const unhook = () => {
+    process.removeListener('exit', onExit);
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+  };
 
   const pubNs = `${tag}-pub`;
   const pubAddr = `${LAB_PUBLIC_NET}.${PUB_HOST}`;
@@ -135,7 +150,7 @@ export async function createLab(homes: readonly NatKind[]): Promise<Lab> {
     });
   } catch (e) {
     removeAll();
-    process.removeListener('exit', onExit);
+    unhook();
     throw new Error(`building the network lab failed: ${(e as Error).message}`, { cause: e });
   }
 
@@ -155,7 +170,7 @@ export async function createLab(homes: readonly NatKind[]): Promise<Lab> {
       closed = true;
       await Promise.allSettled([...children].map((c) => stopProcess(c)));
       removeAll();
-      process.removeListener('exit', onExit);
+      unhook();
     },
   };
 }

@@ -10,6 +10,7 @@ import { COORD_BENCH_OPTIONS, runCoordBench } from '../../bench/coord.js';
 import { DROPIN_BENCH_OPTIONS, runDropinBench } from '../../bench/dropin.js';
 import { LINK_BENCH_OPTIONS, runLinkBench } from '../../bench/link.js';
 import { RING_BENCH_OPTIONS, runRingBench } from '../../bench/ring.js';
+import { NETLAB_BENCH_OPTIONS, runNetlabBench } from '../../bench/netlab/bench.js';
 import { STORAGE_BENCH_OPTIONS, runStorageBench } from '../../bench/storage.js';
 import { lookup, registerRunnables, runnableFlags, runnableHelp } from '../runnables.js';
 
@@ -46,6 +47,11 @@ export const BENCHES: Record<string, Bench> = {
     description: 'a slow web application behind the coordination drop-in and without it: its CPU time, and --clients Chromium pages\' load and POST latency',
     options: DROPIN_BENCH_OPTIONS,
     run: (o) => runDropinBench(o),
+  }),
+  netlab: bench({
+    description: 'the network lab (root): a server and coturn on a public network, --per-home volunteers behind each of three NATs (full-cone-like, port-restricted, symmetric) and a tab; links by kind, a file across homes, lookups with the server up and down',
+    options: NETLAB_BENCH_OPTIONS,
+    run: (o) => runNetlabBench(o),
   }),
   link: bench({
     description: 'one-way throughput of a Cumulus WebRTC link vs a raw node-datachannel channel (two processes)',
