@@ -16,13 +16,13 @@ class FakeRings {
   private readonly handlers = new Map<PeerId, (env: Envelope) => void>();
   /** Sends per (from, op), to see which path a message took. */
   readonly log: string[] = [];
-  ring(self: PeerId, links?: { linked: PeerId[]; oldest: PeerId[] }): Pick<RingPort, 'self' | 'send' | 'onService' | 'isLinked' | 'links'> & { inject(env: Envelope): void } {
+  ring(self: PeerId, links?: { linked: PeerId[]; oldest: PeerId[]; routable?: PeerId[] }): Pick<RingPort, 'self' | 'send' | 'onService' | 'isLinked' | 'links'> & { inject(env: Envelope): void } {
     return {
       self,
       send: (peer, svc, op, body) => {
         const h = this.handlers.get(peer);
-        // With links given, only linked peers can be reached: a ring that cannot route yet.
-        if (!h || (links && !links.linked.includes(peer))) return false;
+        // With links given, only linked peers (and those listed routable) can be reached.
+        if (!h || (links && !links.linked.includes(peer) && !links.routable?.includes(peer))) return false;
         this.log.push(`${self.slice(0, 4)}>${peer.slice(0, 4)}:${op}`);
         const env: Envelope = { v: WIRE_VERSION, mid: 1, src: self, dst: peer, to: 'peer', ring: 'base', svc, op, hops: 1, ttl: 32, body: structuredClone(body) };
         setTimeout(() => h(env), 0);
@@ -101,6 +101,27 @@ describe('OverlaySignaler', () => {
     expect(await atA.next()).toBe(b.id);
     expect(atA.msgs).toEqual([cand('y')]);
     expect(sb.stats.viaRelay).toBe(1);
+    expect(rings.log.slice(1)).toEqual([`${b.id.slice(0, 4)}>${r.id.slice(0, 4)}:relay`, `${r.id.slice(0, 4)}>${a.id.slice(0, 4)}:relayed`]);
+  });
+
+  it('answers a peer not in place yet through its relay, routed there when not linked to it', async () => {
+    const rings = new FakeRings();
+    const [a, b, r] = [ids(), ids(), ids()];
+    // A has joined but is not in place: the route toward it ends elsewhere. Its only link is R,
+    // which B can route to but has no link with.
+    const sa = new OverlaySignaler(rings.ring(a.id, { linked: [r.id], oldest: [r.id], routable: [b.id] }));
+    const sb = new OverlaySignaler(rings.ring(b.id, { linked: [], oldest: [], routable: [r.id] }));
+    new OverlaySignaler(rings.ring(r.id, { linked: [a.id], oldest: [] }));
+    const atA = inbox();
+    const atB = inbox();
+    sa.setHandler(atA.handle);
+    sb.setHandler(atB.handle);
+    const offer: SignalMessage = { v: 1, type: 'candidate', sid: 'o', candidate: 'a=candidate:1 1 UDP 1 127.0.0.1 5000 typ host', mid: '0' };
+    sa.send(b.id, offer);
+    expect(await atB.next()).toBe(a.id);
+    sb.send(a.id, offer);
+    expect(await atA.next()).toBe(b.id);
+    expect([sb.stats.viaRelay, sb.stats.unroutable]).toEqual([1, 0]);
     expect(rings.log.slice(1)).toEqual([`${b.id.slice(0, 4)}>${r.id.slice(0, 4)}:relay`, `${r.id.slice(0, 4)}>${a.id.slice(0, 4)}:relayed`]);
   });
 

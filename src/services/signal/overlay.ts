@@ -50,7 +50,11 @@ export class OverlaySignaler implements Signaler {
   }
 
   send(to: PeerId, msg: SignalMessage): void {
-    const relay = this.ring.isLinked(to) ? undefined : this.hints.get(to)?.find((r) => r !== this.ring.self && this.ring.isLinked(r));
+    // Not linked to the peer: go through a peer it named as linked to it, one we are linked to if
+    // any, else routed to that peer. A peer that has joined but is not in place yet is not
+    // routable (the route toward its id ends at its successor-to-be), its links are.
+    const hinted = this.ring.isLinked(to) ? [] : (this.hints.get(to) ?? []).filter((r) => r !== this.ring.self && r !== to);
+    const relay = hinted.find((r) => this.ring.isLinked(r)) ?? hinted[0];
     const via = this.ring.links().slice(0, RELAY_LINKS).filter((p) => p !== to).slice(0, MAX_RELAY_HINTS);
     let ok = false;
     if (relay === undefined) ok = this.ring.send(to, SIGNAL_SVC, msg.type, via.length > 0 ? { m: msg, via } : { m: msg });
