@@ -58,6 +58,32 @@ function inbox(): { from: PeerId[]; msgs: SignalMessage[]; handle(from: PeerId, 
 }
 afterAll(() => shutdownNodeRtc());
 
+const candidate = (sid: string): SignalMessage => ({ v: 1, type: 'candidate', sid, candidate: 'a=candidate:1 1 UDP 1 127.0.0.1 5000 typ host', mid: '0' });
+
+type RingLinks = { linked: PeerId[]; oldest: PeerId[]; routable?: PeerId[] };
+
+/** Peers A and B and a relay R on FakeRings with the links given; exchange() sends A→B, then B→A. */
+function trio(links: (a: PeerId, b: PeerId, r: PeerId) => [RingLinks, RingLinks, RingLinks]) {
+  const rings = new FakeRings();
+  const [a, b, r] = [ids().id, ids().id, ids().id];
+  const [la, lb, lr] = links(a, b, r);
+  const sa = new OverlaySignaler(rings.ring(a, la));
+  const sb = new OverlaySignaler(rings.ring(b, lb));
+  new OverlaySignaler(rings.ring(r, lr));
+  const atA = inbox();
+  const atB = inbox();
+  sa.setHandler(atA.handle);
+  sb.setHandler(atB.handle);
+  const exchange = async (m: SignalMessage) => {
+    sa.send(b, m);
+    expect(await atB.next()).toBe(a);
+    sb.send(a, m);
+    expect(await atA.next()).toBe(b);
+    expect(atA.msgs).toEqual([m]);
+  };
+  return { rings, a, b, r, sa, sb, exchange };
+}
+
 describe('OverlaySignaler', () => {
   it('delivers to the addressed peer and drops malformed or misaddressed envelopes', async () => {
     const rings = new FakeRings();
@@ -105,43 +131,19 @@ describe('OverlaySignaler', () => {
   });
 
   it('answers a peer not in place yet through its relay, routed there when not linked to it', async () => {
-    const rings = new FakeRings();
-    const [a, b, r] = [ids(), ids(), ids()];
     // A has joined but is not in place: the route toward it ends elsewhere. Its only link is R,
     // which B can route to but has no link with.
-    const sa = new OverlaySignaler(rings.ring(a.id, { linked: [r.id], oldest: [r.id], routable: [b.id] }));
-    const sb = new OverlaySignaler(rings.ring(b.id, { linked: [], oldest: [], routable: [r.id] }));
-    new OverlaySignaler(rings.ring(r.id, { linked: [a.id], oldest: [] }));
-    const atA = inbox();
-    const atB = inbox();
-    sa.setHandler(atA.handle);
-    sb.setHandler(atB.handle);
-    const offer: SignalMessage = { v: 1, type: 'candidate', sid: 'o', candidate: 'a=candidate:1 1 UDP 1 127.0.0.1 5000 typ host', mid: '0' };
-    sa.send(b.id, offer);
-    expect(await atB.next()).toBe(a.id);
-    sb.send(a.id, offer);
-    expect(await atA.next()).toBe(b.id);
-    expect([sb.stats.viaRelay, sb.stats.unroutable]).toEqual([1, 0]);
-    expect(rings.log.slice(1)).toEqual([`${b.id.slice(0, 4)}>${r.id.slice(0, 4)}:relay`, `${r.id.slice(0, 4)}>${a.id.slice(0, 4)}:relayed`]);
+    const t = trio((a, b, r) => [{ linked: [r], oldest: [r], routable: [b] }, { linked: [], oldest: [], routable: [r] }, { linked: [a], oldest: [] }]);
+    await t.exchange(candidate('o'));
+    expect([t.sb.stats.viaRelay, t.sb.stats.unroutable]).toEqual([1, 0]);
+    expect(t.rings.log.slice(1)).toEqual([`${t.b.slice(0, 4)}>${t.r.slice(0, 4)}:relay`, `${t.r.slice(0, 4)}>${t.a.slice(0, 4)}:relayed`]);
   });
 
   it('sends through its own link when it cannot route, and is answered the same way', async () => {
-    const rings = new FakeRings();
-    const [a, b, r] = [ids(), ids(), ids()];
-    const sa = new OverlaySignaler(rings.ring(a.id, { linked: [r.id], oldest: [r.id] }));
-    const sb = new OverlaySignaler(rings.ring(b.id, { linked: [r.id], oldest: [] }));
-    new OverlaySignaler(rings.ring(r.id, { linked: [a.id, b.id], oldest: [] }));
-    const atA = inbox();
-    const atB = inbox();
-    sa.setHandler(atA.handle);
-    sb.setHandler(atB.handle);
-    const cand: SignalMessage = { v: 1, type: 'candidate', sid: 'z', candidate: 'a=candidate:1 1 UDP 1 127.0.0.1 5000 typ host', mid: '0' };
-    sa.send(b.id, cand);
-    expect(await atB.next()).toBe(a.id);
+    const t = trio((a, b, r) => [{ linked: [r], oldest: [r] }, { linked: [r], oldest: [] }, { linked: [a, b], oldest: [] }]);
     // B names no relays and cannot reach A; the relay that brought A's message is the way back.
-    sb.send(a.id, cand);
-    expect(await atA.next()).toBe(b.id);
-    expect([sa.stats.viaRelay, sb.stats.viaRelay, sb.stats.unroutable]).toEqual([1, 1, 0]);
+    await t.exchange(candidate('z'));
+    expect([t.sa.stats.viaRelay, t.sb.stats.viaRelay, t.sb.stats.unroutable]).toEqual([1, 1, 0]);
   });
 
   it('carries a WebRTC link set-up between two Nets', async () => {
