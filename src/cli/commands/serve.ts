@@ -11,6 +11,9 @@ import { DEFAULT_DATA_DIR, DEFAULT_PORT } from '../defaults.js';
 import { parseIceInterfaces, shutdownNodeRtc } from '../../runtime/node-rtc.js';
 import { handleControl } from '../../host/control.js';
 
+/** Longest a stopping server waits for its close before it exits anyway. */
+const STOP_DEADLINE_MS = 10_000;
+
 interface ServeOptions {
   port: string; host: string; data: string; peer: boolean;
   iceServer: string[]; turnSecretFile?: string; turnTtl?: string; iceInterfaces: string;
@@ -40,7 +43,11 @@ export function registerServe(program: Command): void {
       const url = cloud.server.url;
       let closing: Promise<void> | null = null;
       const close = () => (closing ??= cloud.close().then(() => shutdownNodeRtc()));
-      const stop = () => void close().then(() => process.exit(0));
+      // A close that hangs (a client holding its socket open) must not keep an orphaned server alive.
+      const stop = () => {
+        setTimeout(() => process.exit(0), STOP_DEADLINE_MS).unref();
+        void close().then(() => process.exit(0));
+      };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
       process.stdout.write(`cumulus server on ${url} (signaling at ${url.replace(/^http/, 'ws')}/signal)${cloud.peer ? `, own peer ${cloud.peer.id}` : ''}\n`);
