@@ -17,6 +17,7 @@ import { TokenBucket } from './token-bucket.js';
 import { AddressLimiter } from './address-limits.js';
 import { RingMembers, type RingMembersSettings } from './ring-members.js';
 import { registerWebPage } from './web.js';
+import type { IceIssuer } from './ice.js';
 import { MemoryNodeRegistry, registerApi, type ApiOptions } from './api/index.js';
 import { ClientMessageSchema, FATAL_CODES, HANDSHAKE_TIMEOUT_MS, SIGNAL_PROTOCOL_VERSION, helloPayload, type ClientMessage, type ServerMessage, type SignalErrorCode } from '../services/signal/rendezvous.js';
 
@@ -55,6 +56,8 @@ export interface ServerOptions {
   limits?: Partial<ServerLimits>;
   /** How connected peers are verified to stand on the ring, once the server's peer attaches (ring-members.ts). */
   members?: Partial<RingMembersSettings>;
+  /** STUN/TURN servers handed to every joining peer, TURN ones with per-peer expiring credentials (ice.ts). */
+  ice?: IceIssuer;
 }
 
 export interface CumulusServer {
@@ -65,6 +68,7 @@ export interface CumulusServer {
   /** e.g. http://127.0.0.1:8080, known once listening. */
   readonly url: string;
   readonly port: number;
+  readonly ice: IceIssuer | null;
   close(): Promise<void>;
 }
 
@@ -96,7 +100,7 @@ export async function createServer(opts: ServerOptions = {}): Promise<CumulusSer
   }
   app.get('/peers/count', async () => ({ peers: hub.size, joins: hub.stats.joins, signalsRelayed: hub.stats.signalsRelayed }));
   app.get('/signal', { websocket: true }, (socket, req) => {
-    if (hellos.take(req.socket.remoteAddress ?? '')) return handleConnection(socket, hub, clock, rng, limits);
+    if (hellos.take(req.socket.remoteAddress ?? '')) return handleConnection(socket, hub, clock, rng, limits, opts.ice ?? null);
     hub.countRejected('RATE_LIMITED');
     const message = `more than ${limits.hellosPerMinutePerAddress} connections a minute from this address (burst ${limits.helloBurstPerAddress})`;
     socket.send(JSON.stringify({ type: 'error', code: 'RATE_LIMITED', message } satisfies ServerMessage));
@@ -108,7 +112,7 @@ export async function createServer(opts: ServerOptions = {}): Promise<CumulusSer
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : (opts.port ?? 0);
   return {
-    app, hub, members, port, url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    app, hub, members, port, ice: opts.ice ?? null, url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     close: () => {
       members.close();
       return app.close();
@@ -116,7 +120,7 @@ export async function createServer(opts: ServerOptions = {}): Promise<CumulusSer
   };
 }
 
-function handleConnection(socket: WebSocket, hub: SignalHub, clock: Clock, rng: Rng, limits: ServerLimits): void {
+function handleConnection(socket: WebSocket, hub: SignalHub, clock: Clock, rng: Rng, limits: ServerLimits, ice: IceIssuer | null): void {
   const nonce = bytesToHex(rng.bytes(16));
   const bucket = new TokenBucket(clock, limits.messagesPerSec, limits.burstMessages);
   let id: PeerId | null = null;
@@ -155,10 +159,11 @@ function handleConnection(socket: WebSocket, hub: SignalHub, clock: Clock, rng: 
       id = m.id as PeerId;
       clock.cancel(helloTimer);
       hub.join(id, client);
-      return send({ type: 'welcome', contacts: hub.contacts(id), peers: hub.size });
+      return send({ type: 'welcome', contacts: hub.contacts(id), peers: hub.size, ...(ice && !ice.empty ? { ice: ice.forPeer(id) } : {}) });
     }
     if (!id) return fail('HELLO_FIRST', `say hello before ${m.type}`);
     if (m.type === 'contacts') return send({ type: 'contacts', contacts: hub.contacts(id) });
+    if (m.type === 'ice') return send({ type: 'ice', ice: ice?.forPeer(id) ?? { servers: [] } });
     if (!hub.relay(id, m.to as PeerId, m.msg)) fail('UNKNOWN_PEER', `peer ${m.to} is not connected to this server`);
   });
   send({ type: 'challenge', v: SIGNAL_PROTOCOL_VERSION, nonce });
