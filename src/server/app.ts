@@ -17,6 +17,8 @@ import { TokenBucket } from './token-bucket.js';
 import { AddressLimiter } from './address-limits.js';
 import { RingMembers, type RingMembersSettings } from './ring-members.js';
 import { registerWebPage } from './web.js';
+import { registerDropin } from './dropin-route.js';
+import type { DropinGateway } from './dropin-gateway.js';
 import type { IceIssuer } from './ice.js';
 import { MemoryNodeRegistry, registerApi, type ApiOptions } from './api/index.js';
 import { ClientMessageSchema, FATAL_CODES, HANDSHAKE_TIMEOUT_MS, SIGNAL_PROTOCOL_VERSION, helloPayload, type ClientMessage, type ServerMessage, type SignalErrorCode } from '../services/signal/rendezvous.js';
@@ -68,6 +70,8 @@ export interface CumulusServer {
   /** e.g. http://127.0.0.1:8080, known once listening. */
   readonly url: string;
   readonly port: number;
+  /** Web pages' drop-in requests, asked through the server's own peer (attached once it runs). */
+  readonly dropin: DropinGateway;
   readonly ice: IceIssuer | null;
   close(): Promise<void>;
 }
@@ -89,6 +93,7 @@ export async function createServer(opts: ServerOptions = {}): Promise<CumulusSer
 
   app.get('/health', async () => ({ ok: true, peers: hub.size }));
   registerWebPage(app);
+  const dropin = registerDropin(app, clock, rng);
   if (opts.api) {
     const nodes = new MemoryNodeRegistry();
     hub.watch((id, present) => {
@@ -112,7 +117,7 @@ export async function createServer(opts: ServerOptions = {}): Promise<CumulusSer
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : (opts.port ?? 0);
   return {
-    app, hub, members, port, ice: opts.ice ?? null, url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    app, hub, dropin, members, port, ice: opts.ice ?? null, url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     close: () => {
       members.close();
       return app.close();

@@ -99,6 +99,8 @@ export async function startServerPeer(server: CumulusServer, opts: ServerPeerOpt
       };
     },
   });
+  // Pages using the coordination drop-in ask the ring through this peer (dropin-gateway.ts).
+  server.dropin.attach(running.peer);
   const start = (boot as KnownPeers | null)?.result ?? { knownPeers: 0, outcome: 'created', via: null, waitedMs: 0, reason: 'no bootstrap' };
   return Object.assign(running, { id: running.identity.id, start });
 }

@@ -56,7 +56,7 @@ export const BENCHES: Record<string, Bench> = {
     run: (o) => runCoordBench(o),
   }),
   dropin: bench({
-    description: 'a slow web application behind the coordination drop-in and without it: its CPU time, and --clients Chromium pages\' load and POST latency',
+    description: 'the PHP test application behind the coordination drop-in: --clients Chromium visitors save --posts edits each; edits lost, POSTs in flight, click to sent, idle share, join time; then forms with the Cumulus server frozen',
     options: DROPIN_BENCH_OPTIONS,
     run: (o) => runDropinBench(o),
   }),
