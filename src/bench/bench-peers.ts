@@ -5,11 +5,11 @@ import type { Browser, Page } from 'playwright-core';
 import { idFromHex, type PeerId } from '../core/id.js';
 import type { PeerStatus } from '../peer/peer.js';
 import type { ServerPeer } from '../server/own-peer.js';
-import { fullStatus } from '../host/peer-status.js';
+import { fullStatus, type ConnectionStatus } from '../host/peer-status.js';
 import type { VolunteerProcess } from '../host/volunteer-process.js';
 import { TAB_JOIN_TIMEOUT_MS } from './chromium.js';
 
-export type BenchStatus = PeerStatus & { signal: { linksViaServer: number; linksViaOverlay: number } };
+export type BenchStatus = PeerStatus & { signal: { linksViaServer: number; linksViaOverlay: number }; connections?: ConnectionStatus };
 export interface LookupAnswer { owner: PeerId; hops: number; ms: number }
 
 /** Page log lines kept per tab (a tab whose server is down logs a failed WebSocket every few seconds). */

@@ -78,6 +78,8 @@ export async function runRingBench(o: RingBenchOptions): Promise<RingBenchResult
     const serverSignalsPerJoin = joins === 0 ? 0 : server.hub.stats.signalsRelayed / joins;
     const linksViaServer = statuses.reduce((n, s) => n + s.signal.linksViaServer, 0);
     const linksViaOverlay = statuses.reduce((n, s) => n + s.signal.linksViaOverlay, 0);
+    const connections = statuses.flatMap((s) => (s.connections ? [s.connections] : []));
+    const peerHours = connections.reduce((h, c) => h + c.uptimeMs, 0) / 3_600_000;
 
     // The server goes away, its peer with it (a graceful leave): the ring must carry on alone.
     await all.shift()!.stop();
@@ -95,6 +97,10 @@ export async function runRingBench(o: RingBenchOptions): Promise<RingBenchResult
       serverSignalsPerJoin: round(serverSignalsPerJoin),
       linksViaServer,
       linksViaOverlay,
+      overlayLinkShare: round(linksViaOverlay / Math.max(1, linksViaServer + linksViaOverlay)),
+      // RTCPeerConnections created per peer and hour of uptime (a tab may create about 500 in its life).
+      setupsPerPeer: round(connections.reduce((n, c) => n + c.setups, 0) / Math.max(1, connections.length)),
+      setupsPerPeerHour: round(connections.reduce((n, c) => n + c.setups, 0) / Math.max(1e-9, peerHours)),
       lookupSuccessServerDown: down.success,
       hopsAvg: round(up.hops.reduce((a, b) => a + b, 0) / Math.max(1, up.hops.length)),
       lookupP50MsServerDown: round(quantile(down.ms, 0.5)),
@@ -114,7 +120,7 @@ function waitConsistent(peers: BenchPeer[], timeoutMs: number): Promise<boolean>
   return waitForConsistentRing(() => Promise.all(peers.map((p) => p.status())), timeoutMs, POLL_MS);
 }
 
-async function runLookups(peers: BenchPeer[], n: number): Promise<{ success: number; ms: number[]; hops: number[] }> {
+export async function runLookups(peers: BenchPeer[], n: number): Promise<{ success: number; ms: number[]; hops: number[] }> {
   const ids = peers.map((p) => p.id);
   const ms: number[] = [];
   const hops: number[] = [];

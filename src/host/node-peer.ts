@@ -6,26 +6,32 @@ import type { PeerId } from '../core/id.js';
 import { IDENTITY_STORE_KEY, identityFromSecret, SECRET_KEY_BYTES } from '../runtime/identity.js';
 import { LevelStore, openLevel } from '../runtime/level-store.js';
 import { installNodeSha256 } from '../runtime/native-sha256.js';
-import { LOOPBACK_RTC_CONFIG, NodeRTCPeerConnection, loopbackCandidatesOnly } from '../runtime/node-rtc.js';
+import { NodeRTCPeerConnection, nodeRtcSettings, type IceInterfaces } from '../runtime/node-rtc.js';
 import { startPeer, type RunningPeer, type StartPeerOptions } from './start-peer.js';
 import type { WebSocketCtor } from '../runtime/ws-signaler.js';
 
 export interface NodePeerOptions extends Omit<StartPeerOptions, 'store' | 'RTCPeerConnection'> {
   dataDir: string;
-  /** Links between processes on this machine only (tests, benches, `cumulus up`). */
-  loopback?: boolean;
+  /**
+   * Where to gather ICE candidates: 'loopback' (the default here: tests, benches and `cumulus up`
+   * link processes of one machine), 'all' interfaces (`cumulus volunteer`, `cumulus serve`), or
+   * listed addresses. Anything but loopback also uses the server's STUN/TURN servers.
+   */
+  iceInterfaces?: IceInterfaces;
 }
 
 export async function startNodePeer(opts: NodePeerOptions): Promise<RunningPeer> {
   installNodeSha256();
   const store = await LevelStore.open(openLevel(opts.dataDir));
-  const loopback = opts.loopback ?? true;
+  const rtc = nodeRtcSettings(opts.iceInterfaces ?? 'loopback');
   return startPeer({
     ...opts,
     store,
     RTCPeerConnection: NodeRTCPeerConnection,
     WebSocket: opts.WebSocket ?? (WebSocket as unknown as WebSocketCtor),
-    ...(loopback ? { rtcConfig: opts.rtcConfig ?? LOOPBACK_RTC_CONFIG, candidateFilter: loopbackCandidatesOnly } : {}),
+    rtcConfig: opts.rtcConfig ?? rtc.rtcConfig,
+    ...(rtc.candidateFilter ? { candidateFilter: rtc.candidateFilter } : {}),
+    useIceServers: rtc.useIceServers,
   });
 }
 

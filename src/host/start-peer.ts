@@ -16,6 +16,8 @@ import { WebRtcNet, type PeerConnectionCtor } from '../runtime/webrtc-net.js';
 import { WsSignaler, type WebSocketCtor } from '../runtime/ws-signaler.js';
 import { ServerContacts, type Bootstrap, type JoinFailure } from './bootstrap.js';
 import { KnownPeersRecorder, loadKnownPeers } from './known-peers.js';
+import type { IceConfig } from '../services/signal/rendezvous.js';
+import { IceRenewal } from './ice-renewal.js';
 
 /** A peer living inside the server process: its signaler, and where it joins. */
 export interface LocalAttachment {
@@ -23,6 +25,8 @@ export interface LocalAttachment {
   detach(): void;
   /** Where to join, given the peers this one stood on the ring with before (see rememberPeers). */
   bootstrap(known: PeerId[]): Bootstrap;
+  /** The STUN/TURN servers the server hands its own peer, asked again before they expire. */
+  ice?: () => IceConfig;
 }
 
 export interface StartPeerOptions {
@@ -37,6 +41,8 @@ export interface StartPeerOptions {
   local?: (self: PeerId) => LocalAttachment;
   /** Keep the peers linked on the ring in the Store, to look for them after a restart (host/known-peers.ts). */
   rememberPeers?: boolean;
+  /** Use the STUN/TURN servers the rendezvous server hands out (default true; false on loopback). */
+  useIceServers?: boolean;
   ring?: Partial<RingConfig>;
   maxLinks?: number;
   /** How long to wait for a lost server before trying to reconnect, doubling up to MAX_RECONNECT_MS (default RECONNECT_MS). */
@@ -51,6 +57,8 @@ export interface RunningPeer {
   readonly net: WebRtcNet;
   readonly identity: Identity;
   readonly signaler: RoutedSignaler;
+  /** When the peer started (ms since the epoch): link set-ups per hour are counted from here. */
+  readonly startedMs: number;
   /** Whether the rendezvous server is reachable right now. */
   serverUp(): boolean;
   /** Leave the ring gracefully, close every link and the store; idempotent. */
@@ -76,6 +84,7 @@ export const MAX_RECONNECT_MS = 15_000;
 const MEET_CONTACTS = 2;
 
 export async function startPeer(opts: StartPeerOptions): Promise<RunningPeer> {
+  const startedMs = Date.now();
   const clock = new RealClock();
   const rng = new CryptoRng();
   const identity = await loadOrCreateIdentity(opts.store, rng);
@@ -102,11 +111,15 @@ export async function startPeer(opts: StartPeerOptions): Promise<RunningPeer> {
   let closed = false;
   let reconnectTimer: ReturnType<typeof clock.setTimer> | null = null;
   const recorder = opts.rememberPeers ? new KnownPeersRecorder(opts.store, clock, () => linkedMembers(peer)) : null;
+  const ice = new IceRenewal(clock, (servers) => net.setIceServers(servers), opts.useIceServers !== false);
   const connectWs = async (url: string): Promise<WsSignaler> => {
     const s = await WsSignaler.connect(url, identity, { clock, ...(opts.WebSocket ? { WebSocket: opts.WebSocket } : {}) });
     ws = s;
     signaler.setServer(s);
+    s.onIce((c) => ice.update(c));
+    if (s.ice) ice.start(s.ice, () => s.requestIce());
     s.onClosed(() => {
+      ice.pause();
       ws = null;
       signaler.setServer(null);
       if (!closed) scheduleReconnect(url, opts.reconnectMs ?? RECONNECT_MS);
@@ -133,6 +146,7 @@ export async function startPeer(opts: StartPeerOptions): Promise<RunningPeer> {
       const l = opts.local(identity.id);
       detachLocal = l.detach;
       signaler.setServer(l.signaler);
+      if (l.ice) ice.start(l.ice(), () => ice.update(l.ice!()));
       boot = l.bootstrap(known);
     } else if (opts.serverUrl) {
       const s = await connectWs(opts.serverUrl);
@@ -142,6 +156,7 @@ export async function startPeer(opts: StartPeerOptions): Promise<RunningPeer> {
     recorder?.start();
   } catch (e) {
     closed = true;
+    ice.pause();
     peer.close();
     net.close();
     (ws as WsSignaler | null)?.close();
@@ -151,13 +166,14 @@ export async function startPeer(opts: StartPeerOptions): Promise<RunningPeer> {
   }
 
   return {
-    peer, net, identity, signaler,
+    peer, net, identity, signaler, startedMs,
     serverUp: () => ws !== null || opts.local !== undefined,
     close: async () => {
       if (closed) return;
       closed = true;
       if (reconnectTimer !== null) clock.cancel(reconnectTimer);
       await recorder?.stop().catch(() => undefined);
+      ice.pause();
       peer.leave();
       await new Promise<void>((resolve) => clock.setTimer(LEAVE_DRAIN_MS, resolve));
       peer.close();

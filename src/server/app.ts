@@ -17,6 +17,9 @@ import { TokenBucket } from './token-bucket.js';
 import { AddressLimiter } from './address-limits.js';
 import { RingMembers, type RingMembersSettings } from './ring-members.js';
 import { registerWebPage } from './web.js';
+import { registerDropin } from './dropin-route.js';
+import type { DropinGateway } from './dropin-gateway.js';
+import type { IceIssuer } from './ice.js';
 import { MemoryNodeRegistry, registerApi, type ApiOptions } from './api/index.js';
 import { ClientMessageSchema, FATAL_CODES, HANDSHAKE_TIMEOUT_MS, SIGNAL_PROTOCOL_VERSION, helloPayload, type ClientMessage, type ServerMessage, type SignalErrorCode } from '../services/signal/rendezvous.js';
 
@@ -55,6 +58,8 @@ export interface ServerOptions {
   limits?: Partial<ServerLimits>;
   /** How connected peers are verified to stand on the ring, once the server's peer attaches (ring-members.ts). */
   members?: Partial<RingMembersSettings>;
+  /** STUN/TURN servers handed to every joining peer, TURN ones with per-peer expiring credentials (ice.ts). */
+  ice?: IceIssuer;
 }
 
 export interface CumulusServer {
@@ -65,6 +70,9 @@ export interface CumulusServer {
   /** e.g. http://127.0.0.1:8080, known once listening. */
   readonly url: string;
   readonly port: number;
+  /** Web pages' drop-in requests, asked through the server's own peer (attached once it runs). */
+  readonly dropin: DropinGateway;
+  readonly ice: IceIssuer | null;
   close(): Promise<void>;
 }
 
@@ -85,6 +93,7 @@ export async function createServer(opts: ServerOptions = {}): Promise<CumulusSer
 
   app.get('/health', async () => ({ ok: true, peers: hub.size }));
   registerWebPage(app);
+  const dropin = registerDropin(app, clock, rng);
   if (opts.api) {
     const nodes = new MemoryNodeRegistry();
     hub.watch((id, present) => {
@@ -96,7 +105,7 @@ export async function createServer(opts: ServerOptions = {}): Promise<CumulusSer
   }
   app.get('/peers/count', async () => ({ peers: hub.size, joins: hub.stats.joins, signalsRelayed: hub.stats.signalsRelayed }));
   app.get('/signal', { websocket: true }, (socket, req) => {
-    if (hellos.take(req.socket.remoteAddress ?? '')) return handleConnection(socket, hub, clock, rng, limits);
+    if (hellos.take(req.socket.remoteAddress ?? '')) return handleConnection(socket, hub, clock, rng, limits, opts.ice ?? null);
     hub.countRejected('RATE_LIMITED');
     const message = `more than ${limits.hellosPerMinutePerAddress} connections a minute from this address (burst ${limits.helloBurstPerAddress})`;
     socket.send(JSON.stringify({ type: 'error', code: 'RATE_LIMITED', message } satisfies ServerMessage));
@@ -108,7 +117,7 @@ export async function createServer(opts: ServerOptions = {}): Promise<CumulusSer
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : (opts.port ?? 0);
   return {
-    app, hub, members, port, url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    app, hub, dropin, members, port, ice: opts.ice ?? null, url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     close: () => {
       members.close();
       return app.close();
@@ -116,7 +125,7 @@ export async function createServer(opts: ServerOptions = {}): Promise<CumulusSer
   };
 }
 
-function handleConnection(socket: WebSocket, hub: SignalHub, clock: Clock, rng: Rng, limits: ServerLimits): void {
+function handleConnection(socket: WebSocket, hub: SignalHub, clock: Clock, rng: Rng, limits: ServerLimits, ice: IceIssuer | null): void {
   const nonce = bytesToHex(rng.bytes(16));
   const bucket = new TokenBucket(clock, limits.messagesPerSec, limits.burstMessages);
   let id: PeerId | null = null;
@@ -155,10 +164,11 @@ function handleConnection(socket: WebSocket, hub: SignalHub, clock: Clock, rng: 
       id = m.id as PeerId;
       clock.cancel(helloTimer);
       hub.join(id, client);
-      return send({ type: 'welcome', contacts: hub.contacts(id), peers: hub.size });
+      return send({ type: 'welcome', contacts: hub.contacts(id), peers: hub.size, ...(ice && !ice.empty ? { ice: ice.forPeer(id) } : {}) });
     }
     if (!id) return fail('HELLO_FIRST', `say hello before ${m.type}`);
     if (m.type === 'contacts') return send({ type: 'contacts', contacts: hub.contacts(id) });
+    if (m.type === 'ice') return send({ type: 'ice', ice: ice?.forPeer(id) ?? { servers: [] } });
     if (!hub.relay(id, m.to as PeerId, m.msg)) fail('UNKNOWN_PEER', `peer ${m.to} is not connected to this server`);
   });
   send({ type: 'challenge', v: SIGNAL_PROTOCOL_VERSION, nonce });

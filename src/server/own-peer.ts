@@ -20,11 +20,12 @@ import { RealClock } from '../runtime/clock.js';
 import type { StorageOptions } from '../services/storage/service.js';
 import type { CumulusServer } from './app.js';
 import type { SignalHub } from './hub.js';
+import type { IceInterfaces } from '../runtime/node-rtc.js';
 
 export interface ServerPeerOptions {
   dataDir: string;
-  /** RTCPeerConnection settings; loopback by default, add iceServers to reach other hosts. */
-  rtcConfig?: Record<string, unknown>;
+  /** Where the server's peer gathers ICE candidates (default loopback; `cumulus serve` gives all). */
+  iceInterfaces?: IceInterfaces;
   /** The storage the server's peer lends (default 1 GiB); the gateway's files live on the ring through it. */
   storage?: StorageOptions;
   /** Longest wait for a peer it knew to come back before it creates a ring (default KNOWN_PEERS_WAIT_MS). */
@@ -68,8 +69,7 @@ export async function startServerPeer(server: CumulusServer, opts: ServerPeerOpt
   const clock = new RealClock();
   running = await startNodePeer({
     dataDir: opts.dataDir,
-    loopback: opts.rtcConfig === undefined,
-    ...(opts.rtcConfig ? { rtcConfig: opts.rtcConfig } : {}),
+    ...(opts.iceInterfaces ? { iceInterfaces: opts.iceInterfaces } : {}),
     storage: opts.storage ?? { quotaBytes: SERVER_PEER_QUOTA_BYTES },
     rememberPeers: true,
     local: (self) => {
@@ -84,8 +84,10 @@ export async function startServerPeer(server: CumulusServer, opts: ServerPeerOpt
           running?.peer.meet([p]);
         },
       });
+      const ice = server.ice;
       return {
         signaler,
+        ...(ice && !ice.empty ? { ice: () => ice.forPeer(self) } : {}),
         detach: () => {
           server.members.detach();
           signaler.detach();
@@ -97,6 +99,8 @@ export async function startServerPeer(server: CumulusServer, opts: ServerPeerOpt
       };
     },
   });
+  // Pages using the coordination drop-in ask the ring through this peer (dropin-gateway.ts).
+  server.dropin.attach(running.peer);
   const start = (boot as KnownPeers | null)?.result ?? { knownPeers: 0, outcome: 'created', via: null, waitedMs: 0, reason: 'no bootstrap' };
   return Object.assign(running, { id: running.identity.id, start });
 }

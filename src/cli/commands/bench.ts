@@ -13,6 +13,7 @@ import { LINK_BENCH_OPTIONS, runLinkBench } from '../../bench/link.js';
 import { RING_BENCH_OPTIONS, runRingBench } from '../../bench/ring.js';
 import { RESTART_BENCH_OPTIONS, runRestartBench } from '../../bench/restart.js';
 import { IDENTITIES_BENCH_OPTIONS, runIdentitiesBench } from '../../bench/identities.js';
+import { NETLAB_BENCH_OPTIONS, runNetlabBench } from '../../bench/netlab/bench.js';
 import { STORAGE_BENCH_OPTIONS, runStorageBench } from '../../bench/storage.js';
 import { lookup, registerRunnables, runnableFlags, runnableHelp } from '../runnables.js';
 
@@ -56,7 +57,7 @@ export const BENCHES: Record<string, Bench> = {
     run: (o) => runCoordBench(o),
   }),
   dropin: bench({
-    description: 'a slow web application behind the coordination drop-in and without it: its CPU time, and --clients Chromium pages\' load and POST latency',
+    description: 'the PHP test application behind the coordination drop-in: --clients Chromium visitors save --posts edits each; edits lost, POSTs in flight, click to sent, idle share, join time; then forms with the Cumulus server frozen',
     options: DROPIN_BENCH_OPTIONS,
     run: (o) => runDropinBench(o),
   }),
@@ -64,6 +65,11 @@ export const BENCHES: Record<string, Bench> = {
     description: 'the word count of issue 21 over --mb MiB of English text through the jobs\' builtin executor in one process, against GNU coreutils and gawk --posix in the same run',
     options: BUILTINS_BENCH_OPTIONS,
     run: (o) => runBuiltinsBench(o),
+  }),
+  netlab: bench({
+    description: 'the network lab (root): a server and coturn on a public network, --per-home volunteers behind each of three NATs (full-cone-like, port-restricted, symmetric) and a tab; links by kind, a file across homes, lookups with the server up and down',
+    options: NETLAB_BENCH_OPTIONS,
+    run: (o) => runNetlabBench(o),
   }),
   link: bench({
     description: 'one-way throughput of a Cumulus WebRTC link vs a raw node-datachannel channel (two processes)',

@@ -50,10 +50,12 @@ export class OverlaySignaler implements Signaler {
   }
 
   send(to: PeerId, msg: SignalMessage): void {
-    // A relay that reached us from `to`, or that we were told can reach it (relayThrough): over our
-    // link to the relay if we have one, else routed to it (it stands on the ring `to` stands on).
-    const hinted = this.ring.isLinked(to) ? undefined : this.hints.get(to)?.filter((r) => r !== this.ring.self);
-    const relay = hinted?.find((r) => this.ring.isLinked(r)) ?? hinted?.[0];
+    // Not linked to the peer: go through a peer it named as linked to it, or that we were told can
+    // reach it (relayThrough): over our link to the relay if we have one, else routed to the relay.
+    // A peer that has joined but is not in place yet, or stands on another ring, is not routable
+    // (the route toward its id ends elsewhere); its links are.
+    const hinted = this.ring.isLinked(to) ? [] : (this.hints.get(to) ?? []).filter((r) => r !== this.ring.self && r !== to);
+    const relay = hinted.find((r) => this.ring.isLinked(r)) ?? hinted[0];
     const via = this.ring.links().slice(0, RELAY_LINKS).filter((p) => p !== to).slice(0, MAX_RELAY_HINTS);
     let ok = false;
     if (relay === undefined) ok = this.ring.send(to, SIGNAL_SVC, msg.type, via.length > 0 ? { m: msg, via } : { m: msg });
