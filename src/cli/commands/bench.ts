@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import { parseOptions, type OptionSpecs, type Runnable } from '../../core/options.js';
 import { API_BENCH_OPTIONS, runApiBench } from '../../bench/api.js';
+import { BUILTINS_BENCH_OPTIONS, runBuiltinsBench } from '../../bench/builtins.js';
 import { COORD_BENCH_OPTIONS, runCoordBench } from '../../bench/coord.js';
 import { DROPIN_BENCH_OPTIONS, runDropinBench } from '../../bench/dropin.js';
 import { LINK_BENCH_OPTIONS, runLinkBench } from '../../bench/link.js';
@@ -59,6 +60,11 @@ export const BENCHES: Record<string, Bench> = {
     description: 'the PHP test application behind the coordination drop-in: --clients Chromium visitors save --posts edits each; edits lost, POSTs in flight, click to sent, idle share, join time; then forms with the Cumulus server frozen',
     options: DROPIN_BENCH_OPTIONS,
     run: (o) => runDropinBench(o),
+  }),
+  builtins: bench({
+    description: 'the word count of issue 21 over --mb MiB of English text through the jobs\' builtin executor in one process, against GNU coreutils and gawk --posix in the same run',
+    options: BUILTINS_BENCH_OPTIONS,
+    run: (o) => runBuiltinsBench(o),
   }),
   netlab: bench({
     description: 'the network lab (root): a server and coturn on a public network, --per-home volunteers behind each of three NATs (full-cone-like, port-restricted, symmetric) and a tab; links by kind, a file across homes, lookups with the server up and down',
