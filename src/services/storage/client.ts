@@ -4,7 +4,7 @@
 // an interrupted put leaves nothing visible.
 import { errorCode, InvalidArgumentError, NotFoundError, type ErrorCode } from '../../core/errors.js';
 import { optionValue } from '../../core/options.js';
-import { hashBytesToId, idToHex, type PeerId } from '../../core/id.js';
+import { hashBytesToId, idToHex, type Id, type PeerId } from '../../core/id.js';
 import type { Clock } from '../../env/ports.js';
 import { ChunkTally, chunkStream, type ByteSource } from './chunker.js';
 import { DEFAULT_CHUNK_BYTES, DEFAULT_INDEX_FANOUT, DEFAULT_LIST_LIMIT, MAX_CHUNK_BYTES, MAX_INDEX_FANOUT, MAX_LIST_LIMIT, MAX_OBJECT_BYTES, META_ATTEMPTS, META_READ_FIRST_TIMEOUT_MS, META_RETRY_DELAY_MS, MIN_CHUNK_BYTES, MIN_INDEX_FANOUT, PUT_CHUNKS_IN_FLIGHT, READ_AHEAD_CHUNKS, REPLICAS } from './constants.js';
@@ -92,14 +92,15 @@ export class StorageClient {
     const existing = await this.statOrUndefined(p);
     if (existing?.kind === 'dir') throw new IsADirectoryError(p);
     const tally = new ChunkTally();
-    const list = new ChunkList(this.ring, replicas, fanout, this.timeoutMs);
-    const { chunks, index, count } = await this.placeAll(chunkStream(source, chunkBytes, tally), replicas, list);
+    const keeper = pathKey(p);
+    const list = new ChunkList(this.ring, replicas, fanout, this.timeoutMs, keeper);
+    const { chunks, index, count } = await this.placeAll(chunkStream(source, chunkBytes, tally), replicas, list, keeper);
     const rec: FileRecord = { kind: 'file', path: p, rev: 0, version: 0, size: tally.size, chunkBytes, replicas, etag: tally.digestHex(), mtimeMs: this.clock.now(), chunks };
     if (opts.contentType !== undefined) rec.contentType = opts.contentType;
     if (index) rec.index = index;
     const wire = toWire(rec);
     if (wire.kind !== 'file') throw new InvalidArgumentError('unreachable');
-    const r = await this.meta(pathKey(p), 'commit', { rec: wire });
+    const r = await this.meta(keeper, 'commit', { rec: wire });
     return { path: p, version: r.version, size: rec.size, etag: rec.etag, chunks: count, replicas, mtimeMs: rec.mtimeMs };
   }
 
@@ -108,7 +109,7 @@ export class StorageClient {
    * The stream is pulled only when a slot is free, so memory stays at a few chunks (and the list's
    * pending refs, see ChunkList).
    */
-  private async placeAll(stream: AsyncIterable<Uint8Array>, replicas: number, list: ChunkList): Promise<ChunkListResult> {
+  private async placeAll(stream: AsyncIterable<Uint8Array>, replicas: number, list: ChunkList, keeper: Id): Promise<ChunkListResult> {
     const placed: Array<Promise<ChunkRef>> = [];
     let sizeBytes = 0;
     try {
@@ -116,7 +117,7 @@ export class StorageClient {
         sizeBytes += chunk.length;
         if (sizeBytes > MAX_OBJECT_BYTES) throw new InvalidArgumentError(`file exceeds the largest object size, ${MAX_OBJECT_BYTES} bytes`);
         const id = idToHex(hashBytesToId(chunk));
-        const p = placeChunk(this.ring, id, chunk, replicas, [], this.timeoutMs).then((holders: PeerId[]) => ({ id, holders }));
+        const p = placeChunk(this.ring, id, chunk, replicas, [], this.timeoutMs, keeper).then((holders: PeerId[]) => ({ id, holders }));
         // Observed now, awaited in order below: a failure must not surface as an unhandled rejection.
         p.catch(() => undefined);
         placed.push(p);

@@ -160,3 +160,35 @@ export const READ_FIRST_PIECE_TIMEOUT_MS = 1_500;
  */
 export const READ_HEDGE_MS = 500;
 
+
+// Repair that reacts to a departure (departures.ts, reactive.ts).
+
+/** Successors that keep a holder's summary: the first one notices the departure, the second covers for it. */
+export const SUMMARY_SUCCESSORS = 2;
+/**
+ * sKeeper keys a holder keeps in its summary: a 1 GiB volunteer holds at most 4,096 default
+ * chunks, so at most as many files. Beyond it the oldest key is dropped (the periodic pass covers it).
+ */
+export const MAX_SUMMARY_KEYS = 4096;
+/** Keys in one summary frame: 1,000 hex keys take about 42 KiB, within a 64 KiB frame. */
+export const MAX_SUMMARY_FRAME_KEYS = 1000;
+/** Other peers' summaries a peer keeps: normally its two predecessors', the rest is slack for churn. */
+export const MAX_HELD_SUMMARIES = 8;
+/** Periods of the repair loop after which a summary its holder stopped refreshing is dropped. */
+export const SUMMARY_TTL_PERIODS = 5;
+/** Delay before a holder pushes keys it just learned, so a burst of puts costs one push. */
+export const SUMMARY_DEBOUNCE_MS = 1_000;
+/**
+ * Delay between hearing that a neighbour is gone and acting on it: a peer that leaves gracefully
+ * closes its links a moment after its leave message, and a neighbour that only closed a link on
+ * us is linked again by then.
+ */
+export const DEPARTURE_CHECK_MS = 1_000;
+/** sKeeper keys in one departure notice; the notice goes to the first key's owner. */
+export const MAX_GONE_KEYS = 64;
+/** Departure notices in flight at once from one peer. */
+export const GONE_NOTICES_IN_FLIGHT = 4;
+/** Files an sKeeper has been told to check and has not checked yet; more wait for the periodic pass. */
+export const MAX_PENDING_CHECKS = 4096;
+/** Delay between the first notice and the repair it starts, so notices of one burst share one probe. */
+export const REACT_DELAY_MS = 1_000;

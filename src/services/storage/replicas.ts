@@ -3,7 +3,7 @@
 // owner makes it move on, and the caller records where each replica went. Reading tries the
 // recorded holders, then the candidate owners, and accepts only bytes that hash to the id.
 import { CumulusError } from '../../core/errors.js';
-import type { PeerId } from '../../core/id.js';
+import type { Id, PeerId } from '../../core/id.js';
 import type { Clock, TimerHandle } from '../../env/ports.js';
 import { MAX_CANDIDATES, MAX_DUPLICATE_CANDIDATES, READ_FIRST_PIECE_TIMEOUT_MS, READ_HEDGE_MS } from './constants.js';
 import { ChunkCorruptError, ChunkUnavailableError, ReplicationFailedError, type PlacementFailure } from './errors.js';
@@ -33,14 +33,15 @@ function failure(where: string, e: unknown): PlacementFailure {
 /**
  * Make sure r distinct peers hold the chunk. `live` are holders known to have it; they count
  * towards r. Resolves with the holders (live first, then new ones) or throws ReplicationFailedError.
+ * `keeper` is the sKeeper key of the file the chunk belongs to: new holders keep it in their summary.
  */
-export async function placeChunk(ring: RingPort, id: string, bytes: Uint8Array, r: number, live: PeerId[], timeoutMs: number): Promise<PeerId[]> {
+export async function placeChunk(ring: RingPort, id: string, bytes: Uint8Array, r: number, live: PeerId[], timeoutMs: number, keeper?: Id): Promise<PeerId[]> {
   const holders = [...live];
   const failures: PlacementFailure[] = [];
   let duplicates = 0;
   for (let i = 0; i < MAX_CANDIDATES && holders.length < r && duplicates < MAX_DUPLICATE_CANDIDATES; i++) {
     try {
-      const peer = await sendChunk(ring, candidateKey(i, id), id, bytes, timeoutMs);
+      const peer = await sendChunk(ring, candidateKey(i, id), id, bytes, timeoutMs, keeper);
       // Two candidate keys may share an owner (small rings); a replica counts once per peer.
       if (!holders.includes(peer)) holders.push(peer);
       else duplicates++;
@@ -55,7 +56,7 @@ export async function placeChunk(ring: RingPort, id: string, bytes: Uint8Array, 
     if (holders.length >= r) break;
     if (holders.includes(peer)) continue;
     try {
-      const got = await sendChunk(ring, { peer }, id, bytes, timeoutMs);
+      const got = await sendChunk(ring, { peer }, id, bytes, timeoutMs, keeper);
       if (!holders.includes(got)) holders.push(got);
     } catch (e) {
       failures.push(failure(`neighbour ${peer.slice(0, 8)}`, e));
