@@ -14,7 +14,8 @@ import { IsADirectoryError } from './errors.js';
 import type { DirEntry } from './keeper-store.js';
 import type { ReplyBody, RequestBody, StorageOp } from './messages.js';
 import { normalizePath, pathKey } from './paths.js';
-import { placeChunk, readChunk, type ReadCounters } from './replicas.js';
+import { placeChunk, readChunk, type ReadCounters, type ReadOrder } from './replicas.js';
+import { FreshRecord } from './fresh-record.js';
 import { checkRecord, toWire, type ChunkRef, type FileIndex, type FileRecord } from './records.js';
 import type { RingPort } from '../../overlay/port.js';
 import { call } from './rpc.js';
@@ -189,16 +190,27 @@ export class StorageClient {
       if (r.done) throw new InvalidArgumentError(`the index of ${s.path} ended before its last chunk`);
       return r.value;
     };
+    // A small file's chunk that no holder served is tried again at the holders its current record lists.
+    const fresh = new FreshRecord(clock, s, async () => {
+      const now = await this.statOrUndefined(s.path);
+      return now?.kind === 'file' ? now : undefined;
+    });
+    const again = async (e: unknown, i: number, size: number, chunkOrder: ReadOrder): Promise<Uint8Array> => {
+      const ref = errorCode(e) === 'UNAVAILABLE' ? await fresh.ref(i) : undefined;
+      if (!ref) throw e;
+      return readChunk(ring, ref, size, timeoutMs, counters, undefined, chunkOrder);
+    };
     return (async function* () {
       const ahead: Array<Promise<Uint8Array>> = [];
       let next = first;
       const launch = () => {
         if (next > last) return;
-        const size = Math.min(s.chunkBytes, s.size - next * s.chunkBytes);
-        const chunkOrder = { ...order, spread: next };
+        const i = next;
+        const size = Math.min(s.chunkBytes, s.size - i * s.chunkBytes);
+        const chunkOrder = { ...order, spread: i };
         const p = refs
           ? nextRef().then((ref) => readChunk(ring, ref, size, timeoutMs, counters, undefined, chunkOrder))
-          : readChunk(ring, s.chunks[next]!, size, timeoutMs, counters, undefined, chunkOrder);
+          : readChunk(ring, s.chunks[i]!, size, timeoutMs, counters, undefined, chunkOrder).catch((e: unknown) => again(e, i, size, chunkOrder));
         // Awaited in order below; a reader that stops early must not leave unhandled rejections.
         p.catch(() => undefined);
         ahead.push(p);

@@ -133,6 +133,11 @@ export const SYNC_DEBOUNCE_MS = 1_000;
  * The window is the transfer's backpressure: at most this many pieces wait in any link's queue.
  */
 export const PIECE_WINDOW = 6;
+/**
+ * A reader that found no replica of a chunk asks the sKeeper for the current record (repair may
+ * have moved the replicas since): at most once in this long, however many of its chunks failed.
+ */
+export const RECORD_REFRESH_MS = 2_000;
 /** Chunks a reader fetches ahead of the one it yields: hides the round trips, bounds memory to a few chunks. */
 export const READ_AHEAD_CHUNKS = 12;
 /** Chunks a writer places at once; each holds its r replicas sequentially, so this bounds memory too. */
