@@ -9,6 +9,7 @@ import { pathKey } from './paths.js';
 import type { StorageService } from './service.js';
 import { sendChunk } from './transfer.js';
 import type { FileRecord } from './records.js';
+import type { ChunkUnavailableError, ReadAttempt } from './errors.js';
 
 function data(n: number, salt: number): Uint8Array {
   const out = new Uint8Array(n);
@@ -76,11 +77,11 @@ describe('reads that fall back', () => {
   it('says which holders and candidate keys it tried when none has the chunk', async () => {
     const t = await setup(3);
     await t.crashHolders();
-    const err = await t.run(t.readAll(t.reader)).catch((e: unknown) => e as { code: string; message: string; detail: { tried: Array<{ where: string; code: string }> } });
+    const err = (await t.run(t.readAll(t.reader)).then(() => null, (e: unknown) => e)) as ChunkUnavailableError;
     expect(err).toMatchObject({ code: 'UNAVAILABLE' });
-    const tried = (err as { detail: { tried: Array<{ where: string }> } }).detail.tried.map((a) => a.where);
+    const tried = (err.detail as { tried: ReadAttempt[] }).tried.map((a) => a.where);
     for (const h of t.chunk.holders) expect(tried).toContain(`holder ${(h as PeerId).slice(0, 8)}`);
     for (let i = 0; i < 16; i++) expect(tried).toContain(`candidate ${i}`);
-    expect((err as Error).message).toMatch(new RegExp(`no live, valid replica of chunk ${t.chunk.id}: tried 19 \\(holder `));
+    expect(err.message).toMatch(new RegExp(`no live, valid replica of chunk ${t.chunk.id}: tried 19 \\(holder `));
   });
 });
