@@ -122,6 +122,12 @@ export const MAX_REPAIR_FILES_PER_ROUND = 200;
 export const MAX_REPAIR_IN_FLIGHT = 8;
 /** Chunk ids in one `has` probe; keeps the probe within one frame. */
 export const MAX_PROBE_CHUNKS = 256;
+/**
+ * How long a peer that just took keys over (it joined) answers NOT_OWNER for a key it has no
+ * record of, unless its successor's hand-over arrives first: that push comes SYNC_DEBOUNCE_MS
+ * after the ring event, plus a round trip, and a reader told "not found" meanwhile would give up.
+ */
+export const HANDOFF_MS = 5_000;
 /** Records pushed in one metadata-sync frame. */
 export const MAX_SYNC_RECORDS = 16;
 /** Delay after a ring event before metadata is pushed, so a burst of events costs one push. */

@@ -82,7 +82,7 @@ export class StorageService {
       put: (b) => h.put(b), get: (b) => h.get(b), has: (b) => h.has(b),
       read: (b, env) => h.read(b, (piece) => this.push(env.src, piece)),
       stat: (b) => k.stat(b), commit: (b) => k.commit(b), mkdir: (b) => k.mkdir(b), rm: (b) => k.rm(b),
-      list: (b) => k.list(b), link: (b) => k.link(b), unlink: (b) => k.unlink(b), sync: (b) => k.sync(b),
+      list: (b) => k.list(b), link: (b) => k.link(b), unlink: (b) => k.unlink(b), sync: (b, env) => k.sync(b, env.src),
       summary: async (b, env) => this.departures.summary(env.src, b), gone: async (b) => this.reactive.gone(b),
     };
   }
