@@ -23,7 +23,7 @@ import { quantile, round } from './figures.js';
 type Status = PeerStatus & { signal: { linksViaServer: number; linksViaOverlay: number } };
 interface LookupAnswer { owner: PeerId; hops: number; ms: number }
 
-interface BenchPeer {
+export interface BenchPeer {
   id: PeerId;
   kind: 'server' | 'node' | 'browser';
   status(): Promise<Status>;
@@ -175,7 +175,7 @@ function nodePeer(v: Awaited<ReturnType<typeof spawnVolunteer>>): BenchPeer {
   };
 }
 
-async function browserPeer(browser: Browser, url: string): Promise<BenchPeer> {
+export async function browserPeer(browser: Browser, url: string): Promise<BenchPeer> {
   // A context per tab: its own IndexedDB, so its own identity, as a separate visitor would have.
   const context = await browser.newContext();
   const page: Page = await context.newPage();
