@@ -199,6 +199,10 @@ export const DEPARTURE_CHECK_MS = 1_000;
 export const MAX_GONE_KEYS = 64;
 /** Departure notices in flight at once from one peer. */
 export const GONE_NOTICES_IN_FLIGHT = 4;
+/** Attempts at one departure notice: its key's owner may be changing (NOT_OWNER until the hand-over, HANDOFF_MS). */
+export const GONE_NOTICE_ATTEMPTS = 4;
+/** Pause between two attempts at a notice: with 4 attempts they span more than HANDOFF_MS. */
+export const GONE_NOTICE_RETRY_MS = 2_000;
 /** Files an sKeeper has been told to check and has not checked yet; more wait for the periodic pass. */
 export const MAX_PENDING_CHECKS = 4096;
 /** Delay between the first notice and the repair it starts, so notices of one burst share one probe. */

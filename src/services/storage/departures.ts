@@ -9,7 +9,7 @@
 import { idFromHex, inInterval, type PeerId } from '../../core/id.js';
 import type { Clock, TimerHandle } from '../../env/ports.js';
 import type { RingPort } from '../../overlay/port.js';
-import { DEPARTURE_CHECK_MS, GONE_NOTICES_IN_FLIGHT, MAX_GONE_KEYS, MAX_HELD_SUMMARIES, MAX_SUMMARY_KEYS, SUMMARY_TTL_PERIODS } from './constants.js';
+import { DEPARTURE_CHECK_MS, GONE_NOTICE_ATTEMPTS, GONE_NOTICE_RETRY_MS, GONE_NOTICES_IN_FLIGHT, MAX_GONE_KEYS, MAX_HELD_SUMMARIES, MAX_SUMMARY_KEYS, SUMMARY_TTL_PERIODS } from './constants.js';
 import type { RequestBody, ReplyBody } from './messages.js';
 import { pool } from './repair.js';
 import { call } from './rpc.js';
@@ -21,7 +21,7 @@ interface HeldSummary {
 }
 
 export class Departures {
-  readonly counters = { summariesHeld: 0, departures: 0, notices: 0, noticeKeys: 0 };
+  readonly counters = { summariesHeld: 0, departures: 0, notices: 0, noticeKeys: 0, noticesFailed: 0 };
   private readonly held = new Map<PeerId, HeldSummary>();
   /** Peers the ring said are gone since the last check. */
   private readonly named = new Set<PeerId>();
@@ -110,14 +110,23 @@ export class Departures {
     for (let i = 0; i < keys.length; i += MAX_GONE_KEYS) batches.push(keys.slice(i, i + MAX_GONE_KEYS));
     await pool(batches, GONE_NOTICES_IN_FLIGHT, async (batch) => {
       // Each notice goes to the owner of the first key left; it takes the keys it owns from there.
+      let failures = 0;
       while (batch.length > 0) {
         this.counters.notices++;
         let taken = 1;
         try {
           const r = await call(this.ring, idFromHex(batch[0]!), 'gone', { peer, keys: batch }, this.timeoutMs);
           taken = Math.max(1, r.body.handled);
+          failures = 0;
         } catch {
-          // Its owner is changing or unreachable: the periodic pass will see to that file.
+          // Its owner is changing (a new owner answers NOT_OWNER until the hand-over) or unreachable:
+          // try again a moment later, a few times, before leaving that file to the periodic pass.
+          this.counters.noticesFailed++;
+          if (++failures < GONE_NOTICE_ATTEMPTS) {
+            await new Promise<void>((resolve) => this.clock.setTimer(GONE_NOTICE_RETRY_MS, resolve));
+            continue;
+          }
+          failures = 0;
         }
         this.counters.noticeKeys += Math.min(taken, batch.length);
         batch = batch.slice(taken);

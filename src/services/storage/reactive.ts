@@ -7,16 +7,22 @@
 import { idFromHex, type Id, type PeerId } from '../../core/id.js';
 import type { Clock, TimerHandle } from '../../env/ports.js';
 import type { RingPort } from '../../overlay/port.js';
-import { MAX_PENDING_CHECKS, MAX_REPAIR_FILES_PER_ROUND, REACT_DELAY_MS } from './constants.js';
+import { HANDOFF_MS, MAX_PENDING_CHECKS, MAX_REPAIR_FILES_PER_ROUND, REACT_DELAY_MS } from './constants.js';
 import type { KeeperStore } from './keeper-store.js';
 import type { RequestBody, ReplyBody } from './messages.js';
 import type { FileRecord } from './records.js';
 import type { Repairer } from './repair.js';
 
 export class ReactiveRepair {
-  readonly counters = { noticesReceived: 0, filesChecked: 0, checksDropped: 0 };
+  readonly counters = { noticesReceived: 0, filesChecked: 0, checksDropped: 0, checksDeferred: 0 };
   /** Keys to check, with the peers said to be gone from each. */
   private readonly pending = new Map<string, Set<PeerId>>();
+  /**
+   * Keys this peer owns but has no record of yet, with when the check was first deferred: a peer
+   * that just took a range over gets its records from the hand-over within HANDOFF_MS, and a
+   * notice that arrives first must not be lost.
+   */
+  private readonly deferredSince = new Map<string, number>();
   private timer: TimerHandle | undefined;
   private running = false;
   private stopped = true;
@@ -59,6 +65,21 @@ export class ReactiveRepair {
     return { ok: true, handled };
   }
 
+  /** Check `key` again a moment later, until its record has had HANDOFF_MS to arrive. */
+  private defer(key: string, peers: Set<PeerId>): void {
+    const now = this.clock.now();
+    const since = this.deferredSince.get(key) ?? now;
+    if (now - since > HANDOFF_MS || this.pending.size >= MAX_PENDING_CHECKS) {
+      this.deferredSince.delete(key);
+      return;
+    }
+    this.counters.checksDeferred++;
+    this.deferredSince.set(key, since);
+    const known = this.pending.get(key);
+    if (known) for (const p of peers) known.add(p);
+    else this.pending.set(key, peers);
+  }
+
   private schedule(): void {
     if (this.stopped || this.running || this.timer !== undefined || this.pending.size === 0) return;
     this.timer = this.clock.setTimer(REACT_DELAY_MS, () => {
@@ -78,7 +99,12 @@ export class ReactiveRepair {
         const id: Id = idFromHex(key);
         if (!this.ring.owns(id)) continue;
         const rec = await this.store.getRecord(id);
-        if (rec?.kind !== 'file') continue;
+        if (!rec) {
+          this.defer(key, peers);
+          continue;
+        }
+        this.deferredSince.delete(key);
+        if (rec.kind !== 'file') continue;
         // A small file's record lists its holders: one that lists none of the gone peers needs nothing.
         if (!rec.index && !rec.chunks.some((c) => c.holders.some((h) => peers.has(h)))) continue;
         files.push(rec);
