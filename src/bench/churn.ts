@@ -22,6 +22,7 @@ import { spawnVolunteer, type VolunteerProcess } from '../host/volunteer-process
 import { shutdownNodeRtc } from '../runtime/node-rtc.js';
 import { REPLICAS, DEFAULT_CHUNK_BYTES } from '../services/storage/constants.js';
 import { Cumulus } from '../sdk/index.js';
+import { WAVE_OPTIONS } from '../sim/scenarios/storage-churn.js';
 import { launchChromium } from './chromium.js';
 import { browserPeer, type BenchPeer } from './ring.js';
 
@@ -31,9 +32,7 @@ export const CHURN_BENCH_OPTIONS = {
   files: { type: 'integer', default: 30, min: 1, unit: 'files', description: 'files stored before the churn' },
   minutes: { type: 'number', default: 5, min: 0, unit: 'min', description: 'how long the churn lasts' },
   maxMib: { type: 'number', default: 8, min: 0.001, unit: 'MiB', description: 'largest file; sizes are log-uniform from 1 KiB' },
-  waveMinS: { type: 'number', default: 15, min: 1, unit: 's', description: 'shortest time between departures' },
-  waveMaxS: { type: 'number', default: 30, min: 1, unit: 's', description: 'longest time between departures' },
-  wavePeers: { type: 'integer', default: 2, min: 1, unit: 'members', description: 'most members one wave takes' },
+  ...WAVE_OPTIONS,
   readEveryS: { type: 'number', default: 2, min: 0.1, unit: 's', description: 'pause between two reads during the churn' },
   settleS: { type: 'number', default: 150, min: 0, unit: 's', description: 'after the churn, how long a file may take to read right again' },
   replicas: REPLICAS,

@@ -11,6 +11,13 @@ import { ChurnDriver } from '../churn.js';
 import type { Simulator } from '../simulator.js';
 import type { StorageCluster } from './storage.js';
 
+/** The waves' options, shared by `sim storage --shape waves` and `bench churn` (real tabs and volunteers). */
+export const WAVE_OPTIONS = {
+  waveMinS: { type: 'number', default: 15, min: 0.001, unit: 's', description: 'waves: shortest time between waves' },
+  waveMaxS: { type: 'number', default: 30, min: 0.001, unit: 's', description: 'waves: longest time between waves' },
+  wavePeers: { type: 'integer', default: 2, min: 1, unit: 'peers', description: 'waves: most peers one wave takes' },
+} as const;
+
 export interface ChurnShape {
   shape: 'sessions' | 'waves';
   nodes: number;

@@ -15,7 +15,7 @@ import { StorageService } from '../../services/storage/service.js';
 import { OracleNetwork, OracleRing } from '../oracle-ring.js';
 import { Simulator } from '../simulator.js';
 import { settle } from '../settle.js';
-import { startChurn } from './storage-churn.js';
+import { startChurn, WAVE_OPTIONS } from './storage-churn.js';
 import { equal, ReadProbes } from './storage-reads.js';
 import type { OptionValues } from '../../core/options.js';
 import { MAX_CHUNK_BYTES, MIN_CHUNK_BYTES, REPLICAS } from '../../services/storage/constants.js';
@@ -187,9 +187,7 @@ export const STORAGE_OPTIONS = {
   repairS: { type: 'number', default: 30, min: 0.001, unit: 's', description: 'period of the repair loop (real peers: 60 s)' },
   crashShare: { type: 'number', default: 0.5, min: 0, max: 1, unit: 'fraction', description: 'sessions: share of departures that lose their store for good; the others come back with it' },
   shape: { type: 'choice', choices: ['sessions', 'waves'], default: 'sessions', description: 'sessions: Weibull sessions and downtimes of the --churn median; waves: every --wave-min-s to --wave-max-s, 1 to --wave-peers peers crash (store lost) and new identities replace them' },
-  waveMinS: { type: 'number', default: 15, min: 0.001, unit: 's', description: 'waves: shortest time between waves' },
-  waveMaxS: { type: 'number', default: 30, min: 0.001, unit: 's', description: 'waves: longest time between waves' },
-  wavePeers: { type: 'integer', default: 2, min: 1, unit: 'peers', description: 'waves: most peers one wave takes' },
+  ...WAVE_OPTIONS,
   readEveryS: { type: 'number', default: 0, min: 0, unit: 's', description: 'during the churn, read a random written file through a random peer this often (0: no reads)' },
   quotaMib: { type: 'number', default: 256, min: 0, unit: 'MiB', description: 'storage each peer lends' },
   settleS: { type: 'number', default: 120, min: 0, unit: 's', description: 'quiet time after the churn, before the files are read back' },
