@@ -195,6 +195,12 @@ export const SUMMARY_DEBOUNCE_MS = 1_000;
  * us is linked again by then.
  */
 export const DEPARTURE_CHECK_MS = 1_000;
+/**
+ * How long a peer the ring dropped is watched while its link still looks up: a link to a killed
+ * process closes at its dead-link timer (about 20 s); a live peer the ring dropped by mistake
+ * keeps its link, and is let go after this.
+ */
+export const DEPARTURE_WATCH_MS = 60_000;
 /** sKeeper keys in one departure notice; the notice goes to the first key's owner. */
 export const MAX_GONE_KEYS = 64;
 /** Departure notices in flight at once from one peer. */

@@ -9,7 +9,7 @@
 import { idFromHex, inInterval, type PeerId } from '../../core/id.js';
 import type { Clock, TimerHandle } from '../../env/ports.js';
 import type { RingPort } from '../../overlay/port.js';
-import { DEPARTURE_CHECK_MS, GONE_NOTICE_ATTEMPTS, GONE_NOTICE_RETRY_MS, GONE_NOTICES_IN_FLIGHT, MAX_GONE_KEYS, MAX_HELD_SUMMARIES, MAX_SUMMARY_KEYS, SUMMARY_TTL_PERIODS } from './constants.js';
+import { DEPARTURE_CHECK_MS, DEPARTURE_WATCH_MS, GONE_NOTICE_ATTEMPTS, GONE_NOTICE_RETRY_MS, GONE_NOTICES_IN_FLIGHT, MAX_GONE_KEYS, MAX_HELD_SUMMARIES, MAX_SUMMARY_KEYS, SUMMARY_TTL_PERIODS } from './constants.js';
 import type { RequestBody, ReplyBody } from './messages.js';
 import { pool } from './repair.js';
 import { call } from './rpc.js';
@@ -23,8 +23,13 @@ interface HeldSummary {
 export class Departures {
   readonly counters = { summariesHeld: 0, departures: 0, notices: 0, noticeKeys: 0, noticesFailed: 0 };
   private readonly held = new Map<PeerId, HeldSummary>();
-  /** Peers the ring said are gone since the last check. */
-  private readonly named = new Set<PeerId>();
+  /**
+   * Peers the ring said are gone, with when it first said so. One whose link still looks up is
+   * watched (checked every DEPARTURE_CHECK_MS) until the link closes or DEPARTURE_WATCH_MS pass: a
+   * killed process's link stays up until the link's dead-link timer, well after the ring has
+   * dropped it, and a departure seen only once would be missed.
+   */
+  private readonly named = new Map<PeerId, number>();
   private timer: TimerHandle | undefined;
   private offs: Array<() => void> = [];
 
@@ -39,7 +44,7 @@ export class Departures {
     if (this.offs.length > 0) return;
     this.offs.push(this.ring.events.on('peer-gone', ({ peer }) => {
       if (!this.held.has(peer)) return;
-      this.named.add(peer);
+      if (!this.named.has(peer)) this.named.set(peer, this.clock.now());
       this.schedule();
     }));
     this.offs.push(this.ring.events.on('predecessor-changed', () => this.schedule()));
@@ -94,12 +99,19 @@ export class Departures {
         continue;
       }
       const behindUs = pred !== null && pred !== this.ring.self && inInterval(idFromHex(peer), idFromHex(pred), self);
-      if (peer === this.ring.self || this.ring.isLinked(peer) || !(this.named.has(peer) || behindUs)) continue;
+      if (peer === this.ring.self || !(this.named.has(peer) || behindUs)) continue;
+      if (this.ring.isLinked(peer)) {
+        if (!this.named.has(peer)) this.named.set(peer, now);
+        continue;
+      }
+      this.named.delete(peer);
       this.held.delete(peer);
       this.counters.departures++;
       void this.notify(peer, [...h.keys]).catch(() => undefined);
     }
-    this.named.clear();
+    // Keep watching the peers still linked (their summary kept), for a while.
+    for (const [peer, sinceMs] of this.named) if (!this.held.has(peer) || now - sinceMs > DEPARTURE_WATCH_MS) this.named.delete(peer);
+    if (this.named.size > 0) this.schedule();
     this.counters.summariesHeld = this.held.size;
   }
 
