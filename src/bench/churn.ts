@@ -24,7 +24,7 @@ import { REPLICAS, DEFAULT_CHUNK_BYTES } from '../services/storage/constants.js'
 import { Cumulus } from '../sdk/index.js';
 import { WAVE_OPTIONS } from '../sim/scenarios/storage-churn.js';
 import { launchChromium } from './chromium.js';
-import { browserPeer, type BenchPeer } from './ring.js';
+import { browserPeer, nodePeer, type BenchPeer } from './bench-peers.js';
 
 export const CHURN_BENCH_OPTIONS = {
   tabs: { type: 'integer', default: 6, min: 0, unit: 'tabs', description: 'Chromium tabs on the volunteer page' },
@@ -96,8 +96,7 @@ export async function runChurnBench(o: ChurnBenchOptions): Promise<Record<string
     browser = o.tabs > 0 ? await launchChromium() : null;
     const node = async (): Promise<Member> => {
       const v: VolunteerProcess = await spawnVolunteer({ serverUrl: url, dataDir: join(dir, `volunteer-${made++}`), quotaMb: VOLUNTEER_QUOTA_MIB });
-      const peer: BenchPeer = { id: v.id, kind: 'node', status: async () => (await v.request('status')) as never, lookup: async () => { throw new Error('unused'); }, stop: () => v.stop() };
-      return { kind: 'node', peer, crash: async () => {
+      return { kind: 'node', peer: nodePeer(v), crash: async () => {
         const gone = new Promise<void>((r) => (v.child.exitCode !== null ? r() : v.child.once('exit', () => r())));
         v.child.kill('SIGKILL');
         await gone;

@@ -1,162 +1,136 @@
-// `cumulus bench dropin --clients C`: what the coordination drop-in costs a web application and its
-// visitors. The slow application runs in a process of its own (its CPU time is read from there);
-// C Chromium pages open its form page and post it in a loop, once with plain pages and once with
-// the drop-in's script tag (every page a peer of a ring with the Cumulus server's peer). Reports
-// the application's CPU time, the page-load latency (navigation to the load event) and the POST
-// latency (submit to the response shown) for both, and how long a visitor's peer takes to join.
-import { fork, type ChildProcess } from 'node:child_process';
+// `cumulus bench dropin --clients C`: the coordination drop-in on the project's test application
+// (the PHP notes app, test-app/notes) with a local cloud (`cumulus up --peers 2`, its own process).
+// C Chromium visitors, each a browser of its own, make --posts edits each: open the edit page,
+// type, attach a file, Save, land on the note's page, follow its Edit link. In throttle mode a
+// refused visitor tries again. Then, unless --frozen-pages 0, the Cumulus server is frozen
+// (SIGSTOP by pid) and some visitors load a page and save once more: the forms must go through
+// unguarded, and the pages must load as fast as ever. Figures: edits saved and lost (read back
+// from the application), the most POSTs the application had in flight, click to the POST's start
+// at the application (all clicks, and clicks that found a free slot), the share of waiting time
+// in which the application sat idle, and page load to the drop-in ready.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
-import { createServer, type CumulusServer } from '../server/app.js';
-import { startServerPeer, type ServerPeer } from '../server/own-peer.js';
-import { launchChromium, TAB_JOIN_TIMEOUT_MS } from './chromium.js';
-import { shutdownNodeRtc } from '../runtime/node-rtc.js';
-import type { SlowAppStats } from './slow-app.js';
-import { quantile, round } from './figures.js';
+import type { ChildProcess } from 'node:child_process';
+import type { Browser } from 'playwright-core';
 import type { OptionValues } from '../core/options.js';
-import { stopProcess } from '../host/volunteer-process.js';
+import { launchChromium } from './chromium.js';
+import { startUp, stopUp } from './up-process.js';
+import { startNotesApp, type NotesApp } from './notes-app.js';
+import { NotesVisitor } from './notes-visitor.js';
+import { appIdleShare, clickToSent, p50p95, slotTurns, timeline, turnParts } from './dropin-figures.js';
+import { quantile, round } from './figures.js';
 
 export const DROPIN_BENCH_OPTIONS = {
-  clients: { type: 'integer', default: 16, min: 1, unit: 'pages', description: 'Chromium pages' },
-  posts: { type: 'integer', default: 4, min: 1, description: 'POSTs per page' },
-  capacity: { type: 'integer', default: 2, min: 1, description: 'POSTs at once per form' },
+  clients: { type: 'integer', default: 12, min: 1, max: 64, unit: 'pages', description: 'Chromium visitors, each a browser context of its own' },
+  posts: { type: 'integer', default: 4, min: 1, description: 'edits each visitor saves' },
+  capacity: { type: 'integer', default: 2, min: 1, description: 'POSTs at once per form action' },
+  mode: { type: 'choice', choices: ['queue', 'throttle'], default: 'queue', description: 'queue: wait for a slot; throttle: refused when full (the visitor tries again)' },
   delayMs: { type: 'integer', default: 50, min: 0, unit: 'ms', description: 'how long the application takes per POST' },
+  frozenPages: { type: 'integer', default: 4, min: 0, unit: 'pages', description: 'visitors that load a page and save with the Cumulus server frozen (0: skip)' },
+  plain: { type: 'flag', description: 'pages without the drop-in (what the application sees unguarded)' },
 } as const;
 
 export type DropinBenchOptions = OptionValues<typeof DROPIN_BENCH_OPTIONS>;
 
-interface RunFigures {
-  appCpuMs: number;
-  pageLoadP50Ms: number;
-  pageLoadP99Ms: number;
-  postP50Ms: number;
-  postP99Ms: number;
-  posted: number;
-  /** POSTs the drop-in refused (the wait ran out) or could not send. */
-  notSent: number;
-  firstFailure?: string;
-  maxInFlight: number;
-  joinP50Ms?: number;
-}
-
+/** A queued POST waits up to this long: longer than any queue of this bench should take. */
 const QUEUE_WAIT_MS = 30_000;
 
-async function startApp(cumulusUrl: string | null, o: DropinBenchOptions): Promise<{ proc: ChildProcess; url: string; cpu(): Promise<{ ms: number; stats: SlowAppStats }> }> {
-  const proc = fork(fileURLToPath(new URL('./slow-app-child.js', import.meta.url)), [cumulusUrl ?? '-', String(o.delayMs), String(o.capacity), String(QUEUE_WAIT_MS)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-  const next = (kind: string) => new Promise<Record<string, unknown>>((resolve, reject) => {
-    const on = (m: Record<string, unknown>) => {
-      if (m.kind !== kind) return;
-      proc.off('message', on);
-      resolve(m);
-    };
-    proc.on('message', on);
-    proc.once('exit', (code) => reject(new Error(`slow app exited (code ${code})`)));
-  });
-  const ready = await next('ready');
-  return {
-    proc,
-    url: ready.url as string,
-    cpu: async () => {
-      const reply = next('cpu');
-      proc.send({ kind: 'cpu' });
-      const m = await reply;
-      return { ms: (m.userMs as number) + (m.systemMs as number), stats: m.stats as SlowAppStats };
-    },
-  };
+async function editAll(visitors: NotesVisitor[], o: DropinBenchOptions): Promise<void> {
+  await Promise.all(visitors.map(async (v, c) => {
+    for (let e = 0; e < o.posts; e++) await v.edit(`c${c}-e${e}`, { retry: o.mode === 'throttle', waitMs: QUEUE_WAIT_MS, settle: !o.plain });
+  }));
 }
 
-function stopApp(proc: ChildProcess): Promise<void> {
-  return stopProcess(proc);
-}
-
-type Dropin = { status(): Promise<{ joined: boolean }> };
-
-async function run(browser: Browser, cumulusUrl: string | null, o: DropinBenchOptions): Promise<RunFigures> {
-  const app = await startApp(cumulusUrl, o);
-  const context = await browser.newContext();
+/** Freeze the Cumulus server; some visitors load a page and save once more; thaw it. */
+async function frozenRun(up: ChildProcess, visitors: NotesVisitor[], app: NotesApp): Promise<Record<string, unknown>> {
+  process.kill(up.pid!, 'SIGSTOP');
+  const loads: number[] = [];
+  const saves: number[] = [];
+  let saved = 0;
+  const bannersBefore = visitors.reduce((n, v) => n + v.banners.length, 0);
   try {
-    const cpu0 = (await app.cpu()).ms;
-    const loads: number[] = [];
-    const joins: number[] = [];
-    const pages: Page[] = [];
-    // Visitors arrive one after another; with the drop-in each page's peer joins before the next.
-    for (let c = 0; c < o.clients; c++) {
-      const page = await context.newPage();
-      const t = performance.now();
-      await page.goto(`${app.url}/form/r${c % 2}?mode=queue`, { waitUntil: 'load' });
-      loads.push(performance.now() - t);
-      if (cumulusUrl) {
-        await page.waitForFunction(() => (globalThis as unknown as { cumulusDropin: Dropin }).cumulusDropin.status().then((s) => s.joined), undefined, { timeout: TAB_JOIN_TIMEOUT_MS, polling: 20 });
-        joins.push(performance.now() - t);
-      }
-      pages.push(page);
-    }
-    const posts: number[] = [];
-    const failures: string[] = [];
-    await Promise.all(pages.map(async (page, c) => {
-      for (let i = 0; i < o.posts; i++) {
-        const msg = `c${c}-${i}`;
-        await page.fill('input[name=msg]', msg);
-        const t = performance.now();
-        await page.click('button[type=submit]');
-        const outcome = await page.waitForFunction((m) => {
-          if (document.querySelector(`#posted[data-msg="${m}"]`)) return 'posted';
-          const st = document.querySelector('form')?.dataset.cumulus;
-          return st === 'refused' || st === 'error' ? `${st}: ${document.querySelector('.cumulus-status')?.textContent ?? ''}` : false;
-        }, msg, { timeout: QUEUE_WAIT_MS + 10_000, polling: 20 });
-        const o = (await outcome.jsonValue()) as string;
-        if (o === 'posted') posts.push(performance.now() - t);
-        else failures.push(`${o} (reason: ${await page.evaluate(() => (globalThis as unknown as { cumulusDropin: { stats: { lastRefusal: string } } }).cumulusDropin.stats.lastRefusal)})`);
+    await Promise.all(visitors.map(async (v, c) => {
+      await v.page.goto(`${app.url}/edit?id=${v.note}`);
+      loads.push(await v.page.evaluate(() => (performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming).loadEventStart));
+      const t = Date.now();
+      if ((await v.edit(`frozen-c${c}`, { retry: false, waitMs: QUEUE_WAIT_MS, settle: false })) === 'saved') {
+        saved++;
+        saves.push(Date.now() - t);
       }
     }));
-    const end = await app.cpu();
-    return {
-      appCpuMs: Math.round(end.ms - cpu0),
-      pageLoadP50Ms: round(quantile(loads, 0.5)),
-      pageLoadP99Ms: round(quantile(loads, 0.99)),
-      postP50Ms: round(quantile(posts, 0.5)),
-      postP99Ms: round(quantile(posts, 0.99)),
-      posted: end.stats.posts,
-      notSent: failures.length,
-      ...(failures.length > 0 ? { firstFailure: failures[0]!.slice(0, 200) } : {}),
-      maxInFlight: Math.max(0, ...Object.values(end.stats.maxInFlight)),
-      ...(cumulusUrl ? { joinP50Ms: round(quantile(joins, 0.5)) } : {}),
-    };
   } finally {
-    await context.close();
-    await stopApp(app.proc);
+    process.kill(up.pid!, 'SIGCONT');
   }
+  return {
+    pages: visitors.length,
+    saved,
+    pageLoadP50Ms: round(quantile(loads, 0.5)),
+    clickToSavedP50Ms: round(quantile(saves, 0.5)),
+    /** Status lines the drop-in showed while the server was frozen (fail open should show none). */
+    banners: visitors.reduce((n, v) => n + v.banners.length, 0) - bannersBefore,
+  };
 }
 
 export async function runDropinBench(o: DropinBenchOptions): Promise<Record<string, unknown>> {
   const t0 = performance.now();
   const dir = mkdtempSync(join(tmpdir(), 'cumulus-bench-dropin-'));
-  let server: CumulusServer | null = null;
-  let own: ServerPeer | null = null;
+  let up: ChildProcess | null = null;
+  let app: NotesApp | null = null;
   let browser: Browser | null = null;
+  const visitors: NotesVisitor[] = [];
   try {
-    server = await createServer({ port: 0 });
-    own = await startServerPeer(server, { dataDir: join(dir, 'server') });
+    const started = await startUp(['--peers', '2', '--data', dir]);
+    up = started.up;
+    app = await startNotesApp({ cumulusUrl: o.plain ? null : started.ready.url, capacity: o.capacity, mode: o.mode, waitMs: QUEUE_WAIT_MS, fail: 'open', delayMs: o.delayMs });
     browser = await launchChromium();
-    const plain = await run(browser, null, o);
-    const dropin = await run(browser, server.url, o);
+    for (let c = 0; c < o.clients; c++) visitors.push(await NotesVisitor.open(browser, app.url, `note-${c}`));
+    await editAll(visitors, o);
+    const notes = await app.notes();
+    const saved = visitors.reduce((n, v, c) => n + Array.from({ length: o.posts }, (_, e) => `c${c}-e${e}`).filter((tag) => notes[v.note]?.edits.some((x) => x.tag === tag)).length, 0);
+    const stats = await app.stats();
+    const clicks = visitors.flatMap((v) => v.clicks);
+    const t = timeline(clicks, await app.posts());
+    const cts = clickToSent(t, o.capacity);
+    const parts = turnParts(clicks, await app.posts());
+    const free = p50p95(cts.free);
+    const all = p50p95(cts.all);
+    const ready = visitors.flatMap((v) => v.readyMs);
+    const joins = ready.filter((x): x is number => x !== null);
+    const gateway = o.plain ? null : (await (await fetch(`${started.ready.url}/dropin/stats`)).json()) as Record<string, unknown>;
+    const frozen = o.plain || o.frozenPages === 0 ? null : await frozenRun(up, visitors.slice(0, o.frozenPages), app);
     return {
-      clients: o.clients,
-      postsPerClient: o.posts,
-      capacity: o.capacity,
-      appDelayMs: o.delayMs,
-      without: plain,
-      with: dropin,
+      clients: o.clients, postsPerClient: o.posts, capacity: o.capacity, mode: o.mode, appDelayMs: o.delayMs, dropin: !o.plain,
+      saved,
+      lost: o.clients * o.posts - saved,
+      maxInFlight: Math.max(0, ...Object.values(stats.maxInFlight)),
+      clickToSentP50Ms: free.p50,
+      clickToSentP95Ms: free.p95,
+      freeSlotClicks: cts.free.length,
+      clickToSentAllP50Ms: all.p50,
+      clickToSentAllP95Ms: all.p95,
+      appIdleShare: round(appIdleShare(t)),
+      slotTurnP50Ms: p50p95(slotTurns(t)).p50,
+      turnP50Ms: {
+        answer: p50p95(parts.answer).p50, handover: p50p95(parts.handover).p50, send: p50p95(parts.send).p50,
+        releaseToGrant: p50p95(parts.releaseToGrant).p50, grantToNav: p50p95(parts.grantToNav).p50,
+      },
+      joinP50Ms: joins.length > 0 ? round(quantile(joins, 0.5)) : null,
+      joinP95Ms: joins.length > 0 ? round(quantile(joins, 0.95)) : null,
+      notJoined: ready.length - joins.length,
+      pageLoadP50Ms: round(quantile(visitors.flatMap((v) => v.loadsMs), 0.5)),
+      refused: clicks.filter((k) => k.outcome === 'refused').length,
+      pageErrors: visitors.reduce((n, v) => n + v.pageErrors.length, 0),
+      scriptFailures: visitors.reduce((n, v) => n + v.scriptFailures, 0),
+      ...(gateway ? { gateway: { granted: gateway.granted, handovers: gateway.handovers, refused: gateway.refused, released: gateway.released, unguarded: gateway.unguarded } } : {}),
+      ...(frozen ? { frozen } : {}),
       wallMs: Math.round(performance.now() - t0),
     };
   } finally {
+    for (const v of visitors) await v.close().catch(() => undefined);
     await browser?.close();
-    await own?.close();
-    await server?.close();
-    shutdownNodeRtc();
+    await app?.stop();
+    if (up) await stopUp(up);
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -6,30 +6,19 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { bytesToHex, idFromHex, type PeerId } from '../core/id.js';
-import type { PeerStatus } from '../peer/peer.js';
+import type { Browser } from 'playwright-core';
+import { bytesToHex, idFromHex } from '../core/id.js';
 import { trueOwner } from '../peer/ring-view.js';
 import { createServer, type CumulusServer } from '../server/app.js';
 import { startServerPeer, type ServerPeer } from '../server/own-peer.js';
-import { fullStatus } from '../host/peer-status.js';
-import { launchChromium, TAB_JOIN_TIMEOUT_MS } from './chromium.js';
+import { launchChromium } from './chromium.js';
+import { browserPeer, nodePeer, serverPeer, type BenchPeer } from './bench-peers.js';
 import { shutdownNodeRtc } from '../runtime/node-rtc.js';
 import { spawnVolunteer } from '../host/volunteer-process.js';
 import { LOCAL_RING_CONVERGE_MS, waitForConsistentRing } from '../host/local-ring.js';
 import type { OptionValues } from '../core/options.js';
 import { quantile, round } from './figures.js';
 
-type Status = PeerStatus & { signal: { linksViaServer: number; linksViaOverlay: number } };
-interface LookupAnswer { owner: PeerId; hops: number; ms: number }
-
-export interface BenchPeer {
-  id: PeerId;
-  kind: 'server' | 'node' | 'browser';
-  status(): Promise<Status>;
-  lookup(keyHex: string): Promise<LookupAnswer>;
-  stop(): Promise<void>;
-}
 
 export const RING_BENCH_OPTIONS = {
   peers: { type: 'integer', default: 16, min: 1, unit: 'processes', description: 'volunteer processes' },
@@ -89,6 +78,8 @@ export async function runRingBench(o: RingBenchOptions): Promise<RingBenchResult
     const serverSignalsPerJoin = joins === 0 ? 0 : server.hub.stats.signalsRelayed / joins;
     const linksViaServer = statuses.reduce((n, s) => n + s.signal.linksViaServer, 0);
     const linksViaOverlay = statuses.reduce((n, s) => n + s.signal.linksViaOverlay, 0);
+    const connections = statuses.flatMap((s) => (s.connections ? [s.connections] : []));
+    const peerHours = connections.reduce((h, c) => h + c.uptimeMs, 0) / 3_600_000;
 
     // The server goes away, its peer with it (a graceful leave): the ring must carry on alone.
     await all.shift()!.stop();
@@ -106,6 +97,10 @@ export async function runRingBench(o: RingBenchOptions): Promise<RingBenchResult
       serverSignalsPerJoin: round(serverSignalsPerJoin),
       linksViaServer,
       linksViaOverlay,
+      overlayLinkShare: round(linksViaOverlay / Math.max(1, linksViaServer + linksViaOverlay)),
+      // RTCPeerConnections created per peer and hour of uptime (a tab may create about 500 in its life).
+      setupsPerPeer: round(connections.reduce((n, c) => n + c.setups, 0) / Math.max(1, connections.length)),
+      setupsPerPeerHour: round(connections.reduce((n, c) => n + c.setups, 0) / Math.max(1e-9, peerHours)),
       lookupSuccessServerDown: down.success,
       hopsAvg: round(up.hops.reduce((a, b) => a + b, 0) / Math.max(1, up.hops.length)),
       lookupP50MsServerDown: round(quantile(down.ms, 0.5)),
@@ -125,7 +120,7 @@ function waitConsistent(peers: BenchPeer[], timeoutMs: number): Promise<boolean>
   return waitForConsistentRing(() => Promise.all(peers.map((p) => p.status())), timeoutMs, POLL_MS);
 }
 
-async function runLookups(peers: BenchPeer[], n: number): Promise<{ success: number; ms: number[]; hops: number[] }> {
+export async function runLookups(peers: BenchPeer[], n: number): Promise<{ success: number; ms: number[]; hops: number[] }> {
   const ids = peers.map((p) => p.id);
   const ms: number[] = [];
   const hops: number[] = [];
@@ -149,57 +144,6 @@ async function runLookups(peers: BenchPeer[], n: number): Promise<{ success: num
   };
   await Promise.all(Array.from({ length: LOOKUP_CONCURRENCY }, worker));
   return { success: n === 0 ? 1 : ok / n, ms, hops };
-}
-
-function serverPeer(p: ServerPeer): BenchPeer {
-  return {
-    id: p.id,
-    kind: 'server',
-    status: async () => fullStatus(p) as unknown as Status,
-    lookup: async (key) => {
-      const t = performance.now();
-      const r = await p.peer.lookup(idFromHex(key));
-      return { owner: r.owner, hops: r.hops, ms: performance.now() - t };
-    },
-    stop: () => p.close(),
-  };
-}
-
-function nodePeer(v: Awaited<ReturnType<typeof spawnVolunteer>>): BenchPeer {
-  return {
-    id: v.id,
-    kind: 'node',
-    status: async () => (await v.request('status')) as Status,
-    lookup: async (key) => (await v.request('lookup', key)) as LookupAnswer,
-    stop: () => v.stop(),
-  };
-}
-
-export async function browserPeer(browser: Browser, url: string): Promise<BenchPeer> {
-  // A context per tab: its own IndexedDB, so its own identity, as a separate visitor would have.
-  const context = await browser.newContext();
-  const page: Page = await context.newPage();
-  const logs: string[] = [];
-  page.on('console', (m) => void logs.push(m.text()));
-  page.on('pageerror', (e) => void logs.push(String(e)));
-  await page.goto(url);
-  try {
-    await page.waitForFunction(() => 'cumulus' in globalThis || 'cumulusError' in globalThis, undefined, { timeout: TAB_JOIN_TIMEOUT_MS });
-  } catch (e) {
-    throw new Error(`browser peer did not join: page says "${await page.textContent('#state')}"; console: ${logs.slice(-5).join(' | ')}`, { cause: e });
-  }
-  const err = await page.evaluate(() => (globalThis as unknown as { cumulusError?: string }).cumulusError);
-  if (err) throw new Error(`browser peer could not join: ${err}`);
-  type Api = { status(): Status; lookup(k: string): Promise<LookupAnswer> };
-  const status = () => page.evaluate(() => (globalThis as unknown as { cumulus: Api }).cumulus.status());
-  const id = (await status()).id;
-  return {
-    id,
-    kind: 'browser',
-    status,
-    lookup: (key) => page.evaluate((k) => (globalThis as unknown as { cumulus: Api }).cumulus.lookup(k), key),
-    stop: () => context.close(),
-  };
 }
 
 function randomKeyHex(): string {

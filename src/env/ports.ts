@@ -79,6 +79,12 @@ export interface NetHandler {
 export const LINK_CONNECT_TIMEOUT_MS = 5_000;
 
 /**
+ * How a link connected: directly between host addresses, through NAT mappings (server- or
+ * peer-reflexive), or through a TURN relay (which costs the relay's bandwidth).
+ */
+export type LinkKind = 'host' | 'srflx' | 'relay';
+
+/**
  * Links to peers. A link is bidirectional, ordered and reliable while it is up, and bound to the
  * remote peer's identity. connect() is asynchronous: it ends in onLinkUp or in
  * onLinkDown(peer, 'connect-failed'). If both sides connect at once they end with one link.
@@ -96,6 +102,8 @@ export interface Net {
   send(peer: PeerId, frame: Uint8Array, value?: unknown): boolean;
   isLinked(peer: PeerId): boolean;
   links(): PeerId[];
+  /** How the link to peer connected, when the Net knows (undefined: no link, or not known yet). */
+  linkKind?(peer: PeerId): LinkKind | undefined;
   close(): void;
 }
 

@@ -2,6 +2,7 @@
 // `cumulus up` and the benches start them) to agree on its ring before it is used: while a
 // joining volunteer still moves keys, a first write could land at one owner and the next read
 // look at another.
+import type { PeerId } from '../core/id.js';
 import type { PeerStatus } from '../peer/peer.js';
 import { ringConsistent } from '../peer/ring-view.js';
 import { fullStatus } from './peer-status.js';
@@ -18,12 +19,13 @@ const POLL_MS = 200;
 
 /**
  * Ask for every peer's status until their successors and predecessors are the true ones (true),
- * or timeoutMs has passed (false). A status request that fails counts as not yet.
+ * or timeoutMs has passed (false). A status request that fails counts as not yet. `alsoOnRing`
+ * names peers known to be on the ring whose status we cannot ask (see checkStatuses).
  */
-export async function waitForConsistentRing(statuses: () => Promise<PeerStatus[]>, timeoutMs = LOCAL_RING_CONVERGE_MS, pollMs = POLL_MS): Promise<boolean> {
+export async function waitForConsistentRing(statuses: () => Promise<PeerStatus[]>, timeoutMs = LOCAL_RING_CONVERGE_MS, pollMs = POLL_MS, alsoOnRing: () => PeerId[] = () => []): Promise<boolean> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
-    if (await statuses().then(ringConsistent, () => false)) return true;
+    if (await statuses().then((s) => ringConsistent(s, alsoOnRing()), () => false)) return true;
     if (performance.now() > deadline) return false;
     await new Promise((r) => setTimeout(r, pollMs));
   }

@@ -14,6 +14,20 @@ import { RoutedSignaler } from '../services/signal/routed.js';
 import type { Signaler } from '../services/signal/messages.js';
 import { WebRtcNet, type PeerConnectionCtor } from '../runtime/webrtc-net.js';
 import { WsSignaler, type WebSocketCtor } from '../runtime/ws-signaler.js';
+import { ServerContacts, type Bootstrap, type JoinFailure } from './bootstrap.js';
+import { KnownPeersRecorder, loadKnownPeers } from './known-peers.js';
+import type { IceConfig } from '../services/signal/rendezvous.js';
+import { IceRenewal } from './ice-renewal.js';
+
+/** A peer living inside the server process: its signaler, and where it joins. */
+export interface LocalAttachment {
+  signaler: Signaler;
+  detach(): void;
+  /** Where to join, given the peers this one stood on the ring with before (see rememberPeers). */
+  bootstrap(known: PeerId[]): Bootstrap;
+  /** The STUN/TURN servers the server hands its own peer, asked again before they expire. */
+  ice?: () => IceConfig;
+}
 
 export interface StartPeerOptions {
   store: Store;
@@ -24,10 +38,14 @@ export interface StartPeerOptions {
   serverUrl?: string;
   WebSocket?: WebSocketCtor;
   /** Instead of a server URL: attach in-process to a hub (the server's own peer). */
-  local?: (self: PeerId) => { signaler: Signaler; contacts: PeerId[]; detach(): void };
+  local?: (self: PeerId) => LocalAttachment;
+  /** Keep the peers linked on the ring in the Store, to look for them after a restart (host/known-peers.ts). */
+  rememberPeers?: boolean;
+  /** Use the STUN/TURN servers the rendezvous server hands out (default true; false on loopback). */
+  useIceServers?: boolean;
   ring?: Partial<RingConfig>;
   maxLinks?: number;
-  /** How long to wait for a lost server before trying to reconnect, doubling up to a minute (default RECONNECT_MS). */
+  /** How long to wait for a lost server before trying to reconnect, doubling up to MAX_RECONNECT_MS (default RECONNECT_MS). */
   reconnectMs?: number;
   /** Lend storage: the peer runs the storage service over its store, within this quota. */
   storage?: StorageOptions;
@@ -39,6 +57,8 @@ export interface RunningPeer {
   readonly net: WebRtcNet;
   readonly identity: Identity;
   readonly signaler: RoutedSignaler;
+  /** When the peer started (ms since the epoch): link set-ups per hour are counted from here. */
+  readonly startedMs: number;
   /** Whether the rendezvous server is reachable right now. */
   serverUp(): boolean;
   /** Leave the ring gracefully, close every link and the store; idempotent. */
@@ -49,21 +69,26 @@ export interface RunningPeer {
 const LEAVE_DRAIN_MS = 200;
 /** First wait before reconnecting to a lost server: a restarting server is back within seconds. */
 const RECONNECT_MS = 2_000;
-/** The reconnect wait doubles up to this: a server down for long costs a peer one attempt a minute. */
-const MAX_RECONNECT_MS = 60_000;
-/** Join attempts, each over fresh contacts from the server. */
-const JOIN_ROUNDS = 5;
 /**
- * Pause before the second round, doubling after: contacts that are joining themselves refuse at
- * once, and when many peers arrive together a whole round may be such contacts; a moment later
- * they are in place (a join takes a few round trips).
+ * The reconnect wait doubles up to this, and each wait is drawn between half of it and all of it
+ * so that a ring's peers do not come back all at once. A server back after a long absence hears
+ * from every live peer within this, which bounds how long its own peer waits for the peers it
+ * knew (server/own-peer.ts); a peer pays one failed WebSocket attempt per wait meanwhile.
  */
-const JOIN_ROUND_PAUSE_MS = 1000;
+export const MAX_RECONNECT_MS = 15_000;
+/**
+ * Contacts of a server we reconnected to that we look our own id up through (Peer.meet): the
+ * server names peers on its own peer's ring, so if that ring is not ours (the server's peer came
+ * back to a ring of its own), the two rings meet and merge. One is enough; two in case one is gone.
+ */
+const MEET_CONTACTS = 2;
 
 export async function startPeer(opts: StartPeerOptions): Promise<RunningPeer> {
+  const startedMs = Date.now();
   const clock = new RealClock();
   const rng = new CryptoRng();
   const identity = await loadOrCreateIdentity(opts.store, rng);
+  const known = opts.rememberPeers ? await loadKnownPeers(opts.store) : [];
   const signaler = new RoutedSignaler(identity.id);
   const net = new WebRtcNet({
     identity, clock, signaler, RTCPeerConnection: opts.RTCPeerConnection,
@@ -85,49 +110,53 @@ export async function startPeer(opts: StartPeerOptions): Promise<RunningPeer> {
   let detachLocal: (() => void) | null = null;
   let closed = false;
   let reconnectTimer: ReturnType<typeof clock.setTimer> | null = null;
-  const connectServer = async (): Promise<PeerId[]> => {
-    if (opts.local) {
-      const l = opts.local(identity.id);
-      detachLocal = l.detach;
-      signaler.setServer(l.signaler);
-      return l.contacts;
-    }
-    if (!opts.serverUrl) return [];
-    const s = await WsSignaler.connect(opts.serverUrl, identity, { clock, ...(opts.WebSocket ? { WebSocket: opts.WebSocket } : {}) });
+  const recorder = opts.rememberPeers ? new KnownPeersRecorder(opts.store, clock, () => linkedMembers(peer)) : null;
+  const ice = new IceRenewal(clock, (servers) => net.setIceServers(servers), opts.useIceServers !== false);
+  const connectWs = async (url: string): Promise<WsSignaler> => {
+    const s = await WsSignaler.connect(url, identity, { clock, ...(opts.WebSocket ? { WebSocket: opts.WebSocket } : {}) });
     ws = s;
     signaler.setServer(s);
+    s.onIce((c) => ice.update(c));
+    if (s.ice) ice.start(s.ice, () => s.requestIce());
     s.onClosed(() => {
+      ice.pause();
       ws = null;
       signaler.setServer(null);
-      if (!closed) scheduleReconnect(opts.reconnectMs ?? RECONNECT_MS);
+      if (!closed) scheduleReconnect(url, opts.reconnectMs ?? RECONNECT_MS);
     });
-    return s.contacts;
+    return s;
   };
-  const scheduleReconnect = (delayMs: number) => {
-    reconnectTimer = clock.setTimer(delayMs, () => {
+  const scheduleReconnect = (url: string, delayMs: number) => {
+    reconnectTimer = clock.setTimer(delayMs * (0.5 + rng.next() / 2), () => {
       reconnectTimer = null;
       if (closed) return;
-      connectServer().catch(() => scheduleReconnect(Math.min(MAX_RECONNECT_MS, delayMs * 2)));
+      connectWs(url).then((s) => {
+        // The server's contacts stand on its own peer's ring: if that is not ours, meet it.
+        if (!peer.base.isMember() || s.contacts.length === 0) return;
+        const meet = s.contacts.slice(0, MEET_CONTACTS);
+        signaler.preferServer(meet);
+        peer.meet(meet);
+      }, () => scheduleReconnect(url, Math.min(MAX_RECONNECT_MS, delayMs * 2)));
     });
   };
 
   try {
-    let contacts = await connectServer();
-    for (let round = 1; ; round++) {
-      try {
-        await peer.join(contacts);
-        break;
-      } catch (e) {
-        if (round >= JOIN_ROUNDS) {
-          const st = net.stats;
-          throw new Error(`could not join through ${contacts.length} contact(s) in ${JOIN_ROUNDS} rounds: ${e instanceof Error ? e.message : String(e)} (links opened ${st.linksOpened}, connect failures ${st.connectFailures}, retries ${st.connectRetries}, refused identities ${st.refusedIdentity})`);
-        }
-        await new Promise<void>((resolve) => clock.setTimer(JOIN_ROUND_PAUSE_MS * 2 ** (round - 1), resolve));
-        contacts = ws ? await (ws as WsSignaler).requestContacts() : contacts;
-      }
-    }
+    let boot: Bootstrap;
+    if (opts.local) {
+      const l = opts.local(identity.id);
+      detachLocal = l.detach;
+      signaler.setServer(l.signaler);
+      if (l.ice) ice.start(l.ice(), () => ice.update(l.ice!()));
+      boot = l.bootstrap(known);
+    } else if (opts.serverUrl) {
+      const s = await connectWs(opts.serverUrl);
+      boot = new ServerContacts({ contacts: s.contacts, peers: s.peersAtJoin, requestContacts: () => (ws as WsSignaler | null)?.requestContacts() ?? Promise.resolve([]) }, clock);
+    } else boot = new ServerContacts(null, clock);
+    await joinThrough(peer, boot, net);
+    recorder?.start();
   } catch (e) {
     closed = true;
+    ice.pause();
     peer.close();
     net.close();
     (ws as WsSignaler | null)?.close();
@@ -137,12 +166,14 @@ export async function startPeer(opts: StartPeerOptions): Promise<RunningPeer> {
   }
 
   return {
-    peer, net, identity, signaler,
+    peer, net, identity, signaler, startedMs,
     serverUp: () => ws !== null || opts.local !== undefined,
     close: async () => {
       if (closed) return;
       closed = true;
       if (reconnectTimer !== null) clock.cancel(reconnectTimer);
+      await recorder?.stop().catch(() => undefined);
+      ice.pause();
       peer.leave();
       await new Promise<void>((resolve) => clock.setTimer(LEAVE_DRAIN_MS, resolve));
       peer.close();
@@ -152,6 +183,35 @@ export async function startPeer(opts: StartPeerOptions): Promise<RunningPeer> {
       await opts.store.close();
     },
   };
+}
+
+/** Join where the bootstrap says, reporting each failure back to it, until it names a ring to create or gives up. */
+async function joinThrough(peer: Peer, boot: Bootstrap, net: WebRtcNet): Promise<void> {
+  let failure: JoinFailure | null = null;
+  for (;;) {
+    let next: PeerId[] | 'create';
+    try {
+      next = await boot.next(failure);
+    } catch (e) {
+      const st = net.stats;
+      throw new Error(`${e instanceof Error ? e.message : String(e)} (links opened ${st.linksOpened}, connect failures ${st.connectFailures}, retries ${st.connectRetries}, refused identities ${st.refusedIdentity})`, { cause: e });
+    }
+    const contacts = next === 'create' ? [] : next;
+    try {
+      return await peer.join(contacts);
+    } catch (e) {
+      failure = { contacts, error: e };
+    }
+  }
+}
+
+/** The ring members we are linked to, ring neighbours first: what a restart looks for (known-peers.ts). */
+function linkedMembers(peer: Peer): PeerId[] {
+  const ring = peer.base;
+  const first = [...ring.successors(), ring.predecessor(), ...ring.fingers().map((f) => f.peer)];
+  const out = new Set<PeerId>();
+  for (const p of [...first, ...ring.links()]) if (p !== null && p !== peer.id && ring.isLinked(p)) out.add(p);
+  return [...out];
 }
 
 /** The Net as the Peer sees it, with each link-up also counted under the path that signaled it. */

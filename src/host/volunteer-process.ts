@@ -1,7 +1,7 @@
 // Start `cumulus volunteer` as a child process with an IPC control channel, and talk to it: the
 // benches and `cumulus up` use this. Every child is ended by its pid (never by name), gracefully
 // first and with SIGKILL if it does not go in time.
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { PeerId } from '../core/id.js';
 import type { ControlArgs, ControlOp, ControlReply } from './control.js';
@@ -10,8 +10,8 @@ export interface VolunteerProcess {
   readonly id: PeerId;
   readonly pid: number;
   readonly child: ChildProcess;
-  /** A control request; the second argument is a lookup key or the op's arguments. */
-  request(op: ControlOp, args?: string | ControlArgs): Promise<unknown>;
+  /** A control request; the second argument is a lookup key or the op's arguments, the third this call's time limit. */
+  request(op: ControlOp, args?: string | ControlArgs, timeoutMs?: number): Promise<unknown>;
   /** Leave gracefully (SIGTERM), then SIGKILL after graceMs; resolves when the process is gone. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -27,6 +27,12 @@ export interface SpawnOptions {
   quotaMb?: number;
   /** Longest a control request may take (default REQUEST_TIMEOUT_MS; a put or get of a large file needs more). */
   requestTimeoutMs?: number;
+  /** The volunteer's --ice-interfaces: 'loopback' by default, as every process here is on this machine. */
+  iceInterfaces?: string;
+  /** Run inside this network namespace (`ip netns exec`, which execs in place: the pid stays the volunteer's). */
+  netns?: string;
+  /** Arguments for the command instead of `volunteer …` (the network lab starts `serve` this way). */
+  args?: string[];
 }
 
 const CLI = fileURLToPath(new URL('../cli/main-bin.js', import.meta.url));
@@ -53,8 +59,11 @@ export async function stopProcess(child: ChildProcess, graceMs = STOP_GRACE_MS):
 
 export async function spawnVolunteer(opts: SpawnOptions): Promise<VolunteerProcess> {
   const out = opts.stdio ?? 'ignore';
-  const args = ['volunteer', '--server', opts.serverUrl, '--data', opts.dataDir, ...(opts.quotaMb === undefined ? [] : ['--quota-mb', String(opts.quotaMb)])];
-  const child = fork(CLI, args, { stdio: ['ignore', out, 'pipe', 'ipc'] });
+  const args = opts.args ?? ['volunteer', '--server', opts.serverUrl, '--data', opts.dataDir, '--ice-interfaces', opts.iceInterfaces ?? 'loopback',
+    ...(opts.quotaMb === undefined ? [] : ['--quota-mb', String(opts.quotaMb)])];
+  const child = opts.netns
+    ? spawn('ip', ['netns', 'exec', opts.netns, process.execPath, CLI, ...args], { stdio: ['ignore', out, 'pipe', 'ipc'] })
+    : fork(CLI, args, { stdio: ['ignore', out, 'pipe', 'ipc'] });
   // The end of what the child says on stderr, to explain a failure.
   let stderrTail = '';
   child.stderr?.on('data', (d: Buffer) => {
@@ -69,7 +78,7 @@ export async function spawnVolunteer(opts: SpawnOptions): Promise<VolunteerProce
     child.once('exit', (code) => reject(new Error(`volunteer exited before joining (code ${code}): ${stderrTail.trim()}`)));
     child.on('message', (m: unknown) => {
       const msg = m as { ready?: boolean; id?: PeerId } & Partial<ControlReply>;
-      if (msg.ready && msg.id) {
+      if (msg.ready && msg.id !== undefined) {
         clearTimeout(timer);
         resolve(msg.id);
       } else if (typeof msg.rid === 'number') waiters.get(msg.rid)?.(msg as ControlReply);
@@ -79,12 +88,12 @@ export async function spawnVolunteer(opts: SpawnOptions): Promise<VolunteerProce
     throw e;
   });
   const requestTimeoutMs = opts.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
-  const request = (op: ControlOp, a?: string | ControlArgs) => new Promise<unknown>((resolve, reject) => {
+  const request = (op: ControlOp, a?: string | ControlArgs, timeoutMs = requestTimeoutMs) => new Promise<unknown>((resolve, reject) => {
     const rid = nextRid++;
     const timer = setTimeout(() => {
       waiters.delete(rid);
-      reject(new Error(`volunteer ${id.slice(0, 8)}: ${op} got no answer in ${requestTimeoutMs} ms`));
-    }, requestTimeoutMs);
+      reject(new Error(`volunteer ${id.slice(0, 8)}: ${op} got no answer in ${timeoutMs} ms`));
+    }, timeoutMs);
     waiters.set(rid, (r) => {
       clearTimeout(timer);
       waiters.delete(rid);

@@ -96,6 +96,24 @@ export const LOST_PEER_ENTRIES = 16;
 /** A failed neighbour is forgotten after this long: a partition longer than that needs a new join. */
 export const LOST_PEER_FORGET_MS = 10 * 60_000;
 /**
+ * Peers we were told of that may stand on another ring (meet.ts): a ring formed apart from ours
+ * merges with it once one peer looks its own id up through a peer of the other. Few are needed
+ * (one peer of the other ring is enough); the oldest is forgotten first.
+ */
+export const MEET_ENTRIES = 8;
+/**
+ * Periods before a met peer is asked again: after a failed try (no link, no answer, not in place
+ * itself), and after an answer from another ring, to see that the merge went through.
+ */
+export const MEET_RETRY_PERIODS = 5;
+/** Failed tries before a met peer is given up (it is forgotten after LOST_PEER_FORGET_MS anyway). */
+export const MEET_TRIES = 6;
+/**
+ * Longest wait for the link to a met peer and its answer before the try counts as failed: longer
+ * than a real link's two connection attempts (5 s each, see runtime/webrtc-net.ts) and a request.
+ */
+export const MEET_WAIT_MS = 15_000;
+/**
  * A neighbour that failed this many stabilize periods ago or less is not taken back as successor
  * on the word of our successor's stabilize reply: its successor has not noticed the failure yet.
  * If it is alive after all, the lost-peer probe reaches it and takes it back.

@@ -1,7 +1,7 @@
 // What the parts of one ring share, and the one object per ring that holds it. RingContext is the
 // ring's id, configuration, Env, state and counters, and how it sends; RingParts (parts.ts) are
 // its parts. Each part (maintenance.ts, neighbours.ts, stabilize.ts, fingers/, join.ts, roles.ts,
-// lost.ts, relocate.ts and each file of handlers/) names in its constructor or signature exactly
+// lost.ts, meet.ts, relocate.ts and each file of handlers/) names in its constructor or signature exactly
 // what it may touch: a Pick of RingContext and a Pick of each other part it calls, the way
 // js-libp2p's kad-dht builds each part from injected components. ChordRing (ring.ts) makes one
 // RingCore, which is both, and parts.ts fills in the parts. One class for every ring keeps every
@@ -18,6 +18,7 @@ import { dispatchChord } from './handlers/index.js';
 import type { Join } from './join.js';
 import type { LostPeers } from './lost.js';
 import { linkFailed, type Maintenance } from './maintenance.js';
+import type { Meetings } from './meet.js';
 import { Messenger } from './messenger.js';
 import type { Mux, MuxClient } from './mux.js';
 import type { Neighbours } from './neighbours.js';
@@ -37,6 +38,11 @@ export interface RingEvents extends RingPortEvents, Record<string, unknown> {
   joined: { atMs: number };
   /** join() gave up on its bootstrap (the promise rejects too, but only once microtasks run). */
   'join-failed': { bootstrap: PeerId };
+  /**
+   * A peer we met (meet.ts) stands on another ring: `peers` are peers of that ring we are about to
+   * link to, reached through `via` until the rings have merged (the host's signaling needs it).
+   */
+  met: { via: PeerId; peers: PeerId[] };
 }
 
 export interface CallOptions extends RingRequestOptions {
@@ -108,6 +114,7 @@ export class RingCore extends Messenger implements RingContext, RingParts, MuxCl
   roles!: LinkRoles;
   join!: Join;
   lost!: LostPeers;
+  meetings!: Meetings;
   relocator!: Relocator;
 
   constructor(o: RingCoreOptions) {

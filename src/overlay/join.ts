@@ -1,7 +1,7 @@
 // Joining through a bootstrap peer: link to it, ask it to look up our successor (we are not
 // routable yet), and retry a few times if the link or the answer does not come.
 import { check, matches } from '../core/codec.js';
-import { PeerGoneError } from '../core/errors.js';
+import { CumulusError, PeerGoneError } from '../core/errors.js';
 import type { PeerId } from '../core/id.js';
 import type { TimerHandle } from '../env/ports.js';
 import { CHORD_SVC, JOIN_LOOKUP_TRIES } from './constants.js';
@@ -15,6 +15,17 @@ export interface JoinAnswer {
   owner: PeerId;
   succs: PeerId[];
   pred: PeerId | null;
+}
+
+/**
+ * The bootstrap answered that it is not in place on a ring itself (it is joining too, or stands
+ * on no ring): it is reachable, but no way in. A caller that waits for an existing ring (the
+ * server's peer after a restart) tells this apart from a bootstrap that could not be reached.
+ */
+export class JoinRefusedError extends CumulusError {
+  constructor(readonly bootstrap: PeerId) {
+    super('REFUSED', `bootstrap ${bootstrap} is not in place on a ring`, { bootstrap });
+  }
 }
 
 export type JoinContext = Pick<RingContext, 'self' | 'config' | 'clock' | 'events' | 'status' | 'setStatus' | 'call'> & {
@@ -84,7 +95,7 @@ export class Join {
       if (matches(JoinRefusal, body) && this.ctx.status === 'joining' && this.bootstrap === b) {
         // A bootstrap not in place itself cannot help: give it up now (the caller tries its next
         // contact). One whose lookup found no route may do better on the next attempt.
-        if (body.refused === 'not-in-place') return this.giveUp(b);
+        if (body.refused === 'not-in-place') return this.giveUp(b, new JoinRefusedError(b));
         return this.lookupFailed(b);
       }
       const rep = check(FindSuccRep, body, 'join reply');
@@ -110,12 +121,12 @@ export class Join {
   }
 
   /** This bootstrap cannot get us in: the join through it fails ('join-failed'). */
-  private giveUp(b: PeerId): void {
+  private giveUp(b: PeerId, error: Error = new PeerGoneError(b)): void {
     const ctx = this.ctx;
     this.cancelTimer();
     ctx.setStatus('idle');
     this.bootstrap = null;
-    this.settle?.reject(new PeerGoneError(b));
+    this.settle?.reject(error);
     this.settle = null;
     ctx.events.emit('join-failed', { bootstrap: b });
   }

@@ -2,7 +2,7 @@
 // our place, the one timer that drives every round, links coming and going, a neighbour leaving,
 // lookups of our own. Successor list and predecessor changes are neighbours.ts's, stabilize and
 // predecessor checks stabilize.ts's, finger upkeep fingers/'s, the join handshake join.ts's,
-// relocation relocate.ts's.
+// relocation relocate.ts's, meeting another ring meet.ts's.
 import { check } from '../core/codec.js';
 import { SchemaMismatchError, TimeoutError } from '../core/errors.js';
 import type { Id, PeerId } from '../core/id.js';
@@ -12,6 +12,7 @@ import type { MuxView, RingContext } from './context.js';
 import type { FingerAnswers, Fingers } from './fingers/index.js';
 import type { Join, JoinAnswer } from './join.js';
 import type { LostPeers } from './lost.js';
+import type { Meetings } from './meet.js';
 import type { Neighbours } from './neighbours.js';
 import type { Relocator } from './relocate.js';
 import type { LinkRoles } from './roles.js';
@@ -35,6 +36,7 @@ export type MaintenanceContext = Pick<RingContext, 'self' | 'config' | 'clock' |
   readonly fingerAnswers: Pick<FingerAnswers, 'offerLink'>;
   readonly roles: Pick<LinkRoles, 'linkUp' | 'linkDown' | 'release' | 'update'>;
   readonly lost: Pick<LostPeers, 'probe' | 'recovered' | 'remember'>;
+  readonly meetings: Pick<Meetings, 'tick' | 'linkUp' | 'linkDown'>;
   readonly relocator: Pick<Relocator, 'tick' | 'relocate'>;
 };
 
@@ -72,11 +74,16 @@ export class Maintenance {
     if (ctx.mux.isLinked(owner)) ctx.stabilizer.stabilize(0);
     // Our successor's predecessor precedes us now: tell it at once instead of waiting for its
     // next stabilize round, so a joiner is in place within one period.
-    if (pred !== null && pred !== ctx.self && pred !== owner) {
-      this.claimTo = pred;
-      if (ctx.mux.isLinked(pred)) this.sendClaim(pred);
-      else ctx.mux.connect(pred);
-    }
+    this.claimPlace(pred, owner);
+  }
+
+  /** Tell pred, the predecessor of owner, that we sit between them (once linked to it). */
+  claimPlace(pred: PeerId | null, owner: PeerId): void {
+    const ctx = this.ctx;
+    if (pred === null || pred === ctx.self || pred === owner) return;
+    this.claimTo = pred;
+    if (ctx.mux.isLinked(pred)) this.sendClaim(pred);
+    else ctx.mux.connect(pred);
   }
 
   private sendClaim(p: PeerId): void {
@@ -102,6 +109,7 @@ export class Maintenance {
       const t = ++this.ticks;
       ctx.stabilizer.tick();
       ctx.lost.probe();
+      ctx.meetings.tick();
       ctx.relocator.tick();
       if (t % fingersEvery === 0) ctx.fingers.tick();
       if (t % predEvery === 0) ctx.stabilizer.checkPredecessor();
@@ -171,6 +179,7 @@ export class Maintenance {
     ctx.roles.linkUp(peer);
     ctx.fingerAnswers.offerLink(peer);
     if (peer === this.claimTo) this.sendClaim(peer);
+    ctx.meetings.linkUp(peer);
     if (ctx.lost.recovered(peer)) return;
     if (peer === ctx.state.succs[0]) ctx.stabilizer.stabilize(0);
   }
@@ -184,6 +193,7 @@ export class Maintenance {
     if (ctx.status === 'joining') return ctx.join.linkDown(peer);
     if (ctx.status !== 'joined') return;
     ctx.fingers.dropPeer(peer);
+    ctx.meetings.linkDown(peer);
     const neighbour = peer === s.succs[0] || peer === s.pred;
     // A failure, or a neighbour gone for any reason: back to the base pace of repair.
     if (neighbour || linkFailed(reason)) ctx.stabilizer.busy();

@@ -37,6 +37,10 @@ class FakeNet implements Net {
   links(): PeerId[] {
     return [...this.up];
   }
+  readonly relayed = new Set<PeerId>();
+  linkKind(p: PeerId): 'host' | 'relay' | undefined {
+    return this.up.has(p) ? (this.relayed.has(p) ? 'relay' : 'host') : undefined;
+  }
   close(): void {}
 }
 
@@ -116,5 +120,30 @@ describe('Mux', () => {
     net.connect(peer(5));
     expect(mux.isLinked(peer(5))).toBe(false);
     expect([1, 3, 4].every((i) => mux.isLinked(peer(i)))).toBe(true);
+  });
+
+  it('evicts a relayed link before a direct one of the same value, never a protected relayed one', () => {
+    const net = new FakeNet(A);
+    const mux = new Mux(net, { maxLinks: 3 });
+    const base = new Recorder();
+    mux.attach('base', base);
+    for (let i = 1; i <= 3; i++) base.values.set(peer(i), LinkValue.finger);
+    base.values.set(peer(4), LinkValue.successor);
+    net.relayed.add(peer(2));
+    for (let i = 1; i <= 3; i++) net.connect(peer(i));
+    net.connect(peer(4));
+    expect(mux.isLinked(peer(2))).toBe(false);
+    expect([1, 3, 4].every((i) => mux.isLinked(peer(i)))).toBe(true);
+    // A relayed link worth more than a direct one stays: the value decides first.
+    net.relayed.add(peer(4));
+    base.values.set(peer(5), LinkValue.successor);
+    net.connect(peer(5));
+    expect(mux.isLinked(peer(4))).toBe(true);
+    expect(mux.isLinked(peer(1))).toBe(false);
+    // Protected links are never evicted, relayed or not.
+    for (const i of [3, 4, 5]) base.values.set(peer(i), LinkValue.protected);
+    net.relayed.add(peer(3));
+    net.connect(peer(6));
+    expect([3, 4, 5].every((i) => mux.isLinked(peer(i)))).toBe(true);
   });
 });

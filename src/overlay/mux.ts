@@ -236,16 +236,23 @@ export class Mux {
     if (this.linked.size > this.maxLinks) this.evictOne(peer);
   }
 
-  /** Close the least valued link; the fresh one counts as graced even without a clock. */
+  /**
+   * Close the least valued link; the fresh one counts as graced even without a clock. Among links
+   * of equal value a relayed one goes first: it costs a TURN relay's bandwidth, a direct one nothing.
+   */
   private evictOne(fresh: PeerId): void {
     let victim: PeerId | null = null;
+    let victimRelayed = false;
     let lowest: number = LinkValue.protected;
     for (const p of this.linked.keys()) {
       if (p === fresh) continue;
       const v = this.valueOf(p);
-      if (v < lowest) {
+      if (v > lowest || v >= LinkValue.protected) continue;
+      const relayed = this.net.linkKind?.(p) === 'relay';
+      if (v < lowest || (relayed && !victimRelayed)) {
         lowest = v;
         victim = p;
+        victimRelayed = relayed;
       }
     }
     // The fresh link goes unless another is worth strictly less: a link in use may have frames

@@ -7,6 +7,7 @@ import { FingerAnswers, Fingers } from './fingers/index.js';
 import { Join } from './join.js';
 import { LostPeers } from './lost.js';
 import { Maintenance } from './maintenance.js';
+import { Meetings } from './meet.js';
 import { Neighbours } from './neighbours.js';
 import { Relocator } from './relocate.js';
 import { LinkRoles } from './roles.js';
@@ -21,6 +22,7 @@ export interface RingParts {
   readonly roles: LinkRoles;
   readonly join: Join;
   readonly lost: LostPeers;
+  readonly meetings: Meetings;
   readonly relocator: Relocator;
 }
 
@@ -30,6 +32,7 @@ export function assembleParts(core: RingCore): void {
   core.fingers = new Fingers(core);
   core.fingerAnswers = new FingerAnswers(core);
   core.lost = new LostPeers(core);
+  core.meetings = new Meetings(core);
   core.stabilizer = new Stabilizer(core);
   core.neighbours = new Neighbours(core);
   core.join = new Join(core);

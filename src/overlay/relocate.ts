@@ -56,19 +56,35 @@ export class Relocator {
     this.lastAtMs = now;
     this.walked = 0;
     ctx.stats.relocations++;
-    ctx.call({ peer: via }, CHORD_SVC, 'join', { relocate: true }, {}, (e, env) => {
+    this.ask(via, (rep) => {
       this.busy = false;
-      if (e || ctx.status !== 'joined') return;
-      // A contact not in place itself, or without a route, cannot tell us where we belong.
-      if (matches(JoinRefusal, env!.body)) return;
-      const rep = check(FindSuccRep, env!.body, 'relocate reply');
-      if (!rep.ok) return void ctx.stats.badBodies++;
-      const owner = rep.value.owner;
+      if (rep === null) return;
+      const owner = rep.owner;
       const s = ctx.state;
       const succ = s.succs[0];
       // The ring already routes our id to us, or knows no closer successor than ours.
       if (owner === ctx.self || (succ !== undefined && !inInterval(s.id(owner), s.selfId, s.id(succ)))) return;
-      this.ctx.maintenance.takePlace(owner, rep.value.succs, rep.value.pred ?? null);
+      this.ctx.maintenance.takePlace(owner, rep.succs, rep.pred ?? null);
+    });
+  }
+
+  /**
+   * Ask via to look our id up on its ring (a `join` request marked relocate, over our link to it
+   * when there is one): done gets its answer, or null when via could not tell (no answer, not in
+   * place itself, no route, a bad body) or we are no longer a member.
+   */
+  ask(via: PeerId, done: (rep: FindSuccRep | null) => void): void {
+    const ctx = this.ctx;
+    ctx.call({ peer: via }, CHORD_SVC, 'join', { relocate: true }, {}, (e, env) => {
+      if (e || ctx.status !== 'joined') return done(null);
+      // A contact not in place itself, or without a route, cannot tell us where we belong.
+      if (matches(JoinRefusal, env!.body)) return done(null);
+      const rep = check(FindSuccRep, env!.body, 'relocate reply');
+      if (!rep.ok) {
+        ctx.stats.badBodies++;
+        return done(null);
+      }
+      done(rep.value);
     });
   }
 

@@ -24,6 +24,7 @@ export type { RingConfig } from './config.js';
 export type { RingEvents, Status } from './context.js';
 export type { Range } from './port.js';
 export { RingStoppedError } from './requests.js';
+export { JoinRefusedError } from './join.js';
 
 export interface ChordRingOptions {
   clock: Clock;
@@ -87,6 +88,19 @@ export class ChordRing implements RingPort {
   leave(): void {
     if (this.status === 'joined') this.core.maintenance.sendLeave();
     this.stop();
+  }
+
+  /**
+   * Peers that may stand on another ring (told by the rendezvous server, remembered from before a
+   * restart): look our own id up through each, so that two rings that meet merge into one (meet.ts).
+   */
+  meet(peers: readonly PeerId[]): void {
+    if (this.status === 'joined') this.core.meetings.meet(peers);
+  }
+
+  /** Peers meet() has yet to look our id up through. */
+  meeting(): PeerId[] {
+    return this.core.meetings.pending();
   }
 
   /** Stop all timers and fail requests in flight; idempotent. */

@@ -56,6 +56,9 @@ export class Peer {
     this.mux = new Mux(opts.net, { clock: opts.clock, ...(opts.maxLinks !== undefined ? { maxLinks: opts.maxLinks } : {}) });
     this.base = new ChordRing({ clock: opts.clock, rng: opts.rng.fork('base-ring'), mux: this.mux, self: this.id, ring: 'base', ...(opts.ring ? { config: opts.ring } : {}) });
     this.signal = new OverlaySignaler(this.base);
+    // Peers of another ring we met are signaled through the peer of that ring we are linked to:
+    // our own ring's routes toward them end at peers of ours until the rings have merged.
+    this.base.events.on('met', (e) => this.signal.relayThrough(e.peers, e.via));
     this.coord = new CoordService({ ...opts.coord, ring: this.base, clock: opts.clock, rng: opts.rng.fork('coord') });
     if (opts.storage) {
       if (!opts.store) throw new InvalidArgumentError('the storage service needs the peer\'s store');
@@ -84,6 +87,14 @@ export class Peer {
       }
     }
     throw last;
+  }
+
+  /**
+   * Peers that may stand on another ring (the rendezvous server's contacts after it restarted):
+   * look our own id up through them, so that two rings that meet merge (overlay/meet.ts).
+   */
+  meet(peers: readonly PeerId[]): void {
+    this.base.meet(peers.filter((p) => p !== this.id));
   }
 
   private startServices(): void {

@@ -8,14 +8,24 @@ import type { PeerStatus } from './peer.js';
 /**
  * The ring checker over peers' reports. The checker itself looks only at peers in place; here a
  * peer that reports itself not joined is a problem too, since an observer asked about all of them.
+ * `alsoOnRing` are peers known to stand on the ring whose reports we do not have (a volunteer
+ * started by someone else, found in place by the server's peer): the others' successors and
+ * predecessors must take them into account, and they are taken to be right themselves.
  */
-export function checkStatuses(statuses: readonly PeerStatus[]): RingCheck {
-  const check = checkRing(statuses.map((s) => ({
-    self: s.id,
-    isJoined: () => s.joined,
-    successor: () => s.successor ?? s.id,
-    predecessor: () => s.predecessor,
-  })));
+export function checkStatuses(statuses: readonly PeerStatus[], alsoOnRing: readonly PeerId[] = []): RingCheck {
+  const reported = new Set(statuses.map((s) => s.id));
+  const others = [...new Set(alsoOnRing)].filter((p) => !reported.has(p));
+  const ids = [...reported, ...others].sort();
+  const at = (p: PeerId, step: number) => ids[(ids.indexOf(p) + step + ids.length) % ids.length]!;
+  const check = checkRing([
+    ...statuses.map((s) => ({
+      self: s.id,
+      isJoined: () => s.joined,
+      successor: () => s.successor ?? s.id,
+      predecessor: () => s.predecessor,
+    })),
+    ...others.map((p) => ({ self: p, isJoined: () => true, successor: () => at(p, 1), predecessor: () => at(p, -1) })),
+  ]);
   for (const s of statuses) {
     if (s.joined) continue;
     check.ok = false;
@@ -24,8 +34,8 @@ export function checkStatuses(statuses: readonly PeerStatus[]): RingCheck {
   return check;
 }
 
-export function ringConsistent(statuses: readonly PeerStatus[]): boolean {
-  return statuses.length > 0 && statuses.every((s) => s.joined) && checkStatuses(statuses).ok;
+export function ringConsistent(statuses: readonly PeerStatus[], alsoOnRing: readonly PeerId[] = []): boolean {
+  return statuses.length > 0 && statuses.every((s) => s.joined) && checkStatuses(statuses, alsoOnRing).ok;
 }
 
 /** The successor of key among the given live peer ids. */

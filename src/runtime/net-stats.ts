@@ -2,6 +2,13 @@
 import type { Misbehaviour } from './link.js';
 
 export interface NetStats {
+  /**
+   * RTCPeerConnections created (each connection attempt, answered ones and retries included): a
+   * browser tab's budget. `setupsRefused`: the constructor refused one (Chromium: "Cannot create
+   * so many PeerConnections").
+   */
+  setups: number;
+  setupsRefused: number;
   linksOpened: number;
   linksClosed: number;
   connectRetries: number;
@@ -19,6 +26,8 @@ export interface NetStats {
 
 export function newNetStats(): NetStats {
   return {
+    setups: 0,
+    setupsRefused: 0,
     linksOpened: 0,
     linksClosed: 0,
     connectRetries: 0,

@@ -1,4 +1,5 @@
-// Proves WebRtcNet sets up real identity-bound data channel links on loopback, carries frames in
+// Proves WebRtcNet sets up real identity-bound data channel links on loopback (and tells how they
+// connected, and how many connections it made), carries frames in
 // order with backpressure, ends simultaneous connects in one link, and refuses forged identities
 // and misbehaving peers while staying up.
 import { afterAll, describe, expect, it } from 'vitest';
@@ -62,6 +63,10 @@ describe('WebRtcNet on loopback', () => {
     await rb.next((e) => e.kind === 'up' && e.peer === a.self);
     expect(a.links()).toEqual([b.self]);
     expect(b.isLinked(a.self)).toBe(true);
+    // How it connected is read from the selected candidate pair: host addresses on loopback.
+    await new Promise<void>((resolve) => { const t = setInterval(() => { if (a.kinds.counts.host + a.kinds.counts.unknown > 0) (clearInterval(t), resolve()); }, 20); });
+    expect(a.linkKind(b.self)).toBe('host');
+    expect(a.stats.setups).toBe(1);
     // 400 × 64 KiB is 25 MiB, three times what a link queues: the sender must meet a full
     // queue (a SendQueueFullError it sees) and wait for room, and nothing may be lost.
     const count = 400;

@@ -10,9 +10,11 @@ import { DEAD_LINK_MS, DEFAULT_LINK_LIMITS, KEEP_ALIVE_INTERVAL_MS, Link, type D
 import { closePc, type PeerConnectionCtor, type PeerConnectionLike } from './rtc-types.js';
 
 export type { PeerConnectionCtor, PeerConnectionLike } from './rtc-types.js';
+import type { IceServer } from '../services/signal/rendezvous.js';
 import { parseSignal, type SignalDescription, type SignalMessage, type Signaler, SIGNAL_VERSION } from '../services/signal/messages.js';
 import { signDescription, verifyDescription } from './link-claims.js';
 import { newNetStats, type NetStats } from './net-stats.js';
+import { LinkKinds, type LinkKind } from './link-kind.js';
 
 export interface WebRtcNetOptions {
   identity: Identity;
@@ -57,6 +59,8 @@ interface Attempt {
 export class WebRtcNet implements Net {
   readonly self: PeerId;
   readonly stats: NetStats = newNetStats();
+  /** How each link connected (host, srflx, relay), and counts of links by kind. */
+  readonly kinds = new LinkKinds();
   private handler: NetHandler | null = null;
   private readonly attempts = new Map<PeerId, Attempt>();
   private readonly open = new Map<PeerId, { link: Link; pc: PeerConnectionLike }>();
@@ -115,6 +119,14 @@ export class WebRtcNet implements Net {
     return this.open.has(peer);
   }
 
+  linkKind(peer: PeerId): LinkKind | undefined {
+    return this.kinds.kindOf(peer);
+  }
+
+  /** STUN/TURN servers for attempts from now on (links already up keep theirs). */
+  setIceServers(servers: readonly IceServer[]): void {
+    this.o.rtcConfig = { ...this.o.rtcConfig, iceServers: servers.map((s) => ({ ...s, urls: [...s.urls] })) };
+  }
 
   links(): PeerId[] {
     return [...this.open.keys()];
@@ -132,6 +144,7 @@ export class WebRtcNet implements Net {
   /** Start (or retry) an attempt in which we offer. */
   private async offer(peer: PeerId, tries: number, wanted: boolean): Promise<void> {
     const a = this.newAttempt(peer, 'offerer', `${this.self.slice(0, 8)}.${++this.sessionCounter}`, tries, wanted);
+    if (!a) return;
     const dc = a.pc.createDataChannel('cumulus', { ordered: true });
     dc.onopen = () => this.linkUp(a, dc);
     try {
@@ -145,6 +158,7 @@ export class WebRtcNet implements Net {
 
   private async answer(peer: PeerId, msg: SignalDescription, wanted: boolean, tries: number): Promise<void> {
     const a = this.newAttempt(peer, 'answerer', msg.sid, tries, wanted);
+    if (!a) return;
     a.pc.ondatachannel = (ev) => {
       const dc = ev.channel;
       if (dc.readyState === 'open') this.linkUp(a, dc);
@@ -161,8 +175,21 @@ export class WebRtcNet implements Net {
     }
   }
 
-  private newAttempt(peer: PeerId, role: Attempt['role'], sid: string, tries: number, wanted: boolean): Attempt {
-    const pc = new this.o.RTCPeerConnection({ ...this.o.rtcConfig });
+  /**
+   * A new RTCPeerConnection for an attempt, counted: a browser tab may create only so many (about
+   * 500 not yet garbage-collected, in Chromium). When the constructor refuses, the attempt fails
+   * as a connect failure would.
+   */
+  private newAttempt(peer: PeerId, role: Attempt['role'], sid: string, tries: number, wanted: boolean): Attempt | null {
+    let pc: PeerConnectionLike;
+    try {
+      pc = new this.o.RTCPeerConnection({ ...this.o.rtcConfig });
+    } catch {
+      this.stats.setupsRefused++;
+      if (wanted) this.o.clock.setTimer(0, () => this.emitDown(peer, 'connect-failed'));
+      return null;
+    }
+    this.stats.setups++;
     const a: Attempt = { peer, sid, role, pc, tries, wanted, remoteSet: false, early: [], localOut: [], timer: 0 };
     a.timer = this.o.clock.setTimer(this.o.connectTimeoutMs, () => this.failAttempt(a));
     pc.onicecandidate = (ev) => {
@@ -268,6 +295,7 @@ export class WebRtcNet implements Net {
     };
     this.open.set(a.peer, { link, pc: a.pc });
     this.stats.linksOpened++;
+    void this.kinds.learn(a.peer, a.pc, () => this.open.get(a.peer)?.link === link);
     this.guard(() => this.handler?.onLinkUp(a.peer));
   }
 
@@ -299,6 +327,7 @@ export class WebRtcNet implements Net {
     const l = this.open.get(peer);
     if (!l || (only && l.link !== only)) return;
     this.open.delete(peer);
+    this.kinds.forget(peer);
     l.link.close();
     closePc(l.pc);
     this.stats.linksClosed++;

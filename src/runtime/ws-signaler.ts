@@ -9,7 +9,7 @@ import { TimeoutError, CumulusError } from '../core/errors.js';
 import type { Clock } from '../env/ports.js';
 import type { Identity } from './identity.js';
 import type { SignalMessage, Signaler } from '../services/signal/messages.js';
-import { HANDSHAKE_TIMEOUT_MS, ServerMessageSchema, helloPayload, type ServerMessage } from '../services/signal/rendezvous.js';
+import { HANDSHAKE_TIMEOUT_MS, ServerMessageSchema, helloPayload, type IceConfig, type ServerMessage } from '../services/signal/rendezvous.js';
 
 interface WebSocketLike {
   readonly readyState: number;
@@ -44,12 +44,15 @@ export class WsSignaler implements Signaler {
   /** The contacts the server handed out at join. */
   contacts: PeerId[] = [];
   peersAtJoin = 0;
+  /** The STUN/TURN servers the server handed us (TURN credentials of our own, expiring), if any. */
+  ice: IceConfig | null = null;
   readonly errors: SignalServerError[] = [];
   signalsSent = 0;
   signalsReceived = 0;
   private handler: (from: PeerId, msg: SignalMessage) => void = () => {};
   private contactWaiters: Array<(c: PeerId[]) => void> = [];
   private closedListeners: Array<() => void> = [];
+  private iceListener: ((ice: IceConfig) => void) | null = null;
 
   private constructor(private readonly ws: WebSocketLike) {}
 
@@ -70,6 +73,8 @@ export class WsSignaler implements Signaler {
       ws.onerror = () => {};
       ws.onclose = (ev) => {
         opts.clock.cancel(timer);
+        // A request for contacts the server will not answer now: no contacts.
+        for (const w of s.contactWaiters.splice(0)) w([]);
         for (const f of s.closedListeners.splice(0)) f();
         if (!joined) reject(s.errors.at(-1) ?? new CumulusError('PEER_GONE', `signaling server closed the connection (${ev.code ?? '?'} ${ev.reason ?? ''})`));
       };
@@ -84,6 +89,7 @@ export class WsSignaler implements Signaler {
           opts.clock.cancel(timer);
           s.contacts = m.contacts as PeerId[];
           s.peersAtJoin = m.peers;
+          s.ice = m.ice ?? null;
           resolve(s);
         } else {
           s.onServerMessage(m);
@@ -109,6 +115,15 @@ export class WsSignaler implements Signaler {
     return new Promise((resolve) => this.contactWaiters.push(resolve));
   }
 
+  /** Ask for fresh TURN credentials; the answer goes to the onIce listener. */
+  requestIce(): void {
+    if (this.ws.readyState === WS_OPEN) this.ws.send(JSON.stringify({ type: 'ice' }));
+  }
+
+  onIce(fn: (ice: IceConfig) => void): void {
+    this.iceListener = fn;
+  }
+
   onClosed(fn: () => void): void {
     this.closedListeners.push(fn);
   }
@@ -123,6 +138,9 @@ export class WsSignaler implements Signaler {
       this.handler(m.from as PeerId, m.msg);
     } else if (m.type === 'contacts') {
       for (const w of this.contactWaiters.splice(0)) w(m.contacts as PeerId[]);
+    } else if (m.type === 'ice') {
+      this.ice = m.ice;
+      this.iceListener?.(m.ice);
     } else if (m.type === 'error') {
       this.errors.push(new SignalServerError(m.code, m.message));
       if (this.errors.length > MAX_KEPT_ERRORS) this.errors.shift();

@@ -14,7 +14,12 @@ import { CryptoRng } from '../runtime/rng.js';
 import { verifyClaim } from '../runtime/identity.js';
 import { SignalHub, type HubClient } from './hub.js';
 import { TokenBucket } from './token-bucket.js';
+import { AddressLimiter } from './address-limits.js';
+import { RingMembers, type RingMembersSettings } from './ring-members.js';
 import { registerWebPage } from './web.js';
+import { registerDropin } from './dropin-route.js';
+import type { DropinGateway } from './dropin-gateway.js';
+import type { IceIssuer } from './ice.js';
 import { MemoryNodeRegistry, registerApi, type ApiOptions } from './api/index.js';
 import { ClientMessageSchema, FATAL_CODES, HANDSHAKE_TIMEOUT_MS, SIGNAL_PROTOCOL_VERSION, helloPayload, type ClientMessage, type ServerMessage, type SignalErrorCode } from '../services/signal/rendezvous.js';
 
@@ -26,12 +31,22 @@ export interface ServerLimits {
   burstMessages: number;
   /** Time a client has to say hello before it is dropped. */
   helloTimeoutMs: number;
+  /**
+   * Hellos (connections) per minute from one address, and the burst allowed above it: identities
+   * cost nothing to make. The burst lets a whole local cloud (`cumulus up --peers 64`, tabs
+   * beside it) come back at once from one address when its server restarts.
+   */
+  hellosPerMinutePerAddress: number;
+  helloBurstPerAddress: number;
 }
 
 /** The address a server binds when none is given: loopback, since serving the network is a choice to make on purpose. */
 export const DEFAULT_HOST = '127.0.0.1';
 
-export const DEFAULT_SERVER_LIMITS: ServerLimits = { maxMessageBytes: 16 * 1024, messagesPerSec: 20, burstMessages: 100, helloTimeoutMs: HANDSHAKE_TIMEOUT_MS };
+export const DEFAULT_SERVER_LIMITS: ServerLimits = {
+  maxMessageBytes: 16 * 1024, messagesPerSec: 20, burstMessages: 100, helloTimeoutMs: HANDSHAKE_TIMEOUT_MS,
+  hellosPerMinutePerAddress: 60, helloBurstPerAddress: 100,
+};
 
 export interface ServerOptions {
   port?: number;
@@ -41,14 +56,23 @@ export interface ServerOptions {
   clock?: Clock;
   rng?: Rng;
   limits?: Partial<ServerLimits>;
+  /** How connected peers are verified to stand on the ring, once the server's peer attaches (ring-members.ts). */
+  members?: Partial<RingMembersSettings>;
+  /** STUN/TURN servers handed to every joining peer, TURN ones with per-peer expiring credentials (ice.ts). */
+  ice?: IceIssuer;
 }
 
 export interface CumulusServer {
   readonly app: FastifyInstance;
   readonly hub: SignalHub;
+  /** Which connected peers stand on the ring: the contacts the hub names, once the server's peer attaches. */
+  readonly members: RingMembers;
   /** e.g. http://127.0.0.1:8080, known once listening. */
   readonly url: string;
   readonly port: number;
+  /** Web pages' drop-in requests, asked through the server's own peer (attached once it runs). */
+  readonly dropin: DropinGateway;
+  readonly ice: IceIssuer | null;
   close(): Promise<void>;
 }
 
@@ -62,31 +86,46 @@ export async function createServer(opts: ServerOptions = {}): Promise<CumulusSer
   const rng = opts.rng ?? new CryptoRng();
   const limits = { ...DEFAULT_SERVER_LIMITS, ...opts.limits };
   const hub = new SignalHub(rng);
+  const members = new RingMembers(hub, clock, rng, opts.members);
+  const hellos = new AddressLimiter(clock, limits.hellosPerMinutePerAddress, limits.helloBurstPerAddress);
   const app = Fastify({ logger: false });
   await app.register(websocket, { options: { maxPayload: WS_MAX_PAYLOAD_BYTES } });
 
   app.get('/health', async () => ({ ok: true, peers: hub.size }));
   registerWebPage(app);
+  const dropin = registerDropin(app, clock, rng);
   if (opts.api) {
     const nodes = new MemoryNodeRegistry();
-    hub.onMembership = (id, present) => {
+    hub.watch((id, present) => {
       if (!present) return nodes.remove(id);
       const nowMs = Date.now();
       nodes.upsert({ id, rings: ['base'], joinedMs: nowMs, lastSeenMs: nowMs, meta: { signaling: 'connected' } });
-    };
+    });
     await registerApi(app, { ...opts.api, nodes });
   }
   app.get('/peers/count', async () => ({ peers: hub.size, joins: hub.stats.joins, signalsRelayed: hub.stats.signalsRelayed }));
-  app.get('/signal', { websocket: true }, (socket) => handleConnection(socket, hub, clock, rng, limits));
+  app.get('/signal', { websocket: true }, (socket, req) => {
+    if (hellos.take(req.socket.remoteAddress ?? '')) return handleConnection(socket, hub, clock, rng, limits, opts.ice ?? null);
+    hub.countRejected('RATE_LIMITED');
+    const message = `more than ${limits.hellosPerMinutePerAddress} connections a minute from this address (burst ${limits.helloBurstPerAddress})`;
+    socket.send(JSON.stringify({ type: 'error', code: 'RATE_LIMITED', message } satisfies ServerMessage));
+    socket.close(WS_POLICY_VIOLATION, 'RATE_LIMITED');
+  });
 
   const host = opts.host ?? DEFAULT_HOST;
   await app.listen({ port: opts.port ?? 0, host });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : (opts.port ?? 0);
-  return { app, hub, port, url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`, close: () => app.close() };
+  return {
+    app, hub, dropin, members, port, ice: opts.ice ?? null, url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    close: () => {
+      members.close();
+      return app.close();
+    },
+  };
 }
 
-function handleConnection(socket: WebSocket, hub: SignalHub, clock: Clock, rng: Rng, limits: ServerLimits): void {
+function handleConnection(socket: WebSocket, hub: SignalHub, clock: Clock, rng: Rng, limits: ServerLimits, ice: IceIssuer | null): void {
   const nonce = bytesToHex(rng.bytes(16));
   const bucket = new TokenBucket(clock, limits.messagesPerSec, limits.burstMessages);
   let id: PeerId | null = null;
@@ -94,7 +133,6 @@ function handleConnection(socket: WebSocket, hub: SignalHub, clock: Clock, rng: 
   const send = (m: ServerMessage) => {
     if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(m));
   };
-  const client: HubClient = { deliver: send };
   const fail = (code: SignalErrorCode, message: string) => {
     hub.countRejected(code);
     send({ type: 'error', code, message });
@@ -103,6 +141,7 @@ function handleConnection(socket: WebSocket, hub: SignalHub, clock: Clock, rng: 
       socket.close(WS_POLICY_VIOLATION, code);
     }
   };
+  const client: HubClient = { deliver: send, close: fail };
   const helloTimer = clock.setTimer(limits.helloTimeoutMs, () => {
     if (!id) fail('HELLO_FIRST', `no hello within ${limits.helloTimeoutMs} ms`);
   });
@@ -125,10 +164,11 @@ function handleConnection(socket: WebSocket, hub: SignalHub, clock: Clock, rng: 
       id = m.id as PeerId;
       clock.cancel(helloTimer);
       hub.join(id, client);
-      return send({ type: 'welcome', contacts: hub.contacts(id), peers: hub.size });
+      return send({ type: 'welcome', contacts: hub.contacts(id), peers: hub.size, ...(ice && !ice.empty ? { ice: ice.forPeer(id) } : {}) });
     }
     if (!id) return fail('HELLO_FIRST', `say hello before ${m.type}`);
     if (m.type === 'contacts') return send({ type: 'contacts', contacts: hub.contacts(id) });
+    if (m.type === 'ice') return send({ type: 'ice', ice: ice?.forPeer(id) ?? { servers: [] } });
     if (!hub.relay(id, m.to as PeerId, m.msg)) fail('UNKNOWN_PEER', `peer ${m.to} is not connected to this server`);
   });
   send({ type: 'challenge', v: SIGNAL_PROTOCOL_VERSION, nonce });

@@ -7,7 +7,9 @@ import { LocalFileSystem } from './api/local-fs.js';
 import { RingFileSystem } from './api/ring-fs.js';
 import { FileUserStore } from './api/users.js';
 import { createServer, type CumulusServer } from './app.js';
-import { startServerPeer, type ServerPeer } from './own-peer.js';
+import { startServerPeer, type ServerPeer, type ServerPeerOptions } from './own-peer.js';
+import { IceIssuer, type IceSettings } from './ice.js';
+import type { IceInterfaces } from '../runtime/node-rtc.js';
 
 export interface CloudServerOptions {
   port: number;
@@ -15,6 +17,12 @@ export interface CloudServerOptions {
   dataDir: string;
   /** Run the server's own peer (default true). */
   peer?: boolean;
+  /** Options of the server's peer beyond its data directory (server/own-peer.ts). */
+  peerOptions?: Omit<ServerPeerOptions, 'dataDir'>;
+  /** STUN/TURN servers for joining peers (--ice-server), with the TURN secret. */
+  ice?: IceSettings;
+  /** Where the server's peer gathers candidates (default loopback). */
+  iceInterfaces?: IceInterfaces;
 }
 
 export interface CloudServer {
@@ -33,9 +41,10 @@ export async function startCloudServer(o: CloudServerOptions): Promise<CloudServ
   const fs: FileSystem = o.peer !== false
     ? new RingFileSystem(() => peer?.peer.storage?.client ?? null)
     : await LocalFileSystem.open(join(o.dataDir, 'files'));
-  const server = await createServer({ port: o.port, host: o.host, api: { users, fs } });
+  const ice = o.ice ? new IceIssuer(o.ice) : undefined;
+  const server = await createServer({ port: o.port, host: o.host, api: { users, fs }, ...(ice ? { ice } : {}) });
   try {
-    if (o.peer !== false) peer = await startServerPeer(server, { dataDir: join(o.dataDir, 'server-peer') });
+    if (o.peer !== false) peer = await startServerPeer(server, { ...o.peerOptions, dataDir: join(o.dataDir, 'server-peer'), ...(o.iceInterfaces ? { iceInterfaces: o.iceInterfaces } : {}) });
   } catch (e) {
     await server.close();
     throw e;

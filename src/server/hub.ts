@@ -4,10 +4,17 @@
 import type { PeerId } from '../core/id.js';
 import type { Rng } from '../env/ports.js';
 import type { SignalMessage, Signaler } from '../services/signal/messages.js';
-import { CONTACTS_PER_JOIN, type ServerMessage } from '../services/signal/rendezvous.js';
+import { CONTACTS_PER_JOIN, type ServerMessage, type SignalErrorCode } from '../services/signal/rendezvous.js';
 
 export interface HubClient {
   deliver(msg: ServerMessage): void;
+  /** End the connection with a fatal error (a WebSocket client; an in-process peer has none). */
+  close?(code: SignalErrorCode, message: string): void;
+}
+
+/** Who the hub names as contacts, when something better than "any connected peer" knows (ring-members.ts). */
+export interface ContactSource {
+  contacts(exclude: PeerId, n: number): PeerId[];
 }
 
 export interface HubStats {
@@ -24,6 +31,8 @@ export class SignalHub {
   readonly stats: HubStats = { joins: 0, signalsRelayed: 0, signalsUndeliverable: 0, rejectedMessages: {} };
   private readonly clients = new Map<PeerId, HubClient>();
   private readonly order: PeerId[] = [];
+  private readonly watchers = new Set<(id: PeerId, present: boolean) => void>();
+  private source: ContactSource | null = null;
 
   constructor(private readonly rng: Rng) {}
 
@@ -35,21 +44,42 @@ export class SignalHub {
     return this.clients.size >= MAX_HUB_PEERS;
   }
 
-  /** Told of every peer that joins or leaves the hub (the gateway's node registry listens). */
-  onMembership: ((id: PeerId, present: boolean) => void) | null = null;
+  /** Be told of every peer that joins or leaves the hub (the gateway's node registry, ring-members.ts); returns the unsubscribe. */
+  watch(fn: (id: PeerId, present: boolean) => void): () => void {
+    this.watchers.add(fn);
+    return () => this.watchers.delete(fn);
+  }
+
+  private tell(id: PeerId, present: boolean): void {
+    for (const fn of this.watchers) fn(id, present);
+  }
+
+  has(id: PeerId): boolean {
+    return this.clients.has(id);
+  }
+
+  /** Close a peer's connection with a fatal error (an in-process peer is never closed). */
+  close(id: PeerId, code: SignalErrorCode, message: string): void {
+    this.clients.get(id)?.close?.(code, message);
+  }
+
+  /** Name contacts from this source from now on (null: any connected peer). */
+  setContactSource(source: ContactSource | null): void {
+    this.source = source;
+  }
 
   /** Register a proven id; a second connection with the same id replaces the first. */
   join(id: PeerId, client: HubClient): void {
     if (!this.clients.has(id)) this.order.push(id);
     this.clients.set(id, client);
     this.stats.joins++;
-    this.onMembership?.(id, true);
+    this.tell(id, true);
   }
 
   leave(id: PeerId, client: HubClient): void {
     if (this.clients.get(id) !== client) return;
     this.clients.delete(id);
-    this.onMembership?.(id, false);
+    this.tell(id, false);
     const i = this.order.indexOf(id);
     if (i >= 0) {
       this.order[i] = this.order[this.order.length - 1]!;
@@ -57,8 +87,14 @@ export class SignalHub {
     }
   }
 
-  /** Up to n distinct random connected peers other than `exclude`. */
+  /** Up to n contacts other than `exclude`: the contact source's, else distinct random connected peers. */
   contacts(exclude: PeerId, n = CONTACTS_PER_JOIN): PeerId[] {
+    if (this.source !== null) return this.source.contacts(exclude, n);
+    return this.anyConnected(exclude, n);
+  }
+
+  /** Up to n distinct random connected peers other than `exclude`. */
+  anyConnected(exclude: PeerId, n: number): PeerId[] {
     const out = new Set<PeerId>();
     const pool = this.order.length;
     for (let tries = 0; out.size < n && tries < n * 4 && pool > 0; tries++) {

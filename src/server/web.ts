@@ -2,10 +2,13 @@
 // from the compiled sources by esbuild the first time it is asked for (and kept in memory), so no
 // generated bundle is ever committed or shipped. `/coord-dropin.js` is the script a web
 // application adds to its own pages (a classic script: it reads its settings from its own tag).
+// Bundles are served gzipped with an ETag; the drop-in with a long cache life (see below).
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 const PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Cumulus volunteer</title>
@@ -28,10 +31,27 @@ Close the tab to stop.</p>
 </body></html>
 `;
 
-const bundles = new Map<string, Promise<string>>();
+interface Bundle {
+  text: string;
+  gzip: Buffer;
+  /** The first 16 hex digits of the bundle's SHA-256: its ETag and its pinned URL's name. */
+  hash: string;
+}
+
+const bundles = new Map<string, Promise<Bundle>>();
+
+/**
+ * Cache policies. The drop-in is loaded by other sites' pages on every page load: a day fresh, and
+ * for a week after that a cached copy is used at once while it is revalidated in the background
+ * (304 when unchanged), so a page never waits for it. Its pinned URL (/coord-dropin/<hash>.js) never
+ * changes content. The volunteer page's script is revalidated on each load.
+ */
+const DROPIN_CACHE = 'public, max-age=86400, stale-while-revalidate=604800';
+const PINNED_CACHE = 'public, max-age=31536000, immutable';
+const VOLUNTEER_CACHE = 'no-cache';
 
 /** Bundle a script of src/web for browsers. */
-async function buildBundle(name: string, format: 'esm' | 'iife'): Promise<string> {
+async function buildBundle(name: string, format: 'esm' | 'iife'): Promise<Bundle> {
   const { build } = await import('esbuild');
   const here = dirname(fileURLToPath(import.meta.url));
   // Compiled (dist/) when run from the package, the TypeScript source when run from src/ by tests.
@@ -46,23 +66,39 @@ async function buildBundle(name: string, format: 'esm' | 'iife'): Promise<string
     minify: true,
     logLevel: 'silent',
   });
-  return out.outputFiles[0]!.text;
+  const text = out.outputFiles[0]!.text;
+  return { text, gzip: gzipSync(text, { level: 9 }), hash: createHash('sha256').update(text).digest('hex').slice(0, 16) };
+}
+
+function bundle(name: string, format: 'esm' | 'iife'): Promise<Bundle> {
+  let b = bundles.get(name);
+  if (!b) {
+    b = buildBundle(name, format).catch((e: unknown) => {
+      bundles.delete(name);
+      throw e;
+    });
+    bundles.set(name, b);
+  }
+  return b;
+}
+
+/** Send a bundle with its validator: 304 when the browser holds it, gzip when it takes gzip. */
+function send(req: FastifyRequest, reply: FastifyReply, b: Bundle, cacheControl: string): FastifyReply {
+  const etag = `"${b.hash}"`;
+  reply.type('text/javascript; charset=utf-8').header('cache-control', cacheControl).header('etag', etag).header('vary', 'accept-encoding');
+  if (req.headers['if-none-match']?.split(/\s*,\s*/).includes(etag)) return reply.code(304).send();
+  if (/\bgzip\b/.test(req.headers['accept-encoding'] ?? '')) return reply.header('content-encoding', 'gzip').send(b.gzip);
+  return reply.send(b.text);
 }
 
 export function registerWebPage(app: FastifyInstance): void {
   app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').send(PAGE));
-  const serve = (name: string, format: 'esm' | 'iife') => async (_req: unknown, reply: FastifyReply) => {
-    let b = bundles.get(name);
-    if (!b) {
-      b = buildBundle(name, format).catch((e: unknown) => {
-        bundles.delete(name);
-        throw e;
-      });
-      bundles.set(name, b);
-    }
-    return reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-cache').send(await b);
-  };
-  app.get('/volunteer.js', serve('volunteer', 'esm'));
+  app.get('/volunteer.js', async (req, reply) => send(req, reply, await bundle('volunteer', 'esm'), VOLUNTEER_CACHE));
   // Loaded by other origins' pages: as a classic script it needs no CORS.
-  app.get('/coord-dropin.js', serve('dropin', 'iife'));
+  app.get('/coord-dropin.js', async (req, reply) => send(req, reply, await bundle('dropin', 'iife'), DROPIN_CACHE));
+  app.get<{ Params: { file: string } }>('/coord-dropin/:file', async (req, reply) => {
+    const b = await bundle('dropin', 'iife');
+    if (req.params.file !== `${b.hash}.js`) return reply.code(404).type('text/plain').send(`no such version of the drop-in; the current one is /coord-dropin/${b.hash}.js`);
+    return send(req, reply, b, PINNED_CACHE);
+  });
 }

@@ -1,6 +1,7 @@
 // Proves a real Chromium tab that opens the volunteer page joins the same ring as Node peers over
 // WebRTC: the ring is consistent with the tab in it, a lookup from the tab reaches the true owner,
-// and the page shows the tab's id and successor.
+// and the page shows the tab's id and successor; a tab past its budget of peer connections leaves,
+// reloads and comes back with the same identity.
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -54,6 +55,36 @@ describe('a browser tab as a peer', () => {
     await vi.waitFor(async () => expect(await page.textContent('#successor')).toBe(tabStatus.successor), { timeout: 5000 });
     expect(await page.textContent('#id')).toBe(tabStatus.id);
 
+    await page.context().close();
+    await node.close();
+    await own.close();
+    await server.close();
+  }, 90_000);
+
+  it('reloads past its connection budget and comes back with the same identity', async () => {
+    const server = await createServer({ port: 0 });
+    const own = await startServerPeer(server, { dataDir: join(dir, 'server2') });
+    const node = await startNodePeer({ dataDir: join(dir, 'node2'), serverUrl: server.url });
+    browser ??= await launchChromium();
+    const page = await (await browser.newContext()).newPage();
+    // Two set-ups (its links to the server's peer and to the node) spend this budget.
+    await page.goto(`${server.url}/?setup-budget=2`);
+    type Tab = { status(): PeerStatus; reloads(): number };
+    // The page reloads under us: an evaluate that meets a navigation throws and is tried again.
+    const read = () => page.evaluate(() => {
+      const c = (globalThis as unknown as { cumulus?: Tab }).cumulus;
+      return c ? { id: c.status().id, reloads: c.reloads() } : null;
+    });
+    let first: { id: string; reloads: number } | null = null;
+    await vi.waitFor(async () => {
+      first = await read();
+      expect(first?.reloads).toBe(0);
+    }, { timeout: 30_000, interval: 50 });
+    await vi.waitFor(async () => {
+      const now = await read();
+      expect(now?.reloads).toBeGreaterThanOrEqual(1);
+      expect(now?.id).toBe(first!.id);
+    }, { timeout: 30_000, interval: 100 });
     await page.context().close();
     await node.close();
     await own.close();

@@ -1,144 +1,138 @@
-// Proves the coordination drop-in keeps a slow application's concurrent POSTs per resource at or
-// below its capacity, in queue and throttle mode: 16 Chromium pages, each a peer of a real ring
-// (the server's peer and two Node peers), post the application's forms in a loop, and a refused
-// visitor keeps what they typed.
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+// Proves the coordination drop-in on a real server-rendered application (the PHP notes app, whose
+// Save button carries the action in its name and value, with post/redirect/get, a file upload and
+// a page script that breaks if run twice): in queue and throttle mode every edit is saved and read
+// back, the application never has more than 2 POSTs in flight, and the page script works after
+// each submit; with the Cumulus server frozen (SIGSTOP) and then stopped, forms go through
+// unguarded and quietly, or, with data-fail="closed", are refused saying Cumulus is unreachable;
+// after a freeze the page's connection is retried and forms are guarded again.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { createServer, type CumulusServer } from '../server/app.js';
-import { startServerPeer } from '../server/own-peer.js';
-import { startNodePeer } from '../host/node-peer.js';
-import { shutdownNodeRtc } from '../runtime/node-rtc.js';
+import type { ChildProcess } from 'node:child_process';
+import type { Browser } from 'playwright-core';
 import { launchChromium } from '../bench/chromium.js';
-import type { RunningPeer } from '../host/start-peer.js';
-import { checkStatuses } from '../peer/ring-view.js';
-import { startSlowApp, type SlowApp } from '../bench/slow-app.js';
+import { startUp, stopUp } from '../bench/up-process.js';
+import { startNotesApp, type NotesApp } from '../bench/notes-app.js';
+import { NotesVisitor } from '../bench/notes-visitor.js';
+import type { DropinStats } from '../server/dropin-gateway.js';
 
-const CLIENTS = 16;
-const POSTS_PER_CLIENT = 4;
+const VISITORS = 6;
+const EDITS = 2;
 const CAPACITY = 2;
-const RESOURCES = ['a', 'b'];
-const ARRIVING_TOGETHER = 4;
+const WAIT_MS = 30_000;
 
 const dir = mkdtempSync(join(tmpdir(), 'cumulus-dropin-'));
-let server: CumulusServer;
-const peers: RunningPeer[] = [];
+let up: ChildProcess;
+let cumulusUrl: string;
+let app: NotesApp;
 let browser: Browser;
+const visitors: NotesVisitor[] = [];
 
 beforeAll(async () => {
-  server = await createServer({ port: 0 });
-  peers.push(await startServerPeer(server, { dataDir: join(dir, 'server') }));
-  for (let i = 0; i < 2; i++) peers.push(await startNodePeer({ dataDir: join(dir, `n${i}`), serverUrl: server.url }));
-  await vi.waitFor(() => expect(checkStatuses(peers.map((p) => p.peer.status())).problems).toEqual([]), { timeout: 20_000, interval: 50 });
+  const started = await startUp(['--peers', '2', '--data', dir]);
+  up = started.up;
+  cumulusUrl = started.ready.url;
+  app = await startNotesApp({ cumulusUrl, capacity: CAPACITY, mode: 'queue', waitMs: WAIT_MS, fail: 'open', delayMs: 150 });
   browser = await launchChromium();
-}, 60_000);
+}, 90_000);
 
 afterAll(async () => {
+  for (const v of visitors) await v.close();
   await browser?.close();
-  for (const p of peers.reverse()) await p.close();
-  await server?.close();
-  shutdownNodeRtc();
+  await app?.stop();
+  if (up) await stopUp(up);
   rmSync(dir, { recursive: true, force: true });
 });
 
-type Outcome = 'posted' | 'refused' | 'error';
-type Dropin = { status(): Promise<{ joined: boolean }> };
-
-/** Fill, submit, and wait for the response page (posted) or the drop-in's refusal. */
-async function post(page: Page, msg: string): Promise<Outcome> {
-  await page.fill('input[name=msg]', msg);
-  await page.click('button[type=submit]');
-  const h = await page.waitForFunction((m) => {
-    if (document.querySelector(`#posted[data-msg="${m}"]`)) return 'posted';
-    const st = document.querySelector('form')?.dataset.cumulus;
-    return st === 'refused' || st === 'error' ? st : false;
-  }, msg, { timeout: 40_000, polling: 50 });
-  return (await h.jsonValue()) as Outcome;
+async function visitor(note: string): Promise<NotesVisitor> {
+  const v = await NotesVisitor.open(browser, app.url, note);
+  visitors.push(v);
+  return v;
 }
 
-/** Show the form page of mode in the page as the drop-in shows a response: the same window, so the same peer. */
-async function switchMode(page: Page, appUrl: string, r: string, mode: string): Promise<void> {
-  const html = await (await fetch(`${appUrl}/form/${r}?mode=${mode}`)).text();
-  await page.evaluate((h) => {
-    document.open();
-    document.write(h);
-    document.close();
-  }, html);
-  await page.waitForFunction((m) => (globalThis as unknown as { cumulusDropin?: { settings: { mode: string } } }).cumulusDropin?.settings.mode === m, mode);
-}
+const gatewayStats = async () => (await (await fetch(`${cumulusUrl}/dropin/stats`)).json()) as DropinStats;
 
-describe('the coordination drop-in in Chromium', () => {
-  let app: SlowApp;
-  const pages: Page[] = [];
-  /** Pages that had to be reloaded because their peer did not get in place within 30 s. */
-  let reloads = 0;
-  beforeAll(async () => {
-    app = await startSlowApp({ cumulusUrl: server.url, delayMs: 150, capacity: CAPACITY, waitMs: 30_000 });
-    const context = await browser.newContext();
-    // Visitors arrive a few at a time, each group's peers on the ring before the next comes (all 16
-    // at once overwhelmed two cores: some joins did not finish within a minute).
-    for (let c = 0; c < CLIENTS; c += ARRIVING_TOGETHER) {
-      pages.push(...(await Promise.all(Array.from({ length: Math.min(ARRIVING_TOGETHER, CLIENTS - c) }, async (_, k) => {
-        const page = await context.newPage();
-        await page.goto(`${app.url}/form/${RESOURCES[(c + k) % RESOURCES.length]}?mode=queue`);
-        const inPlace = (timeout: number) => page.waitForFunction(() => (globalThis as unknown as { cumulusDropin: Dropin }).cumulusDropin.status().then((s) => s.joined), undefined, { timeout, polling: 100 });
-        // A page whose peer is not in place within 30 s is reloaded once, as a visitor would, and
-        // counted; what its peer looked like is printed. (The gap this guarded against, joins that
-        // waited out their attempts on contacts joining themselves, is closed: docs/coord.md.)
-        try {
-          await inPlace(30_000);
-        } catch (err) {
-          const seen = await page.evaluate(() => Promise.race([
-            (globalThis as unknown as { cumulusDropin: Dropin }).cumulusDropin.status().then((st) => JSON.stringify(st)),
-            new Promise<string>((resolve) => setTimeout(() => resolve('its peer has not started (still joining)'), 1000)),
-          ])).catch((e: unknown) => `status failed: ${String(e)}`);
-          console.warn(`reloading a page not in place: ${String(err).slice(0, 120)}; ${seen}`);
-          reloads++;
-          await page.reload();
-          await inPlace(60_000);
-        }
-        return page;
-      }))));
+describe('the coordination drop-in on a PHP application, in Chromium', () => {
+  for (const mode of ['queue', 'throttle'] as const) {
+    it(`${mode}: every edit is saved, at most ${CAPACITY} POSTs in flight, the page script works after each`, async () => {
+      app.configure({ mode });
+      const before = await gatewayStats();
+      const vs = await Promise.all(Array.from({ length: VISITORS }, (_, c) => visitor(`${mode}-${c}`)));
+      // Visitors click as soon as their page has loaded, drop-in connected or not.
+      await Promise.all(vs.map(async (v, c) => {
+        for (let e = 0; e < EDITS; e++) expect(await v.edit(`${mode}-c${c}-e${e}`, { retry: mode === 'throttle', waitMs: WAIT_MS, settle: false })).toBe('saved');
+      }));
+      const notes = await app.notes();
+      for (const [c, v] of vs.entries()) {
+        const edits = notes[`${mode}-${c}`]?.edits ?? [];
+        expect(edits.map((e) => e.tag)).toEqual(Array.from({ length: EDITS }, (_, e) => `${mode}-c${c}-e${e}`));
+        expect(edits.every((e) => e.body.includes('second line') && e.attachment?.name === `${e.tag}.txt`)).toBe(true);
+        expect(v.pageErrors).toEqual([]);
+        expect(v.scriptFailures).toBe(0);
+      }
+      expect(Math.max(...Object.values((await app.stats()).maxInFlight))).toBeLessThanOrEqual(CAPACITY);
+      const after = await gatewayStats();
+      // Every edit went through the gateway (none unguarded), and slots were freed by the answers.
+      expect(after.granted - before.granted).toBeGreaterThanOrEqual(VISITORS * EDITS);
+      expect(after.unguarded).toBe(0);
+      expect(after.released.pagehide + after.released['next-page']).toBeGreaterThan(before.released.pagehide + before.released['next-page']);
+      const clicks = vs.flatMap((v) => v.clicks);
+      if (mode === 'queue') expect(clicks.every((k) => k.outcome === 'saved')).toBe(true);
+      else expect(after.refused.full).toBe(before.refused.full + clicks.filter((k) => k.outcome === 'refused').length);
+      for (const k of clicks.filter((k) => k.outcome === 'refused')) expect(k.reason).toBe('full');
+    });
+  }
+
+  it('with Cumulus frozen: forms go through quietly, or are refused as unreachable with data-fail="closed"; then guarded again', async () => {
+    // Visitors who are on the site already: their browsers hold the drop-in, their pages are open.
+    const open = await visitor('frozen-open');
+    const loaded = await visitor('frozen-loaded');
+    const closed = await visitor('frozen-closed');
+    app.configure({ mode: 'queue', fail: 'open' });
+    for (const v of [open, loaded]) await v.toEditPage(true);
+    app.configure({ fail: 'closed' });
+    await closed.toEditPage(true);
+    app.configure({ fail: 'open' });
+    process.kill(up.pid!, 'SIGSTOP');
+    try {
+      // A page loaded before the freeze holds a connection that stopped answering; a page loaded
+      // during it finds the server accepting connections and never answering.
+      expect(await loaded.edit('loaded-open', { retry: false, waitMs: WAIT_MS, settle: false })).toBe('saved');
+      await open.page.reload();
+      expect(await open.edit('frozen-open', { retry: false, waitMs: WAIT_MS, settle: false })).toBe('saved');
+      for (const v of [open, loaded]) {
+        expect(v.banners).toEqual([]);
+        expect(v.consoleInfo.some((t) => t.includes('sent without a slot (unreachable)'))).toBe(true);
+      }
+      expect(await closed.edit('frozen-closed', { retry: false, waitMs: WAIT_MS, settle: false })).toBe('refused');
+      expect(closed.banners.at(-1)).toMatch(/not sent: Cumulus.* is unreachable/);
+      expect(await closed.typedBody()).toContain('frozen-closed');
+    } finally {
+      process.kill(up.pid!, 'SIGCONT');
     }
-  }, 240_000);
-  afterAll(async () => {
-    await pages[0]?.context().close();
-    await app?.close();
+    // The page tries its connection again; once back, the same page's form is guarded and saved.
+    await closed.page.waitForFunction(() => (globalThis as unknown as { cumulusDropin: { state: string } }).cumulusDropin.state === 'ready', undefined, { timeout: 60_000 });
+    await closed.page.click('button[name=action][value=save]');
+    await closed.page.waitForSelector('#note[data-tag="frozen-closed"]');
+    expect((await gatewayStats()).refused.unreachable).toBeGreaterThanOrEqual(1);
   });
 
-  for (const mode of ['queue', 'throttle'] as const) {
-    it(`${mode}: the application never sees more than ${CAPACITY} POSTs at once per resource`, async () => {
-      // A reload now and then is tolerated (see above); most visitors must get in place at once.
-      expect(reloads).toBeLessThanOrEqual(CLIENTS / 4);
-      if (mode !== 'queue') await Promise.all(pages.map((p, c) => switchMode(p, app.url, RESOURCES[c % RESOURCES.length]!, mode)));
-      const before = app.stats.posts;
-      for (const r of RESOURCES) app.stats.maxInFlight[r] = 0;
-      const outcomes: Record<Outcome, number> = { posted: 0, refused: 0, error: 0 };
-      const keptInput: boolean[] = [];
-      await Promise.all(pages.map(async (page, c) => {
-        for (let i = 0; i < POSTS_PER_CLIENT; i++) {
-          const msg = `${mode}-c${c}-${i}`;
-          const o = await post(page, msg);
-          outcomes[o]++;
-          if (o !== 'posted') keptInput.push((await page.inputValue('input[name=msg]')) === msg);
-        }
-      }));
-      const status = await pages[0]!.evaluate(() => document.querySelector('.cumulus-status')?.textContent ?? null);
-      for (const r of RESOURCES) expect(app.stats.maxInFlight[r] ?? 0, `resource ${r}`).toBeLessThanOrEqual(CAPACITY);
-      expect(outcomes.error, `last status: ${status}`).toBe(0);
-      expect(outcomes.posted + outcomes.refused).toBe(CLIENTS * POSTS_PER_CLIENT);
-      expect(app.stats.posts - before).toBe(outcomes.posted);
-      expect(keptInput.every(Boolean)).toBe(true);
-      if (mode === 'queue') {
-        // Every POST waits its turn (the wait is long enough for all of them).
-        expect(outcomes.posted).toBe(CLIENTS * POSTS_PER_CLIENT);
-      } else {
-        // Eight clients per resource against two slots: some are turned away, some get through.
-        expect(outcomes.posted).toBeGreaterThan(0);
-        expect(outcomes.refused).toBeGreaterThan(0);
-      }
-    }, 60_000);
-  }
+  it('with Cumulus stopped: forms go through quietly, or are refused as unreachable with data-fail="closed"', async () => {
+    const open = await visitor('stopped-open');
+    const closed = await visitor('stopped-closed');
+    app.configure({ fail: 'open' });
+    await open.toEditPage(true);
+    app.configure({ fail: 'closed' });
+    await closed.toEditPage(true);
+    app.configure({ fail: 'open' });
+    await stopUp(up);
+    await open.page.reload();
+    expect(await open.edit('stopped-open', { retry: false, waitMs: WAIT_MS, settle: false })).toBe('saved');
+    expect(open.banners).toEqual([]);
+    expect(open.pageErrors).toEqual([]);
+    expect(await closed.edit('stopped-closed', { retry: false, waitMs: WAIT_MS, settle: false })).toBe('refused');
+    expect(closed.banners.at(-1)).toMatch(/not sent: Cumulus.* is unreachable/);
+    expect(await closed.typedBody()).toContain('stopped-closed');
+  });
 });

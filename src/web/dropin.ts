@@ -1,166 +1,185 @@
 // The coordination drop-in (served as /coord-dropin.js, bundled by src/server/web.ts): a web
-// application adds one script tag to its pages and each visitor's page becomes a peer of the
-// cloud. Every form POST is held until the peer holds a lease on the form's resource (a hash of
-// its action), then sent with fetch; the lease is released once the response has loaded, and the
-// response replaces the page as a normal submission would. So the application's server never
-// sees more POSTs to one action at once than data-capacity, over all visitors. See docs/coord.md.
-import { MemoryStore } from '../env/memory-store.js';
-import { startPeer, type RunningPeer } from '../host/start-peer.js';
-import { CoordRefusedError } from '../services/coord/solicitor.js';
-import type { PeerConnectionCtor } from '../runtime/webrtc-net.js';
-import { parseSettings, resourceOf, type DropinSettings } from './dropin-settings.js';
-import { FormStatus, MESSAGES } from './dropin-ui.js';
+// application adds one async script tag to its pages, and no more than data-capacity POSTs to one
+// form action are sent at once over all its visitors. The page is a light client: it never joins
+// the ring, it asks the Cumulus server's drop-in gateway over one WebSocket (dropin-link.ts),
+// whose own peer holds the lease on its behalf. A held submission is sent, once granted, the
+// browser's own way (dropin-form.ts); the slot is released when the answer has arrived: when this
+// page is replaced (pagehide), or by the tab's next page from session storage, or by the gateway
+// after data-hold-ms. When Cumulus cannot decide (unreachable, frozen, the ring reorganising) the
+// form goes through unguarded by default (data-fail="open"), or is refused with the reason
+// (data-fail="closed"). See docs/coord.md, "The drop-in for web applications".
+import { BUSY_REASONS, DROPIN_MAX_TICKETS, DROPIN_WS_PATH, type DropinReason } from '../services/coord/dropin-wire.js';
+import { parseSettings, type DropinSettings } from './dropin-settings.js';
+import { FormStatus, refusalMessage, waitingMessage } from './dropin-ui.js';
+import { GatewayLink } from './dropin-link.js';
+import { pathOf, snapshotOf, submitNatively, type Snapshot } from './dropin-form.js';
 
-interface Shared {
-  serverUrl: string;
-  peer: Promise<RunningPeer>;
-  stats: { granted: number; refused: number; failed: number; sent: number; lastRefusal: string };
-  /** The listeners of the latest install (a rewritten page installs again, with its own settings). */
-  onSubmit?: (ev: SubmitEvent) => void;
-  onPageHide?: (ev: PageTransitionEvent) => void;
-  nativeSubmit?: () => void;
-  settings?: DropinSettings;
+/** A queued form shows its waiting line only when the wait lasts: a quick grant shows nothing. */
+const WAIT_BANNER_MS = 300;
+const STORE_KEY = 'cumulus-dropin';
+
+/** What a tab keeps across its pages: tickets to release, and what to report once Cumulus is back. */
+interface Stored {
+  tickets: string[];
+  unreachable: number;
+  unguarded: number;
 }
 
-/** Kept on the window: a response written over the page (document.write) runs this script again
- * in the same window, and must find the peer that is already on the ring instead of joining anew. */
-const KEY = '__cumulusDropin';
-type Win = typeof globalThis & { [KEY]?: Shared };
-
-function shared(serverUrl: string): Shared {
-  const w = globalThis as Win;
-  const have = w[KEY];
-  if (have && have.serverUrl === serverUrl) return have;
-  // A visitor's page is a short-lived peer: an in-memory store, so a fresh identity per tab and
-  // nothing left behind in the application's origin storage.
-  const peer = startPeer({ store: new MemoryStore(), RTCPeerConnection: globalThis.RTCPeerConnection as unknown as PeerConnectionCtor, serverUrl });
-  const s: Shared = { serverUrl, peer, stats: { granted: 0, refused: 0, failed: 0, sent: 0, lastRefusal: '' } };
-  w[KEY] = s;
-  // A failed join is forgotten so the next submission tries again.
-  peer.catch(() => {
-    if (w[KEY] === s) delete w[KEY];
-  });
-  return s;
-}
-
-/** The body as the browser would send it for the form's enctype, read now. */
-function bodyOf(form: HTMLFormElement, submitter: HTMLElement | null): { body: BodyInit; type?: string } {
-  let fd: FormData;
+function load(): Stored {
   try {
-    fd = new FormData(form, submitter);
+    const v = JSON.parse(sessionStorage.getItem(STORE_KEY) ?? 'null') as Partial<Stored> | null;
+    const n = (x: unknown) => (typeof x === 'number' && x >= 0 ? Math.floor(x) : 0);
+    const tickets = Array.isArray(v?.tickets) ? v.tickets.filter((t): t is string => typeof t === 'string' && /^[0-9a-f]{32}$/.test(t)) : [];
+    return { tickets: tickets.slice(-DROPIN_MAX_TICKETS), unreachable: n(v?.unreachable), unguarded: n(v?.unguarded) };
   } catch {
-    fd = new FormData(form);
-  }
-  if (form.enctype === 'multipart/form-data') return { body: fd };
-  if (form.enctype === 'text/plain') {
-    let text = '';
-    for (const [k, v] of fd) text += `${k}=${typeof v === 'string' ? v : v.name}\r\n`;
-    return { body: text, type: 'text/plain' };
-  }
-  const params = new URLSearchParams();
-  for (const [k, v] of fd) params.append(k, typeof v === 'string' ? v : v.name);
-  return { body: params, type: 'application/x-www-form-urlencoded' };
-}
-
-/** Show the response as a normal submission would have: it replaces the page. */
-function render(url: string, html: string): void {
-  if (url && url !== location.href) history.pushState(null, '', url);
-  document.open();
-  document.write(html);
-  document.close();
-}
-
-const holding = new WeakSet<HTMLFormElement>();
-
-async function submitHeld(form: HTMLFormElement, submitter: HTMLElement | null, settings: DropinSettings, s: Shared): Promise<void> {
-  const ui = new FormStatus(form);
-  let cancelled = false;
-  const cancel = () => {
-    cancelled = true;
-    ui.show('refused', MESSAGES.cancelled);
-  };
-  ui.show('connecting', MESSAGES.connecting, cancel);
-  let running: RunningPeer;
-  try {
-    running = await s.peer;
-  } catch (e) {
-    s.stats.failed++;
-    return ui.show('error', MESSAGES.unreachable(e instanceof Error ? e.message : String(e)));
-  }
-  if (cancelled) return;
-  if (settings.mode === 'queue') ui.show('waiting', MESSAGES.waiting(settings.waitMs), cancel);
-  let lease;
-  try {
-    lease = await running.peer.semaphore(resourceOf(form.action), { capacity: settings.capacity }).acquire({ waitMs: settings.waitMs });
-  } catch (e) {
-    s.stats.refused++;
-    s.stats.lastRefusal = e instanceof CoordRefusedError ? e.reason : e instanceof Error ? e.message : String(e);
-    if (cancelled) return;
-    if (e instanceof CoordRefusedError && (e.reason === 'full' || e.reason === 'wait-expired')) return ui.show('refused', e.reason === 'full' ? MESSAGES.full : MESSAGES.waited(settings.waitMs));
-    return ui.show('refused', settings.mode === 'throttle' ? MESSAGES.full : MESSAGES.waited(settings.waitMs));
-  }
-  s.stats.granted++;
-  if (cancelled) return void lease.release();
-  ui.show('sending', MESSAGES.sending);
-  try {
-    const { body, type } = bodyOf(form, submitter);
-    const res = await fetch(form.action, { method: 'POST', body, credentials: 'same-origin', ...(type ? { headers: { 'content-type': type } } : {}) });
-    // The response has loaded only once its body has: the server may still be working until then.
-    const html = await res.text();
-    await lease.release();
-    s.stats.sent++;
-    render(res.url, html);
-  } catch (e) {
-    await lease.release();
-    s.stats.failed++;
-    ui.show('error', MESSAGES.failed(e instanceof Error ? e.message : String(e)));
+    return { tickets: [], unreachable: 0, unguarded: 0 };
   }
 }
 
-/** The application's own handlers run first; a submission one of them took over is left alone. */
-function capture(form: HTMLFormElement, submitter: HTMLElement | null, settings: DropinSettings, s: Shared): boolean {
-  if (form.method !== 'post') return false;
-  // fetch could not read a cross-origin response without CORS, so such forms go through as they are.
-  if (new URL(form.action).origin !== location.origin) return false;
-  if (holding.has(form)) return true;
-  holding.add(form);
-  void submitHeld(form, submitter, settings, s).finally(() => holding.delete(form));
-  return true;
+function save(s: Stored): void {
+  try {
+    sessionStorage.setItem(STORE_KEY, JSON.stringify({ ...s, tickets: s.tickets.slice(-DROPIN_MAX_TICKETS) }));
+  } catch {
+    // Storage refused (private mode, quota): the pagehide release and the gateway's bound remain.
+  }
+}
+
+class Dropin {
+  readonly stats = { granted: 0, refused: 0, unguarded: 0, lastReason: '' as DropinReason | '' };
+  private readonly link: GatewayLink;
+  private readonly holding = new WeakSet<HTMLFormElement>();
+  /** Tickets granted to this page, released when it is replaced. */
+  private readonly mine: string[] = [];
+  private leaving = false;
+  private firstReady = true;
+
+  constructor(
+    readonly settings: DropinSettings,
+    private readonly nativeSubmit: (this: HTMLFormElement) => void,
+  ) {
+    this.link = new GatewayLink(settings.serverUrl.replace(/^http/, 'ws') + DROPIN_WS_PATH);
+    this.link.onReady = () => this.onReady();
+  }
+
+  start(): void {
+    this.link.connect();
+    addEventListener('submit', (ev) => {
+      if (ev.defaultPrevented || !(ev.target instanceof HTMLFormElement)) return;
+      if (this.holding.has(ev.target)) return ev.preventDefault();
+      const snap = snapshotOf(ev.target, ev.submitter);
+      if (!snap) return;
+      ev.preventDefault();
+      void this.hold(ev.target, snap);
+    });
+    // The answer has arrived (this page is being replaced by it), or the visitor is leaving.
+    addEventListener('pagehide', () => {
+      this.leaving = true;
+      this.link.release(this.mine.splice(0), 'pagehide');
+      this.link.close();
+    });
+    addEventListener('pageshow', (ev) => {
+      if (!ev.persisted) return;
+      // Restored from the back/forward cache: a fresh connection, and forms as the visitor left them.
+      this.leaving = false;
+      for (const f of document.querySelectorAll('form')) if (f.dataset.cumulus) new FormStatus(f).show('idle');
+      this.link.connect();
+    });
+  }
+
+  /** form.submit() fires no submit event: the patched method comes here. */
+  submitCalled(form: HTMLFormElement): void {
+    if (this.holding.has(form)) return;
+    const snap = snapshotOf(form, null);
+    if (!snap) return this.nativeSubmit.call(form);
+    void this.hold(form, snap);
+  }
+
+  get state(): string {
+    return this.link.state;
+  }
+
+  get readyAtMs(): number | null {
+    return this.link.readyAtMs;
+  }
+
+  private onReady(): void {
+    const stored = load();
+    // The previous page of this tab sent a form and was replaced by its answer: its slots are free.
+    // Only a top-level page may say so (a frame loads while its parent page still waits).
+    if (this.firstReady && window.top === window) {
+      this.link.release(stored.tickets, 'next-page');
+      stored.tickets = [];
+    }
+    this.firstReady = false;
+    if (stored.unreachable > 0 || stored.unguarded > 0) this.link.send({ type: 'report', unreachable: stored.unreachable, unguarded: stored.unguarded });
+    save({ ...stored, unreachable: 0, unguarded: 0 });
+  }
+
+  private async hold(form: HTMLFormElement, snap: Snapshot): Promise<void> {
+    this.holding.add(form);
+    const ui = new FormStatus(form);
+    try {
+      ui.show('connecting');
+      if (!(await this.link.whenSettled())) {
+        this.link.connect();
+        return this.notGuarded(ui, snap, 'unreachable');
+      }
+      const s = this.settings;
+      let bannerTimer: ReturnType<typeof setTimeout> | undefined;
+      const { id, verdict } = this.link.acquire({ path: pathOf(snap), capacity: s.capacity, waitMs: s.waitMs, holdMs: s.holdMs }, () => {
+        if (s.mode === 'queue') bannerTimer = setTimeout(() => ui.show('waiting', waitingMessage(s.waitMs), () => this.link.cancel(id)), WAIT_BANNER_MS);
+      });
+      const v = await verdict;
+      clearTimeout(bannerTimer);
+      if (this.leaving) return;
+      if (v.granted) {
+        this.stats.granted++;
+        this.mine.push(v.ticket);
+        const stored = load();
+        save({ ...stored, tickets: [...stored.tickets, v.ticket] });
+        ui.show('sent');
+        return submitNatively(snap, this.nativeSubmit);
+      }
+      this.stats.refused++;
+      this.stats.lastReason = v.reason;
+      if (BUSY_REASONS.has(v.reason)) return ui.show('refused', refusalMessage(v.reason, s.waitMs));
+      this.notGuarded(ui, snap, v.reason);
+    } finally {
+      this.holding.delete(form);
+    }
+  }
+
+  /** Cumulus could not decide: send unguarded (fail open) or refuse with the reason (fail closed). */
+  private notGuarded(ui: FormStatus, snap: Snapshot, reason: DropinReason): void {
+    if (this.leaving) return;
+    this.stats.lastReason = reason;
+    const stored = load();
+    if (reason === 'unreachable') stored.unreachable++;
+    if (this.settings.fail === 'closed') {
+      save(stored);
+      return ui.show('refused', refusalMessage(reason, this.settings.waitMs));
+    }
+    this.stats.unguarded++;
+    stored.unguarded++;
+    save(stored);
+    console.info(`cumulus drop-in: sent without a slot (${reason})`);
+    ui.show('unguarded');
+    submitNatively(snap, this.nativeSubmit);
+  }
 }
 
 function install(): void {
   const script = document.currentScript as HTMLScriptElement | null;
-  if (!script) throw new Error('coord-dropin.js must be loaded with a classic <script src> tag');
-  const settings = parseSettings({ ...script.dataset }, script.src);
-  const s = shared(settings.serverUrl);
-  s.settings = settings;
-  // document.open() erases the window's listeners but not this script's state: listeners are
-  // added on every install (after removing any older ones that survived), the state is kept.
-  if (s.onSubmit) removeEventListener('submit', s.onSubmit);
-  if (s.onPageHide) removeEventListener('pagehide', s.onPageHide);
-  s.onSubmit = (ev) => {
-    if (ev.defaultPrevented || !(ev.target instanceof HTMLFormElement)) return;
-    if (capture(ev.target, ev.submitter, s.settings!, s)) ev.preventDefault();
+  if (!script) throw new Error('coord-dropin.js must be loaded with a classic <script src> tag (async is fine)');
+  const g = globalThis as unknown as { cumulusDropin?: unknown };
+  if (g.cumulusDropin) throw new Error('coord-dropin.js is on this page twice; the first tag is used');
+  const nativeSubmit = HTMLFormElement.prototype.submit;
+  const d = new Dropin(parseSettings({ ...script.dataset }, script.src), nativeSubmit);
+  HTMLFormElement.prototype.submit = function (this: HTMLFormElement) {
+    d.submitCalled(this);
   };
-  // Leaving the site: hand our keys over rather than vanish.
-  s.onPageHide = (ev) => {
-    if (!ev.persisted) void s.peer.then((p) => p.close());
-  };
-  addEventListener('submit', s.onSubmit);
-  addEventListener('pagehide', s.onPageHide);
-  // form.submit() fires no submit event: route it through the same gate (patched once per window).
-  if (!s.nativeSubmit) {
-    const nativeSubmit = HTMLFormElement.prototype.submit;
-    s.nativeSubmit = nativeSubmit;
-    HTMLFormElement.prototype.submit = function (this: HTMLFormElement) {
-      if (!s.settings || !capture(this, null, s.settings, s)) nativeSubmit.call(this);
-    };
-  }
-  (globalThis as unknown as { cumulusDropin: unknown }).cumulusDropin = {
-    settings,
-    stats: s.stats,
-    status: async () => (await s.peer).peer.status(),
-  };
+  d.start();
+  g.cumulusDropin = d;
 }
 
 try {

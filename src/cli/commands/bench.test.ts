@@ -8,7 +8,7 @@ describe('bench options', () => {
     expect(benchOptions('api', ['--fork-client'])).toMatchObject({ forkClient: true, replicas: undefined });
     expect(benchOptions('api', ['--forkClient'])).toMatchObject({ forkClient: true });
     expect(benchOptions('coord', ['--peers', '32', '--shared-owner'])).toMatchObject({ peers: 32, processes: 4, sharedOwner: true });
-    expect(benchOptions('dropin', ['--delay-ms', '20', '--posts', '2'])).toMatchObject({ delayMs: 20, posts: 2, clients: 16 });
+    expect(benchOptions('dropin', ['--delay-ms', '20', '--posts', '2', '--mode', 'throttle'])).toMatchObject({ delayMs: 20, posts: 2, clients: 12, mode: 'throttle', plain: false });
     expect(benchOptions('ring', ['--peers', '16', '--browsers', '2'])).toEqual({ peers: 16, browsers: 2, lookups: 1000 });
   });
 

@@ -11,6 +11,9 @@ import { COORD_BENCH_OPTIONS, runCoordBench } from '../../bench/coord.js';
 import { DROPIN_BENCH_OPTIONS, runDropinBench } from '../../bench/dropin.js';
 import { LINK_BENCH_OPTIONS, runLinkBench } from '../../bench/link.js';
 import { RING_BENCH_OPTIONS, runRingBench } from '../../bench/ring.js';
+import { RESTART_BENCH_OPTIONS, runRestartBench } from '../../bench/restart.js';
+import { IDENTITIES_BENCH_OPTIONS, runIdentitiesBench } from '../../bench/identities.js';
+import { NETLAB_BENCH_OPTIONS, runNetlabBench } from '../../bench/netlab/bench.js';
 import { STORAGE_BENCH_OPTIONS, runStorageBench } from '../../bench/storage.js';
 import { lookup, registerRunnables, runnableFlags, runnableHelp } from '../runnables.js';
 
@@ -27,6 +30,16 @@ export const BENCHES: Record<string, Bench> = {
     description: 'a server and --peers volunteer processes (and --browsers Chromium tabs) form a ring; lookups with the server up and down',
     options: RING_BENCH_OPTIONS,
     run: (o) => runRingBench(o),
+  }),
+  restart: bench({
+    description: 'a server, --peers volunteers and --browsers tabs store --files files; the server goes away for --downtime s (SIGINT, SIGKILL, then cumulus up in its place) and comes back: time to one ring and every file readable',
+    options: RESTART_BENCH_OPTIONS,
+    run: (o) => runRestartBench(o),
+  }),
+  identities: bench({
+    description: 'a server and --peers volunteers; --fakes made-up identities (valid hellos from fresh keys, left idle) connect: join time with and without them, contacts named, idle identities closed',
+    options: IDENTITIES_BENCH_OPTIONS,
+    run: (o) => runIdentitiesBench(o),
   }),
   api: bench({
     description: 'a local cloud (server and --peers volunteers) takes a --mb MB file by PUT; GET through the gateway against the storage client\'s own read, alternated --rounds times in one run',
@@ -49,9 +62,14 @@ export const BENCHES: Record<string, Bench> = {
     run: (o) => runCoordBench(o),
   }),
   dropin: bench({
-    description: 'a slow web application behind the coordination drop-in and without it: its CPU time, and --clients Chromium pages\' load and POST latency',
+    description: 'the PHP test application behind the coordination drop-in: --clients Chromium visitors save --posts edits each; edits lost, POSTs in flight, click to sent, idle share, join time; then forms with the Cumulus server frozen',
     options: DROPIN_BENCH_OPTIONS,
     run: (o) => runDropinBench(o),
+  }),
+  netlab: bench({
+    description: 'the network lab (root): a server and coturn on a public network, --per-home volunteers behind each of three NATs (full-cone-like, port-restricted, symmetric) and a tab; links by kind, a file across homes, lookups with the server up and down',
+    options: NETLAB_BENCH_OPTIONS,
+    run: (o) => runNetlabBench(o),
   }),
   link: bench({
     description: 'one-way throughput of a Cumulus WebRTC link vs a raw node-datachannel channel (two processes)',

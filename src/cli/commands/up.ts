@@ -12,6 +12,8 @@ import { DEFAULT_DATA_DIR, DEFAULT_PORT, VOLUNTEER_QUOTA_MIB } from '../defaults
 import { parseOption } from '../../core/options.js';
 import { shutdownNodeRtc } from '../../runtime/node-rtc.js';
 import { spawnVolunteer, type VolunteerProcess } from '../../host/volunteer-process.js';
+import { storedPeerId } from '../../host/node-peer.js';
+import type { PeerId } from '../../core/id.js';
 import { LOCAL_RING_CONVERGE_MS, localStatuses, waitForConsistentRing } from '../../host/local-ring.js';
 
 /** The user `cumulus up` creates for the developer at the keyboard. */
@@ -44,7 +46,10 @@ export function registerUp(program: Command): void {
       const quotaMb = opts.quotaMb === undefined ? undefined : parseOption(VOLUNTEER_QUOTA_MIB, opts.quotaMb, '--quota-mb');
       const dataDir = resolve(opts.data);
       mkdirSync(dataDir, { recursive: true });
-      const cloud = await startCloudServer({ port: Number(opts.port), host: DEFAULT_HOST, dataDir });
+      // Our volunteers from the last run restart with the server, on no ring: its peer need not wait for them.
+      const ours = await Promise.all(Array.from({ length: peers }, (_, i) => storedPeerId(join(dataDir, `volunteer-${i}`))));
+      const startingWithIt = ours.filter((p): p is PeerId => p !== null);
+      const cloud = await startCloudServer({ port: Number(opts.port), host: DEFAULT_HOST, dataDir, peerOptions: { startingWithIt } });
       const volunteers: VolunteerProcess[] = [];
       let stopping: Promise<void> | null = null;
       const stop = () => (stopping ??= (async () => {
@@ -59,15 +64,23 @@ export function registerUp(program: Command): void {
         const url = cloud.server.url;
         for (let i = 0; i < peers; i++) volunteers.push(await spawnVolunteer({ serverUrl: url, dataDir: join(dataDir, `volunteer-${i}`), ...(quotaMb === undefined ? {} : { quotaMb }) }));
         // Ready only once the ring agrees on who owns what: while a joining volunteer still moves
-        // keys, a first mkdir could land at one owner and the next request look at another.
-        if (cloud.peer && !(await waitForConsistentRing(localStatuses(cloud.peer, volunteers)))) {
-          throw new Error(`the ring of the server and ${peers} volunteers was not consistent within ${LOCAL_RING_CONVERGE_MS} ms`);
+        // keys, a first mkdir could land at one owner and the next request look at another. Peers
+        // already on the ring that this command did not start (a volunteer of the user's own, the
+        // server's peer joined their ring) count too: the server's peer found them in place.
+        const others = () => cloud.server.members.verified();
+        if (cloud.peer && !(await waitForConsistentRing(localStatuses(cloud.peer, volunteers), LOCAL_RING_CONVERGE_MS, undefined, others))) {
+          throw new Error(`the ring of the server, ${peers} volunteers and ${others().length} other peers was not consistent within ${LOCAL_RING_CONVERGE_MS} ms`);
         }
         const token = await defaultToken(cloud, dataDir);
-        const ready = { ready: true, url, user: DEFAULT_USER, token, peers: peers + 1, pids: volunteers.map((v) => v.pid) };
+        const mine = new Set(volunteers.map((v) => v.id));
+        const ready = {
+          ready: true, url, user: DEFAULT_USER, token, peers: peers + 1, pids: volunteers.map((v) => v.pid),
+          otherPeers: others().filter((p) => !mine.has(p)).length,
+          ...(cloud.peer ? { serverPeer: cloud.peer.start } : {}),
+        };
         if (opts.json) return void process.stdout.write(`${JSON.stringify(ready)}\n`);
         process.stdout.write([
-          `cumulus up: ready at ${url} with ${peers} volunteers and the server's peer on the ring (data in ${dataDir})`,
+          `cumulus up: ready at ${url} with ${peers} volunteers and the server's peer on the ring${ready.otherPeers > 0 ? `, beside ${ready.otherPeers} peers already there` : ''} (data in ${dataDir})`,
           '',
           `  export CUMULUS_URL=${url} CUMULUS_TOKEN=${token}`,
           '  npx cumulus mkdir notes',

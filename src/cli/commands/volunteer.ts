@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { startNodePeer } from '../../host/node-peer.js';
 import { fullStatus, handleControl } from '../../host/control.js';
-import { shutdownNodeRtc } from '../../runtime/node-rtc.js';
+import { parseIceInterfaces, shutdownNodeRtc } from '../../runtime/node-rtc.js';
 import { parseOption } from '../../core/options.js';
 import { DEFAULT_URL, VOLUNTEER_QUOTA_MIB } from '../defaults.js';
 
@@ -18,9 +18,11 @@ export function registerVolunteer(program: Command): void {
     .option('--data <dir>', 'directory for this peer\'s identity and what it stores', '.cumulus-volunteer')
     .option('--json', 'print the ready line as JSON')
     .option('--quota-mb <MiB>', `${VOLUNTEER_QUOTA_MIB.description}, in MiB`, String(VOLUNTEER_QUOTA_MIB.default))
-    .action(async (opts: { server: string; data: string; json?: boolean; quotaMb: string }) => {
+    .option('--ice-interfaces <where>', 'where to gather ICE candidates: all, loopback (this machine only, no STUN/TURN), or IPv4 addresses separated by commas', 'all')
+    .action(async (opts: { server: string; data: string; json?: boolean; quotaMb: string; iceInterfaces: string }) => {
       const quotaMb = parseOption(VOLUNTEER_QUOTA_MIB, opts.quotaMb, '--quota-mb');
-      const running = await startNodePeer({ serverUrl: opts.server, dataDir: opts.data, storage: { quotaBytes: Math.floor(quotaMb * 1024 * 1024) } });
+      const iceInterfaces = parseIceInterfaces(opts.iceInterfaces);
+      const running = await startNodePeer({ serverUrl: opts.server, dataDir: opts.data, iceInterfaces, storage: { quotaBytes: Math.floor(quotaMb * 1024 * 1024) } });
       let closing: Promise<void> | null = null;
       const close = () => (closing ??= running.close().then(() => shutdownNodeRtc()));
       const s = running.peer.status();

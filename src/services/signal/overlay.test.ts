@@ -16,13 +16,13 @@ class FakeRings {
   private readonly handlers = new Map<PeerId, (env: Envelope) => void>();
   /** Sends per (from, op), to see which path a message took. */
   readonly log: string[] = [];
-  ring(self: PeerId, links?: { linked: PeerId[]; oldest: PeerId[] }): Pick<RingPort, 'self' | 'send' | 'onService' | 'isLinked' | 'links'> & { inject(env: Envelope): void } {
+  ring(self: PeerId, links?: { linked: PeerId[]; oldest: PeerId[]; routable?: PeerId[] }): Pick<RingPort, 'self' | 'send' | 'onService' | 'isLinked' | 'links'> & { inject(env: Envelope): void } {
     return {
       self,
       send: (peer, svc, op, body) => {
         const h = this.handlers.get(peer);
-        // With links given, only linked peers can be reached: a ring that cannot route yet.
-        if (!h || (links && !links.linked.includes(peer))) return false;
+        // With links given, only linked peers (and those listed routable) can be reached.
+        if (!h || (links && !links.linked.includes(peer) && !links.routable?.includes(peer))) return false;
         this.log.push(`${self.slice(0, 4)}>${peer.slice(0, 4)}:${op}`);
         const env: Envelope = { v: WIRE_VERSION, mid: 1, src: self, dst: peer, to: 'peer', ring: 'base', svc, op, hops: 1, ttl: 32, body: structuredClone(body) };
         setTimeout(() => h(env), 0);
@@ -57,6 +57,32 @@ function inbox(): { from: PeerId[]; msgs: SignalMessage[]; handle(from: PeerId, 
   return box;
 }
 afterAll(() => shutdownNodeRtc());
+
+const candidate = (sid: string): SignalMessage => ({ v: 1, type: 'candidate', sid, candidate: 'a=candidate:1 1 UDP 1 127.0.0.1 5000 typ host', mid: '0' });
+
+type RingLinks = { linked: PeerId[]; oldest: PeerId[]; routable?: PeerId[] };
+
+/** Peers A and B and a relay R on FakeRings with the links given; exchange() sends A→B, then B→A. */
+function trio(links: (a: PeerId, b: PeerId, r: PeerId) => [RingLinks, RingLinks, RingLinks]) {
+  const rings = new FakeRings();
+  const [a, b, r] = [ids().id, ids().id, ids().id];
+  const [la, lb, lr] = links(a, b, r);
+  const sa = new OverlaySignaler(rings.ring(a, la));
+  const sb = new OverlaySignaler(rings.ring(b, lb));
+  new OverlaySignaler(rings.ring(r, lr));
+  const atA = inbox();
+  const atB = inbox();
+  sa.setHandler(atA.handle);
+  sb.setHandler(atB.handle);
+  const exchange = async (m: SignalMessage) => {
+    sa.send(b, m);
+    expect(await atB.next()).toBe(a);
+    sb.send(a, m);
+    expect(await atA.next()).toBe(b);
+    expect(atA.msgs).toEqual([m]);
+  };
+  return { rings, a, b, r, sa, sb, exchange };
+}
 
 describe('OverlaySignaler', () => {
   it('delivers to the addressed peer and drops malformed or misaddressed envelopes', async () => {
@@ -104,23 +130,42 @@ describe('OverlaySignaler', () => {
     expect(rings.log.slice(1)).toEqual([`${b.id.slice(0, 4)}>${r.id.slice(0, 4)}:relay`, `${r.id.slice(0, 4)}>${a.id.slice(0, 4)}:relayed`]);
   });
 
+  it('answers a peer not in place yet through its relay, routed there when not linked to it', async () => {
+    // A has joined but is not in place: the route toward it ends elsewhere. Its only link is R,
+    // which B can route to but has no link with.
+    const t = trio((a, b, r) => [{ linked: [r], oldest: [r], routable: [b] }, { linked: [], oldest: [], routable: [r] }, { linked: [a], oldest: [] }]);
+    await t.exchange(candidate('o'));
+    expect([t.sb.stats.viaRelay, t.sb.stats.unroutable]).toEqual([1, 0]);
+    expect(t.rings.log.slice(1)).toEqual([`${t.b.slice(0, 4)}>${t.r.slice(0, 4)}:relay`, `${t.r.slice(0, 4)}>${t.a.slice(0, 4)}:relayed`]);
+  });
+
   it('sends through its own link when it cannot route, and is answered the same way', async () => {
+    const t = trio((a, b, r) => [{ linked: [r], oldest: [r] }, { linked: [r], oldest: [] }, { linked: [a, b], oldest: [] }]);
+    // B names no relays and cannot reach A; the relay that brought A's message is the way back.
+    await t.exchange(candidate('z'));
+    expect([t.sa.stats.viaRelay, t.sb.stats.viaRelay, t.sb.stats.unroutable]).toEqual([1, 1, 0]);
+  });
+
+  it('reaches a peer of another ring through the peer of that ring it met, and is answered back the same way', async () => {
     const rings = new FakeRings();
-    const [a, b, r] = [ids(), ids(), ids()];
-    const sa = new OverlaySignaler(rings.ring(a.id, { linked: [r.id], oldest: [r.id] }));
-    const sb = new OverlaySignaler(rings.ring(b.id, { linked: [r.id], oldest: [] }));
-    new OverlaySignaler(rings.ring(r.id, { linked: [a.id, b.id], oldest: [] }));
+    const [a, b, c] = [ids(), ids(), ids()];
+    // A (one ring) is linked to C (the other ring) only; B, of C's ring, is not linked to C but
+    // routes to it, and its own routes toward A's id end elsewhere.
+    const sa = new OverlaySignaler(rings.ring(a.id, { linked: [c.id], oldest: [c.id] }));
+    const sb = new OverlaySignaler(rings.ring(b.id, { linked: [], oldest: [], routable: [c.id] }));
+    new OverlaySignaler(rings.ring(c.id, { linked: [a.id], oldest: [a.id], routable: [b.id] }));
     const atA = inbox();
     const atB = inbox();
     sa.setHandler(atA.handle);
     sb.setHandler(atB.handle);
-    const cand: SignalMessage = { v: 1, type: 'candidate', sid: 'z', candidate: 'a=candidate:1 1 UDP 1 127.0.0.1 5000 typ host', mid: '0' };
-    sa.send(b.id, cand);
+    const cand = (sid: string): SignalMessage => ({ v: 1, type: 'candidate', sid, candidate: 'a=candidate:1 1 UDP 1 127.0.0.1 5000 typ host', mid: '0' });
+    sa.relayThrough([b.id], c.id);
+    sa.send(b.id, cand('m'));
     expect(await atB.next()).toBe(a.id);
-    // B names no relays and cannot reach A; the relay that brought A's message is the way back.
-    sb.send(a.id, cand);
+    sb.send(a.id, cand('n'));
     expect(await atA.next()).toBe(b.id);
-    expect([sa.stats.viaRelay, sb.stats.viaRelay, sb.stats.unroutable]).toEqual([1, 1, 0]);
+    const [ash, bsh, csh] = [a.id.slice(0, 4), b.id.slice(0, 4), c.id.slice(0, 4)];
+    expect(rings.log).toEqual([`${ash}>${csh}:relay`, `${csh}>${bsh}:relayed`, `${bsh}>${csh}:relay`, `${csh}>${ash}:relayed`]);
   });
 
   it('carries a WebRTC link set-up between two Nets', async () => {

@@ -50,7 +50,12 @@ export class OverlaySignaler implements Signaler {
   }
 
   send(to: PeerId, msg: SignalMessage): void {
-    const relay = this.ring.isLinked(to) ? undefined : this.hints.get(to)?.find((r) => r !== this.ring.self && this.ring.isLinked(r));
+    // Not linked to the peer: go through a peer it named as linked to it, or that we were told can
+    // reach it (relayThrough): over our link to the relay if we have one, else routed to the relay.
+    // A peer that has joined but is not in place yet, or stands on another ring, is not routable
+    // (the route toward its id ends elsewhere); its links are.
+    const hinted = this.ring.isLinked(to) ? [] : (this.hints.get(to) ?? []).filter((r) => r !== this.ring.self && r !== to);
+    const relay = hinted.find((r) => this.ring.isLinked(r)) ?? hinted[0];
     const via = this.ring.links().slice(0, RELAY_LINKS).filter((p) => p !== to).slice(0, MAX_RELAY_HINTS);
     let ok = false;
     if (relay === undefined) ok = this.ring.send(to, SIGNAL_SVC, msg.type, via.length > 0 ? { m: msg, via } : { m: msg });
@@ -66,6 +71,15 @@ export class OverlaySignaler implements Signaler {
 
   setHandler(fn: (from: PeerId, msg: SignalMessage) => void): void {
     this.handler = fn;
+  }
+
+  /**
+   * Peers of another ring, reached through `via` (a peer of that ring we are linked to) until the
+   * rings have merged: our own ring's routes toward their ids end at peers of ours (ChordRing's
+   * 'met' event names them).
+   */
+  relayThrough(peers: readonly PeerId[], via: PeerId): void {
+    for (const p of peers) if (p !== this.ring.self && p !== via) this.hint(p, [via]);
   }
 
   /** Stop receiving; idempotent. */

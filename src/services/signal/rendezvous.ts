@@ -3,11 +3,15 @@
 //
 //   server → client  {type:'challenge', v, nonce}                      on connect
 //   client → server  {type:'hello', id, publicKey, sig}                sig over helloPayload(nonce, id)
-//   server → client  {type:'welcome', contacts, peers}                 a few live peers to connect to
+//   server → client  {type:'welcome', contacts, peers, ice?}           a few live peers to connect to,
+//                                                                      and STUN/TURN servers with this
+//                                                                      peer's own expiring credentials
 //   client → server  {type:'signal', to, msg}                          relay to a connected peer
 //   server → client  {type:'signal', from, msg}                        from = the sender's proven id
 //   client → server  {type:'contacts'}                                 ask for fresh contacts
 //   server → client  {type:'contacts', contacts}
+//   client → server  {type:'ice'}                                      fresh TURN credentials
+//   server → client  {type:'ice', ice}
 //   server → client  {type:'error', code, message}                     then a close for fatal codes
 import { Type, type Static } from '@sinclair/typebox';
 import { PeerIdHex } from '../../core/envelope.js';
@@ -28,15 +32,35 @@ const hexBytes = (n: number) => Type.String({ minLength: 2 * n, maxLength: 2 * n
 export const ClientHelloSchema = Type.Object({ type: Type.Literal('hello'), id: PeerIdHex, publicKey: hexBytes(32), sig: hexBytes(64) }, { additionalProperties: false });
 export const ClientSignalSchema = Type.Object({ type: Type.Literal('signal'), to: PeerIdHex, msg: SignalMessageSchema }, { additionalProperties: false });
 export const ClientContactsSchema = Type.Object({ type: Type.Literal('contacts') }, { additionalProperties: false });
-export const ClientMessageSchema = Type.Union([ClientHelloSchema, ClientSignalSchema, ClientContactsSchema]);
+export const ClientIceSchema = Type.Object({ type: Type.Literal('ice') }, { additionalProperties: false });
+export const ClientMessageSchema = Type.Union([ClientHelloSchema, ClientSignalSchema, ClientContactsSchema, ClientIceSchema]);
 export type ClientMessage = Static<typeof ClientMessageSchema>;
 
 export const ServerChallengeSchema = Type.Object({ type: Type.Literal('challenge'), v: Type.Literal(SIGNAL_PROTOCOL_VERSION), nonce: Type.String({ minLength: 16, maxLength: 128 }) });
-export const ServerWelcomeSchema = Type.Object({ type: Type.Literal('welcome'), contacts: Type.Array(PeerIdHex, { maxItems: 64 }), peers: Type.Integer({ minimum: 0 }) });
+/**
+ * One STUN or TURN server as RTCPeerConnection takes it. TURN entries carry a credential the
+ * server issued to this peer alone, valid until `expiresMs` of the ice message (TURN REST API:
+ * username `<expiry seconds>:<peer id>`, credential base64(HMAC-SHA1(secret, username))).
+ */
+export const IceServerSchema = Type.Object({
+  urls: Type.Array(Type.String({ minLength: 6, maxLength: 256, pattern: '^(stun|stuns|turn|turns):' }), { minItems: 1, maxItems: 4 }),
+  username: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+  credential: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+}, { additionalProperties: false });
+export type IceServer = Static<typeof IceServerSchema>;
+/** The ICE servers of a bootstrap: when the TURN credentials in it stop working (ms since the epoch), if any. */
+export const IceConfigSchema = Type.Object({
+  servers: Type.Array(IceServerSchema, { maxItems: 8 }),
+  expiresMs: Type.Optional(Type.Integer({ minimum: 0 })),
+}, { additionalProperties: false });
+export type IceConfig = Static<typeof IceConfigSchema>;
+
+export const ServerWelcomeSchema = Type.Object({ type: Type.Literal('welcome'), contacts: Type.Array(PeerIdHex, { maxItems: 64 }), peers: Type.Integer({ minimum: 0 }), ice: Type.Optional(IceConfigSchema) });
+export const ServerIceSchema = Type.Object({ type: Type.Literal('ice'), ice: IceConfigSchema });
 export const ServerContactsSchema = Type.Object({ type: Type.Literal('contacts'), contacts: Type.Array(PeerIdHex, { maxItems: 64 }) });
 export const ServerSignalSchema = Type.Object({ type: Type.Literal('signal'), from: PeerIdHex, msg: SignalMessageSchema });
 export const ServerErrorSchema = Type.Object({ type: Type.Literal('error'), code: Type.String({ maxLength: 64 }), message: Type.String({ maxLength: 1024 }) });
-export const ServerMessageSchema = Type.Union([ServerChallengeSchema, ServerWelcomeSchema, ServerContactsSchema, ServerSignalSchema, ServerErrorSchema]);
+export const ServerMessageSchema = Type.Union([ServerChallengeSchema, ServerWelcomeSchema, ServerContactsSchema, ServerSignalSchema, ServerIceSchema, ServerErrorSchema]);
 export type ServerMessage = Static<typeof ServerMessageSchema>;
 
 /** Wire error codes. Fatal ones are followed by closing the socket. */
@@ -48,9 +72,11 @@ export type SignalErrorCode =
   | 'HELLO_FIRST'
   | 'BAD_SIGNATURE'
   | 'UNKNOWN_PEER'
-  | 'SERVER_FULL';
+  | 'SERVER_FULL'
+  /** Not found in place on the server's ring within the bound after its hello (server/ring-members.ts). */
+  | 'NOT_ON_RING';
 
-export const FATAL_CODES: ReadonlySet<SignalErrorCode> = new Set(['MALFORMED_JSON', 'SCHEMA_MISMATCH', 'TOO_LARGE', 'RATE_LIMITED', 'HELLO_FIRST', 'BAD_SIGNATURE', 'SERVER_FULL']);
+export const FATAL_CODES: ReadonlySet<SignalErrorCode> = new Set(['MALFORMED_JSON', 'SCHEMA_MISMATCH', 'TOO_LARGE', 'RATE_LIMITED', 'HELLO_FIRST', 'BAD_SIGNATURE', 'SERVER_FULL', 'NOT_ON_RING']);
 
 /** What a peer signs to prove it holds the key of the id it claims, for this connection only. */
 export function helloPayload(nonce: string, id: string): Uint8Array {

@@ -17,6 +17,8 @@ export interface OverlayPath extends Signaler {
 
 /** Attempts whose path is remembered; older ones are forgotten first. */
 const MAX_REMEMBERED_ATTEMPTS = 1024;
+/** Peers named by the server to offer to through it (Peer.meet takes two at a time); the oldest is forgotten first. */
+const MAX_SERVER_FIRST = 16;
 
 export class RoutedSignaler implements Signaler {
   readonly stats = { viaServer: 0, viaOverlay: 0, linksViaServer: 0, linksViaOverlay: 0, dropped: 0 };
@@ -31,6 +33,8 @@ export class RoutedSignaler implements Signaler {
   private readonly paths = new Map<string, SignalPath>();
   /** peer → path of our latest offer to it, to attribute the link when it comes up. */
   private readonly offered = new Map<PeerId, SignalPath>();
+  /** Peers the server named (they may stand on another ring), whose next offer goes through the server. */
+  private readonly serverFirst = new Set<PeerId>();
 
   /** The server's signaler; null when there is none (server down, or running without one). */
   setServer(server: Signaler | null): void {
@@ -46,6 +50,18 @@ export class RoutedSignaler implements Signaler {
 
   setHandler(fn: (from: PeerId, msg: SignalMessage) => void): void {
     this.handler = fn;
+  }
+
+  /**
+   * Offer a link to these peers through the server until one is up: the server named them, and they may
+   * stand on a ring our own does not route to yet (the overlay would drop the offer at the peer
+   * of ours nearest their id).
+   */
+  preferServer(peers: readonly PeerId[]): void {
+    for (const p of peers) {
+      this.serverFirst.add(p);
+      if (this.serverFirst.size > MAX_SERVER_FIRST) this.serverFirst.delete(this.serverFirst.values().next().value as PeerId);
+    }
   }
 
   /** Whether the rendezvous server is connected. */
@@ -74,9 +90,11 @@ export class RoutedSignaler implements Signaler {
     if (path === 'server') this.stats.linksViaServer++;
     else if (path === 'overlay') this.stats.linksViaOverlay++;
     this.offered.delete(peer);
+    this.serverFirst.delete(peer);
   }
 
   private choose(to: PeerId, msg: SignalMessage): SignalPath {
+    if (msg.type === 'offer' && this.serverFirst.has(to) && this.server) return 'server';
     // A new offer to a peer whose last offer went through the overlay and gave no link: that way
     // did not reach it (a relay that could not route, say), so this attempt takes the server.
     if (msg.type === 'offer' && this.offered.get(to) === 'overlay' && this.server) return 'server';

@@ -81,6 +81,8 @@ export function runOverlay(opts: OverlayOptions): OverlayResult {
   if (churnS > 0) stopChurn = startChurn(sim, net, churnS * 1000);
   const fresh = churnS > 0;
   const base = sim.now();
+  const connectsBefore = sim.stats.connects;
+  const peersAtBase = net.live().length;
   for (let i = 0; i < lookups; i++) {
     sim.schedule((i * lookupWindowMs) / lookups, () => {
       const from = net.randomJoined();
@@ -97,6 +99,7 @@ export function runOverlay(opts: OverlayOptions): OverlayResult {
     });
   }
   sim.run({ until: () => stats.done >= lookups, untilMs: base + lookupWindowMs + 60_000 });
+  const setupsPerPeerHour = setupRate(sim.stats.connects - connectsBefore, peersAtBase, sim.now() - base);
   if (churnS > 0) {
     stopChurn();
     sim.run({ untilMs: Math.max(sim.now(), base + lookupWindowMs) });
@@ -122,8 +125,18 @@ export function runOverlay(opts: OverlayOptions): OverlayResult {
     linksAvg: round(avg(net.live().map((p) => p.mux.linkCount())), 1),
     linksMax: Math.max(...net.live().map((p) => p.mux.linkCount())),
     evictions: net.peers.reduce((n, p) => n + p.mux.stats.evictions, 0),
+    setupsPerPeerHour,
     digest: sim.digest(),
   };
+}
+
+/**
+ * Link set-ups per peer and hour over the lookup window (the churn window under --churn): both
+ * ends of a connect create a peer connection, as real peers do (a tab may create about 500 in its
+ * life, so a peer that stays a day must average under ~20 an hour).
+ */
+function setupRate(connects: number, peers: number, windowMs: number): number {
+  return round((2 * connects) / Math.max(1, peers) / Math.max(1e-9, windowMs / 3_600_000), 1);
 }
 
 /** Add peers through random peers in place, each arrival after the last, until there are `nodes`. */
