@@ -2,11 +2,9 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
-import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../server/api/test-util/gateway.js';
-import { registerFiles } from './commands/files.js';
+import { runCli, type CliRun } from './test-util/run-cli.js';
 import { EXIT } from './exit-codes.js';
 import { FileUserStore } from '../server/api/users.js';
 
@@ -21,32 +19,9 @@ afterAll(async () => {
   await rm(scratch, { recursive: true, force: true });
 });
 
-interface Run { code: number; stdout: string; stderr: string }
-
-/** Run `cumulus <args>` in-process, as a child process would see it: stdin bytes in, text and an exit code out. */
-async function run(args: string[], opts: { stdin?: string | Buffer; token?: string | null } = {}): Promise<Run> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  stdout.on('data', (c: Buffer) => out.push(c));
-  stderr.on('data', (c: Buffer) => err.push(c));
-  let code = 0;
-  const token = opts.token === undefined ? gw.tokens.alice : opts.token;
-  const io = {
-    stdin: Readable.from(opts.stdin === undefined ? [] : [Buffer.from(opts.stdin)]),
-    stdout, stderr,
-    env: { CUMULUS_URL: gw.url, ...(token ? { CUMULUS_TOKEN: token } : {}) },
-    setExitCode: (c: number) => { code = c; },
-  };
-  const program = new Command().exitOverride().configureOutput({ writeOut: (s) => stdout.write(s), writeErr: (s) => stderr.write(s) });
-  registerFiles(program, io);
-  try {
-    await program.parseAsync(['node', 'cumulus', ...args]);
-  } catch (e) {
-    code = (e as { exitCode?: number }).exitCode ?? 1;
-  }
-  return { code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
+/** Run `cumulus <args>` in-process against the test gateway, as alice unless told otherwise. */
+function run(args: string[], opts: { stdin?: string | Buffer; token?: string | null } = {}): Promise<CliRun> {
+  return runCli({ url: gw.url, token: opts.token === undefined ? gw.tokens.alice : opts.token }, args, opts.stdin);
 }
 
 describe('cumulus file commands', () => {

@@ -7,6 +7,8 @@ import type { Io } from './io.js';
 export interface Progress {
   /** A pass-through stream that counts bytes into the bar. */
   counter(): Transform;
+  /** Count bytes that went by some other way. */
+  advance(bytes: number): void;
   stop(): void;
 }
 
@@ -20,15 +22,19 @@ export function progressFor(io: Io, label: string, totalBytes: number | undefine
     : undefined;
   bar?.start(totalBytes ?? 0, 0);
   let done = 0;
+  const advance = (bytes: number): void => {
+    done += bytes;
+    if (bar && totalBytes === undefined) bar.setTotal(done);
+    bar?.update(done);
+  };
   return {
     counter: () => new Transform({
       transform(chunk: Buffer, _enc, cb) {
-        done += chunk.length;
-        if (bar && totalBytes === undefined) bar.setTotal(done);
-        bar?.update(done);
+        advance(chunk.length);
         cb(null, chunk);
       },
     }),
+    advance,
     stop: () => bar?.stop(),
   };
 }

@@ -27,7 +27,7 @@ export function linkFailed(reason: LinkDownReason): boolean {
   return !DELIBERATE.has(reason);
 }
 
-export type MaintenanceContext = Pick<RingContext, 'self' | 'config' | 'clock' | 'rng' | 'state' | 'refused' | 'status' | 'setStatus' | 'send' | 'sendLinked' | 'call'> & {
+export type MaintenanceContext = Pick<RingContext, 'self' | 'config' | 'clock' | 'rng' | 'events' | 'state' | 'refused' | 'status' | 'setStatus' | 'send' | 'sendLinked' | 'call'> & {
   readonly mux: Pick<MuxView, 'isLinked' | 'connect' | 'links'>;
   readonly join: Pick<Join, 'start' | 'linkUp' | 'linkDown' | 'stop'>;
   readonly neighbours: Pick<Neighbours, 'applySuccessors' | 'applyPred' | 'forget' | 'checkJoined'>;
@@ -145,11 +145,15 @@ export class Maintenance {
   peerLeft(src: PeerId, msg: LeaveMsg): void {
     const ctx = this.ctx;
     const s = ctx.state;
-    if (src === s.pred) ctx.neighbours.applyPred(msg.pred);
+    const neighbour = src === s.pred || s.succs.includes(src);
+    // A predecessor that names none is dropped by applyPred, which tells the services itself.
+    const told = src === s.pred && msg.pred === null;
+    if (src === s.pred) ctx.neighbours.applyPred(msg.pred, false);
     const i = s.succs.indexOf(src);
     if (i >= 0) ctx.neighbours.applySuccessors([...s.succs.slice(0, i), ...msg.succs]);
-    ctx.neighbours.forget(src);
+    ctx.neighbours.forget(src, false);
     ctx.fingers.dropPeer(src);
+    if (neighbour && !told) ctx.events.emit('peer-gone', { peer: src, failed: false });
     if (i === 0) ctx.stabilizer.stabilize(0);
   }
 
@@ -199,7 +203,7 @@ export class Maintenance {
       return;
     }
     const wasSucc = peer === s.succs[0];
-    ctx.neighbours.forget(peer);
+    ctx.neighbours.forget(peer, linkFailed(reason));
     if (neighbour) ctx.lost.remember(peer, linkFailed(reason));
     // Stabilize with the successor that took its place now, not at the next tick (if a round is
     // in flight, the next one follows it at once).

@@ -50,12 +50,15 @@ export class Neighbours {
     for (const p of before) if (!linked.includes(p)) ctx.roles.update(p);
   }
 
-  applyPred(p: PeerId | null): void {
+  /** `failed` says why a predecessor dropped without a replacement went: it failed, or it left. */
+  applyPred(p: PeerId | null, failed = true): void {
     const ctx = this.ctx;
+    const dropped = p === null ? ctx.state.pred : null;
     // Our predecessor failed or left without one to name: a peer that notified us meanwhile takes its place.
     if (p === null) p = ctx.stabilizer.takeStandIn();
     const old = ctx.state.setPred(p);
     if (old === undefined) return;
+    if (dropped !== null) ctx.events.emit('peer-gone', { peer: dropped, failed });
     ctx.stabilizer.predChanged();
     if (p !== null) ctx.roles.update(p);
     ctx.events.emit('predecessor-changed', { from: old, to: p });
@@ -66,15 +69,17 @@ export class Neighbours {
     if (old !== null) ctx.roles.update(old);
   }
 
-  /** Forget a peer that failed or left, emitting the events that follow. */
-  forget(peer: PeerId): void {
+  /** Forget a peer that failed (or closed our link), emitting the events that follow. */
+  forget(peer: PeerId, failed = true): void {
     const s = this.ctx.state;
     s.contacts.delete(peer);
-    if (s.pred === peer) this.applyPred(null);
+    const wasPred = s.pred === peer;
+    if (wasPred) this.applyPred(null, failed);
     if (!s.succs.includes(peer)) return;
     const rest = s.succs.filter((p) => p !== peer);
     if (rest.length > 0) this.applySuccessors(rest);
     else this.fallbackSuccessor(peer);
+    if (!wasPred) this.ctx.events.emit('peer-gone', { peer, failed });
   }
 
   /** With every successor gone, the closest linked member clockwise stands in until stabilize repairs. */

@@ -16,6 +16,12 @@ export type RingPortEvents = {
   'range-changed': { from: Range | null; to: Range };
   'successors-changed': { successors: PeerId[] };
   'predecessor-changed': { from: PeerId | null; to: PeerId | null };
+  /**
+   * A neighbour (our predecessor or one of our successors) is gone: it said it leaves
+   * (`failed: false`) or its link failed or it stopped answering (`failed: true`). Services that
+   * keep something on behalf of their neighbours act on it at once, before the next periodic pass.
+   */
+  'peer-gone': { peer: PeerId; failed: boolean };
 };
 
 export interface RingRequestOptions {

@@ -22,6 +22,8 @@ export class ConflictError extends CumulusApiError {}
 export class TooLargeError extends CumulusApiError {}
 /** 416: the range lies outside the object. */
 export class RangeNotSatisfiableError extends CumulusApiError {}
+/** 429: too many requests of this user in flight (e.g. uploads); retry after a moment. */
+export class TooManyRequestsError extends CumulusApiError {}
 /** 501: the route is reserved for a service the gateway does not run yet. */
 export class NotImplementedError extends CumulusApiError {}
 /** 5xx: the gateway or the cloud behind it failed. */
@@ -47,6 +49,7 @@ export function errorClassFor(status: number): typeof CumulusApiError {
     case 409: case 412: return ConflictError;
     case 413: case 507: return TooLargeError;
     case 416: return RangeNotSatisfiableError;
+    case 429: return TooManyRequestsError;
     case 501: return NotImplementedError;
     default: return status >= 500 ? ServerError : CumulusApiError;
   }

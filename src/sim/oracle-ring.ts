@@ -61,6 +61,11 @@ export class OracleNetwork {
     this.ids.splice(i, 1);
     this.peers.splice(i, 1);
     this.notifyAround(peer);
+    // Its neighbours see it fail: its successor (now at i) and its predecessor.
+    const n = this.peers.length;
+    if (n === 0) return;
+    const told = new Set([this.peers[i % n]!, this.peers[(i - 1 + n) % n]!]);
+    for (const p of told) this.rings.get(p)?.gone(peer);
   }
 
   /** The member that owns a key: its successor among the peers in view. */
@@ -222,6 +227,11 @@ export class OracleRing implements RingPort {
   /** The oracle keeps no link ages: every member in view, in ring order after us. */
   links(): PeerId[] {
     return this.net.others(this.selfId);
+  }
+
+  /** A neighbour of ours has failed (the oracle has no graceful leave). */
+  gone(peer: PeerId): void {
+    if (this.alive) this.events.emit('peer-gone', { peer, failed: true });
   }
 
   /**

@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { parseOptions, type OptionSpecs, type Runnable } from '../../core/options.js';
 import { API_BENCH_OPTIONS, runApiBench } from '../../bench/api.js';
 import { BUILTINS_BENCH_OPTIONS, runBuiltinsBench } from '../../bench/builtins.js';
+import { CHURN_BENCH_OPTIONS, runChurnBench } from '../../bench/churn.js';
 import { COORD_BENCH_OPTIONS, runCoordBench } from '../../bench/coord.js';
 import { DROPIN_BENCH_OPTIONS, runDropinBench } from '../../bench/dropin.js';
 import { LINK_BENCH_OPTIONS, runLinkBench } from '../../bench/link.js';
@@ -50,6 +51,11 @@ export const BENCHES: Record<string, Bench> = {
     description: 'a server and --peers volunteer processes store a --mb MiB file through one volunteer, read it through another, and again after two holders are killed',
     options: STORAGE_BENCH_OPTIONS,
     run: (o) => runStorageBench(o),
+  }),
+  churn: bench({
+    description: 'a server, --peers volunteer processes and --tabs Chromium tabs hold --files files while members leave without a word (tabs closed, volunteers SIGKILLed, new identities replacing them) for --minutes; reads throughout, then lost files and chunks',
+    options: CHURN_BENCH_OPTIONS,
+    run: (o) => runChurnBench(o),
   }),
   coord: bench({
     description: 'a server and --peers Node peers (hosted by --processes processes) on one ring: grant latency one at a time, and grants per second of one owner under load',

@@ -1,11 +1,10 @@
 // `cumulus ls | get | put | rm | mkdir | info | nodes | status` over the REST gateway, and
 // `cumulus user add`. They read CUMULUS_URL and CUMULUS_TOKEN (or --url and --token), write data to
 // stdout and messages to stderr, and exit with the codes of ../exit-codes.ts.
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { Readable, type Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import type { Writable } from 'node:stream';
 import { Option, type Command } from 'commander';
 import { parseOption } from '../../core/options.js';
 import { REPLICAS } from '../../services/storage/constants.js';
@@ -13,6 +12,7 @@ import { Cumulus, InvalidArgumentError, type Entry } from '../../sdk/index.js';
 import { EXIT, UsageError, exitCodeFor } from '../exit-codes.js';
 import { processIo, type Io } from '../io.js';
 import { progressFor } from '../progress.js';
+import { download } from '../download.js';
 import { registerUser } from './user.js';
 import { DEFAULT_URL } from '../defaults.js';
 
@@ -84,15 +84,9 @@ function registerLs(program: Command, io: Io): void {
 function registerGet(program: Command, io: Io): void {
   withConn(program.command('get <path> [file]').description('download an object to a file, or to stdout'))
     .action(action(io, 'get', async (path: string, file: string | undefined, o: ConnOpts) => {
-      const res = await client(io, o).get(path);
-      const bar = progressFor(io, basename(path), res.size, o.json === true);
-      const out = file ? createWriteStream(file) : io.stdout;
-      try {
-        await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>), bar.counter(), out, { end: file !== undefined });
-      } finally {
-        bar.stop();
-      }
-      if (o.json && file) line(io.stdout, JSON.stringify({ path, file, size: res.size, etag: res.etag }));
+      // A file appears under its name only complete and verified (download.ts).
+      const got = await download(client(io, o), path, file ? { file } : { out: io.stdout }, (size) => progressFor(io, basename(path), size, o.json === true));
+      if (o.json && file) line(io.stdout, JSON.stringify({ path, file, size: got.size, etag: got.etag }));
     }));
 }
 

@@ -128,6 +128,23 @@ export function runRingPortTests(name: string, setup: () => RingPortSetup): void
       expect([...seen.values()].reduce((sum, log) => sum + log.length, 0)).toBe(before);
     });
 
+    it('tells a crashed peer\'s successor and predecessor that it is gone', () => {
+      const s = setup();
+      const sorted = inRingOrder(s.ports);
+      const gone = sorted[2]!;
+      const heard = new Map<PeerId, Array<RingPortEvents['peer-gone']>>();
+      for (const p of s.ports) {
+        const log: Array<RingPortEvents['peer-gone']> = [];
+        heard.set(p.self, log);
+        p.events.on('peer-gone', (e) => log.push(e));
+      }
+      s.crash(gone);
+      s.settle();
+      for (const neighbour of [sorted[1]!, sorted[3]!]) {
+        expect(heard.get(neighbour.self)).toContainEqual({ peer: gone.self, failed: true });
+      }
+    });
+
     it('stops delivering to a service once its handler is unsubscribed', async () => {
       const s = setup();
       const offs = echo(s.ports);

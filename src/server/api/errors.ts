@@ -6,11 +6,13 @@ export type ApiErrorCode =
   | 'InvalidArgument' | 'InvalidPath' | 'Unauthorized' | 'Forbidden' | 'ResourceNotFound' | 'AlreadyExists'
   | 'DirectoryNotEmpty' | 'ParentNotDirectory' | 'NotADirectory' | 'IsADirectory' | 'PreconditionFailed'
   | 'RequestTooLarge' | 'RangeNotSatisfiable' | 'QuotaExceeded' | 'NotImplemented' | 'Timeout'
+  | 'RequestTimeout' | 'TooManyRequests'
   | 'ServiceUnavailable' | 'InternalError';
 
 /** An error the gateway answers with directly. */
 export class HttpError extends Error {
-  constructor(readonly status: number, readonly code: ApiErrorCode, message: string) {
+  /** `headers` go out with the answer (e.g. Retry-After). */
+  constructor(readonly status: number, readonly code: ApiErrorCode, message: string, readonly headers: Readonly<Record<string, string>> = {}) {
     super(message);
     this.name = 'HttpError';
   }
@@ -51,11 +53,12 @@ const byCode: Record<ErrorCode, [number, ApiErrorCode]> = {
 export interface ErrorAnswer {
   status: number;
   body: { code: ApiErrorCode; message: string };
+  headers?: Readonly<Record<string, string>>;
 }
 
 /** Map anything thrown by a handler (or by Fastify's own validation) to a status and a body. */
 export function toErrorAnswer(e: unknown): ErrorAnswer {
-  if (e instanceof HttpError) return { status: e.status, body: { code: e.code, message: e.message } };
+  if (e instanceof HttpError) return { status: e.status, body: { code: e.code, message: e.message }, headers: e.headers };
   if (e instanceof CumulusError) {
     const [status, code] = byCode[e.code];
     return { status, body: { code, message: e.message } };

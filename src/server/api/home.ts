@@ -10,6 +10,7 @@ import type { NodeRegistry } from './nodes.js';
 import { homePath } from './paths.js';
 import { DEFAULT_PAGE_ENTRIES, type DirEntry, type HomeParams, type PageQuery } from './schemas.js';
 import type { UsageTracker } from './usage.js';
+import { withIdleDeadline, type UploadSlots } from './uploads.js';
 
 export interface HomeContext {
   fs: FileSystem;
@@ -18,6 +19,9 @@ export interface HomeContext {
   maxObjectBytes: number;
   /** Bytes received per request, for the access log. */
   bytesIn: WeakMap<FastifyRequest, number>;
+  /** An upload whose body stops arriving this long is ended (uploads.ts). */
+  uploadIdleMs: number;
+  uploads: UploadSlots;
 }
 
 const DIRECTORY_TYPE = 'application/x-json-stream; type=directory';
@@ -121,12 +125,32 @@ export async function putHome(ctx: HomeContext, req: FastifyRequest, reply: Fast
     if (existing) throw new HttpError(412, 'PreconditionFailed', `${path} already exists (If-None-Match: *)`);
   }
   const contentType = headers['content-type'];
-  const stat = await ctx.fs.put(path, countBytes(ctx, req, req.raw), {
-    replicas,
-    maxBytes: ctx.maxObjectBytes,
-    ...(sizeBytes !== undefined ? { sizeBytes } : {}),
-    ...(contentType ? { contentType } : {}),
-  });
+  // The route admits only the owner, so the path's user is the one uploading.
+  const release = ctx.uploads.acquire((req.params as HomeParams).user);
+  // When the body itself failed (too long, or it stopped arriving), that is the answer, whatever
+  // the backend made of the failure it saw.
+  let bodyError: unknown;
+  async function* body(): AsyncIterable<Uint8Array> {
+    try {
+      yield* countBytes(ctx, req, withIdleDeadline(req.raw, ctx.uploadIdleMs));
+    } catch (e) {
+      bodyError = e;
+      throw e;
+    }
+  }
+  let stat;
+  try {
+    stat = await ctx.fs.put(path, body(), {
+      replicas,
+      maxBytes: ctx.maxObjectBytes,
+      ...(sizeBytes !== undefined ? { sizeBytes } : {}),
+      ...(contentType ? { contentType } : {}),
+    });
+  } catch (e) {
+    throw bodyError ?? e;
+  } finally {
+    release();
+  }
   statHeaders(reply, stat);
   reply.code(204).send();
 }

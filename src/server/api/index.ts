@@ -11,6 +11,7 @@ import type { NodeRegistry } from './nodes.js';
 import { buildOpenApi } from './openapi.js';
 import { routeTable, type RouteSpec } from './routes.js';
 import { UsageTracker } from './usage.js';
+import { DEFAULT_UPLOAD_IDLE_MS, DEFAULT_UPLOADS_PER_USER, UploadSlots } from './uploads.js';
 import type { UserStore } from './users.js';
 
 export { LocalFileSystem } from './local-fs.js';
@@ -30,6 +31,10 @@ export interface ApiOptions {
   /** Wall clock for the access log; injectable for tests. */
   nowMs?: () => number;
   usage?: UsageTracker;
+  /** An upload whose body stops arriving this long is ended with 408 (default 30 s). */
+  uploadIdleMs?: number;
+  /** Uploads one user may have in flight; more are refused with 429 (default 4). */
+  uploadsPerUser?: number;
 }
 
 interface RouteConfig {
@@ -68,6 +73,8 @@ export const apiPlugin: FastifyPluginAsync<ApiOptions> = async (scope, opts) => 
     usage: opts.usage ?? new UsageTracker(),
     maxObjectBytes: opts.maxObjectBytes ?? DEFAULT_MAX_OBJECT_BYTES,
     bytesIn: new WeakMap(),
+    uploadIdleMs: opts.uploadIdleMs ?? DEFAULT_UPLOAD_IDLE_MS,
+    uploads: new UploadSlots(opts.uploadsPerUser ?? DEFAULT_UPLOADS_PER_USER),
   };
   // A user's home is created on the first authenticated request, so `cumulus user add` needs no
   // access to storage. The set of homes known to exist is bounded by the number of users.
@@ -89,6 +96,7 @@ export const apiPlugin: FastifyPluginAsync<ApiOptions> = async (scope, opts) => 
     // connection with this answer: the rest of the body is never read, and a connection left
     // open and paused would linger (until Node's request timeout) and hold up the server's close.
     if (!req.raw.complete) reply.header('connection', 'close');
+    for (const [name, value] of Object.entries(answer.headers ?? {})) reply.header(name, value);
     if (req.method === 'HEAD') return reply.code(answer.status).send();
     return reply.code(answer.status).type('application/json').send(answer.body);
   });

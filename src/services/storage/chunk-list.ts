@@ -2,7 +2,7 @@
 // chunks ends up inline in its record, as it always was; past that the refs are written out as
 // index chunks of `fanout` refs each (placed with r replicas like data chunks), so a writer holds
 // at most max(fanout, MAX_INLINE_CHUNKS + 1) refs whatever the file's size.
-import { hashBytesToId, idToHex } from '../../core/id.js';
+import { hashBytesToId, idToHex, type Id } from '../../core/id.js';
 import { InvalidArgumentError } from '../../core/errors.js';
 import { MAX_INDEX_CHUNKS, MAX_INLINE_CHUNKS } from './constants.js';
 import { encodeIndexChunk } from './index-chunks.js';
@@ -28,6 +28,8 @@ export class ChunkList {
     private readonly replicas: number,
     private readonly fanout: number,
     private readonly timeoutMs: number,
+    /** The sKeeper key of the file (told to the holders of its index chunks). */
+    private readonly keeper?: Id,
   ) {}
 
   /**
@@ -62,7 +64,7 @@ export class ChunkList {
     const enc = encodeIndexChunk(refs);
     if (!enc.ok) throw enc.error;
     const id = idToHex(hashBytesToId(enc.value));
-    const holders = await placeChunk(this.ring, id, enc.value, this.replicas, [], this.timeoutMs);
+    const holders = await placeChunk(this.ring, id, enc.value, this.replicas, [], this.timeoutMs, this.keeper);
     this.written.push({ id, holders, bytes: enc.value.length });
   }
 }

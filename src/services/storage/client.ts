@@ -4,7 +4,7 @@
 // an interrupted put leaves nothing visible.
 import { errorCode, InvalidArgumentError, NotFoundError, type ErrorCode } from '../../core/errors.js';
 import { optionValue } from '../../core/options.js';
-import { hashBytesToId, idToHex, type PeerId } from '../../core/id.js';
+import { hashBytesToId, idToHex, type Id, type PeerId } from '../../core/id.js';
 import type { Clock } from '../../env/ports.js';
 import { ChunkTally, chunkStream, type ByteSource } from './chunker.js';
 import { DEFAULT_CHUNK_BYTES, DEFAULT_INDEX_FANOUT, DEFAULT_LIST_LIMIT, MAX_CHUNK_BYTES, MAX_INDEX_FANOUT, MAX_LIST_LIMIT, MAX_OBJECT_BYTES, META_ATTEMPTS, META_READ_FIRST_TIMEOUT_MS, META_RETRY_DELAY_MS, MIN_CHUNK_BYTES, MIN_INDEX_FANOUT, PUT_CHUNKS_IN_FLIGHT, READ_AHEAD_CHUNKS, REPLICAS } from './constants.js';
@@ -14,7 +14,8 @@ import { IsADirectoryError } from './errors.js';
 import type { DirEntry } from './keeper-store.js';
 import type { ReplyBody, RequestBody, StorageOp } from './messages.js';
 import { normalizePath, pathKey } from './paths.js';
-import { placeChunk, readChunk, type ReadCounters } from './replicas.js';
+import { placeChunk, readChunk, type ReadCounters, type ReadOrder } from './replicas.js';
+import { FreshRecord } from './fresh-record.js';
 import { checkRecord, toWire, type ChunkRef, type FileIndex, type FileRecord } from './records.js';
 import type { RingPort } from '../../overlay/port.js';
 import { call } from './rpc.js';
@@ -92,14 +93,15 @@ export class StorageClient {
     const existing = await this.statOrUndefined(p);
     if (existing?.kind === 'dir') throw new IsADirectoryError(p);
     const tally = new ChunkTally();
-    const list = new ChunkList(this.ring, replicas, fanout, this.timeoutMs);
-    const { chunks, index, count } = await this.placeAll(chunkStream(source, chunkBytes, tally), replicas, list);
+    const keeper = pathKey(p);
+    const list = new ChunkList(this.ring, replicas, fanout, this.timeoutMs, keeper);
+    const { chunks, index, count } = await this.placeAll(chunkStream(source, chunkBytes, tally), replicas, list, keeper);
     const rec: FileRecord = { kind: 'file', path: p, rev: 0, version: 0, size: tally.size, chunkBytes, replicas, etag: tally.digestHex(), mtimeMs: this.clock.now(), chunks };
     if (opts.contentType !== undefined) rec.contentType = opts.contentType;
     if (index) rec.index = index;
     const wire = toWire(rec);
     if (wire.kind !== 'file') throw new InvalidArgumentError('unreachable');
-    const r = await this.meta(pathKey(p), 'commit', { rec: wire });
+    const r = await this.meta(keeper, 'commit', { rec: wire });
     return { path: p, version: r.version, size: rec.size, etag: rec.etag, chunks: count, replicas, mtimeMs: rec.mtimeMs };
   }
 
@@ -108,7 +110,7 @@ export class StorageClient {
    * The stream is pulled only when a slot is free, so memory stays at a few chunks (and the list's
    * pending refs, see ChunkList).
    */
-  private async placeAll(stream: AsyncIterable<Uint8Array>, replicas: number, list: ChunkList): Promise<ChunkListResult> {
+  private async placeAll(stream: AsyncIterable<Uint8Array>, replicas: number, list: ChunkList, keeper: Id): Promise<ChunkListResult> {
     const placed: Array<Promise<ChunkRef>> = [];
     let sizeBytes = 0;
     try {
@@ -116,7 +118,7 @@ export class StorageClient {
         sizeBytes += chunk.length;
         if (sizeBytes > MAX_OBJECT_BYTES) throw new InvalidArgumentError(`file exceeds the largest object size, ${MAX_OBJECT_BYTES} bytes`);
         const id = idToHex(hashBytesToId(chunk));
-        const p = placeChunk(this.ring, id, chunk, replicas, [], this.timeoutMs).then((holders: PeerId[]) => ({ id, holders }));
+        const p = placeChunk(this.ring, id, chunk, replicas, [], this.timeoutMs, keeper).then((holders: PeerId[]) => ({ id, holders }));
         // Observed now, awaited in order below: a failure must not surface as an unhandled rejection.
         p.catch(() => undefined);
         placed.push(p);
@@ -188,16 +190,27 @@ export class StorageClient {
       if (r.done) throw new InvalidArgumentError(`the index of ${s.path} ended before its last chunk`);
       return r.value;
     };
+    // A small file's chunk that no holder served is tried again at the holders its current record lists.
+    const fresh = new FreshRecord(clock, s, async () => {
+      const now = await this.statOrUndefined(s.path);
+      return now?.kind === 'file' ? now : undefined;
+    });
+    const again = async (e: unknown, i: number, size: number, chunkOrder: ReadOrder): Promise<Uint8Array> => {
+      const ref = errorCode(e) === 'UNAVAILABLE' ? await fresh.ref(i) : undefined;
+      if (!ref) throw e;
+      return readChunk(ring, ref, size, timeoutMs, counters, undefined, chunkOrder);
+    };
     return (async function* () {
       const ahead: Array<Promise<Uint8Array>> = [];
       let next = first;
       const launch = () => {
         if (next > last) return;
-        const size = Math.min(s.chunkBytes, s.size - next * s.chunkBytes);
-        const chunkOrder = { ...order, spread: next };
+        const i = next;
+        const size = Math.min(s.chunkBytes, s.size - i * s.chunkBytes);
+        const chunkOrder = { ...order, spread: i };
         const p = refs
           ? nextRef().then((ref) => readChunk(ring, ref, size, timeoutMs, counters, undefined, chunkOrder))
-          : readChunk(ring, s.chunks[next]!, size, timeoutMs, counters, undefined, chunkOrder);
+          : readChunk(ring, s.chunks[i]!, size, timeoutMs, counters, undefined, chunkOrder).catch((e: unknown) => again(e, i, size, chunkOrder));
         // Awaited in order below; a reader that stops early must not leave unhandled rejections.
         p.catch(() => undefined);
         ahead.push(p);

@@ -122,6 +122,12 @@ export const MAX_REPAIR_FILES_PER_ROUND = 200;
 export const MAX_REPAIR_IN_FLIGHT = 8;
 /** Chunk ids in one `has` probe; keeps the probe within one frame. */
 export const MAX_PROBE_CHUNKS = 256;
+/**
+ * How long a peer that just took keys over (it joined) answers NOT_OWNER for a key it has no
+ * record of, unless its successor's hand-over arrives first: that push comes SYNC_DEBOUNCE_MS
+ * after the ring event, plus a round trip, and a reader told "not found" meanwhile would give up.
+ */
+export const HANDOFF_MS = 5_000;
 /** Records pushed in one metadata-sync frame. */
 export const MAX_SYNC_RECORDS = 16;
 /** Delay after a ring event before metadata is pushed, so a burst of events costs one push. */
@@ -133,6 +139,11 @@ export const SYNC_DEBOUNCE_MS = 1_000;
  * The window is the transfer's backpressure: at most this many pieces wait in any link's queue.
  */
 export const PIECE_WINDOW = 6;
+/**
+ * A reader that found no replica of a chunk asks the sKeeper for the current record (repair may
+ * have moved the replicas since): at most once in this long, however many of its chunks failed.
+ */
+export const RECORD_REFRESH_MS = 2_000;
 /** Chunks a reader fetches ahead of the one it yields: hides the round trips, bounds memory to a few chunks. */
 export const READ_AHEAD_CHUNKS = 12;
 /** Chunks a writer places at once; each holds its r replicas sequentially, so this bounds memory too. */
@@ -160,3 +171,45 @@ export const READ_FIRST_PIECE_TIMEOUT_MS = 1_500;
  */
 export const READ_HEDGE_MS = 500;
 
+
+// Repair that reacts to a departure (departures.ts, reactive.ts).
+
+/** Successors that keep a holder's summary: the first one notices the departure, the second covers for it. */
+export const SUMMARY_SUCCESSORS = 2;
+/**
+ * sKeeper keys a holder keeps in its summary: a 1 GiB volunteer holds at most 4,096 default
+ * chunks, so at most as many files. Beyond it the oldest key is dropped (the periodic pass covers it).
+ */
+export const MAX_SUMMARY_KEYS = 4096;
+/** Keys in one summary frame: 1,000 hex keys take about 42 KiB, within a 64 KiB frame. */
+export const MAX_SUMMARY_FRAME_KEYS = 1000;
+/** Other peers' summaries a peer keeps: normally its two predecessors', the rest is slack for churn. */
+export const MAX_HELD_SUMMARIES = 8;
+/** Periods of the repair loop after which a summary its holder stopped refreshing is dropped. */
+export const SUMMARY_TTL_PERIODS = 5;
+/** Delay before a holder pushes keys it just learned, so a burst of puts costs one push. */
+export const SUMMARY_DEBOUNCE_MS = 1_000;
+/**
+ * Delay between hearing that a neighbour is gone and acting on it: a peer that leaves gracefully
+ * closes its links a moment after its leave message, and a neighbour that only closed a link on
+ * us is linked again by then.
+ */
+export const DEPARTURE_CHECK_MS = 1_000;
+/**
+ * How long a peer the ring dropped is watched while its link still looks up: a link to a killed
+ * process closes at its dead-link timer (about 20 s); a live peer the ring dropped by mistake
+ * keeps its link, and is let go after this.
+ */
+export const DEPARTURE_WATCH_MS = 60_000;
+/** sKeeper keys in one departure notice; the notice goes to the first key's owner. */
+export const MAX_GONE_KEYS = 64;
+/** Departure notices in flight at once from one peer. */
+export const GONE_NOTICES_IN_FLIGHT = 4;
+/** Attempts at one departure notice: its key's owner may be changing (NOT_OWNER until the hand-over, HANDOFF_MS). */
+export const GONE_NOTICE_ATTEMPTS = 4;
+/** Pause between two attempts at a notice: with 4 attempts they span more than HANDOFF_MS. */
+export const GONE_NOTICE_RETRY_MS = 2_000;
+/** Files an sKeeper has been told to check and has not checked yet; more wait for the periodic pass. */
+export const MAX_PENDING_CHECKS = 4096;
+/** Delay between the first notice and the repair it starts, so notices of one burst share one probe. */
+export const REACT_DELAY_MS = 1_000;

@@ -27,10 +27,28 @@ export class ChunkCorruptError extends CumulusError {
   }
 }
 
-/** No replica of a chunk could be read (every holder dead, lying or missing it). */
+/** One place a reader looked for a chunk, and why it came away without it. */
+export interface ReadAttempt {
+  /** `holder ab12cd34` (a recorded holder) or `candidate 3` (the owner of candidate key 3). */
+  where: string;
+  /** The error's code, `CORRUPT` for bytes that did not hash to the chunk id. */
+  code: string;
+}
+
+/** Attempts a message names one by one; the rest are counted by code. */
+const NAMED_ATTEMPTS = 8;
+
+/**
+ * No replica of a chunk could be read (every holder dead, lying or missing it). The message says
+ * which holders and candidate keys were tried and how each failed; `detail.tried` lists them all.
+ */
 export class ChunkUnavailableError extends CumulusError {
-  constructor(chunk: string, tried: number) {
-    super('UNAVAILABLE', `no live, valid replica of chunk ${chunk} (tried ${tried} holders)`, { chunk, tried });
+  constructor(chunk: string, tried: readonly ReadAttempt[]) {
+    const named = tried.slice(0, NAMED_ATTEMPTS).map((t) => `${t.where} ${t.code}`);
+    const rest = new Map<string, number>();
+    for (const t of tried.slice(NAMED_ATTEMPTS)) rest.set(t.code, (rest.get(t.code) ?? 0) + 1);
+    const more = [...rest].map(([code, n]) => `${n} more ${code}`);
+    super('UNAVAILABLE', `no live, valid replica of chunk ${chunk}: tried ${tried.length} (${[...named, ...more].join(', ')})`, { chunk, tried });
   }
 }
 

@@ -3,10 +3,20 @@
 // a holder never stores (nor later serves) bytes under a wrong name by accident.
 import type { Store } from '../../env/ports.js';
 import { InvalidArgumentError, OverQuotaError } from '../../core/errors.js';
-import { hashBytesToId, idFromHex, idToBytes, idToHex } from '../../core/id.js';
+import { bytesToHex, hashBytesToId, idFromHex, idToBytes, idToHex } from '../../core/id.js';
 
 const CHUNK_PREFIX = 0x63; // 'c'
 const USED_KEY = new Uint8Array([0x75]); // 'u'
+const KEEPER_PREFIX = 0x6b; // 'k'
+/** A keeper key's value: presence is all that counts, and some stores refuse empty values. */
+const PRESENT = new Uint8Array([1]);
+
+function keeperKey(key: string): Uint8Array {
+  const k = new Uint8Array(21);
+  k[0] = KEEPER_PREFIX;
+  k.set(idToBytes(idFromHex(key)), 1);
+  return k;
+}
 
 function chunkKey(id: string): Uint8Array {
   const k = new Uint8Array(21);
@@ -90,10 +100,25 @@ export class HolderStore {
     this.usedBytes = used;
   }
 
+  /** Remember the sKeeper key of a file whose chunk this peer holds (its summary, departures.ts). */
+  async addKeeper(key: string): Promise<void> {
+    await this.store.put(keeperKey(key), PRESENT);
+  }
+
+  async delKeeper(key: string): Promise<void> {
+    await this.store.del(keeperKey(key));
+  }
+
+  /** The sKeeper keys remembered, in key order, at most `limit`. */
+  async keepers(limit: number): Promise<string[]> {
+    const rows = await this.store.range({ gt: new Uint8Array([KEEPER_PREFIX]), lt: new Uint8Array([KEEPER_PREFIX + 1]), limit });
+    return rows.map(([k]) => bytesToHex(k.subarray(1)));
+  }
+
   /** Chunk ids held, in id order, at most `limit` after `afterId` (for audits and garbage collection). */
   async ids(limit: number, afterId?: string): Promise<string[]> {
     const gt = afterId ? chunkKey(afterId) : new Uint8Array([CHUNK_PREFIX]);
     const rows = await this.store.range({ gt, lt: new Uint8Array([CHUNK_PREFIX + 1]), limit });
-    return rows.map(([k]) => Array.from(k.subarray(1), (b) => b.toString(16).padStart(2, '0')).join(''));
+    return rows.map(([k]) => bytesToHex(k.subarray(1)));
   }
 }

@@ -10,6 +10,8 @@ import type { HolderStore } from './holder-store.js';
 
 interface Assembly {
   buf: Uint8Array;
+  /** The sKeeper key the first piece named, told to onHeld once the chunk is stored. */
+  keeper?: string;
   offsets: Set<number>;
   receivedBytes: number;
   lastMs: number;
@@ -27,6 +29,8 @@ export class Holder {
   constructor(
     private readonly clock: Clock,
     readonly store: HolderStore,
+    /** Told the sKeeper key of each chunk this peer holds, as the writer named it (the holder's summary). */
+    private readonly onHeld: (keeper: string) => void = () => undefined,
   ) {}
 
   async put(b: RequestBody<'put'>): Promise<ReplyBody<'put'>> {
@@ -35,11 +39,16 @@ export class Holder {
       this.counters.refusedOverQuota++;
       throw new OverQuotaError(b.total, this.store.free);
     }
-    if (b.off === 0 && (await this.store.has(b.id))) return { ok: true, done: true };
+    if (b.off === 0 && (await this.store.has(b.id))) {
+      // Held already (another file shares the chunk, or a repair placed it again): this file counts too.
+      if (b.keeper !== undefined) this.onHeld(b.keeper);
+      return { ok: true, done: true };
+    }
     // A late piece for a chunk another writer just completed (two candidate keys with the same
     // owner, or two files sharing a chunk): nothing to assemble, and no stale assembly to leak.
     if (b.off > 0 && !this.assemblies.has(b.id) && (this.storing.has(b.id) || (await this.store.has(b.id)))) return { ok: true, done: true };
     const a = this.assembly(b.id, b.total);
+    if (b.keeper !== undefined) a.keeper = b.keeper;
     if (!a.offsets.has(b.off)) {
       a.buf.set(b.data, b.off);
       a.offsets.add(b.off);
@@ -56,6 +65,7 @@ export class Holder {
       this.storing.delete(b.id);
     }
     this.counters.chunksStored++;
+    if (a.keeper !== undefined) this.onHeld(a.keeper);
     return { ok: true, done: true };
   }
 

@@ -6,7 +6,8 @@
 // the record is updated to name it. Memory: one decoded index chunk and MAX_REPAIR_IN_FLIGHT
 // chunk copies at a time. An index chunk that does not decode leaves the file as it is.
 import { CumulusError } from '../../core/errors.js';
-import { hashBytesToId, idToHex } from '../../core/id.js';
+import { hashBytesToId, idToHex, type Id, type PeerId } from '../../core/id.js';
+import { pathKey } from './paths.js';
 import { MAX_REPAIR_IN_FLIGHT } from './constants.js';
 import { encodeIndexChunk, IndexCorruptError } from './index-chunks.js';
 import { fetchIndexChunk, type IndexedFile } from './index-reader.js';
@@ -15,15 +16,15 @@ import { pool, type Repairer, type RepairTally } from './repair.js';
 import { placeChunk } from './replicas.js';
 
 /** Probe refs and re-replicate those below r; resolves with the new refs, or undefined when none changed. */
-async function repairRefs<T extends ChunkRef>(rp: Repairer, refs: readonly T[], sizeAt: (i: number) => number, r: number, tally: RepairTally): Promise<T[] | undefined> {
-  const have = await rp.probe(refs);
+async function repairRefs<T extends ChunkRef>(rp: Repairer, refs: readonly T[], sizeAt: (i: number) => number, r: number, tally: RepairTally, keeper: Id, quick?: ReadonlySet<PeerId>): Promise<T[] | undefined> {
+  const have = await rp.probe(refs, quick);
   const out = [...refs];
   let changed = false;
   await pool([...refs.keys()], MAX_REPAIR_IN_FLIGHT, async (i) => {
     const ref = refs[i]!;
     const live = ref.holders.filter((p) => have.get(p)?.has(ref.id));
     if (live.length >= r) return;
-    const next = rp.holdersAfter(ref, await rp.repairOne(ref, live, sizeAt(i), r), r, tally);
+    const next = rp.holdersAfter(ref, await rp.repairOne(ref, live, sizeAt(i), r, keeper), r, tally);
     if (next.holders.join() === ref.holders.join()) return;
     out[i] = { ...ref, holders: next.holders };
     changed = true;
@@ -31,11 +32,15 @@ async function repairRefs<T extends ChunkRef>(rp: Repairer, refs: readonly T[], 
   return changed ? out : undefined;
 }
 
-/** Repair one large file's index chunks and data chunks, and record their new holders. */
-export async function repairIndexedFile(rp: Repairer, rec: FileRecord, tally: RepairTally): Promise<void> {
+/**
+ * Repair one large file's index chunks and data chunks, and record their new holders. Holders in
+ * `quick` are said to be gone: their probes get a short timeout.
+ */
+export async function repairIndexedFile(rp: Repairer, rec: FileRecord, tally: RepairTally, quick?: ReadonlySet<PeerId>): Promise<void> {
   const index = rec.index!;
   const r = rec.replicas;
-  const indexRefs: IndexRef[] = (await repairRefs(rp, index.chunks, (j) => index.chunks[j]!.bytes, r, tally)) ?? [...index.chunks];
+  const keeper = pathKey(rec.path);
+  const indexRefs: IndexRef[] = (await repairRefs(rp, index.chunks, (j) => index.chunks[j]!.bytes, r, tally, keeper, quick)) ?? [...index.chunks];
   let changed = indexRefs.some((ref, j) => ref !== index.chunks[j]);
   for (let j = 0; j < indexRefs.length; j++) {
     const file: IndexedFile = { path: rec.path, size: rec.size, chunkBytes: rec.chunkBytes, index: { fanout: index.fanout, chunks: indexRefs } };
@@ -52,9 +57,9 @@ export async function repairIndexedFile(rp: Repairer, rec: FileRecord, tally: Re
       throw e;
     }
     const first = j * index.fanout;
-    const mended = await repairRefs(rp, refs, (i) => Math.min(rec.chunkBytes, rec.size - (first + i) * rec.chunkBytes), r, tally);
+    const mended = await repairRefs(rp, refs, (i) => Math.min(rec.chunkBytes, rec.size - (first + i) * rec.chunkBytes), r, tally, keeper, quick);
     if (!mended) continue;
-    const written = await rewrite(rp, mended, r);
+    const written = await rewrite(rp, mended, r, keeper);
     if (written) {
       indexRefs[j] = written;
       changed = true;
@@ -64,12 +69,12 @@ export async function repairIndexedFile(rp: Repairer, rec: FileRecord, tally: Re
 }
 
 /** Write an index chunk listing `refs` with r replicas; undefined when it cannot be placed (next round tries again). */
-async function rewrite(rp: Repairer, refs: ChunkRef[], r: number): Promise<IndexRef | undefined> {
+async function rewrite(rp: Repairer, refs: ChunkRef[], r: number, keeper: Id): Promise<IndexRef | undefined> {
   const enc = encodeIndexChunk(refs);
   if (!enc.ok) return undefined;
   const id = idToHex(hashBytesToId(enc.value));
   try {
-    return { id, holders: await placeChunk(rp.ring, id, enc.value, r, [], rp.timeoutMs), bytes: enc.value.length };
+    return { id, holders: await placeChunk(rp.ring, id, enc.value, r, [], rp.timeoutMs, keeper), bytes: enc.value.length };
   } catch (e) {
     if (e instanceof CumulusError) return undefined;
     throw e;

@@ -2,9 +2,9 @@
 // run one at a time (a per-key chain), every change bumps the record's revision and is pushed
 // to the next META_REPLICA_SUCCESSORS peers, which keep the same layout and so can take over.
 import type { Clock } from '../../env/ports.js';
-import { idToHex, type Id } from '../../core/id.js';
+import { idToHex, type Id, type PeerId } from '../../core/id.js';
 import { NotFoundError, InvalidArgumentError, CumulusError } from '../../core/errors.js';
-import { META_REPLICA_SUCCESSORS } from './constants.js';
+import { HANDOFF_MS, META_REPLICA_SUCCESSORS } from './constants.js';
 import { DirectoryNotEmptyError, IsADirectoryError, NotADirectoryError, NotOwnerError, RefusedError } from './errors.js';
 import type { DirEntry, KeeperStore } from './keeper-store.js';
 import type { ReplyBody, RequestBody } from './messages.js';
@@ -28,14 +28,22 @@ function canonical(path: string): string {
 
 export class Keeper {
   private readonly chains = new Map<string, Promise<unknown>>();
-  readonly counters = { syncsSent: 0, syncsApplied: 0 };
+  readonly counters = { syncsSent: 0, syncsApplied: 0, handoffRefusals: 0 };
+  /** Until when a key this peer just took over may still have its record on the way (see record()). */
+  private handoffUntilMs = 0;
 
   constructor(
     private readonly ring: RingPort,
     private readonly clock: Clock,
     readonly store: KeeperStore,
     private readonly timeoutMs: number,
-  ) {}
+  ) {
+    // A range from none: this peer joined (or got a predecessor back); the previous owner, now our
+    // successor, pushes the records of our keys to us a moment later (repair.ts, pushMetadata).
+    ring.events.on('range-changed', ({ from }) => {
+      if (from === null) this.handoffUntilMs = this.clock.now() + HANDOFF_MS;
+    });
+  }
 
   /** Run fn after every earlier operation on the same key, so read-modify-write is atomic per path. */
   private serial<T>(key: Id, fn: () => Promise<T>): Promise<T> {
@@ -57,15 +65,29 @@ export class Keeper {
     return key;
   }
 
-  private async live(key: Id): Promise<MetaRecord | undefined> {
+  /**
+   * The record of a key we own. Right after taking keys over, a missing record may be one still on
+   * its way from the previous owner: answering "none" would tell a reader the file does not exist
+   * and let a commit start a version history over. NOT_OWNER makes the client retry a moment later.
+   */
+  private async record(key: Id, path: string): Promise<MetaRecord | undefined> {
     const r = await this.store.getRecord(key);
+    if (r === undefined && this.clock.now() < this.handoffUntilMs) {
+      this.counters.handoffRefusals++;
+      throw new NotOwnerError(path);
+    }
+    return r;
+  }
+
+  private async live(key: Id, path: string): Promise<MetaRecord | undefined> {
+    const r = await this.record(key, path);
     return r && r.kind !== 'tomb' ? r : undefined;
   }
 
   async stat(b: RequestBody<'stat'>): Promise<ReplyBody<'stat'>> {
     const path = canonical(b.path);
     const key = this.owned(path);
-    const rec = path === '/' ? { kind: 'dir' as const, path, rev: 0, mtimeMs: 0 } : await this.live(key);
+    const rec = path === '/' ? { kind: 'dir' as const, path, rev: 0, mtimeMs: 0 } : await this.live(key, path);
     return rec ? { ok: true, rec: toWire(rec) } : { ok: true };
   }
 
@@ -77,7 +99,7 @@ export class Keeper {
     if (path === '/') throw new IsADirectoryError(path);
     const key = this.owned(path);
     return this.serial(key, async () => {
-      const cur = await this.store.getRecord(key);
+      const cur = await this.record(key, path);
       if (cur?.kind === 'dir') throw new IsADirectoryError(path);
       await this.linkInParent(path, 'file');
       const next: FileRecord = { ...rec, path, rev: (cur?.rev ?? 0) + 1, version: (cur ? cur.version : 0) + 1 };
@@ -92,7 +114,7 @@ export class Keeper {
     const key = this.owned(path);
     if (path === '/') return { ok: true };
     return this.serial(key, async () => {
-      const cur = await this.store.getRecord(key);
+      const cur = await this.record(key, path);
       if (cur?.kind === 'dir') return { ok: true as const };
       if (cur?.kind === 'file') throw new CumulusError('ALREADY_EXISTS', `${path} exists and is a file`);
       await this.linkInParent(path, 'dir');
@@ -108,7 +130,7 @@ export class Keeper {
     if (path === '/') throw new RefusedError('the root directory cannot be removed');
     const key = this.owned(path);
     return this.serial(key, async () => {
-      const cur = await this.live(key);
+      const cur = await this.live(key, path);
       if (!cur) throw new NotFoundError(path);
       if (cur.kind === 'dir' && (await this.store.hasEntries(key))) throw new DirectoryNotEmptyError(path);
       const tomb: MetaRecord = { kind: 'tomb', path, rev: cur.rev + 1, mtimeMs: this.clock.now(), version: cur.kind === 'file' ? cur.version : 0 };
@@ -124,7 +146,7 @@ export class Keeper {
     const path = canonical(b.path);
     const key = this.owned(path);
     if (path !== '/') {
-      const cur = await this.live(key);
+      const cur = await this.live(key, path);
       if (!cur) throw new NotFoundError(path);
       if (cur.kind !== 'dir') throw new NotADirectoryError(path);
     }
@@ -145,7 +167,7 @@ export class Keeper {
     const dir = canonical(dirPath);
     const key = this.owned(dir);
     return this.serial(key, async () => {
-      const cur = await this.store.getRecord(key);
+      const cur = dir === '/' ? await this.store.getRecord(key) : await this.record(key, dir);
       if (dir !== '/' && (!cur || cur.kind === 'tomb')) throw new NotFoundError(`directory ${dir}`);
       if (cur?.kind === 'file') throw new NotADirectoryError(dir);
       const next: MetaRecord = { kind: 'dir', path: dir, rev: (cur?.rev ?? 0) + 1, mtimeMs: cur?.mtimeMs ?? this.clock.now() };
@@ -156,8 +178,12 @@ export class Keeper {
     });
   }
 
-  /** Apply records pushed by a predecessor (replication or anti-entropy); older copies are ignored. */
-  async sync(b: RequestBody<'sync'>): Promise<ReplyBody<'sync'>> {
+  /**
+   * Apply records pushed by a neighbour (replication or anti-entropy); older copies are ignored.
+   * Our successor's push is the hand-over of the keys we took: once it is here, none is on its way.
+   */
+  async sync(b: RequestBody<'sync'>, from?: PeerId): Promise<ReplyBody<'sync'>> {
+    if (from !== undefined && from === this.ring.successors()[0]) this.handoffUntilMs = 0;
     for (const item of b.items) {
       const checked = checkRecord(item.rec);
       if (!checked.ok) throw checked.error;

@@ -1,8 +1,8 @@
 // Every storage message body and its schema. Bodies are checked on receipt (requests by the
 // handler, replies by the caller) before any code looks at them.
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { HexId } from '../../core/envelope.js';
-import { MAX_CHUNK_BYTES, MAX_LIST_LIMIT, MAX_NAME_BYTES, MAX_PATH_BYTES, MAX_PROBE_CHUNKS, MAX_SYNC_RECORDS, PIECE_BYTES, PIECE_WINDOW } from './constants.js';
+import { HexId, PeerIdHex } from '../../core/envelope.js';
+import { MAX_CHUNK_BYTES, MAX_GONE_KEYS, MAX_LIST_LIMIT, MAX_NAME_BYTES, MAX_PATH_BYTES, MAX_PROBE_CHUNKS, MAX_SUMMARY_FRAME_KEYS, MAX_SYNC_RECORDS, PIECE_BYTES, PIECE_WINDOW } from './constants.js';
 import { WireFileSchema, WireRecordSchema } from './records.js';
 
 const Path = Type.String({ minLength: 1, maxLength: MAX_PATH_BYTES });
@@ -48,6 +48,9 @@ export const Requests = {
       off: Type.Integer({ minimum: 0, maximum: MAX_CHUNK_BYTES }),
       total: Type.Integer({ minimum: 1, maximum: MAX_CHUNK_BYTES }),
       data: Type.Uint8Array({ minByteLength: 1, maxByteLength: PIECE_BYTES }),
+      // The ring key of the path whose file the chunk belongs to (its sKeeper's key), on the first
+      // piece: the holder keeps it in the summary its successors hold (departures.ts).
+      keeper: Type.Optional(HexId),
     },
     strict,
   ),
@@ -59,6 +62,12 @@ export const Requests = {
     strict,
   ),
   has: Type.Object({ ids: Type.Array(HexId, { minItems: 1, maxItems: MAX_PROBE_CHUNKS }) }, strict),
+  // A holder's summary for its successors: the sKeeper keys of the files whose chunks it holds
+  // (`reset` starts a full copy; without it the keys are added). See departures.ts.
+  summary: Type.Object({ reset: Type.Boolean(), keys: Type.Array(HexId, { maxItems: MAX_SUMMARY_FRAME_KEYS }) }, strict),
+  // A departure notice, routed to keys[0]: `peer` held chunks of the files at these sKeeper keys
+  // (sorted) and is gone. The owner repairs those it owns and says how many leading keys it took.
+  gone: Type.Object({ peer: PeerIdHex, keys: Type.Array(HexId, { minItems: 1, maxItems: MAX_GONE_KEYS }) }, strict),
 } as const;
 
 export type StorageOp = keyof typeof Requests;
@@ -78,6 +87,8 @@ export const Replies = {
   get: Type.Object({ ok: Ok, total: Type.Integer({ minimum: 1, maximum: MAX_CHUNK_BYTES }), data: Type.Uint8Array({ maxByteLength: PIECE_BYTES }) }, strict),
   read: Type.Object({ ok: Ok, total: Type.Integer({ minimum: 1, maximum: MAX_CHUNK_BYTES }), pieces: Type.Integer({ minimum: 0, maximum: PIECE_WINDOW }) }, strict),
   has: Type.Object({ ok: Ok, have: Type.Array(Type.Boolean(), { maxItems: MAX_PROBE_CHUNKS }) }, strict),
+  summary: Type.Object({ ok: Ok }, strict),
+  gone: Type.Object({ ok: Ok, handled: Type.Integer({ minimum: 0, maximum: MAX_GONE_KEYS }) }, strict),
 } satisfies Record<StorageOp, TSchema>;
 
 export type ReplyBody<Op extends StorageOp> = Static<(typeof Replies)[Op]>;

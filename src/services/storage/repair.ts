@@ -7,7 +7,7 @@
 import { CumulusError } from '../../core/errors.js';
 import type { Id, PeerId } from '../../core/id.js';
 import type { Clock, Rng, TimerHandle } from '../../env/ports.js';
-import { MAX_HOLDERS_PER_CHUNK, MAX_PROBE_CHUNKS, MAX_REPAIR_FILES_PER_ROUND, MAX_REPAIR_IN_FLIGHT, MAX_SYNC_RECORDS, META_REPLICA_SUCCESSORS, SYNC_DEBOUNCE_MS } from './constants.js';
+import { MAX_HOLDERS_PER_CHUNK, MAX_PROBE_CHUNKS, MAX_REPAIR_FILES_PER_ROUND, MAX_REPAIR_IN_FLIGHT, MAX_SYNC_RECORDS, META_REPLICA_SUCCESSORS, READ_FIRST_PIECE_TIMEOUT_MS, SYNC_DEBOUNCE_MS } from './constants.js';
 import type { Keeper, SyncItem } from './keeper.js';
 import { MAX_SYNC_ENTRIES } from './messages.js';
 import { placeChunk, readChunk, type ReadCounters } from './replicas.js';
@@ -15,6 +15,7 @@ import { repairIndexedFile } from './index-repair.js';
 import { chunkSizeAt, toWire, type ChunkRef, type FileRecord } from './records.js';
 import type { RingPort } from '../../overlay/port.js';
 import { call } from './rpc.js';
+import { pathKey } from './paths.js';
 
 export interface RepairCounters extends ReadCounters {
   rounds: number;
@@ -138,12 +139,23 @@ export class Repairer {
 
   /** Probe the holders of owned files' chunks and re-replicate what fell below r. */
   async repairChunks(): Promise<void> {
-    const files = await this.ownedFiles();
-    const have = await this.probe(files.flatMap((f) => f.chunks));
+    const tally = await this.repairFiles(await this.ownedFiles());
+    this.counters.chunksWithoutLiveReplica = tally.without;
+    this.counters.chunksUnderReplicated = tally.under;
+  }
+
+  /**
+   * Probe the holders of these files' chunks, re-replicate every chunk below r and record the new
+   * holders. Holders in `quick` are said to be gone (a departure notice): their probes get a short
+   * timeout, as a live peer answers one in milliseconds.
+   */
+  async repairFiles(files: readonly FileRecord[], quick?: ReadonlySet<PeerId>): Promise<RepairTally> {
+    const have = await this.probe(files.flatMap((f) => f.chunks), quick);
     const tally: RepairTally = { without: 0, under: 0 };
-    await pool(files, MAX_REPAIR_IN_FLIGHT, async (rec) => {
+    await pool([...files], MAX_REPAIR_IN_FLIGHT, async (rec) => {
       let changed = false;
       const chunks: ChunkRef[] = [];
+      const keeper = pathKey(rec.path);
       for (let i = 0; i < rec.chunks.length; i++) {
         const ref = rec.chunks[i]!;
         const live = ref.holders.filter((p) => have.get(p)?.has(ref.id));
@@ -151,16 +163,15 @@ export class Repairer {
           chunks.push(ref);
           continue;
         }
-        const next = this.holdersAfter(ref, await this.repairOne(ref, live, chunkSizeAt(rec, i), rec.replicas), rec.replicas, tally);
+        const next = this.holdersAfter(ref, await this.repairOne(ref, live, chunkSizeAt(rec, i), rec.replicas, keeper), rec.replicas, tally);
         if (next.holders.join() !== ref.holders.join()) changed = true;
         chunks.push(next);
       }
       if (changed) await this.keeper.updateIfNewer({ ...rec, rev: rec.rev + 1, chunks });
     });
     // A large file's chunks are listed in its index chunks, walked one file and one index chunk at a time.
-    for (const rec of files) if (rec.index) await repairIndexedFile(this, rec, tally);
-    this.counters.chunksWithoutLiveReplica = tally.without;
-    this.counters.chunksUnderReplicated = tally.under;
+    for (const rec of files) if (rec.index) await repairIndexedFile(this, rec, tally, quick);
+    return tally;
   }
 
   /**
@@ -175,12 +186,12 @@ export class Repairer {
     return { id: ref.id, holders };
   }
 
-  /** Returns the holders after repair (live ones plus new ones). */
-  async repairOne(ref: ChunkRef, live: PeerId[], size: number, r: number): Promise<PeerId[]> {
+  /** Returns the holders after repair (live ones plus new ones); `keeper` is the file's sKeeper key. */
+  async repairOne(ref: ChunkRef, live: PeerId[], size: number, r: number, keeper: Id): Promise<PeerId[]> {
     if (live.length === 0) return [];
     try {
       const bytes = await readChunk(this.ring, { id: ref.id, holders: live }, size, this.timeoutMs, this.counters, 0);
-      const holders = await placeChunk(this.ring, ref.id, bytes, r, live, this.timeoutMs);
+      const holders = await placeChunk(this.ring, ref.id, bytes, r, live, this.timeoutMs, keeper);
       const added = holders.length - live.length;
       this.counters.chunksRepaired++;
       this.counters.repairBytes += added * bytes.length;
@@ -214,8 +225,11 @@ export class Repairer {
     return dedupe(out);
   }
 
-  /** Ask each holder which of these chunks it still has; a holder that does not answer has none. */
-  async probe(refs: readonly ChunkRef[]): Promise<Map<PeerId, Set<string>>> {
+  /**
+   * Ask each holder which of these chunks it still has; a holder that does not answer has none.
+   * Holders in `quick` get READ_FIRST_PIECE_TIMEOUT_MS to answer instead of the request timeout.
+   */
+  async probe(refs: readonly ChunkRef[], quick?: ReadonlySet<PeerId>): Promise<Map<PeerId, Set<string>>> {
     const asked = new Map<PeerId, Set<string>>();
     for (const c of refs) for (const p of c.holders) {
       let s = asked.get(p);
@@ -231,7 +245,8 @@ export class Repairer {
     await pool(jobs, MAX_REPAIR_IN_FLIGHT, async ([peer, ids]) => {
       this.counters.probes++;
       try {
-        const r = await call(this.ring, { peer }, 'has', { ids }, this.timeoutMs);
+        const timeoutMs = quick?.has(peer) ? Math.min(this.timeoutMs, READ_FIRST_PIECE_TIMEOUT_MS) : this.timeoutMs;
+        const r = await call(this.ring, { peer }, 'has', { ids }, timeoutMs);
         let s = have.get(peer);
         if (!s) have.set(peer, (s = new Set()));
         r.body.have.forEach((h, i) => h && s!.add(ids[i]!));

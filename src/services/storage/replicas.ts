@@ -3,10 +3,10 @@
 // owner makes it move on, and the caller records where each replica went. Reading tries the
 // recorded holders, then the candidate owners, and accepts only bytes that hash to the id.
 import { CumulusError } from '../../core/errors.js';
-import type { PeerId } from '../../core/id.js';
+import type { Id, PeerId } from '../../core/id.js';
 import type { Clock, TimerHandle } from '../../env/ports.js';
 import { MAX_CANDIDATES, MAX_DUPLICATE_CANDIDATES, READ_FIRST_PIECE_TIMEOUT_MS, READ_HEDGE_MS } from './constants.js';
-import { ChunkCorruptError, ChunkUnavailableError, ReplicationFailedError, type PlacementFailure } from './errors.js';
+import { ChunkCorruptError, ChunkUnavailableError, ReplicationFailedError, type PlacementFailure, type ReadAttempt } from './errors.js';
 import { candidateKey } from './placement.js';
 import type { ChunkRef } from './records.js';
 import type { RingPort } from '../../overlay/port.js';
@@ -33,14 +33,15 @@ function failure(where: string, e: unknown): PlacementFailure {
 /**
  * Make sure r distinct peers hold the chunk. `live` are holders known to have it; they count
  * towards r. Resolves with the holders (live first, then new ones) or throws ReplicationFailedError.
+ * `keeper` is the sKeeper key of the file the chunk belongs to: new holders keep it in their summary.
  */
-export async function placeChunk(ring: RingPort, id: string, bytes: Uint8Array, r: number, live: PeerId[], timeoutMs: number): Promise<PeerId[]> {
+export async function placeChunk(ring: RingPort, id: string, bytes: Uint8Array, r: number, live: PeerId[], timeoutMs: number, keeper?: Id): Promise<PeerId[]> {
   const holders = [...live];
   const failures: PlacementFailure[] = [];
   let duplicates = 0;
   for (let i = 0; i < MAX_CANDIDATES && holders.length < r && duplicates < MAX_DUPLICATE_CANDIDATES; i++) {
     try {
-      const peer = await sendChunk(ring, candidateKey(i, id), id, bytes, timeoutMs);
+      const peer = await sendChunk(ring, candidateKey(i, id), id, bytes, timeoutMs, keeper);
       // Two candidate keys may share an owner (small rings); a replica counts once per peer.
       if (!holders.includes(peer)) holders.push(peer);
       else duplicates++;
@@ -55,7 +56,7 @@ export async function placeChunk(ring: RingPort, id: string, bytes: Uint8Array, 
     if (holders.length >= r) break;
     if (holders.includes(peer)) continue;
     try {
-      const got = await sendChunk(ring, { peer }, id, bytes, timeoutMs);
+      const got = await sendChunk(ring, { peer }, id, bytes, timeoutMs, keeper);
       if (!holders.includes(got)) holders.push(got);
     } catch (e) {
       failures.push(failure(`neighbour ${peer.slice(0, 8)}`, e));
@@ -99,21 +100,29 @@ export interface ReadOrder {
 }
 
 type Target = { peer: PeerId } | ReturnType<typeof candidateKey>;
+/** A target and how an error names it. */
+interface Labelled {
+  target: Target;
+  where: string;
+}
 
 /**
- * Read and verify one chunk, falling back from holder to holder; throws ChunkUnavailableError.
- * Every attempt that fails, or (with order.clock) whose holder stays silent for READ_HEDGE_MS
- * before its first piece, starts the next target; the first verified copy wins, later ones are
- * dropped. A holder that is busy streaming other pieces to us is alive, and is waited for.
+ * Read and verify one chunk, falling back from holder to holder: the recorded holders, then the
+ * owners of the first `fallbackCandidates` candidate keys (every one placement may have used, by
+ * default); throws ChunkUnavailableError naming each place tried and how it failed. Every attempt
+ * that fails, or (with order.clock) whose holder stays silent for READ_HEDGE_MS before its first
+ * piece, starts the next target; the first verified copy wins, later ones are dropped. A holder
+ * that is busy streaming other pieces to us is alive, and is waited for.
  */
-export function readChunk(ring: RingPort, ref: ChunkRef, size: number, timeoutMs: number, counters: ReadCounters, fallbackCandidates = 6, order: ReadOrder = {}): Promise<Uint8Array> {
+export function readChunk(ring: RingPort, ref: ChunkRef, size: number, timeoutMs: number, counters: ReadCounters, fallbackCandidates = MAX_CANDIDATES, order: ReadOrder = {}): Promise<Uint8Array> {
   const tried = new Set<string>();
+  const attempts: ReadAttempt[] = [];
   const holders = orderHolders(ring, ref.holders, order);
   const candidates = Math.min(fallbackCandidates, MAX_CANDIDATES);
   // The recorded holders, then the candidate owners; a candidate key is hashed only when reached.
-  const targets = (function* (): Generator<Target> {
-    for (const peer of holders) yield { peer };
-    for (let i = 0; i < candidates; i++) yield candidateKey(i, ref.id);
+  const targets = (function* (): Generator<Labelled> {
+    for (const peer of holders) yield { target: { peer }, where: `holder ${peer.slice(0, 8)}` };
+    for (let i = 0; i < candidates; i++) yield { target: candidateKey(i, ref.id), where: `candidate ${i}` };
   })();
   // Racing finds dead holders; without it, a short first-piece timeout has to.
   const clock = order.clock;
@@ -122,30 +131,31 @@ export function readChunk(ring: RingPort, ref: ChunkRef, size: number, timeoutMs
     let running = 0;
     let settled = false;
     let exhausted = false;
-    const nextTarget = (): Target | undefined => {
+    const nextTarget = (): Labelled | undefined => {
       for (;;) {
         const n = targets.next();
         if (n.done) return undefined;
-        const t = n.value;
-        if (typeof t !== 'object') return t;
+        const t = n.value.target;
+        if (typeof t !== 'object') return n.value;
         if (tried.has(t.peer)) continue;
         tried.add(t.peer);
-        return t;
+        return n.value;
       }
     };
     const giveUpIfDone = () => {
       if (!settled && exhausted && running === 0) {
         settled = true;
-        reject(new ChunkUnavailableError(ref.id, holders.length + candidates));
+        reject(new ChunkUnavailableError(ref.id, attempts));
       }
     };
     const attempt = (): void => {
       if (settled) return;
-      const t = nextTarget();
-      if (t === undefined) {
+      const next = nextTarget();
+      if (next === undefined) {
         exhausted = true;
         return giveUpIfDone();
       }
+      const t = next.target;
       running++;
       // Each attempt starts at most one successor: when it fails, or when it is slow to start.
       let passedOn = false;
@@ -193,6 +203,7 @@ export function readChunk(ring: RingPort, ref: ChunkRef, size: number, timeoutMs
         (e: unknown) => {
           running--;
           stopHedge();
+          attempts.push({ where: next.where, code: e instanceof ChunkCorruptError ? 'CORRUPT' : e instanceof CumulusError ? e.code : 'error' });
           if (e instanceof ChunkCorruptError) {
             counters.corruptReplicas++;
             const liar = (e.detail as { peer?: string } | undefined)?.peer;

@@ -18,6 +18,9 @@ import { PIECE_OP, PieceMessage, Requests, type StorageOp } from './messages.js'
 import { PieceSinks } from './sinks.js';
 import type { PeerId } from '../../core/id.js';
 import { Repairer } from './repair.js';
+import { HolderSummary } from './summary.js';
+import { Departures } from './departures.js';
+import { ReactiveRepair } from './reactive.js';
 import type { RingPort } from '../../overlay/port.js';
 import { errorBody } from './rpc.js';
 
@@ -44,6 +47,12 @@ export class StorageService {
   readonly holder: Holder;
   readonly keeper: Keeper;
   readonly repairer: Repairer;
+  /** This peer's summary of what it holds, kept at its successors. */
+  readonly summary: HolderSummary;
+  /** Its predecessors' summaries, and the departure notices it sends when one of them goes. */
+  readonly departures: Departures;
+  /** Departure notices received as an sKeeper, and the repairs they start. */
+  readonly reactive: ReactiveRepair;
   readonly client: StorageClient;
   readonly counters = { badRequests: 0, requests: 0, replyFailures: 0 };
   /** Reads this peer's client has open with holders (pieces pushed to it land here). */
@@ -59,9 +68,13 @@ export class StorageService {
   ) {
     const s = (this.settings = storageSettings(opts));
     this.sinks = new PieceSinks(env.clock);
-    this.holder = new Holder(env.clock, new HolderStore(env.store, s.quotaBytes));
+    const holderStore = new HolderStore(env.store, s.quotaBytes);
+    this.summary = new HolderSummary(ring, env.clock, env.rng.fork('storage-summary'), holderStore, s.repairPeriodMs, s.requestTimeoutMs);
+    this.holder = new Holder(env.clock, holderStore, (key) => this.summary.note(key));
     this.keeper = new Keeper(ring, env.clock, new KeeperStore(env.store), s.requestTimeoutMs);
     this.repairer = new Repairer(ring, env.clock, env.rng.fork('storage-repair'), this.keeper, s.repairPeriodMs, s.requestTimeoutMs);
+    this.departures = new Departures(ring, env.clock, s.repairPeriodMs, s.requestTimeoutMs);
+    this.reactive = new ReactiveRepair(ring, env.clock, this.repairer, this.keeper.store);
     this.client = new StorageClient(ring, env.clock, s.requestTimeoutMs, this.sinks);
     const h = this.holder;
     const k = this.keeper;
@@ -69,7 +82,8 @@ export class StorageService {
       put: (b) => h.put(b), get: (b) => h.get(b), has: (b) => h.has(b),
       read: (b, env) => h.read(b, (piece) => this.push(env.src, piece)),
       stat: (b) => k.stat(b), commit: (b) => k.commit(b), mkdir: (b) => k.mkdir(b), rm: (b) => k.rm(b),
-      list: (b) => k.list(b), link: (b) => k.link(b), unlink: (b) => k.unlink(b), sync: (b) => k.sync(b),
+      list: (b) => k.list(b), link: (b) => k.link(b), unlink: (b) => k.unlink(b), sync: (b, env) => k.sync(b, env.src),
+      summary: async (b, env) => this.departures.summary(env.src, b), gone: async (b) => this.reactive.gone(b),
     };
   }
 
@@ -78,11 +92,18 @@ export class StorageService {
     if (this.started) return;
     this.started = true;
     this.ring.onService(STORAGE_SVC, (env) => void this.handle(env));
-    if (this.settings.repair) this.repairer.start();
+    if (!this.settings.repair) return;
+    this.repairer.start();
+    this.summary.start();
+    this.departures.start();
+    this.reactive.start();
   }
 
   stop(): void {
     this.repairer.stop();
+    this.summary.stop();
+    this.departures.stop();
+    this.reactive.stop();
   }
 
   private async handle(env: Envelope): Promise<void> {

@@ -6,6 +6,7 @@
 // Sim sizes: files of 1-200 KiB in 32 KiB chunks (real peers default to 256 KiB chunks) so that
 // 2,000 files x 3 replicas fit in memory.
 import { hashNameToId, idFromHex, type Id, type PeerId } from '../../core/id.js';
+import { InvalidArgumentError } from '../../core/errors.js';
 import { Mux } from '../../overlay/mux.js';
 import type { RingPort } from '../../overlay/port.js';
 import { ChordRing } from '../../overlay/ring.js';
@@ -14,7 +15,8 @@ import { StorageService } from '../../services/storage/service.js';
 import { OracleNetwork, OracleRing } from '../oracle-ring.js';
 import { Simulator } from '../simulator.js';
 import { settle } from '../settle.js';
-import { ChurnDriver } from '../churn.js';
+import { startChurn, WAVE_OPTIONS } from './storage-churn.js';
+import { equal, ReadProbes } from './storage-reads.js';
 import type { OptionValues } from '../../core/options.js';
 import { MAX_CHUNK_BYTES, MIN_CHUNK_BYTES, REPLICAS } from '../../services/storage/constants.js';
 import { defineScenario, NODES_OPTION, SEED_OPTION, type ScenarioResult } from './options.js';
@@ -37,8 +39,8 @@ export class StorageCluster {
   readonly services = new Map<string, StorageService>();
   /** The Chord rings of live peers when ring = 'chord' (read by diagnostics). */
   readonly chords = new Map<string, ChordRing>();
-  /** Repair bytes of services that have since crashed, so totals survive churn. */
-  retiredRepairBytes = 0;
+  /** Figures of services that have since crashed, so totals survive churn. */
+  private readonly retired = emptyCosts();
 
   constructor(
     readonly sim: Simulator,
@@ -86,7 +88,7 @@ export class StorageCluster {
 
   crash(id: PeerId, keepStore: boolean): void {
     const svc = this.services.get(id);
-    if (svc) this.retiredRepairBytes += svc.repairer.counters.repairBytes;
+    if (svc) addCosts(this.retired, svc);
     this.services.delete(id);
     this.chords.get(id)?.stop();
     this.chords.delete(id);
@@ -112,13 +114,52 @@ export class StorageCluster {
   }
 
   repairBytes(): number {
-    return this.retiredRepairBytes + this.live().reduce((s, x) => s + x.repairer.counters.repairBytes, 0);
+    return this.costs().repairBytes;
   }
+
+  /** What repair that reacts cost over the run: departures noticed, notices, summary pushes, files checked. */
+  departureCosts(): Omit<Costs, 'repairBytes'> {
+    const { repairBytes: _, ...rest } = this.costs();
+    return rest;
+  }
+
+  private costs(): Costs {
+    const total = { ...this.retired };
+    for (const svc of this.live()) addCosts(total, svc);
+    return total;
+  }
+}
+
+interface Costs {
+  repairBytes: number;
+  departuresNoticed: number;
+  departureNotices: number;
+  summaryPushes: number;
+  filesCheckedOnNotice: number;
+  noticesFailed: number;
+  checksDeferred: number;
+}
+
+function emptyCosts(): Costs {
+  return { repairBytes: 0, departuresNoticed: 0, departureNotices: 0, summaryPushes: 0, filesCheckedOnNotice: 0, noticesFailed: 0, checksDeferred: 0 };
+}
+
+function addCosts(c: Costs, svc: StorageService): void {
+  c.repairBytes += svc.repairer.counters.repairBytes;
+  c.departuresNoticed += svc.departures.counters.departures;
+  c.departureNotices += svc.departures.counters.notices;
+  c.summaryPushes += svc.summary.counters.summaryPushes;
+  c.filesCheckedOnNotice += svc.reactive.counters.filesChecked;
+  c.noticesFailed += svc.departures.counters.noticesFailed;
+  c.checksDeferred += svc.reactive.counters.checksDeferred;
 }
 
 export interface StorageFigures extends ScenarioResult {
   files: number;
+  /** Files whose put succeeded and that do not read back byte for byte at the end. */
   filesLost: number;
+  /** Files whose put failed every attempt (under churn): never stored, so not counted as lost. */
+  writesFailed: number;
   chunksUnderReplicated: number;
   replicaMin: number;
   repairMB: number;
@@ -144,7 +185,10 @@ export const STORAGE_OPTIONS = {
   maxKib: { type: 'integer', default: 200, min: 1, unit: 'KiB', description: 'largest file; sizes are uniform from 1 KiB to it' },
   // 30 s: at 30-minute median sessions a 120 s period left chunks with one live replica (measured).
   repairS: { type: 'number', default: 30, min: 0.001, unit: 's', description: 'period of the repair loop (real peers: 60 s)' },
-  crashShare: { type: 'number', default: 0.5, min: 0, max: 1, unit: 'fraction', description: 'share of departures that lose their store for good; the others come back with it' },
+  crashShare: { type: 'number', default: 0.5, min: 0, max: 1, unit: 'fraction', description: 'sessions: share of departures that lose their store for good; the others come back with it' },
+  shape: { type: 'choice', choices: ['sessions', 'waves'], default: 'sessions', description: 'sessions: Weibull sessions and downtimes of the --churn median; waves: every --wave-min-s to --wave-max-s, 1 to --wave-peers peers crash (store lost) and new identities replace them' },
+  ...WAVE_OPTIONS,
+  readEveryS: { type: 'number', default: 0, min: 0, unit: 's', description: 'during the churn, read a random written file through a random peer this often (0: no reads)' },
   quotaMib: { type: 'number', default: 256, min: 0, unit: 'MiB', description: 'storage each peer lends' },
   settleS: { type: 'number', default: 120, min: 0, unit: 's', description: 'quiet time after the churn, before the files are read back' },
   ring: { type: 'choice', choices: ['oracle', 'chord'], default: 'oracle', description: 'oracle: one hop to the true owner; chord: the real overlay, joined organically' },
@@ -155,32 +199,25 @@ export type StorageScenarioOptions = OptionValues<typeof STORAGE_OPTIONS>;
 
 export async function runStorage(opts: StorageScenarioOptions): Promise<StorageFigures> {
   const started = Date.now();
-  const { seed, nodes, files, hours, replicas, crashShare, ring } = opts;
-  const medianS = opts.churn;
+  const { seed, nodes, files, hours, replicas, ring } = opts;
+  if (opts.waveMaxS < opts.waveMinS) throw new InvalidArgumentError('--wave-max-s must be at least --wave-min-s');
   const chunkBytes = opts.chunkKib * 1024;
   const maxBytes = opts.maxKib * 1024;
   const repairPeriodMs = Math.round(opts.repairS * 1000);
   const sim = new Simulator({ seed });
   const cluster = new StorageCluster(sim, { ring, quotaBytes: Math.floor(opts.quotaMib * 1024 * 1024), repairPeriodMs });
   const rng = sim.stream('storage-scenario');
-  const pick = () => { const l = cluster.live(); return l[rng.int(l.length)]!; };
-  // Churn starts with the population: sessions begin at time 0, so writes already see churn.
-  const away: PeerId[] = [];
-  const churn = new ChurnDriver<PeerId>({
-    sim, population: nodes, label: 'storage',
-    session: { kind: 'weibull', shape: 0.6, medianMs: medianS * 1000 },
-    downtime: { kind: 'weibull', shape: 0.6, medianMs: medianS * 1000 },
-    join: () => (away.length > 0 && rng.next() < 0.5 ? cluster.add(away.splice(rng.int(away.length), 1)[0]!) : cluster.add()),
-    leave: (id) => {
-      const keep = rng.next() >= crashShare;
-      cluster.crash(id, keep);
-      if (keep) away.push(id);
-    },
-  });
-  churn.start();
-
   // Write phase: 20 directories, files spread over them, 32 writes in flight.
   const dirs = 20;
+  const pick = () => { const l = cluster.live(); return l[rng.int(l.length)]!; };
+  // Churn starts with the population: sessions begin at time 0, so writes already see churn.
+  const churn = startChurn(sim, cluster, rng, opts);
+  const written: number[] = [];
+  const reads = new ReadProbes(sim, cluster, {
+    everyS: opts.readEveryS, diagnostics: opts.diagnostics, written: () => written, pathOf: (i) => `/d${i % dirs}/f${i}`,
+    bytesOf: (i) => fileBytes(seed, i, 1024, maxBytes), read: readAll,
+  });
+
   // A Chord ring needs time to form (organic joins); the oracle ring is ready at once.
   if (ring === 'chord') await sim.runAsync({ forMs: 60_000 });
   for (let d = 0; d < dirs; d++) {
@@ -197,7 +234,10 @@ export async function runStorage(opts: StorageScenarioOptions): Promise<StorageF
       for (let attempt = 0; attempt < 5; attempt++) {
         const put = pick().client.put(`/d${i % dirs}/f${i}`, [fileBytes(seed, i, 1024, maxBytes)], { replicas, chunkBytes });
         const ok = await deadline(sim, put, 120_000).then(() => true, () => false);
-        if (ok) break;
+        if (ok) {
+          written.push(i);
+          break;
+        }
         if (attempt === 4) writesFailed++;
       }
     }
@@ -205,20 +245,24 @@ export async function runStorage(opts: StorageScenarioOptions): Promise<StorageF
   await settle(sim, Promise.all(Array.from({ length: 32 }, writer)));
 
   // Churn phase.
+  reads.start();
   await sim.runAsync({ forMs: hours * 3600_000 });
   churn.stop();
+  reads.stop();
   // Let joins in progress finish and keys reach their new owners before checking (liveness phase).
   await sim.runAsync({ forMs: opts.settleS * 1000 });
 
   // Check phase: read every file back and count live replicas from the holders' own stores.
   let filesLost = 0;
   let lostNoRecord = 0;
+  const acknowledged = new Set(written);
   let under = 0;
   let replicaMin = Infinity;
   for (let i = 0; i < files; i++) {
     const path = `/d${i % dirs}/f${i}`;
     const want = fileBytes(seed, i, 1024, maxBytes);
     const got = await settle(sim, deadline(sim, readAll(pick(), path), 600_000).catch(() => undefined));
+    if (!acknowledged.has(i)) continue;
     if (!got || !equal(got, want)) filesLost++;
     const rec = await cluster.ownerOf(hashNameToId(path))?.keeper.store.getRecord(hashNameToId(path));
     if (!rec || rec.kind !== 'file') {
@@ -241,7 +285,9 @@ export async function runStorage(opts: StorageScenarioOptions): Promise<StorageF
       if (live < replicas) under++;
     }
   }
-  return { files, filesLost, chunksUnderReplicated: under, replicaMin: replicaMin === Infinity ? 0 : replicaMin, repairMB: Math.round(cluster.repairBytes() / 1e4) / 100, wallMs: Date.now() - started, digest: sim.digest(), ...(opts.diagnostics ? { writesFailed, lostNoRecord } : {}) };
+  const readFigures = opts.readEveryS > 0 ? reads.figures : {};
+  const diagnostics = opts.diagnostics ? { lostNoRecord, departures: churn.departures, ...cluster.departureCosts(), ...(opts.readEveryS > 0 ? reads.diagnostics : {}) } : {};
+  return { files, filesLost, writesFailed, chunksUnderReplicated: under, replicaMin: replicaMin === Infinity ? 0 : replicaMin, repairMB: Math.round(cluster.repairBytes() / 1e4) / 100, ...readFigures, wallMs: Date.now() - started, digest: sim.digest(), ...diagnostics };
 }
 
 export const STORAGE_SCENARIO = defineScenario({
@@ -267,8 +313,3 @@ async function readAll(svc: StorageService, path: string): Promise<Uint8Array> {
   return out;
 }
 
-function equal(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}

@@ -8,7 +8,7 @@ import type { FileSystem } from '../files.js';
 import { LocalFileSystem } from '../local-fs.js';
 import { MemoryNodeRegistry } from '../nodes.js';
 import { FileUserStore } from '../users.js';
-import { registerApi } from '../index.js';
+import { registerApi, type ApiOptions } from '../index.js';
 
 export interface TestGateway {
   app: FastifyInstance;
@@ -20,15 +20,19 @@ export interface TestGateway {
   close(): Promise<void>;
 }
 
+/** The gateway's limits a test may set. */
+export type GatewayLimits = Pick<ApiOptions, 'maxObjectBytes' | 'uploadIdleMs' | 'uploadsPerUser'>;
+
 /** `fs` replaces the LocalFileSystem (the ring-backed one's tests mount the same gateway over it). */
-export async function startTestGateway(opts: { maxObjectBytes?: number; fs?: FileSystem } = {}): Promise<TestGateway> {
+export async function startTestGateway(opts: GatewayLimits & { fs?: FileSystem } = {}): Promise<TestGateway> {
   const dir = await mkdtemp(join(tmpdir(), 'cumulus-api-'));
   const fs = opts.fs ?? (await LocalFileSystem.open(join(dir, 'files')));
   const users = await FileUserStore.open(join(dir, 'users'));
   const tokens = { alice: await users.add('alice', 1), bob: await users.add('bob', 2) };
   const nodes = new MemoryNodeRegistry();
   const app = Fastify({ logger: false });
-  await registerApi(app, { fs, users, nodes, ...(opts.maxObjectBytes !== undefined ? { maxObjectBytes: opts.maxObjectBytes } : {}) });
+  const { fs: _fs, ...limits } = opts;
+  await registerApi(app, { fs, users, nodes, ...limits });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   return {
     app, url, dir, users, nodes, tokens,
