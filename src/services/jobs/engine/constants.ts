@@ -34,10 +34,14 @@ export const DEFAULT_OUTPUT_BYTES = 1024 * 1024 * 1024;
 export const MAX_ATTEMPTS = 3;
 /** Journal copies beyond the keeper's own: its next successors ack each entry before it acts. */
 export const JOURNAL_REPLICAS = 2;
-/** Entries in one replication frame (each well under 1 KiB; a frame is at most 64 KiB). */
-export const MAX_ENTRIES_PER_FRAME = 32;
-/** Inputs in one inputs-added entry, so an entry stays small beside a frame. */
-export const MAX_INPUTS_PER_ENTRY = 64;
+/** Entries in one run of a replication frame (the schema's bound; the frame budget binds first). */
+export const MAX_ENTRIES_PER_RUN = 1024;
+/** Runs (jobs, or stretches of one job) in one replication frame. */
+export const MAX_RUNS_PER_FRAME = 64;
+/** Estimated encoded bytes a replication frame may carry, well inside the 64 KiB frame. */
+export const JOURNAL_FRAME_BUDGET_BYTES = 40 * 1024;
+/** Inputs in one inputs-added entry, so an entry stays small beside a frame (16 paths of 1 KiB at most). */
+export const MAX_INPUTS_PER_ENTRY = 16;
 /** Longest input path in characters. */
 export const MAX_INPUT_PATH_CHARS = 1024;
 /** Stderr bytes kept with an error (the executor keeps the same 4 KiB). */
