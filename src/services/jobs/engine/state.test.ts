@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { check } from '../../../core/codec.js';
 import type { PeerId } from '../../../core/id.js';
 import { seededRng } from '../../../env/rng.js';
-import { MAX_ATTEMPTS } from './constants.js';
+import { MAX_ATTEMPTS, MAX_INPUTS_PER_ENTRY } from './constants.js';
 import { Entry } from './schemas.js';
 import { JobState } from './state.js';
 import { TaskStatus } from './tasks.js';
@@ -109,7 +109,9 @@ describe('job state', () => {
     const rng = seededRng(7);
     const j = journal();
     j.add(created);
-    j.add({ t: 'inputs', first: 0, paths: Array.from({ length: 40 }, (_, i) => `/ann/in/${i}`) });
+    for (let first = 0; first < 40; first += MAX_INPUTS_PER_ENTRY) {
+      j.add({ t: 'inputs', first, paths: Array.from({ length: Math.min(MAX_INPUTS_PER_ENTRY, 40 - first) }, (_, i) => `/ann/in/${first + i}`) });
+    }
     j.add({ t: 'inputs-end' });
     const workers = [W1, W2];
     for (let step = 0; step < 5000 && !j.state.ended; step++) {
