@@ -16,7 +16,7 @@ function cluster(n: number): { clock: ManualClock; net: OracleNetwork; peers: Ma
     const id = (i.toString(16).repeat(40).slice(0, 40)) as PeerId;
     const ring = new OracleRing(net, id, clock);
     net.add(ring);
-    const jobs = new JobsService({ ring, rpcTimeoutMs: 200 });
+    const jobs = new JobsService({ ring, clock, rpcTimeoutMs: 200 });
     jobs.start();
     peers.set(id, { ring, jobs });
   }

@@ -57,6 +57,11 @@ export class Keeper {
     return { ok: await this.replicator.sync(journal) };
   }
 
+  /** Resolves true once every entry the journal holds now is replicated. */
+  sync(journal: Journal): Promise<boolean> {
+    return this.replicator.sync(journal);
+  }
+
   /** The range moved: journals we hold as a replica whose key is now ours are taken over. */
   onRangeChanged(): void {
     for (const jobId of [...this.replicas.journals.keys()]) {

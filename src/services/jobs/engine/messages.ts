@@ -34,3 +34,48 @@ export type RunVerdict = Static<typeof RunVerdict>;
 export const ErrorReply = obj({ type: Type.Literal('error'), code: Type.String({ maxLength: 64 }), message: Type.String({ maxLength: 1024 }) });
 export type ErrorReply = Static<typeof ErrorReply>;
 export const JournalReply = Type.Union([obj({ type: Type.Literal('verdicts'), verdicts: Type.Array(RunVerdict, { maxItems: MAX_RUNS_PER_FRAME }) }), ErrorReply]);
+
+const Phase = Type.Integer({ minimum: 0, maximum: 31 });
+const Index = Type.Integer({ minimum: 0, maximum: 4_000_000 - 1 });
+const Attempt = Type.Integer({ minimum: 1, maximum: 8 });
+/** Tasks in one run frame: a worker's queue is at most this deep. */
+export const MAX_TASKS_PER_RUN = 64;
+
+/** What a worker needs of a phase to run its tasks (sent once per frame, not per task). */
+export const RunPhase = obj({
+  phase: Phase,
+  exec: Type.String({ minLength: 1, maxLength: 16 * 1024 }),
+  timeoutMs: Type.Integer({ minimum: 1, maximum: 24 * 3600 * 1000 }),
+  memoryBytes: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
+  outputBytes: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
+});
+export type RunPhase = Static<typeof RunPhase>;
+/** One attempt of a task; `input` is its input's path (a map task) or its partition's name (a reducer). */
+export const RunTask = obj({ phase: Phase, index: Index, attempt: Attempt, input: Type.String({ minLength: 1, maxLength: 1024 }) });
+export type RunTask = Static<typeof RunTask>;
+/** Keeper → worker: run these attempts and answer each to the job's key. */
+export const RunBody = obj({ jobId: JobId, phases: Type.Array(RunPhase, { minItems: 1, maxItems: 32 }), tasks: Type.Array(RunTask, { minItems: 1, maxItems: MAX_TASKS_PER_RUN }) });
+export type RunBody = Static<typeof RunBody>;
+/** The worker took the tasks (`depth`: how many it wants queued, from its speed) or is full. */
+export const RunReply = Type.Union([obj({ type: Type.Literal('accepted'), depth: Type.Integer({ minimum: 1, maximum: MAX_TASKS_PER_RUN }) }), obj({ type: Type.Literal('busy') }), ErrorReply]);
+
+export const TaskReport = Type.Union([
+  obj({ outcome: Type.Literal('ok'), bytes: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }) }),
+  obj({
+    outcome: Type.Union([Type.Literal('exit'), Type.Literal('limit'), Type.Literal('timeout'), Type.Literal('error'), Type.Literal('not-found')]),
+    exitCode: Type.Integer({ minimum: 0, maximum: 255 }),
+    message: Type.String({ maxLength: 1024 }),
+    stderr: Type.String({ maxLength: 4096 }),
+  }),
+]);
+export type TaskReport = Static<typeof TaskReport>;
+/** Worker → the owner of the job's key: how one attempt ended. */
+export const DoneBody = obj({ jobId: JobId, phase: Phase, index: Index, attempt: Attempt, report: TaskReport });
+export type DoneBody = Static<typeof DoneBody>;
+/** recorded: journaled; ignored: a late or second answer (stale, duplicate); not-keeper: try the key again later. */
+export const DoneReply = Type.Union([
+  obj({ type: Type.Literal('recorded') }),
+  obj({ type: Type.Literal('ignored'), reason: Type.String({ maxLength: 32 }) }),
+  obj({ type: Type.Literal('not-keeper') }),
+  ErrorReply,
+]);

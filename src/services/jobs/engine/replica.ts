@@ -9,6 +9,7 @@ import type { RingPort } from '../../../overlay/port.js';
 import { Journal } from './journal.js';
 import { jobKey } from './keys.js';
 import { JournalBody, type JournalRun, type RunVerdict } from './messages.js';
+import type { Entry } from './schemas.js';
 import type { JobsStats } from './stats.js';
 
 /** Journals one peer holds for others at most; a full store refuses new jobs' runs (the keeper finds no replica). */
@@ -43,6 +44,24 @@ export class ReplicaStore {
     return j;
   }
 
+  /**
+   * Entries we hold past `from` that differ from the run's came from a keeper that died before
+   * every replica held them, so it never acted on them: the present keeper's journal wins, and we
+   * rebuild ours up to the first difference (as a Raft follower drops a deposed leader's tail).
+   */
+  private reconcile(j: Journal, run: JournalRun): Journal {
+    const overlap = Math.min(j.seq - run.from, run.entries.length);
+    for (let k = 0; k < overlap; k++) {
+      if (sameEntry(j.entries[run.from + k]!, run.entries[k]!)) continue;
+      const rebuilt = new Journal(j.jobId);
+      for (const e of j.entries.slice(0, run.from + k)) rebuilt.append(e);
+      this.journals.set(j.jobId, rebuilt);
+      this.stats.journalTruncations++;
+      return rebuilt;
+    }
+    return j;
+  }
+
   private hold(run: JournalRun): RunVerdict {
     if (this.ring.owns(jobKey(run.jobId))) return { type: 'refused', reason: 'keeper-here' };
     let j = this.journals.get(run.jobId);
@@ -52,9 +71,14 @@ export class ReplicaStore {
       this.journals.set(run.jobId, (j = new Journal(run.jobId)));
     }
     if (run.from > j.seq) return { type: 'behind', seq: j.seq };
+    j = this.reconcile(j, run);
     for (let k = j.seq - run.from; k < run.entries.length; k++) {
       if (j.append(run.entries[k]!) !== null) return { type: 'refused', reason: 'refused-entry' };
     }
     return { type: 'held', seq: j.seq };
   }
+}
+
+function sameEntry(a: Entry, b: Entry): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
 }

@@ -122,7 +122,11 @@ export class Replicator {
         if (verdicts === undefined) return void this.stats.journalFailures++;
         verdicts.forEach((v, i) => {
           const { journal } = runs[i]!;
-          if (v.type === 'refused') return void this.stats.journalRefused++;
+          if (v.type === 'refused') {
+            this.stats.journalRefused++;
+            this.stats.journalRefusedBy[v.reason] = (this.stats.journalRefusedBy[v.reason] ?? 0) + 1;
+            return;
+          }
           let acked = this.acked.get(journal);
           if (acked === undefined) this.acked.set(journal, (acked = new Map()));
           const before = acked.get(peer);

@@ -5,7 +5,10 @@ import type { Envelope } from '../../../core/envelope.js';
 import { withDefaults } from '../../../core/options.js';
 import type { RingPort } from '../../../overlay/port.js';
 import { JOBS_SVC } from './constants.js';
+import type { Clock } from '../../../env/ports.js';
 import { Keeper } from './keeper.js';
+import { Scheduler, type Placement } from './scheduler.js';
+import { Worker, type TaskRunner } from './worker.js';
 import { ReplicaStore } from './replica.js';
 import { Replicator } from './replicator.js';
 import { JOBS_SETTINGS, type JobsSettings } from './settings.js';
@@ -13,6 +16,11 @@ import { emptyJobsStats, type JobsStats } from './stats.js';
 
 export interface JobsOptions extends Partial<JobsSettings> {
   ring: RingPort;
+  clock: Clock;
+  /** Where tasks may run; without it this peer keeps journals but schedules nothing. */
+  placement?: Placement;
+  /** How this peer runs tasks; without it this peer is no worker. */
+  runner?: TaskRunner;
 }
 
 /** The settings with their defaults filled in; a value out of range throws InvalidArgumentError naming it. */
@@ -26,6 +34,8 @@ export class JobsService {
   readonly settings: JobsSettings;
   readonly replicas: ReplicaStore;
   readonly keeper: Keeper;
+  readonly scheduler: Scheduler | undefined;
+  readonly worker: Worker | undefined;
   private readonly ring: RingPort;
   private readonly unsubscribe: Array<() => void> = [];
 
@@ -34,6 +44,10 @@ export class JobsService {
     this.settings = jobsSettings(opts);
     this.replicas = new ReplicaStore(opts.ring, this.stats);
     this.keeper = new Keeper(opts.ring, this.replicas, new Replicator(opts.ring, this.settings.rpcTimeoutMs, this.stats), this.stats);
+    const scheduler = opts.placement && new Scheduler(opts.ring, opts.clock, this.keeper, opts.placement, this.settings, this.stats);
+    this.scheduler = scheduler;
+    if (scheduler) this.keeper.onTakeover = (journal) => scheduler.resume(journal);
+    this.worker = opts.runner && new Worker(opts.ring, opts.clock, opts.runner, this.settings.rpcTimeoutMs, this.stats);
   }
 
   /** Idempotent. */
@@ -43,18 +57,26 @@ export class JobsService {
     for (const ev of ['range-changed', 'predecessor-changed', 'peer-gone'] as const) this.unsubscribe.push(this.ring.events.on(ev, () => this.keeper.onRangeChanged()));
   }
 
-  /** Idempotent. */
+  /** Idempotent. A stopped worker drops its queue and sends no more answers. */
   stop(): void {
     for (const u of this.unsubscribe.splice(0)) u();
+    this.worker?.stop();
+    this.scheduler?.stop();
   }
 
   private dispatch(env: Envelope): void {
     switch (env.op) {
       case 'journal':
         return this.replicas.onJournal(env);
-      default:
-        this.stats.badBodies++;
-        this.ring.reply(env, { type: 'error', code: 'INVALID_ARGUMENT', message: `unknown jobs operation ${env.op.slice(0, 64)}` });
+      case 'run':
+        if (this.worker) return this.worker.onRun(env);
+        break;
+      case 'done':
+        if (this.scheduler) return this.scheduler.onDone(env);
+        return void this.ring.reply(env, { type: 'not-keeper' });
     }
+    // An operation this peer does not serve (unknown, or run on a peer that is no worker).
+    this.stats.badBodies++;
+    this.ring.reply(env, { type: 'error', code: 'INVALID_ARGUMENT', message: `jobs operation ${env.op.slice(0, 64)} is not served here` });
   }
 }
