@@ -1,4 +1,4 @@
-// Proves the jKeeper's journal is on its next two successors before the keeper acts, and that when the keeper crashes its successor takes the job over from the journal, with every entry, and brings its own replicas up to date.
+// Proves the jKeeper's journal is on its next two successors before the keeper acts, that when the keeper crashes its successor takes the job over from the journal, with every entry, and brings its own replicas up to date, and that a replica drops a dead keeper's tail that differs from the present keeper's journal.
 import { describe, expect, it } from 'vitest';
 import type { PeerId } from '../../../core/id.js';
 import { ManualClock } from '../../../env/memory-clock.js';
@@ -85,5 +85,23 @@ describe('jKeeper', () => {
     const garbage = ask({ runs: 'x' });
     await run(clock, 20);
     expect((await garbage).body).toMatchObject({ type: 'error', code: 'SCHEMA_MISMATCH' });
+  });
+
+  it('a replica holding a tail the present keeper never had rebuilds its journal to the keeper\'s', async () => {
+    const { clock, net, peers } = cluster(4);
+    const keeperRing = net.ownerOf(jobKey('j3'))!;
+    const keeper = peers.get(keeperRing.self)!.jobs;
+    const created = keeper.keeper.create('j3', 'ann', { phases: [{ type: 'map', exec: 'cat' }] });
+    await run(clock, 50);
+    const journal = await created;
+    const s2 = peers.get(keeperRing.successors()[1]!)!.jobs;
+    // As if a keeper before this one had reached s2 alone with an entry and died.
+    s2.replicas.journals.get('j3')!.append({ t: 'inputs-end' });
+    const appended = keeper.keeper.append(journal, [{ t: 'inputs', first: 0, paths: ['/ann/a'] }]);
+    await run(clock, 50);
+    expect(await appended).toEqual({ ok: true });
+    expect(s2.stats.journalTruncations).toBe(1);
+    expect(s2.replicas.journals.get('j3')!.entries).toEqual(journal.entries);
+    expect(s2.replicas.journals.get('j3')!.state.inputsEnded).toBe(false);
   });
 });
