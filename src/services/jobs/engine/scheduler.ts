@@ -8,11 +8,12 @@ import type { Envelope } from '../../../core/envelope.js';
 import type { PeerId } from '../../../core/id.js';
 import type { Clock, TimerHandle } from '../../../env/ports.js';
 import type { RingPort } from '../../../overlay/port.js';
-import { DEFAULT_MEMORY_MB, DEFAULT_OUTPUT_BYTES, DEFAULT_TIMEOUT_S, JOBS_SVC } from './constants.js';
+import { DEFAULT_MEMORY_MB, DEFAULT_OUTPUT_BYTES, DEFAULT_TIMEOUT_S, JOBS_SVC, MAX_TASKS_PER_JOB } from './constants.js';
 import type { Journal } from './journal.js';
 import type { Keeper } from './keeper.js';
 import { DoneBody, MAX_TASKS_PER_RUN, RunReply, type RunPhase, type RunTask, type TaskReport } from './messages.js';
 import type { Entry } from './schemas.js';
+import { WorkerPool } from './pool.js';
 import type { JobsSettings } from './settings.js';
 import { taskKey } from './state.js';
 import type { JobsStats } from './stats.js';
@@ -21,19 +22,19 @@ import type { JobsStats } from './stats.js';
 export interface Placement {
   /** Peers to prefer for this input, best first; empty when nothing is known. */
   preferred(input: string): readonly PeerId[];
-  /** Every peer that may run tasks, in a stable order. */
+  /**
+   * Every peer that may run tasks, in a stable order. Return the same array while the set is
+   * unchanged: the scheduler re-indexes its workers only when it gets a different one.
+   */
   workers(): readonly PeerId[];
 }
 
-/** Queue depth a worker gets before it has reported one. */
-const INITIAL_DEPTH = 2;
 /** Assignments journaled in one batch (one replication round). */
 const MAX_ASSIGN_BATCH = 256;
 
 export class Scheduler {
-  /** Attempts out per worker, and the depth each worker last asked for. */
-  private readonly load = new Map<PeerId, number>();
-  private readonly depth = new Map<PeerId, number>();
+  /** Attempts out per worker, the depth each worker last asked for, the workers with room. */
+  private readonly pool = new WorkerPool();
   private readonly timers = new Map<string, TimerHandle>();
   private readonly pumping = new Set<Journal>();
   private stopped = false;
@@ -57,10 +58,10 @@ export class Scheduler {
   /** After a takeover: every attempt out is timed again from now, and the job goes on. */
   resume(journal: Journal): void {
     for (const [key, out] of journal.state.running) {
-      const phase = Math.floor(key / 4_000_000);
+      const phase = Math.floor(key / MAX_TASKS_PER_JOB);
       for (const [attempt, worker] of out) {
-        this.load.set(worker as PeerId, (this.load.get(worker as PeerId) ?? 0) + 1);
-        this.arm(journal, phase, key - phase * 4_000_000, attempt, worker as PeerId);
+        this.pool.addLoad(worker as PeerId, 1);
+        this.arm(journal, phase, key - phase * MAX_TASKS_PER_JOB, attempt, worker as PeerId);
       }
     }
     void this.pump(journal);
@@ -102,7 +103,7 @@ export class Scheduler {
       if (journal.append(e) !== null) break;
       out.push(e);
       this.arm(journal, e.phase, e.index, e.attempt, worker);
-      this.load.set(worker, (this.load.get(worker) ?? 0) + 1);
+      this.pool.addLoad(worker, 1);
     }
     return out;
   }
@@ -116,11 +117,9 @@ export class Scheduler {
 
   /** A preferred peer with room, else the least loaded worker with room. */
   private choose(input: string): PeerId | undefined {
-    const room = (p: PeerId) => (this.load.get(p) ?? 0) < (this.depth.get(p) ?? INITIAL_DEPTH);
-    for (const p of this.placement.preferred(input)) if (room(p)) return p;
-    let best: PeerId | undefined;
-    for (const p of this.placement.workers()) if (room(p) && (best === undefined || (this.load.get(p) ?? 0) < (this.load.get(best) ?? 0))) best = p;
-    return best;
+    for (const p of this.placement.preferred(input)) if (this.pool.hasRoom(p)) return p;
+    this.pool.setWorkers(this.placement.workers());
+    return this.pool.least();
   }
 
   /** One run frame per worker for a replicated batch; a worker that does not take its tasks loses those attempts. */
@@ -140,7 +139,7 @@ export class Scheduler {
           .then((env) => check(RunReply, env.body, 'jobs run reply'))
           .catch(() => undefined)
           .then((r) => {
-            if (r?.ok && r.value.type === 'accepted') return void this.depth.set(worker, r.value.depth);
+            if (r?.ok && r.value.type === 'accepted') return void this.pool.setDepth(worker, r.value.depth);
             for (const t of part) void this.record(journal, t.phase, t.index, t.attempt, { outcome: 'error', exitCode: 70, message: `worker ${worker.slice(0, 8)} did not take the task`, stderr: '' }, true);
           });
       }
@@ -194,7 +193,7 @@ export class Scheduler {
     const still = journal.state.running.get(taskKey(phase, index));
     for (const [a, worker] of out) {
       if (still?.has(a)) continue;
-      this.load.set(worker as PeerId, Math.max(0, (this.load.get(worker as PeerId) ?? 1) - 1));
+      this.pool.addLoad(worker as PeerId, -1);
       const id = `${journal.jobId}/${phase}/${index}/${a}`;
       const timer = this.timers.get(id);
       if (timer !== undefined) this.clock.cancel(timer);
