@@ -18,7 +18,7 @@ const W = 'a'.repeat(40) as PeerId;
 function project(s: JobState) {
   return {
     seq: s.seq, user: s.user, spec: s.spec, inputs: s.inputs, inputsEnded: s.inputsEnded, phaseDone: s.phaseDone, ended: s.ended,
-    keepers: s.keepers, retries: s.retries, commits: s.commits, errors: s.errors, running: s.running, ready: s.readyKeys(),
+    keepers: s.keepers, retries: s.retries, commits: s.commits, errors: s.errors, running: s.running, ready: s.readyRuns(),
     tables: s.phases.map((t) => ({ counts: t.counts, ...t.toArrays() })),
   };
 }

@@ -1,22 +1,32 @@
 // The scheduler's view of its workers: the attempts each has out, the queue depth each last asked
-// for, and the workers with room bucketed by load, so that the least loaded worker with room is
-// found in at most MAX_TASKS_PER_RUN steps whatever the ring's size (a scan of every worker per
-// assignment made a million tasks on a thousand peers cost a billion steps).
+// for, and the workers ready for a refill bucketed by load, so that the least loaded one is found
+// in at most MAX_TASKS_PER_RUN steps whatever the ring's size (a scan of every worker per
+// assignment made a million tasks on a thousand peers cost a billion steps). A worker is ready
+// for a refill once half its queue is free, and the scheduler then gives it up to its room, or its
+// share of the tasks waiting when they are fewer: while many wait, one run frame carries half a
+// queue, instead of one frame a task as each task ends.
 import type { PeerId } from '../../../core/id.js';
 import { MAX_TASKS_PER_RUN } from './messages.js';
 
 /** Queue depth a worker gets before it has reported one. */
 export const INITIAL_DEPTH = 2;
 
+/** What the pool knows of one worker, in one record so that a change costs one lookup. */
+interface WorkerInfo {
+  load: number;
+  depth: number;
+  member: boolean;
+  /** The bucket it is in (its load when it is a member with room), or -1. */
+  bucket: number;
+}
+
 export class WorkerPool {
-  private readonly load = new Map<PeerId, number>();
-  private readonly depth = new Map<PeerId, number>();
-  private readonly members = new Set<PeerId>();
-  /** Members with room, by their load (always below their depth, so below MAX_TASKS_PER_RUN); oldest in a bucket first. */
+  private readonly info = new Map<PeerId, WorkerInfo>();
+  /** Members ready for a refill, by their load (below their depth, so below MAX_TASKS_PER_RUN); oldest in a bucket first. */
   private readonly buckets: Array<Set<PeerId>> = Array.from({ length: MAX_TASKS_PER_RUN }, () => new Set());
-  /** The bucket each member with room is in. */
-  private readonly bucketOf = new Map<PeerId, number>();
   private list: readonly PeerId[] | undefined;
+  /** Members in the buckets. */
+  private ready = 0;
 
   /**
    * The workers the placement offers now. Re-indexing costs one step per worker, so it is done only
@@ -26,24 +36,36 @@ export class WorkerPool {
   setWorkers(list: readonly PeerId[]): void {
     if (list === this.list) return;
     this.list = list;
-    this.members.clear();
-    this.bucketOf.clear();
+    for (const w of this.info.values()) {
+      w.member = false;
+      w.bucket = -1;
+    }
     for (const b of this.buckets) b.clear();
+    this.ready = 0;
     for (const p of list) {
-      this.members.add(p);
-      this.place(p);
+      const w = this.get(p);
+      w.member = true;
+      this.place(p, w);
     }
   }
 
-  loadOf(p: PeerId): number {
-    return this.load.get(p) ?? 0;
+  /** Members ready for a refill. */
+  readyCount(): number {
+    return this.ready;
+  }
+
+  /** Attempts the worker may still be given before its queue is full. */
+  roomOf(p: PeerId): number {
+    const w = this.info.get(p);
+    return w === undefined ? INITIAL_DEPTH : Math.max(0, w.depth - w.load);
   }
 
   hasRoom(p: PeerId): boolean {
-    return this.loadOf(p) < (this.depth.get(p) ?? INITIAL_DEPTH);
+    const w = this.info.get(p);
+    return w === undefined || w.load < w.depth;
   }
 
-  /** The least loaded member with room, the one that waited longest among equals; undefined when none has room. */
+  /** The least loaded member ready for a refill, the one that waited longest among equals; undefined when none is. */
   least(): PeerId | undefined {
     for (const b of this.buckets) {
       if (b.size === 0) continue;
@@ -54,26 +76,33 @@ export class WorkerPool {
 
   /** An attempt was given to the worker (+1) or ended (-1). */
   addLoad(p: PeerId, delta: number): void {
-    this.load.set(p, Math.max(0, this.loadOf(p) + delta));
-    this.place(p);
+    const w = this.get(p);
+    w.load = Math.max(0, w.load + delta);
+    this.place(p, w);
   }
 
   /** The depth the worker asked for in its last reply. */
   setDepth(p: PeerId, depth: number): void {
-    this.depth.set(p, depth);
-    this.place(p);
+    const w = this.get(p);
+    w.depth = depth;
+    this.place(p, w);
   }
 
-  /** Put the worker in the bucket its load says, or in none when it has no room or is no member. */
-  private place(p: PeerId): void {
-    const before = this.bucketOf.get(p);
-    const after = this.members.has(p) && this.hasRoom(p) ? this.loadOf(p) : undefined;
-    if (before === after) return;
-    if (before !== undefined) this.buckets[before]!.delete(p);
-    if (after === undefined) this.bucketOf.delete(p);
-    else {
+  private get(p: PeerId): WorkerInfo {
+    let w = this.info.get(p);
+    if (w === undefined) this.info.set(p, (w = { load: 0, depth: INITIAL_DEPTH, member: false, bucket: -1 }));
+    return w;
+  }
+
+  /** Put the worker in the bucket its load says, or in none when it is not ready for a refill or is no member. */
+  private place(p: PeerId, w: WorkerInfo): void {
+    const after = w.member && w.load <= w.depth - Math.ceil(w.depth / 2) ? w.load : -1;
+    if (w.bucket === after) return;
+    if (w.bucket >= 0 && this.buckets[w.bucket]!.delete(p)) this.ready--;
+    if (after >= 0) {
       this.buckets[after]!.add(p);
-      this.bucketOf.set(p, after);
+      this.ready++;
     }
+    w.bucket = after;
   }
 }

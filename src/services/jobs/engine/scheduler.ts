@@ -6,9 +6,10 @@
 import { check } from '../../../core/codec.js';
 import type { Envelope } from '../../../core/envelope.js';
 import type { PeerId } from '../../../core/id.js';
-import type { Clock, TimerHandle } from '../../../env/ports.js';
+import type { Clock } from '../../../env/ports.js';
 import type { RingPort } from '../../../overlay/port.js';
 import { DEFAULT_MEMORY_MB, DEFAULT_OUTPUT_BYTES, DEFAULT_TIMEOUT_S, JOBS_SVC, MAX_TASKS_PER_JOB } from './constants.js';
+import { Deadlines, type Deadline } from './deadlines.js';
 import type { Journal } from './journal.js';
 import type { Keeper } from './keeper.js';
 import { DoneBody, MAX_TASKS_PER_RUN, RunReply, type RunPhase, type RunTask, type TaskReport } from './messages.js';
@@ -35,8 +36,11 @@ const MAX_ASSIGN_BATCH = 256;
 export class Scheduler {
   /** Attempts out per worker, the depth each worker last asked for, the workers with room. */
   private readonly pool = new WorkerPool();
-  private readonly timers = new Map<string, TimerHandle>();
+  private readonly deadlines: Deadlines;
   private readonly pumping = new Set<Journal>();
+  /** The worker being given tasks by the batch being built, and how many more it gets. */
+  private filling: PeerId | undefined;
+  private fillLeft = 0;
   private stopped = false;
 
   constructor(
@@ -46,13 +50,14 @@ export class Scheduler {
     private readonly placement: Placement,
     private readonly settings: JobsSettings,
     private readonly stats: JobsStats,
-  ) {}
+  ) {
+    this.deadlines = new Deadlines(clock, (d) => this.expired(d));
+  }
 
   /** Cancel every timer and act no more (the peer is shutting down). */
   stop(): void {
     this.stopped = true;
-    for (const t of this.timers.values()) this.clock.cancel(t);
-    this.timers.clear();
+    this.deadlines.stop();
   }
 
   /** After a takeover: every attempt out is timed again from now, and the job goes on. */
@@ -93,10 +98,12 @@ export class Scheduler {
     const s = journal.state;
     const out: Array<Extract<Entry, { t: 'assigned' }>> = [];
     if (s.cancelled || s.ended) return out;
+    this.filling = undefined;
+    this.fillLeft = 0;
     while (out.length < MAX_ASSIGN_BATCH) {
       const next = s.nextPending();
       if (next === undefined) break;
-      const worker = this.choose(this.inputOf(journal, next.phase, next.index));
+      const worker = this.choose(journal, this.inputOf(journal, next.phase, next.index));
       if (worker === undefined) break;
       const e = { t: 'assigned' as const, phase: next.phase, index: next.index, attempt: s.phases[next.phase]!.attemptsOf(next.index) + 1, worker, speculative: false };
       // Applied now, so the next pending task is another one; the caller replicates the batch before sending it.
@@ -115,11 +122,20 @@ export class Scheduler {
     return phase === 0 ? journal.state.inputs[index]! : `${journal.jobId}/p${phase - 1}/t${index}.${journal.state.phases[phase - 1]!.winnerOf(index)}`;
   }
 
-  /** A preferred peer with room, else the least loaded worker with room. */
-  private choose(input: string): PeerId | undefined {
+  /**
+   * A preferred peer with room, else the worker being filled while it has its share, else the
+   * least loaded worker ready for a refill, whose share is its room or, when fewer tasks wait, an
+   * even part of them (so that a small job spreads over the idle workers).
+   */
+  private choose(journal: Journal, input: string): PeerId | undefined {
     for (const p of this.placement.preferred(input)) if (this.pool.hasRoom(p)) return p;
+    if (this.filling !== undefined && this.fillLeft-- > 0 && this.pool.hasRoom(this.filling)) return this.filling;
     this.pool.setWorkers(this.placement.workers());
-    return this.pool.least();
+    const worker = (this.filling = this.pool.least());
+    if (worker === undefined) return undefined;
+    const waiting = journal.state.phases.reduce((n, t) => n + t.counts.pending, 0);
+    this.fillLeft = Math.min(this.pool.roomOf(worker), Math.ceil(waiting / Math.max(1, this.pool.readyCount()))) - 1;
+    return worker;
   }
 
   /** One run frame per worker for a replicated batch; a worker that does not take its tasks loses those attempts. */
@@ -146,16 +162,18 @@ export class Scheduler {
     }
   }
 
+  /** Time the attempt out after its phase's timeout and two request timeouts, unless it ends first. */
   private arm(journal: Journal, phase: number, index: number, attempt: number, worker: PeerId): void {
-    const id = `${journal.jobId}/${phase}/${index}/${attempt}`;
-    const timeoutMs = (journal.state.spec!.phases[phase]!.timeout ?? DEFAULT_TIMEOUT_S) * 1000 + 2 * this.settings.rpcTimeoutMs;
-    this.timers.set(
-      id,
-      this.clock.setTimer(timeoutMs, () => {
-        this.timers.delete(id);
-        if (journal.state.phases[phase]!.isLive(index, attempt)) void this.record(journal, phase, index, attempt, { outcome: 'timeout', exitCode: 124, message: `no answer from ${worker.slice(0, 8)} within ${timeoutMs} ms`, stderr: '' }, true);
-      }),
-    );
+    this.deadlines.add({ journal, phase, index, attempt, worker }, this.timeoutMs(journal, phase));
+  }
+
+  private timeoutMs(journal: Journal, phase: number): number {
+    return (journal.state.spec!.phases[phase]!.timeout ?? DEFAULT_TIMEOUT_S) * 1000 + 2 * this.settings.rpcTimeoutMs;
+  }
+
+  private expired(d: Deadline): void {
+    const message = `no answer from ${d.worker.slice(0, 8)} within ${this.timeoutMs(d.journal, d.phase)} ms`;
+    void this.record(d.journal, d.phase, d.index, d.attempt, { outcome: 'timeout', exitCode: 124, message, stderr: '' }, true);
   }
 
   /** A worker's answer, routed to the job's key. */
@@ -189,16 +207,9 @@ export class Scheduler {
       else this.stats.staleAnswers++;
       return { type: 'ignored', reason: refused };
     }
-    // Every attempt the entry ended stops counting against its worker's queue.
+    // Every attempt the entry ended stops counting against its worker's queue (its deadline is skipped when it comes).
     const still = journal.state.running.get(taskKey(phase, index));
-    for (const [a, worker] of out) {
-      if (still?.has(a)) continue;
-      this.pool.addLoad(worker as PeerId, -1);
-      const id = `${journal.jobId}/${phase}/${index}/${a}`;
-      const timer = this.timers.get(id);
-      if (timer !== undefined) this.clock.cancel(timer);
-      this.timers.delete(id);
-    }
+    for (const [a, worker] of out) if (!still?.has(a)) this.pool.addLoad(worker as PeerId, -1);
     if (fromKeeper) this.stats.keeperFailures++;
     const ok = await this.keeper.sync(journal);
     void this.pump(journal);

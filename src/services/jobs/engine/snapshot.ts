@@ -46,8 +46,8 @@ export const StateSnapshot = obj({
   runningKeys: Bytes(4 * MAX_TASKS_PER_JOB * 8),
   runningAttempts: Bytes(MAX_TASKS_PER_JOB * 8),
   runningWorkers: Type.Array(PeerIdHex, { maxItems: MAX_TASKS_PER_JOB * 8 }),
-  /** Task keys waiting for a worker, in order, four bytes each. */
-  ready: Bytes(4 * MAX_TASKS_PER_JOB),
+  /** Task keys waiting for a worker, in order, as runs of consecutive keys: first key and count, four bytes each. */
+  ready: Bytes(8 * MAX_TASKS_PER_JOB),
 });
 export type StateSnapshot = Static<typeof StateSnapshot>;
 const InputList = Type.Array(Type.String({ minLength: 1, maxLength: MAX_INPUT_PATH_CHARS }), { maxItems: MAX_TASKS_PER_JOB });
@@ -92,7 +92,7 @@ export class SnapshotEncoder {
       runningKeys: u32Bytes(keys),
       runningAttempts: Uint8Array.from(attempts),
       runningWorkers: workers,
-      ready: u32Bytes(s.readyKeys()),
+      ready: u32Bytes(s.readyRuns()),
     };
     const r = encodeValue(snap, MAX_SNAPSHOT_BYTES);
     return r.ok ? new Uint8Array(r.value) : undefined;
@@ -127,8 +127,13 @@ export function decodeSnapshot(bytes: Uint8Array): JobState | string {
     if (out === undefined) s.running.set(key, (out = new Map()));
     out.set(snap.runningAttempts[i]!, snap.runningWorkers[i]!);
   }
-  const ready = u32Numbers(snap.ready);
-  if (ready.some((k) => k >= keyRange)) return 'snapshot: waiting task key out of range';
+  const runs = u32Numbers(snap.ready);
+  const ready: number[] = [];
+  for (let i = 0; i + 1 < runs.length; i += 2) {
+    const [first, n] = [runs[i]!, runs[i + 1]!];
+    if (first + n > keyRange || ready.length + n > MAX_TASKS_PER_JOB * MAX_PHASES) return 'snapshot: waiting task keys out of range';
+    for (let k = first; k < first + n; k++) ready.push(k);
+  }
   s.setReadyKeys(ready);
   Object.assign(s, {
     seq: snap.seq,

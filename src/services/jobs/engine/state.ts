@@ -205,12 +205,22 @@ export class JobState {
     return undefined;
   }
 
-  /** The keys of the tasks waiting for a worker, in the order they will be taken (a snapshot keeps it). */
-  readyKeys(): number[] {
-    return this.ready.slice(this.readyHead).filter((key) => {
+  /**
+   * The keys of the tasks waiting for a worker, in the order they will be taken, as runs of
+   * consecutive keys (first key, count, first key, count…): a snapshot keeps the order, and a
+   * million inputs waiting are one run.
+   */
+  readyRuns(): number[] {
+    const runs: number[] = [];
+    for (let i = this.readyHead; i < this.ready.length; i++) {
+      const key = this.ready[i]!;
       const phase = Math.floor(key / MAX_TASKS_PER_JOB);
-      return this.phases[phase]!.statusOf(key - phase * MAX_TASKS_PER_JOB) === TaskStatus.Pending;
-    });
+      if (this.phases[phase]!.statusOf(key - phase * MAX_TASKS_PER_JOB) !== TaskStatus.Pending) continue;
+      const n = runs.length;
+      if (n > 0 && runs[n - 2]! + runs[n - 1]! === key) runs[n - 1]!++;
+      else runs.push(key, 1);
+    }
+    return runs;
   }
 
   /** Set the queue of waiting tasks (restoring a snapshot); keys that are not pending tasks are skipped when read. */
