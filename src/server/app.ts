@@ -21,6 +21,7 @@ import { registerDropin } from './dropin-route.js';
 import type { DropinGateway } from './dropin-gateway.js';
 import type { IceIssuer } from './ice.js';
 import { MemoryNodeRegistry, registerApi, type ApiOptions } from './api/index.js';
+import { registerS3, type S3Options } from './s3/index.js';
 import { ClientMessageSchema, FATAL_CODES, HANDSHAKE_TIMEOUT_MS, SIGNAL_PROTOCOL_VERSION, helloPayload, type ClientMessage, type ServerMessage, type SignalErrorCode } from '../services/signal/rendezvous.js';
 
 export interface ServerLimits {
@@ -42,6 +43,8 @@ export interface ServerLimits {
 
 /** The address a server binds when none is given: loopback, since serving the network is a choice to make on purpose. */
 export const DEFAULT_HOST = '127.0.0.1';
+/** Where the S3 door answers on the server's own port (path-style: /s3/BUCKET/KEY). */
+export const S3_PREFIX = '/s3';
 
 export const DEFAULT_SERVER_LIMITS: ServerLimits = {
   maxMessageBytes: 16 * 1024, messagesPerSec: 20, burstMessages: 100, helloTimeoutMs: HANDSHAKE_TIMEOUT_MS,
@@ -53,6 +56,8 @@ export interface ServerOptions {
   host?: string;
   /** Mount the REST gateway with these users and files; /nodes/ lists the peers on the hub. */
   api?: Omit<ApiOptions, 'nodes'>;
+  /** Mount the S3 door under S3_PREFIX (src/server/s3). */
+  s3?: S3Options;
   clock?: Clock;
   rng?: Rng;
   limits?: Partial<ServerLimits>;
@@ -103,6 +108,7 @@ export async function createServer(opts: ServerOptions = {}): Promise<CumulusSer
     });
     await registerApi(app, { ...opts.api, nodes });
   }
+  if (opts.s3) await registerS3(app, opts.s3, S3_PREFIX);
   app.get('/peers/count', async () => ({ peers: hub.size, joins: hub.stats.joins, signalsRelayed: hub.stats.signalsRelayed }));
   app.get('/signal', { websocket: true }, (socket, req) => {
     if (hellos.take(req.socket.remoteAddress ?? '')) return handleConnection(socket, hub, clock, rng, limits, opts.ice ?? null);

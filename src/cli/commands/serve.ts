@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { startCloudServer } from '../../server/cloud.js';
 import type { ServerPeerStart } from '../../server/own-peer.js';
-import { DEFAULT_HOST } from '../../server/app.js';
+import { DEFAULT_HOST, S3_PREFIX } from '../../server/app.js';
 import { loadTurnSecret } from '../../server/ice.js';
 import { DEFAULT_DATA_DIR, DEFAULT_PORT } from '../defaults.js';
 import { parseIceInterfaces, shutdownNodeRtc } from '../../runtime/node-rtc.js';
@@ -17,7 +17,7 @@ const STOP_DEADLINE_MS = 10_000;
 
 interface ServeOptions {
   port: string; host: string; data: string; peer: boolean;
-  iceServer: string[]; turnSecretFile?: string; turnTtl?: string; iceInterfaces: string;
+  iceServer: string[]; turnSecretFile?: string; turnTtl?: string; iceInterfaces: string; s3Port?: string;
 }
 
 const collect = (v: string, all: string[]) => [...all, v];
@@ -39,11 +39,13 @@ export function registerServe(program: Command): void {
     .option('--ice-server <url>', 'a STUN or TURN server handed to joining peers (stun:HOST[:PORT], turn:HOST[:PORT]); repeatable', collect, [])
     .option('--turn-secret-file <file>', 'file holding the TURN server\'s static-auth-secret (or set CUMULUS_TURN_SECRET); peers get credentials made from it, never the secret')
     .option('--turn-ttl <seconds>', 'how long an issued TURN credential works (60 to 86400; default 3600)')
+    .option('--s3-port <port>', 'also answer the S3 API at the root of this port (it always answers at /s3 on --port)')
     .option('--ice-interfaces <where>', 'where the server\'s peer gathers ICE candidates: all, loopback, or IPv4 addresses separated by commas', 'all')
     .action(async (opts: ServeOptions) => {
       const turnSecret = loadTurnSecret(opts.turnSecretFile);
       const cloud = await startCloudServer({
         port: Number(opts.port), host: opts.host, dataDir: opts.data, peer: opts.peer,
+        ...(opts.s3Port !== undefined ? { s3Port: Number(opts.s3Port) } : {}),
         iceInterfaces: parseIceInterfaces(opts.iceInterfaces),
         ice: { urls: opts.iceServer, ...(turnSecret ? { turnSecret } : {}), ...(opts.turnTtl ? { turnTtlS: Number(opts.turnTtl) } : {}) },
       });
@@ -58,10 +60,11 @@ export function registerServe(program: Command): void {
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
       process.stdout.write(`cumulus server on ${url} (signaling at ${url.replace(/^http/, 'ws')}/signal)${cloud.peer ? `, own peer ${cloud.peer.id}` : ''}\n`);
+      process.stdout.write(`S3 endpoint (path-style, Signature V4): ${url}${S3_PREFIX}${cloud.s3Url ? ` and ${cloud.s3Url}` : ''}\n`);
       if (cloud.peer) process.stdout.write(`${describeStart(cloud.peer.start)}\n`);
       if (process.send) {
         const peer = cloud.peer;
-        process.send({ ready: true, id: peer?.id ?? '', url });
+        process.send({ ready: true, id: peer?.id ?? '', url, s3Url: cloud.s3Url ?? `${url}${S3_PREFIX}` });
         process.on('message', (m) => {
           if (peer) void handleControl(peer, m, close).then((reply) => process.send?.(reply));
         });
