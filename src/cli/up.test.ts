@@ -59,7 +59,22 @@ describe('cumulus up, driven by the CLI alone', () => {
     expect(cli(['info', 'work/big/blob.bin']).code).toBe(EXIT.notFound);
   });
 
+  it('dates files and the home directory by the wall clock', () => {
+    expect(cli(['put', 'dated.txt'], { stdin: Buffer.from('x') }).code).toBe(EXIT.ok);
+    const year = String(new Date().getUTCFullYear());
+    expect(cli(['ls', '-l']).stdout.toString()).toContain(year);
+    const home = JSON.parse(cli(['info', '--json', '~']).stdout.toString()) as { mtime: string };
+    expect(home.mtime.slice(0, 4)).toBe(year);
+    expect(cli(['rm', 'dated.txt']).code).toBe(EXIT.ok);
+  });
+
   it('refuses with clear messages and exit codes', () => {
+    // Data from stdin put to a directory's path is refused, not stored under the directory's name.
+    expect(cli(['mkdir', 'into']).code).toBe(EXIT.ok);
+    const intoDir = cli(['put', 'into/'], { stdin: Buffer.from('x') });
+    expect(intoDir.code).toBe(EXIT.usage);
+    expect(intoDir.stderr).toMatch(/stdin has no name/);
+    expect(JSON.parse(cli(['info', '--json', 'into']).stdout.toString())).toMatchObject({ type: 'directory' });
     const noToken = cli(['ls'], { token: null });
     expect(noToken.code).toBe(EXIT.usage);
     expect(noToken.stderr).toMatch(/token/);

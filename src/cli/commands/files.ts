@@ -97,6 +97,9 @@ function registerPut(program: Command, io: Io): void {
     .addOption(new Option('-d, --durability <copies>').hideHelp())
     .option('-t, --type <mediaType>', 'media type stored with the object')
     .action(action(io, 'put', async (path: string, file: string | undefined, o: ConnOpts & { replicas?: string; durability?: string; type?: string }) => {
+      // Data from stdin has no name to put below a directory, and storing it as the directory's
+      // own name would surprise: refuse, as cloud CLIs do, rather than guess.
+      if (!file && path.endsWith('/')) throw new UsageError(`${path} names a directory and stdin has no name: give the object's full path (put ${path}NAME)`);
       const cloud = client(io, o);
       const remote = file && path.endsWith('/') ? path + basename(file) : path;
       const asked = o.replicas ?? o.durability;

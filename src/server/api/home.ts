@@ -111,6 +111,7 @@ export async function putHome(ctx: HomeContext, req: FastifyRequest, reply: Fast
     return;
   }
   if (path === home) throw new HttpError(409, 'IsADirectory', 'the home directory cannot be replaced by an object');
+  if ((req.params as HomeParams)['*']?.endsWith('/')) throw new HttpError(400, 'InvalidArgument', 'a path ending in / names a directory: give the object a name of its own');
   const replicas = replicasOf(headers);
   const lengthHeader = headers['content-length'];
   const sizeBytes = lengthHeader === undefined ? undefined : Number(lengthHeader);
