@@ -70,17 +70,20 @@ const CURL_ARGS = ['-s', '-f', '-o', '/dev/null', '-w', '%{size_download} %{time
  * forked while a GET is timed (see API_BENCH_OPTIONS.forkClient). One URL per line in, one
  * `size time_total` line out per GET (whatever curl wrote, empty if nothing).
  */
-class CurlLauncher {
+export class CurlLauncher {
   private readonly proc: ChildProcessByStdio<Writable, Readable, null>;
   private readonly lines: AsyncIterator<string>;
 
-  constructor(token: string) {
+  /** With a token, each GET carries it as a bearer token; without, URLs carry their own (presigned). */
+  constructor(token?: string) {
     const args = CURL_ARGS.map((a) => `'${a}'`).join(' ');
-    const script = `while read -r u; do r=$(curl ${args} -H "authorization: Bearer $CUMULUS_BENCH_TOKEN" "$u"); echo "$r"; done`;
-    this.proc = spawn('sh', ['-c', script], { env: { ...process.env, CUMULUS_BENCH_TOKEN: token }, stdio: ['pipe', 'pipe', 'inherit'] });
+    const auth = token === undefined ? '' : ' -H "authorization: Bearer $CUMULUS_BENCH_TOKEN"';
+    const script = `while read -r u; do r=$(curl ${args}${auth} "$u"); echo "$r"; done`;
+    this.proc = spawn('sh', ['-c', script], { env: { ...process.env, CUMULUS_BENCH_TOKEN: token ?? '' }, stdio: ['pipe', 'pipe', 'inherit'] });
     this.lines = createInterface({ input: this.proc.stdout })[Symbol.asyncIterator]();
   }
 
+  /** One GET of `url`: bytes received and seconds, as curl's `size time_total`. */
   async get(url: string): Promise<string> {
     this.proc.stdin.write(url + '\n');
     const { value, done } = await this.lines.next();

@@ -16,14 +16,21 @@ const MAX_DELETE_BODY_BYTES = 2 * 1024 * 1024;
 
 const isMarker = (key: string) => key.endsWith('/');
 
+/** A key that is not there is NoSuchKey, or NoSuchBucket when its bucket is not there either. */
 function notFoundAsNoSuchKey(c: S3Call) {
-  return (e: unknown): never => {
-    if (e instanceof CumulusError && (e.code === 'NOT_FOUND' || e.code === 'NOT_A_DIRECTORY')) throw new S3Error(404, 'NoSuchKey', `the key ${c.key.slice(0, 200)} does not exist`);
+  return async (e: unknown): Promise<never> => {
+    if (e instanceof CumulusError && (e.code === 'NOT_FOUND' || e.code === 'NOT_A_DIRECTORY')) {
+      await requireBucket(c);
+      throw new S3Error(404, 'NoSuchKey', `the key ${c.key.slice(0, 200)} does not exist`);
+    }
     throw e;
   };
 }
 
-/** The object (or, for a key ending in `/`, the directory it marks) behind the call. */
+/**
+ * The object (or, for a key ending in `/`, the directory it marks) behind the call. The bucket is
+ * looked at only when the key is missing: a read costs one metadata request, as through REST.
+ */
 async function statObject(c: S3Call): Promise<Stat> {
   const st = await c.ctx.fs.stat(objectPath(c)).catch(notFoundAsNoSuchKey(c));
   if (st.type === 'directory' && !isMarker(c.key)) throw new S3Error(404, 'NoSuchKey', `the key ${c.key.slice(0, 200)} does not exist (it is a prefix)`);
@@ -91,7 +98,6 @@ export function splitOwner(name: string): [string | undefined, string] {
 async function copyObject(c: S3Call): Promise<void> {
   const src = copySource(c);
   const from: S3Call = { ...c, bucket: src.bucket, key: src.key };
-  await requireBucket(from);
   await requireBucket(c);
   const srcStat = await statObject(from);
   if (srcStat.type !== 'object') throw new S3Error(400, 'InvalidRequest', 'a directory marker cannot be copied');
@@ -110,7 +116,6 @@ async function copyObject(c: S3Call): Promise<void> {
 }
 
 export async function getObject(c: S3Call, head: boolean): Promise<unknown> {
-  await requireBucket(c);
   const st = await statObject(c);
   objectHeaders(c, st);
   if (st.etag !== undefined && etagMatches(c.req.headers['if-none-match'], st.etag)) return c.reply.code(304).send();

@@ -54,7 +54,7 @@ function toBytes(data: string | ArrayBuffer | ArrayBufferView): string | Uint8Ar
 }
 
 /** node:crypto as the Checksum constructor smithy's signer takes (HMAC when given a key). */
-class NodeSha256 {
+export class NodeSha256 {
   private readonly h;
   constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
     this.h = secret === undefined ? createHash('sha256') : createHmac('sha256', toBytes(secret));
