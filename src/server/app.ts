@@ -22,6 +22,8 @@ import type { DropinGateway } from './dropin-gateway.js';
 import type { IceIssuer } from './ice.js';
 import { MemoryNodeRegistry, registerApi, type ApiOptions } from './api/index.js';
 import { registerS3, type S3Options } from './s3/index.js';
+import { createLogger, newRequestId, registerRequestLog, type LogOptions } from './logging.js';
+import { ServerMetrics } from './metrics.js';
 import { ClientMessageSchema, FATAL_CODES, HANDSHAKE_TIMEOUT_MS, SIGNAL_PROTOCOL_VERSION, helloPayload, type ClientMessage, type ServerMessage, type SignalErrorCode } from '../services/signal/rendezvous.js';
 
 export interface ServerLimits {
@@ -65,6 +67,8 @@ export interface ServerOptions {
   members?: Partial<RingMembersSettings>;
   /** STUN/TURN servers handed to every joining peer, TURN ones with per-peer expiring credentials (ice.ts). */
   ice?: IceIssuer;
+  /** Structured logs (logging.ts); default: warnings and errors only, on stderr. */
+  log?: LogOptions;
 }
 
 export interface CumulusServer {
@@ -78,6 +82,8 @@ export interface CumulusServer {
   /** Web pages' drop-in requests, asked through the server's own peer (attached once it runs). */
   readonly dropin: DropinGateway;
   readonly ice: IceIssuer | null;
+  /** What /metrics serves; the server's peer is attached once it runs. */
+  readonly metrics: ServerMetrics;
   close(): Promise<void>;
 }
 
@@ -93,8 +99,11 @@ export async function createServer(opts: ServerOptions = {}): Promise<CumulusSer
   const hub = new SignalHub(rng);
   const members = new RingMembers(hub, clock, rng, opts.members);
   const hellos = new AddressLimiter(clock, limits.hellosPerMinutePerAddress, limits.helloBurstPerAddress);
-  const app = Fastify({ logger: false });
+  const app = Fastify({ loggerInstance: createLogger(opts.log ?? { level: 'warn' }), disableRequestLogging: true, genReqId: newRequestId });
   await app.register(websocket, { options: { maxPayload: WS_MAX_PAYLOAD_BYTES } });
+  registerRequestLog(app);
+  const metrics = new ServerMetrics(hub);
+  metrics.register(app);
 
   app.get('/health', async () => ({ ok: true, peers: hub.size }));
   registerWebPage(app);
@@ -123,7 +132,7 @@ export async function createServer(opts: ServerOptions = {}): Promise<CumulusSer
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : (opts.port ?? 0);
   return {
-    app, hub, dropin, members, port, ice: opts.ice ?? null, url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    app, hub, dropin, members, port, metrics, ice: opts.ice ?? null, url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     close: () => {
       members.close();
       return app.close();

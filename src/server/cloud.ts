@@ -12,6 +12,7 @@ import { IceIssuer, type IceSettings } from './ice.js';
 import type { IceInterfaces } from '../runtime/node-rtc.js';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { FileAccessKeyStore, registerS3, type S3Options } from './s3/index.js';
+import type { LogLevel } from './logging.js';
 
 export interface CloudServerOptions {
   port: number;
@@ -27,6 +28,8 @@ export interface CloudServerOptions {
   iceInterfaces?: IceInterfaces;
   /** Also answer S3 at the root of this port (it always answers under /s3 on the main port). */
   s3Port?: number;
+  /** Structured logs on stderr at this level (default warn). */
+  logLevel?: LogLevel;
 }
 
 export interface CloudServer {
@@ -49,11 +52,12 @@ export async function startCloudServer(o: CloudServerOptions): Promise<CloudServ
     : await LocalFileSystem.open(join(o.dataDir, 'files'));
   const ice = o.ice ? new IceIssuer(o.ice) : undefined;
   const s3: S3Options = { fs, keys: await FileAccessKeyStore.open(join(o.dataDir, 'users')), stagingDir: join(o.dataDir, 's3-uploads') };
-  const server = await createServer({ port: o.port, host: o.host, api: { users, fs }, s3, ...(ice ? { ice } : {}) });
+  const server = await createServer({ port: o.port, host: o.host, api: { users, fs }, s3, log: { level: o.logLevel ?? 'warn' }, ...(ice ? { ice } : {}) });
   let s3App: FastifyInstance | null = null;
   try {
     if (o.s3Port !== undefined) s3App = await listenS3(s3, o.host, o.s3Port);
     if (o.peer !== false) peer = await startServerPeer(server, { ...o.peerOptions, dataDir: join(o.dataDir, 'server-peer'), ...(o.iceInterfaces ? { iceInterfaces: o.iceInterfaces } : {}) });
+    if (peer) server.metrics.attachPeer(peer);
   } catch (e) {
     await s3App?.close();
     await server.close();

@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { startCloudServer } from '../../server/cloud.js';
 import type { ServerPeerStart } from '../../server/own-peer.js';
 import { DEFAULT_HOST, S3_PREFIX } from '../../server/app.js';
+import { LOG_LEVELS, type LogLevel } from '../../server/logging.js';
 import { loadTurnSecret } from '../../server/ice.js';
 import { DEFAULT_DATA_DIR, DEFAULT_PORT } from '../defaults.js';
 import { parseIceInterfaces, shutdownNodeRtc } from '../../runtime/node-rtc.js';
@@ -17,7 +18,7 @@ const STOP_DEADLINE_MS = 10_000;
 
 interface ServeOptions {
   port: string; host: string; data: string; peer: boolean;
-  iceServer: string[]; turnSecretFile?: string; turnTtl?: string; iceInterfaces: string; s3Port?: string;
+  iceServer: string[]; turnSecretFile?: string; turnTtl?: string; iceInterfaces: string; s3Port?: string; logLevel: string;
 }
 
 const collect = (v: string, all: string[]) => [...all, v];
@@ -26,6 +27,12 @@ const collect = (v: string, all: string[]) => [...all, v];
 export function describeStart(s: ServerPeerStart): string {
   if (s.outcome === 'joined') return `its peer joined the ring it knew through ${s.via} after ${s.waitedMs} ms`;
   return `its peer created a new ring: ${s.reason}${s.waitedMs > 0 ? ` (waited ${s.waitedMs} ms)` : ''}`;
+}
+
+/** A --log-level value, refused with the list of levels when it is none of them. */
+export function logLevelOf(text: string): LogLevel {
+  if (!(LOG_LEVELS as readonly string[]).includes(text)) throw new Error(`--log-level takes one of ${LOG_LEVELS.join(', ')}, not ${text}`);
+  return text as LogLevel;
 }
 
 export function registerServe(program: Command): void {
@@ -39,6 +46,7 @@ export function registerServe(program: Command): void {
     .option('--ice-server <url>', 'a STUN or TURN server handed to joining peers (stun:HOST[:PORT], turn:HOST[:PORT]); repeatable', collect, [])
     .option('--turn-secret-file <file>', 'file holding the TURN server\'s static-auth-secret (or set CUMULUS_TURN_SECRET); peers get credentials made from it, never the secret')
     .option('--turn-ttl <seconds>', 'how long an issued TURN credential works (60 to 86400; default 3600)')
+    .option('--log-level <level>', `structured logs on stderr: ${LOG_LEVELS.join(', ')}`, 'info')
     .option('--s3-port <port>', 'also answer the S3 API at the root of this port (it always answers at /s3 on --port)')
     .option('--ice-interfaces <where>', 'where the server\'s peer gathers ICE candidates: all, loopback, or IPv4 addresses separated by commas', 'all')
     .action(async (opts: ServeOptions) => {
@@ -46,6 +54,7 @@ export function registerServe(program: Command): void {
       const cloud = await startCloudServer({
         port: Number(opts.port), host: opts.host, dataDir: opts.data, peer: opts.peer,
         ...(opts.s3Port !== undefined ? { s3Port: Number(opts.s3Port) } : {}),
+        logLevel: logLevelOf(opts.logLevel),
         iceInterfaces: parseIceInterfaces(opts.iceInterfaces),
         ice: { urls: opts.iceServer, ...(turnSecret ? { turnSecret } : {}), ...(opts.turnTtl ? { turnTtlS: Number(opts.turnTtl) } : {}) },
       });

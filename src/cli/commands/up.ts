@@ -8,6 +8,8 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { startCloudServer, type CloudServer } from '../../server/cloud.js';
 import { DEFAULT_HOST, S3_PREFIX } from '../../server/app.js';
+import { LOG_LEVELS } from '../../server/logging.js';
+import { logLevelOf } from './serve.js';
 import { FileAccessKeyStore } from '../../server/s3/keys.js';
 import { usersDir } from './user.js';
 import { DEFAULT_DATA_DIR, DEFAULT_PORT, VOLUNTEER_QUOTA_MIB } from '../defaults.js';
@@ -55,9 +57,10 @@ export function registerUp(program: Command): void {
     .option('--port <port>', 'TCP port of the server', String(DEFAULT_PORT))
     .option('--data <dir>', 'directory for everything the local cloud keeps', DEFAULT_DATA_DIR)
     .option('--quota-mb <MiB>', `storage each volunteer lends, in MiB (default: the volunteer's, ${VOLUNTEER_QUOTA_MIB.default})`)
+    .option('--log-level <level>', `structured logs on stderr: ${LOG_LEVELS.join(', ')}`, 'warn')
     .option('--s3-port <port>', 'also answer the S3 API at the root of this port (it always answers at /s3 on --port)')
     .option('--json', 'print the ready line as JSON')
-    .action(async (opts: { peers: string; port: string; data: string; json?: boolean; quotaMb?: string; s3Port?: string }) => {
+    .action(async (opts: { peers: string; port: string; data: string; json?: boolean; quotaMb?: string; s3Port?: string; logLevel: string }) => {
       const peers = Number(opts.peers);
       if (!Number.isInteger(peers) || peers < 0 || peers > 64) throw new Error('--peers takes a whole number from 0 to 64');
       const quotaMb = opts.quotaMb === undefined ? undefined : parseOption(VOLUNTEER_QUOTA_MIB, opts.quotaMb, '--quota-mb');
@@ -69,6 +72,7 @@ export function registerUp(program: Command): void {
       const cloud = await startCloudServer({
         port: Number(opts.port), host: DEFAULT_HOST, dataDir, peerOptions: { startingWithIt },
         ...(opts.s3Port !== undefined ? { s3Port: Number(opts.s3Port) } : {}),
+        logLevel: logLevelOf(opts.logLevel),
       });
       const volunteers: VolunteerProcess[] = [];
       let stopping: Promise<void> | null = null;

@@ -133,7 +133,8 @@ export const s3Plugin: FastifyPluginAsync<S3Options & { mountPath: string }> = a
   scope.removeAllContentTypeParsers();
   scope.addContentTypeParser('*', (_req, _payload, done) => done(null, undefined));
   scope.addHook('onRequest', async (req, reply) => {
-    const id = randomBytes(8).toString('hex').toUpperCase();
+    // The server's request id (logging.ts), so an S3 error's RequestId finds its log line.
+    const id = typeof req.id === 'string' && req.id !== '' ? req.id : randomBytes(8).toString('hex');
     requestIds.set(req, id);
     reply.header('x-amz-request-id', id);
   });
