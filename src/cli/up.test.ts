@@ -14,6 +14,8 @@ const dir = mkdtempSync(join(tmpdir(), 'cumulus-up-'));
 let up: ChildProcess;
 let ready: Ready;
 
+const startedMs = Date.now();
+
 beforeAll(async () => {
   ({ up, ready } = await startUp(['--peers', '2', '--data', dir]));
 }, 60_000);
@@ -66,6 +68,19 @@ describe('cumulus up, driven by the CLI alone', () => {
     const home = JSON.parse(cli(['info', '--json', '~']).stdout.toString()) as { mtime: string };
     expect(home.mtime.slice(0, 4)).toBe(year);
     expect(cli(['rm', 'dated.txt']).code).toBe(EXIT.ok);
+  });
+
+  it('lists the ring\'s peers with their kind, link path and last contact', () => {
+    const nodes = cli(['nodes', '--json']).stdout.toString().trim().split('\n').map((l) => JSON.parse(l) as { id: string; lastSeenMs: number; meta: Record<string, unknown> });
+    expect(nodes.filter((n) => n.meta.kind === 'server')).toHaveLength(1);
+    const volunteers = nodes.filter((n) => n.meta.kind === 'peer');
+    expect(volunteers).toHaveLength(2);
+    for (const v of volunteers) {
+      expect(v.meta).toMatchObject({ onRing: true });
+      expect(['host', 'srflx', 'relay']).toContain(v.meta.link);
+      // Last contact is the last frame the server's peer heard on the link: a date, after the cloud started.
+      expect(v.lastSeenMs).toBeGreaterThanOrEqual(startedMs);
+    }
   });
 
   it('refuses with clear messages and exit codes', () => {

@@ -2,7 +2,7 @@
 // A joining peer proves its id (signs a fresh nonce), gets a few live contacts, and has its
 // offers, answers and candidates relayed to them. Its work grows with joins, not with traffic:
 // once a peer has one link, its later links are signaled through the overlay.
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import websocket from '@fastify/websocket';
 import type { WebSocket, RawData } from 'ws';
 import type { PeerId } from '../core/id.js';
@@ -20,7 +20,8 @@ import { registerWebPage } from './web.js';
 import { registerDropin } from './dropin-route.js';
 import type { DropinGateway } from './dropin-gateway.js';
 import type { IceIssuer } from './ice.js';
-import { MemoryNodeRegistry, registerApi, type ApiOptions } from './api/index.js';
+import { registerApi, type ApiOptions } from './api/index.js';
+import { RingNodeRegistry } from './ring-nodes.js';
 import { registerS3, type S3Options } from './s3/index.js';
 import { createLogger, newRequestId, registerRequestLog, type LogOptions } from './logging.js';
 import { ServerMetrics } from './metrics.js';
@@ -84,6 +85,8 @@ export interface CumulusServer {
   readonly ice: IceIssuer | null;
   /** What /metrics serves; the server's peer is attached once it runs. */
   readonly metrics: ServerMetrics;
+  /** What /nodes/ lists; the server's peer is attached once it runs. */
+  readonly nodes: RingNodeRegistry;
   close(): Promise<void>;
 }
 
@@ -99,7 +102,7 @@ export async function createServer(opts: ServerOptions = {}): Promise<CumulusSer
   const hub = new SignalHub(rng);
   const members = new RingMembers(hub, clock, rng, opts.members);
   const hellos = new AddressLimiter(clock, limits.hellosPerMinutePerAddress, limits.helloBurstPerAddress);
-  const app = Fastify({ loggerInstance: createLogger(opts.log ?? { level: 'warn' }), disableRequestLogging: true, genReqId: newRequestId });
+  const app = Fastify({ loggerInstance: createLogger(opts.log ?? { level: 'warn' }), logController: new LogController({ disableRequestLogging: true }), genReqId: newRequestId });
   await app.register(websocket, { options: { maxPayload: WS_MAX_PAYLOAD_BYTES } });
   registerRequestLog(app);
   const metrics = new ServerMetrics(hub);
@@ -108,15 +111,8 @@ export async function createServer(opts: ServerOptions = {}): Promise<CumulusSer
   app.get('/health', async () => ({ ok: true, peers: hub.size }));
   registerWebPage(app);
   const dropin = registerDropin(app, clock, rng);
-  if (opts.api) {
-    const nodes = new MemoryNodeRegistry();
-    hub.watch((id, present) => {
-      if (!present) return nodes.remove(id);
-      const nowMs = Date.now();
-      nodes.upsert({ id, rings: ['base'], joinedMs: nowMs, lastSeenMs: nowMs, meta: { signaling: 'connected' } });
-    });
-    await registerApi(app, { ...opts.api, nodes });
-  }
+  const nodes = new RingNodeRegistry(hub, members);
+  if (opts.api) await registerApi(app, { ...opts.api, nodes });
   if (opts.s3) await registerS3(app, opts.s3, S3_PREFIX);
   app.get('/peers/count', async () => ({ peers: hub.size, joins: hub.stats.joins, signalsRelayed: hub.stats.signalsRelayed }));
   app.get('/signal', { websocket: true }, (socket, req) => {
@@ -132,7 +128,7 @@ export async function createServer(opts: ServerOptions = {}): Promise<CumulusSer
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : (opts.port ?? 0);
   return {
-    app, hub, dropin, members, port, metrics, ice: opts.ice ?? null, url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    app, hub, dropin, members, port, metrics, nodes, ice: opts.ice ?? null, url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     close: () => {
       members.close();
       return app.close();

@@ -57,7 +57,10 @@ export async function startCloudServer(o: CloudServerOptions): Promise<CloudServ
   try {
     if (o.s3Port !== undefined) s3App = await listenS3(s3, o.host, o.s3Port);
     if (o.peer !== false) peer = await startServerPeer(server, { ...o.peerOptions, dataDir: join(o.dataDir, 'server-peer'), ...(o.iceInterfaces ? { iceInterfaces: o.iceInterfaces } : {}) });
-    if (peer) server.metrics.attachPeer(peer);
+    if (peer) {
+      server.metrics.attachPeer(peer);
+      server.nodes.attachPeer(peer);
+    }
   } catch (e) {
     await s3App?.close();
     await server.close();
