@@ -70,6 +70,13 @@ export interface ServerOptions {
   ice?: IceIssuer;
   /** Structured logs (logging.ts); default: warnings and errors only, on stderr. */
   log?: LogOptions;
+  /** Serve HTTPS and WSS with this certificate chain and key (PEM). */
+  tls?: TlsFiles;
+}
+
+export interface TlsFiles {
+  cert: Buffer;
+  key: Buffer;
 }
 
 export interface CumulusServer {
@@ -102,7 +109,9 @@ export async function createServer(opts: ServerOptions = {}): Promise<CumulusSer
   const hub = new SignalHub(rng);
   const members = new RingMembers(hub, clock, rng, opts.members);
   const hellos = new AddressLimiter(clock, limits.hellosPerMinutePerAddress, limits.helloBurstPerAddress);
-  const app = Fastify({ loggerInstance: createLogger(opts.log ?? { level: 'warn' }), logController: new LogController({ disableRequestLogging: true }), genReqId: newRequestId });
+  const common = { loggerInstance: createLogger(opts.log ?? { level: 'warn' }), logController: new LogController({ disableRequestLogging: true }), genReqId: newRequestId };
+  // Fastify's type differs by protocol; the routes and hooks here are the same over both.
+  const app = (opts.tls ? Fastify({ ...common, https: opts.tls }) : Fastify(common)) as unknown as FastifyInstance;
   await app.register(websocket, { options: { maxPayload: WS_MAX_PAYLOAD_BYTES } });
   registerRequestLog(app);
   const metrics = new ServerMetrics(hub);
@@ -128,7 +137,7 @@ export async function createServer(opts: ServerOptions = {}): Promise<CumulusSer
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : (opts.port ?? 0);
   return {
-    app, hub, dropin, members, port, metrics, nodes, ice: opts.ice ?? null, url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    app, hub, dropin, members, port, metrics, nodes, ice: opts.ice ?? null, url: `${opts.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`,
     close: () => {
       members.close();
       return app.close();
