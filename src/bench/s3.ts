@@ -11,12 +11,11 @@ import { startCloudServer } from '../server/cloud.js';
 import { S3_PREFIX } from '../server/app.js';
 import { FileAccessKeyStore, type AccessKey } from '../server/s3/keys.js';
 import { NodeSha256 } from '../server/s3/sigv4.js';
-import { LOCAL_RING_CONVERGE_MS, localStatuses, waitForConsistentRing } from '../host/local-ring.js';
-import { spawnVolunteer, type VolunteerProcess } from '../host/volunteer-process.js';
+import type { VolunteerProcess } from '../host/volunteer-process.js';
 import { shutdownNodeRtc } from '../runtime/node-rtc.js';
 import type { OptionValues } from '../core/options.js';
 import { quantile, round } from './figures.js';
-import { CurlLauncher } from './api.js';
+import { CurlLauncher, generatedBody, volunteersOnRing } from './api.js';
 
 export const S3_BENCH_OPTIONS = {
   peers: { type: 'integer', default: 3, min: 0, unit: 'processes', description: 'volunteer processes besides the server\'s peer' },
@@ -26,7 +25,6 @@ export const S3_BENCH_OPTIONS = {
 
 export type S3BenchOptions = OptionValues<typeof S3_BENCH_OPTIONS>;
 
-const PIECE_BYTES = 1 << 20;
 /** Presigned URLs of the bench live this long: longer than any run. */
 const URL_LIFETIME_S = 3600;
 const mbps = (bytes: number, ms: number) => round(bytes / 1e6 / (ms / 1000));
@@ -43,20 +41,6 @@ async function presign(key: AccessKey, base: string, method: string, path: strin
   return `${base}${path}?${query}`;
 }
 
-function generatedBody(bytes: number): ReadableStream<Uint8Array> {
-  let sent = 0;
-  return new ReadableStream<Uint8Array>({
-    pull(ctrl) {
-      if (sent >= bytes) return ctrl.close();
-      const n = Math.min(PIECE_BYTES, bytes - sent);
-      const piece = new Uint8Array(n);
-      for (let i = 0; i < n; i += 4096) piece[i] = (sent + i) & 0xff;
-      sent += n;
-      ctrl.enqueue(piece);
-    },
-  });
-}
-
 export async function runS3Bench(o: S3BenchOptions): Promise<Record<string, unknown>> {
   const t0 = performance.now();
   const dir = mkdtempSync(join(tmpdir(), 'cumulus-bench-s3-'));
@@ -65,12 +49,7 @@ export async function runS3Bench(o: S3BenchOptions): Promise<Record<string, unkn
   const curl = new CurlLauncher();
   const restCurl = new CurlLauncher(await cloud.users.add('bench', 0));
   try {
-    for (let i = 0; i < o.peers; i++) volunteers.push(await spawnVolunteer({ serverUrl: cloud.server.url, dataDir: join(dir, `v${i}`) }));
-    const own = cloud.peer;
-    if (!own) throw new Error('the cloud runs no peer of its own');
-    if (!(await waitForConsistentRing(localStatuses(own, volunteers)))) {
-      throw new Error(`the ring of the server and ${o.peers} volunteers was not consistent within ${LOCAL_RING_CONVERGE_MS} ms`);
-    }
+    await volunteersOnRing(cloud, dir, o.peers, volunteers);
     const key = await (await FileAccessKeyStore.open(join(dir, 'users'))).add('bench', 0);
     const base = cloud.server.url;
     const bucket = await fetch(await presign(key, base, 'PUT', `${S3_PREFIX}/bench`), { method: 'PUT' });

@@ -12,26 +12,27 @@ const LATENCY_BUCKETS_S = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2
 /** Requests that matched no route are counted under this route label. */
 const NO_ROUTE = 'unmatched';
 
-/** A counter whose value is read from a live count at scrape time (counts kept by the protocol code). */
-function readCounter(registry: Registry, name: string, help: string, labelNames: string[], read: () => Array<[Record<string, string>, number]>): void {
-  new Counter({
-    name, help, labelNames, registers: [registry],
-    collect() {
+type Sample = [Record<string, string>, number];
+
+/**
+ * A metric whose value is read from live counts at scrape time (counts the protocol code keeps):
+ * a counter for counts that only grow, a gauge for levels.
+ */
+function readMetric(kind: 'counter' | 'gauge', registry: Registry, name: string, help: string, labelNames: string[], read: () => Sample[]): void {
+  if (kind === 'counter') {
+    new Counter({ name, help, labelNames, registers: [registry], collect() {
       this.reset();
       for (const [labels, value] of read()) this.inc(labels, value);
-    },
-  });
-}
-
-function readGauge(registry: Registry, name: string, help: string, labelNames: string[], read: () => Array<[Record<string, string>, number]>): void {
-  new Gauge({
-    name, help, labelNames, registers: [registry],
-    collect() {
+    } });
+  } else {
+    new Gauge({ name, help, labelNames, registers: [registry], collect() {
       this.reset();
       for (const [labels, value] of read()) this.set(labels, value);
-    },
-  });
+    } });
+  }
 }
+const readCounter = (...a: [Registry, string, string, string[], () => Sample[]]) => readMetric('counter', ...a);
+const readGauge = (...a: [Registry, string, string, string[], () => Sample[]]) => readMetric('gauge', ...a);
 
 export class ServerMetrics {
   readonly registry = new Registry();
