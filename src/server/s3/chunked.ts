@@ -41,6 +41,12 @@ class Reader {
     }
   }
 
+  /** Whether the body has no bytes left. */
+  async atEnd(): Promise<boolean> {
+    while (this.buf.length === 0) if (!(await this.fill())) return true;
+    return false;
+  }
+
   /** Up to `n` bytes, as soon as some are there. */
   async take(n: number): Promise<Buffer> {
     if (this.buf.length === 0 && !(await this.fill())) throw new S3Error(400, 'IncompleteBody', 'the body ended inside a chunk');
@@ -82,7 +88,10 @@ export async function* decodeAwsChunked(body: AsyncIterable<Uint8Array>, signer:
   // last chunk's header is followed by that empty line directly.
   for (let i = 0; ; i++) {
     const line = await r.line().catch((e: unknown) => (trailer ? Promise.reject(e) : ''));
-    if (line === '') return;
+    if (line === '') {
+      if (!(await r.atEnd())) throw new S3Error(400, 'IncompleteBody', 'unexpected bytes after the end of an aws-chunked body');
+      return;
+    }
     if (!trailer || i >= MAX_TRAILERS) throw new S3Error(400, 'IncompleteBody', 'unexpected bytes after the last chunk');
   }
 }

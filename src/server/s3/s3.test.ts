@@ -1,4 +1,4 @@
-// Proves the S3 door's operations and refusals with the AWS SDK over a local file system: buckets, objects, listings with delimiters and continuation, ranges, conditional GETs, copies, batch deletes, multipart uploads, presigned URLs, and the S3 error codes of bad signatures, unknown keys, expired URLs and another user's bucket.
+// Proves the S3 door's operations and refusals with the AWS SDK over a local file system: buckets, objects (streamed aws-chunked bodies too), listings with delimiters and continuation, ranges, conditional GETs, copies, batch deletes, multipart uploads, presigned URLs, and the S3 error codes of bad signatures, unknown keys, expired URLs and another user's bucket.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CopyObjectCommand, CreateBucketCommand, CreateMultipartUploadCommand,
@@ -8,6 +8,7 @@ import {
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import { join } from 'node:path';
 import { s3Client, startTestS3, type TestS3 } from './test-util/s3-gateway.js';
 
@@ -51,6 +52,20 @@ describe('the S3 door', () => {
     expect(await errorOf(alice.send(new GetObjectCommand({ Bucket: 'photos', Key: 'trips/2026/dog.txt' })))).toMatchObject({ name: 'NoSuchKey', status: 404 });
     expect(await errorOf(alice.send(new GetObjectCommand({ Bucket: 'nope', Key: 'x' })))).toMatchObject({ name: 'NoSuchBucket', status: 404 });
     expect(await errorOf(alice.send(new GetObjectCommand({ Bucket: 'photos', Key: 'trips/2026/cat.txt', Range: 'bytes=50-60' })))).toMatchObject({ name: 'InvalidRange', status: 416 });
+  });
+
+  it('takes a streamed body as the SDK sends it (aws-chunked with a trailing checksum)', async () => {
+    const pieces = [Buffer.alloc(100_000, 7), Buffer.alloc(50_000, 9)];
+    let sentHeader = '';
+    alice.middlewareStack.add((next) => async (args) => {
+      sentHeader = String((args.request as { headers: Record<string, string> }).headers['x-amz-content-sha256']);
+      return next(args);
+    }, { step: 'finalizeRequest', name: 'seeHeader', priority: 'low' });
+    await alice.send(new PutObjectCommand({ Bucket: 'photos', Key: 'streamed.bin', Body: Readable.from(pieces), ContentLength: 150_000 }));
+    alice.middlewareStack.remove('seeHeader');
+    expect(sentHeader).toMatch(/^STREAMING-/);
+    const got = Buffer.from(await (await alice.send(new GetObjectCommand({ Bucket: 'photos', Key: 'streamed.bin' }))).Body!.transformToByteArray());
+    expect(got.equals(Buffer.concat(pieces))).toBe(true);
   });
 
   it('lists keys with a prefix, a delimiter and continuation tokens, in key order', async () => {
