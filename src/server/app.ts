@@ -113,9 +113,10 @@ export async function createServer(opts: ServerOptions = {}): Promise<CumulusSer
   // Fastify's type differs by protocol; the routes and hooks here are the same over both.
   const app = (opts.tls ? Fastify({ ...common, https: opts.tls }) : Fastify(common)) as unknown as FastifyInstance;
   await app.register(websocket, { options: { maxPayload: WS_MAX_PAYLOAD_BYTES } });
-  registerRequestLog(app);
+  // Metrics first: when a request's log line is written, it has been counted (tests wait for the line).
   const metrics = new ServerMetrics(hub);
   metrics.register(app);
+  registerRequestLog(app);
 
   app.get('/health', async () => ({ ok: true, peers: hub.size }));
   registerWebPage(app);

@@ -53,6 +53,10 @@ describe('operability', () => {
     const cli = (args: string[], stdin?: string) => runCli({ url: server.url, token }, args, stdin);
     expect((await cli(['put', 'note.txt'], 'hello')).code).toBe(0);
     expect((await cli(['get', 'note.txt'])).stdout).toBe('hello');
+    // A request is counted after its answer has gone out; its log line is written after that.
+    for (const [method, status] of [['PUT', 204], ['GET', 200]] as const) {
+      await lineWhere((l) => l.method === method && l.url === '/alice/home/note.txt' && l.status === status);
+    }
     const text = await (await fetch(`${server.url}/metrics`)).text();
     expect(text).toMatch(/^cumulus_http_requests_total\{route="\/:user\/home\/\*",method="PUT",status="204"\} 1$/m);
     expect(text).toMatch(/^cumulus_http_requests_total\{route="\/:user\/home\/\*",method="GET",status="200"\} [1-9]/m);
