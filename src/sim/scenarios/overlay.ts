@@ -43,6 +43,17 @@ export interface OverlayResult extends ScenarioResult {
   wallMs: number;
 }
 
+/** How a signaled run's links were set up (absent with --connect plain); see signalingFigures. */
+export interface SignalingFigures {
+  linksViaServer: number;
+  linksViaOverlay: number;
+  overlayLinkShare: number;
+  serverMessages: number;
+  relayedLinkShare: number;
+  relayKBps: number;
+  answerTimeouts: number;
+}
+
 export const OVERLAY_OPTIONS = {
   nodes: NODES_OPTION,
   churn: { type: 'number', default: 0, min: 0, unit: 's', description: 'median session of churning peers while the lookups run; 0: no churn' },
@@ -62,7 +73,7 @@ export const OVERLAY_OPTIONS = {
 
 export type OverlayOptions = OptionValues<typeof OVERLAY_OPTIONS>;
 
-export function runOverlay(opts: OverlayOptions): OverlayResult {
+export function runOverlay(opts: OverlayOptions): OverlayResult & Partial<SignalingFigures> {
   const started = performance.now();
   const { nodes, lookups, seed } = opts;
   const churnS = opts.churn;
@@ -155,7 +166,7 @@ function setupRate(setups: number, peers: number, windowMs: number): number {
  * counts, over every peer that ever ran), links relayed for a symmetric NAT and the bytes relays
  * carried per second of the run, and offers that timed out without an answer.
  */
-function signalingFigures(net: OverlayNet, s: SignalingStats, nowMs: number): Record<string, number> {
+function signalingFigures(net: OverlayNet, s: SignalingStats, nowMs: number): SignalingFigures {
   let viaServer = 0;
   let viaOverlay = 0;
   for (const p of net.peers) {
