@@ -1,10 +1,11 @@
 // Proves simulated links are set up by offer and answer as real peers set them up: a joiner's first
 // link through the server and every later one through the overlay (answers reaching joiners not in
-// place yet), glare settled to one link, an offer to a peer that is gone failing after its retry,
-// and NAT types deciding which links are relayed.
+// place yet, also while they walk back along a fast-growing ring), glare settled to one link, an
+// offer to a peer that is gone failing after its retry, and NAT types deciding which links are
+// relayed.
 import { describe, expect, it } from 'vitest';
 import type { PeerId } from '../core/id.js';
-import type { LinkDownReason } from '../env/ports.js';
+import { LINK_CONNECT_TIMEOUT_MS, type LinkDownReason } from '../env/ports.js';
 import { withDefaults } from '../core/options.js';
 import { RoutedSignaler } from '../services/signal/routed.js';
 import { OVERLAY_OPTIONS, runOverlay } from './scenarios/overlay.js';
@@ -36,6 +37,20 @@ describe('signaled links', () => {
     // reach them through their relays, so no offer waits out the connect timeout.
     expect([r.linksViaServer, r.answerTimeouts]).toEqual([39, 0]);
     expect(r.linksViaOverlay).toBeGreaterThan(5 * 39);
+  });
+
+  it('bring every answer back to a joiner through the peers it names as its relays', () => {
+    // 200 peers growing fast: joiners whose first successor is out of date walk back along the
+    // ring, one closer successor at a time. Each answer comes back through a relay the joiner named.
+    // Naming its oldest links lost answers with seed 2 (51 offers timed out, a joiner 17.8 s out
+    // of place): the successor it had just left behind released their link. A bootstrap that
+    // released its link to a joiner before the joiner's successor was linked lost them with seed 3.
+    for (const seed of [2, 3]) {
+      const r = runOverlay(withDefaults(OVERLAY_OPTIONS, { nodes: 200, lookups: 50, seed }));
+      expect([r.ringConsistent, r.success, r.answerTimeouts], `seed ${seed}`).toEqual([true, 1, 0]);
+      // No joiner waited out an offer's connect timeout before it was in place.
+      expect(r.joinStabilizeMsMax, `seed ${seed}`).toBeLessThan(LINK_CONNECT_TIMEOUT_MS);
+    }
   });
 
   it('settle glare to one link, up on both sides', () => {
