@@ -12,6 +12,8 @@ export interface Ready {
   token: string;
   /** The volunteer processes `up` started. */
   pids: number[];
+  /** The S3 door and the default user's access key. */
+  s3: { endpoint: string; accessKeyId: string; secretAccessKey: string };
 }
 
 /** How long `up` gets to stop its volunteers on Ctrl-C before it is killed. */
