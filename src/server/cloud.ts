@@ -42,7 +42,8 @@ export async function startCloudServer(o: CloudServerOptions): Promise<CloudServ
     ? new RingFileSystem(() => peer?.peer.storage?.client ?? null)
     : await LocalFileSystem.open(join(o.dataDir, 'files'));
   const ice = o.ice ? new IceIssuer(o.ice) : undefined;
-  const server = await createServer({ port: o.port, host: o.host, api: { users, fs }, ...(ice ? { ice } : {}) });
+  const jobs = o.peer !== false ? () => peer?.peer.jobs?.client ?? null : undefined;
+  const server = await createServer({ port: o.port, host: o.host, api: { users, fs, ...(jobs && { jobs }) }, ...(ice ? { ice } : {}) });
   try {
     if (o.peer !== false) peer = await startServerPeer(server, { ...o.peerOptions, dataDir: join(o.dataDir, 'server-peer'), ...(o.iceInterfaces ? { iceInterfaces: o.iceInterfaces } : {}) });
   } catch (e) {

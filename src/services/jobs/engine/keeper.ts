@@ -67,8 +67,9 @@ export class Keeper {
     for (const jobId of [...this.replicas.journals.keys()]) {
       if (!this.ring.owns(jobKey(jobId)) || this.kept.has(jobId) || this.kept.size >= MAX_KEPT_JOBS) continue;
       const journal = this.replicas.take(jobId)!;
-      if (journal.state.ended) continue;
       this.kept.set(jobId, journal);
+      // A finished job is kept for its status and results; there is nothing to resume.
+      if (journal.state.ended) continue;
       this.stats.takeovers++;
       void this.append(journal, [{ t: 'keeper', peer: this.ring.self }]).then((r) => {
         if (r.ok && this.kept.get(jobId) === journal) this.onTakeover(journal);
