@@ -22,13 +22,18 @@ export class RingPlacement implements Placement {
     private readonly storage: () => StorageClient | null,
   ) {}
 
+  /** The input's holders this peer is linked to now (a crashed peer has lost its links). */
   preferred(input: string): readonly PeerId[] {
-    return this.holders.get(input) ?? [];
+    return (this.holders.get(input) ?? []).filter((p) => this.live(p));
   }
 
   /** This peer, its successors and every peer it is linked to: on a small ring, every peer. */
   workers(): readonly PeerId[] {
-    return [...new Set([this.ring.self, ...this.ring.successors(), ...this.ring.links()])];
+    return [...new Set([this.ring.self, ...this.ring.successors(), ...this.ring.links()])].filter((p) => this.live(p));
+  }
+
+  private live(p: PeerId): boolean {
+    return p === this.ring.self || this.ring.isLinked(p);
   }
 
   async learn(inputs: readonly string[]): Promise<void> {

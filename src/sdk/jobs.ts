@@ -43,6 +43,10 @@ export interface JobStatus {
   /** Bytes the map tasks read, and of those the ones their worker held itself. */
   inputBytes: number;
   localInputBytes: number;
+  /** When the job was created (ISO 8601; in list() only). */
+  timeCreated?: string;
+  /** Peers with tasks of the job running now, and how many each. */
+  workers: Array<{ peer: string; running: number }>;
 }
 
 export interface JobError {

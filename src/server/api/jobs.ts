@@ -144,15 +144,17 @@ export function liveResults(kind: ResultKind) {
   };
 }
 
-/** GET /:user/jobs?state=: the user's jobs (their directories), with each one's status. */
+/** GET /:user/jobs?state=: the user's jobs (their directories), each one's status and creation time, newest first. */
 export async function listJobs(ctx: HomeContext, req: FastifyRequest, reply: FastifyReply): Promise<unknown> {
   const { user } = req.params as { user: string };
   const state = (req.query as { state?: string }).state;
   const jobs = jobsOf(ctx);
   const ids: string[] = [];
+  const created = new Map<string, number>();
   try {
     for (let marker: string | undefined; ids.length < MAX_LISTED_JOBS; ) {
       const page = await ctx.fs.list(`/${user}/jobs`, { limit: 256, ...(marker !== undefined && { marker }) });
+      for (const e of page.entries) if (e.type === 'directory') created.set(e.name, e.mtimeMs);
       ids.push(...page.entries.filter((e) => e.type === 'directory').map((e) => e.name));
       if (page.next === undefined) break;
       marker = page.next;
@@ -160,15 +162,16 @@ export async function listJobs(ctx: HomeContext, req: FastifyRequest, reply: Fas
   } catch (e) {
     if (errorCode(e) !== 'NOT_FOUND') throw e;
   }
-  const statuses: JobStatus[] = [];
+  const statuses: Array<JobStatus & { timeCreated: string }> = [];
   const queue = ids.slice(0, MAX_LISTED_JOBS);
   await Promise.all(Array.from({ length: STATUS_CONCURRENCY }, async () => {
     for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
       const s = await jobs.status(id, user).catch(() => undefined);
-      if (s !== undefined && (state === undefined || s.state === state)) statuses.push(s);
+      if (s !== undefined && (state === undefined || s.state === state)) statuses.push({ ...s, timeCreated: new Date(created.get(id) ?? 0).toISOString() });
     }
   }));
-  statuses.sort((a, b) => (a.id < b.id ? -1 : 1));
+  // Newest first, as a developer looks for the job just started.
+  statuses.sort((a, b) => (a.timeCreated > b.timeCreated ? -1 : a.timeCreated < b.timeCreated ? 1 : a.id < b.id ? -1 : 1));
   reply.header('content-type', 'application/x-json-stream');
   return reply.send(Buffer.from(statuses.map((s) => JSON.stringify(s) + '\n').join('')));
 }

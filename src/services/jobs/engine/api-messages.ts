@@ -15,6 +15,8 @@ export const MAX_INPUTS_PER_REQUEST = 32;
 /** Items one `results` answer carries at most, and its budget of characters within the 64 KiB frame. */
 export const MAX_RESULTS_PER_PAGE = 1024;
 export const RESULTS_PAGE_CHARS = 40 * 1024;
+/** Workers a status names at most. */
+export const MAX_STATUS_WORKERS = 64;
 /** (index, attempt) pairs one `sources` answer carries at most. */
 export const MAX_SOURCES_PER_PAGE = 4096;
 
@@ -64,6 +66,8 @@ export const JobStatus = obj({
   /** Input bytes the map tasks read, and of those the ones read from the worker's own store (since this keeper took the job). */
   inputBytes: Count,
   localInputBytes: Count,
+  /** The peers with attempts of this job out now, and how many each (at most MAX_STATUS_WORKERS of them). */
+  workers: Type.Array(obj({ peer: Type.String({ maxLength: 40 }), running: Count }), { maxItems: 64 }),
 });
 export type JobStatus = Static<typeof JobStatus>;
 

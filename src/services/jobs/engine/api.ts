@@ -7,7 +7,7 @@ import { check } from '../../../core/codec.js';
 import type { Envelope } from '../../../core/envelope.js';
 import { CumulusError, errorCode } from '../../../core/errors.js';
 import type { RingPort } from '../../../overlay/port.js';
-import { CreateBody, InputsBody, JobRef, ResultsBody, SourcesBody, MAX_SOURCES_PER_PAGE, RESULTS_PAGE_CHARS, type JobStatus, type ResultsBody as Results } from './api-messages.js';
+import { CreateBody, InputsBody, JobRef, ResultsBody, SourcesBody, MAX_SOURCES_PER_PAGE, MAX_STATUS_WORKERS, RESULTS_PAGE_CHARS, type JobStatus, type ResultsBody as Results } from './api-messages.js';
 import { MAX_INPUTS_PER_ENTRY } from './constants.js';
 import { checkJob, type Executors } from './job.js';
 import type { Journal } from './journal.js';
@@ -149,6 +149,7 @@ export class JobsApi {
       keeper: this.ring.self,
       failovers: s.keepers,
       ...loc,
+      workers: workersOf(journal),
     };
   }
 
@@ -204,6 +205,13 @@ export class JobsApi {
     for (; i < table.size && pairs.length < 2 * MAX_SOURCES_PER_PAGE; i++) if (table.statusOf(i) === TaskStatus.Done) pairs.push(i, table.winnerOf(i));
     return { type: 'sources', user: journal.state.user, pairs, ...(i < table.size && { next: i }) };
   }
+}
+
+/** The peers with attempts out, most first. */
+function workersOf(journal: Journal): Array<{ peer: string; running: number }> {
+  const n = new Map<string, number>();
+  for (const out of journal.state.running.values()) for (const w of out.values()) n.set(w, (n.get(w) ?? 0) + 1);
+  return [...n].sort((a, b) => b[1] - a[1]).slice(0, MAX_STATUS_WORKERS).map(([peer, running]) => ({ peer, running }));
 }
 
 function page(items: string[], next: number, end: number): unknown {

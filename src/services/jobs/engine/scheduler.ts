@@ -30,6 +30,8 @@ export interface Placement {
 
 /** Queue depth a worker gets before it has reported one. */
 const INITIAL_DEPTH = 2;
+/** How long a worker that did not take its frame gets no tasks: a few detection times of a crashed link. */
+const SHUN_MS = 10_000;
 /** Assignments journaled in one batch (one replication round). */
 const MAX_ASSIGN_BATCH = 256;
 
@@ -37,6 +39,8 @@ export class Scheduler {
   /** Attempts out per worker, and the depth each worker last asked for. */
   private readonly load = new Map<PeerId, number>();
   private readonly depth = new Map<PeerId, number>();
+  /** Workers that did not take their last frame, and until when none is sent to them. */
+  private readonly shunned = new Map<PeerId, number>();
   private readonly timers = new Map<string, TimerHandle>();
   private readonly pumping = new Set<Journal>();
   private stopped = false;
@@ -121,7 +125,8 @@ export class Scheduler {
 
   /** A preferred peer with room, else the least loaded worker with room. */
   private choose(input: string): PeerId | undefined {
-    const room = (p: PeerId) => (this.load.get(p) ?? 0) < (this.depth.get(p) ?? INITIAL_DEPTH);
+    const now = this.clock.now();
+    const room = (p: PeerId) => (this.load.get(p) ?? 0) < (this.depth.get(p) ?? INITIAL_DEPTH) && !((this.shunned.get(p) ?? 0) > now);
     for (const p of this.placement.preferred(input)) if (room(p)) return p;
     let best: PeerId | undefined;
     for (const p of this.placement.workers()) if (room(p) && (best === undefined || (this.load.get(p) ?? 0) < (this.load.get(best) ?? 0))) best = p;
@@ -146,6 +151,8 @@ export class Scheduler {
           .catch(() => undefined)
           .then((r) => {
             if (r?.ok && r.value.type === 'accepted') return void this.depth.set(worker, r.value.depth);
+            // A worker that did not take its tasks (gone, or full) gets none for a while, so their retries go elsewhere.
+            this.shunned.set(worker, this.clock.now() + SHUN_MS);
             for (const t of part) void this.record(journal, t.phase, t.index, t.attempt, { outcome: 'error', exitCode: 70, message: `worker ${worker.slice(0, 8)} did not take the task`, stderr: '' }, true);
           });
       }
