@@ -75,7 +75,7 @@ export async function addInputs(ctx: HomeContext, req: FastifyRequest, reply: Fa
   let batch: string[] = [];
   let inputs = (await jobs.status(id, user)).inputs;
   const flush = async () => {
-    if (batch.length > 0) inputs = await jobs.inputs(id, user, batch);
+    if (batch.length > 0) inputs = await jobs.inputs(id, user, batch, inputs);
     batch = [];
   };
   const add = async (raw: string) => {

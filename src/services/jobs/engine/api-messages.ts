@@ -22,7 +22,8 @@ export const MAX_SOURCES_PER_PAGE = 4096;
 
 /** The job travels as the client sent it (a decoded JSON value); job.ts checks every field. */
 export const CreateBody = obj({ jobId: JobId, user: User, job: Type.Unknown() });
-export const InputsBody = obj({ jobId: JobId, user: User, paths: Type.Array(Type.String({ minLength: 1, maxLength: MAX_INPUT_PATH_CHARS }), { minItems: 1, maxItems: MAX_INPUTS_PER_REQUEST }) });
+/** `first`: the index the client means the first path to get, so that a retry of a request that landed adds nothing twice. */
+export const InputsBody = obj({ jobId: JobId, user: User, first: Type.Optional(Index), paths: Type.Array(Type.String({ minLength: 1, maxLength: MAX_INPUT_PATH_CHARS }), { minItems: 1, maxItems: MAX_INPUTS_PER_REQUEST }) });
 /** end, status, cancel: the job and whose it is. */
 export const JobRef = obj({ jobId: JobId, user: User });
 export type JobRef = Static<typeof JobRef>;

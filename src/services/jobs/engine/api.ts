@@ -6,6 +6,7 @@ import type { Static, TSchema } from '@sinclair/typebox';
 import { check } from '../../../core/codec.js';
 import type { Envelope } from '../../../core/envelope.js';
 import { CumulusError, errorCode } from '../../../core/errors.js';
+import type { Clock } from '../../../env/ports.js';
 import type { RingPort } from '../../../overlay/port.js';
 import { CreateBody, InputsBody, JobRef, ResultsBody, SourcesBody, MAX_SOURCES_PER_PAGE, MAX_STATUS_WORKERS, RESULTS_PAGE_CHARS, type JobStatus, type ResultsBody as Results } from './api-messages.js';
 import { MAX_INPUTS_PER_ENTRY } from './constants.js';
@@ -20,6 +21,8 @@ import type { TaskError } from './state.js';
 import type { JobsStats } from './stats.js';
 import { TaskStatus } from './tasks.js';
 
+/** Longest the keeper waits to learn where new inputs are held, well inside a client's request timeout. */
+const LEARN_MS = 500;
 /** Jobs whose locality counters a keeper holds; the oldest is dropped past it. */
 const MAX_LOCALITY_JOBS = 10_000;
 
@@ -39,6 +42,7 @@ export class JobsApi {
 
   constructor(
     private readonly ring: RingPort,
+    private readonly clock: Clock,
     private readonly keeper: Keeper,
     private readonly scheduler: Scheduler | undefined,
     private readonly executors: Executors,
@@ -103,12 +107,19 @@ export class JobsApi {
     return { type: 'ok' };
   }
 
-  private async inputs(b: { jobId: string; user: string; paths: string[] }): Promise<unknown> {
+  private async inputs(b: { jobId: string; user: string; first?: number; paths: string[] }): Promise<unknown> {
     const journal = this.journal(b);
     const s = journal.state;
+    // A retry of a request that landed: the paths are journaled already, once they are replicated.
+    const landed = () => b.first !== undefined && b.first + b.paths.length <= s.inputs.length && b.paths.every((p, i) => s.inputs[b.first! + i] === p);
+    if (landed()) return this.append(journal, []);
     if (s.inputsEnded || s.cancelled || s.ended) throw new CumulusError('INVALID_ARGUMENT', `job ${b.jobId} takes no more inputs (${s.cancelled ? 'cancelled' : 'inputs ended'})`);
-    // Where each input is held decides where its task runs: learn it before the tasks exist.
-    await this.learn(b.paths);
+    if (b.first !== undefined && b.first !== s.inputs.length) throw new CumulusError('INVALID_ARGUMENT', `job ${b.jobId} has ${s.inputs.length} inputs; these were meant to follow input ${b.first}`);
+    // Where each input is held decides where its task runs: learn it before the tasks exist, for
+    // at most LEARN_MS (past it the tasks are placed without it).
+    await Promise.race([this.learn(b.paths), new Promise<void>((resolve) => this.clock.setTimer(LEARN_MS, resolve))]);
+    if (landed()) return this.append(journal, []);
+    if (b.first !== undefined && b.first !== s.inputs.length) throw new CumulusError('INVALID_ARGUMENT', `job ${b.jobId}: other inputs came first`);
     const entries: Entry[] = [];
     const first = s.inputs.length;
     for (let i = 0; i < b.paths.length; i += MAX_INPUTS_PER_ENTRY) entries.push({ t: 'inputs', first: first + i, paths: b.paths.slice(i, i + MAX_INPUTS_PER_ENTRY) });

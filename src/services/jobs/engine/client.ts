@@ -27,9 +27,14 @@ export class JobsClient {
     await this.call(jobId, 'create', { jobId, user, job }, OkReply);
   }
 
-  /** Add input paths (at most MAX_INPUTS_PER_REQUEST); resolves to the job's count of inputs. */
-  async inputs(jobId: string, user: string, paths: string[]): Promise<number> {
-    const r = await this.call(jobId, 'inputs', { jobId, user, paths }, OkReply, new Set(['NOT_OWNER']));
+  /**
+   * Add input paths (at most MAX_INPUTS_PER_REQUEST); resolves to the job's count of inputs. With
+   * `first` (the index the first path is to get) a retry is safe and the call is retried; without
+   * it the paths go at the end and a request that may have landed is not sent again.
+   */
+  async inputs(jobId: string, user: string, paths: string[], first?: number): Promise<number> {
+    const body = { jobId, user, paths, ...(first !== undefined && { first }) };
+    const r = await this.call(jobId, 'inputs', body, OkReply, first === undefined ? new Set(['NOT_OWNER']) : RETRYABLE);
     return r.type === 'ok' ? (r.inputs ?? 0) : 0;
   }
 

@@ -58,7 +58,7 @@ export class JobsService {
     if (scheduler) this.keeper.onTakeover = (journal) => scheduler.resume(journal);
     this.worker = opts.runner && new Worker(opts.ring, opts.clock, opts.runner, this.settings.rpcTimeoutMs, this.stats);
     const learn = opts.placement?.learn?.bind(opts.placement);
-    this.api = new JobsApi(opts.ring, this.keeper, scheduler, opts.executors ?? new Map(), this.stats, learn);
+    this.api = new JobsApi(opts.ring, opts.clock, this.keeper, scheduler, opts.executors ?? new Map(), this.stats, learn);
     if (scheduler) scheduler.onInputRead = (jobId, bytes, local) => this.api.countInput(jobId, bytes, local);
     this.client = new JobsClient(opts.ring, opts.clock, this.settings.rpcTimeoutMs);
   }
