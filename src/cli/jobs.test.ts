@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cumulus, type JobStatus } from '../sdk/index.js';
 import { corpusFiles } from '../bench/corpus.js';
 import { EXIT } from './exit-codes.js';
-import { BIN, startUp, type Ready } from './test-util/local-cloud.js';
+import { alive, BIN, startUp, type Ready } from './test-util/local-cloud.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cumulus-jobs-'));
 let up: ChildProcess;
@@ -33,15 +33,6 @@ function sh(command: string, opts: { stdin?: string; token?: string } = {}): Pro
   child.stdin.end(opts.stdin);
   return new Promise((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr })));
 }
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 async function until(what: string, ok: () => Promise<boolean>, tries = 600): Promise<void> {
   for (let i = 0; i < tries; i++) {
