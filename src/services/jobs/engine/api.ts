@@ -139,6 +139,8 @@ export class JobsApi {
     const journal = this.keeper.kept.get(ref.jobId);
     if (journal !== undefined && journal.state.user === ref.user) return journal;
     if (journal === undefined && !this.ring.owns(jobKey(ref.jobId))) throw new CumulusError('NOT_OWNER', `this peer does not keep job ${ref.jobId}`);
+    // We own the key and hold a replica: the takeover is under way, ask again shortly.
+    if (journal === undefined && this.keeper.holdsReplica(ref.jobId)) throw new CumulusError('UNAVAILABLE', `job ${ref.jobId} is being taken over`);
     throw new CumulusError('NOT_FOUND', `no job ${ref.jobId}`);
   }
 

@@ -62,6 +62,11 @@ export class Keeper {
     return this.replicator.sync(journal);
   }
 
+  /** Do we hold this job's journal as a replica (a takeover may be under way)? */
+  holdsReplica(jobId: string): boolean {
+    return this.replicas.journals.has(jobId);
+  }
+
   /** The range moved: journals we hold as a replica whose key is now ours are taken over. */
   onRangeChanged(): void {
     for (const jobId of [...this.replicas.journals.keys()]) {
