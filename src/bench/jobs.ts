@@ -18,8 +18,8 @@ export const JOBS_BENCH_OPTIONS = {
 
 export type JobsBenchOptions = OptionValues<typeof JOBS_BENCH_OPTIONS>;
 
-/** Objects stored at once while setting up. */
-const PUT_CONCURRENCY = 8;
+/** Objects stored at once while setting up: the gateway takes 4 uploads of one user at a time. */
+const PUT_CONCURRENCY = 4;
 
 export async function runJobsBench(o: JobsBenchOptions): Promise<Record<string, unknown>> {
   const dir = mkdtempSync(join(tmpdir(), 'cumulus-jobs-bench-'));
