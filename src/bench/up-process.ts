@@ -15,6 +15,8 @@ export interface Ready {
   ids: string[];
   /** The id of the server's own peer. */
   serverPeerId?: string;
+  /** The S3 door and the default user's access key. */
+  s3: { endpoint: string; accessKeyId: string; secretAccessKey: string };
 }
 
 /** How long `up` gets to stop its volunteers on Ctrl-C before it is killed. */

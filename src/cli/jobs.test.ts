@@ -67,7 +67,7 @@ async function slowJobKeptByVolunteer(inputs: string[]): Promise<{ id: string; k
 beforeAll(async () => {
   ({ up, ready } = await startUp(['--peers', '4', '--data', dir]));
   alice = new Cumulus({ url: ready.url, token: ready.token });
-  const bob = await sh(`$CUMULUS user add bob --data ${join(dir, 'users')} --json`);
+  const bob = await sh(`$CUMULUS user add bob --data ${dir} --json`);
   bobToken = (JSON.parse(bob.stdout) as { token: string }).token;
   await alice.mkdir('books');
   const docs = corpusFiles().slice(0, 8);

@@ -18,6 +18,7 @@ import { RESTART_BENCH_OPTIONS, runRestartBench } from '../../bench/restart.js';
 import { IDENTITIES_BENCH_OPTIONS, runIdentitiesBench } from '../../bench/identities.js';
 import { NETLAB_BENCH_OPTIONS, runNetlabBench } from '../../bench/netlab/bench.js';
 import { STORAGE_BENCH_OPTIONS, runStorageBench } from '../../bench/storage.js';
+import { S3_BENCH_OPTIONS, runS3Bench } from '../../bench/s3.js';
 import { lookup, registerRunnables, runnableFlags, runnableHelp } from '../runnables.js';
 
 type Figures = Record<string, unknown>;
@@ -48,6 +49,11 @@ export const BENCHES: Record<string, Bench> = {
     description: 'a local cloud (server and --peers volunteers) takes a --mb MB file by PUT; GET through the gateway against the storage client\'s own read, alternated --rounds times in one run',
     options: API_BENCH_OPTIONS,
     run: (o) => runApiBench(o),
+  }),
+  s3: bench({
+    description: 'a local cloud (server and --peers volunteers) takes a --mb MB object by an S3 PUT; GET through the S3 door (presigned) against the REST gateway, alternated --rounds times in one run',
+    options: S3_BENCH_OPTIONS,
+    run: (o) => runS3Bench(o),
   }),
   storage: bench({
     description: 'a server and --peers volunteer processes store a --mb MiB file through one volunteer, read it through another, and again after two holders are killed',

@@ -98,6 +98,9 @@ function registerPut(program: Command, io: Io): void {
     .addOption(new Option('-d, --durability <copies>').hideHelp())
     .option('-t, --type <mediaType>', 'media type stored with the object')
     .action(action(io, 'put', async (path: string, file: string | undefined, o: ConnOpts & { replicas?: string; durability?: string; type?: string }) => {
+      // Data from stdin has no name to put below a directory, and storing it as the directory's
+      // own name would surprise: refuse, as cloud CLIs do, rather than guess.
+      if (!file && path.endsWith('/')) throw new UsageError(`${path} names a directory and stdin has no name: give the object's full path (put ${path}NAME)`);
       const cloud = client(io, o);
       const remote = file && path.endsWith('/') ? path + basename(file) : path;
       const asked = o.replicas ?? o.durability;
@@ -137,10 +140,13 @@ function registerSmall(program: Command, io: Io): void {
       if (o.json) line(io.stdout, JSON.stringify(info));
       else for (const [k, v] of Object.entries(info)) line(io.stdout, `${k}: ${String(v)}`);
     }));
-  withConn(program.command('nodes').description('the live nodes of the cloud and their metadata'))
+  withConn(program.command('nodes').description('the ring\'s peers the server knows: kind, link path, last contact, and their metadata'))
     .action(action(io, 'nodes', async (o: ConnOpts) => {
       for (const n of await client(io, o).nodes()) {
-        line(io.stdout, o.json ? JSON.stringify(n) : `${n.id} ${n.rings.join(',')} ${new Date(n.lastSeenMs).toISOString()} ${JSON.stringify(n.meta)}`);
+        const kind = String(n.meta.kind ?? 'peer').padEnd(6);
+        const link = String(n.meta.link ?? '-').padEnd(7);
+        const seen = n.lastSeenMs > 0 ? new Date(n.lastSeenMs).toISOString() : 'never heard'.padEnd(24);
+        line(io.stdout, o.json ? JSON.stringify(n) : `${n.id} ${kind} ${link} ${seen} ${JSON.stringify(n.meta)}`);
       }
     }));
   withConn(program.command('status').description('is the gateway reachable, whose token is this, how much is stored'))
