@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from './exit-codes.js';
-import { BIN, startUp, type Ready } from './test-util/local-cloud.js';
+import { alive, BIN, startUp, type Ready } from './test-util/local-cloud.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cumulus-up-'));
 let up: ChildProcess;
@@ -32,15 +32,6 @@ function cli(args: string[], opts: { stdin?: Buffer; token?: string | null } = {
   const r = spawnSync(process.execPath, [BIN, ...args], { env, input: opts.stdin, maxBuffer: 64 << 20 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr.toString() };
 }
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe('cumulus up, driven by the CLI alone', () => {
   it('stores and reads back a 20 MB file through pipes', () => {

@@ -55,13 +55,14 @@ export async function startCloudServer(o: CloudServerOptions): Promise<CloudServ
     ? new RingFileSystem(() => peer?.peer.storage?.client ?? null)
     : await LocalFileSystem.open(join(o.dataDir, 'files'));
   const ice = o.ice ? new IceIssuer(o.ice) : undefined;
+  const jobs = o.peer !== false ? () => peer?.peer.jobs?.client ?? null : undefined;
   const s3: S3Options = {
     fs, keys: await FileAccessKeyStore.open(join(o.dataDir, 'users')), stagingDir: join(o.dataDir, 's3-uploads'),
     ...(o.limits?.maxObjectBytes !== undefined ? { maxObjectBytes: o.limits.maxObjectBytes } : {}),
     ...(o.limits?.uploadIdleMs !== undefined ? { uploadIdleMs: o.limits.uploadIdleMs } : {}),
   };
   const server = await createServer({
-    port: o.port, host: o.host, api: { users, fs, ...o.limits }, s3, log: { level: o.logLevel ?? 'warn' },
+    port: o.port, host: o.host, api: { users, fs, ...o.limits, ...(jobs && { jobs }) }, s3, log: { level: o.logLevel ?? 'warn' },
     ...(ice ? { ice } : {}), ...(o.tls ? { tls: o.tls } : {}),
   });
   let s3App: FastifyInstance | null = null;

@@ -15,18 +15,19 @@ import { progressFor } from '../progress.js';
 import { download } from '../download.js';
 import { registerUser } from './user.js';
 import { DEFAULT_URL } from '../defaults.js';
+import { registerFind, registerJob } from './job.js';
 
 
-interface ConnOpts { url?: string; token?: string; json?: boolean }
+export interface ConnOpts { url?: string; token?: string; json?: boolean }
 
-function withConn(cmd: Command): Command {
+export function withConn(cmd: Command): Command {
   return cmd
     .option('--url <url>', 'gateway address (default: $CUMULUS_URL or ' + DEFAULT_URL + ')')
     .option('--token <token>', 'bearer token (default: $CUMULUS_TOKEN)')
     .option('--json', 'machine-readable output: one JSON object per line');
 }
 
-function client(io: Io, o: ConnOpts): Cumulus {
+export function client(io: Io, o: ConnOpts): Cumulus {
   // An empty variable counts as unset, the way shells usually mean it.
   const token = o.token || io.env.CUMULUS_TOKEN;
   if (!token) throw new UsageError('no token: pass --token or set CUMULUS_TOKEN (create one with `cumulus user add NAME`)');
@@ -39,12 +40,12 @@ function client(io: Io, o: ConnOpts): Cumulus {
   }
 }
 
-function line(out: Writable, text: string): void {
+export function line(out: Writable, text: string): void {
   out.write(text + '\n');
 }
 
 /** Run an action, turning any failure into a message on stderr and an exit code. */
-function action(io: Io, name: string, fn: (...args: never[]) => Promise<void>): (...args: unknown[]) => Promise<void> {
+export function action(io: Io, name: string, fn: (...args: never[]) => Promise<void>): (...args: unknown[]) => Promise<void> {
   return async (...args: unknown[]) => {
     try {
       await fn(...(args as never[]));
@@ -170,6 +171,8 @@ export function registerFiles(program: Command, io: Io = processIo()): void {
   registerPut(program, io);
   registerSmall(program, io);
   registerUser(program, io, action);
+  registerFind(program, io);
+  registerJob(program, io);
 }
 
 export { EXIT };

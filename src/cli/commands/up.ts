@@ -99,7 +99,8 @@ export function registerUp(program: Command): void {
         const s3 = { endpoint: cloud.s3Url ?? `${url}${S3_PREFIX}`, ...(await defaultAccessKey(dataDir)) };
         const mine = new Set(volunteers.map((v) => v.id));
         const ready = {
-          ready: true, url, user: DEFAULT_USER, token, s3, peers: peers + 1, pids: volunteers.map((v) => v.pid),
+          ready: true, url, user: DEFAULT_USER, token, s3, peers: peers + 1, pids: volunteers.map((v) => v.pid), ids: volunteers.map((v) => v.id),
+          ...(cloud.peer ? { serverPeerId: cloud.peer.id } : {}),
           otherPeers: others().filter((p) => !mine.has(p)).length,
           ...(cloud.peer ? { serverPeer: cloud.peer.start } : {}),
         };

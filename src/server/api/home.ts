@@ -4,6 +4,7 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError } from './errors.js';
+import type { JobsClient } from '../../services/jobs/engine/client.js';
 import { REPLICAS } from '../../services/storage/constants.js';
 import type { ByteRange, FileSystem, Stat } from './files.js';
 import type { NodeRegistry } from './nodes.js';
@@ -22,6 +23,8 @@ export interface HomeContext {
   /** An upload whose body stops arriving this long is ended (uploads.ts). */
   uploadIdleMs: number;
   uploads: UploadSlots;
+  /** The jobs client of the gateway's peer, or null while it is not on the ring; absent without a peer. */
+  jobs?: () => JobsClient | null;
 }
 
 const DIRECTORY_TYPE = 'application/x-json-stream; type=directory';
@@ -156,8 +159,8 @@ export async function putHome(ctx: HomeContext, req: FastifyRequest, reply: Fast
   reply.code(204).send();
 }
 
-export async function getHome(ctx: HomeContext, req: FastifyRequest, reply: FastifyReply, head: boolean): Promise<unknown> {
-  const { path } = pathOf(req);
+/** GET or HEAD of a path below the home (or of another path of the user's the caller names, such as a job's output). */
+export async function getHome(ctx: HomeContext, req: FastifyRequest, reply: FastifyReply, head: boolean, path = pathOf(req).path): Promise<unknown> {
   const stat = await ctx.fs.stat(path);
   statHeaders(reply, stat);
   if (stat.type === 'directory') {

@@ -63,13 +63,19 @@ export class Keeper {
     return this.replicator.sync(journal);
   }
 
+  /** Do we hold this job's journal as a replica (a takeover may be under way)? */
+  holdsReplica(jobId: string): boolean {
+    return this.replicas.journals.has(jobId);
+  }
+
   /** The range moved: journals we hold as a replica whose key is now ours are taken over. */
   onRangeChanged(): void {
     for (const jobId of [...this.replicas.journals.keys()]) {
       if (!this.ring.owns(jobKey(jobId)) || this.kept.has(jobId) || this.kept.size >= MAX_KEPT_JOBS) continue;
       const journal = this.replicas.take(jobId)!;
-      if (journal.state.ended) continue;
       this.kept.set(jobId, journal);
+      // A finished job is kept for its status and results; there is nothing to resume.
+      if (journal.state.ended) continue;
       this.stats.takeovers++;
       void this.append(journal, [{ t: 'keeper', peer: this.ring.self }]).then((r) => {
         if (r.ok && this.kept.get(jobId) === journal) this.onTakeover(journal);

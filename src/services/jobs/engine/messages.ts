@@ -3,7 +3,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { PeerIdHex } from '../../../core/envelope.js';
 import { JOURNAL_REPLICAS, MAX_ENTRIES_PER_RUN, MAX_RUNS_PER_FRAME, MAX_SNAPSHOT_BYTES, SNAPSHOT_CHUNK_BYTES } from './constants.js';
-import { Entry, JobId } from './schemas.js';
+import { Entry, JobId, User } from './schemas.js';
 
 const obj = <T extends Parameters<typeof Type.Object>[0]>(p: T) => Type.Object(p, { additionalProperties: false });
 const Seq = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
@@ -64,19 +64,30 @@ export const RunPhase = obj({
   timeoutMs: Type.Integer({ minimum: 1, maximum: 24 * 3600 * 1000 }),
   memoryBytes: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
   outputBytes: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
+  type: Type.Union([Type.Literal('map'), Type.Literal('reduce')]),
+  /** Partitions the output is cut into: the next phase's reducers when it is a reduce, else 1. */
+  partitions: Type.Integer({ minimum: 1, maximum: 1024 }),
+  /** This phase's reducers (1 for a map): a reducer of several reads its partition of each source. */
+  count: Type.Integer({ minimum: 1, maximum: 1024 }),
 });
 export type RunPhase = Static<typeof RunPhase>;
 /** One attempt of a task; `input` is its input's path (a map task) or its partition's name (a reducer). */
 export const RunTask = obj({ phase: Phase, index: Index, attempt: Attempt, input: Type.String({ minLength: 1, maxLength: 1024 }) });
 export type RunTask = Static<typeof RunTask>;
 /** Keeper → worker: run these attempts and answer each to the job's key. */
-export const RunBody = obj({ jobId: JobId, phases: Type.Array(RunPhase, { minItems: 1, maxItems: 32 }), tasks: Type.Array(RunTask, { minItems: 1, maxItems: MAX_TASKS_PER_RUN }) });
+export const RunBody = obj({ jobId: JobId, user: User, phases: Type.Array(RunPhase, { minItems: 1, maxItems: 32 }), tasks: Type.Array(RunTask, { minItems: 1, maxItems: MAX_TASKS_PER_RUN }) });
 export type RunBody = Static<typeof RunBody>;
 /** The worker took the tasks (`depth`: how many it wants queued, from its speed) or is full. */
 export const RunReply = Type.Union([obj({ type: Type.Literal('accepted'), depth: Type.Integer({ minimum: 1, maximum: MAX_TASKS_PER_RUN }) }), obj({ type: Type.Literal('busy') }), ErrorReply]);
 
 export const TaskReport = Type.Union([
-  obj({ outcome: Type.Literal('ok'), bytes: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }) }),
+  obj({
+    outcome: Type.Literal('ok'),
+    bytes: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
+    /** A map task's input bytes, and of those the ones its worker held itself (the keeper's locality figure). */
+    inputBytes: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })),
+    localBytes: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })),
+  }),
   obj({
     outcome: Type.Union([Type.Literal('exit'), Type.Literal('limit'), Type.Literal('timeout'), Type.Literal('error'), Type.Literal('not-found')]),
     exitCode: Type.Integer({ minimum: 0, maximum: 255 }),

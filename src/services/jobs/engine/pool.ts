@@ -27,6 +27,10 @@ export class WorkerPool {
   private list: readonly PeerId[] | undefined;
   /** Members in the buckets. */
   private ready = 0;
+  /** Workers that did not take their last frame, and until when they get none (few at a time: scanned on each expiry check). */
+  private readonly shunned = new Map<PeerId, number>();
+  /** The earliest end of a shun: before it, an expiry check costs nothing. */
+  private nextShunEndMs = Infinity;
 
   /**
    * The workers the placement offers now. Re-indexing costs one step per worker, so it is done only
@@ -61,8 +65,30 @@ export class WorkerPool {
   }
 
   hasRoom(p: PeerId): boolean {
+    if (this.shunned.has(p)) return false;
     const w = this.info.get(p);
     return w === undefined || w.load < w.depth;
+  }
+
+  /** Give the worker nothing until untilMs. */
+  shun(p: PeerId, untilMs: number): void {
+    this.shunned.set(p, untilMs);
+    this.nextShunEndMs = Math.min(this.nextShunEndMs, untilMs);
+    this.place(p, this.get(p));
+  }
+
+  /** Shuns that ended by nowMs end: those workers are ready again. */
+  expireShuns(nowMs: number): void {
+    if (nowMs < this.nextShunEndMs) return;
+    this.nextShunEndMs = Infinity;
+    for (const [p, untilMs] of this.shunned) {
+      if (untilMs > nowMs) {
+        this.nextShunEndMs = Math.min(this.nextShunEndMs, untilMs);
+        continue;
+      }
+      this.shunned.delete(p);
+      this.place(p, this.get(p));
+    }
   }
 
   /** The least loaded member ready for a refill, the one that waited longest among equals; undefined when none is. */
@@ -96,7 +122,7 @@ export class WorkerPool {
 
   /** Put the worker in the bucket its load says, or in none when it is not ready for a refill or is no member. */
   private place(p: PeerId, w: WorkerInfo): void {
-    const after = w.member && w.load <= w.depth - Math.ceil(w.depth / 2) ? w.load : -1;
+    const after = w.member && !this.shunned.has(p) && w.load <= w.depth - Math.ceil(w.depth / 2) ? w.load : -1;
     if (w.bucket === after) return;
     if (w.bucket >= 0 && this.buckets[w.bucket]!.delete(p)) this.ready--;
     if (after >= 0) {

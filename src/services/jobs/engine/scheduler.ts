@@ -18,6 +18,7 @@ import { WorkerPool } from './pool.js';
 import type { JobsSettings } from './settings.js';
 import { taskKey } from './state.js';
 import type { JobsStats } from './stats.js';
+import { outputPath, phaseDir } from './paths.js';
 
 /** Where a task may run: its input's holders first (most of its chunks first), then any peer. */
 export interface Placement {
@@ -28,8 +29,12 @@ export interface Placement {
    * unchanged: the scheduler re-indexes its workers only when it gets a different one.
    */
   workers(): readonly PeerId[];
+  /** Learn where these inputs are held, before their tasks are placed (a real peer stats them). */
+  learn?(inputs: readonly string[]): Promise<void>;
 }
 
+/** How long a worker that did not take its frame gets no tasks: a few detection times of a crashed link. */
+const SHUN_MS = 10_000;
 /** Assignments journaled in one batch (one replication round). */
 const MAX_ASSIGN_BATCH = 256;
 
@@ -42,6 +47,8 @@ export class Scheduler {
   private filling: PeerId | undefined;
   private fillLeft = 0;
   private stopped = false;
+  /** A live attempt's answer said how many input bytes it read, and how many of them locally. */
+  onInputRead: (jobId: string, inputBytes: number, localBytes: number) => void = () => undefined;
 
   constructor(
     private readonly ring: RingPort,
@@ -115,11 +122,11 @@ export class Scheduler {
     return out;
   }
 
-  /** The input a task reads: its input path (first-phase map), or the name of what feeds it. */
+  /** The input a task reads: its input path (first-phase map), the output that feeds it, or its partition. */
   private inputOf(journal: Journal, phase: number, index: number): string {
-    const type = journal.state.spec!.phases[phase]!.type;
-    if (type === 'reduce') return `${journal.jobId}/p${phase}/r${index}`;
-    return phase === 0 ? journal.state.inputs[index]! : `${journal.jobId}/p${phase - 1}/t${index}.${journal.state.phases[phase - 1]!.winnerOf(index)}`;
+    const s = journal.state;
+    if (s.spec!.phases[phase]!.type === 'reduce') return `${phaseDir(s.user, journal.jobId, phase - 1)}#r${index}`;
+    return phase === 0 ? s.inputs[index]! : outputPath(s.user, journal.jobId, phase - 1, index, s.phases[phase - 1]!.winnerOf(index));
   }
 
   /**
@@ -128,6 +135,7 @@ export class Scheduler {
    * even part of them (so that a small job spreads over the idle workers).
    */
   private choose(journal: Journal, input: string): PeerId | undefined {
+    this.pool.expireShuns(this.clock.now());
     for (const p of this.placement.preferred(input)) if (this.pool.hasRoom(p)) return p;
     if (this.filling !== undefined && this.fillLeft-- > 0 && this.pool.hasRoom(this.filling)) return this.filling;
     this.pool.setWorkers(this.placement.workers());
@@ -151,11 +159,13 @@ export class Scheduler {
         const part = tasks.slice(i, i + MAX_TASKS_PER_RUN);
         const phases = [...new Set(part.map((t) => t.phase))].map((p) => runPhase(journal, p));
         void this.ring
-          .request({ peer: worker }, JOBS_SVC, 'run', { jobId: journal.jobId, phases, tasks: part }, { timeoutMs: this.settings.rpcTimeoutMs })
+          .request({ peer: worker }, JOBS_SVC, 'run', { jobId: journal.jobId, user: journal.state.user, phases, tasks: part }, { timeoutMs: this.settings.rpcTimeoutMs })
           .then((env) => check(RunReply, env.body, 'jobs run reply'))
           .catch(() => undefined)
           .then((r) => {
             if (r?.ok && r.value.type === 'accepted') return void this.pool.setDepth(worker, r.value.depth);
+            // A worker that did not take its tasks (gone, or full) gets none for a while, so their retries go elsewhere.
+            this.pool.shun(worker, this.clock.now() + SHUN_MS);
             for (const t of part) void this.record(journal, t.phase, t.index, t.attempt, { outcome: 'error', exitCode: 70, message: `worker ${worker.slice(0, 8)} did not take the task`, stderr: '' }, true);
           });
       }
@@ -186,6 +196,7 @@ export class Scheduler {
     const { jobId, phase, index, attempt, report } = c.value;
     const journal = this.keeper.kept.get(jobId);
     if (journal === undefined) return void this.ring.reply(env, { type: 'not-keeper' });
+    if (report.outcome === 'ok' && journal.state.phases[phase]?.isLive(index, attempt)) this.onInputRead(jobId, report.inputBytes ?? 0, report.localBytes ?? 0);
     void this.record(journal, phase, index, attempt, report, false).then((verdict) => this.ring.reply(env, verdict));
   }
 
@@ -209,11 +220,48 @@ export class Scheduler {
     }
     // Every attempt the entry ended stops counting against its worker's queue (its deadline is skipped when it comes).
     const still = journal.state.running.get(taskKey(phase, index));
-    for (const [a, worker] of out) if (!still?.has(a)) this.pool.addLoad(worker as PeerId, -1);
+    for (const [a, worker] of out) if (!still?.has(a)) this.release(worker as PeerId);
     if (fromKeeper) this.stats.keeperFailures++;
     const ok = await this.keeper.sync(journal);
     void this.pump(journal);
     return ok ? { type: 'recorded' } : { type: 'ignored', reason: 'unreplicated' };
+  }
+
+  /** An attempt ended: its worker's slot is free (its deadline is skipped when it comes, as the attempt is no longer running). */
+  private release(worker: PeerId): void {
+    this.pool.addLoad(worker, -1);
+  }
+
+  /**
+   * Cancel a job: `cancelled` and `job-done` are journaled together, so no attempt is out any more
+   * (a late answer is refused as after the end); the workers' slots and timers are freed and every
+   * worker with an attempt out is told to stop its tasks of the job. Resolves once replicated.
+   */
+  async cancel(journal: Journal): Promise<boolean> {
+    const workers = new Set<PeerId>();
+    for (const [key, out] of journal.state.running) {
+      const phase = Math.floor(key / MAX_TASKS_PER_JOB);
+      for (const [a, worker] of out) {
+        workers.add(worker as PeerId);
+        this.release(worker as PeerId);
+      }
+    }
+    const r = await this.keeper.append(journal, journal.state.cancelled ? [{ t: 'job-done' }] : [{ t: 'cancelled' }, { t: 'job-done' }]);
+    for (const w of workers) this.ring.send(w, JOBS_SVC, 'cancel-run', { jobId: journal.jobId });
+    return r.ok;
+  }
+
+  /** A worker crashed: its attempts out are failed now and retried elsewhere, rather than at their timeouts. */
+  onPeerGone(peer: PeerId): void {
+    for (const journal of this.keeper.kept.values()) {
+      if (journal.state.ended) continue;
+      for (const [key, out] of [...journal.state.running]) {
+        const phase = Math.floor(key / MAX_TASKS_PER_JOB);
+        for (const [a, worker] of out) {
+          if (worker === peer) void this.record(journal, phase, key - phase * MAX_TASKS_PER_JOB, a, { outcome: 'error', exitCode: 70, message: `worker ${peer.slice(0, 8)} left the ring`, stderr: '' }, true);
+        }
+      }
+    }
   }
 
   /** Journal the phases that are complete, and the job's end once every phase is; true when it journaled any. */
@@ -235,6 +283,9 @@ export class Scheduler {
 
 /** What a worker needs of a phase, with the job's defaults filled in. */
 function runPhase(journal: Journal, phase: number): RunPhase {
-  const p = journal.state.spec!.phases[phase]!;
-  return { phase, exec: p.exec, timeoutMs: (p.timeout ?? DEFAULT_TIMEOUT_S) * 1000, memoryBytes: (p.memory ?? DEFAULT_MEMORY_MB) * 1024 * 1024, outputBytes: DEFAULT_OUTPUT_BYTES };
+  const phases = journal.state.spec!.phases;
+  const p = phases[phase]!;
+  const next = phases[phase + 1];
+  const partitions = next?.type === 'reduce' ? (next.count ?? 1) : 1;
+  return { phase, exec: p.exec, timeoutMs: (p.timeout ?? DEFAULT_TIMEOUT_S) * 1000, memoryBytes: (p.memory ?? DEFAULT_MEMORY_MB) * 1024 * 1024, outputBytes: DEFAULT_OUTPUT_BYTES, type: p.type, partitions, count: p.count ?? 1 };
 }

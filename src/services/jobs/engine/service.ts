@@ -13,6 +13,9 @@ import { ReplicaStore } from './replica.js';
 import { Replicator } from './replicator.js';
 import { JOBS_SETTINGS, type JobsSettings } from './settings.js';
 import { emptyJobsStats, type JobsStats } from './stats.js';
+import { JobsApi } from './api.js';
+import { JobsClient } from './client.js';
+import type { Executors } from './job.js';
 
 export interface JobsOptions extends Partial<JobsSettings> {
   ring: RingPort;
@@ -21,6 +24,8 @@ export interface JobsOptions extends Partial<JobsSettings> {
   placement?: Placement;
   /** How this peer runs tasks; without it this peer is no worker. */
   runner?: TaskRunner;
+  /** The executors jobs are checked against when created here (the builtins on a real peer). */
+  executors?: Executors;
 }
 
 /** The settings with their defaults filled in; a value out of range throws InvalidArgumentError naming it. */
@@ -36,6 +41,10 @@ export class JobsService {
   readonly keeper: Keeper;
   readonly scheduler: Scheduler | undefined;
   readonly worker: Worker | undefined;
+  /** Client operations on the jobs this peer keeps. */
+  readonly api: JobsApi;
+  /** Client of any job's keeper, from this peer. */
+  readonly client: JobsClient;
   private readonly ring: RingPort;
   private readonly unsubscribe: Array<() => void> = [];
 
@@ -48,6 +57,10 @@ export class JobsService {
     this.scheduler = scheduler;
     if (scheduler) this.keeper.onTakeover = (journal) => scheduler.resume(journal);
     this.worker = opts.runner && new Worker(opts.ring, opts.clock, opts.runner, this.settings.rpcTimeoutMs, this.stats);
+    const learn = opts.placement?.learn?.bind(opts.placement);
+    this.api = new JobsApi(opts.ring, opts.clock, this.keeper, scheduler, opts.executors ?? new Map(), this.stats, learn);
+    if (scheduler) scheduler.onInputRead = (jobId, bytes, local) => this.api.countInput(jobId, bytes, local);
+    this.client = new JobsClient(opts.ring, opts.clock, this.settings.rpcTimeoutMs);
   }
 
   /** Idempotent. */
@@ -55,6 +68,9 @@ export class JobsService {
     if (this.unsubscribe.length > 0) return;
     this.unsubscribe.push(this.ring.onService(JOBS_SVC, (env) => this.dispatch(env)));
     for (const ev of ['range-changed', 'predecessor-changed', 'peer-gone'] as const) this.unsubscribe.push(this.ring.events.on(ev, () => this.keeper.onRangeChanged()));
+    this.unsubscribe.push(this.ring.events.on('peer-gone', (e) => {
+      if (e.failed) this.scheduler?.onPeerGone(e.peer);
+    }));
   }
 
   /** Idempotent. A stopped worker drops its queue and sends no more answers. */
@@ -74,6 +90,17 @@ export class JobsService {
       case 'done':
         if (this.scheduler) return this.scheduler.onDone(env);
         return void this.ring.reply(env, { type: 'not-keeper' });
+      case 'cancel-run':
+        if (this.worker) return this.worker.onCancel(env);
+        return;
+      case 'create':
+      case 'inputs':
+      case 'end':
+      case 'cancel':
+      case 'status':
+      case 'results':
+      case 'sources':
+        return this.api.on(env);
     }
     // An operation this peer does not serve (unknown, or run on a peer that is no worker).
     this.stats.badBodies++;

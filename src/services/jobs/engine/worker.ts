@@ -10,10 +10,17 @@ import { JOBS_SVC } from './constants.js';
 import { jobKey } from './keys.js';
 import { DoneReply, MAX_TASKS_PER_RUN, RunBody, type RunPhase, type RunTask, type TaskReport } from './messages.js';
 import type { JobsStats } from './stats.js';
+import { CancelRunBody } from './api-messages.js';
+
+/** Whose job a task is of, and the signal that cancels it. */
+export interface TaskContext {
+  user: string;
+  signal: AbortSignal;
+}
 
 /** How a worker runs one task: reads its input, runs its exec, stores its output, reports. Never rejects. */
 export interface TaskRunner {
-  run(jobId: string, phase: RunPhase, task: RunTask): Promise<TaskReport>;
+  run(jobId: string, phase: RunPhase, task: RunTask, ctx: TaskContext): Promise<TaskReport>;
 }
 
 /** Work a worker keeps queued, in ms of its own mean task time: enough to never idle between frames. */
@@ -24,6 +31,7 @@ const ANSWER_BACKOFF_MS = 500;
 
 interface Queued {
   jobId: string;
+  user: string;
   phase: RunPhase;
   task: RunTask;
 }
@@ -31,6 +39,8 @@ interface Queued {
 export class Worker {
   private readonly queue: Queued[] = [];
   private running = false;
+  /** The job of the task running now, and what stops it. */
+  private current: { jobId: string; abort: AbortController } | undefined;
   private stopped = false;
   private doneTasks = 0;
   private busyMs = 0;
@@ -54,6 +64,7 @@ export class Worker {
   stop(): void {
     this.stopped = true;
     this.queue.length = 0;
+    this.current?.abort.abort();
   }
 
   onRun(env: Envelope): void {
@@ -62,13 +73,13 @@ export class Worker {
       this.stats.badBodies++;
       return void this.ring.reply(env, { type: 'error', code: c.error.code, message: c.error.message.slice(0, 1000) });
     }
-    const { jobId, phases, tasks } = c.value;
+    const { jobId, user, phases, tasks } = c.value;
     if (this.queue.length + tasks.length > 2 * MAX_TASKS_PER_RUN) return void this.ring.reply(env, { type: 'busy' });
     for (const task of tasks) {
       const phase = phases.find((p) => p.phase === task.phase);
       if (phase === undefined) return void this.ring.reply(env, { type: 'error', code: 'INVALID_ARGUMENT', message: `task of phase ${task.phase} without its phase` });
     }
-    for (const task of tasks) this.queue.push({ jobId, phase: phases.find((p) => p.phase === task.phase)!, task });
+    for (const task of tasks) this.queue.push({ jobId, user, phase: phases.find((p) => p.phase === task.phase)!, task });
     this.ring.reply(env, { type: 'accepted', depth: this.depth() });
     if (!this.running) void this.drain();
   }
@@ -77,12 +88,25 @@ export class Worker {
     this.running = true;
     for (let q = this.queue.shift(); q !== undefined; q = this.queue.shift()) {
       const startMs = this.clock.now();
-      const report = await this.runner.run(q.jobId, q.phase, q.task);
+      const abort = new AbortController();
+      this.current = { jobId: q.jobId, abort };
+      const report = await this.runner.run(q.jobId, q.phase, q.task, { user: q.user, signal: abort.signal });
+      this.current = undefined;
       this.busyMs += this.clock.now() - startMs;
       this.doneTasks++;
-      if (!this.stopped) void this.answer(q, report);
+      // A cancelled job's keeper has ended it: an answer would only be refused.
+      if (!this.stopped && !abort.signal.aborted) void this.answer(q, report);
     }
     this.running = false;
+  }
+
+  /** The keeper cancelled a job: drop its queued tasks and stop the one running. */
+  onCancel(env: Envelope): void {
+    const c = check(CancelRunBody, env.body, 'jobs cancel-run body');
+    if (!c.ok) return void this.stats.badBodies++;
+    const { jobId } = c.value;
+    for (let i = this.queue.length - 1; i >= 0; i--) if (this.queue[i]!.jobId === jobId) this.queue.splice(i, 1);
+    if (this.current?.jobId === jobId) this.current.abort.abort();
   }
 
   /** Send the answer to the job's key until a keeper takes it (recorded or ignored) or the attempts run out. */
