@@ -1,13 +1,18 @@
-// Proves the jobs scenario at a small size: with a third of the workers crashing and the keeper crashed twice, every task is done once, none is lost, and the same seed gives the same digest.
+// Proves the jobs scenario at a small size: with a third of the workers crashing and the keeper crashed twice, every task is done once, none is lost, and the same seed gives the same digest; also when journals compact into snapshots every 64 entries, so takeovers start from a snapshot and its tail.
 import { describe, expect, it } from 'vitest';
 import { runJobs } from './jobs.js';
 
 describe('sim jobs', () => {
   it('completes every task once through worker and keeper crashes, deterministically', async () => {
-    const o = { seed: 3, nodes: 20, tasks: 300, reducers: 3, kill: 0.3, hours: 1 };
+    const o = { seed: 3, nodes: 20, tasks: 300, reducers: 3, kill: 0.3, hours: 1, compact: 65_536 };
     const a = await runJobs(o);
     expect(a, JSON.stringify(a)).toMatchObject({ tasks: 303, tasksDone: 303, duplicatesCommitted: 0, lost: 0, jKeeperFailovers: 2 });
     const b = await runJobs(o);
     expect(b.digest).toBe(a.digest);
+  });
+
+  it('completes every task once when the journals compact every 64 entries', async () => {
+    const r = await runJobs({ seed: 4, nodes: 20, tasks: 300, reducers: 3, kill: 0.3, hours: 1, compact: 64 });
+    expect(r, JSON.stringify(r)).toMatchObject({ tasks: 303, tasksDone: 303, duplicatesCommitted: 0, lost: 0, jKeeperFailovers: 2 });
   });
 });

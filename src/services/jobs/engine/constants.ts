@@ -38,6 +38,18 @@ export const JOURNAL_REPLICAS = 2;
 export const MAX_ENTRIES_PER_RUN = 1024;
 /** Runs (jobs, or stretches of one job) in one replication frame. */
 export const MAX_RUNS_PER_FRAME = 64;
+/**
+ * Entries a journal holds past its last snapshot before it takes another (journal.ts): the keeper
+ * and each replica keep about twice this many entries and one or two snapshots, not the job's
+ * whole history; a replica that lacks the entries before the snapshot receives the snapshot.
+ */
+export const JOURNAL_COMPACT_ENTRIES = 65_536;
+/** Largest encoded snapshot (a million tasks with short input paths take about 20 MB); a larger state keeps its entries. */
+export const MAX_SNAPSHOT_BYTES = 256 * 1024 * 1024;
+/** Snapshot bytes in one replication frame, well inside the 64 KiB frame. */
+export const SNAPSHOT_CHUNK_BYTES = 48 * 1024;
+/** Snapshots a replica receives at once (each held until its last chunk arrives). */
+export const MAX_PARTIAL_SNAPSHOTS = 4;
 /** Estimated encoded bytes a replication frame may carry, well inside the 64 KiB frame. */
 export const JOURNAL_FRAME_BUDGET_BYTES = 40 * 1024;
 /** Inputs in one inputs-added entry, so an entry stays small beside a frame (16 paths of 1 KiB at most). */

@@ -27,6 +27,7 @@ export class Keeper {
     private readonly replicas: ReplicaStore,
     private readonly replicator: Replicator,
     private readonly stats: JobsStats,
+    private readonly compactEntries?: number,
   ) {}
 
   /** Create a job under this keeper; resolves once the created entry is replicated. */
@@ -35,7 +36,7 @@ export class Keeper {
     const existing = this.kept.get(jobId);
     if (existing !== undefined) return existing;
     if (this.kept.size >= MAX_KEPT_JOBS) throw new CumulusError('UNAVAILABLE', `this peer keeps ${MAX_KEPT_JOBS} jobs already`);
-    const journal = new Journal(jobId);
+    const journal = new Journal(jobId, this.compactEntries);
     journal.append({ t: 'created', user, job });
     this.kept.set(jobId, journal);
     if (!(await this.replicator.sync(journal))) {

@@ -2,15 +2,27 @@
 // receipt (codec.check); nothing past the check looks at unchecked input.
 import { Type, type Static } from '@sinclair/typebox';
 import { PeerIdHex } from '../../../core/envelope.js';
-import { JOURNAL_REPLICAS, MAX_ENTRIES_PER_RUN, MAX_RUNS_PER_FRAME } from './constants.js';
+import { JOURNAL_REPLICAS, MAX_ENTRIES_PER_RUN, MAX_RUNS_PER_FRAME, MAX_SNAPSHOT_BYTES, SNAPSHOT_CHUNK_BYTES } from './constants.js';
 import { Entry, JobId, User } from './schemas.js';
 
 const obj = <T extends Parameters<typeof Type.Object>[0]>(p: T) => Type.Object(p, { additionalProperties: false });
 const Seq = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
 
-/** Entries of one job's journal, numbered from `from` (the sequence number of the first). */
-export const JournalRun = obj({ jobId: JobId, from: Seq, entries: Type.Array(Entry, { minItems: 1, maxItems: MAX_ENTRIES_PER_RUN }) });
+/**
+ * Entries of one job's journal, numbered from `from` (the sequence number of the first); `acted`:
+ * every replica holds the entries before it, so none of them will ever be cut back.
+ */
+export const JournalRun = obj({ jobId: JobId, from: Seq, entries: Type.Array(Entry, { minItems: 1, maxItems: MAX_ENTRIES_PER_RUN }), acted: Type.Optional(Seq) });
 export type JournalRun = Static<typeof JournalRun>;
+/** A chunk of the snapshot of the job's state as of entry `at`, for a replica that lacks the entries before it. */
+export const SnapshotRun = obj({
+  jobId: JobId,
+  at: Seq,
+  total: Type.Integer({ minimum: 1, maximum: MAX_SNAPSHOT_BYTES }),
+  offset: Type.Integer({ minimum: 0, maximum: MAX_SNAPSHOT_BYTES }),
+  bytes: Type.Uint8Array({ minByteLength: 1, maxByteLength: SNAPSHOT_CHUNK_BYTES }),
+});
+export type SnapshotRun = Static<typeof SnapshotRun>;
 
 /**
  * Keeper → each of its next JOURNAL_REPLICAS successors: journal entries to hold before the keeper
@@ -18,16 +30,20 @@ export type JournalRun = Static<typeof JournalRun>;
  * own view puts it there before it acks.
  */
 export const JournalBody = obj({
-  runs: Type.Array(JournalRun, { minItems: 1, maxItems: MAX_RUNS_PER_FRAME }),
+  runs: Type.Array(Type.Union([JournalRun, SnapshotRun]), { minItems: 1, maxItems: MAX_RUNS_PER_FRAME }),
   targets: Type.Array(PeerIdHex, { minItems: 1, maxItems: JOURNAL_REPLICAS }),
 });
 export type JournalBody = Static<typeof JournalBody>;
 
-export const RUN_REFUSALS = ['not-replica', 'keeper-here', 'refused-entry'] as const;
-/** One answer per run: held through `seq` (the next entry it expects), behind (it needs entries from `seq`), or refused. */
+export const RUN_REFUSALS = ['not-replica', 'keeper-here', 'refused-entry', 'bad-snapshot'] as const;
+/**
+ * One answer per run: held through `seq` (the next entry it expects), behind (it needs entries from
+ * `seq`), snapshot (it holds the first `offset` bytes of the snapshot as of entry `at`), or refused.
+ */
 export const RunVerdict = Type.Union([
   obj({ type: Type.Literal('held'), seq: Seq }),
   obj({ type: Type.Literal('behind'), seq: Seq }),
+  obj({ type: Type.Literal('snapshot'), at: Seq, offset: Type.Integer({ minimum: 0, maximum: MAX_SNAPSHOT_BYTES }) }),
   obj({ type: Type.Literal('refused'), reason: Type.Union(RUN_REFUSALS.map((r) => Type.Literal(r))) }),
 ]);
 export type RunVerdict = Static<typeof RunVerdict>;

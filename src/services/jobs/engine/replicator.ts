@@ -3,13 +3,14 @@
 // and only then does the keeper act on them (send an assignment, answer a client). Group commit:
 // one round is on the wire at a time; journals synced meanwhile go together in the next, one frame
 // per replica carrying runs of many jobs. A replica that answers `behind` gets the entries it
-// lacks in the next round; a round that moves no replica forward fails its callers.
+// lacks in the next round, and one that lacks the entries before the journal's snapshot gets the
+// snapshot, a chunk a round; a round that moves no replica forward fails its callers.
 import { check } from '../../../core/codec.js';
 import type { PeerId } from '../../../core/id.js';
 import type { RingPort } from '../../../overlay/port.js';
-import { JOBS_SVC, JOURNAL_FRAME_BUDGET_BYTES, JOURNAL_REPLICAS, MAX_ENTRIES_PER_RUN, MAX_RUNS_PER_FRAME } from './constants.js';
+import { JOBS_SVC, JOURNAL_FRAME_BUDGET_BYTES, JOURNAL_REPLICAS, MAX_ENTRIES_PER_RUN, MAX_RUNS_PER_FRAME, SNAPSHOT_CHUNK_BYTES } from './constants.js';
 import type { Journal } from './journal.js';
-import { JournalReply, type JournalRun } from './messages.js';
+import { JournalReply, type JournalRun, type SnapshotRun } from './messages.js';
 import type { Entry } from './schemas.js';
 import type { JobsStats } from './stats.js';
 
@@ -22,6 +23,8 @@ export class Replicator {
   private readonly acked = new WeakMap<Journal, Map<PeerId, number>>();
   /** The sequence number every replica of the last round held, per journal: where a replica we have not heard from starts. */
   private readonly synced = new WeakMap<Journal, number>();
+  /** How much of the journal's snapshot each replica that needs it holds. */
+  private readonly chunks = new WeakMap<Journal, Map<PeerId, { at: number; offset: number }>>();
   private inFlight = false;
   private idleRounds = 0;
 
@@ -56,6 +59,7 @@ export class Replicator {
       for (const [journal, callers] of [...this.waiting]) {
         const floor = this.floor(journal);
         if (floor > (this.synced.get(journal) ?? 0)) this.synced.set(journal, floor);
+        journal.setActed(floor);
         const left = callers.filter((c) => {
           if (c.seq <= floor) c.resolve(true);
           else if (giveUp) c.resolve(false);
@@ -75,25 +79,47 @@ export class Replicator {
    * next round. A replica we have not heard from gets what the journal's replicas last all held
    * on; it says `behind` if it lacks more.
    */
-  private runsFor(peer: PeerId, journals: Journal[]): Array<{ journal: Journal; run: JournalRun }> {
-    const runs: Array<{ journal: Journal; run: JournalRun }> = [];
+  private runsFor(peer: PeerId, journals: Journal[]): Array<{ journal: Journal; run: JournalRun | SnapshotRun }> {
+    const runs: Array<{ journal: Journal; run: JournalRun | SnapshotRun }> = [];
     let bytes = 0;
     for (const journal of journals) {
-      let s = this.acked.get(journal)?.get(peer) ?? this.synced.get(journal) ?? 0;
+      let s = this.acked.get(journal)?.get(peer) ?? Math.max(this.synced.get(journal) ?? 0, journal.first);
+      if (s < journal.first) {
+        // A chunk fills a frame: it goes alone, in a round of its own.
+        if (runs.length > 0) return runs;
+        return [{ journal, run: this.chunk(journal, peer) }];
+      }
       while (s < journal.seq && runs.length < MAX_RUNS_PER_FRAME) {
         const entries: Entry[] = [];
         while (s < journal.seq && entries.length < MAX_ENTRIES_PER_RUN) {
-          const b = entryBytes(journal.entries[s]!);
+          const b = entryBytes(journal.entry(s)!);
           if (bytes + b > JOURNAL_FRAME_BUDGET_BYTES && (entries.length > 0 || runs.length > 0)) break;
-          entries.push(journal.entries[s++]!);
+          entries.push(journal.entry(s++)!);
           bytes += b;
         }
         if (entries.length === 0) return runs;
-        runs.push({ journal, run: { jobId: journal.jobId, from: s - entries.length, entries } });
+        runs.push({ journal, run: { jobId: journal.jobId, from: s - entries.length, entries, acted: journal.acted } });
         if (bytes >= JOURNAL_FRAME_BUDGET_BYTES) return runs;
       }
     }
     return runs;
+  }
+
+  /** The next chunk of the journal's base snapshot for a replica that lacks the entries before it. */
+  private chunk(journal: Journal, peer: PeerId): SnapshotRun {
+    const { seq: at, bytes } = journal.base;
+    const sent = this.chunks.get(journal)?.get(peer);
+    const offset = sent?.at === at ? sent.offset : 0;
+    return { jobId: journal.jobId, at, total: bytes!.length, offset, bytes: bytes!.subarray(offset, offset + SNAPSHOT_CHUNK_BYTES) };
+  }
+
+  /** A replica holds `offset` bytes of the snapshot as of `at`; true when that is more than it held. */
+  private onChunk(journal: Journal, peer: PeerId, at: number, offset: number): boolean {
+    let sent = this.chunks.get(journal);
+    if (sent === undefined) this.chunks.set(journal, (sent = new Map()));
+    const before = sent.get(peer);
+    sent.set(peer, { at, offset });
+    return before === undefined || before.at !== at || before.offset !== offset;
   }
 
   /** The sequence number every current replica has reached (0 when there are too few replicas). */
@@ -129,6 +155,11 @@ export class Replicator {
           }
           let acked = this.acked.get(journal);
           if (acked === undefined) this.acked.set(journal, (acked = new Map()));
+          if (v.type === 'snapshot') {
+            progressed ||= this.onChunk(journal, peer, v.at, v.offset);
+            return void acked.set(peer, 0);
+          }
+          if ('at' in runs[i]!.run && v.type === 'held') this.stats.snapshotsSent++;
           const before = acked.get(peer);
           // `behind` and `held` both say which entry the replica expects next.
           if (before === undefined || v.seq !== before) progressed = true;

@@ -6,13 +6,15 @@
 import { check } from '../../../core/codec.js';
 import type { Envelope } from '../../../core/envelope.js';
 import type { PeerId } from '../../../core/id.js';
-import type { Clock, TimerHandle } from '../../../env/ports.js';
+import type { Clock } from '../../../env/ports.js';
 import type { RingPort } from '../../../overlay/port.js';
 import { DEFAULT_MEMORY_MB, DEFAULT_OUTPUT_BYTES, DEFAULT_TIMEOUT_S, JOBS_SVC, MAX_TASKS_PER_JOB } from './constants.js';
+import { Deadlines, type Deadline } from './deadlines.js';
 import type { Journal } from './journal.js';
 import type { Keeper } from './keeper.js';
 import { DoneBody, MAX_TASKS_PER_RUN, RunReply, type RunPhase, type RunTask, type TaskReport } from './messages.js';
 import type { Entry } from './schemas.js';
+import { WorkerPool } from './pool.js';
 import type { JobsSettings } from './settings.js';
 import { taskKey } from './state.js';
 import type { JobsStats } from './stats.js';
@@ -22,27 +24,28 @@ import { outputPath, phaseDir } from './paths.js';
 export interface Placement {
   /** Peers to prefer for this input, best first; empty when nothing is known. */
   preferred(input: string): readonly PeerId[];
-  /** Every peer that may run tasks, in a stable order. */
+  /**
+   * Every peer that may run tasks, in a stable order. Return the same array while the set is
+   * unchanged: the scheduler re-indexes its workers only when it gets a different one.
+   */
   workers(): readonly PeerId[];
   /** Learn where these inputs are held, before their tasks are placed (a real peer stats them). */
   learn?(inputs: readonly string[]): Promise<void>;
 }
 
-/** Queue depth a worker gets before it has reported one. */
-const INITIAL_DEPTH = 2;
 /** How long a worker that did not take its frame gets no tasks: a few detection times of a crashed link. */
 const SHUN_MS = 10_000;
 /** Assignments journaled in one batch (one replication round). */
 const MAX_ASSIGN_BATCH = 256;
 
 export class Scheduler {
-  /** Attempts out per worker, and the depth each worker last asked for. */
-  private readonly load = new Map<PeerId, number>();
-  private readonly depth = new Map<PeerId, number>();
-  /** Workers that did not take their last frame, and until when none is sent to them. */
-  private readonly shunned = new Map<PeerId, number>();
-  private readonly timers = new Map<string, TimerHandle>();
+  /** Attempts out per worker, the depth each worker last asked for, the workers with room. */
+  private readonly pool = new WorkerPool();
+  private readonly deadlines: Deadlines;
   private readonly pumping = new Set<Journal>();
+  /** The worker being given tasks by the batch being built, and how many more it gets. */
+  private filling: PeerId | undefined;
+  private fillLeft = 0;
   private stopped = false;
   /** A live attempt's answer said how many input bytes it read, and how many of them locally. */
   onInputRead: (jobId: string, inputBytes: number, localBytes: number) => void = () => undefined;
@@ -54,22 +57,23 @@ export class Scheduler {
     private readonly placement: Placement,
     private readonly settings: JobsSettings,
     private readonly stats: JobsStats,
-  ) {}
+  ) {
+    this.deadlines = new Deadlines(clock, (d) => this.expired(d));
+  }
 
   /** Cancel every timer and act no more (the peer is shutting down). */
   stop(): void {
     this.stopped = true;
-    for (const t of this.timers.values()) this.clock.cancel(t);
-    this.timers.clear();
+    this.deadlines.stop();
   }
 
   /** After a takeover: every attempt out is timed again from now, and the job goes on. */
   resume(journal: Journal): void {
     for (const [key, out] of journal.state.running) {
-      const phase = Math.floor(key / 4_000_000);
+      const phase = Math.floor(key / MAX_TASKS_PER_JOB);
       for (const [attempt, worker] of out) {
-        this.load.set(worker as PeerId, (this.load.get(worker as PeerId) ?? 0) + 1);
-        this.arm(journal, phase, key - phase * 4_000_000, attempt, worker as PeerId);
+        this.pool.addLoad(worker as PeerId, 1);
+        this.arm(journal, phase, key - phase * MAX_TASKS_PER_JOB, attempt, worker as PeerId);
       }
     }
     void this.pump(journal);
@@ -101,17 +105,19 @@ export class Scheduler {
     const s = journal.state;
     const out: Array<Extract<Entry, { t: 'assigned' }>> = [];
     if (s.cancelled || s.ended) return out;
+    this.filling = undefined;
+    this.fillLeft = 0;
     while (out.length < MAX_ASSIGN_BATCH) {
       const next = s.nextPending();
       if (next === undefined) break;
-      const worker = this.choose(this.inputOf(journal, next.phase, next.index));
+      const worker = this.choose(journal, this.inputOf(journal, next.phase, next.index));
       if (worker === undefined) break;
       const e = { t: 'assigned' as const, phase: next.phase, index: next.index, attempt: s.phases[next.phase]!.attemptsOf(next.index) + 1, worker, speculative: false };
       // Applied now, so the next pending task is another one; the caller replicates the batch before sending it.
       if (journal.append(e) !== null) break;
       out.push(e);
       this.arm(journal, e.phase, e.index, e.attempt, worker);
-      this.load.set(worker, (this.load.get(worker) ?? 0) + 1);
+      this.pool.addLoad(worker, 1);
     }
     return out;
   }
@@ -123,14 +129,21 @@ export class Scheduler {
     return phase === 0 ? s.inputs[index]! : outputPath(s.user, journal.jobId, phase - 1, index, s.phases[phase - 1]!.winnerOf(index));
   }
 
-  /** A preferred peer with room, else the least loaded worker with room. */
-  private choose(input: string): PeerId | undefined {
-    const now = this.clock.now();
-    const room = (p: PeerId) => (this.load.get(p) ?? 0) < (this.depth.get(p) ?? INITIAL_DEPTH) && !((this.shunned.get(p) ?? 0) > now);
-    for (const p of this.placement.preferred(input)) if (room(p)) return p;
-    let best: PeerId | undefined;
-    for (const p of this.placement.workers()) if (room(p) && (best === undefined || (this.load.get(p) ?? 0) < (this.load.get(best) ?? 0))) best = p;
-    return best;
+  /**
+   * A preferred peer with room, else the worker being filled while it has its share, else the
+   * least loaded worker ready for a refill, whose share is its room or, when fewer tasks wait, an
+   * even part of them (so that a small job spreads over the idle workers).
+   */
+  private choose(journal: Journal, input: string): PeerId | undefined {
+    this.pool.expireShuns(this.clock.now());
+    for (const p of this.placement.preferred(input)) if (this.pool.hasRoom(p)) return p;
+    if (this.filling !== undefined && this.fillLeft-- > 0 && this.pool.hasRoom(this.filling)) return this.filling;
+    this.pool.setWorkers(this.placement.workers());
+    const worker = (this.filling = this.pool.least());
+    if (worker === undefined) return undefined;
+    const waiting = journal.state.phases.reduce((n, t) => n + t.counts.pending, 0);
+    this.fillLeft = Math.min(this.pool.roomOf(worker), Math.ceil(waiting / Math.max(1, this.pool.readyCount()))) - 1;
+    return worker;
   }
 
   /** One run frame per worker for a replicated batch; a worker that does not take its tasks loses those attempts. */
@@ -150,25 +163,27 @@ export class Scheduler {
           .then((env) => check(RunReply, env.body, 'jobs run reply'))
           .catch(() => undefined)
           .then((r) => {
-            if (r?.ok && r.value.type === 'accepted') return void this.depth.set(worker, r.value.depth);
+            if (r?.ok && r.value.type === 'accepted') return void this.pool.setDepth(worker, r.value.depth);
             // A worker that did not take its tasks (gone, or full) gets none for a while, so their retries go elsewhere.
-            this.shunned.set(worker, this.clock.now() + SHUN_MS);
+            this.pool.shun(worker, this.clock.now() + SHUN_MS);
             for (const t of part) void this.record(journal, t.phase, t.index, t.attempt, { outcome: 'error', exitCode: 70, message: `worker ${worker.slice(0, 8)} did not take the task`, stderr: '' }, true);
           });
       }
     }
   }
 
+  /** Time the attempt out after its phase's timeout and two request timeouts, unless it ends first. */
   private arm(journal: Journal, phase: number, index: number, attempt: number, worker: PeerId): void {
-    const id = `${journal.jobId}/${phase}/${index}/${attempt}`;
-    const timeoutMs = (journal.state.spec!.phases[phase]!.timeout ?? DEFAULT_TIMEOUT_S) * 1000 + 2 * this.settings.rpcTimeoutMs;
-    this.timers.set(
-      id,
-      this.clock.setTimer(timeoutMs, () => {
-        this.timers.delete(id);
-        if (journal.state.phases[phase]!.isLive(index, attempt)) void this.record(journal, phase, index, attempt, { outcome: 'timeout', exitCode: 124, message: `no answer from ${worker.slice(0, 8)} within ${timeoutMs} ms`, stderr: '' }, true);
-      }),
-    );
+    this.deadlines.add({ journal, phase, index, attempt, worker }, this.timeoutMs(journal, phase));
+  }
+
+  private timeoutMs(journal: Journal, phase: number): number {
+    return (journal.state.spec!.phases[phase]!.timeout ?? DEFAULT_TIMEOUT_S) * 1000 + 2 * this.settings.rpcTimeoutMs;
+  }
+
+  private expired(d: Deadline): void {
+    const message = `no answer from ${d.worker.slice(0, 8)} within ${this.timeoutMs(d.journal, d.phase)} ms`;
+    void this.record(d.journal, d.phase, d.index, d.attempt, { outcome: 'timeout', exitCode: 124, message, stderr: '' }, true);
   }
 
   /** A worker's answer, routed to the job's key. */
@@ -203,22 +218,18 @@ export class Scheduler {
       else this.stats.staleAnswers++;
       return { type: 'ignored', reason: refused };
     }
-    // Every attempt the entry ended stops counting against its worker's queue.
+    // Every attempt the entry ended stops counting against its worker's queue (its deadline is skipped when it comes).
     const still = journal.state.running.get(taskKey(phase, index));
-    for (const [a, worker] of out) if (!still?.has(a)) this.release(journal, phase, index, a, worker as PeerId);
+    for (const [a, worker] of out) if (!still?.has(a)) this.release(worker as PeerId);
     if (fromKeeper) this.stats.keeperFailures++;
     const ok = await this.keeper.sync(journal);
     void this.pump(journal);
     return ok ? { type: 'recorded' } : { type: 'ignored', reason: 'unreplicated' };
   }
 
-  /** An attempt ended: its worker's slot and its timer are free. */
-  private release(journal: Journal, phase: number, index: number, attempt: number, worker: PeerId): void {
-    this.load.set(worker, Math.max(0, (this.load.get(worker) ?? 1) - 1));
-    const id = `${journal.jobId}/${phase}/${index}/${attempt}`;
-    const timer = this.timers.get(id);
-    if (timer !== undefined) this.clock.cancel(timer);
-    this.timers.delete(id);
+  /** An attempt ended: its worker's slot is free (its deadline is skipped when it comes, as the attempt is no longer running). */
+  private release(worker: PeerId): void {
+    this.pool.addLoad(worker, -1);
   }
 
   /**
@@ -232,7 +243,7 @@ export class Scheduler {
       const phase = Math.floor(key / MAX_TASKS_PER_JOB);
       for (const [a, worker] of out) {
         workers.add(worker as PeerId);
-        this.release(journal, phase, key - phase * MAX_TASKS_PER_JOB, a, worker as PeerId);
+        this.release(worker as PeerId);
       }
     }
     const r = await this.keeper.append(journal, journal.state.cancelled ? [{ t: 'job-done' }] : [{ t: 'cancelled' }, { t: 'job-done' }]);

@@ -30,8 +30,8 @@ export interface JobsOptions extends Partial<JobsSettings> {
 
 /** The settings with their defaults filled in; a value out of range throws InvalidArgumentError naming it. */
 export function jobsSettings(opts: Partial<JobsSettings>): JobsSettings {
-  const { rpcTimeoutMs, maxAttempts } = opts;
-  return withDefaults(JOBS_SETTINGS, { rpcTimeoutMs, maxAttempts }, (key) => `jobs ${key}`);
+  const { rpcTimeoutMs, maxAttempts, compactEntries } = opts;
+  return withDefaults(JOBS_SETTINGS, { rpcTimeoutMs, maxAttempts, compactEntries }, (key) => `jobs ${key}`);
 }
 
 export class JobsService {
@@ -51,8 +51,8 @@ export class JobsService {
   constructor(opts: JobsOptions) {
     this.ring = opts.ring;
     this.settings = jobsSettings(opts);
-    this.replicas = new ReplicaStore(opts.ring, this.stats);
-    this.keeper = new Keeper(opts.ring, this.replicas, new Replicator(opts.ring, this.settings.rpcTimeoutMs, this.stats), this.stats);
+    this.replicas = new ReplicaStore(opts.ring, this.stats, this.settings.compactEntries);
+    this.keeper = new Keeper(opts.ring, this.replicas, new Replicator(opts.ring, this.settings.rpcTimeoutMs, this.stats), this.stats, this.settings.compactEntries);
     const scheduler = opts.placement && new Scheduler(opts.ring, opts.clock, this.keeper, opts.placement, this.settings, this.stats);
     this.scheduler = scheduler;
     if (scheduler) this.keeper.onTakeover = (journal) => scheduler.resume(journal);

@@ -38,13 +38,15 @@ export class JobState {
   keepers = 0;
   retries = 0;
   speculative = 0;
+  /** Committed entries applied: the tasks done, unless a task was committed twice (a checker's count). */
+  commits = 0;
   errors: TaskError[] = [];
   /** Entries applied: the next entry's sequence number. */
   seq = 0;
   /** Workers of the attempts out now, by task key then attempt. */
   readonly running = new Map<number, Map<number, string>>();
   /** Tasks that became pending, in order; may hold tasks assigned since (the reader skips them). */
-  private readonly ready: number[] = [];
+  private ready: number[] = [];
   private readyHead = 0;
 
   refusal(e: Entry): Refusal | null {
@@ -145,6 +147,7 @@ export class JobState {
 
   private onCommitted(e: EntryOf<'committed'>): void {
     this.phases[e.phase]!.commit(e.index, e.attempt);
+    this.commits++;
     this.running.delete(taskKey(e.phase, e.index));
     const next = e.phase + 1;
     if (next < this.phases.length && this.spec!.phases[next]!.type === 'map') this.addTask(next, e.index);
@@ -200,6 +203,30 @@ export class JobState {
       }
     }
     return undefined;
+  }
+
+  /**
+   * The keys of the tasks waiting for a worker, in the order they will be taken, as runs of
+   * consecutive keys (first key, count, first key, count…): a snapshot keeps the order, and a
+   * million inputs waiting are one run.
+   */
+  readyRuns(): number[] {
+    const runs: number[] = [];
+    for (let i = this.readyHead; i < this.ready.length; i++) {
+      const key = this.ready[i]!;
+      const phase = Math.floor(key / MAX_TASKS_PER_JOB);
+      if (this.phases[phase]!.statusOf(key - phase * MAX_TASKS_PER_JOB) !== TaskStatus.Pending) continue;
+      const n = runs.length;
+      if (n > 0 && runs[n - 2]! + runs[n - 1]! === key) runs[n - 1]!++;
+      else runs.push(key, 1);
+    }
+    return runs;
+  }
+
+  /** Set the queue of waiting tasks (restoring a snapshot); keys that are not pending tasks are skipped when read. */
+  setReadyKeys(keys: number[]): void {
+    this.ready = keys;
+    this.readyHead = 0;
   }
 
   /** The first phase not yet journaled as done, if every task of it is settled and no more can appear. */

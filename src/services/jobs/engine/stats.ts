@@ -9,6 +9,9 @@ export interface JobsStats {
   journalRefusedBy: Record<string, number>;
   /** Journals a replica cut back to where the present keeper's diverged (a dead keeper's unreplicated tail). */
   journalTruncations: number;
+  /** Snapshots sent to replicas that lacked the entries before them (counted when the last chunk is sent), and received whole. */
+  snapshotsSent: number;
+  snapshotsReceived: number;
   /** Jobs this peer took over from a keeper that is gone. */
   takeovers: number;
   /** Late answers recognised and ignored: from an attempt no longer out, or for a task already committed. */
@@ -21,5 +24,5 @@ export interface JobsStats {
 }
 
 export function emptyJobsStats(): JobsStats {
-  return { journalFrames: 0, journalFailures: 0, journalRefused: 0, journalRefusedBy: {}, journalTruncations: 0, takeovers: 0, staleAnswers: 0, duplicateAnswers: 0, keeperFailures: 0, badBodies: 0 };
+  return { journalFrames: 0, journalFailures: 0, journalRefused: 0, journalRefusedBy: {}, journalTruncations: 0, snapshotsSent: 0, snapshotsReceived: 0, takeovers: 0, staleAnswers: 0, duplicateAnswers: 0, keeperFailures: 0, badBodies: 0 };
 }

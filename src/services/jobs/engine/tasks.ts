@@ -82,6 +82,29 @@ export class TaskTable {
     return this.counts.pending === 0 && this.counts.running === 0;
   }
 
+  /** The table's arrays up to its size (copies), for a snapshot. */
+  toArrays(): TableArrays {
+    const n = this.size;
+    return { status: this.status.slice(0, n), attempts: this.attempts.slice(0, n), live: this.live.slice(0, n), winner: this.winner.slice(0, n) };
+  }
+
+  /** A table from a snapshot's arrays, or why they cannot be one (lengths differ, a status or attempt out of range). */
+  static fromArrays(a: TableArrays): TaskTable | string {
+    const n = a.status.length;
+    if (a.attempts.length !== n || a.live.length !== n || a.winner.length !== n) return 'task arrays of different lengths';
+    const t = new TaskTable();
+    t.grow(n);
+    for (let i = 0; i < n; i++) {
+      const s = a.status[i]!;
+      if (s > TaskStatus.Failed || a.attempts[i]! > 8 || a.winner[i]! > 8) return `task ${i}: status ${s}, attempt ${a.attempts[i]}, winner ${a.winner[i]} out of range`;
+      if (s !== TaskStatus.Absent) t.set(i, s);
+    }
+    t.attempts.set(a.attempts);
+    t.live.set(a.live);
+    t.winner.set(a.winner);
+    return t;
+  }
+
   private set(i: number, s: TaskStatus): void {
     const before = this.status[i]! as TaskStatus;
     if (before !== TaskStatus.Absent) this.counts[NAMES[before]]--;
@@ -105,6 +128,14 @@ export class TaskTable {
     this.live = widen(this.live);
     this.winner = widen(this.winner);
   }
+}
+
+/** One phase's task table as a snapshot holds it, one byte a task in each array. */
+export interface TableArrays {
+  status: Uint8Array;
+  attempts: Uint8Array;
+  live: Uint8Array;
+  winner: Uint8Array;
 }
 
 const NAMES = ['pending', 'pending', 'running', 'done', 'failed'] as const satisfies readonly (keyof TaskTable['counts'])[];
