@@ -39,9 +39,12 @@ export function snapshot(s: AggState): AggBody {
   return { epoch: s.epoch, avg: [...s.avg], max: [...s.max], count: s.count.map((i) => ({ ...i })), slice: { t: s.slice.t, probes: [...s.slice.probes], below: [...s.slice.below] } };
 }
 
-/** A received body with every attribute clamped to its limit (the bound on a peer that lies). */
-export function clampBody(b: AggBody): AggBody {
-  return { ...b, avg: b.avg.map((x, i) => Math.min(x, LIMITS[i]!)), max: b.max.map((x, i) => Math.min(x, LIMITS[i]!)) };
+/**
+ * A received body with every mean clamped to this epoch's bound (a limit, or trimmed: see
+ * attributes.ts) and every maximum to its limit: the bound on a peer that lies.
+ */
+export function clampBody(b: AggBody, bounds: readonly number[] = LIMITS): AggBody {
+  return { ...b, avg: b.avg.map((x, i) => Math.min(x, bounds[i]!)), max: b.max.map((x, i) => Math.min(x, LIMITS[i]!)) };
 }
 
 function countOf(list: readonly CountInstance[], t: number): number {

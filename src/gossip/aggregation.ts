@@ -8,7 +8,7 @@ import type { Envelope } from '../core/envelope.js';
 import type { Clock, Rng, TimerHandle } from '../env/ports.js';
 import type { RingPort } from '../overlay/port.js';
 import { absorb, clampBody, initialState, settle, sizeOf, snapshot, type AggBody, type AggState } from './agg-state.js';
-import { ATTRIBUTE_LIMITS, clampAttributes, fromVector, type AttributeName, type Attributes } from './attributes.js';
+import { ATTRIBUTE_LIMITS, boundsOf, clampAttribute, clampAttributes, toVector, TRIM_MARGIN, fromVector, type AttributeName, type Attributes } from './attributes.js';
 import { EPOCH_MS, EXCHANGE_PERIOD_MS, MAX_PENDING_EXCHANGES } from './constants.js';
 import { decileOf, initialBrackets, logValue, narrow, probesOf, type Bracket } from './quantiles.js';
 import type { AggMsg } from './schemas.js';
@@ -41,11 +41,17 @@ export interface AggregationDeps {
   partner: () => PeerId | undefined;
   /** The attribute slices rank peers by. */
   sliceBy: AttributeName;
+  /** Trim contributions by the last epoch's means (attributes.ts); off only to measure what it saves. */
+  trim: boolean;
 }
+
+const LIMIT_VECTOR = toVector(ATTRIBUTE_LIMITS);
 
 export class Aggregation {
   private state: AggState | null = null;
   private sliceU = 0;
+  /** This epoch's bound on every received mean (trimming, see attributes.ts). */
+  private received: number[] = toVector(boundsOf(null));
   private brackets: Bracket[];
   private last: Estimates | null = null;
   private readonly pending = new Map<number, AggBody>();
@@ -89,8 +95,13 @@ export class Aggregation {
   /** Close the current epoch (if any) and start `epoch` from this peer's own values. */
   private begin(epoch: number): void {
     if (this.state) this.finish(this.state);
-    const own = clampAttributes(this.deps.attributes());
-    this.sliceU = logValue(own[this.deps.sliceBy]);
+    const lastMean = this.deps.trim ? (this.last?.mean ?? null) : null;
+    const bounds = boundsOf(lastMean);
+    this.received = toVector(bounds).map((b, i) => (lastMean === null ? b : Math.min(LIMIT_VECTOR[i]!, b * TRIM_MARGIN)));
+    const raw = this.deps.attributes();
+    const own = clampAttributes(raw, bounds);
+    // Peers are ranked by their value within the limit, untrimmed: trimming is for sums.
+    this.sliceU = logValue(clampAttribute(this.deps.sliceBy, raw[this.deps.sliceBy]));
     this.state = initialState(epoch, own, this.deps.rng.next(), probesOf(this.brackets), this.sliceU);
     this.pending.clear();
     if (this.epochTimer !== null) this.deps.clock.cancel(this.epochTimer);
@@ -123,7 +134,7 @@ export class Aggregation {
       return;
     }
     this.reply(env, n, snapshot(this.state));
-    absorb(this.state, clampBody(body), this.sliceU);
+    absorb(this.state, clampBody(body, this.received), this.sliceU);
   }
 
   onReply(msg: AggMsg): void {
@@ -131,7 +142,7 @@ export class Aggregation {
     const sent = this.pending.get(n);
     this.pending.delete(n);
     if (!this.catchUp(reply.epoch) || !this.state || !sent || sent.epoch !== reply.epoch) return;
-    settle(this.state, sent, clampBody(reply), this.sliceU);
+    settle(this.state, sent, clampBody(reply, this.received), this.sliceU);
   }
 
   private reply(env: Envelope, n: number, body: AggBody): void {

@@ -21,6 +21,26 @@ export type AttributeName = keyof typeof ATTRIBUTE_LIMITS;
 export const ATTRIBUTE_NAMES = Object.keys(ATTRIBUTE_LIMITS) as AttributeName[];
 export type Attributes = Record<AttributeName, number>;
 
+/**
+ * Trimming: once a peer knows the means of the last epoch, it contributes at most TRIM_FACTOR
+ * times the mean of each attribute (but never less than its floor), and clamps what it receives
+ * to the same bound with TRIM_MARGIN of slack for the small differences between peers' means.
+ * An honest state is an average of trimmed values, so it never exceeds the bound; a liar's
+ * reports are cut to it. 16 is above the largest honest multiple of the mean the simulated
+ * populations hold (storage offered: 8.3).
+ */
+export const TRIM_FACTOR = 16;
+export const TRIM_MARGIN = 1.05;
+/** Bounds trimming never goes below, so that a mean of 0 (no tasks anywhere) can still grow. */
+export const TRIM_FLOORS: Attributes = { cores: 16, storageOfferedBytes: 2 ** 40, storageUsedBytes: 2 ** 40, tasksRunning: 16, uptimeS: 86_400 };
+
+/** The bound of each attribute this epoch: its limit, or trimmed by the last epoch's means. */
+export function boundsOf(lastMean: Attributes | null): Attributes {
+  const out = {} as Attributes;
+  for (const n of ATTRIBUTE_NAMES) out[n] = lastMean === null ? ATTRIBUTE_LIMITS[n] : Math.min(ATTRIBUTE_LIMITS[n], Math.max(TRIM_FLOORS[n], TRIM_FACTOR * lastMean[n]));
+  return out;
+}
+
 /** The attribute slicing ranks peers by. */
 export const SLICE_ATTRIBUTE: AttributeName = 'uptimeS';
 
@@ -30,9 +50,10 @@ export function clampAttribute(name: AttributeName, v: number): number {
   return Math.min(v, ATTRIBUTE_LIMITS[name]);
 }
 
-export function clampAttributes(a: Attributes): Attributes {
+/** Attributes clamped to their limits, and to `bounds` when given (trimming). */
+export function clampAttributes(a: Attributes, bounds?: Attributes): Attributes {
   const out = {} as Attributes;
-  for (const n of ATTRIBUTE_NAMES) out[n] = clampAttribute(n, a[n]);
+  for (const n of ATTRIBUTE_NAMES) out[n] = Math.min(clampAttribute(n, a[n]), bounds?.[n] ?? Infinity);
   return out;
 }
 

@@ -21,6 +21,8 @@ export interface GossipOptions {
   attributes: () => Attributes;
   /** The attribute slices rank peers by; uptime when absent. */
   sliceBy?: AttributeName;
+  /** Trim contributions by the last epoch's means (on unless false; off only to measure the attack). */
+  trim?: boolean;
 }
 
 export class GossipService {
@@ -40,6 +42,7 @@ export class GossipService {
       attributes: opts.attributes,
       partner: () => this.sampling.partner(),
       sliceBy: opts.sliceBy ?? SLICE_ATTRIBUTE,
+      trim: opts.trim ?? true,
     });
   }
 

@@ -23,6 +23,7 @@ export const GOSSIP_OPTIONS = {
   churn: { type: 'number', default: 0, min: 0, unit: 's', description: 'median session in seconds (exponential); 0 for no churn' },
   stable: { type: 'number', default: 120, min: 0, unit: 's', description: 'seconds at the end without churn, where the stable figures are taken' },
   liars: { type: 'number', default: 0, min: 0, max: 1, description: 'fraction of peers that report absurd attributes (1e18 of everything)' },
+  noTrim: { type: 'flag', description: 'turn trimming off (clamp to the schema limits only), to measure what trimming saves' },
 } as const;
 
 export type GossipScenarioOptions = OptionValues<typeof GOSSIP_OPTIONS>;
@@ -65,7 +66,7 @@ export async function runGossip(o: GossipScenarioOptions): Promise<ScenarioResul
     const reported = liar ? { cores: 1e18, storageOfferedBytes: 1e18, storageUsedBytes: 1e18, tasksRunning: 1e18 } : honest;
     const ring = new OracleRing(net, node.id, clock);
     net.add(ring);
-    const gossip = new GossipService({ ring, clock, rng: node.env.rng, attributes: () => ({ ...reported, uptimeS: (clock.now() - startedMs) / 1000 }), sliceBy: 'storageOfferedBytes' });
+    const gossip = new GossipService({ ring, clock, rng: node.env.rng, attributes: () => ({ ...reported, uptimeS: (clock.now() - startedMs) / 1000 }), sliceBy: 'storageOfferedBytes', trim: !o.noTrim });
     gossip.start();
     peers.set(node.id, { id: node.id, gossip, honest, liar, startedMs, sliceU: logValue(Math.min(reported.storageOfferedBytes, ATTRIBUTE_LIMITS.storageOfferedBytes)) });
     if (session) {
