@@ -2,6 +2,7 @@
 // ring port. It owns the 'gossip' service name on the ring, checks every body against its schema
 // before a protocol reads it, and never throws from a handler: a bad message is counted and
 // dropped (gossip messages are one-way, so there is no one to answer with an error).
+import type { Static, TSchema } from '@sinclair/typebox';
 import { check } from '../core/codec.js';
 import type { Envelope } from '../core/envelope.js';
 import type { Clock, Rng } from '../env/ports.js';
@@ -68,23 +69,22 @@ export class GossipService {
   private receive(env: Envelope): void {
     switch (env.op) {
       case 'shuffle':
-      case 'shuffle-rep': {
-        const msg = check(ShuffleMsg, env.body, `gossip ${env.op}`);
-        if (!msg.ok) return void this.counters.refused++;
-        if (env.op === 'shuffle') this.sampling.onShuffle(env, msg.value);
-        else this.sampling.onReply(msg.value);
-        return;
-      }
+        return this.checked(env, ShuffleMsg, (m) => this.sampling.onShuffle(env, m));
+      case 'shuffle-rep':
+        return this.checked(env, ShuffleMsg, (m) => this.sampling.onReply(m));
       case 'agg':
-      case 'agg-rep': {
-        const msg = check(AggMsg, env.body, `gossip ${env.op}`);
-        if (!msg.ok) return void this.counters.refused++;
-        if (env.op === 'agg') this.aggregation.onExchange(env, msg.value);
-        else this.aggregation.onReply(msg.value);
-        return;
-      }
+        return this.checked(env, AggMsg, (m) => this.aggregation.onExchange(env, m));
+      case 'agg-rep':
+        return this.checked(env, AggMsg, (m) => this.aggregation.onReply(m));
       default:
         this.counters.refused++;
     }
+  }
+
+  /** Hand the body to fn if it passes its schema; count and drop it if not. */
+  private checked<T extends TSchema>(env: Envelope, schema: T, fn: (msg: Static<T>) => void): void {
+    const msg = check(schema, env.body, `gossip ${env.op}`);
+    if (msg.ok) fn(msg.value);
+    else this.counters.refused++;
   }
 }
