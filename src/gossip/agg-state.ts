@@ -24,14 +24,18 @@ export interface AggState {
   slice: { t: number; probes: number[]; below: number[] };
 }
 
-export type AggBody = Omit<AggMsg, 'n'>;
+export type AggBody = Omit<AggMsg, 'n' | 'ageMs'>;
 
 const LIMITS = ATTRIBUTE_NAMES.map((n) => ATTRIBUTE_LIMITS[n]);
 
-/** A peer's state at the start of an epoch: its own values, its own ticket, its own probes. */
-export function initialState(epoch: number, own: Attributes, ticket: number, probes: number[], sliceU: number): AggState {
+/**
+ * A peer's state at the start of an epoch: its own values, its own ticket, its own probes. A peer
+ * that leads (it began the epoch on time) starts a counting instance of its own; one that joins
+ * late only joins the others', since an instance begun late has no time to spread its mass.
+ */
+export function initialState(epoch: number, own: Attributes, ticket: number, probes: number[], sliceU: number, lead = true): AggState {
   const v = ATTRIBUTE_NAMES.map((n) => own[n]);
-  return { epoch, avg: [...v], max: [...v], count: [{ t: ticket, c: 1 }], slice: { t: ticket, probes, below: indicators(sliceU, probes) } };
+  return { epoch, avg: [...v], max: [...v], count: lead ? [{ t: ticket, c: 1 }] : [], slice: { t: ticket, probes, below: indicators(sliceU, probes) } };
 }
 
 /** What goes on the wire: a copy, so later changes to the state do not reach a message in flight. */

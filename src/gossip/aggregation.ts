@@ -9,7 +9,7 @@ import type { Clock, Rng, TimerHandle } from '../env/ports.js';
 import type { RingPort } from '../overlay/port.js';
 import { absorb, clampBody, initialState, settle, sizeOf, snapshot, type AggBody, type AggState } from './agg-state.js';
 import { ATTRIBUTE_LIMITS, boundsOf, clampAttribute, clampAttributes, toVector, TRIM_MARGIN, fromVector, type AttributeName, type Attributes } from './attributes.js';
-import { EPOCH_MS, EXCHANGE_PERIOD_MS, MAX_PENDING_EXCHANGES } from './constants.js';
+import { EPOCH_MS, EXCHANGE_PERIOD_MS, MAX_EPOCH_AGE_MS, MAX_PENDING_EXCHANGES, MIN_EXCHANGES_TO_SHOW } from './constants.js';
 import { decileOf, initialBrackets, logValue, narrow, probesOf, type Bracket } from './quantiles.js';
 import type { AggMsg } from './schemas.js';
 import type { GossipCounters } from './stats.js';
@@ -56,6 +56,9 @@ export class Aggregation {
   private last: Estimates | null = null;
   private readonly pending = new Map<number, AggBody>();
   private nonce = 0;
+  /** Exchanges applied in the current epoch (MIN_EXCHANGES_TO_SHOW), and when it began here. */
+  private exchanges = 0;
+  private startedMs = 0;
   private exchangeTimer: TimerHandle | null = null;
   private epochTimer: TimerHandle | null = null;
 
@@ -70,7 +73,7 @@ export class Aggregation {
 
   start(): void {
     if (this.exchangeTimer !== null) return;
-    this.begin(0);
+    this.begin(0, 0, false);
     this.exchangeTimer = this.deps.clock.setTimer(this.deps.rng.int(EXCHANGE_PERIOD_MS), () => this.tick());
   }
 
@@ -89,12 +92,17 @@ export class Aggregation {
     const n = (this.nonce = (this.nonce + 1) >>> 0);
     if (this.pending.size >= MAX_PENDING_EXCHANGES) this.pending.delete(this.pending.keys().next().value!);
     this.pending.set(n, body);
-    if (this.deps.ring.send(partner, 'gossip', 'agg', { n, ...body } satisfies AggMsg)) this.deps.counters.sent++;
+    if (this.deps.ring.send(partner, 'gossip', 'agg', { n, ageMs: this.age(), ...body } satisfies AggMsg)) this.deps.counters.sent++;
   }
 
-  /** Close the current epoch (if any) and start `epoch` from this peer's own values. */
-  private begin(epoch: number): void {
-    if (this.state) this.finish(this.state);
+  /**
+   * Close the current epoch (if any) and start `epoch` from this peer's own values; `ageMs` is how
+   * long ago the epoch began elsewhere, and `lead` whether this peer starts a counting instance.
+   */
+  private begin(epoch: number, ageMs: number, lead: boolean): void {
+    if (this.state && this.exchanges >= MIN_EXCHANGES_TO_SHOW) this.finish(this.state);
+    this.exchanges = 0;
+    this.startedMs = this.deps.clock.now() - ageMs;
     const lastMean = this.deps.trim ? (this.last?.mean ?? null) : null;
     const bounds = boundsOf(lastMean);
     this.received = toVector(bounds).map((b, i) => (lastMean === null ? b : Math.min(LIMIT_VECTOR[i]!, b * TRIM_MARGIN)));
@@ -102,10 +110,10 @@ export class Aggregation {
     const own = clampAttributes(raw, bounds);
     // Peers are ranked by their value within the limit, untrimmed: trimming is for sums.
     this.sliceU = logValue(clampAttribute(this.deps.sliceBy, raw[this.deps.sliceBy]));
-    this.state = initialState(epoch, own, this.deps.rng.next(), probesOf(this.brackets), this.sliceU);
+    this.state = initialState(epoch, own, this.deps.rng.next(), probesOf(this.brackets), this.sliceU, lead);
     this.pending.clear();
     if (this.epochTimer !== null) this.deps.clock.cancel(this.epochTimer);
-    this.epochTimer = this.deps.clock.setTimer(EPOCH_MS, () => this.begin(epoch + 1));
+    this.epochTimer = this.deps.clock.setTimer(EPOCH_MS - ageMs, () => this.begin(epoch + 1, 0, true));
   }
 
   private finish(s: AggState): void {
@@ -119,33 +127,40 @@ export class Aggregation {
   }
 
   /** Move to a later epoch a partner is in; true when the message is of the current epoch now. */
-  private catchUp(epoch: number): boolean {
+  private catchUp(epoch: number, ageMs: number): boolean {
     if (!this.state) return false;
-    if (epoch > this.state.epoch) this.begin(epoch);
+    if (epoch > this.state.epoch) this.begin(epoch, Math.min(ageMs, EPOCH_MS), false);
     return epoch === this.state.epoch;
   }
 
   /** A partner's exchange: reply with our state from before, then average. */
   onExchange(env: Envelope, msg: AggMsg): void {
-    const { n, ...body } = msg;
-    if (!this.catchUp(body.epoch) || !this.state) {
+    const { n, ageMs, ...body } = msg;
+    if (!this.catchUp(body.epoch, ageMs) || !this.state) {
       // An older epoch: answer with ours so that the sender catches up.
       if (this.state) this.reply(env, n, snapshot(this.state));
       return;
     }
     this.reply(env, n, snapshot(this.state));
     absorb(this.state, clampBody(body, this.received), this.sliceU);
+    this.exchanges++;
   }
 
   onReply(msg: AggMsg): void {
-    const { n, ...reply } = msg;
+    const { n, ageMs, ...reply } = msg;
     const sent = this.pending.get(n);
     this.pending.delete(n);
-    if (!this.catchUp(reply.epoch) || !this.state || !sent || sent.epoch !== reply.epoch) return;
+    if (!this.catchUp(reply.epoch, ageMs) || !this.state || !sent || sent.epoch !== reply.epoch) return;
     settle(this.state, sent, clampBody(reply, this.received), this.sliceU);
+    this.exchanges++;
+  }
+
+  /** How long ago the current epoch began, as this peer knows it. */
+  private age(): number {
+    return Math.max(0, Math.min(MAX_EPOCH_AGE_MS, Math.round(this.deps.clock.now() - this.startedMs)));
   }
 
   private reply(env: Envelope, n: number, body: AggBody): void {
-    if (this.deps.ring.send(env.src, 'gossip', 'agg-rep', { n, ...body } satisfies AggMsg)) this.deps.counters.sent++;
+    if (this.deps.ring.send(env.src, 'gossip', 'agg-rep', { n, ageMs: this.age(), ...body } satisfies AggMsg)) this.deps.counters.sent++;
   }
 }

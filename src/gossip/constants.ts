@@ -32,6 +32,13 @@ export const EXCHANGE_PERIOD_MS = 1_500;
 export const EXCHANGES_PER_EPOCH = 20;
 /** An epoch: the estimates every peer shows are those of the last epoch it finished. */
 export const EPOCH_MS = EXCHANGE_PERIOD_MS * EXCHANGES_PER_EPOCH;
+/** Wire cap on an epoch's age: an epoch is over after EPOCH_MS; twice that allows for late timers. */
+export const MAX_EPOCH_AGE_MS = 2 * EPOCH_MS;
+/**
+ * Exchanges a peer must have made in an epoch before it shows that epoch's results: a peer that
+ * joined the cloud (or the epoch) late has not mixed enough to know the totals.
+ */
+export const MIN_EXCHANGES_TO_SHOW = EXCHANGES_PER_EPOCH / 2;
 /**
  * Counting instances a peer carries: the lowest tickets of an epoch each start one. The size is
  * the median of their estimates, so one leader crashing early (its mass gone) does not skew it.

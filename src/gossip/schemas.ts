@@ -3,7 +3,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { PeerIdHex } from '../core/envelope.js';
 import { ATTRIBUTE_NAMES } from './attributes.js';
-import { COUNT_INSTANCES, MAX_AGE, MAX_WIRE_ENTRIES, PROBES_PER_QUANTILE, SLICE_QUANTILES } from './constants.js';
+import { COUNT_INSTANCES, MAX_EPOCH_AGE_MS, MAX_AGE, MAX_WIRE_ENTRIES, PROBES_PER_QUANTILE, SLICE_QUANTILES } from './constants.js';
 
 const Nonce = Type.Integer({ minimum: 0, maximum: 0xffffffff });
 
@@ -35,6 +35,8 @@ export const AggMsg = Type.Object(
   {
     n: Nonce,
     epoch: Type.Integer({ minimum: 0, maximum: 2 ** 40 }),
+    /** How long ago the sender's epoch began, so that a peer catching up ends it when the others do. */
+    ageMs: Type.Integer({ minimum: 0, maximum: MAX_EPOCH_AGE_MS }),
     avg: Type.Array(Type.Number({ minimum: 0 }), { minItems: ATTRIBUTE_NAMES.length, maxItems: ATTRIBUTE_NAMES.length }),
     max: Type.Array(Type.Number({ minimum: 0 }), { minItems: ATTRIBUTE_NAMES.length, maxItems: ATTRIBUTE_NAMES.length }),
     count: Type.Array(Type.Object({ t: Ticket, c: Fraction }, { additionalProperties: false }), { maxItems: COUNT_INSTANCES }),
