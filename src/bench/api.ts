@@ -10,7 +10,7 @@ import type { Readable, Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startCloudServer } from '../server/cloud.js';
+import { startCloudServer, type CloudServer } from '../server/cloud.js';
 import { quantile, round } from './figures.js';
 import { LOCAL_RING_CONVERGE_MS, localStatuses, waitForConsistentRing } from '../host/local-ring.js';
 import type { OptionValues } from '../core/options.js';
@@ -70,17 +70,20 @@ const CURL_ARGS = ['-s', '-f', '-o', '/dev/null', '-w', '%{size_download} %{time
  * forked while a GET is timed (see API_BENCH_OPTIONS.forkClient). One URL per line in, one
  * `size time_total` line out per GET (whatever curl wrote, empty if nothing).
  */
-class CurlLauncher {
+export class CurlLauncher {
   private readonly proc: ChildProcessByStdio<Writable, Readable, null>;
   private readonly lines: AsyncIterator<string>;
 
-  constructor(token: string) {
+  /** With a token, each GET carries it as a bearer token; without, URLs carry their own (presigned). */
+  constructor(token?: string) {
     const args = CURL_ARGS.map((a) => `'${a}'`).join(' ');
-    const script = `while read -r u; do r=$(curl ${args} -H "authorization: Bearer $CUMULUS_BENCH_TOKEN" "$u"); echo "$r"; done`;
-    this.proc = spawn('sh', ['-c', script], { env: { ...process.env, CUMULUS_BENCH_TOKEN: token }, stdio: ['pipe', 'pipe', 'inherit'] });
+    const auth = token === undefined ? '' : ' -H "authorization: Bearer $CUMULUS_BENCH_TOKEN"';
+    const script = `while read -r u; do r=$(curl ${args}${auth} "$u"); echo "$r"; done`;
+    this.proc = spawn('sh', ['-c', script], { env: { ...process.env, CUMULUS_BENCH_TOKEN: token ?? '' }, stdio: ['pipe', 'pipe', 'inherit'] });
     this.lines = createInterface({ input: this.proc.stdout })[Symbol.asyncIterator]();
   }
 
+  /** One GET of `url`: bytes received and seconds, as curl's `size time_total`. */
   async get(url: string): Promise<string> {
     this.proc.stdin.write(url + '\n');
     const { value, done } = await this.lines.next();
@@ -95,7 +98,36 @@ class CurlLauncher {
 }
 
 const PIECE_BYTES = 1 << 20;
+
+/** A body of `bytes` made as it is read, a megabyte at a time (an upload no disk slows down). */
+export function generatedBody(bytes: number): ReadableStream<Uint8Array> {
+  let sent = 0;
+  return new ReadableStream<Uint8Array>({
+    pull(ctrl) {
+      if (sent >= bytes) return ctrl.close();
+      const n = Math.min(PIECE_BYTES, bytes - sent);
+      const piece = new Uint8Array(n);
+      for (let i = 0; i < n; i += 4096) piece[i] = (sent + i) & 0xff;
+      sent += n;
+      ctrl.enqueue(piece);
+    },
+  });
+}
 const execFileP = promisify(execFile);
+
+/**
+ * Start `peers` volunteers beside `cloud` (added to `into`, which the caller stops) and wait until
+ * the ring agrees on who owns what: while a joining volunteer still moves keys, the home made by a
+ * first request may be looked for at another owner (404).
+ */
+export async function volunteersOnRing(cloud: CloudServer, dir: string, peers: number, into: VolunteerProcess[]): Promise<void> {
+  for (let i = 0; i < peers; i++) into.push(await spawnVolunteer({ serverUrl: cloud.server.url, dataDir: join(dir, `v${i}`) }));
+  const own = cloud.peer;
+  if (!own) throw new Error('the cloud runs no peer of its own');
+  if (!(await waitForConsistentRing(localStatuses(own, into)))) {
+    throw new Error(`the ring of the server and ${peers} volunteers was not consistent within ${LOCAL_RING_CONVERGE_MS} ms`);
+  }
+}
 
 export async function runApiBench(o: ApiBenchOptions): Promise<Record<string, unknown>> {
   const t0 = performance.now();
@@ -104,29 +136,12 @@ export async function runApiBench(o: ApiBenchOptions): Promise<Record<string, un
   const volunteers: VolunteerProcess[] = [];
   let launcher: CurlLauncher | undefined;
   try {
-    for (let i = 0; i < o.peers; i++) volunteers.push(await spawnVolunteer({ serverUrl: cloud.server.url, dataDir: join(dir, `v${i}`) }));
-    // Store only once the ring agrees on who owns what: while a joining volunteer still moves
-    // keys, the home made by the first request may be looked for at another owner (404).
-    const own = cloud.peer;
-    if (!own) throw new Error('the cloud runs no peer of its own');
-    if (!(await waitForConsistentRing(localStatuses(own, volunteers)))) {
-      throw new Error(`the ring of the server and ${o.peers} volunteers was not consistent within ${LOCAL_RING_CONVERGE_MS} ms`);
-    }
+    await volunteersOnRing(cloud, dir, o.peers, volunteers);
     const token = await cloud.users.add('bench', 0);
     const auth = { authorization: `Bearer ${token}` };
     const url = `${cloud.server.url}/bench/home/blob.bin`;
     const bytes = o.mb * 1e6;
-    let sent = 0;
-    const body = new ReadableStream<Uint8Array>({
-      pull(ctrl) {
-        if (sent >= bytes) return ctrl.close();
-        const n = Math.min(PIECE_BYTES, bytes - sent);
-        const piece = new Uint8Array(n);
-        for (let i = 0; i < n; i += 4096) piece[i] = (sent + i) & 0xff;
-        sent += n;
-        ctrl.enqueue(piece);
-      },
-    });
+    const body = generatedBody(bytes);
     const tPut = performance.now();
     const replicas = o.replicas === undefined ? {} : { replicas: String(o.replicas) };
     const put = await fetch(url, { method: 'PUT', headers: { ...auth, ...replicas, 'content-length': String(bytes) }, body, duplex: 'half' } as RequestInit);

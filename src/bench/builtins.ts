@@ -54,7 +54,7 @@ export async function runBuiltinsBench(o: BuiltinsBenchOptions): Promise<Builtin
   }
 }
 
-async function runOnce(executor: BuiltinExecutor, exec: string, input: Buffer): Promise<Buffer> {
+export async function runOnce(executor: BuiltinExecutor, exec: string, input: Buffer): Promise<Buffer> {
   async function* stdin(): AsyncGenerator<Uint8Array> {
     for (let i = 0; i < input.length; i += 1 << 20) yield input.subarray(i, Math.min(input.length, i + (1 << 20)));
   }
@@ -66,7 +66,7 @@ async function runOnce(executor: BuiltinExecutor, exec: string, input: Buffer): 
   return Buffer.concat(parts);
 }
 
-function runGnu(exec: string, input: Buffer): Promise<Buffer> {
+export function runGnu(exec: string, input: Buffer): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const child = spawn('sh', ['-c', `awk() { gawk --posix "$@"; }; ${exec}`], { env: { PATH: process.env.PATH, LC_ALL: 'C' }, stdio: ['pipe', 'pipe', 'inherit'] });
     const out: Buffer[] = [];

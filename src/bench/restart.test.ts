@@ -37,7 +37,8 @@ describe('a server that restarts under a ring of volunteer processes and tabs', 
   it('comes back to one ring that lists and reads every file, after SIGINT, after SIGKILL, and as cumulus up', async () => {
     const f = await benchRestart();
     for (const way of ['sigint', 'sigkill', 'up']) {
-      expect({ way, carriedOn: f[`${way}CarriedOn`], oneRing: f[`${way}OneRing`], listed: f[`${way}Listed`], read: f[`${way}Read`] })
+      // The whole figure line goes with a failure: which step ran out of time, and how the server's peer started.
+      expect({ way, carriedOn: f[`${way}CarriedOn`], oneRing: f[`${way}OneRing`], listed: f[`${way}Listed`], read: f[`${way}Read`] }, JSON.stringify(f))
         .toEqual({ way, carriedOn: true, oneRing: true, listed: FILES, read: FILES });
     }
     // The server's peer joined the ring it knew each time, rather than creating one.

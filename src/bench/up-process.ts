@@ -10,8 +10,13 @@ export const BIN = join(import.meta.dirname, '..', '..', 'bin', 'cumulus.js');
 export interface Ready {
   url: string;
   token: string;
-  /** The volunteer processes `up` started. */
+  /** The volunteer processes `up` started, and their peers' ids in the same order. */
   pids: number[];
+  ids: string[];
+  /** The id of the server's own peer. */
+  serverPeerId?: string;
+  /** The S3 door and the default user's access key. */
+  s3: { endpoint: string; accessKeyId: string; secretAccessKey: string };
 }
 
 /** How long `up` gets to stop its volunteers on Ctrl-C before it is killed. */

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../server/api/test-util/gateway.js';
 import { runCli, type CliRun } from './test-util/run-cli.js';
 import { EXIT } from './exit-codes.js';
+import { FileAccessKeyStore } from '../server/s3/keys.js';
 import { FileUserStore } from '../server/api/users.js';
 
 let gw: TestGateway;
@@ -76,14 +77,17 @@ describe('cumulus file commands', () => {
     expect((await run(['frobnicate'])).code).toBe(EXIT.usage);
   });
 
-  it('adds a user whose token the gateway accepts', async () => {
+  it('adds a user, in the users directory a server with the same --data reads, whose token and access key it accepts', async () => {
     const dataDir = join(scratch, 'data');
     const added = await run(['user', 'add', 'carol', '--data', dataDir, '--json']);
     expect(added.code).toBe(0);
-    const { token } = JSON.parse(added.stdout) as { token: string };
-    const store = await FileUserStore.open(dataDir);
+    const { token, accessKeyId, secretAccessKey } = JSON.parse(added.stdout) as { token: string; accessKeyId: string; secretAccessKey: string };
+    // `cumulus serve --data DIR` opens DIR/users (server/cloud.ts): the token must be found there.
+    const store = await FileUserStore.open(join(dataDir, 'users'));
     expect(await store.authenticate(token)).toBe('carol');
-    expect(await readFile(join(dataDir, 'users.json'), 'utf8')).not.toContain(token.split('.')[1]);
+    expect(await readFile(join(dataDir, 'users', 'users.json'), 'utf8')).not.toContain(token.split('.')[1]);
+    const keys = await FileAccessKeyStore.open(join(dataDir, 'users'));
+    expect(await keys.lookup(accessKeyId)).toMatchObject({ user: 'carol', secretAccessKey });
     expect((await run(['user', 'add', 'carol', '--data', dataDir])).code).toBe(EXIT.conflict);
     expect((await run(['user', 'add', 'Bad.Name', '--data', dataDir])).code).toBe(EXIT.usage);
   });

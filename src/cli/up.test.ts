@@ -8,11 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from './exit-codes.js';
-import { BIN, startUp, type Ready } from './test-util/local-cloud.js';
+import { alive, BIN, startUp, type Ready } from './test-util/local-cloud.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cumulus-up-'));
 let up: ChildProcess;
 let ready: Ready;
+
+const startedMs = Date.now();
 
 beforeAll(async () => {
   ({ up, ready } = await startUp(['--peers', '2', '--data', dir]));
@@ -30,15 +32,6 @@ function cli(args: string[], opts: { stdin?: Buffer; token?: string | null } = {
   const r = spawnSync(process.execPath, [BIN, ...args], { env, input: opts.stdin, maxBuffer: 64 << 20 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr.toString() };
 }
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe('cumulus up, driven by the CLI alone', () => {
   it('stores and reads back a 20 MB file through pipes', () => {
@@ -59,7 +52,35 @@ describe('cumulus up, driven by the CLI alone', () => {
     expect(cli(['info', 'work/big/blob.bin']).code).toBe(EXIT.notFound);
   });
 
+  it('dates files and the home directory by the wall clock', () => {
+    expect(cli(['put', 'dated.txt'], { stdin: Buffer.from('x') }).code).toBe(EXIT.ok);
+    const year = String(new Date().getUTCFullYear());
+    expect(cli(['ls', '-l']).stdout.toString()).toContain(year);
+    const home = JSON.parse(cli(['info', '--json', '~']).stdout.toString()) as { mtime: string };
+    expect(home.mtime.slice(0, 4)).toBe(year);
+    expect(cli(['rm', 'dated.txt']).code).toBe(EXIT.ok);
+  });
+
+  it('lists the ring\'s peers with their kind, link path and last contact', () => {
+    const nodes = cli(['nodes', '--json']).stdout.toString().trim().split('\n').map((l) => JSON.parse(l) as { id: string; lastSeenMs: number; meta: Record<string, unknown> });
+    expect(nodes.filter((n) => n.meta.kind === 'server')).toHaveLength(1);
+    const volunteers = nodes.filter((n) => n.meta.kind === 'peer');
+    expect(volunteers).toHaveLength(2);
+    for (const v of volunteers) {
+      expect(v.meta).toMatchObject({ onRing: true });
+      expect(['host', 'srflx', 'relay']).toContain(v.meta.link);
+      // Last contact is the last frame the server's peer heard on the link: a date, after the cloud started.
+      expect(v.lastSeenMs).toBeGreaterThanOrEqual(startedMs);
+    }
+  });
+
   it('refuses with clear messages and exit codes', () => {
+    // Data from stdin put to a directory's path is refused, not stored under the directory's name.
+    expect(cli(['mkdir', 'into']).code).toBe(EXIT.ok);
+    const intoDir = cli(['put', 'into/'], { stdin: Buffer.from('x') });
+    expect(intoDir.code).toBe(EXIT.usage);
+    expect(intoDir.stderr).toMatch(/stdin has no name/);
+    expect(JSON.parse(cli(['info', '--json', 'into']).stdout.toString())).toMatchObject({ type: 'directory' });
     const noToken = cli(['ls'], { token: null });
     expect(noToken.code).toBe(EXIT.usage);
     expect(noToken.stderr).toMatch(/token/);

@@ -46,6 +46,16 @@ export const REFUSED_CACHE_ENTRIES = 64;
 /** A fresh link is shielded from eviction this long so a joining peer can notify its successor. */
 export const LINK_GRACE_MS = 5000;
 /**
+ * A bootstrap keeps its link to a peer that joined through it at most this long, unless the
+ * joiner releases it first (it does once its successor is linked, at its next sweep). Until then
+ * that link is how answers to the joiner's offers reach it (services/signal relays them): a
+ * lookup of up to two request timeouts, an offer retried through the server after the 5 s
+ * connect timeout, and a sweep period fit within it.
+ */
+export const JOINER_HOLD_MS = 20_000;
+/** Joiners a bootstrap holds links for at once; the oldest hold ends first. */
+export const MAX_HELD_JOINERS = 8;
+/**
  * Links kept free for short-lived needs (a joiner's bootstrap link, a new successor, a lost peer
  * probed again): a peer accepts other peers' finger links only while this many slots stay free.
  */

@@ -4,7 +4,7 @@
 // finger roles it has no room for, and closes a link once no ring on either side needs it. This
 // is what keeps links per peer under the cap without peers evicting each other's fingers in turn.
 import type { PeerId } from '../core/id.js';
-import { CHORD_SVC, LINK_GRACE_MS, LINKED_SUCCESSORS } from './constants.js';
+import { CHORD_SVC, JOINER_HOLD_MS, LINK_GRACE_MS, LINKED_SUCCESSORS, MAX_HELD_JOINERS } from './constants.js';
 import type { MuxView, RingContext } from './context.js';
 import type { Fingers } from './fingers/index.js';
 import type { Join } from './join.js';
@@ -30,6 +30,8 @@ export class LinkRoles {
   private releasedAtMs: Map<PeerId, number> | null = null;
   /** A peer that refused our finger and asked us to close the link, while we handle that. */
   private closing: PeerId | null = null;
+  /** Peers that asked us to look their place up (a join), and when: see holdForJoiner. */
+  private joiners: Map<PeerId, number> | null = null;
 
   constructor(private readonly ctx: LinkRolesContext) {}
 
@@ -45,6 +47,42 @@ export class LinkRoles {
 
   /** How much this ring needs the link to p, for the mux's budget. */
   value(p: PeerId): number {
+    const v = this.roleValue(p);
+    return v < LinkValue.successor && this.joiners !== null && this.holds(p) ? LinkValue.successor : v;
+  }
+
+  /**
+   * p joins through us: keep our link to it, and keep sending on it, until p declares its roles
+   * (a joiner releases its bootstrap once its successor is linked) or JOINER_HOLD_MS pass. Until
+   * its successor is linked, this link is how answers to p's offers reach it: p names us as its
+   * relay, and a relay that dropped the link would route the answer toward p's id, to a peer
+   * with no link to p yet, which drops it. The link is worth a successor's to us meanwhile, but
+   * is no route: p is not in its place.
+   */
+  holdForJoiner(p: PeerId): void {
+    if (!this.ctx.mux.isLinked(p)) return;
+    const held = (this.joiners ??= new Map());
+    held.delete(p);
+    held.set(p, this.ctx.clock.now());
+    if (held.size > MAX_HELD_JOINERS) held.delete(held.keys().next().value as PeerId);
+    // Asked to close already (a sweep raced the join): use the link again.
+    this.ctx.mux.setReleasing(p, false);
+  }
+
+  private holds(p: PeerId): boolean {
+    const since = this.joiners?.get(p);
+    if (since === undefined) return false;
+    if (this.ctx.clock.now() - since < JOINER_HOLD_MS) return true;
+    this.endHold(p);
+    return false;
+  }
+
+  private endHold(p: PeerId): void {
+    if (this.joiners?.delete(p) === true && this.joiners.size === 0) this.joiners = null;
+  }
+
+  /** What the roles either side gives the link to p make it worth. */
+  private roleValue(p: PeerId): number {
     const s = this.ctx.state;
     if (p === s.pred || p === s.succs[0] || p === this.ctx.join.bootstrap) return LinkValue.protected;
     const mine = this.local(p);
@@ -90,7 +128,7 @@ export class LinkRoles {
    */
   private refreshContact(p: PeerId): void {
     const s = this.ctx.state;
-    if (this.ctx.mux.isLinked(p) && this.value(p) > LinkValue.none) {
+    if (this.ctx.mux.isLinked(p) && this.roleValue(p) > LinkValue.none) {
       s.contacts.set(p, s.id(p));
       this.ctx.mux.setReleasing(p, false);
     } else s.contacts.delete(p);
@@ -133,6 +171,7 @@ export class LinkRoles {
   }
 
   linkDown(p: PeerId): void {
+    this.endHold(p);
     this.declared.delete(p);
     this.remote.delete(p);
     this.releasedAtMs?.delete(p);
@@ -142,6 +181,8 @@ export class LinkRoles {
   received(p: PeerId, msg: UseMsg): void {
     const ctx = this.ctx;
     if (!ctx.mux.isLinked(p)) return;
+    // A joiner that declares its roles (or releases us) no longer needs us as its way in.
+    this.endHold(p);
     let roles = msg.roles;
     const had = this.remote.get(p) ?? 0;
     // A new finger role costs a link slot unless we need the link anyway.

@@ -12,6 +12,8 @@ import { OverlaySignaler } from '../services/signal/overlay.js';
 import type { CoordSettings } from '../services/coord/settings.js';
 import { CoordService, type Semaphore } from '../services/coord/service.js';
 import { StorageService, type StorageOptions } from '../services/storage/service.js';
+import type { JobsService } from '../services/jobs/engine/service.js';
+import { startJobs } from './jobs.js';
 
 export interface PeerOptions {
   clock: Clock;
@@ -49,6 +51,8 @@ export class Peer {
   readonly storage: StorageService | null = null;
   /** Semaphores, locks and throttles: every peer may own resources and solicit leases. */
   readonly coord: CoordService;
+  /** The jobs engine: keeps the jobs whose keys it owns and, when it lends storage, runs their tasks. */
+  readonly jobs: JobsService | null = null;
   private stopped = false;
 
   constructor(opts: PeerOptions) {
@@ -64,6 +68,7 @@ export class Peer {
       if (!opts.store) throw new InvalidArgumentError('the storage service needs the peer\'s store');
       const env = { clock: opts.clock, rng: opts.rng.fork('storage'), net: opts.net, store: PrefixStore.of(opts.store, 'storage/') };
       this.storage = new StorageService(this.base, env, opts.storage);
+      this.jobs = startJobs(this.base, opts.clock, opts.store, () => this.storage?.client ?? null);
     }
   }
 
@@ -99,6 +104,7 @@ export class Peer {
 
   private startServices(): void {
     this.storage?.start();
+    this.jobs?.start();
     // Owners count their takeover wait from here: nothing is granted for one lease after joining.
     this.coord.start();
   }
@@ -138,6 +144,7 @@ export class Peer {
     if (this.stopped) return;
     this.stopped = true;
     this.storage?.stop();
+    this.jobs?.stop();
     this.coord.stop();
     this.signal.stop();
     this.base.leave();

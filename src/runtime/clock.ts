@@ -1,5 +1,6 @@
-// The real Clock: a monotonic reading (performance.now, which never goes backwards when the wall
-// clock is adjusted) and the platform's timers. Works unchanged in Node and in a browser.
+// The real Clock: a monotonic reading in wall-clock milliseconds (the process's start time plus
+// performance.now, which never goes backwards when the wall clock is adjusted) and the platform's
+// timers. Works unchanged in Node and in a browser.
 //
 // The port promises that timers fire in order of due time, then of creation. One platform timer
 // per Clock timer cannot keep that promise: Node fires setTimeout callbacks on the event loop's
@@ -42,7 +43,9 @@ export class RealClock implements Clock {
   }
 
   now(): number {
-    return performance.now();
+    // The origin makes readings wall-clock milliseconds (a file's mtime must read as a date),
+    // while performance.now() keeps them monotonic within the process.
+    return performance.timeOrigin + performance.now();
   }
 
   setTimer(delayMs: number, fn: () => void): TimerHandle {

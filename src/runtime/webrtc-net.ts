@@ -123,6 +123,11 @@ export class WebRtcNet implements Net {
     return this.kinds.kindOf(peer);
   }
 
+  /** When the last frame arrived on the link to `peer` (Clock ms), or undefined with no link. */
+  lastReceivedMs(peer: PeerId): number | undefined {
+    return this.open.get(peer)?.link.lastReceivedMs;
+  }
+
   /** STUN/TURN servers for attempts from now on (links already up keep theirs). */
   setIceServers(servers: readonly IceServer[]): void {
     this.o.rtcConfig = { ...this.o.rtcConfig, iceServers: servers.map((s) => ({ ...s, urls: [...s.urls] })) };

@@ -5,9 +5,11 @@
 // Paths: `~/x` and relative `x` are in the token owner's home; absolute paths are used as given.
 import { InvalidArgumentError, NetworkError, errorFromResponse } from './errors.js';
 import { iterableToStream, parseJsonLines, type Body } from './streams.js';
+import { JobsCalls, type JobError, type JobReport, type JobSpec, type JobStatus } from './jobs.js';
 
 export * from './errors.js';
 export type { Body } from './streams.js';
+export type { JobSpec, JobPhase, JobStatus, JobPhaseStatus, JobError, JobReport } from './jobs.js';
 
 /** Page size the SDK asks for when iterating; the gateway allows at most 1024. */
 export const SDK_PAGE_ENTRIES = 256;
@@ -90,12 +92,68 @@ export class Cumulus {
   readonly user: string;
   private readonly token: string;
   private readonly fetchFn: typeof fetch;
+  private readonly jobs: JobsCalls;
 
   constructor(opts: CumulusOptions) {
     this.url = opts.url.replace(/\/+$/, '');
     this.token = opts.token;
     this.user = tokenUser(opts.token);
     this.fetchFn = opts.fetch ?? globalThis.fetch.bind(globalThis);
+    this.jobs = new JobsCalls((method, path, what, init, query) => this.request(method, this.urlOf(path, query), what, init), this.user);
+  }
+
+  /** Create a job (its JSON, or the object); resolves to its id. Inputs follow with addInputs. */
+  createJob(job: JobSpec | string): Promise<string> {
+    return this.jobs.create(job);
+  }
+
+  /** Add input paths to a job (`~/x` and `x` name files in the caller's home); resolves to its count of inputs. */
+  async addInputs(id: string, paths: Iterable<string> | AsyncIterable<string>): Promise<number> {
+    const resolve = (p: string) => this.resolve(p);
+    return this.jobs.addInputs(id, (async function* () {
+      for await (const p of paths) yield resolve(p);
+    })());
+  }
+
+  endInputs(id: string): Promise<void> {
+    return this.jobs.endInputs(id);
+  }
+
+  /** A job's status every intervalMs until it has ended. */
+  watch(id: string, opts: { intervalMs?: number } = {}): AsyncGenerator<JobStatus> {
+    return this.jobs.watch(id, opts);
+  }
+
+  /** The paths of a job's outputs (read each with get). */
+  outputs(id: string): Promise<string[]> {
+    return this.jobs.outputs(id);
+  }
+
+  inputs(id: string): Promise<string[]> {
+    return this.jobs.inputs(id);
+  }
+
+  errors(id: string): Promise<JobError[]> {
+    return this.jobs.errors(id);
+  }
+
+  /** The inputs whose tasks failed. */
+  failures(id: string): Promise<string[]> {
+    return this.jobs.failures(id);
+  }
+
+  cancel(id: string): Promise<void> {
+    return this.jobs.cancel(id);
+  }
+
+  /** The caller's jobs, those in one state only when asked. */
+  list(opts: { state?: JobStatus['state'] } = {}): Promise<JobStatus[]> {
+    return this.jobs.list(opts);
+  }
+
+  /** A job's report: its status, inputs, outputs, errors and failures. */
+  jobReport(id: string): Promise<JobReport> {
+    return this.jobs.report(id);
   }
 
   /** The absolute path a user-given path names: `~/x` and `x` are in the caller's home. */
@@ -241,8 +299,11 @@ export class Cumulus {
     return (await res.json()) as Report;
   }
 
-  /** Is the gateway reachable and does it accept the token? Node count and this user's usage. */
-  async status(): Promise<Status> {
+  /** Is the gateway reachable and does it accept the token? Node count and this user's usage. With a job's id: that job's status. */
+  async status(): Promise<Status>;
+  async status(jobId: string): Promise<JobStatus>;
+  async status(jobId?: string): Promise<Status | JobStatus> {
+    if (jobId !== undefined) return this.jobs.status(jobId);
     const nodesRes = await this.request('GET', this.urlOf('/nodes/', { limit: 1 }), 'status');
     await nodesRes.body?.cancel();
     const nodes = parseNumber(nodesRes.headers.get('result-set-size')) ?? 0;

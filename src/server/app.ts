@@ -2,7 +2,7 @@
 // A joining peer proves its id (signs a fresh nonce), gets a few live contacts, and has its
 // offers, answers and candidates relayed to them. Its work grows with joins, not with traffic:
 // once a peer has one link, its later links are signaled through the overlay.
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import websocket from '@fastify/websocket';
 import type { WebSocket, RawData } from 'ws';
 import type { PeerId } from '../core/id.js';
@@ -20,7 +20,11 @@ import { registerWebPage } from './web.js';
 import { registerDropin } from './dropin-route.js';
 import type { DropinGateway } from './dropin-gateway.js';
 import type { IceIssuer } from './ice.js';
-import { MemoryNodeRegistry, registerApi, type ApiOptions } from './api/index.js';
+import { registerApi, type ApiOptions } from './api/index.js';
+import { RingNodeRegistry } from './ring-nodes.js';
+import { registerS3, type S3Options } from './s3/index.js';
+import { createLogger, newRequestId, registerRequestLog, type LogOptions } from './logging.js';
+import { ServerMetrics } from './metrics.js';
 import { ClientMessageSchema, FATAL_CODES, HANDSHAKE_TIMEOUT_MS, SIGNAL_PROTOCOL_VERSION, helloPayload, type ClientMessage, type ServerMessage, type SignalErrorCode } from '../services/signal/rendezvous.js';
 
 export interface ServerLimits {
@@ -42,6 +46,8 @@ export interface ServerLimits {
 
 /** The address a server binds when none is given: loopback, since serving the network is a choice to make on purpose. */
 export const DEFAULT_HOST = '127.0.0.1';
+/** Where the S3 door answers on the server's own port (path-style: /s3/BUCKET/KEY). */
+export const S3_PREFIX = '/s3';
 
 export const DEFAULT_SERVER_LIMITS: ServerLimits = {
   maxMessageBytes: 16 * 1024, messagesPerSec: 20, burstMessages: 100, helloTimeoutMs: HANDSHAKE_TIMEOUT_MS,
@@ -53,6 +59,8 @@ export interface ServerOptions {
   host?: string;
   /** Mount the REST gateway with these users and files; /nodes/ lists the peers on the hub. */
   api?: Omit<ApiOptions, 'nodes'>;
+  /** Mount the S3 door under S3_PREFIX (src/server/s3). */
+  s3?: S3Options;
   clock?: Clock;
   rng?: Rng;
   limits?: Partial<ServerLimits>;
@@ -60,6 +68,15 @@ export interface ServerOptions {
   members?: Partial<RingMembersSettings>;
   /** STUN/TURN servers handed to every joining peer, TURN ones with per-peer expiring credentials (ice.ts). */
   ice?: IceIssuer;
+  /** Structured logs (logging.ts); default: warnings and errors only, on stderr. */
+  log?: LogOptions;
+  /** Serve HTTPS and WSS with this certificate chain and key (PEM). */
+  tls?: TlsFiles;
+}
+
+export interface TlsFiles {
+  cert: Buffer;
+  key: Buffer;
 }
 
 export interface CumulusServer {
@@ -73,6 +90,10 @@ export interface CumulusServer {
   /** Web pages' drop-in requests, asked through the server's own peer (attached once it runs). */
   readonly dropin: DropinGateway;
   readonly ice: IceIssuer | null;
+  /** What /metrics serves; the server's peer is attached once it runs. */
+  readonly metrics: ServerMetrics;
+  /** What /nodes/ lists; the server's peer is attached once it runs. */
+  readonly nodes: RingNodeRegistry;
   close(): Promise<void>;
 }
 
@@ -88,21 +109,21 @@ export async function createServer(opts: ServerOptions = {}): Promise<CumulusSer
   const hub = new SignalHub(rng);
   const members = new RingMembers(hub, clock, rng, opts.members);
   const hellos = new AddressLimiter(clock, limits.hellosPerMinutePerAddress, limits.helloBurstPerAddress);
-  const app = Fastify({ logger: false });
+  const common = { loggerInstance: createLogger(opts.log ?? { level: 'warn' }), logController: new LogController({ disableRequestLogging: true }), genReqId: newRequestId };
+  // Fastify's type differs by protocol; the routes and hooks here are the same over both.
+  const app = (opts.tls ? Fastify({ ...common, https: opts.tls }) : Fastify(common)) as unknown as FastifyInstance;
   await app.register(websocket, { options: { maxPayload: WS_MAX_PAYLOAD_BYTES } });
+  // Metrics first: when a request's log line is written, it has been counted (tests wait for the line).
+  const metrics = new ServerMetrics(hub);
+  metrics.register(app);
+  registerRequestLog(app);
 
   app.get('/health', async () => ({ ok: true, peers: hub.size }));
   registerWebPage(app);
   const dropin = registerDropin(app, clock, rng);
-  if (opts.api) {
-    const nodes = new MemoryNodeRegistry();
-    hub.watch((id, present) => {
-      if (!present) return nodes.remove(id);
-      const nowMs = Date.now();
-      nodes.upsert({ id, rings: ['base'], joinedMs: nowMs, lastSeenMs: nowMs, meta: { signaling: 'connected' } });
-    });
-    await registerApi(app, { ...opts.api, nodes });
-  }
+  const nodes = new RingNodeRegistry(hub, members);
+  if (opts.api) await registerApi(app, { ...opts.api, nodes });
+  if (opts.s3) await registerS3(app, opts.s3, S3_PREFIX);
   app.get('/peers/count', async () => ({ peers: hub.size, joins: hub.stats.joins, signalsRelayed: hub.stats.signalsRelayed }));
   app.get('/signal', { websocket: true }, (socket, req) => {
     if (hellos.take(req.socket.remoteAddress ?? '')) return handleConnection(socket, hub, clock, rng, limits, opts.ice ?? null);
@@ -117,7 +138,7 @@ export async function createServer(opts: ServerOptions = {}): Promise<CumulusSer
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : (opts.port ?? 0);
   return {
-    app, hub, dropin, members, port, ice: opts.ice ?? null, url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    app, hub, dropin, members, port, metrics, nodes, ice: opts.ice ?? null, url: `${opts.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`,
     close: () => {
       members.close();
       return app.close();

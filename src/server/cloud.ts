@@ -6,10 +6,13 @@ import type { FileSystem } from './api/files.js';
 import { LocalFileSystem } from './api/local-fs.js';
 import { RingFileSystem } from './api/ring-fs.js';
 import { FileUserStore } from './api/users.js';
-import { createServer, type CumulusServer } from './app.js';
+import { createServer, type CumulusServer, type TlsFiles } from './app.js';
 import { startServerPeer, type ServerPeer, type ServerPeerOptions } from './own-peer.js';
 import { IceIssuer, type IceSettings } from './ice.js';
 import type { IceInterfaces } from '../runtime/node-rtc.js';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { FileAccessKeyStore, registerS3, type S3Options } from './s3/index.js';
+import type { LogLevel } from './logging.js';
 
 export interface CloudServerOptions {
   port: number;
@@ -23,6 +26,14 @@ export interface CloudServerOptions {
   ice?: IceSettings;
   /** Where the server's peer gathers candidates (default loopback). */
   iceInterfaces?: IceInterfaces;
+  /** Also answer S3 at the root of this port (it always answers under /s3 on the main port). */
+  s3Port?: number;
+  /** Structured logs on stderr at this level (default warn). */
+  logLevel?: LogLevel;
+  /** Serve HTTPS (and WSS) with this PEM certificate chain and key, on both ports. */
+  tls?: TlsFiles;
+  /** The gateway's limits (both doors): object size, uploads per user, idle upload deadline. */
+  limits?: { maxObjectBytes?: number; uploadsPerUser?: number; uploadIdleMs?: number };
 }
 
 export interface CloudServer {
@@ -30,6 +41,8 @@ export interface CloudServer {
   readonly peer: ServerPeer | null;
   readonly users: FileUserStore;
   readonly fs: FileSystem;
+  /** The S3 door's endpoint on its own port, when one was asked for (http://host:port). */
+  readonly s3Url: string | null;
   close(): Promise<void>;
 }
 
@@ -42,19 +55,49 @@ export async function startCloudServer(o: CloudServerOptions): Promise<CloudServ
     ? new RingFileSystem(() => peer?.peer.storage?.client ?? null)
     : await LocalFileSystem.open(join(o.dataDir, 'files'));
   const ice = o.ice ? new IceIssuer(o.ice) : undefined;
-  const server = await createServer({ port: o.port, host: o.host, api: { users, fs }, ...(ice ? { ice } : {}) });
+  const jobs = o.peer !== false ? () => peer?.peer.jobs?.client ?? null : undefined;
+  const s3: S3Options = {
+    fs, keys: await FileAccessKeyStore.open(join(o.dataDir, 'users')), stagingDir: join(o.dataDir, 's3-uploads'),
+    ...(o.limits?.maxObjectBytes !== undefined ? { maxObjectBytes: o.limits.maxObjectBytes } : {}),
+    ...(o.limits?.uploadIdleMs !== undefined ? { uploadIdleMs: o.limits.uploadIdleMs } : {}),
+  };
+  const server = await createServer({
+    port: o.port, host: o.host, api: { users, fs, ...o.limits, ...(jobs && { jobs }) }, s3, log: { level: o.logLevel ?? 'warn' },
+    ...(ice ? { ice } : {}), ...(o.tls ? { tls: o.tls } : {}),
+  });
+  let s3App: FastifyInstance | null = null;
   try {
+    if (o.s3Port !== undefined) s3App = await listenS3(s3, o.host, o.s3Port, o.tls);
     if (o.peer !== false) peer = await startServerPeer(server, { ...o.peerOptions, dataDir: join(o.dataDir, 'server-peer'), ...(o.iceInterfaces ? { iceInterfaces: o.iceInterfaces } : {}) });
+    if (peer) {
+      server.metrics.attachPeer(peer);
+      server.nodes.attachPeer(peer);
+    }
   } catch (e) {
+    await s3App?.close();
     await server.close();
     throw e;
   }
   let closing: Promise<void> | null = null;
   return {
-    server, peer, users, fs,
+    server, peer, users, fs, s3Url: s3App ? urlOf(s3App, o.host, o.tls !== undefined) : null,
     close: () => (closing ??= (async () => {
+      await s3App?.close();
       await peer?.close();
       await server.close();
     })()),
   };
+}
+
+async function listenS3(s3: S3Options, host: string, port: number, tls: TlsFiles | undefined): Promise<FastifyInstance> {
+  const app = (tls ? Fastify({ logger: false, https: tls }) : Fastify({ logger: false })) as unknown as FastifyInstance;
+  await registerS3(app, s3, '');
+  await app.listen({ host, port });
+  return app;
+}
+
+function urlOf(app: FastifyInstance, host: string, https: boolean): string {
+  const addr = app.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : 0;
+  return `${https ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }

@@ -1,9 +1,9 @@
-// Proves the gateway's resource pool: it never holds more leases than the capacity, hands a given-back lease to the next waiting page in arrival order (at most MAX_HANDOVERS times before the owner gets it back), and refuses, cancels and forgets lost leases as the owner would.
+// Proves the gateway's resource pool: it never holds more leases than the capacity, hands a given-back lease to the next waiting page in arrival order (at most MAX_HANDOVERS times before the owner gets it back), refuses, cancels and forgets lost leases as the owner would, and asks again, for a bounded time, when the ring could not decide.
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../env/memory-clock.js';
 import type { CoordLease } from '../services/coord/lease.js';
 import type { DropinReason } from '../services/coord/dropin-wire.js';
-import { MAX_HANDOVERS, ResourcePool, type Slot } from './dropin-pool.js';
+import { MAX_HANDOVERS, ResourcePool, TRANSIENT_BACKOFF_MS, TRANSIENT_RETRY_MS, type Slot } from './dropin-pool.js';
 
 /** A stand-in owner of one resource: grants while fewer than `capacity` leases are out, else queues up to waitMs. */
 class Owner {
@@ -156,4 +156,35 @@ describe('the drop-in gateway resource pool', () => {
     pool.release(slot);
     expect(owner.out).toBe(1);
   });
+
+  it('asks again when the ring could not decide (a timeout, a moving owner), even for a throttled page, until its retry time runs out', async () => {
+    const { clock, owner } = setup(1);
+    let failures = 2;
+    const ask = (waitMs: number) => (failures-- > 0 ? Promise.reject(new Error('timeout')) : owner.ask(waitMs));
+    const flaky = new ResourcePool(1, clock, ask, reasonOf);
+    const throttled = flaky.acquire(0);
+    let got: Slot | DropinReason | undefined;
+    void throttled.result.then((r) => (got = r));
+    for (let i = 0; i < 2; i++) {
+      await flush();
+      expect(got).toBeUndefined();
+      clock.advance(TRANSIENT_BACKOFF_MS);
+    }
+    await flush();
+    expect(typeof got).toBe('object');
+    expect(owner.asks).toBe(1);
+    // A ring that never decides: the page hears why once its retry time has run out.
+    const never = new ResourcePool(1, clock, () => Promise.reject(new Error('timeout')), reasonOf);
+    const stuck = never.acquire(0);
+    let verdict: Slot | DropinReason | undefined;
+    void stuck.result.then((r) => (verdict = r));
+    for (let t = 0; t < TRANSIENT_RETRY_MS && verdict === undefined; t += TRANSIENT_BACKOFF_MS) {
+      await flush();
+      clock.advance(TRANSIENT_BACKOFF_MS);
+    }
+    await flush();
+    expect(verdict).toBe('unavailable');
+    expect(never.idle).toBe(true);
+  });
 });
+

@@ -14,6 +14,18 @@ import type { DropinReason } from '../services/coord/dropin-wire.js';
 export const MAX_HANDOVERS = 8;
 /** Pages waiting for one resource at this gateway; more are refused as the owner would refuse them. */
 export const MAX_POOL_WAITERS = 1000;
+/**
+ * How long a page's request may be asked again after the ring failed to decide (a request timed
+ * out, the owner was moving): at least this, or the page's own wait when longer. A throttle
+ * (waiting 0) means "refuse at once when full", not "give up on a slow answer": failing it on a
+ * transient would send the form unguarded (fail open) while Cumulus is up. The page gives the
+ * gateway its wait plus 5 s (web/dropin-link.ts, VERDICT_MARGIN_MS) before it stops listening.
+ */
+export const TRANSIENT_RETRY_MS = 3000;
+/** Pause before asking again after a transient failure, so a moving owner is not asked in a loop. */
+export const TRANSIENT_BACKOFF_MS = 250;
+/** Reasons the ring gives when it could not decide, as opposed to a verdict (full, wait-expired, …). */
+const TRANSIENT: ReadonlySet<DropinReason> = new Set(['timeout', 'unavailable']);
 
 export interface Slot {
   readonly lease: CoordLease;
@@ -22,6 +34,10 @@ export interface Slot {
 
 interface Waiter {
   deadlineMs: number;
+  /** Until when a transient failure is asked again, and not before when (a backoff). */
+  retryUntilMs: number;
+  retryAtMs: number;
+  throttle: boolean;
   asking: boolean;
   timer: TimerHandle | undefined;
   resolve(r: Slot | DropinReason): void;
@@ -50,15 +66,11 @@ export class ResourcePool {
     let w: Waiter | undefined;
     const result = new Promise<Slot | DropinReason>((resolve) => {
       if (this.waiters.length >= MAX_POOL_WAITERS) return resolve('server-busy');
-      w = { deadlineMs: this.clock.now() + waitMs, asking: false, timer: undefined, resolve };
+      const now = this.clock.now();
+      w = { deadlineMs: now + waitMs, retryUntilMs: now + Math.max(waitMs, TRANSIENT_RETRY_MS), retryAtMs: 0, throttle: waitMs === 0, asking: false, timer: undefined, resolve };
       this.waiters.push(w);
       this.pump();
-      // Still waiting after pump: every slot is taken and asked for. A throttle (waiting 0) is
-      // refused at once; a queued page waits here for a hand-over or the ring's grant.
-      if (!this.waiters.includes(w) || w.asking) return;
-      const me = w;
-      if (waitMs === 0) return this.settle(me, 'full');
-      me.timer = this.clock.setTimer(waitMs, () => this.settle(me, 'wait-expired'));
+      this.park(w);
     });
     return { result, cancel: () => w && this.settle(w, 'cancelled') };
   }
@@ -82,11 +94,22 @@ export class ResourcePool {
     this.pump();
   }
 
+  /**
+   * A waiter pump did not ask for: every slot is taken and asked for. A throttle (waiting 0) is
+   * refused at once; a queued page waits here for a hand-over or the ring's grant until its deadline.
+   */
+  private park(w: Waiter): void {
+    if (!this.waiters.includes(w) || w.asking || w.timer !== undefined) return;
+    if (w.throttle) return this.settle(w, 'full');
+    w.timer = this.clock.setTimer(Math.max(0, w.deadlineMs - this.clock.now()), () => this.settle(w, 'wait-expired'));
+  }
+
   /** Ask the ring for the first waiters without a request out, while we hold fewer than the capacity. */
   private pump(): void {
+    const now = this.clock.now();
     for (const w of this.waiters) {
       if (this.slots.size + this.asking >= this.capacity) return;
-      if (w.asking) continue;
+      if (w.asking || w.retryAtMs > now) continue;
       w.asking = true;
       if (w.timer !== undefined) this.clock.cancel(w.timer);
       w.timer = undefined;
@@ -114,8 +137,19 @@ export class ResourcePool {
     this.asking--;
     if (this.waiters.includes(w)) {
       w.asking = false;
-      // The owner queued w as long as w may wait: its verdict is w's. Hand-overs had their chance.
-      this.settle(w, reason);
+      const now = this.clock.now();
+      // The ring could not decide: ask again after a pause while w's retry time allows.
+      if (TRANSIENT.has(reason) && now + TRANSIENT_BACKOFF_MS < w.retryUntilMs) {
+        w.retryAtMs = now + TRANSIENT_BACKOFF_MS;
+        w.timer = this.clock.setTimer(TRANSIENT_BACKOFF_MS, () => {
+          w.timer = undefined;
+          this.pump();
+          this.park(w);
+        });
+      } else {
+        // The owner queued w as long as w may wait: its verdict is w's. Hand-overs had their chance.
+        this.settle(w, reason);
+      }
     }
     this.pump();
   }

@@ -7,6 +7,8 @@ import type { Command } from 'commander';
 import { parseOptions, type OptionSpecs, type Runnable } from '../../core/options.js';
 import { API_BENCH_OPTIONS, runApiBench } from '../../bench/api.js';
 import { BUILTINS_BENCH_OPTIONS, runBuiltinsBench } from '../../bench/builtins.js';
+import { WORDCOUNT_BENCH_OPTIONS, runWordcountBench } from '../../bench/wordcount.js';
+import { JOBS_BENCH_OPTIONS, runJobsBench } from '../../bench/jobs.js';
 import { CHURN_BENCH_OPTIONS, runChurnBench } from '../../bench/churn.js';
 import { COORD_BENCH_OPTIONS, runCoordBench } from '../../bench/coord.js';
 import { DROPIN_BENCH_OPTIONS, runDropinBench } from '../../bench/dropin.js';
@@ -16,6 +18,7 @@ import { RESTART_BENCH_OPTIONS, runRestartBench } from '../../bench/restart.js';
 import { IDENTITIES_BENCH_OPTIONS, runIdentitiesBench } from '../../bench/identities.js';
 import { NETLAB_BENCH_OPTIONS, runNetlabBench } from '../../bench/netlab/bench.js';
 import { STORAGE_BENCH_OPTIONS, runStorageBench } from '../../bench/storage.js';
+import { S3_BENCH_OPTIONS, runS3Bench } from '../../bench/s3.js';
 import { lookup, registerRunnables, runnableFlags, runnableHelp } from '../runnables.js';
 
 type Figures = Record<string, unknown>;
@@ -47,6 +50,11 @@ export const BENCHES: Record<string, Bench> = {
     options: API_BENCH_OPTIONS,
     run: (o) => runApiBench(o),
   }),
+  s3: bench({
+    description: 'a local cloud (server and --peers volunteers) takes a --mb MB object by an S3 PUT; GET through the S3 door (presigned) against the REST gateway, alternated --rounds times in one run',
+    options: S3_BENCH_OPTIONS,
+    run: (o) => runS3Bench(o),
+  }),
   storage: bench({
     description: 'a server and --peers volunteer processes store a --mb MiB file through one volunteer, read it through another, and again after two holders are killed',
     options: STORAGE_BENCH_OPTIONS,
@@ -71,6 +79,16 @@ export const BENCHES: Record<string, Bench> = {
     description: 'the word count of issue 21 over --mb MiB of English text through the jobs\' builtin executor in one process, against GNU coreutils and gawk --posix in the same run',
     options: BUILTINS_BENCH_OPTIONS,
     run: (o) => runBuiltinsBench(o),
+  }),
+  wordcount: bench({
+    description: 'the word count of issue 21 as a job on a local cloud (--peers volunteers and the server\'s peer): job time against the same builtins in one process and GNU tools, map locality, correctness',
+    options: WORDCOUNT_BENCH_OPTIONS,
+    run: (o) => runWordcountBench(o),
+  }),
+  jobs: bench({
+    description: 'tiny map tasks (cat over one-line objects) through one jKeeper on a local cloud of --peers volunteers and the server\'s peer: tasks per second, whole tasks',
+    options: JOBS_BENCH_OPTIONS,
+    run: (o) => runJobsBench(o),
   }),
   netlab: bench({
     description: 'the network lab (root): a server and coturn on a public network, --per-home volunteers behind each of three NATs (full-cone-like, port-restricted, symmetric) and a tab; links by kind, a file across homes, lookups with the server up and down',

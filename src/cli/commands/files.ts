@@ -15,18 +15,19 @@ import { progressFor } from '../progress.js';
 import { download } from '../download.js';
 import { registerUser } from './user.js';
 import { DEFAULT_URL } from '../defaults.js';
+import { registerFind, registerJob } from './job.js';
 
 
-interface ConnOpts { url?: string; token?: string; json?: boolean }
+export interface ConnOpts { url?: string; token?: string; json?: boolean }
 
-function withConn(cmd: Command): Command {
+export function withConn(cmd: Command): Command {
   return cmd
     .option('--url <url>', 'gateway address (default: $CUMULUS_URL or ' + DEFAULT_URL + ')')
     .option('--token <token>', 'bearer token (default: $CUMULUS_TOKEN)')
     .option('--json', 'machine-readable output: one JSON object per line');
 }
 
-function client(io: Io, o: ConnOpts): Cumulus {
+export function client(io: Io, o: ConnOpts): Cumulus {
   // An empty variable counts as unset, the way shells usually mean it.
   const token = o.token || io.env.CUMULUS_TOKEN;
   if (!token) throw new UsageError('no token: pass --token or set CUMULUS_TOKEN (create one with `cumulus user add NAME`)');
@@ -39,12 +40,12 @@ function client(io: Io, o: ConnOpts): Cumulus {
   }
 }
 
-function line(out: Writable, text: string): void {
+export function line(out: Writable, text: string): void {
   out.write(text + '\n');
 }
 
 /** Run an action, turning any failure into a message on stderr and an exit code. */
-function action(io: Io, name: string, fn: (...args: never[]) => Promise<void>): (...args: unknown[]) => Promise<void> {
+export function action(io: Io, name: string, fn: (...args: never[]) => Promise<void>): (...args: unknown[]) => Promise<void> {
   return async (...args: unknown[]) => {
     try {
       await fn(...(args as never[]));
@@ -97,6 +98,9 @@ function registerPut(program: Command, io: Io): void {
     .addOption(new Option('-d, --durability <copies>').hideHelp())
     .option('-t, --type <mediaType>', 'media type stored with the object')
     .action(action(io, 'put', async (path: string, file: string | undefined, o: ConnOpts & { replicas?: string; durability?: string; type?: string }) => {
+      // Data from stdin has no name to put below a directory, and storing it as the directory's
+      // own name would surprise: refuse, as cloud CLIs do, rather than guess.
+      if (!file && path.endsWith('/')) throw new UsageError(`${path} names a directory and stdin has no name: give the object's full path (put ${path}NAME)`);
       const cloud = client(io, o);
       const remote = file && path.endsWith('/') ? path + basename(file) : path;
       const asked = o.replicas ?? o.durability;
@@ -136,10 +140,13 @@ function registerSmall(program: Command, io: Io): void {
       if (o.json) line(io.stdout, JSON.stringify(info));
       else for (const [k, v] of Object.entries(info)) line(io.stdout, `${k}: ${String(v)}`);
     }));
-  withConn(program.command('nodes').description('the live nodes of the cloud and their metadata'))
+  withConn(program.command('nodes').description('the ring\'s peers the server knows: kind, link path, last contact, and their metadata'))
     .action(action(io, 'nodes', async (o: ConnOpts) => {
       for (const n of await client(io, o).nodes()) {
-        line(io.stdout, o.json ? JSON.stringify(n) : `${n.id} ${n.rings.join(',')} ${new Date(n.lastSeenMs).toISOString()} ${JSON.stringify(n.meta)}`);
+        const kind = String(n.meta.kind ?? 'peer').padEnd(6);
+        const link = String(n.meta.link ?? '-').padEnd(7);
+        const seen = n.lastSeenMs > 0 ? new Date(n.lastSeenMs).toISOString() : 'never heard'.padEnd(24);
+        line(io.stdout, o.json ? JSON.stringify(n) : `${n.id} ${kind} ${link} ${seen} ${JSON.stringify(n.meta)}`);
       }
     }));
   withConn(program.command('status').description('is the gateway reachable, whose token is this, how much is stored'))
@@ -164,6 +171,8 @@ export function registerFiles(program: Command, io: Io = processIo()): void {
   registerPut(program, io);
   registerSmall(program, io);
   registerUser(program, io, action);
+  registerFind(program, io);
+  registerJob(program, io);
 }
 
 export { EXIT };

@@ -7,7 +7,11 @@ import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { startCloudServer, type CloudServer } from '../../server/cloud.js';
-import { DEFAULT_HOST } from '../../server/app.js';
+import { DEFAULT_HOST, S3_PREFIX } from '../../server/app.js';
+import { LOG_LEVELS } from '../../server/logging.js';
+import { logLevelOf } from './serve.js';
+import { FileAccessKeyStore } from '../../server/s3/keys.js';
+import { usersDir } from './user.js';
 import { DEFAULT_DATA_DIR, DEFAULT_PORT, VOLUNTEER_QUOTA_MIB } from '../defaults.js';
 import { parseOption } from '../../core/options.js';
 import { shutdownNodeRtc } from '../../runtime/node-rtc.js';
@@ -31,6 +35,20 @@ async function defaultToken(cloud: CloudServer, dataDir: string): Promise<string
   return token;
 }
 
+/** The default user's S3 access key, kept beside its token so every `up` prints the same one. */
+async function defaultAccessKey(dataDir: string): Promise<{ accessKeyId: string; secretAccessKey: string }> {
+  const keys = await FileAccessKeyStore.open(usersDir(dataDir));
+  const file = join(dataDir, `${DEFAULT_USER}.s3key`);
+  if (existsSync(file)) {
+    const accessKeyId = readFileSync(file, 'utf8').trim();
+    const known = await keys.lookup(accessKeyId);
+    if (known?.user === DEFAULT_USER) return { accessKeyId, secretAccessKey: known.secretAccessKey };
+  }
+  const key = await keys.add(DEFAULT_USER, Date.now());
+  writeFileSync(file, `${key.accessKeyId}\n`, { mode: 0o600 });
+  return { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey };
+}
+
 export function registerUp(program: Command): void {
   program
     .command('up')
@@ -39,8 +57,10 @@ export function registerUp(program: Command): void {
     .option('--port <port>', 'TCP port of the server', String(DEFAULT_PORT))
     .option('--data <dir>', 'directory for everything the local cloud keeps', DEFAULT_DATA_DIR)
     .option('--quota-mb <MiB>', `storage each volunteer lends, in MiB (default: the volunteer's, ${VOLUNTEER_QUOTA_MIB.default})`)
+    .option('--log-level <level>', `structured logs on stderr: ${LOG_LEVELS.join(', ')}`, 'warn')
+    .option('--s3-port <port>', 'also answer the S3 API at the root of this port (it always answers at /s3 on --port)')
     .option('--json', 'print the ready line as JSON')
-    .action(async (opts: { peers: string; port: string; data: string; json?: boolean; quotaMb?: string }) => {
+    .action(async (opts: { peers: string; port: string; data: string; json?: boolean; quotaMb?: string; s3Port?: string; logLevel: string }) => {
       const peers = Number(opts.peers);
       if (!Number.isInteger(peers) || peers < 0 || peers > 64) throw new Error('--peers takes a whole number from 0 to 64');
       const quotaMb = opts.quotaMb === undefined ? undefined : parseOption(VOLUNTEER_QUOTA_MIB, opts.quotaMb, '--quota-mb');
@@ -49,7 +69,11 @@ export function registerUp(program: Command): void {
       // Our volunteers from the last run restart with the server, on no ring: its peer need not wait for them.
       const ours = await Promise.all(Array.from({ length: peers }, (_, i) => storedPeerId(join(dataDir, `volunteer-${i}`))));
       const startingWithIt = ours.filter((p): p is PeerId => p !== null);
-      const cloud = await startCloudServer({ port: Number(opts.port), host: DEFAULT_HOST, dataDir, peerOptions: { startingWithIt } });
+      const cloud = await startCloudServer({
+        port: Number(opts.port), host: DEFAULT_HOST, dataDir, peerOptions: { startingWithIt },
+        ...(opts.s3Port !== undefined ? { s3Port: Number(opts.s3Port) } : {}),
+        logLevel: logLevelOf(opts.logLevel),
+      });
       const volunteers: VolunteerProcess[] = [];
       let stopping: Promise<void> | null = null;
       const stop = () => (stopping ??= (async () => {
@@ -72,9 +96,11 @@ export function registerUp(program: Command): void {
           throw new Error(`the ring of the server, ${peers} volunteers and ${others().length} other peers was not consistent within ${LOCAL_RING_CONVERGE_MS} ms`);
         }
         const token = await defaultToken(cloud, dataDir);
+        const s3 = { endpoint: cloud.s3Url ?? `${url}${S3_PREFIX}`, ...(await defaultAccessKey(dataDir)) };
         const mine = new Set(volunteers.map((v) => v.id));
         const ready = {
-          ready: true, url, user: DEFAULT_USER, token, peers: peers + 1, pids: volunteers.map((v) => v.pid),
+          ready: true, url, user: DEFAULT_USER, token, s3, peers: peers + 1, pids: volunteers.map((v) => v.pid), ids: volunteers.map((v) => v.id),
+          ...(cloud.peer ? { serverPeerId: cloud.peer.id } : {}),
           otherPeers: others().filter((p) => !mine.has(p)).length,
           ...(cloud.peer ? { serverPeer: cloud.peer.start } : {}),
         };
@@ -87,6 +113,7 @@ export function registerUp(program: Command): void {
           '  echo hello | npx cumulus put notes/hello.txt',
           '  npx cumulus ls -l notes',
           '  npx cumulus get notes/hello.txt',
+          `  S3 (path-style): endpoint ${s3.endpoint}, AWS_ACCESS_KEY_ID=${s3.accessKeyId} AWS_SECRET_ACCESS_KEY=${s3.secretAccessKey}`,
           `  open ${url}/ in a browser to add a volunteer tab; Ctrl-C stops everything`,
           '',
         ].join('\n'));

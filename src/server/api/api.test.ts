@@ -178,7 +178,7 @@ describe('refusals', () => {
     expect(await missing.json()).toMatchObject({ code: 'ResourceNotFound', message: expect.any(String) });
   });
 
-  it('answers 501 NotImplemented on the jobs routes', async () => {
+  it('answers 501 NotImplemented on the jobs routes of a gateway without a peer on the ring', async () => {
     for (const [method, path] of [['GET', '/alice/jobs'], ['POST', '/alice/jobs'], ['GET', '/alice/jobs/j1'], ['DELETE', '/alice/jobs/j1'], ['GET', '/alice/jobs-reports/j1']]) {
       const res = await req(path as string, { method: method as string });
       expect(res.status).toBe(501);

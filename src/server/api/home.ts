@@ -4,6 +4,7 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError } from './errors.js';
+import type { JobsClient } from '../../services/jobs/engine/client.js';
 import { REPLICAS } from '../../services/storage/constants.js';
 import type { ByteRange, FileSystem, Stat } from './files.js';
 import type { NodeRegistry } from './nodes.js';
@@ -22,6 +23,8 @@ export interface HomeContext {
   /** An upload whose body stops arriving this long is ended (uploads.ts). */
   uploadIdleMs: number;
   uploads: UploadSlots;
+  /** The jobs client of the gateway's peer, or null while it is not on the ring; absent without a peer. */
+  jobs?: () => JobsClient | null;
 }
 
 const DIRECTORY_TYPE = 'application/x-json-stream; type=directory';
@@ -73,7 +76,7 @@ export function parseRange(header: string | undefined, sizeBytes: number): ByteR
   return { start, end };
 }
 
-function etagMatches(header: string | undefined, etag: string): boolean {
+export function etagMatches(header: string | undefined, etag: string): boolean {
   if (!header) return false;
   return header.split(',').map((t) => t.trim().replace(/^W\//, '')).some((t) => t === '*' || t === `"${etag}"` || t === etag);
 }
@@ -111,6 +114,7 @@ export async function putHome(ctx: HomeContext, req: FastifyRequest, reply: Fast
     return;
   }
   if (path === home) throw new HttpError(409, 'IsADirectory', 'the home directory cannot be replaced by an object');
+  if ((req.params as HomeParams)['*']?.endsWith('/')) throw new HttpError(400, 'InvalidArgument', 'a path ending in / names a directory: give the object a name of its own');
   const replicas = replicasOf(headers);
   const lengthHeader = headers['content-length'];
   const sizeBytes = lengthHeader === undefined ? undefined : Number(lengthHeader);
@@ -155,8 +159,8 @@ export async function putHome(ctx: HomeContext, req: FastifyRequest, reply: Fast
   reply.code(204).send();
 }
 
-export async function getHome(ctx: HomeContext, req: FastifyRequest, reply: FastifyReply, head: boolean): Promise<unknown> {
-  const { path } = pathOf(req);
+/** GET or HEAD of a path below the home (or of another path of the user's the caller names, such as a job's output). */
+export async function getHome(ctx: HomeContext, req: FastifyRequest, reply: FastifyReply, head: boolean, path = pathOf(req).path): Promise<unknown> {
   const stat = await ctx.fs.stat(path);
   statHeaders(reply, stat);
   if (stat.type === 'directory') {
@@ -198,7 +202,7 @@ export const SEND_HIGH_WATER_BYTES = 1 << 20;
  * peers gone) still answers with a JSON error. A failure after that can only cut the connection
  * (once what was written has drained): the client sees fewer bytes than its Content-Length.
  */
-async function sendBody(reply: FastifyReply, body: AsyncIterable<Uint8Array>): Promise<void> {
+export async function sendBody(reply: FastifyReply, body: AsyncIterable<Uint8Array>): Promise<void> {
   const it = body[Symbol.asyncIterator]();
   let next = await it.next();
   reply.hijack();
@@ -225,7 +229,7 @@ async function sendBody(reply: FastifyReply, body: AsyncIterable<Uint8Array>): P
 }
 
 /** Resolves when the response has drained its socket buffer, or is gone. */
-function drained(res: ServerResponse): Promise<void> {
+export function drained(res: ServerResponse): Promise<void> {
   return new Promise((resolve) => {
     if (res.destroyed || res.writableLength === 0) return resolve();
     const done = () => {

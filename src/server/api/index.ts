@@ -13,6 +13,7 @@ import { routeTable, type RouteSpec } from './routes.js';
 import { UsageTracker } from './usage.js';
 import { DEFAULT_UPLOAD_IDLE_MS, DEFAULT_UPLOADS_PER_USER, UploadSlots } from './uploads.js';
 import type { UserStore } from './users.js';
+import type { JobsClient } from '../../services/jobs/engine/client.js';
 
 export { LocalFileSystem } from './local-fs.js';
 export { RingFileSystem } from './ring-fs.js';
@@ -35,6 +36,8 @@ export interface ApiOptions {
   uploadIdleMs?: number;
   /** Uploads one user may have in flight; more are refused with 429 (default 4). */
   uploadsPerUser?: number;
+  /** The jobs client of the gateway's peer (null while it is not on the ring); without it the jobs routes answer 503. */
+  jobs?: () => JobsClient | null;
 }
 
 interface RouteConfig {
@@ -75,6 +78,7 @@ export const apiPlugin: FastifyPluginAsync<ApiOptions> = async (scope, opts) => 
     bytesIn: new WeakMap(),
     uploadIdleMs: opts.uploadIdleMs ?? DEFAULT_UPLOAD_IDLE_MS,
     uploads: new UploadSlots(opts.uploadsPerUser ?? DEFAULT_UPLOADS_PER_USER),
+    ...(opts.jobs && { jobs: opts.jobs }),
   };
   // A user's home is created on the first authenticated request, so `cumulus user add` needs no
   // access to storage. The set of homes known to exist is bounded by the number of users.

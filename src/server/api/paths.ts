@@ -14,7 +14,7 @@ export const MAX_DEPTH = 64;
 export const USER_NAME_PATTERN = '^[a-z][a-z0-9_-]{0,31}$';
 const userNameRe = new RegExp(USER_NAME_PATTERN);
 /** Names that would collide with the server's own top-level routes. */
-const RESERVED_USER_NAMES = new Set(['nodes', 'health', 'metrics', 'openapi', 'ws', 'api', 'static', 'status', 'admin']);
+const RESERVED_USER_NAMES = new Set(['nodes', 'health', 'metrics', 'openapi', 'ws', 'api', 'static', 'status', 'admin', 's3']);
 
 const encoder = new TextEncoder();
 const controlRe = /[\u0000-\u001f\u007f]/;

@@ -2,10 +2,10 @@
 // in the OpenAPI document by openapi.ts, so the two cannot drift apart.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { TSchema } from '@sinclair/typebox';
-import { HttpError } from './errors.js';
+import { jobRoutes } from './jobs-routes.js';
 import { deleteHome, getHome, putHome, type HomeContext } from './home.js';
 import {
-  DirEntry, HomeHeaders, HomeParams, JobParams, NodeEntry, PageQuery, Report, ReportQuery, UserParams,
+  DirEntry, HomeHeaders, HomeParams, NodeEntry, PageQuery, Report, ReportQuery, UserParams,
   DEFAULT_LOG_ENTRIES, DEFAULT_PAGE_ENTRIES, type PageQuery as PageQueryT, type ReportQuery as ReportQueryT,
 } from './schemas.js';
 
@@ -33,12 +33,6 @@ const errors = {
 };
 const notFound = { '404': { description: 'no such file or directory (ResourceNotFound)' } };
 const jsonLines = 'application/x-json-stream';
-
-function notImplemented(what: string): RouteSpec['handler'] {
-  return async () => {
-    throw new HttpError(501, 'NotImplemented', `${what} is reserved for the jobs service, which this gateway does not run yet`);
-  };
-}
 
 const homeUrls = ['/:user/home', '/:user/home/*'];
 const homePath = '/{user}/home/{path}';
@@ -90,23 +84,8 @@ export function routeTable(): RouteSpec[] {
 }
 
 function serviceRoutes(): RouteSpec[] {
-  const jobs: RouteSpec[] = (['GET', 'POST', 'PUT'] as const).map((method) => ({
-    method, urls: ['/:user/jobs'], openapiPath: '/{user}/jobs', operationId: `${method.toLowerCase()}Jobs`, auth: 'owner',
-    summary: method === 'GET' ? 'ListJobs (reserved for the jobs service)' : 'CreateJob (reserved for the jobs service)',
-    schema: { params: UserParams }, responses: { ...errors, '501': { description: 'NotImplemented' } },
-    handler: notImplemented('/:user/jobs'),
-  }));
-  for (const [method, base] of [['GET', 'jobs'], ['DELETE', 'jobs'], ['GET', 'jobs-reports'], ['DELETE', 'jobs-reports']] as const) {
-    jobs.push({
-      method, urls: [`/:user/${base}/:id`], openapiPath: `/{user}/${base}/{id}`, auth: 'owner',
-      operationId: `${method.toLowerCase()}${base === 'jobs' ? 'Job' : 'JobReport'}`,
-      summary: `${base === 'jobs' ? (method === 'GET' ? 'GetJob' : 'CancelJob') : (method === 'GET' ? 'GetJobOutput' : 'DeleteJobReport')} (reserved for the jobs service)`,
-      schema: { params: JobParams }, responses: { ...errors, '501': { description: 'NotImplemented' } },
-      handler: notImplemented(`/:user/${base}/:id`),
-    });
-  }
   return [
-    ...jobs,
+    ...jobRoutes(),
     {
       method: 'GET', urls: ['/:user/reports', '/:user/reports/'], openapiPath: '/{user}/reports/', operationId: 'getReports',
       auth: 'owner', summary: 'usage (bytes stored, requests) and the latest access-log entries, newest first',

@@ -1,5 +1,6 @@
 // Proves the overlay signal service delivers signal messages to the addressed peer only, drops and
-// counts malformed or misaddressed ones, and carries a real WebRTC link set-up end to end.
+// counts malformed or misaddressed ones, answers a peer it cannot route to through the relays that
+// peer named (its linked successors first), and carries a real WebRTC link set-up end to end.
 import { afterAll, describe, expect, it } from 'vitest';
 import { WIRE_VERSION, type Envelope } from '../../core/envelope.js';
 import type { PeerId } from '../../core/id.js';
@@ -16,7 +17,7 @@ class FakeRings {
   private readonly handlers = new Map<PeerId, (env: Envelope) => void>();
   /** Sends per (from, op), to see which path a message took. */
   readonly log: string[] = [];
-  ring(self: PeerId, links?: { linked: PeerId[]; oldest: PeerId[]; routable?: PeerId[] }): Pick<RingPort, 'self' | 'send' | 'onService' | 'isLinked' | 'links'> & { inject(env: Envelope): void } {
+  ring(self: PeerId, links?: { linked: PeerId[]; oldest: PeerId[]; routable?: PeerId[]; succs?: PeerId[] }): Pick<RingPort, 'self' | 'send' | 'onService' | 'isLinked' | 'links' | 'successors' | 'predecessor'> & { inject(env: Envelope): void } {
     return {
       self,
       send: (peer, svc, op, body) => {
@@ -35,6 +36,8 @@ class FakeRings {
       inject: (env) => this.handlers.get(self)?.(env),
       isLinked: (peer) => (links ? links.linked.includes(peer) : this.handlers.has(peer)),
       links: () => links?.oldest ?? [],
+      successors: () => links?.succs ?? [],
+      predecessor: () => null,
     };
   }
 }
@@ -60,7 +63,7 @@ afterAll(() => shutdownNodeRtc());
 
 const candidate = (sid: string): SignalMessage => ({ v: 1, type: 'candidate', sid, candidate: 'a=candidate:1 1 UDP 1 127.0.0.1 5000 typ host', mid: '0' });
 
-type RingLinks = { linked: PeerId[]; oldest: PeerId[]; routable?: PeerId[] };
+type RingLinks = { linked: PeerId[]; oldest: PeerId[]; routable?: PeerId[]; succs?: PeerId[] };
 
 /** Peers A and B and a relay R on FakeRings with the links given; exchange() sends A→B, then B→A. */
 function trio(links: (a: PeerId, b: PeerId, r: PeerId) => [RingLinks, RingLinks, RingLinks]) {
@@ -137,6 +140,26 @@ describe('OverlaySignaler', () => {
     await t.exchange(candidate('o'));
     expect([t.sb.stats.viaRelay, t.sb.stats.unroutable]).toEqual([1, 0]);
     expect(t.rings.log.slice(1)).toEqual([`${t.b.slice(0, 4)}>${t.r.slice(0, 4)}:relay`, `${t.r.slice(0, 4)}>${t.a.slice(0, 4)}:relayed`]);
+  });
+
+  it('names its linked successors as its relays before older links, which may be closing', async () => {
+    // A, not in place, walks back along the ring: its new successor X is not linked yet, the one
+    // before, S, is, and O is an older link (a successor A has left behind). B routes to S and O.
+    const rings = new FakeRings();
+    const [a, b, s, o, x] = [ids().id, ids().id, ids().id, ids().id, ids().id];
+    const sa = new OverlaySignaler(rings.ring(a, { linked: [o, s], oldest: [o, s], routable: [b], succs: [x, s] }));
+    const sb = new OverlaySignaler(rings.ring(b, { linked: [], oldest: [], routable: [s, o] }));
+    new OverlaySignaler(rings.ring(s, { linked: [a], oldest: [a] }));
+    new OverlaySignaler(rings.ring(o, { linked: [a], oldest: [a] }));
+    const atA = inbox();
+    const atB = inbox();
+    sa.setHandler(atA.handle);
+    sb.setHandler(atB.handle);
+    sa.send(b, candidate('p'));
+    expect(await atB.next()).toBe(a);
+    sb.send(a, candidate('q'));
+    expect(await atA.next()).toBe(b);
+    expect(rings.log).toEqual([`${a.slice(0, 4)}>${b.slice(0, 4)}:candidate`, `${b.slice(0, 4)}>${s.slice(0, 4)}:relay`, `${s.slice(0, 4)}>${a.slice(0, 4)}:relayed`]);
   });
 
   it('sends through its own link when it cannot route, and is answered the same way', async () => {

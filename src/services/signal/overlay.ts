@@ -21,8 +21,8 @@ import { MAX_RELAY_HINTS, OverlaySignalSchema, RelaySchema, type SignalMessage, 
 export const SIGNAL_SVC = 'signal';
 /** Relay hints remembered, one entry per peer; the oldest is forgotten first. */
 const MAX_HINTED_PEERS = 256;
-/** Links that may relay to us: the oldest (the bootstrap and the first successors, the most stable ones). */
-const RELAY_LINKS = 2;
+/** Successors whose links may relay to us: those the ring keeps linked (the overlay's LINKED_SUCCESSORS). */
+const RELAY_SUCCESSORS = 2;
 
 
 export interface SignalServiceStats {
@@ -45,7 +45,7 @@ export class OverlaySignaler implements Signaler {
   private readonly off: () => void;
   private readonly hints = new Map<PeerId, PeerId[]>();
 
-  constructor(private readonly ring: Pick<RingPort, 'self' | 'send' | 'onService' | 'isLinked' | 'links'>) {
+  constructor(private readonly ring: Pick<RingPort, 'self' | 'send' | 'onService' | 'isLinked' | 'links' | 'successors' | 'predecessor'>) {
     this.off = ring.onService(SIGNAL_SVC, (env) => this.onEnvelope(env));
   }
 
@@ -56,7 +56,7 @@ export class OverlaySignaler implements Signaler {
     // (the route toward its id ends elsewhere); its links are.
     const hinted = this.ring.isLinked(to) ? [] : (this.hints.get(to) ?? []).filter((r) => r !== this.ring.self && r !== to);
     const relay = hinted.find((r) => this.ring.isLinked(r)) ?? hinted[0];
-    const via = this.ring.links().slice(0, RELAY_LINKS).filter((p) => p !== to).slice(0, MAX_RELAY_HINTS);
+    const via = this.relays(to);
     let ok = false;
     if (relay === undefined) ok = this.ring.send(to, SIGNAL_SVC, msg.type, via.length > 0 ? { m: msg, via } : { m: msg });
     // A peer still joining cannot route yet, but its links can: hand the message to one of them.
@@ -112,6 +112,26 @@ export class OverlaySignaler implements Signaler {
     if (env.op === 'relayed') return void this.stats.misaddressed++;
     // We are the relay: hand it over on our link (or route it, if that link is gone).
     if (this.ring.send(to, SIGNAL_SVC, 'relayed', r.value)) this.stats.relayedForOthers++;
+  }
+
+  /**
+   * The peers we name as able to reach us (`via`): our linked successors, then our predecessor,
+   * then our oldest links. Both ends keep a successor's link (we declare its role), whereas an
+   * old link without a role may close while the answer is on its way: a joiner's bootstrap, or
+   * the successor a joiner leaves behind each time stabilize moves it one peer back along the
+   * ring. The relay of such an answer then routes it toward our id, and the route ends at our
+   * successor-to-be, which has no link to us yet and drops it.
+   */
+  private relays(to: PeerId): PeerId[] {
+    const out: PeerId[] = [];
+    const take = (p: PeerId | null): boolean => {
+      if (p !== null && p !== to && p !== this.ring.self && !out.includes(p) && this.ring.isLinked(p)) out.push(p);
+      return out.length >= MAX_RELAY_HINTS;
+    };
+    for (const p of this.ring.successors().slice(0, RELAY_SUCCESSORS)) if (take(p)) return out;
+    if (take(this.ring.predecessor())) return out;
+    for (const p of this.ring.links()) if (take(p)) return out;
+    return out;
   }
 
   private hint(peer: PeerId, via: PeerId[]): void {

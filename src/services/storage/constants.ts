@@ -213,3 +213,7 @@ export const GONE_NOTICE_RETRY_MS = 2_000;
 export const MAX_PENDING_CHECKS = 4096;
 /** Delay between the first notice and the repair it starts, so notices of one burst share one probe. */
 export const REACT_DELAY_MS = 1_000;
+/** How long a peer a departure notice named is probed with a short timeout (it may come back, and then answers at once). */
+export const GONE_MEMORY_MS = 10 * 60_000;
+/** Peers remembered as said gone, oldest forgotten first. */
+export const MAX_GONE_REMEMBERED = 1024;

@@ -21,6 +21,7 @@ function world(arrivesAtMs: number) {
   const ring = { owns: () => true } as unknown as RingPort;
   const store = { getRecord: async () => (clock.now() >= arrivesAtMs ? record : undefined) as MetaRecord | undefined } as unknown as KeeperStore;
   const repairer = {
+    noteGone: () => undefined,
     repairFiles: async (files: readonly FileRecord[], quick?: ReadonlySet<PeerId>) => {
       repaired.push({ paths: files.map((f) => f.path), quick: [...(quick ?? [])] });
       return {};

@@ -47,6 +47,7 @@ export class ReactiveRepair {
   /** A departure notice: take the leading keys this peer owns, and say how many. */
   gone(b: RequestBody<'gone'>): ReplyBody<'gone'> {
     this.counters.noticesReceived++;
+    this.repairer.noteGone(b.peer);
     let handled = 0;
     while (handled < b.keys.length && this.ring.owns(idFromHex(b.keys[handled]!))) handled++;
     if (this.stopped) return { ok: true, handled };

@@ -7,7 +7,7 @@
 import { CumulusError } from '../../core/errors.js';
 import type { Id, PeerId } from '../../core/id.js';
 import type { Clock, Rng, TimerHandle } from '../../env/ports.js';
-import { MAX_HOLDERS_PER_CHUNK, MAX_PROBE_CHUNKS, MAX_REPAIR_FILES_PER_ROUND, MAX_REPAIR_IN_FLIGHT, MAX_SYNC_RECORDS, META_REPLICA_SUCCESSORS, READ_FIRST_PIECE_TIMEOUT_MS, SYNC_DEBOUNCE_MS } from './constants.js';
+import { GONE_MEMORY_MS, MAX_GONE_REMEMBERED, MAX_HOLDERS_PER_CHUNK, MAX_PROBE_CHUNKS, MAX_REPAIR_FILES_PER_ROUND, MAX_REPAIR_IN_FLIGHT, MAX_SYNC_RECORDS, META_REPLICA_SUCCESSORS, READ_FIRST_PIECE_TIMEOUT_MS, SYNC_DEBOUNCE_MS } from './constants.js';
 import type { Keeper, SyncItem } from './keeper.js';
 import { MAX_SYNC_ENTRIES } from './messages.js';
 import { placeChunk, readChunk, type ReadCounters } from './replicas.js';
@@ -52,6 +52,12 @@ export class Repairer {
   private running = false;
   private stopped = true;
   private cursor: Id | undefined;
+  /**
+   * Peers departure notices named, with when: a record may list them for a while (dead holders
+   * stay listed while a chunk is short of r), and a probe of each would otherwise wait the whole
+   * request timeout, holding up the repair of every file in its batch.
+   */
+  private readonly gone = new Map<PeerId, number>();
 
   constructor(
     readonly ring: RingPort,
@@ -96,6 +102,19 @@ export class Repairer {
       // A round that fails (store closed at shutdown, ring gone) is retried next period.
     }
     if (!this.stopped) this.timer = this.clock.setTimer(this.periodMs, () => void this.tick());
+  }
+
+  /** A departure notice named this peer: probe it with a short timeout for GONE_MEMORY_MS. */
+  noteGone(peer: PeerId): void {
+    this.gone.delete(peer);
+    if (this.gone.size >= MAX_GONE_REMEMBERED) this.gone.delete(this.gone.keys().next().value!);
+    this.gone.set(peer, this.clock.now());
+  }
+
+  private saidGone(peer: PeerId, quick: ReadonlySet<PeerId> | undefined): boolean {
+    if (quick?.has(peer)) return true;
+    const at = this.gone.get(peer);
+    return at !== undefined && this.clock.now() - at < GONE_MEMORY_MS;
   }
 
   /** One full round; public so tests and scenarios can drive it. */
@@ -146,28 +165,37 @@ export class Repairer {
 
   /**
    * Probe the holders of these files' chunks, re-replicate every chunk below r and record the new
-   * holders. Holders in `quick` are said to be gone (a departure notice): their probes get a short
-   * timeout, as a live peer answers one in milliseconds.
+   * holders. Holders in `quick`, or named by a recent departure notice, are said to be gone: their
+   * probes get a short timeout, as a live peer answers one in milliseconds.
    */
   async repairFiles(files: readonly FileRecord[], quick?: ReadonlySet<PeerId>): Promise<RepairTally> {
     const have = await this.probe(files.flatMap((f) => f.chunks), quick);
     const tally: RepairTally = { without: 0, under: 0 };
-    await pool([...files], MAX_REPAIR_IN_FLIGHT, async (rec) => {
-      let changed = false;
-      const chunks: ChunkRef[] = [];
-      const keeper = pathKey(rec.path);
-      for (let i = 0; i < rec.chunks.length; i++) {
-        const ref = rec.chunks[i]!;
-        const live = ref.holders.filter((p) => have.get(p)?.has(ref.id));
-        if (live.length >= rec.replicas) {
-          chunks.push(ref);
-          continue;
-        }
-        const next = this.holdersAfter(ref, await this.repairOne(ref, live, chunkSizeAt(rec, i), rec.replicas, keeper), rec.replicas, tally);
-        if (next.holders.join() !== ref.holders.join()) changed = true;
-        chunks.push(next);
+    // Every chunk below r, across the files, the ones with the fewest live copies first: a chunk
+    // down to its last copy is one departure from lost, and must not wait behind a large file's
+    // chunks that still have two.
+    const work: Array<{ file: number; chunk: number; live: PeerId[] }> = [];
+    files.forEach((rec, file) => rec.chunks.forEach((ref, chunk) => {
+      const live = ref.holders.filter((p) => have.get(p)?.has(ref.id));
+      if (live.length < rec.replicas) work.push({ file, chunk, live });
+    }));
+    work.sort((a, b) => a.live.length - b.live.length);
+    // A file's record is updated as soon as its last chunk in the work is done, not at the end.
+    const left = new Map<number, number>();
+    for (const w of work) left.set(w.file, (left.get(w.file) ?? 0) + 1);
+    const mended = new Map<number, ChunkRef[]>();
+    await pool(work, MAX_REPAIR_IN_FLIGHT, async ({ file, chunk, live }) => {
+      const rec = files[file]!;
+      const ref = rec.chunks[chunk]!;
+      const next = this.holdersAfter(ref, await this.repairOne(ref, live, chunkSizeAt(rec, chunk), rec.replicas, pathKey(rec.path)), rec.replicas, tally);
+      if (next.holders.join() !== ref.holders.join()) {
+        let chunks = mended.get(file);
+        if (!chunks) mended.set(file, (chunks = [...rec.chunks]));
+        chunks[chunk] = next;
       }
-      if (changed) await this.keeper.updateIfNewer({ ...rec, rev: rec.rev + 1, chunks });
+      left.set(file, left.get(file)! - 1);
+      const chunks = mended.get(file);
+      if (left.get(file) === 0 && chunks) await this.keeper.updateIfNewer({ ...rec, rev: rec.rev + 1, chunks });
     });
     // A large file's chunks are listed in its index chunks, walked one file and one index chunk at a time.
     for (const rec of files) if (rec.index) await repairIndexedFile(this, rec, tally, quick);
@@ -245,7 +273,7 @@ export class Repairer {
     await pool(jobs, MAX_REPAIR_IN_FLIGHT, async ([peer, ids]) => {
       this.counters.probes++;
       try {
-        const timeoutMs = quick?.has(peer) ? Math.min(this.timeoutMs, READ_FIRST_PIECE_TIMEOUT_MS) : this.timeoutMs;
+        const timeoutMs = this.saidGone(peer, quick) ? Math.min(this.timeoutMs, READ_FIRST_PIECE_TIMEOUT_MS) : this.timeoutMs;
         const r = await call(this.ring, { peer }, 'has', { ids }, timeoutMs);
         let s = have.get(peer);
         if (!s) have.set(peer, (s = new Set()));

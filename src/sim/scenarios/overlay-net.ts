@@ -8,6 +8,10 @@ import { Mux } from '../../overlay/mux.js';
 import { ChordRing, type RingConfig } from '../../overlay/ring.js';
 import type { Simulator } from '../simulator.js';
 import type { SimNode } from '../node.js';
+import { OverlaySignaler } from '../../services/signal/overlay.js';
+import { RoutedSignaler } from '../../services/signal/routed.js';
+import { SignaledNet } from '../signaled-net.js';
+import { SimSignaling, type SignalingOptions } from '../signaling.js';
 
 export interface OverlayPeer {
   readonly node: SimNode;
@@ -22,6 +26,8 @@ export interface OverlayPeer {
   /** Virtual time from knowing its successor until in its place: the stabilize part of a join. */
   placeTookMs: number | null;
   alive: boolean;
+  /** The peer's signaling, when the network models it (OverlayNet.modelSignaling). */
+  readonly signaler: RoutedSignaler | null;
 }
 
 /** A peer whose join fails (its bootstrap could not answer) tries again through another peer. */
@@ -39,6 +45,8 @@ export class OverlayNet {
   private liveRings: ChordRing[] | null = null;
   /** Where consistent() found a wrong peer last, in liveInIdOrder(). */
   private lastWrong = 0;
+  /** The server and NAT model when links are set up by signaling; null for the plain connect. */
+  signaling: SimSignaling | null = null;
 
   constructor(
     readonly sim: Simulator,
@@ -48,14 +56,30 @@ export class OverlayNet {
     private readonly rng: SeededRng = sim.stream('overlay-net'),
   ) {}
 
+  /**
+   * Set up the links of peers added from now on by offer and answer, as real peers do
+   * (signaled-net.ts): through the simulated server for a first contact, through the overlay after.
+   */
+  modelSignaling(opts?: SignalingOptions): SimSignaling {
+    return (this.signaling = new SimSignaling(this.sim, opts));
+  }
+
   /** Add a peer and join it through bootstrap (null creates the ring). */
   add(bootstrap: PeerId | null): OverlayPeer {
     const node = this.sim.addNode();
     const env = node.env;
-    const mux = new Mux(env.net, { maxLinks: this.maxLinks, clock: env.clock });
+    const s = this.signaling;
+    const signaler = s === null ? null : new RoutedSignaler(node.id);
+    const net = s === null || signaler === null ? env.net : new SignaledNet(env.net, node.index, signaler, env.clock, s, (id) => this.sim.indexOf(id));
+    const mux = new Mux(net, { maxLinks: this.maxLinks, clock: env.clock });
     const ring = new ChordRing({ clock: env.clock, rng: env.rng, mux, self: node.id, ring: 'base', config: this.config });
+    if (s !== null && signaler !== null) {
+      // As startPeer wires it: the overlay carries our signaling once a bootstrap has taken us in.
+      signaler.setOverlay(new OverlaySignaler(ring), () => mux.linkCount() > 0 && (ring.isMember() || !signaler.hasServer()));
+      signaler.setServer(s.connect(node.index, node.id));
+    }
     const now = this.sim.now();
-    const peer: OverlayPeer = { node, mux, ring, id: idFromHex(node.id), joinCalledAtMs: now, joinTookMs: null, succKnownAtMs: null, placeTookMs: null, alive: true };
+    const peer: OverlayPeer = { node, mux, ring, id: idFromHex(node.id), joinCalledAtMs: now, joinTookMs: null, succKnownAtMs: null, placeTookMs: null, alive: true, signaler };
     const off = ring.events.on('successors-changed', () => {
       off();
       peer.succKnownAtMs = this.sim.now();

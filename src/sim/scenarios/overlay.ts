@@ -9,6 +9,7 @@ import { Simulator } from '../simulator.js';
 import { OverlayNet, type OverlayPeer } from './overlay-net.js';
 import type { OptionValues } from '../../core/options.js';
 import { STABILIZE_INTERVAL_MS } from '../../overlay/constants.js';
+import { DEFAULT_SIGNALING, type SignalingStats } from '../signaling.js';
 import { defineScenario, NODES_OPTION, SEED_OPTION, type ScenarioResult } from './options.js';
 
 /** Weibull shape of session times: below 1, heavy-tailed as measured in deployed P2P systems. */
@@ -42,12 +43,28 @@ export interface OverlayResult extends ScenarioResult {
   wallMs: number;
 }
 
+/** How a signaled run's links were set up (absent with --connect plain); see signalingFigures. */
+export interface SignalingFigures {
+  linksViaServer: number;
+  linksViaOverlay: number;
+  overlayLinkShare: number;
+  serverMessages: number;
+  relayedLinkShare: number;
+  relayKBps: number;
+  answerTimeouts: number;
+}
+
 export const OVERLAY_OPTIONS = {
   nodes: NODES_OPTION,
   churn: { type: 'number', default: 0, min: 0, unit: 's', description: 'median session of churning peers while the lookups run; 0: no churn' },
   lookups: { type: 'integer', default: 1000, min: 0, description: 'random lookups, checked against the true owner' },
   seed: SEED_OPTION,
   stabilize: { type: 'integer', default: STABILIZE_INTERVAL_MS, min: 1, unit: 'ms', description: 'period of stabilize, fix-fingers and check-predecessor' },
+  connect: {
+    type: 'choice', choices: ['signaled', 'plain'], default: 'signaled',
+    description: 'signaled: each link by offer and answer, through the server for a first contact and the overlay after, relayed behind a symmetric NAT (sim/signaling.ts); plain: links connect without signaling',
+  },
+  symmetricNat: { type: 'number', default: DEFAULT_SIGNALING.symmetricNatShare, min: 0, max: 1, description: 'share of peers behind a symmetric NAT (their links are relayed); with --connect signaled' },
   joinRate: {
     type: 'number', min: 0.001, unit: 'peers/s',
     description: `cap on arrivals per second; by default nodes / 20, kept within ${MIN_JOIN_RATE_PER_S} to ${JOIN_RATE_MAX_PER_S}`,
@@ -56,7 +73,7 @@ export const OVERLAY_OPTIONS = {
 
 export type OverlayOptions = OptionValues<typeof OVERLAY_OPTIONS>;
 
-export function runOverlay(opts: OverlayOptions): OverlayResult {
+export function runOverlay(opts: OverlayOptions): OverlayResult & Partial<SignalingFigures> {
   const started = performance.now();
   const { nodes, lookups, seed } = opts;
   const churnS = opts.churn;
@@ -65,6 +82,7 @@ export function runOverlay(opts: OverlayOptions): OverlayResult {
   const sim = new Simulator({ seed });
   const net = new OverlayNet(sim, { stabilizeIntervalMs: stabilizeMs, fixFingersIntervalMs: stabilizeMs, checkPredecessorIntervalMs: stabilizeMs });
   const rng = sim.stream('overlay-scenario');
+  const signaling = opts.connect === 'signaled' ? net.modelSignaling({ ...DEFAULT_SIGNALING, symmetricNatShare: opts.symmetricNat }) : null;
 
   arrive(sim, net, nodes, joinRate);
   let converge = runUntilConsistent(sim, net, 30 * stabilizeMs, stabilizeMs);
@@ -81,7 +99,10 @@ export function runOverlay(opts: OverlayOptions): OverlayResult {
   if (churnS > 0) stopChurn = startChurn(sim, net, churnS * 1000);
   const fresh = churnS > 0;
   const base = sim.now();
-  const connectsBefore = sim.stats.connects;
+  // A link set-up is a peer connection made: by each end of a plain connect, by the offerer and
+  // the answerer of each signaled offer.
+  const setups = () => (signaling === null ? 2 * sim.stats.connects : signaling.stats.offers + signaling.stats.answers);
+  const setupsBefore = setups();
   const peersAtBase = net.live().length;
   for (let i = 0; i < lookups; i++) {
     sim.schedule((i * lookupWindowMs) / lookups, () => {
@@ -99,7 +120,7 @@ export function runOverlay(opts: OverlayOptions): OverlayResult {
     });
   }
   sim.run({ until: () => stats.done >= lookups, untilMs: base + lookupWindowMs + 60_000 });
-  const setupsPerPeerHour = setupRate(sim.stats.connects - connectsBefore, peersAtBase, sim.now() - base);
+  const setupsPerPeerHour = setupRate(setups() - setupsBefore, peersAtBase, sim.now() - base);
   if (churnS > 0) {
     stopChurn();
     sim.run({ untilMs: Math.max(sim.now(), base + lookupWindowMs) });
@@ -126,17 +147,41 @@ export function runOverlay(opts: OverlayOptions): OverlayResult {
     linksMax: Math.max(...net.live().map((p) => p.mux.linkCount())),
     evictions: net.peers.reduce((n, p) => n + p.mux.stats.evictions, 0),
     setupsPerPeerHour,
+    ...(signaling === null ? {} : signalingFigures(net, signaling.stats, sim.now())),
     digest: sim.digest(),
   };
 }
 
 /**
- * Link set-ups per peer and hour over the lookup window (the churn window under --churn): both
- * ends of a connect create a peer connection, as real peers do (a tab may create about 500 in its
- * life, so a peer that stays a day must average under ~20 an hour).
+ * Link set-ups (peer connections made) per peer and hour over the lookup window (the churn window
+ * under --churn): a tab may create about 500 in its life, so a peer that stays a day must average
+ * under ~20 an hour.
  */
-function setupRate(connects: number, peers: number, windowMs: number): number {
-  return round((2 * connects) / Math.max(1, peers) / Math.max(1e-9, windowMs / 3_600_000), 1);
+function setupRate(setups: number, peers: number, windowMs: number): number {
+  return round(setups / Math.max(1, peers) / Math.max(1e-9, windowMs / 3_600_000), 1);
+}
+
+/**
+ * How the run's links were set up: links by the path that signaled their offer (RoutedSignaler's
+ * counts, over every peer that ever ran), links relayed for a symmetric NAT and the bytes relays
+ * carried per second of the run, and offers that timed out without an answer.
+ */
+function signalingFigures(net: OverlayNet, s: SignalingStats, nowMs: number): SignalingFigures {
+  let viaServer = 0;
+  let viaOverlay = 0;
+  for (const p of net.peers) {
+    viaServer += p.signaler?.stats.linksViaServer ?? 0;
+    viaOverlay += p.signaler?.stats.linksViaOverlay ?? 0;
+  }
+  return {
+    linksViaServer: viaServer,
+    linksViaOverlay: viaOverlay,
+    overlayLinkShare: round(viaOverlay / Math.max(1, viaServer + viaOverlay), 3),
+    serverMessages: s.serverMessages,
+    relayedLinkShare: round(s.relayedLinks / Math.max(1, s.relayedLinks + s.directLinks), 3),
+    relayKBps: round(s.relayBytes / 1024 / Math.max(1e-9, nowMs / 1000), 1),
+    answerTimeouts: s.answerTimeouts,
+  };
 }
 
 /** Add peers through random peers in place, each arrival after the last, until there are `nodes`. */

@@ -227,18 +227,24 @@ export async function runStorage(opts: StorageScenarioOptions): Promise<StorageF
   }
   let next = 0;
   let writesFailed = 0;
+  /** With diagnostics: why each write that failed every attempt failed, attempt by attempt. */
+  const writeFailures: string[] = [];
   const writer = async () => {
     while (next < files) {
       const i = next++;
       // A put may fail under churn (its writer crashes, an owner moves); the user retries it.
+      const why: string[] = [];
       for (let attempt = 0; attempt < 5; attempt++) {
         const put = pick().client.put(`/d${i % dirs}/f${i}`, [fileBytes(seed, i, 1024, maxBytes)], { replicas, chunkBytes });
-        const ok = await deadline(sim, put, 120_000).then(() => true, () => false);
+        const ok = await deadline(sim, put, 120_000).then(() => true, (e: unknown) => void why.push(`t=${Math.round(sim.now() / 1000)}s ${(e as Error).message}`.slice(0, 300)));
         if (ok) {
           written.push(i);
           break;
         }
-        if (attempt === 4) writesFailed++;
+        if (attempt === 4) {
+          writesFailed++;
+          if (opts.diagnostics && writeFailures.length < 10) writeFailures.push(`/d${i % dirs}/f${i}: ${why.join(' | ')}`);
+        }
       }
     }
   };
@@ -286,7 +292,7 @@ export async function runStorage(opts: StorageScenarioOptions): Promise<StorageF
     }
   }
   const readFigures = opts.readEveryS > 0 ? reads.figures : {};
-  const diagnostics = opts.diagnostics ? { lostNoRecord, departures: churn.departures, ...cluster.departureCosts(), ...(opts.readEveryS > 0 ? reads.diagnostics : {}) } : {};
+  const diagnostics = opts.diagnostics ? { writeFailures, lostNoRecord, departures: churn.departures, ...cluster.departureCosts(), ...(opts.readEveryS > 0 ? reads.diagnostics : {}) } : {};
   return { files, filesLost, writesFailed, chunksUnderReplicated: under, replicaMin: replicaMin === Infinity ? 0 : replicaMin, repairMB: Math.round(cluster.repairBytes() / 1e4) / 100, ...readFigures, wallMs: Date.now() - started, digest: sim.digest(), ...diagnostics };
 }
 

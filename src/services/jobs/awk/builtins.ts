@@ -5,7 +5,7 @@
 import type { Expr } from './ast.js';
 import { splitFields } from './fields.js';
 import type { Interp } from './interp.js';
-import { SLOT } from './parser.js';
+import { SLOT } from './expr-parser.js';
 import { formatPrintf } from './printf.js';
 import { lowerBinary, upperBinary } from '../exec/ctype.js';
 import { Input, toNumber, type Value } from './values.js';

@@ -9,7 +9,8 @@ import { chunks, type Builtin } from '../exec/tool.js';
 import type { AwkProgram, Rule, Stmt } from './ast.js';
 import { Ctl, Interp } from './interp.js';
 import { processEscapes } from './lexer.js';
-import { parseAwk, SLOT } from './parser.js';
+import { SLOT } from './expr-parser.js';
+import { parseAwk } from './parser.js';
 import { RecordReader } from './records.js';
 import { Input, truthy } from './values.js';
 

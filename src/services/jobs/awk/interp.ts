@@ -11,7 +11,7 @@ import type { Regex } from '../regex/regex.js';
 import type { Expr, LValue, RegexOperand, Stmt } from './ast.js';
 import { callBuiltin } from './builtins.js';
 import { Fields, splitterFor, type Splitter } from './fields.js';
-import { SLOT } from './parser.js';
+import { SLOT } from './expr-parser.js';
 import { formatPrintf } from './printf.js';
 import { DynamicRegexes } from './regexes.js';
 import { compareValues, Input, numberToString, toNumber, toStr, truthy, type Value } from './values.js';

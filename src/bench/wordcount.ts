@@ -1,0 +1,87 @@
+// `cumulus bench wordcount --peers P --mb M`: the word count of issue 21 as a job on a local cloud
+// (`cumulus up`: the server's peer and P volunteer processes on loopback). It stores M MiB of
+// English text (corpus.ts) in objects of --object-mb MiB, runs the map and reduce through the
+// gateway and reads the output; in the same run it times the same pipeline of the same builtins
+// over the same bytes in this one process, and GNU coreutils + gawk --posix. Prints the times, the
+// speedup (local / job), the share of map input bytes read on the worker that held them, and
+// whether the job's output equals GNU's.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { OptionValues } from '../core/options.js';
+import { RealClock } from '../runtime/clock.js';
+import { LevelStore, openLevel } from '../runtime/level-store.js';
+import { BuiltinExecutor } from '../services/jobs/builtin-executor.js';
+import { Cumulus, type JobStatus } from '../sdk/index.js';
+import { runGnu, runOnce, WORDCOUNT_MAP, WORDCOUNT_REDUCE } from './builtins.js';
+import { englishText } from './corpus.js';
+import { round } from './figures.js';
+import { startUp, stopUp } from './up-process.js';
+
+export const WORDCOUNT_BENCH_OPTIONS = {
+  peers: { type: 'integer', default: 2, min: 1, max: 16, unit: 'volunteers', description: 'volunteer processes beside the server\'s peer' },
+  mb: { type: 'integer', default: 256, min: 1, max: 4096, unit: 'MiB', description: 'English text counted' },
+  objectMb: { type: 'integer', default: 4, min: 1, max: 64, unit: 'MiB', description: 'size of each stored object' },
+} as const;
+
+export type WordcountBenchOptions = OptionValues<typeof WORDCOUNT_BENCH_OPTIONS>;
+
+export async function runWordcountBench(o: WordcountBenchOptions): Promise<Record<string, unknown>> {
+  const text = englishText(o.mb * 1024 * 1024);
+  const dir = mkdtempSync(join(tmpdir(), 'cumulus-wordcount-'));
+  const { up, ready } = await startUp(['--peers', String(o.peers), '--data', join(dir, 'cloud')]);
+  try {
+    const cloud = new Cumulus({ url: ready.url, token: ready.token });
+    const paths = await store(cloud, text, o.objectMb * 1024 * 1024);
+    const t0 = performance.now();
+    const id = await cloud.createJob({ phases: [{ exec: WORDCOUNT_MAP, timeout: 3600 }, { type: 'reduce', exec: WORDCOUNT_REDUCE, timeout: 3600 }] });
+    await cloud.addInputs(id, paths);
+    await cloud.endInputs(id);
+    let status: JobStatus | undefined;
+    for await (const s of cloud.watch(id, { intervalMs: 200 })) status = s;
+    const out = await Promise.all((await cloud.outputs(id)).map(async (p) => Buffer.from(await new Response((await cloud.get(p)).body).arrayBuffer())));
+    const jobSeconds = (performance.now() - t0) / 1000;
+    const localSeconds = await timeLocal(text, dir);
+    const t1 = performance.now();
+    const gnu = await runGnu(`${WORDCOUNT_MAP} | ${WORDCOUNT_REDUCE}`, text);
+    const gnuSeconds = (performance.now() - t1) / 1000;
+    const output = Buffer.concat(out);
+    return {
+      mb: round(text.length / (1024 * 1024)), peers: o.peers, objects: paths.length, jobSeconds: round(jobSeconds), localSeconds: round(localSeconds),
+      speedup: round(localSeconds / jobSeconds), gnuSeconds: round(gnuSeconds),
+      mapLocalityShare: status && status.inputBytes > 0 ? round(status.localInputBytes / status.inputBytes) : 0,
+      errors: status?.errors ?? -1, retries: status?.retries ?? -1, correct: output.length > 0 && output.equals(gnu),
+    };
+  } finally {
+    await stopUp(up);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The text in objects of about objectBytes each, cut at line ends; resolves to their paths. */
+async function store(cloud: Cumulus, text: Buffer, objectBytes: number): Promise<string[]> {
+  await cloud.mkdir('books');
+  const paths: string[] = [];
+  for (let at = 0; at < text.length; ) {
+    let end = Math.min(text.length, at + objectBytes);
+    if (end < text.length) end = text.lastIndexOf(10, end - 1) + 1 || end;
+    const path = `~/books/part-${String(paths.length).padStart(4, '0')}.txt`;
+    await cloud.put(path, text.subarray(at, end));
+    paths.push(path);
+    at = end;
+  }
+  return paths;
+}
+
+/** The same pipeline of the same builtins over the same bytes in this process, in seconds. */
+async function timeLocal(text: Buffer, dir: string): Promise<number> {
+  const spill = await LevelStore.open(openLevel(join(dir, 'spill')));
+  try {
+    const executor = new BuiltinExecutor({ clock: new RealClock({ unref: true }), spill, yieldToHost: () => new Promise((r) => setImmediate(r)) });
+    const t0 = performance.now();
+    await runOnce(executor, `${WORDCOUNT_MAP} | ${WORDCOUNT_REDUCE}`, text);
+    return (performance.now() - t0) / 1000;
+  } finally {
+    await spill.close();
+  }
+}

@@ -1,0 +1,63 @@
+// Where a peer's scheduler places tasks on a real ring: a first-phase map task goes to the peer
+// that holds the most of its input's bytes (storage's record lists each chunk's holders), any
+// other task to the least loaded worker. The keeper learns the holders when the inputs are added,
+// before their tasks exist, so placing a task never waits on storage.
+import type { PeerId } from '../core/id.js';
+import type { RingPort } from '../overlay/port.js';
+import type { StorageClient } from '../services/storage/client.js';
+import type { Placement } from '../services/jobs/engine/scheduler.js';
+
+/** Inputs whose holders one keeper remembers; the oldest are forgotten past it. */
+const MAX_REMEMBERED_INPUTS = 100_000;
+/** Inputs stat'ed at once while learning (each is a metadata request to its sKeeper). */
+const LEARN_CONCURRENCY = 8;
+/** Holders kept per input, best first. */
+const MAX_PREFERRED = 3;
+
+export class RingPlacement implements Placement {
+  private readonly holders = new Map<string, PeerId[]>();
+
+  constructor(
+    private readonly ring: RingPort,
+    private readonly storage: () => StorageClient | null,
+  ) {}
+
+  /** The input's holders this peer is linked to now (a crashed peer has lost its links). */
+  preferred(input: string): readonly PeerId[] {
+    return (this.holders.get(input) ?? []).filter((p) => this.live(p));
+  }
+
+  /** This peer, its successors and every peer it is linked to: on a small ring, every peer. */
+  workers(): readonly PeerId[] {
+    return [...new Set([this.ring.self, ...this.ring.successors(), ...this.ring.links()])].filter((p) => this.live(p));
+  }
+
+  private live(p: PeerId): boolean {
+    return p === this.ring.self || this.ring.isLinked(p);
+  }
+
+  async learn(inputs: readonly string[]): Promise<void> {
+    const client = this.storage();
+    if (client === null) return;
+    const queue = inputs.filter((p) => !this.holders.has(p));
+    const next = async (): Promise<void> => {
+      for (let path = queue.shift(); path !== undefined; path = queue.shift()) {
+        const best = await client.stat(path).then(byBytesHeld, () => []);
+        if (this.holders.size >= MAX_REMEMBERED_INPUTS) this.holders.delete(this.holders.keys().next().value!);
+        this.holders.set(path, best);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(LEARN_CONCURRENCY, queue.length) }, next));
+  }
+}
+
+/** The holders of a file, most bytes held first (a large file's index is not read: no preference). */
+function byBytesHeld(s: Awaited<ReturnType<StorageClient['stat']>>): PeerId[] {
+  if (s.kind !== 'file') return [];
+  const bytes = new Map<PeerId, number>();
+  s.chunks.forEach((c, i) => {
+    const size = Math.min(s.chunkBytes, s.size - i * s.chunkBytes);
+    for (const h of c.holders) bytes.set(h, (bytes.get(h) ?? 0) + size);
+  });
+  return [...bytes].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, MAX_PREFERRED).map(([p]) => p);
+}

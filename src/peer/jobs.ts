@@ -1,0 +1,20 @@
+// The jobs engine of a peer that lends storage: it keeps the jobs whose keys it owns, places their
+// map tasks on the holders of their inputs (jobs-placement.ts) and runs tasks itself with the
+// builtin executor over its storage client (jobs-runner.ts); sort spills to its own prefix of the
+// peer's store.
+import type { Clock, Store } from '../env/ports.js';
+import { PrefixStore } from '../env/prefix-store.js';
+import type { RingPort } from '../overlay/port.js';
+import { BuiltinExecutor } from '../services/jobs/builtin-executor.js';
+import { JobsService } from '../services/jobs/engine/service.js';
+import type { StorageClient } from '../services/storage/client.js';
+import { RingPlacement } from './jobs-placement.js';
+import { StorageTaskRunner } from './jobs-runner.js';
+
+export function startJobs(ring: RingPort, clock: Clock, store: Store, storage: () => StorageClient | null): JobsService {
+  const executor = new BuiltinExecutor({ clock, spill: PrefixStore.of(store, 'jobs-spill/') });
+  let jobs: JobsService | null = null;
+  const runner = new StorageTaskRunner(ring.self, storage, () => jobs!.client, executor);
+  jobs = new JobsService({ ring, clock, placement: new RingPlacement(ring, storage), runner, executors: new Map([['builtin', executor]]) });
+  return jobs;
+}

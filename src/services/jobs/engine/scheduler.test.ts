@@ -1,0 +1,79 @@
+// Proves the scheduler end to end on the oracle ring with workers that model task time: a map and a reduce phase complete with every task committed exactly once while a worker and then the keeper crash, a user failure goes to the errors without a retry, and late answers are ignored.
+import { describe, expect, it } from 'vitest';
+import type { PeerId } from '../../../core/id.js';
+import { ManualClock } from '../../../env/memory-clock.js';
+import { OracleNetwork, OracleRing } from '../../../sim/oracle-ring.js';
+import { jobKey } from './keys.js';
+import type { TaskReport } from './messages.js';
+import { JobsService } from './service.js';
+
+const DETECT_MS = 1000;
+
+async function run(clock: ManualClock, ms: number): Promise<void> {
+  for (let t = 0; t < ms; t += 10) {
+    clock.advance(10);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+function cluster(n: number, taskMs: number) {
+  const clock = new ManualClock();
+  const net = new OracleNetwork(5, DETECT_MS);
+  const peers = new Map<PeerId, { ring: OracleRing; jobs: JobsService }>();
+  for (let i = 1; i <= n; i++) {
+    const id = i.toString(16).padStart(2, '0').repeat(20) as PeerId;
+    const ring = new OracleRing(net, id, clock);
+    net.add(ring);
+    const runner = {
+      run: (_job: string, _phase: unknown, task: { input: string }) =>
+        new Promise<TaskReport>((resolve) => clock.setTimer(taskMs, () => resolve(task.input.endsWith('/bad') ? { outcome: 'exit', exitCode: 1, message: 'exit 1', stderr: 'no\n' } : { outcome: 'ok', bytes: 3 }))),
+    };
+    const placement = { preferred: () => [], workers: () => [ring.self, ...ring.links()].filter((p) => net.ring(p)?.alive) };
+    const jobs = new JobsService({ ring, clock, rpcTimeoutMs: 200, placement, runner });
+    jobs.start();
+    peers.set(id, { ring, jobs });
+  }
+  return { clock, net, peers };
+}
+
+describe('scheduler', () => {
+  it('completes a map and a reduce with every task committed once through a worker crash and a keeper crash', async () => {
+    const { clock, net, peers } = cluster(8, 40);
+    const crash = (p: PeerId) => {
+      peers.get(p)!.jobs.stop();
+      net.crash(p, (d, fn) => clock.setTimer(d, fn));
+    };
+    const keeperRing = net.ownerOf(jobKey('wc'))!;
+    const keeper = peers.get(keeperRing.self)!.jobs;
+    const created = keeper.keeper.create('wc', 'ann', { phases: [{ type: 'map', exec: 'wc -l', timeout: 3 }, { type: 'reduce', exec: 'sort', count: 3, timeout: 3 }] });
+    await run(clock, 50);
+    const journal = await created;
+    const inputs = Array.from({ length: 60 }, (_, i) => (i === 7 ? '/ann/bad' : `/ann/in/${i}`));
+    for (let first = 0; first < inputs.length; first += 16) journal.append({ t: 'inputs', first, paths: inputs.slice(first, first + 16) });
+    journal.append({ t: 'inputs-end' });
+    void keeper.scheduler!.pump(journal);
+    await run(clock, 200);
+    // A worker that is not the keeper nor its first successor crashes with tasks out.
+    const victim = [...peers.keys()].find((p) => p !== keeperRing.self && p !== keeperRing.successors()[0] && journal.state.running.size > 0 && [...journal.state.running.values()].some((m) => [...m.values()].includes(p)))!;
+    expect(victim).toBeDefined();
+    crash(victim);
+    await run(clock, 300);
+    const heir = keeperRing.successors()[0]!;
+    crash(keeperRing.self);
+    await run(clock, 20_000);
+
+    const next = peers.get(heir)!.jobs;
+    const final = next.keeper.kept.get('wc')!;
+    expect(final.state.ended, JSON.stringify({ counts: final.state.phases.map((p) => p.counts), stats: next.stats })).toBe(true);
+    expect(next.stats.takeovers).toBe(1);
+    const commits = new Map<string, number>();
+    for (const e of final.entries) if (e.t === 'committed') commits.set(`${e.phase}/${e.index}`, (commits.get(`${e.phase}/${e.index}`) ?? 0) + 1);
+    expect([...commits.values()].every((n) => n === 1)).toBe(true);
+    expect(final.state.phases.map((p) => p.counts)).toEqual([
+      { pending: 0, running: 0, done: 59, failed: 1 },
+      { pending: 0, running: 0, done: 3, failed: 0 },
+    ]);
+    expect(final.state.errors).toEqual([{ phase: 0, index: 7, kind: 'exit', exitCode: 1, message: 'exit 1', stderr: 'no\n' }]);
+    expect(final.state.retries).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,280 @@
+// The keeper's scheduler: it gives each pending task to a worker, journals the assignment and sends
+// it only once the journal's replicas hold it, times attempts out, and turns each worker's answer
+// into a committed or failed entry. An answer the journal refuses (an attempt no longer out, a
+// task already committed) is counted and ignored. A worker holds at most the queue depth it
+// reported (its speed decides it); the keeper sends no more than that.
+import { check } from '../../../core/codec.js';
+import type { Envelope } from '../../../core/envelope.js';
+import type { PeerId } from '../../../core/id.js';
+import type { Clock, TimerHandle } from '../../../env/ports.js';
+import type { RingPort } from '../../../overlay/port.js';
+import { DEFAULT_MEMORY_MB, DEFAULT_OUTPUT_BYTES, DEFAULT_TIMEOUT_S, JOBS_SVC, MAX_TASKS_PER_JOB } from './constants.js';
+import type { Journal } from './journal.js';
+import type { Keeper } from './keeper.js';
+import { DoneBody, MAX_TASKS_PER_RUN, RunReply, type RunPhase, type RunTask, type TaskReport } from './messages.js';
+import type { Entry } from './schemas.js';
+import type { JobsSettings } from './settings.js';
+import { taskKey } from './state.js';
+import type { JobsStats } from './stats.js';
+import { outputPath, phaseDir } from './paths.js';
+
+/** Where a task may run: its input's holders first (most of its chunks first), then any peer. */
+export interface Placement {
+  /** Peers to prefer for this input, best first; empty when nothing is known. */
+  preferred(input: string): readonly PeerId[];
+  /** Every peer that may run tasks, in a stable order. */
+  workers(): readonly PeerId[];
+  /** Learn where these inputs are held, before their tasks are placed (a real peer stats them). */
+  learn?(inputs: readonly string[]): Promise<void>;
+}
+
+/** Queue depth a worker gets before it has reported one. */
+const INITIAL_DEPTH = 2;
+/** How long a worker that did not take its frame gets no tasks: a few detection times of a crashed link. */
+const SHUN_MS = 10_000;
+/** Assignments journaled in one batch (one replication round). */
+const MAX_ASSIGN_BATCH = 256;
+
+export class Scheduler {
+  /** Attempts out per worker, and the depth each worker last asked for. */
+  private readonly load = new Map<PeerId, number>();
+  private readonly depth = new Map<PeerId, number>();
+  /** Workers that did not take their last frame, and until when none is sent to them. */
+  private readonly shunned = new Map<PeerId, number>();
+  private readonly timers = new Map<string, TimerHandle>();
+  private readonly pumping = new Set<Journal>();
+  private stopped = false;
+  /** A live attempt's answer said how many input bytes it read, and how many of them locally. */
+  onInputRead: (jobId: string, inputBytes: number, localBytes: number) => void = () => undefined;
+
+  constructor(
+    private readonly ring: RingPort,
+    private readonly clock: Clock,
+    private readonly keeper: Keeper,
+    private readonly placement: Placement,
+    private readonly settings: JobsSettings,
+    private readonly stats: JobsStats,
+  ) {}
+
+  /** Cancel every timer and act no more (the peer is shutting down). */
+  stop(): void {
+    this.stopped = true;
+    for (const t of this.timers.values()) this.clock.cancel(t);
+    this.timers.clear();
+  }
+
+  /** After a takeover: every attempt out is timed again from now, and the job goes on. */
+  resume(journal: Journal): void {
+    for (const [key, out] of journal.state.running) {
+      const phase = Math.floor(key / 4_000_000);
+      for (const [attempt, worker] of out) {
+        this.load.set(worker as PeerId, (this.load.get(worker as PeerId) ?? 0) + 1);
+        this.arm(journal, phase, key - phase * 4_000_000, attempt, worker as PeerId);
+      }
+    }
+    void this.pump(journal);
+  }
+
+  /** Give pending tasks to workers with room, a batch at a time, until none is pending or no worker has room. */
+  async pump(journal: Journal): Promise<void> {
+    if (this.pumping.has(journal) || this.stopped) return;
+    this.pumping.add(journal);
+    try {
+      for (;;) {
+        const batch = this.assignments(journal);
+        // Nothing to assign: close what is complete, which may open a reduce phase's tasks.
+        if (batch.length === 0 && !(await this.close(journal))) break;
+        if (batch.length === 0) continue;
+        if (!(await this.keeper.sync(journal))) {
+          // The assignments stay journaled here and time out if never sent; try again once the ring has settled.
+          this.clock.setTimer(this.settings.rpcTimeoutMs, () => void this.pump(journal));
+          break;
+        }
+        this.send(journal, batch);
+      }
+    } finally {
+      this.pumping.delete(journal);
+    }
+  }
+
+  private assignments(journal: Journal): Array<Extract<Entry, { t: 'assigned' }>> {
+    const s = journal.state;
+    const out: Array<Extract<Entry, { t: 'assigned' }>> = [];
+    if (s.cancelled || s.ended) return out;
+    while (out.length < MAX_ASSIGN_BATCH) {
+      const next = s.nextPending();
+      if (next === undefined) break;
+      const worker = this.choose(this.inputOf(journal, next.phase, next.index));
+      if (worker === undefined) break;
+      const e = { t: 'assigned' as const, phase: next.phase, index: next.index, attempt: s.phases[next.phase]!.attemptsOf(next.index) + 1, worker, speculative: false };
+      // Applied now, so the next pending task is another one; the caller replicates the batch before sending it.
+      if (journal.append(e) !== null) break;
+      out.push(e);
+      this.arm(journal, e.phase, e.index, e.attempt, worker);
+      this.load.set(worker, (this.load.get(worker) ?? 0) + 1);
+    }
+    return out;
+  }
+
+  /** The input a task reads: its input path (first-phase map), the output that feeds it, or its partition. */
+  private inputOf(journal: Journal, phase: number, index: number): string {
+    const s = journal.state;
+    if (s.spec!.phases[phase]!.type === 'reduce') return `${phaseDir(s.user, journal.jobId, phase - 1)}#r${index}`;
+    return phase === 0 ? s.inputs[index]! : outputPath(s.user, journal.jobId, phase - 1, index, s.phases[phase - 1]!.winnerOf(index));
+  }
+
+  /** A preferred peer with room, else the least loaded worker with room. */
+  private choose(input: string): PeerId | undefined {
+    const now = this.clock.now();
+    const room = (p: PeerId) => (this.load.get(p) ?? 0) < (this.depth.get(p) ?? INITIAL_DEPTH) && !((this.shunned.get(p) ?? 0) > now);
+    for (const p of this.placement.preferred(input)) if (room(p)) return p;
+    let best: PeerId | undefined;
+    for (const p of this.placement.workers()) if (room(p) && (best === undefined || (this.load.get(p) ?? 0) < (this.load.get(best) ?? 0))) best = p;
+    return best;
+  }
+
+  /** One run frame per worker for a replicated batch; a worker that does not take its tasks loses those attempts. */
+  private send(journal: Journal, batch: ReadonlyArray<Extract<Entry, { t: 'assigned' }>>): void {
+    const byWorker = new Map<PeerId, RunTask[]>();
+    for (const e of batch) {
+      let list = byWorker.get(e.worker);
+      if (list === undefined) byWorker.set(e.worker, (list = []));
+      list.push({ phase: e.phase, index: e.index, attempt: e.attempt, input: this.inputOf(journal, e.phase, e.index) });
+    }
+    for (const [worker, tasks] of byWorker) {
+      for (let i = 0; i < tasks.length; i += MAX_TASKS_PER_RUN) {
+        const part = tasks.slice(i, i + MAX_TASKS_PER_RUN);
+        const phases = [...new Set(part.map((t) => t.phase))].map((p) => runPhase(journal, p));
+        void this.ring
+          .request({ peer: worker }, JOBS_SVC, 'run', { jobId: journal.jobId, user: journal.state.user, phases, tasks: part }, { timeoutMs: this.settings.rpcTimeoutMs })
+          .then((env) => check(RunReply, env.body, 'jobs run reply'))
+          .catch(() => undefined)
+          .then((r) => {
+            if (r?.ok && r.value.type === 'accepted') return void this.depth.set(worker, r.value.depth);
+            // A worker that did not take its tasks (gone, or full) gets none for a while, so their retries go elsewhere.
+            this.shunned.set(worker, this.clock.now() + SHUN_MS);
+            for (const t of part) void this.record(journal, t.phase, t.index, t.attempt, { outcome: 'error', exitCode: 70, message: `worker ${worker.slice(0, 8)} did not take the task`, stderr: '' }, true);
+          });
+      }
+    }
+  }
+
+  private arm(journal: Journal, phase: number, index: number, attempt: number, worker: PeerId): void {
+    const id = `${journal.jobId}/${phase}/${index}/${attempt}`;
+    const timeoutMs = (journal.state.spec!.phases[phase]!.timeout ?? DEFAULT_TIMEOUT_S) * 1000 + 2 * this.settings.rpcTimeoutMs;
+    this.timers.set(
+      id,
+      this.clock.setTimer(timeoutMs, () => {
+        this.timers.delete(id);
+        if (journal.state.phases[phase]!.isLive(index, attempt)) void this.record(journal, phase, index, attempt, { outcome: 'timeout', exitCode: 124, message: `no answer from ${worker.slice(0, 8)} within ${timeoutMs} ms`, stderr: '' }, true);
+      }),
+    );
+  }
+
+  /** A worker's answer, routed to the job's key. */
+  onDone(env: Envelope): void {
+    const c = check(DoneBody, env.body, 'jobs done body');
+    if (!c.ok) {
+      this.stats.badBodies++;
+      return void this.ring.reply(env, { type: 'error', code: c.error.code, message: c.error.message.slice(0, 1000) });
+    }
+    const { jobId, phase, index, attempt, report } = c.value;
+    const journal = this.keeper.kept.get(jobId);
+    if (journal === undefined) return void this.ring.reply(env, { type: 'not-keeper' });
+    if (report.outcome === 'ok' && journal.state.phases[phase]?.isLive(index, attempt)) this.onInputRead(jobId, report.inputBytes ?? 0, report.localBytes ?? 0);
+    void this.record(journal, phase, index, attempt, report, false).then((verdict) => this.ring.reply(env, verdict));
+  }
+
+  /**
+   * Journal how an attempt ended. The user's failures (exit, limit, a missing input) are final; the
+   * system's (timeout, error, a lost worker) are retried while attempts remain.
+   */
+  private async record(journal: Journal, phase: number, index: number, attempt: number, report: TaskReport, fromKeeper: boolean): Promise<{ type: 'recorded' } | { type: 'ignored'; reason: string }> {
+    if (this.stopped) return { type: 'ignored', reason: 'stopping' };
+    const systemFault = report.outcome === 'timeout' || report.outcome === 'error';
+    const e: Entry =
+      report.outcome === 'ok'
+        ? { t: 'committed', phase, index, attempt, bytes: report.bytes }
+        : { t: 'failed', phase, index, attempt, kind: report.outcome, final: !systemFault || attempt >= this.settings.maxAttempts, exitCode: report.exitCode, message: report.message, stderr: report.stderr };
+    const out = new Map(journal.state.running.get(taskKey(phase, index)) ?? []);
+    const refused = journal.append(e);
+    if (refused !== null) {
+      if (refused === 'duplicate') this.stats.duplicateAnswers++;
+      else this.stats.staleAnswers++;
+      return { type: 'ignored', reason: refused };
+    }
+    // Every attempt the entry ended stops counting against its worker's queue.
+    const still = journal.state.running.get(taskKey(phase, index));
+    for (const [a, worker] of out) if (!still?.has(a)) this.release(journal, phase, index, a, worker as PeerId);
+    if (fromKeeper) this.stats.keeperFailures++;
+    const ok = await this.keeper.sync(journal);
+    void this.pump(journal);
+    return ok ? { type: 'recorded' } : { type: 'ignored', reason: 'unreplicated' };
+  }
+
+  /** An attempt ended: its worker's slot and its timer are free. */
+  private release(journal: Journal, phase: number, index: number, attempt: number, worker: PeerId): void {
+    this.load.set(worker, Math.max(0, (this.load.get(worker) ?? 1) - 1));
+    const id = `${journal.jobId}/${phase}/${index}/${attempt}`;
+    const timer = this.timers.get(id);
+    if (timer !== undefined) this.clock.cancel(timer);
+    this.timers.delete(id);
+  }
+
+  /**
+   * Cancel a job: `cancelled` and `job-done` are journaled together, so no attempt is out any more
+   * (a late answer is refused as after the end); the workers' slots and timers are freed and every
+   * worker with an attempt out is told to stop its tasks of the job. Resolves once replicated.
+   */
+  async cancel(journal: Journal): Promise<boolean> {
+    const workers = new Set<PeerId>();
+    for (const [key, out] of journal.state.running) {
+      const phase = Math.floor(key / MAX_TASKS_PER_JOB);
+      for (const [a, worker] of out) {
+        workers.add(worker as PeerId);
+        this.release(journal, phase, key - phase * MAX_TASKS_PER_JOB, a, worker as PeerId);
+      }
+    }
+    const r = await this.keeper.append(journal, journal.state.cancelled ? [{ t: 'job-done' }] : [{ t: 'cancelled' }, { t: 'job-done' }]);
+    for (const w of workers) this.ring.send(w, JOBS_SVC, 'cancel-run', { jobId: journal.jobId });
+    return r.ok;
+  }
+
+  /** A worker crashed: its attempts out are failed now and retried elsewhere, rather than at their timeouts. */
+  onPeerGone(peer: PeerId): void {
+    for (const journal of this.keeper.kept.values()) {
+      if (journal.state.ended) continue;
+      for (const [key, out] of [...journal.state.running]) {
+        const phase = Math.floor(key / MAX_TASKS_PER_JOB);
+        for (const [a, worker] of out) {
+          if (worker === peer) void this.record(journal, phase, key - phase * MAX_TASKS_PER_JOB, a, { outcome: 'error', exitCode: 70, message: `worker ${peer.slice(0, 8)} left the ring`, stderr: '' }, true);
+        }
+      }
+    }
+  }
+
+  /** Journal the phases that are complete, and the job's end once every phase is; true when it journaled any. */
+  private async close(journal: Journal): Promise<boolean> {
+    const s = journal.state;
+    const entries: Entry[] = [];
+    for (let p = s.phaseToClose(); p !== undefined; p = s.phaseToClose()) {
+      const e: Entry = { t: 'phase-done', phase: p };
+      if (journal.append(e) !== null) break;
+      entries.push(e);
+    }
+    if (!s.ended && (s.cancelled ? s.running.size === 0 : s.phaseDone.every(Boolean))) {
+      const e: Entry = { t: 'job-done' };
+      if (journal.append(e) === null) entries.push(e);
+    }
+    return entries.length > 0 && (await this.keeper.sync(journal));
+  }
+}
+
+/** What a worker needs of a phase, with the job's defaults filled in. */
+function runPhase(journal: Journal, phase: number): RunPhase {
+  const phases = journal.state.spec!.phases;
+  const p = phases[phase]!;
+  const next = phases[phase + 1];
+  const partitions = next?.type === 'reduce' ? (next.count ?? 1) : 1;
+  return { phase, exec: p.exec, timeoutMs: (p.timeout ?? DEFAULT_TIMEOUT_S) * 1000, memoryBytes: (p.memory ?? DEFAULT_MEMORY_MB) * 1024 * 1024, outputBytes: DEFAULT_OUTPUT_BYTES, type: p.type, partitions, count: p.count ?? 1 };
+}

@@ -1,0 +1,109 @@
+// JobsService: the jobs engine of one peer over one ring. It wires the keeper (the jobs whose key
+// this peer owns), the journal replicas it holds for its predecessors and the replicator to the
+// ring; docs/jobs.md describes the protocol.
+import type { Envelope } from '../../../core/envelope.js';
+import { withDefaults } from '../../../core/options.js';
+import type { RingPort } from '../../../overlay/port.js';
+import { JOBS_SVC } from './constants.js';
+import type { Clock } from '../../../env/ports.js';
+import { Keeper } from './keeper.js';
+import { Scheduler, type Placement } from './scheduler.js';
+import { Worker, type TaskRunner } from './worker.js';
+import { ReplicaStore } from './replica.js';
+import { Replicator } from './replicator.js';
+import { JOBS_SETTINGS, type JobsSettings } from './settings.js';
+import { emptyJobsStats, type JobsStats } from './stats.js';
+import { JobsApi } from './api.js';
+import { JobsClient } from './client.js';
+import type { Executors } from './job.js';
+
+export interface JobsOptions extends Partial<JobsSettings> {
+  ring: RingPort;
+  clock: Clock;
+  /** Where tasks may run; without it this peer keeps journals but schedules nothing. */
+  placement?: Placement;
+  /** How this peer runs tasks; without it this peer is no worker. */
+  runner?: TaskRunner;
+  /** The executors jobs are checked against when created here (the builtins on a real peer). */
+  executors?: Executors;
+}
+
+/** The settings with their defaults filled in; a value out of range throws InvalidArgumentError naming it. */
+export function jobsSettings(opts: Partial<JobsSettings>): JobsSettings {
+  const { rpcTimeoutMs, maxAttempts } = opts;
+  return withDefaults(JOBS_SETTINGS, { rpcTimeoutMs, maxAttempts }, (key) => `jobs ${key}`);
+}
+
+export class JobsService {
+  readonly stats: JobsStats = emptyJobsStats();
+  readonly settings: JobsSettings;
+  readonly replicas: ReplicaStore;
+  readonly keeper: Keeper;
+  readonly scheduler: Scheduler | undefined;
+  readonly worker: Worker | undefined;
+  /** Client operations on the jobs this peer keeps. */
+  readonly api: JobsApi;
+  /** Client of any job's keeper, from this peer. */
+  readonly client: JobsClient;
+  private readonly ring: RingPort;
+  private readonly unsubscribe: Array<() => void> = [];
+
+  constructor(opts: JobsOptions) {
+    this.ring = opts.ring;
+    this.settings = jobsSettings(opts);
+    this.replicas = new ReplicaStore(opts.ring, this.stats);
+    this.keeper = new Keeper(opts.ring, this.replicas, new Replicator(opts.ring, this.settings.rpcTimeoutMs, this.stats), this.stats);
+    const scheduler = opts.placement && new Scheduler(opts.ring, opts.clock, this.keeper, opts.placement, this.settings, this.stats);
+    this.scheduler = scheduler;
+    if (scheduler) this.keeper.onTakeover = (journal) => scheduler.resume(journal);
+    this.worker = opts.runner && new Worker(opts.ring, opts.clock, opts.runner, this.settings.rpcTimeoutMs, this.stats);
+    const learn = opts.placement?.learn?.bind(opts.placement);
+    this.api = new JobsApi(opts.ring, opts.clock, this.keeper, scheduler, opts.executors ?? new Map(), this.stats, learn);
+    if (scheduler) scheduler.onInputRead = (jobId, bytes, local) => this.api.countInput(jobId, bytes, local);
+    this.client = new JobsClient(opts.ring, opts.clock, this.settings.rpcTimeoutMs);
+  }
+
+  /** Idempotent. */
+  start(): void {
+    if (this.unsubscribe.length > 0) return;
+    this.unsubscribe.push(this.ring.onService(JOBS_SVC, (env) => this.dispatch(env)));
+    for (const ev of ['range-changed', 'predecessor-changed', 'peer-gone'] as const) this.unsubscribe.push(this.ring.events.on(ev, () => this.keeper.onRangeChanged()));
+    this.unsubscribe.push(this.ring.events.on('peer-gone', (e) => {
+      if (e.failed) this.scheduler?.onPeerGone(e.peer);
+    }));
+  }
+
+  /** Idempotent. A stopped worker drops its queue and sends no more answers. */
+  stop(): void {
+    for (const u of this.unsubscribe.splice(0)) u();
+    this.worker?.stop();
+    this.scheduler?.stop();
+  }
+
+  private dispatch(env: Envelope): void {
+    switch (env.op) {
+      case 'journal':
+        return this.replicas.onJournal(env);
+      case 'run':
+        if (this.worker) return this.worker.onRun(env);
+        break;
+      case 'done':
+        if (this.scheduler) return this.scheduler.onDone(env);
+        return void this.ring.reply(env, { type: 'not-keeper' });
+      case 'cancel-run':
+        if (this.worker) return this.worker.onCancel(env);
+        return;
+      case 'create':
+      case 'inputs':
+      case 'end':
+      case 'cancel':
+      case 'status':
+      case 'results':
+      case 'sources':
+        return this.api.on(env);
+    }
+    // An operation this peer does not serve (unknown, or run on a peer that is no worker).
+    this.stats.badBodies++;
+    this.ring.reply(env, { type: 'error', code: 'INVALID_ARGUMENT', message: `jobs operation ${env.op.slice(0, 64)} is not served here` });
+  }
+}
