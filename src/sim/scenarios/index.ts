@@ -9,6 +9,7 @@ import { PING_SCENARIO } from './ping.js';
 import { STORAGE_SCENARIO } from './storage.js';
 import { OVERLAY_SCENARIO } from './overlay.js';
 import { COORD_SCENARIO } from './coord.js';
+import { GOSSIP_SCENARIO } from './gossip.js';
 import { JOBS_SCENARIO } from './jobs.js';
 
 export type { Scenario, ScenarioResult } from './options.js';
@@ -49,4 +50,5 @@ registerScenario('ping', PING_SCENARIO);
 registerScenario('storage', STORAGE_SCENARIO);
 registerScenario('overlay', OVERLAY_SCENARIO);
 registerScenario('coord', COORD_SCENARIO);
+registerScenario('gossip', GOSSIP_SCENARIO);
 registerScenario('jobs', JOBS_SCENARIO);
