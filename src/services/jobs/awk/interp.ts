@@ -12,9 +12,9 @@ import type { Expr, LValue, RegexOperand, Stmt } from './ast.js';
 import { callBuiltin } from './builtins.js';
 import { Fields, splitterFor, type Splitter } from './fields.js';
 import { SLOT } from './expr-parser.js';
-import { formatPrintf } from './printf.js';
+import { printfStatement, printStatement } from './output.js';
 import { DynamicRegexes } from './regexes.js';
-import { compareValues, Input, numberToString, toNumber, toStr, truthy, type Value } from './values.js';
+import { compareResult, compareValues, gawkPower, Input, numberToString, toNumber, toStr, truthy, valueBytes, type Value } from './values.js';
 
 export type AwkArray = Map<string, Value>;
 
@@ -112,7 +112,7 @@ export class Interp {
     if (++this.steps > this.ctx.limits.awkSteps) throw new LimitExceededError('steps', `awk: the program ran more than ${this.ctx.limits.awkSteps} steps`);
   }
 
-  private scalar(slot: number): Value {
+  scalar(slot: number): Value {
     const v = this.vars[slot];
     if (v instanceof Map) this.fail(`attempt to use array \`${slot}' in a scalar context`);
     return v;
@@ -234,7 +234,7 @@ export class Interp {
         const s = this.str(this.eval(e.e));
         return this.regexOf(e.re).test(s) !== e.negate ? 1 : 0;
       }
-      case 'cmp': return compare(e.op, compareValues(this.eval(e.a), this.eval(e.b), this.convfmt));
+      case 'cmp': return compareResult(e.op, compareValues(this.eval(e.a), this.eval(e.b), this.convfmt));
       case 'concat': {
         const a = this.str(this.eval(e.a));
         return this.bounded(a + this.str(this.eval(e.b)));
@@ -275,35 +275,8 @@ export class Interp {
       case '%':
         if (b === 0) this.fail('division by zero attempted in `%\'');
         return a % b;
-      default: return power(a, b);
+      default: return gawkPower(a, b);
     }
-  }
-
-  /** print's text for a value: numbers by OFMT (whole numbers exactly), the rest as strings. */
-  private outputString(v: Value): string {
-    if (typeof v === 'number') return numberToString(v, toStr(this.vars[SLOT.OFMT] as Value, '%.6g'));
-    return this.str(v);
-  }
-
-  private print(args: Expr[]): void {
-    const ors = this.str(this.scalar(SLOT.ORS));
-    if (args.length === 0) {
-      this.printRecord();
-      return;
-    }
-    const ofs = this.str(this.scalar(SLOT.OFS));
-    let line = '';
-    for (let i = 0; i < args.length; i++) {
-      if (i > 0) line += ofs;
-      line += this.outputString(this.eval(args[i]!));
-    }
-    this.out.write(line);
-    this.out.write(ors);
-  }
-
-  private printf(args: Expr[]): void {
-    const values = args.map((a) => this.eval(a));
-    this.out.write(formatPrintf(this.str(values[0]), values.slice(1), this.convfmt, this.ctx.limits.printfWidth).text);
   }
 
   /** Run a statement that contains no loop. */
@@ -314,10 +287,10 @@ export class Interp {
         this.eval(s.e);
         return Ctl.Normal;
       case 'print':
-        this.print(s.args);
+        printStatement(this, s.args);
         return Ctl.Normal;
       case 'printf':
-        this.printf(s.args);
+        printfStatement(this, s.args);
         return Ctl.Normal;
       case 'if':
         if (truthy(this.eval(s.c))) return this.exec(s.then);
@@ -420,33 +393,3 @@ export class Interp {
   }
 }
 
-function compare(op: string, d: number): number {
-  switch (op) {
-    case '<': return d < 0 ? 1 : 0;
-    case '<=': return d <= 0 ? 1 : 0;
-    case '>': return d > 0 ? 1 : 0;
-    case '>=': return d >= 0 ? 1 : 0;
-    case '==': return d === 0 ? 1 : 0;
-    default: return d !== 0 ? 1 : 0;
-  }
-}
-
-/** x^y as gawk computes it: repeated squaring for whole exponents, pow() otherwise. */
-function power(x: number, y: number): number {
-  if (!Number.isInteger(y) || Math.abs(y) > 2 ** 31) return Math.pow(x, y);
-  if (y === 0) return 1;
-  let n = Math.abs(y);
-  let base = x;
-  let mult = 1;
-  while (n > 1) {
-    if (n % 2 === 1) mult *= base;
-    base *= base;
-    n = Math.floor(n / 2);
-  }
-  const r = mult * base;
-  return y > 0 ? r : 1 / r;
-}
-
-function valueBytes(v: Value): number {
-  return typeof v === 'string' ? v.length : v instanceof Input ? v.s.length : 0;
-}

@@ -138,3 +138,36 @@ function compareNaN(x: number, y: number): number {
   if (x !== x) return y !== y ? 0 : 1;
   return -1;
 }
+
+/** A comparison operator's result (1 or 0) for d, the sign of compareValues(a, b). */
+export function compareResult(op: string, d: number): number {
+  switch (op) {
+    case '<': return d < 0 ? 1 : 0;
+    case '<=': return d <= 0 ? 1 : 0;
+    case '>': return d > 0 ? 1 : 0;
+    case '>=': return d >= 0 ? 1 : 0;
+    case '==': return d === 0 ? 1 : 0;
+    default: return d !== 0 ? 1 : 0;
+  }
+}
+
+/** x^y as gawk computes it: repeated squaring for whole exponents, pow() otherwise. */
+export function gawkPower(x: number, y: number): number {
+  if (!Number.isInteger(y) || Math.abs(y) > 2 ** 31) return Math.pow(x, y);
+  if (y === 0) return 1;
+  let n = Math.abs(y);
+  let base = x;
+  let mult = 1;
+  while (n > 1) {
+    if (n % 2 === 1) mult *= base;
+    base *= base;
+    n = Math.floor(n / 2);
+  }
+  const r = mult * base;
+  return y > 0 ? r : 1 / r;
+}
+
+/** The bytes a value's string holds, counted against a task's memory (numbers count as none). */
+export function valueBytes(v: Value): number {
+  return typeof v === 'string' ? v.length : v instanceof Input ? v.s.length : 0;
+}
