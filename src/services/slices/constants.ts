@@ -25,9 +25,14 @@ export const MEMBER_LEASE_MS = 3 * (REPAIR_PERIOD_MS + RPC_TIMEOUT_MS);
 /** Probes a keeper has in flight at once, over all slices: a bound on its fan-out. */
 export const MAX_PROBES_IN_FLIGHT = 32;
 /**
- * Candidates a keeper asks to join per slice and pass, one after the other: twice what a slice
- * lacks (divided by its top fraction), at most this, so a pass stays within a few seconds.
+ * Candidates a keeper asks to join per slice and pass: twice what a slice lacks (divided by its
+ * top fraction), at most this; asked in rounds of at most MAX_PROBES_IN_FLIGHT at once, so a pass
+ * ends within 8 rounds of RPC_TIMEOUT_MS.
  */
-export const MAX_JOIN_ASKS_PER_PASS = 32;
+export const MAX_JOIN_ASKS_PER_PASS = 256;
+/** Peers of its sample a member or candidate names in each answer to the keeper. */
+export const MAX_SHARED_PEERS = 8;
+/** Candidates the keeper remembers from those answers, newest first. */
+export const MAX_POOL_PEERS = 512;
 /** Successors of the keeper that hold a copy of each record, to take over when it is gone. */
 export const REPLICA_SUCCESSORS = 2;

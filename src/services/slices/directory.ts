@@ -10,7 +10,7 @@ import { CumulusError } from '../../core/errors.js';
 import type { PeerId } from '../../core/id.js';
 import type { Rng } from '../../env/ports.js';
 import type { AttributeName } from '../../gossip/attributes.js';
-import { MAX_JOIN_ASKS_PER_PASS, MAX_PROBES_IN_FLIGHT, MAX_SLICE_SIZE, MAX_SLICES } from './constants.js';
+import { MAX_JOIN_ASKS_PER_PASS, MAX_POOL_PEERS, MAX_PROBES_IN_FLIGHT, MAX_SLICE_SIZE, MAX_SLICES } from './constants.js';
 import type { CreateBody, MemberBody, SliceRecord, SliceSummary } from './messages.js';
 
 /** What the directory needs of the peer it runs on. */
@@ -19,8 +19,8 @@ export interface DirectoryDeps {
   rng: Rng;
   /** The attribute a selection ranks by when the request names none: the cloud's slicing attribute. */
   sliceBy: AttributeName;
-  /** Ask a peer to join or stay in a slice; true when it agreed. Never rejects. */
-  member: (peer: PeerId, body: MemberBody) => Promise<boolean>;
+  /** Ask a peer to join or stay in a slice: whether it agreed (false when it did not answer), and peers of its sample. Never rejects. */
+  member: (peer: PeerId, body: MemberBody) => Promise<{ ok: boolean; peers: readonly PeerId[] }>;
   /** Tell a peer it is out of a slice (one-way). */
   release: (peer: PeerId, name: string) => void;
   /** Peers to draw new members from: the gossip sample and ring neighbours. */
@@ -33,6 +33,9 @@ export class SliceDirectory {
   readonly records = new Map<string, SliceRecord>();
   /** One pass at a time: requests that change a slice wait for the pass in flight. */
   private chain: Promise<void> = Promise.resolve();
+  /** Candidates members and candidates named in their answers, newest first (MAX_POOL_PEERS). */
+  private pool: PeerId[] = [];
+  private passing = false;
 
   constructor(private readonly deps: DirectoryDeps) {}
 
@@ -86,11 +89,13 @@ export class SliceDirectory {
     for (const r of records) if (!this.records.has(r.name) && this.records.size < MAX_SLICES) this.records.set(r.name, r);
   }
 
-  /** Repair every slice (the periodic pass). */
+  /** Repair every slice (the periodic pass); a pass still running when the next is due makes it skip. */
   repairAll(): Promise<void> {
+    if (this.passing) return Promise.resolve();
+    this.passing = true;
     return this.serial(async () => {
       for (const r of [...this.records.values()]) if (this.records.get(r.name) === r) await this.repair(r, true);
-    });
+    }).finally(() => (this.passing = false));
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
@@ -122,30 +127,47 @@ export class SliceDirectory {
     const alive: PeerId[] = [];
     for (let i = 0; i < members.length; i += MAX_PROBES_IN_FLIGHT) {
       const batch = members.slice(i, i + MAX_PROBES_IN_FLIGHT);
-      const ok = await Promise.all(batch.map((m, j) => this.deps.member(m, this.bodyFor(r, members, i + j, false))));
-      batch.forEach((m, j) => ok[j] && alive.push(m));
+      const answers = await Promise.all(batch.map((m, j) => this.ask(m, this.bodyFor(r, members, i + j, false))));
+      batch.forEach((m, j) => answers[j] && alive.push(m));
     }
     const dropped = members.length - alive.length;
     if (this.records.get(r.name) === r) r.members = alive;
     return dropped;
   }
 
-  /** Ask free candidates to join until the slice is full or the asks of this pass are spent. */
+  /**
+   * Ask free candidates to join until the slice is full or the asks of this pass are spent, as
+   * many at once as the slice lacks (at most MAX_PROBES_IN_FLIGHT); one that agrees past the size
+   * is released again.
+   */
   private async fill(r: SliceRecord): Promise<number> {
     const taken = new Set<PeerId>([...this.records.values()].flatMap((s) => s.members));
-    const pool = shuffle(this.deps.rng, [...new Set(this.deps.candidates())].filter((p) => !taken.has(p)));
+    const pool = shuffle(this.deps.rng, [...new Set([...this.deps.candidates(), ...this.pool])].filter((p) => !taken.has(p)));
     // A selection of the top fraction `top` turns away the others: ask 1/top times as many.
     const asks = Math.min(MAX_JOIN_ASKS_PER_PASS, Math.ceil((2 * (r.size - r.members.length)) / r.top), pool.length);
     let added = 0;
-    for (let i = 0; i < asks && r.members.length < r.size; i++) {
-      const peer = pool[i]!;
-      const next = sortIds([...r.members, peer]);
-      if (!(await this.deps.member(peer, this.bodyFor(r, next, next.indexOf(peer), true)))) continue;
+    for (let next = 0; next < asks && r.members.length < r.size; ) {
+      const batch = pool.slice(next, Math.min(asks, next + r.size - r.members.length, next + MAX_PROBES_IN_FLIGHT));
+      next += batch.length;
+      const ring = sortIds([...r.members, ...batch]);
+      const ok = await Promise.all(batch.map((p) => this.ask(p, this.bodyFor(r, ring, ring.indexOf(p), true))));
       if (this.records.get(r.name) !== r) return added;
-      r.members = sortIds([...r.members, peer]);
-      added++;
+      const joined = batch.filter((_, i) => ok[i]);
+      const room = r.size - r.members.length;
+      for (const p of joined.slice(room)) this.deps.release(p, r.name);
+      r.members = sortIds([...r.members, ...joined.slice(0, room)]);
+      added += Math.min(room, joined.length);
     }
     return added;
+  }
+
+  /** Ask a peer; remember the peers it names, forget it as a candidate when it does not answer yes. */
+  private async ask(peer: PeerId, body: MemberBody): Promise<boolean> {
+    const a = await this.deps.member(peer, body);
+    const fresh = a.peers.filter((p) => p !== this.deps.self);
+    const known = new Set(fresh);
+    this.pool = [...fresh, ...this.pool.filter((p) => p !== peer && !known.has(p))].slice(0, MAX_POOL_PEERS);
+    return a.ok;
   }
 
   private bodyFor(r: SliceRecord, ring: readonly PeerId[], at: number, join: boolean): MemberBody {

@@ -6,7 +6,7 @@ import type { PeerId } from '../../core/id.js';
 import type { Clock } from '../../env/ports.js';
 import type { Estimates } from '../../gossip/aggregation.js';
 import type { AttributeName } from '../../gossip/attributes.js';
-import { MEMBER_LEASE_MS } from './constants.js';
+import { MAX_SHARED_PEERS, MEMBER_LEASE_MS } from './constants.js';
 import type { MemberBody, MemberReply } from './messages.js';
 
 export interface Membership {
@@ -29,6 +29,8 @@ export class SliceMember {
     private readonly clock: Clock,
     private readonly sliceBy: AttributeName,
     private readonly estimates: () => Estimates | null,
+    /** A few peers of this peer's gossip sample, shared with the keeper in every answer. */
+    private readonly sample: () => PeerId[],
   ) {}
 
   /** This peer's slice now, or null (a lapsed lease counts as none). */
@@ -39,17 +41,22 @@ export class SliceMember {
 
   /** A keeper's join or probe: join (if free and selected) or renew; refuse otherwise. */
   onMember(keeper: PeerId, m: MemberBody): MemberReply {
-    const now = this.membership();
-    if (now && now.name !== m.name) return { ok: false, reason: 'busy' };
-    if (!now && !m.join) return { ok: false, reason: 'not-member' };
-    if (!now && m.top < 1) {
-      // A selection is judged by this peer's decile, which gossip knows only for its own attribute.
-      const e = this.estimates();
-      if (!e || m.by !== this.sliceBy) return { ok: false, reason: 'unranked' };
-      if (e.decile < minDecile(m.top)) return { ok: false, reason: 'below' };
-    }
+    const refusal = this.refusal(m);
+    const peers = this.sample().slice(0, MAX_SHARED_PEERS);
+    if (refusal) return { ok: false, reason: refusal, peers };
     this.current = { name: m.name, keeper, pred: m.pred, succ: m.succ, renewedMs: this.clock.now() };
-    return { ok: true };
+    return { ok: true, peers };
+  }
+
+  private refusal(m: MemberBody): MemberReply['reason'] {
+    const now = this.membership();
+    if (now && now.name !== m.name) return 'busy';
+    if (!now && !m.join) return 'not-member';
+    if (now || m.top >= 1) return undefined;
+    // A selection is judged by this peer's decile, which gossip knows only for its own attribute.
+    const e = this.estimates();
+    if (!e || m.by !== this.sliceBy) return 'unranked';
+    return e.decile < minDecile(m.top) ? 'below' : undefined;
   }
 
   /** The keeper released us (a shrink or a removal). */

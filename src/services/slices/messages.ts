@@ -3,7 +3,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { PeerIdHex } from '../../core/envelope.js';
 import { ATTRIBUTE_NAMES } from '../../gossip/attributes.js';
-import { MAX_NAME_CHARS, MAX_SLICE_SIZE, MAX_SLICES } from './constants.js';
+import { MAX_NAME_CHARS, MAX_SHARED_PEERS, MAX_SLICE_SIZE, MAX_SLICES } from './constants.js';
 
 const obj = <T extends Parameters<typeof Type.Object>[0]>(p: T) => Type.Object(p, { additionalProperties: false });
 
@@ -56,7 +56,16 @@ export const DoneReply = Type.Union([obj({ type: Type.Literal('done') }), ErrorR
 export const MemberBody = obj({ name: SliceName, top: Top, by: AttributeName, pred: PeerIdHex, succ: PeerIdHex, join: Type.Boolean() });
 export type MemberBody = Static<typeof MemberBody>;
 export const MEMBER_REFUSALS = ['busy', 'unranked', 'below', 'not-member'] as const;
-export const MemberReply = obj({ ok: Type.Boolean(), reason: Type.Optional(Type.Union(MEMBER_REFUSALS.map((r) => Type.Literal(r)))) });
+/**
+ * A member's or candidate's answer, with a few peers of its gossip sample: the keeper draws the
+ * next candidates from them, so its pool widens as a slice grows instead of resting on its own
+ * sample.
+ */
+export const MemberReply = obj({
+  ok: Type.Boolean(),
+  reason: Type.Optional(Type.Union(MEMBER_REFUSALS.map((r) => Type.Literal(r)))),
+  peers: Type.Array(PeerIdHex, { maxItems: MAX_SHARED_PEERS }),
+});
 export type MemberReply = Static<typeof MemberReply>;
 
 /** Keeper → its successors: a copy of one record (or its removal), to take over with. */

@@ -38,6 +38,8 @@ export interface SliceCounters {
 }
 
 const DIRECTORY_KEY: Id = hashNameToId(DIRECTORY_KEY_NAME);
+/** What a peer that did not answer (or answered nonsense) counts as. */
+const NO_ANSWER: MemberReply = { ok: false, peers: [] };
 
 export class SliceService {
   readonly counters: SliceCounters = { refused: 0, passes: 0 };
@@ -50,14 +52,14 @@ export class SliceService {
 
   constructor(private readonly opts: SliceServiceOptions) {
     const { ring, gossip } = opts;
-    this.member = new SliceMember(opts.clock, opts.sliceBy, () => gossip.estimates());
+    this.member = new SliceMember(opts.clock, opts.sliceBy, () => gossip.estimates(), () => gossip.sampling.view.peers());
     this.directory = new SliceDirectory({
       self: ring.self,
       rng: opts.rng.fork('directory'),
       sliceBy: opts.sliceBy,
       member: (peer, body) => this.askMember(peer, body),
       release: (peer, name) => (peer === ring.self ? this.member.leave(name) : void ring.send(peer, SLICES_SVC, 'leave', { name })),
-      candidates: () => [ring.self, ...gossip.sampling.view.peers(), ...ring.successors(), ...ring.links()],
+      candidates: () => [ring.self, ...gossip.sampling.view.peers(), ...ring.successors()],
       replicate: (name, record) => {
         for (const p of [...new Set(ring.successors())].filter((q) => q !== ring.self).slice(0, REPLICA_SUCCESSORS)) {
           ring.send(p, SLICES_SVC, 'replica', { name, record });
@@ -125,14 +127,14 @@ export class SliceService {
     void this.directory.repairAll();
   }
 
-  private async askMember(peer: PeerId, body: MemberBody): Promise<boolean> {
-    if (peer === this.opts.ring.self) return this.member.onMember(peer, body).ok;
+  private async askMember(peer: PeerId, body: MemberBody): Promise<MemberReply> {
+    if (peer === this.opts.ring.self) return this.member.onMember(peer, body);
     try {
       const env = await this.opts.ring.request({ peer }, SLICES_SVC, 'member', body, { timeoutMs: RPC_TIMEOUT_MS });
       const r = check(MemberReply, env.body, 'slices member reply');
-      return r.ok && r.value.ok;
+      return r.ok ? r.value : NO_ANSWER;
     } catch {
-      return false;
+      return NO_ANSWER;
     }
   }
 

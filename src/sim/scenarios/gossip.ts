@@ -36,7 +36,7 @@ const RAMP_MS = 5_000;
 const GiB = 2 ** 30;
 
 /** Honest attributes drawn for one peer: a few cores, storage offered log-uniform from 1 GiB to 4 TiB. */
-function drawAttributes(next: () => number): Omit<Attributes, 'uptimeS'> {
+export function drawAttributes(next: () => number): Omit<Attributes, 'uptimeS'> {
   const storageOfferedBytes = Math.round(GiB * Math.pow(4096, next()));
   return {
     cores: [1, 2, 4, 8, 16][Math.floor(next() * 5)]!,
