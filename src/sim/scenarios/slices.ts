@@ -11,8 +11,8 @@ import type { OptionValues } from '../../core/options.js';
 import { GossipService } from '../../gossip/service.js';
 import { DIRECTORY_KEY_NAME, MAX_SLICE_SIZE, MAX_SLICES, REPAIR_PERIOD_MS } from '../../services/slices/constants.js';
 import { SliceService } from '../../services/slices/service.js';
-import { sessionSampler } from '../churn.js';
-import { OracleNetwork, OracleRing } from '../oracle-ring.js';
+import { OracleNetwork, type OracleRing } from '../oracle-ring.js';
+import { churningPopulation } from './population.js';
 import { Simulator } from '../simulator.js';
 import { drawAttributes } from './gossip.js';
 import { defineScenario, NODES_OPTION, SEED_OPTION, type ScenarioResult } from './options.js';
@@ -34,7 +34,6 @@ export type SlicesScenarioOptions = OptionValues<typeof SLICES_OPTIONS>;
 /** Slices are asked for once gossip has shown estimates (two epochs), or its deciles (eight) for --top. */
 const CREATE_AT_MS = 60_000;
 const CREATE_AT_TOP_MS = 240_000;
-const RAMP_MS = 5_000;
 const DIRECTORY_KEY = hashNameToId(DIRECTORY_KEY_NAME);
 
 interface SimPeer {
@@ -42,49 +41,29 @@ interface SimPeer {
   slices: SliceService;
   ring: OracleRing;
   startedMs: number;
+  stop(): void;
 }
 
 export async function runSlices(o: SlicesScenarioOptions): Promise<ScenarioResult> {
   const sim = new Simulator({ seed: o.seed });
   const rng = sim.stream('slices-scenario');
   const net = new OracleNetwork(20, 5_000);
-  const peers = new Map<PeerId, SimPeer>();
   const churnEndMs = Math.max(0, o.seconds - o.stable) * 1000;
-  const session = o.churn > 0 ? sessionSampler({ kind: 'exponential', medianMs: o.churn * 1000 }, rng) : null;
-  let departures = 0;
   let membersLost = 0;
-
-  const add = (): void => {
-    const node = sim.addNode();
-    const clock = node.env.clock;
-    const startedMs = clock.now();
-    const own = drawAttributes(() => rng.next());
-    const ring = new OracleRing(net, node.id, clock);
-    net.add(ring);
-    const attributes = () => ({ ...own, uptimeS: (clock.now() - startedMs) / 1000 });
-    const gossip = new GossipService({ ring, clock, rng: node.env.rng.fork('gossip'), attributes, sliceBy: 'storageOfferedBytes' });
-    const slices = new SliceService({ ring, clock, rng: node.env.rng.fork('slices'), gossip, sliceBy: 'storageOfferedBytes' });
-    gossip.start();
-    slices.start();
-    peers.set(node.id, { gossip, slices, ring, startedMs });
-    if (session) {
-      const leaveMs = session();
-      if (startedMs + leaveMs < churnEndMs) sim.schedule(leaveMs, () => leave(node.id));
-    }
-  };
-  const leave = (id: PeerId): void => {
-    const p = peers.get(id);
-    if (!p) return;
-    if (p.slices.membership()) membersLost++;
-    p.gossip.stop();
-    p.slices.stop();
-    peers.delete(id);
-    net.crash(id, (ms, fn) => sim.schedule(ms, fn));
-    sim.crash(id);
-    departures++;
-    add();
-  };
-  for (let i = 0; i < o.nodes; i++) sim.schedule(Math.floor((i * RAMP_MS) / o.nodes), add);
+  const { peers, departures } = churningPopulation<SimPeer>({
+    sim, rng, net, nodes: o.nodes, churnS: o.churn, churnEndMs,
+    make: (node, ring, clock) => {
+      const startedMs = clock.now();
+      const own = drawAttributes(() => rng.next());
+      const attributes = () => ({ ...own, uptimeS: (clock.now() - startedMs) / 1000 });
+      const gossip = new GossipService({ ring, clock, rng: node.env.rng.fork('gossip'), attributes, sliceBy: 'storageOfferedBytes' });
+      const slices = new SliceService({ ring, clock, rng: node.env.rng.fork('slices'), gossip, sliceBy: 'storageOfferedBytes' });
+      gossip.start();
+      slices.start();
+      return { gossip, slices, ring, startedMs, stop: () => (gossip.stop(), slices.stop()) };
+    },
+    onLeave: (p) => void (p.slices.membership() && membersLost++),
+  });
 
   const names = Array.from({ length: o.slices }, (_, i) => `s${i}`);
   const delta = Math.max(1, Math.round(o.size / 10));
@@ -92,15 +71,15 @@ export async function runSlices(o: SlicesScenarioOptions): Promise<ScenarioResul
   const failures: string[] = [];
   const call = (what: string, fn: () => Promise<unknown>): Promise<void> => fn().then(() => undefined, (e: unknown) => void failures.push(`${what}: ${(e as Error).message}`));
   const createAtMs = o.top < 1 ? CREATE_AT_TOP_MS : CREATE_AT_MS;
-  sim.schedule(createAtMs, () => {
-    let chain = Promise.resolve();
-    for (const name of names) chain = chain.then(() => call(`create ${name}`, () => client().create({ name, owner: 'sim', size: o.size, top: o.top, by: 'storageOfferedBytes' })));
-  });
+  let created: Promise<void> = new Promise((resolve) => sim.schedule(createAtMs, resolve));
+  for (const name of names) created = created.then(() => call(`create ${name}`, () => client().create({ name, owner: 'sim', size: o.size, top: o.top, by: 'storageOfferedBytes' })));
   const targets = new Map(names.map((n) => [n, o.size]));
   if (names.length >= 2) {
-    sim.schedule(Math.max(createAtMs, churnEndMs), () => {
+    // Once churn has stopped and every slice was asked for: grow the first, shrink the second.
+    const churnOver = new Promise<void>((resolve) => sim.schedule(churnEndMs, resolve));
+    void Promise.all([created, churnOver]).then(() => {
       targets.set(names[0]!, o.size + delta).set(names[1]!, o.size - delta);
-      void call('grow', () => client().resize(names[0]!, 'sim', delta)).then(() => call('shrink', () => client().resize(names[1]!, 'sim', -delta)));
+      return call('grow', () => client().resize(names[0]!, 'sim', delta)).then(() => call('shrink', () => client().resize(names[1]!, 'sim', -delta)));
     });
   }
 
@@ -130,7 +109,7 @@ export async function runSlices(o: SlicesScenarioOptions): Promise<ScenarioResul
     repairRoundsMax: settledRound.size === names.length ? Math.max(...settledRound.values()) : null,
     growShrinkOk: names.length >= 2 ? last.consistent.get(names[0]!) === true && last.consistent.get(names[1]!) === true : null,
     membersFillMinUnderChurn: o.churn > 0 ? Number(fillMin.toFixed(4)) : null,
-    departures,
+    departures: departures(),
     membersLost,
     repairs: [...(keeper()?.directory.records.values() ?? [])].reduce((s, r) => s + r.repairs, 0),
     failures: failures.slice(0, 5),
