@@ -11,10 +11,13 @@ import type { StorageClient } from '../services/storage/client.js';
 import { RingPlacement } from './jobs-placement.js';
 import { StorageTaskRunner } from './jobs-runner.js';
 
+/** Tasks a peer runs at once: tiny tasks mostly wait on storage's round trips, which overlap. */
+const TASK_SLOTS = 4;
+
 export function startJobs(ring: RingPort, clock: Clock, store: Store, storage: () => StorageClient | null): JobsService {
   const executor = new BuiltinExecutor({ clock, spill: PrefixStore.of(store, 'jobs-spill/') });
   let jobs: JobsService | null = null;
   const runner = new StorageTaskRunner(ring.self, storage, () => jobs!.client, executor);
-  jobs = new JobsService({ ring, clock, placement: new RingPlacement(ring, storage), runner, executors: new Map([['builtin', executor]]) });
+  jobs = new JobsService({ ring, clock, placement: new RingPlacement(ring, storage), runner, executors: new Map([['builtin', executor]]), taskSlots: TASK_SLOTS });
   return jobs;
 }

@@ -96,13 +96,20 @@ export const TaskReport = Type.Union([
   }),
 ]);
 export type TaskReport = Static<typeof TaskReport>;
-/** Worker → the owner of the job's key: how one attempt ended. */
-export const DoneBody = obj({ jobId: JobId, phase: Phase, index: Index, attempt: Attempt, report: TaskReport });
+/** How one attempt ended. */
+export const Answer = obj({ phase: Phase, index: Index, attempt: Attempt, report: TaskReport });
+export type Answer = Static<typeof Answer>;
+/** Answers a worker sends in one frame: the attempts of one job that ended while its last frame was out. */
+export const MAX_ANSWERS_PER_FRAME = 64;
+/** Worker → the owner of the job's key: how these attempts ended. */
+export const DoneBody = obj({ jobId: JobId, answers: Type.Array(Answer, { minItems: 1, maxItems: MAX_ANSWERS_PER_FRAME }) });
 export type DoneBody = Static<typeof DoneBody>;
-/** recorded: journaled; ignored: a late or second answer (stale, duplicate); not-keeper: try the key again later. */
+/** recorded: journaled; ignored: a late or second answer (stale, duplicate). */
+export const Verdict = Type.Union([obj({ type: Type.Literal('recorded') }), obj({ type: Type.Literal('ignored'), reason: Type.String({ maxLength: 32 }) })]);
+export type Verdict = Static<typeof Verdict>;
+/** One verdict per answer, in order; not-keeper: try the key again later. */
 export const DoneReply = Type.Union([
-  obj({ type: Type.Literal('recorded') }),
-  obj({ type: Type.Literal('ignored'), reason: Type.String({ maxLength: 32 }) }),
+  obj({ type: Type.Literal('verdicts'), verdicts: Type.Array(Verdict, { maxItems: MAX_ANSWERS_PER_FRAME }) }),
   obj({ type: Type.Literal('not-keeper') }),
   ErrorReply,
 ]);

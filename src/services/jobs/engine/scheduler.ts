@@ -12,7 +12,7 @@ import { DEFAULT_MEMORY_MB, DEFAULT_OUTPUT_BYTES, DEFAULT_TIMEOUT_S, JOBS_SVC, M
 import { Deadlines, type Deadline } from './deadlines.js';
 import type { Journal } from './journal.js';
 import type { Keeper } from './keeper.js';
-import { DoneBody, MAX_TASKS_PER_RUN, RunReply, type RunPhase, type RunTask, type TaskReport } from './messages.js';
+import { DoneBody, MAX_TASKS_PER_RUN, RunReply, type RunPhase, type RunTask, type TaskReport, type Verdict } from './messages.js';
 import type { Entry } from './schemas.js';
 import { WorkerPool } from './pool.js';
 import type { JobsSettings } from './settings.js';
@@ -166,7 +166,7 @@ export class Scheduler {
             if (r?.ok && r.value.type === 'accepted') return void this.pool.setDepth(worker, r.value.depth);
             // A worker that did not take its tasks (gone, or full) gets none for a while, so their retries go elsewhere.
             this.pool.shun(worker, this.clock.now() + SHUN_MS);
-            for (const t of part) void this.record(journal, t.phase, t.index, t.attempt, { outcome: 'error', exitCode: 70, message: `worker ${worker.slice(0, 8)} did not take the task`, stderr: '' }, true);
+            for (const t of part) void this.record(journal, t.phase, t.index, t.attempt, { outcome: 'error', exitCode: 70, message: `worker ${worker.slice(0, 8)} did not take the task`, stderr: '' });
           });
       }
     }
@@ -183,29 +183,44 @@ export class Scheduler {
 
   private expired(d: Deadline): void {
     const message = `no answer from ${d.worker.slice(0, 8)} within ${this.timeoutMs(d.journal, d.phase)} ms`;
-    void this.record(d.journal, d.phase, d.index, d.attempt, { outcome: 'timeout', exitCode: 124, message, stderr: '' }, true);
+    void this.record(d.journal, d.phase, d.index, d.attempt, { outcome: 'timeout', exitCode: 124, message, stderr: '' });
   }
 
-  /** A worker's answer, routed to the job's key. */
+  /** A worker's answers, routed to the job's key: journaled together, replicated in one round, answered with one verdict each. */
   onDone(env: Envelope): void {
     const c = check(DoneBody, env.body, 'jobs done body');
     if (!c.ok) {
       this.stats.badBodies++;
       return void this.ring.reply(env, { type: 'error', code: c.error.code, message: c.error.message.slice(0, 1000) });
     }
-    const { jobId, phase, index, attempt, report } = c.value;
+    const { jobId, answers } = c.value;
     const journal = this.keeper.kept.get(jobId);
-    if (journal === undefined) return void this.ring.reply(env, { type: 'not-keeper' });
-    if (report.outcome === 'ok' && journal.state.phases[phase]?.isLive(index, attempt)) this.onInputRead(jobId, report.inputBytes ?? 0, report.localBytes ?? 0);
-    void this.record(journal, phase, index, attempt, report, false).then((verdict) => this.ring.reply(env, verdict));
+    if (journal === undefined || this.stopped) return void this.ring.reply(env, { type: 'not-keeper' });
+    const verdicts = answers.map(({ phase, index, attempt, report }) => {
+      if (report.outcome === 'ok' && journal.state.phases[phase]?.isLive(index, attempt)) this.onInputRead(jobId, report.inputBytes ?? 0, report.localBytes ?? 0);
+      return this.journalEnd(journal, phase, index, attempt, report, false);
+    });
+    void this.settle(journal).then((ok) => this.ring.reply(env, { type: 'verdicts', verdicts: verdicts.map((v) => (v.type === 'recorded' && !ok ? { type: 'ignored', reason: 'unreplicated' } : v)) }));
+  }
+
+  /** Journal how an attempt ended (the keeper's own verdict: a timeout, a worker gone) and replicate it. */
+  private async record(journal: Journal, phase: number, index: number, attempt: number, report: TaskReport): Promise<void> {
+    if (this.stopped) return;
+    if (this.journalEnd(journal, phase, index, attempt, report, true).type === 'recorded') await this.settle(journal);
+  }
+
+  /** Replicate what was journaled, then go on assigning; true when the replicas hold it. */
+  private async settle(journal: Journal): Promise<boolean> {
+    const ok = await this.keeper.sync(journal);
+    void this.pump(journal);
+    return ok;
   }
 
   /**
-   * Journal how an attempt ended. The user's failures (exit, limit, a missing input) are final; the
-   * system's (timeout, error, a lost worker) are retried while attempts remain.
+   * Journal how an attempt ended, unreplicated yet. The user's failures (exit, limit, a missing
+   * input) are final; the system's (timeout, error, a lost worker) are retried while attempts remain.
    */
-  private async record(journal: Journal, phase: number, index: number, attempt: number, report: TaskReport, fromKeeper: boolean): Promise<{ type: 'recorded' } | { type: 'ignored'; reason: string }> {
-    if (this.stopped) return { type: 'ignored', reason: 'stopping' };
+  private journalEnd(journal: Journal, phase: number, index: number, attempt: number, report: TaskReport, fromKeeper: boolean): Verdict {
     const systemFault = report.outcome === 'timeout' || report.outcome === 'error';
     const e: Entry =
       report.outcome === 'ok'
@@ -222,9 +237,7 @@ export class Scheduler {
     const still = journal.state.running.get(taskKey(phase, index));
     for (const [a, worker] of out) if (!still?.has(a)) this.release(worker as PeerId);
     if (fromKeeper) this.stats.keeperFailures++;
-    const ok = await this.keeper.sync(journal);
-    void this.pump(journal);
-    return ok ? { type: 'recorded' } : { type: 'ignored', reason: 'unreplicated' };
+    return { type: 'recorded' };
   }
 
   /** An attempt ended: its worker's slot is free (its deadline is skipped when it comes, as the attempt is no longer running). */
@@ -258,7 +271,7 @@ export class Scheduler {
       for (const [key, out] of [...journal.state.running]) {
         const phase = Math.floor(key / MAX_TASKS_PER_JOB);
         for (const [a, worker] of out) {
-          if (worker === peer) void this.record(journal, phase, key - phase * MAX_TASKS_PER_JOB, a, { outcome: 'error', exitCode: 70, message: `worker ${peer.slice(0, 8)} left the ring`, stderr: '' }, true);
+          if (worker === peer) void this.record(journal, phase, key - phase * MAX_TASKS_PER_JOB, a, { outcome: 'error', exitCode: 70, message: `worker ${peer.slice(0, 8)} left the ring`, stderr: '' });
         }
       }
     }

@@ -30,8 +30,8 @@ export interface JobsOptions extends Partial<JobsSettings> {
 
 /** The settings with their defaults filled in; a value out of range throws InvalidArgumentError naming it. */
 export function jobsSettings(opts: Partial<JobsSettings>): JobsSettings {
-  const { rpcTimeoutMs, maxAttempts, compactEntries } = opts;
-  return withDefaults(JOBS_SETTINGS, { rpcTimeoutMs, maxAttempts, compactEntries }, (key) => `jobs ${key}`);
+  const { rpcTimeoutMs, maxAttempts, compactEntries, taskSlots } = opts;
+  return withDefaults(JOBS_SETTINGS, { rpcTimeoutMs, maxAttempts, compactEntries, taskSlots }, (key) => `jobs ${key}`);
 }
 
 export class JobsService {
@@ -56,7 +56,7 @@ export class JobsService {
     const scheduler = opts.placement && new Scheduler(opts.ring, opts.clock, this.keeper, opts.placement, this.settings, this.stats);
     this.scheduler = scheduler;
     if (scheduler) this.keeper.onTakeover = (journal) => scheduler.resume(journal);
-    this.worker = opts.runner && new Worker(opts.ring, opts.clock, opts.runner, this.settings.rpcTimeoutMs, this.stats);
+    this.worker = opts.runner && new Worker(opts.ring, opts.clock, opts.runner, this.settings.rpcTimeoutMs, this.stats, this.settings.taskSlots);
     const learn = opts.placement?.learn?.bind(opts.placement);
     this.api = new JobsApi(opts.ring, opts.clock, this.keeper, scheduler, opts.executors ?? new Map(), this.stats, learn);
     if (scheduler) scheduler.onInputRead = (jobId, bytes, local) => this.api.countInput(jobId, bytes, local);
