@@ -25,6 +25,9 @@ export interface JobPhaseStatus {
   running: number;
   done: number;
   errors: number;
+  /** Medians of recent committed tasks: assignment to answer (queue included), and the run on the worker. */
+  tookMsP50?: number;
+  runMsP50?: number;
 }
 
 export interface JobStatus {
@@ -36,6 +39,8 @@ export interface JobStatus {
   outputs: number;
   errors: number;
   retries: number;
+  /** Speculative copies of stragglers given to idle workers. */
+  speculative?: number;
   phases: JobPhaseStatus[];
   /** The peer keeping the job, and how many times a new keeper took it over. */
   keeper: string;

@@ -149,6 +149,12 @@ export class JobsApi {
     const spec = s.spec!;
     const last = s.phases.length - 1;
     const loc = this.locality.get(journal.jobId) ?? { inputBytes: 0, localInputBytes: 0 };
+    const times = this.scheduler?.times.peek(journal.jobId);
+    const medians = (p: number) => {
+      const took = times?.took.median(p);
+      const ran = times?.ran.median(p);
+      return { ...(took !== undefined && { tookMsP50: Math.round(took) }), ...(ran !== undefined && { runMsP50: Math.round(ran) }) };
+    };
     return {
       id: journal.jobId,
       ...(spec.name !== undefined && { name: spec.name }),
@@ -158,7 +164,8 @@ export class JobsApi {
       outputs: s.phases[last]!.counts.done,
       errors: s.errors.length,
       retries: s.retries,
-      phases: s.phases.map((t, p) => ({ type: spec.phases[p]!.type, tasks: t.counts.pending + t.counts.running + t.counts.done + t.counts.failed, pending: t.counts.pending, running: t.counts.running, done: t.counts.done, errors: t.counts.failed })),
+      speculative: s.speculative,
+      phases: s.phases.map((t, p) => ({ type: spec.phases[p]!.type, tasks: t.counts.pending + t.counts.running + t.counts.done + t.counts.failed, pending: t.counts.pending, running: t.counts.running, done: t.counts.done, errors: t.counts.failed, ...medians(p) })),
       keeper: this.ring.self,
       failovers: s.keepers,
       ...loc,

@@ -87,6 +87,8 @@ export const TaskReport = Type.Union([
     /** A map task's input bytes, and of those the ones its worker held itself (the keeper's locality figure). */
     inputBytes: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })),
     localBytes: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })),
+    /** How long the task ran on its worker (input, exec, output), as the worker measured it. */
+    runMs: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })),
   }),
   obj({
     outcome: Type.Union([Type.Literal('exit'), Type.Literal('limit'), Type.Literal('timeout'), Type.Literal('error'), Type.Literal('not-found')]),

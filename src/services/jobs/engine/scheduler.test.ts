@@ -1,4 +1,4 @@
-// Proves the scheduler end to end on the oracle ring with workers that model task time: a map and a reduce phase complete with every task committed exactly once while a worker and then the keeper crash, a user failure goes to the errors without a retry, and late answers are ignored.
+// Proves the scheduler end to end on the oracle ring with workers that model task time: a map and a reduce phase complete with every task committed exactly once while a worker and then the keeper crash, a user failure goes to the errors without a retry, late answers are ignored, and a straggler gets a speculative copy on an idle worker whose result wins while the straggler's late one is ignored.
 import { describe, expect, it } from 'vitest';
 import type { PeerId } from '../../../core/id.js';
 import { ManualClock } from '../../../env/memory-clock.js';
@@ -16,7 +16,10 @@ async function run(clock: ManualClock, ms: number): Promise<void> {
   }
 }
 
-function cluster(n: number, taskMs: number) {
+/** How long a task runs: taskMs, or what `slow` says for this attempt. */
+type Slow = (input: string, attempt: number) => number | undefined;
+
+function cluster(n: number, taskMs: number, slow: Slow = () => undefined) {
   const clock = new ManualClock();
   const net = new OracleNetwork(5, DETECT_MS);
   const peers = new Map<PeerId, { ring: OracleRing; jobs: JobsService }>();
@@ -25,8 +28,8 @@ function cluster(n: number, taskMs: number) {
     const ring = new OracleRing(net, id, clock);
     net.add(ring);
     const runner = {
-      run: (_job: string, _phase: unknown, task: { input: string }) =>
-        new Promise<TaskReport>((resolve) => clock.setTimer(taskMs, () => resolve(task.input.endsWith('/bad') ? { outcome: 'exit', exitCode: 1, message: 'exit 1', stderr: 'no\n' } : { outcome: 'ok', bytes: 3 }))),
+      run: (_job: string, _phase: unknown, task: { input: string; attempt: number }) =>
+        new Promise<TaskReport>((resolve) => clock.setTimer(slow(task.input, task.attempt) ?? taskMs, () => resolve(task.input.endsWith('/bad') ? { outcome: 'exit', exitCode: 1, message: 'exit 1', stderr: 'no\n' } : { outcome: 'ok', bytes: 3 }))),
     };
     const placement = { preferred: () => [], workers: () => [ring.self, ...ring.links()].filter((p) => net.ring(p)?.alive) };
     const jobs = new JobsService({ ring, clock, rpcTimeoutMs: 200, placement, runner });
@@ -75,5 +78,30 @@ describe('scheduler', () => {
     ]);
     expect(final.state.errors).toEqual([{ phase: 0, index: 7, kind: 'exit', exitCode: 1, message: 'exit 1', stderr: 'no\n' }]);
     expect(final.state.retries).toBeGreaterThan(0);
+  });
+
+  it('gives a straggler a speculative copy on an idle worker; the first result wins and the late one is ignored', async () => {
+    // The first attempt of one task takes 60 s where the others take 40 ms; its timeout is far off.
+    const { clock, net, peers } = cluster(6, 40, (input, attempt) => (input === '/ann/in/3' && attempt === 1 ? 60_000 : undefined));
+    const keeper = peers.get(net.ownerOf(jobKey('sp'))!.self)!.jobs;
+    const created = keeper.keeper.create('sp', 'ann', { phases: [{ type: 'map', exec: 'wc -l', timeout: 600 }] });
+    await run(clock, 50);
+    const journal = await created;
+    journal.append({ t: 'inputs', first: 0, paths: Array.from({ length: 12 }, (_, i) => `/ann/in/${i}`) });
+    journal.append({ t: 'inputs-end' });
+    void keeper.scheduler!.pump(journal);
+    await run(clock, 5_000);
+    expect(journal.state.ended, JSON.stringify(journal.state.phases.map((p) => p.counts))).toBe(true);
+    expect(journal.state.speculative).toBe(1);
+    const committed = journal.entries.filter((e) => e.t === 'committed');
+    expect(committed.length).toBe(12);
+    expect(committed.find((e) => e.t === 'committed' && e.index === 3)).toMatchObject({ attempt: 2 });
+    // The straggler's own answer comes at last and is refused (the job has ended); nothing is committed twice.
+    const ignored = () => keeper.stats.staleAnswers + keeper.stats.duplicateAnswers;
+    expect(ignored()).toBe(0);
+    await run(clock, 60_000);
+    expect(ignored()).toBe(1);
+    expect(journal.entries.filter((e) => e.t === 'committed').length).toBe(12);
+    expect(journal.state.commits).toBe(12);
   });
 });

@@ -19,6 +19,8 @@ import type { JobsSettings } from './settings.js';
 import { taskKey } from './state.js';
 import type { JobsStats } from './stats.js';
 import { outputPath, phaseDir } from './paths.js';
+import { KeeperTimes } from './timing.js';
+import { nextStragglerMs, stragglers } from './stragglers.js';
 
 /** Where a task may run: its input's holders first (most of its chunks first), then any peer. */
 export interface Placement {
@@ -35,6 +37,8 @@ export interface Placement {
 
 /** How long a worker that did not take its frame gets no tasks: a few detection times of a crashed link. */
 const SHUN_MS = 10_000;
+/** Least pause between two straggler checks of one job. */
+const STRAGGLER_CHECK_MIN_MS = 100;
 /** Assignments journaled in one batch (one replication round). */
 const MAX_ASSIGN_BATCH = 256;
 
@@ -47,6 +51,10 @@ export class Scheduler {
   private filling: PeerId | undefined;
   private fillLeft = 0;
   private stopped = false;
+  /** Jobs with a straggler check armed. */
+  private readonly watching = new Set<Journal>();
+  /** When tasks were assigned and how long they took, per job (stragglers, the status's medians). */
+  readonly times = new KeeperTimes();
   /** A live attempt's answer said how many input bytes it read, and how many of them locally. */
   onInputRead: (jobId: string, inputBytes: number, localBytes: number) => void = () => undefined;
 
@@ -69,7 +77,9 @@ export class Scheduler {
 
   /** After a takeover: every attempt out is timed again from now, and the job goes on. */
   resume(journal: Journal): void {
+    const assigned = this.times.of(journal.jobId).assignedMs;
     for (const [key, out] of journal.state.running) {
+      assigned.set(key, this.clock.now());
       const phase = Math.floor(key / MAX_TASKS_PER_JOB);
       for (const [attempt, worker] of out) {
         this.pool.addLoad(worker as PeerId, 1);
@@ -85,10 +95,15 @@ export class Scheduler {
     this.pumping.add(journal);
     try {
       for (;;) {
-        const batch = this.assignments(journal);
+        let batch = this.assignments(journal);
         // Nothing to assign: close what is complete, which may open a reduce phase's tasks.
-        if (batch.length === 0 && !(await this.close(journal))) break;
-        if (batch.length === 0) continue;
+        if (batch.length === 0 && (await this.close(journal))) continue;
+        // Nothing waits either: idle workers get copies of the stragglers.
+        if (batch.length === 0) batch = this.speculate(journal);
+        if (batch.length === 0) {
+          this.watch(journal);
+          break;
+        }
         if (!(await this.keeper.sync(journal))) {
           // The assignments stay journaled here and time out if never sent; try again once the ring has settled.
           this.clock.setTimer(this.settings.rpcTimeoutMs, () => void this.pump(journal));
@@ -118,8 +133,39 @@ export class Scheduler {
       out.push(e);
       this.arm(journal, e.phase, e.index, e.attempt, worker);
       this.pool.addLoad(worker, 1);
+      this.times.of(journal.jobId).assignedMs.set(taskKey(e.phase, e.index), this.clock.now());
     }
     return out;
+  }
+
+  /** Copies of the stragglers for idle workers, journaled (stragglers.ts says which). */
+  private speculate(journal: Journal): Array<Extract<Entry, { t: 'assigned' }>> {
+    const out: Array<Extract<Entry, { t: 'assigned' }>> = [];
+    if (journal.state.cancelled || journal.state.ended) return out;
+    this.pool.expireShuns(this.clock.now());
+    for (const { phase, index, attempt, running } of stragglers(journal.state, this.times.of(journal.jobId), this.clock.now())) {
+      if (out.length >= MAX_ASSIGN_BATCH) break;
+      const worker = this.pool.idle(running as PeerId);
+      if (worker === undefined) break;
+      const e = { t: 'assigned' as const, phase, index, attempt, worker, speculative: true };
+      if (journal.append(e) !== null) continue;
+      out.push(e);
+      this.arm(journal, phase, index, attempt, worker);
+      this.pool.addLoad(worker, 1);
+    }
+    return out;
+  }
+
+  /** Pump again when the first task still running alone would become a straggler. */
+  private watch(journal: Journal): void {
+    if (this.watching.has(journal) || journal.state.ended) return;
+    const atMs = nextStragglerMs(journal.state, this.times.of(journal.jobId));
+    if (atMs === undefined) return;
+    this.watching.add(journal);
+    this.clock.setTimer(Math.max(STRAGGLER_CHECK_MIN_MS, atMs - this.clock.now()), () => {
+      this.watching.delete(journal);
+      void this.pump(journal);
+    });
   }
 
   /** The input a task reads: its input path (first-phase map), the output that feeds it, or its partition. */
@@ -234,9 +280,15 @@ export class Scheduler {
       return { type: 'ignored', reason: refused };
     }
     // Every attempt the entry ended stops counting against its worker's queue (its deadline is skipped when it comes).
-    const still = journal.state.running.get(taskKey(phase, index));
+    const key = taskKey(phase, index);
+    const still = journal.state.running.get(key);
     for (const [a, worker] of out) if (!still?.has(a)) this.release(worker as PeerId);
     if (fromKeeper) this.stats.keeperFailures++;
+    const t = this.times.of(journal.jobId);
+    const since = t.assignedMs.get(key);
+    if (report.outcome === 'ok' && since !== undefined) t.took.add(phase, this.clock.now() - since);
+    if (report.outcome === 'ok' && report.runMs !== undefined) t.ran.add(phase, report.runMs);
+    if (still === undefined) t.assignedMs.delete(key);
     return { type: 'recorded' };
   }
 

@@ -108,10 +108,11 @@ export class Worker {
     this.current.add(running);
     const report = await this.runner.run(q.jobId, q.phase, q.task, { user: q.user, signal: running.abort.signal });
     this.current.delete(running);
-    this.busyMs += this.clock.now() - startMs;
+    const runMs = Math.max(0, Math.round(this.clock.now() - startMs));
+    this.busyMs += runMs;
     this.doneTasks++;
     // A cancelled job's keeper has ended it: an answer would only be refused.
-    if (!this.stopped && !running.abort.signal.aborted) this.answer(q.jobId, { phase: q.task.phase, index: q.task.index, attempt: q.task.attempt, report });
+    if (!this.stopped && !running.abort.signal.aborted) this.answer(q.jobId, { phase: q.task.phase, index: q.task.index, attempt: q.task.attempt, report: report.outcome === 'ok' ? { ...report, runMs } : report });
     this.fill();
   }
 
