@@ -165,4 +165,8 @@ export class JobsCalls {
   async report(id: string): Promise<JobReport> {
     return (await (await this.request('GET', `/${this.user}/jobs-reports/${encodeURIComponent(id)}`, `report of ${id}`)).json()) as JobReport;
   }
+
+  async deleteReport(id: string): Promise<void> {
+    await this.request('DELETE', `/${this.user}/jobs-reports/${encodeURIComponent(id)}`, `delete the report of ${id}`);
+  }
 }

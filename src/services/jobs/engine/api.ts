@@ -174,7 +174,7 @@ export class JobsApi {
   }
 
   /** A page of the job's inputs, outputs, errors or failures, within one frame's budget. */
-  private results(journal: Journal, b: Results): unknown {
+  results(journal: Journal, b: Pick<Results, 'kind' | 'from' | 'limit'>): { type: 'results'; items: string[]; next?: number } {
     const s = journal.state;
     const items: string[] = [];
     let chars = 0;
@@ -234,7 +234,7 @@ function workersOf(journal: Journal): Array<{ peer: string; running: number }> {
   return [...n].sort((a, b) => b[1] - a[1]).slice(0, MAX_STATUS_WORKERS).map(([peer, running]) => ({ peer, running }));
 }
 
-function page(items: string[], next: number, end: number): unknown {
+function page(items: string[], next: number, end: number): { type: 'results'; items: string[]; next?: number } {
   return { type: 'results', items, ...(next < end && { next }) };
 }
 

@@ -55,6 +55,8 @@ export class Scheduler {
   private readonly watching = new Set<Journal>();
   /** When tasks were assigned and how long they took, per job (stragglers, the status's medians). */
   readonly times = new KeeperTimes();
+  /** Stores the report of a job about to end (a real peer writes it to storage); none in the simulator. */
+  archive: ((journal: Journal, state: 'done' | 'cancelled') => Promise<void>) | undefined;
   /** A live attempt's answer said how many input bytes it read, and how many of them locally. */
   onInputRead: (jobId: string, inputBytes: number, localBytes: number) => void = () => undefined;
 
@@ -313,7 +315,18 @@ export class Scheduler {
     }
     const r = await this.keeper.append(journal, journal.state.cancelled ? [{ t: 'job-done' }] : [{ t: 'cancelled' }, { t: 'job-done' }]);
     for (const w of workers) this.ring.send(w, JOBS_SVC, 'cancel-run', { jobId: journal.jobId });
+    if (r.ok) await this.archiveReport(journal, 'cancelled');
     return r.ok;
+  }
+
+  /** Archive the job's report (when this peer archives), before its end is journaled; a failure is counted, and the job ends all the same. */
+  private async archiveReport(journal: Journal, state: 'done' | 'cancelled'): Promise<void> {
+    if (this.archive === undefined) return;
+    try {
+      await this.archive(journal, state);
+    } catch {
+      this.stats.archiveFailures++;
+    }
   }
 
   /** A worker crashed: its attempts out are failed now and retried elsewhere, rather than at their timeouts. */
@@ -339,6 +352,7 @@ export class Scheduler {
       entries.push(e);
     }
     if (!s.ended && (s.cancelled ? s.running.size === 0 : s.phaseDone.every(Boolean))) {
+      await this.archiveReport(journal, s.cancelled ? 'cancelled' : 'done');
       const e: Entry = { t: 'job-done' };
       if (journal.append(e) === null) entries.push(e);
     }

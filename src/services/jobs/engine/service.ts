@@ -90,6 +90,9 @@ export class JobsService {
       case 'done':
         if (this.scheduler) return this.scheduler.onDone(env);
         return void this.ring.reply(env, { type: 'not-keeper' });
+      case 'probe':
+        if (this.worker) return this.worker.onProbe(env);
+        return void this.ring.reply(env, { type: 'probe', room: 0 });
       case 'cancel-run':
         if (this.worker) return this.worker.onCancel(env);
         return;

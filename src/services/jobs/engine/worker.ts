@@ -13,6 +13,7 @@ import { jobKey } from './keys.js';
 import { DoneReply, MAX_ANSWERS_PER_FRAME, MAX_TASKS_PER_RUN, RunBody, type Answer, type RunPhase, type RunTask, type TaskReport } from './messages.js';
 import type { JobsStats } from './stats.js';
 import { CancelRunBody } from './api-messages.js';
+import { Offloader } from './offload.js';
 
 /** Whose job a task is of, and the signal that cancels it. */
 export interface TaskContext {
@@ -30,6 +31,14 @@ const TARGET_QUEUE_MS = 2000;
 /** Attempts to deliver one frame of answers (the keeper may be moving), and the pause between them. */
 const ANSWER_ATTEMPTS = 6;
 const ANSWER_BACKOFF_MS = 500;
+/**
+ * A worker runs several tasks at once only while its tasks are quick (their recent mean below
+ * this): a quick task mostly waits on storage's round trips, which overlap; a long one is mostly
+ * compute, and running several at once would only stretch each towards its timeout.
+ */
+const QUICK_TASK_MS = 1000;
+/** Weight of the newest task in the recent mean of task times. */
+const RECENT_WEIGHT = 0.2;
 /** Tasks queued at most: two full run frames (more is `busy`). */
 const MAX_QUEUED = 2 * MAX_TASKS_PER_RUN;
 
@@ -50,6 +59,10 @@ export class Worker {
   private stopped = false;
   private doneTasks = 0;
   private busyMs = 0;
+  /** Mean time of the recent tasks (weighted towards the newest), or undefined before the first. */
+  private recentMs: number | undefined;
+  /** Hands tasks this worker cannot start soon to idle neighbours (offload.ts). */
+  readonly offloader: Offloader;
 
   constructor(
     private readonly ring: RingPort,
@@ -59,13 +72,21 @@ export class Worker {
     private readonly stats: JobsStats,
     /** Tasks run at once: more than one overlaps tasks that mostly wait on storage. */
     private readonly slots = 1,
-  ) {}
+  ) {
+    this.offloader = new Offloader(ring, clock, rpcTimeoutMs);
+  }
 
   /** How many tasks this worker wants queued or running: about TARGET_QUEUE_MS of work at its pace. */
   depth(): number {
-    if (this.doneTasks === 0) return Math.min(MAX_TASKS_PER_RUN, 2 * this.slots);
+    if (this.doneTasks === 0) return 2;
     const meanMs = Math.max(1, this.busyMs / this.doneTasks);
-    return Math.max(this.slots, Math.min(MAX_TASKS_PER_RUN, Math.round((TARGET_QUEUE_MS * this.slots) / meanMs)));
+    const width = this.width();
+    return Math.max(width, Math.min(MAX_TASKS_PER_RUN, Math.round((TARGET_QUEUE_MS * width) / meanMs)));
+  }
+
+  /** Tasks run at once now: all the slots while tasks are quick, else one (a first task runs alone). */
+  private width(): number {
+    return this.recentMs !== undefined && this.recentMs < QUICK_TASK_MS ? this.slots : 1;
   }
 
   /** Tasks running now (an idle worker has none and nothing queued). */
@@ -97,9 +118,25 @@ export class Worker {
     this.fill();
   }
 
-  /** Start queued tasks while a slot is free. */
+  /** Start queued tasks while a slot is free; tasks left waiting may go to an idle neighbour. */
   private fill(): void {
-    while (!this.stopped && this.current.size < this.slots && this.queue.length > 0) void this.runOne(this.queue.shift()!);
+    while (!this.stopped && this.current.size < this.width() && this.queue.length > 0) void this.runOne(this.queue.shift()!);
+    if (this.stopped || this.queue.length === 0) return;
+    void this.offloader.round(
+      () => (this.stopped ? 0 : this.queue.length),
+      // The last queued would wait longest.
+      (n) => this.queue.splice(Math.max(0, this.queue.length - n)),
+      (q) => {
+        this.queue.unshift(q);
+        this.fill();
+      },
+    );
+  }
+
+  /** A busy neighbour asks whether we would start its tasks now: our free slots, when nothing waits. */
+  onProbe(env: Envelope): void {
+    const room = this.stopped || this.queue.length > 0 ? 0 : Math.max(0, this.width() - this.current.size);
+    this.ring.reply(env, { type: 'probe', room });
   }
 
   private async runOne(q: Queued): Promise<void> {
@@ -110,6 +147,7 @@ export class Worker {
     this.current.delete(running);
     const runMs = Math.max(0, Math.round(this.clock.now() - startMs));
     this.busyMs += runMs;
+    this.recentMs = this.recentMs === undefined ? runMs : (1 - RECENT_WEIGHT) * this.recentMs + RECENT_WEIGHT * runMs;
     this.doneTasks++;
     // A cancelled job's keeper has ended it: an answer would only be refused.
     if (!this.stopped && !running.abort.signal.aborted) this.answer(q.jobId, { phase: q.task.phase, index: q.task.index, attempt: q.task.attempt, report: report.outcome === 'ok' ? { ...report, runMs } : report });
@@ -123,6 +161,7 @@ export class Worker {
     const { jobId } = c.value;
     for (let i = this.queue.length - 1; i >= 0; i--) if (this.queue[i]!.jobId === jobId) this.queue.splice(i, 1);
     for (const r of this.current) if (r.jobId === jobId) r.abort.abort();
+    this.offloader.cancel(jobId);
   }
 
   /** Queue an answer; it leaves at once unless a frame of its job is out, then with the next one. */
