@@ -39,6 +39,18 @@ function cluster(n: number, taskMs: number, slow: Slow = () => undefined, holder
   return { clock, net, peers };
 }
 
+/** Start a map-only job of n inputs /ann/in/0… at its keeper; resolves once it is created and its inputs journaled. */
+async function mapJob(clock: ManualClock, net: OracleNetwork, peers: ReturnType<typeof cluster>['peers'], jobId: string, n: number) {
+  const keeper = peers.get(net.ownerOf(jobKey(jobId))!.self)!.jobs;
+  const created = keeper.keeper.create(jobId, 'ann', { phases: [{ type: 'map', exec: 'cat', timeout: 600 }] });
+  await run(clock, 50);
+  const journal = await created;
+  journal.append({ t: 'inputs', first: 0, paths: Array.from({ length: n }, (_, i) => `/ann/in/${i}`) });
+  journal.append({ t: 'inputs-end' });
+  void keeper.scheduler!.pump(journal);
+  return { keeper, journal };
+}
+
 describe('scheduler', () => {
   it('completes a map and a reduce with every task committed once through a worker crash and a keeper crash', async () => {
     const { clock, net, peers } = cluster(8, 40);
@@ -83,13 +95,7 @@ describe('scheduler', () => {
   it('gives a straggler a speculative copy on an idle worker; the first result wins and the late one is ignored', async () => {
     // The first attempt of one task takes 60 s where the others take 40 ms; its timeout is far off.
     const { clock, net, peers } = cluster(6, 40, (input, attempt) => (input === '/ann/in/3' && attempt === 1 ? 60_000 : undefined));
-    const keeper = peers.get(net.ownerOf(jobKey('sp'))!.self)!.jobs;
-    const created = keeper.keeper.create('sp', 'ann', { phases: [{ type: 'map', exec: 'wc -l', timeout: 600 }] });
-    await run(clock, 50);
-    const journal = await created;
-    journal.append({ t: 'inputs', first: 0, paths: Array.from({ length: 12 }, (_, i) => `/ann/in/${i}`) });
-    journal.append({ t: 'inputs-end' });
-    void keeper.scheduler!.pump(journal);
+    const { keeper, journal } = await mapJob(clock, net, peers, 'sp', 12);
     await run(clock, 5_000);
     expect(journal.state.ended, JSON.stringify(journal.state.phases.map((p) => p.counts))).toBe(true);
     expect(journal.state.speculative).toBe(1);
@@ -109,13 +115,7 @@ describe('scheduler', () => {
     // Every input is held by one peer only, which the keeper prefers for every task, and which runs them slowly.
     const holderId = '01'.repeat(20) as PeerId;
     const { clock, net, peers } = cluster(6, 100, (_input, _attempt, peer) => (peer === holderId ? 1000 : undefined), () => holderId);
-    const keeper = peers.get(net.ownerOf(jobKey('of'))!.self)!.jobs;
-    const created = keeper.keeper.create('of', 'ann', { phases: [{ type: 'map', exec: 'cat', timeout: 600 }] });
-    await run(clock, 50);
-    const journal = await created;
-    journal.append({ t: 'inputs', first: 0, paths: Array.from({ length: 16 }, (_, i) => `/ann/in/${i}`) });
-    journal.append({ t: 'inputs-end' });
-    void keeper.scheduler!.pump(journal);
+    const { keeper, journal } = await mapJob(clock, net, peers, 'of', 16);
     await run(clock, 20_000);
     expect(journal.state.ended, JSON.stringify(journal.state.phases.map((p) => p.counts))).toBe(true);
     expect(journal.entries.filter((e) => e.t === 'committed').length).toBe(16);
