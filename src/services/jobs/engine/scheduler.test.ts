@@ -32,7 +32,7 @@ function cluster(n: number, taskMs: number, slow: Slow = () => undefined, holder
         new Promise<TaskReport>((resolve) => clock.setTimer(slow(task.input, task.attempt, id) ?? taskMs, () => resolve(task.input.endsWith('/bad') ? { outcome: 'exit', exitCode: 1, message: 'exit 1', stderr: 'no\n' } : { outcome: 'ok', bytes: 3 }))),
     };
     const placement = { preferred: () => (holder ? [holder(ids)] : []), workers: () => [ring.self, ...ring.links()].filter((p) => net.ring(p)?.alive) };
-    const jobs = new JobsService({ ring, clock, rpcTimeoutMs: 200, placement, runner });
+    const jobs = new JobsService({ ring, clock, rpcTimeoutMs: 200, placement, runner, offload: true });
     jobs.start();
     peers.set(id, { ring, jobs });
   }

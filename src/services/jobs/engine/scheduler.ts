@@ -8,32 +8,21 @@ import type { Envelope } from '../../../core/envelope.js';
 import type { PeerId } from '../../../core/id.js';
 import type { Clock } from '../../../env/ports.js';
 import type { RingPort } from '../../../overlay/port.js';
-import { DEFAULT_MEMORY_MB, DEFAULT_OUTPUT_BYTES, DEFAULT_TIMEOUT_S, JOBS_SVC, MAX_TASKS_PER_JOB } from './constants.js';
+import { DEFAULT_TIMEOUT_S, JOBS_SVC, MAX_TASKS_PER_JOB } from './constants.js';
 import { Deadlines, type Deadline } from './deadlines.js';
 import type { Journal } from './journal.js';
 import type { Keeper } from './keeper.js';
-import { DoneBody, MAX_TASKS_PER_RUN, RunReply, type RunPhase, type RunTask, type TaskReport, type Verdict } from './messages.js';
+import { DoneBody, MAX_TASKS_PER_RUN, RunReply, type RunTask, type TaskReport, type Verdict } from './messages.js';
 import type { Entry } from './schemas.js';
 import { WorkerPool } from './pool.js';
 import type { JobsSettings } from './settings.js';
 import { taskKey } from './state.js';
 import type { JobsStats } from './stats.js';
 import { outputPath, phaseDir } from './paths.js';
+import { runPhase, type Placement } from './placement.js';
+export type { Placement } from './placement.js';
 import { KeeperTimes } from './timing.js';
 import { nextStragglerMs, stragglers } from './stragglers.js';
-
-/** Where a task may run: its input's holders first (most of its chunks first), then any peer. */
-export interface Placement {
-  /** Peers to prefer for this input, best first; empty when nothing is known. */
-  preferred(input: string): readonly PeerId[];
-  /**
-   * Every peer that may run tasks, in a stable order. Return the same array while the set is
-   * unchanged: the scheduler re-indexes its workers only when it gets a different one.
-   */
-  workers(): readonly PeerId[];
-  /** Learn where these inputs are held, before their tasks are placed (a real peer stats them). */
-  learn?(inputs: readonly string[]): Promise<void>;
-}
 
 /** How long a worker that did not take its frame gets no tasks: a few detection times of a crashed link. */
 const SHUN_MS = 10_000;
@@ -358,13 +347,4 @@ export class Scheduler {
     }
     return entries.length > 0 && (await this.keeper.sync(journal));
   }
-}
-
-/** What a worker needs of a phase, with the job's defaults filled in. */
-function runPhase(journal: Journal, phase: number): RunPhase {
-  const phases = journal.state.spec!.phases;
-  const p = phases[phase]!;
-  const next = phases[phase + 1];
-  const partitions = next?.type === 'reduce' ? (next.count ?? 1) : 1;
-  return { phase, exec: p.exec, timeoutMs: (p.timeout ?? DEFAULT_TIMEOUT_S) * 1000, memoryBytes: (p.memory ?? DEFAULT_MEMORY_MB) * 1024 * 1024, outputBytes: DEFAULT_OUTPUT_BYTES, type: p.type, partitions, count: p.count ?? 1 };
 }

@@ -72,6 +72,8 @@ export class Worker {
     private readonly stats: JobsStats,
     /** Tasks run at once: more than one overlaps tasks that mostly wait on storage. */
     private readonly slots = 1,
+    /** Hand waiting tasks to idle neighbours (offload.ts); off unless asked for. */
+    private readonly offload = false,
   ) {
     this.offloader = new Offloader(ring, clock, rpcTimeoutMs);
   }
@@ -121,7 +123,7 @@ export class Worker {
   /** Start queued tasks while a slot is free; tasks left waiting may go to an idle neighbour. */
   private fill(): void {
     while (!this.stopped && this.current.size < this.width() && this.queue.length > 0) void this.runOne(this.queue.shift()!);
-    if (this.stopped || this.queue.length === 0) return;
+    if (this.stopped || this.queue.length === 0 || !this.offload) return;
     void this.offloader.round(
       () => (this.stopped ? 0 : this.queue.length),
       // The last queued would wait longest.
