@@ -3,7 +3,8 @@
 // one map job of `cat` over them and times it from its last input to its end: every task is a
 // whole real task (assignment journaled and replicated, a run frame, the input read from storage,
 // the builtin executor, the output stored with its replicas, the answer journaled).
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { OptionValues } from '../core/options.js';
@@ -21,6 +22,24 @@ export type JobsBenchOptions = OptionValues<typeof JOBS_BENCH_OPTIONS>;
 /** Objects stored at once while setting up: the gateway takes 4 uploads of one user at a time. */
 const PUT_CONCURRENCY = 4;
 
+/** User and system CPU seconds of these processes so far (Linux /proc; 0 for one that is gone). */
+function cpuSeconds(pids: readonly number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // The process ended: it adds nothing more.
+    }
+  }
+  return ticks / CLOCK_TICKS_PER_S;
+}
+
+/** Linux's USER_HZ, the unit of /proc/PID/stat's times. */
+const CLOCK_TICKS_PER_S = 100;
+
 export async function runJobsBench(o: JobsBenchOptions): Promise<Record<string, unknown>> {
   const dir = mkdtempSync(join(tmpdir(), 'cumulus-jobs-bench-'));
   const { up, ready } = await startUp(['--peers', String(o.peers), '--data', join(dir, 'cloud')]);
@@ -36,17 +55,23 @@ export async function runJobsBench(o: JobsBenchOptions): Promise<Record<string, 
     const putSeconds = (performance.now() - t0) / 1000;
     const id = await cloud.createJob({ phases: [{ exec: 'cat' }] });
     await cloud.addInputs(id, paths);
+    const pids = [up.pid!, ...ready.pids];
+    const cpu0 = cpuSeconds(pids);
     const t1 = performance.now();
     await cloud.endInputs(id);
     let status: JobStatus | undefined;
     for await (const s of cloud.watch(id, { intervalMs: 100 })) status = s;
     const seconds = (performance.now() - t1) / 1000;
-    const workers = o.peers + 1;
+    const cpu = cpuSeconds(pids) - cpu0;
     return {
       peers: o.peers, tasks: o.tasks, done: status?.phases[0]?.done ?? 0, errors: status?.errors ?? -1, retries: status?.retries ?? -1,
       jobSeconds: round(seconds), tasksPerSec: round(o.tasks / seconds),
-      /** Each worker runs one task at a time: its mean time per task, whole (read, run, store, answer). */
-      taskMsMean: round((seconds * 1000 * workers) / o.tasks), putSeconds: round(putSeconds),
+      /** The median task's time on its worker (stat and read its input, run `cat`, store its output): all of it overhead. */
+      taskOverheadMsP50: status?.phases[0]?.runMsP50 ?? -1,
+      /** Assignment to answer, the worker's queue included. */
+      taskTookMsP50: status?.phases[0]?.tookMsP50 ?? -1,
+      /** CPU time the cloud's processes spent per task while the job ran, and the machine's load then. */
+      cpuMsPerTask: round((cpu * 1000) / o.tasks), loadAvg1m: round(loadavg()[0]!), putSeconds: round(putSeconds),
     };
   } finally {
     await stopUp(up);

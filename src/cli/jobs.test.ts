@@ -1,4 +1,4 @@
-// Proves jobs end to end on real peers (`cumulus up`: the server's peer and 4 volunteer processes on loopback), driven by the real `cumulus` binary: the word-count idiom `cumulus find books -t o | cumulus job create -o -m … -r …` prints what GNU coreutils + gawk print on the same bytes; malformed jobs get a 400 naming the fault and create nothing; another user sees none of a user's jobs; cancel stops the tasks; a job completes with every output once after its jKeeper is killed mid-job, and after a worker is killed mid-task.
+// Proves jobs end to end on real peers (`cumulus up`: the server's peer and 4 volunteer processes on loopback), driven by the real `cumulus` binary: the word-count idiom `cumulus find books -t o | cumulus job create -o -m … -r …` prints what GNU coreutils + gawk print on the same bytes; malformed jobs get a 400 naming the fault and create nothing; another user sees none of a user's jobs; cancel stops the tasks; a job completes with every output once after its jKeeper is killed mid-job, and after a worker is killed mid-task; a finished job's archived report is read and deleted.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -96,6 +96,21 @@ describe('jobs on real peers', () => {
     expect(listed!.localInputBytes / listed!.inputBytes).toBeGreaterThan(0.5);
   });
 
+  it('archives a finished job\'s report, which its user reads and deletes', async () => {
+    const [job] = await alice.list({ state: 'done' });
+    // The keeper archived it before the job's end was journaled; deleting it leaves no report (a live one could not be deleted).
+    const report = await alice.jobReport(job!.id);
+    expect(report.job).toMatchObject({ id: job!.id, state: 'done', outputs: 1 });
+    expect(report.inputs.length).toBe(8);
+    expect(report.outputs).toEqual(await alice.outputs(job!.id));
+    expect(report.errors).toEqual([]);
+    await alice.deleteJobReport(job!.id);
+    await expect(alice.jobReport(job!.id)).rejects.toMatchObject({ status: 404 });
+    await expect(alice.deleteJobReport(job!.id)).rejects.toMatchObject({ status: 404 });
+    // The outputs stay.
+    expect((await alice.get(report.outputs[0]!)).size).toBeGreaterThan(0);
+  });
+
   it('answers a malformed job with a 400 naming the fault, and creates nothing', async () => {
     const before = (await alice.list()).length;
     const post = (body: string) => fetch(`${ready.url}/dev/jobs`, { method: 'POST', body, headers: { authorization: `Bearer ${ready.token}` } });
@@ -132,13 +147,14 @@ describe('jobs on real peers', () => {
 
   it('cancels a job: its tasks stop and the workers take the next job at once', async () => {
     const id = await alice.createJob({ phases: [{ exec: "awk 'BEGIN { for (;;) x++ }'", timeout: 3600 }] });
-    await alice.addInputs(id, Array.from({ length: 8 }, (_, i) => `~/tiny/t${i}`));
+    // More endless tasks than the five workers have slots (4 each), so that any not stopped would hold the next job up.
+    await alice.addInputs(id, Array.from({ length: 24 }, (_, i) => `~/tiny/t${i % 8}`));
     await alice.endInputs(id);
     await until('tasks running', async () => (await alice.status(id)).phases[0]!.running > 0);
     const cancel = await sh(`$CUMULUS job cancel ${id}`);
     expect(cancel.code).toBe(EXIT.ok);
     expect((await alice.status(id)).state).toBe('cancelled');
-    // Every worker runs one task at a time: the next job completes only if the endless tasks stopped.
+    // The next job completes only if the endless tasks stopped and freed the workers' slots.
     const next = await sh(`$CUMULUS find tiny -t o | $CUMULUS job create -o -m 'cat'`);
     expect(next.stdout.split('\n').filter(Boolean).sort()).toEqual(Array.from({ length: 8 }, (_, i) => `line of t${i}`));
   });

@@ -105,9 +105,9 @@ export class StorageTaskRunner implements TaskRunner {
 
   /** Store stdout as one object, or as one per partition; resolves to the bytes stored. */
   private async store(client: StorageClient, stdout: AsyncIterable<Uint8Array>, pathOf: (partition?: number) => string, partitions: number): Promise<number> {
-    if (partitions === 1) return (await client.put(pathOf(), stdout)).size;
+    if (partitions === 1) return (await client.put(pathOf(), stdout, { fresh: true })).size;
     const pipes = Array.from({ length: partitions }, () => new Pipe(PARTITION_PIPE_BYTES));
-    const puts = pipes.map((p, k) => client.put(pathOf(k), p.readable()));
+    const puts = pipes.map((p, k) => client.put(pathOf(k), p.readable(), { fresh: true }));
     puts.forEach((p) => p.catch(() => undefined));
     try {
       await splitLines(stdout, pipes);

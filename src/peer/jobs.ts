@@ -1,20 +1,35 @@
 // The jobs engine of a peer that lends storage: it keeps the jobs whose keys it owns, places their
 // map tasks on the holders of their inputs (jobs-placement.ts) and runs tasks itself with the
 // builtin executor over its storage client (jobs-runner.ts); sort spills to its own prefix of the
-// peer's store.
+// peer's store. As a keeper it archives each finished job's report in storage (report.ts).
 import type { Clock, Store } from '../env/ports.js';
 import { PrefixStore } from '../env/prefix-store.js';
 import type { RingPort } from '../overlay/port.js';
 import { BuiltinExecutor } from '../services/jobs/builtin-executor.js';
 import { JobsService } from '../services/jobs/engine/service.js';
+import { reportPath } from '../services/jobs/engine/paths.js';
+import { buildReport } from '../services/jobs/engine/report.js';
 import type { StorageClient } from '../services/storage/client.js';
 import { RingPlacement } from './jobs-placement.js';
 import { StorageTaskRunner } from './jobs-runner.js';
+
+/** Tasks a peer runs at once: tiny tasks mostly wait on storage's round trips, which overlap. */
+const TASK_SLOTS = 4;
 
 export function startJobs(ring: RingPort, clock: Clock, store: Store, storage: () => StorageClient | null): JobsService {
   const executor = new BuiltinExecutor({ clock, spill: PrefixStore.of(store, 'jobs-spill/') });
   let jobs: JobsService | null = null;
   const runner = new StorageTaskRunner(ring.self, storage, () => jobs!.client, executor);
-  jobs = new JobsService({ ring, clock, placement: new RingPlacement(ring, storage), runner, executors: new Map([['builtin', executor]]) });
+  jobs = new JobsService({ ring, clock, placement: new RingPlacement(ring, storage), runner, executors: new Map([['builtin', executor]]), taskSlots: TASK_SLOTS });
+  // The keeper archives a job's report where its user reads (and may delete) it, before the end is journaled.
+  if (jobs.scheduler) {
+    const api = jobs.api;
+    jobs.scheduler.archive = async (journal, state) => {
+      const client = storage();
+      if (client === null) return;
+      const bytes = new TextEncoder().encode(JSON.stringify(buildReport(api, journal, state)));
+      await client.put(reportPath(journal.state.user, journal.jobId), [bytes], { contentType: 'application/json' });
+    };
+  }
   return jobs;
 }

@@ -189,6 +189,11 @@ export class Cumulus {
     return this.jobs.report(id);
   }
 
+  /** Remove a finished job's archived report (its outputs stay). */
+  deleteJobReport(id: string): Promise<void> {
+    return this.jobs.deleteReport(id);
+  }
+
   /** The absolute path a user-given path names: `~/x` and `x` are in the caller's home. */
   resolve(path: string): string {
     // URLs fold `.` and `..` away before the server could refuse them, so `a/../../x` would

@@ -25,6 +25,9 @@ export interface JobPhaseStatus {
   running: number;
   done: number;
   errors: number;
+  /** Medians of recent committed tasks: assignment to answer (queue included), and the run on the worker. */
+  tookMsP50?: number;
+  runMsP50?: number;
 }
 
 export interface JobStatus {
@@ -36,6 +39,8 @@ export interface JobStatus {
   outputs: number;
   errors: number;
   retries: number;
+  /** Speculative copies of stragglers given to idle workers. */
+  speculative?: number;
   phases: JobPhaseStatus[];
   /** The peer keeping the job, and how many times a new keeper took it over. */
   keeper: string;
@@ -159,5 +164,9 @@ export class JobsCalls {
 
   async report(id: string): Promise<JobReport> {
     return (await (await this.request('GET', `/${this.user}/jobs-reports/${encodeURIComponent(id)}`, `report of ${id}`)).json()) as JobReport;
+  }
+
+  async deleteReport(id: string): Promise<void> {
+    await this.request('DELETE', `/${this.user}/jobs-reports/${encodeURIComponent(id)}`, `delete the report of ${id}`);
   }
 }

@@ -3,7 +3,7 @@
 // own, files on its disk) answers these routes with 503.
 import { Type } from '@sinclair/typebox';
 import { JobStatus } from '../../services/jobs/engine/api-messages.js';
-import { addInputs, cancelJob, createJob, endInputs, jobReport, jobStatus, listJobs, liveResults, outputFilePath } from './jobs.js';
+import { addInputs, cancelJob, createJob, endInputs, jobReport, deleteJobReport, jobStatus, listJobs, liveResults, outputFilePath } from './jobs.js';
 import { getHome } from './home.js';
 import type { RouteSpec } from './routes.js';
 import { JobParams, UserParams } from './schemas.js';
@@ -77,9 +77,15 @@ export function jobRoutes(): RouteSpec[] {
     },
     {
       method: 'GET', urls: ['/:user/jobs-reports/:id'], openapiPath: '/{user}/jobs-reports/{id}', operationId: 'getJobReport', auth: 'owner',
-      summary: 'the report of a job: its status, inputs, outputs, errors and failures', schema: { params: JobParams },
+      summary: 'the report of a job: its status, inputs, outputs, errors and failures (a finished job\'s as archived when it ended)', schema: { params: JobParams },
       responses: { '200': { description: 'the report', mediaType: 'application/json' }, ...errors, ...notFound },
       handler: (ctx, req) => jobReport(ctx, req),
+    },
+    {
+      method: 'DELETE', urls: ['/:user/jobs-reports/:id'], openapiPath: '/{user}/jobs-reports/{id}', operationId: 'deleteJobReport', auth: 'owner',
+      summary: 'remove a finished job\'s archived report (its outputs stay)', schema: { params: JobParams },
+      responses: { '204': { description: 'removed' }, ...errors, '404': { description: 'no archived report of this job' } },
+      handler: deleteJobReport,
     },
   ];
 }

@@ -1,18 +1,20 @@
 // Handlers of the jobs door: /:user/jobs and /:user/jobs-reports. The gateway checks a job before
 // anything exists (a malformed one is a 400 naming the fault and creates nothing), makes its
-// directories under /:user/jobs/:id (the listing of a user's jobs, and where the outputs go),
+// directories under /:user/jobs/:id (the listing of a user's jobs, and where the outputs go) and
+// /:user/jobs-reports (where the keeper archives the job's report when it ends),
 // and then talks to the job's keeper through the gateway peer's jobs client, over the ring.
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { InvalidArgumentError, errorCode } from '../../core/errors.js';
+import { InvalidArgumentError, NotFoundError, errorCode } from '../../core/errors.js';
 import { RealClock } from '../../runtime/clock.js';
 import { BuiltinExecutor } from '../../services/jobs/builtin-executor.js';
 import { MAX_INPUTS_PER_REQUEST, type JobStatus, type ResultKind } from '../../services/jobs/engine/api-messages.js';
 import type { JobsClient } from '../../services/jobs/engine/client.js';
 import { MAX_INPUT_PATH_CHARS } from '../../services/jobs/engine/constants.js';
 import { parseJobJson } from '../../services/jobs/engine/job.js';
-import { jobDir, phaseDir } from '../../services/jobs/engine/paths.js';
+import { jobDir, phaseDir, reportPath, reportsDir } from '../../services/jobs/engine/paths.js';
+import { MAX_REPORT_ITEMS } from '../../services/jobs/engine/report.js';
 import { HttpError } from './errors.js';
 import type { HomeContext } from './home.js';
 
@@ -25,8 +27,6 @@ const MAX_LISTED_JOBS = 1024;
 const STATUS_CONCURRENCY = 8;
 /** Items a results page asks for. */
 const RESULTS_PAGE = 1024;
-/** Items a report holds of each kind. */
-const MAX_REPORT_ITEMS = 100_000;
 
 const checker = new BuiltinExecutor({ clock: new RealClock() });
 const executors = new Map([['builtin' as const, checker]]);
@@ -63,6 +63,7 @@ export async function createJob(ctx: HomeContext, req: FastifyRequest, reply: Fa
   if (wire > MAX_JOB_WIRE_CHARS) throw new InvalidArgumentError(`phases: the job's phases come to ${wire} characters, at most ${MAX_JOB_WIRE_CHARS}`);
   const id = randomUUID();
   for (let p = 0; p < job.phases.length; p++) await ctx.fs.mkdir(phaseDir(user, id, p), { parents: true });
+  await ctx.fs.mkdir(reportsDir(user), { parents: true });
   await jobs.create(id, user, job.spec);
   reply.code(201).header('location', `/${user}/jobs/${id}`);
   return { id };
@@ -176,11 +177,25 @@ export async function listJobs(ctx: HomeContext, req: FastifyRequest, reply: Fas
   return reply.send(Buffer.from(statuses.map((s) => JSON.stringify(s) + '\n').join('')));
 }
 
-/** GET /:user/jobs-reports/:id: the job and all its inputs, outputs, errors and failures. */
+/**
+ * GET /:user/jobs-reports/:id: the job's report. A finished job's is the record its keeper archived
+ * in storage when it ended (it outlives the keeper's memory of the job, and the user may delete
+ * it); a running job's is assembled from its keeper now.
+ */
 export async function jobReport(ctx: HomeContext, req: FastifyRequest): Promise<unknown> {
   const { user, id } = req.params as JobParams;
   const jobs = jobsOf(ctx);
+  checkJobId(id);
+  try {
+    const { body } = await ctx.fs.get(reportPath(user, id));
+    const parts: Uint8Array[] = [];
+    for await (const part of body) parts.push(part);
+    return JSON.parse(Buffer.concat(parts).toString('utf8')) as unknown;
+  } catch (e) {
+    if (errorCode(e) !== 'NOT_FOUND') throw e;
+  }
   const status = await jobs.status(id, user);
+  if (status.state !== 'running') throw new NotFoundError(`the archived report of job ${id} (deleted, or it could not be stored)`);
   const collect = async (kind: ResultKind) => {
     const out: string[] = [];
     for await (const item of allResults(jobs, id, user, kind, MAX_REPORT_ITEMS)) out.push(item);
@@ -190,10 +205,23 @@ export async function jobReport(ctx: HomeContext, req: FastifyRequest): Promise<
   return { job: status, directory: jobDir(user, id), inputs, outputs, errors: errors!.map((e) => JSON.parse(e) as unknown), failures };
 }
 
+/** DELETE /:user/jobs-reports/:id: remove a finished job's archived report (the job's outputs stay). */
+export async function deleteJobReport(ctx: HomeContext, req: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+  const { user, id } = req.params as JobParams;
+  jobsOf(ctx);
+  checkJobId(id);
+  await ctx.fs.rm(reportPath(user, id));
+  return reply.code(204).send();
+}
+
+function checkJobId(id: string): void {
+  if (!/^[0-9a-z-]{1,64}$/.test(id)) throw new InvalidArgumentError(`job id ${id.slice(0, 80)} is not one`);
+}
+
 /** The path of a job's output named under …/stor/, checked so that it stays in the job's directory. */
 export function outputFilePath(req: FastifyRequest): string {
   const { user, id, '*': rest = '' } = req.params as JobParams & { '*'?: string };
-  if (!/^[0-9a-z-]{1,64}$/.test(id)) throw new InvalidArgumentError(`job id ${id.slice(0, 80)} is not one`);
+  checkJobId(id);
   if (!/^[A-Za-z0-9._/-]{0,256}$/.test(rest) || rest.split('/').some((s) => s === '.' || s === '..')) throw new InvalidArgumentError(`output path ${rest.slice(0, 80)} is not one of a job's`);
   return `${jobDir(user, id)}/stor${rest === '' ? '' : `/${rest.replace(/\/$/, '')}`}`;
 }

@@ -31,6 +31,12 @@ export interface PutOptions {
   contentType?: string;
   /** Data chunk refs per index chunk of a file too large for an inline chunk list (default 4096). */
   indexFanout?: number;
+  /**
+   * The caller names a path that nothing else writes (a job task's output): the put skips its
+   * early check that the path is no directory (the commit still refuses one) and sends each
+   * chunk's replicas at once, so a small object is stored in two rounds (its copies, its commit).
+   */
+  fresh?: boolean;
 }
 
 /** An inclusive byte range of a file, like HTTP's `bytes=start-end`. */
@@ -90,12 +96,12 @@ export class StorageClient {
     const fanout = opts.indexFanout ?? DEFAULT_INDEX_FANOUT;
     if (!Number.isInteger(fanout) || fanout < MIN_INDEX_FANOUT || fanout > MAX_INDEX_FANOUT) throw new InvalidArgumentError(`indexFanout must be from ${MIN_INDEX_FANOUT} to ${MAX_INDEX_FANOUT}`);
     // Refuse early when the name is a directory, before any chunk is stored; commit checks again.
-    const existing = await this.statOrUndefined(p);
+    const existing = opts.fresh ? undefined : await this.statOrUndefined(p);
     if (existing?.kind === 'dir') throw new IsADirectoryError(p);
     const tally = new ChunkTally();
     const keeper = pathKey(p);
     const list = new ChunkList(this.ring, replicas, fanout, this.timeoutMs, keeper);
-    const { chunks, index, count } = await this.placeAll(chunkStream(source, chunkBytes, tally), replicas, list, keeper);
+    const { chunks, index, count } = await this.placeAll(chunkStream(source, chunkBytes, tally), replicas, list, keeper, opts.fresh === true);
     const rec: FileRecord = { kind: 'file', path: p, rev: 0, version: 0, size: tally.size, chunkBytes, replicas, etag: tally.digestHex(), mtimeMs: this.clock.now(), chunks };
     if (opts.contentType !== undefined) rec.contentType = opts.contentType;
     if (index) rec.index = index;
@@ -110,7 +116,7 @@ export class StorageClient {
    * The stream is pulled only when a slot is free, so memory stays at a few chunks (and the list's
    * pending refs, see ChunkList).
    */
-  private async placeAll(stream: AsyncIterable<Uint8Array>, replicas: number, list: ChunkList, keeper: Id): Promise<ChunkListResult> {
+  private async placeAll(stream: AsyncIterable<Uint8Array>, replicas: number, list: ChunkList, keeper: Id, atOnce: boolean): Promise<ChunkListResult> {
     const placed: Array<Promise<ChunkRef>> = [];
     let sizeBytes = 0;
     try {
@@ -118,7 +124,7 @@ export class StorageClient {
         sizeBytes += chunk.length;
         if (sizeBytes > MAX_OBJECT_BYTES) throw new InvalidArgumentError(`file exceeds the largest object size, ${MAX_OBJECT_BYTES} bytes`);
         const id = idToHex(hashBytesToId(chunk));
-        const p = placeChunk(this.ring, id, chunk, replicas, [], this.timeoutMs, keeper).then((holders: PeerId[]) => ({ id, holders }));
+        const p = placeChunk(this.ring, id, chunk, replicas, [], this.timeoutMs, keeper, atOnce).then((holders: PeerId[]) => ({ id, holders }));
         // Observed now, awaited in order below: a failure must not surface as an unhandled rejection.
         p.catch(() => undefined);
         placed.push(p);

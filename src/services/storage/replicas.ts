@@ -34,12 +34,24 @@ function failure(where: string, e: unknown): PlacementFailure {
  * Make sure r distinct peers hold the chunk. `live` are holders known to have it; they count
  * towards r. Resolves with the holders (live first, then new ones) or throws ReplicationFailedError.
  * `keeper` is the sKeeper key of the file the chunk belongs to: new holders keep it in their summary.
+ * `atOnce` sends the first candidates their copies together (one round instead of one per
+ * replica), for a writer whose latency counts more than an occasional copy to a duplicate owner.
  */
-export async function placeChunk(ring: RingPort, id: string, bytes: Uint8Array, r: number, live: PeerId[], timeoutMs: number, keeper?: Id): Promise<PeerId[]> {
+export async function placeChunk(ring: RingPort, id: string, bytes: Uint8Array, r: number, live: PeerId[], timeoutMs: number, keeper?: Id, atOnce = false): Promise<PeerId[]> {
   const holders = [...live];
   const failures: PlacementFailure[] = [];
   let duplicates = 0;
-  for (let i = 0; i < MAX_CANDIDATES && holders.length < r && duplicates < MAX_DUPLICATE_CANDIDATES; i++) {
+  let i = 0;
+  if (atOnce) {
+    const first = Array.from({ length: Math.max(0, r - holders.length) }, (_, k) => sendChunk(ring, candidateKey(k, id), id, bytes, timeoutMs, keeper));
+    i = first.length;
+    (await Promise.allSettled(first)).forEach((s, k) => {
+      if (s.status === 'rejected') failures.push(failure(`candidate ${k}`, s.reason));
+      else if (!holders.includes(s.value)) holders.push(s.value);
+      else duplicates++;
+    });
+  }
+  for (; i < MAX_CANDIDATES && holders.length < r && duplicates < MAX_DUPLICATE_CANDIDATES; i++) {
     try {
       const peer = await sendChunk(ring, candidateKey(i, id), id, bytes, timeoutMs, keeper);
       // Two candidate keys may share an owner (small rings); a replica counts once per peer.

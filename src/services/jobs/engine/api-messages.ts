@@ -47,6 +47,13 @@ export const PhaseStatus = obj({
   running: Count,
   done: Count,
   errors: Count,
+  /**
+   * Medians of the phase's recent committed tasks (since this keeper took the job): from assignment
+   * to answer as the keeper saw it (the worker's queue included), and the run on the worker alone
+   * (reading the input, the exec, storing the output).
+   */
+  tookMsP50: Type.Optional(Count),
+  runMsP50: Type.Optional(Count),
 });
 export type PhaseStatus = Static<typeof PhaseStatus>;
 export const JOB_STATES = ['running', 'done', 'cancelled'] as const;
@@ -60,6 +67,8 @@ export const JobStatus = obj({
   outputs: Count,
   errors: Count,
   retries: Count,
+  /** Speculative copies of stragglers given to idle workers. */
+  speculative: Type.Optional(Count),
   phases: Type.Array(PhaseStatus, { maxItems: MAX_PHASES }),
   /** The peer that keeps the job now, and how many keepers took it over from a dead one. */
   keeper: Type.String({ maxLength: 40 }),

@@ -72,7 +72,10 @@ describe('the keeper\'s client operations', () => {
     await run(clock, 3000);
     const s = await settle(clock, client.status('j2', 'ann'));
     expect(s).toMatchObject({ id: 'j2', name: 'wc', state: 'done', inputDone: true, inputs: 40, outputs: 2, errors: 1, inputBytes: 390, localInputBytes: 390 });
-    expect(s.phases).toEqual([{ type: 'map', tasks: 40, pending: 0, running: 0, done: 39, errors: 1 }, { type: 'reduce', tasks: 2, pending: 0, running: 0, done: 2, errors: 0 }]);
+    expect(s.phases).toMatchObject([{ type: 'map', tasks: 40, pending: 0, running: 0, done: 39, errors: 1 }, { type: 'reduce', tasks: 2, pending: 0, running: 0, done: 2, errors: 0 }]);
+    // The map phase's medians: its workers report each run, the keeper times assignment to answer (queue included).
+    expect(s.phases[0]!.runMsP50).toBeGreaterThan(0);
+    expect(s.phases[0]!.tookMsP50).toBeGreaterThanOrEqual(s.phases[0]!.runMsP50!);
     expect((await settle(clock, client.results('j2', 'ann', 'out', 0, 10))).items).toEqual(['/ann/jobs/j2/stor/p1/t0.1', '/ann/jobs/j2/stor/p1/t1.1']);
     expect((await settle(clock, client.results('j2', 'ann', 'fail', 0, 10))).items).toEqual(['/ann/home/missing']);
     const [err] = (await settle(clock, client.results('j2', 'ann', 'err', 0, 10))).items;

@@ -149,6 +149,12 @@ export class JobsApi {
     const spec = s.spec!;
     const last = s.phases.length - 1;
     const loc = this.locality.get(journal.jobId) ?? { inputBytes: 0, localInputBytes: 0 };
+    const times = this.scheduler?.times.peek(journal.jobId);
+    const medians = (p: number) => {
+      const took = times?.took.median(p);
+      const ran = times?.ran.median(p);
+      return { ...(took !== undefined && { tookMsP50: Math.round(took) }), ...(ran !== undefined && { runMsP50: Math.round(ran) }) };
+    };
     return {
       id: journal.jobId,
       ...(spec.name !== undefined && { name: spec.name }),
@@ -158,7 +164,8 @@ export class JobsApi {
       outputs: s.phases[last]!.counts.done,
       errors: s.errors.length,
       retries: s.retries,
-      phases: s.phases.map((t, p) => ({ type: spec.phases[p]!.type, tasks: t.counts.pending + t.counts.running + t.counts.done + t.counts.failed, pending: t.counts.pending, running: t.counts.running, done: t.counts.done, errors: t.counts.failed })),
+      speculative: s.speculative,
+      phases: s.phases.map((t, p) => ({ type: spec.phases[p]!.type, tasks: t.counts.pending + t.counts.running + t.counts.done + t.counts.failed, pending: t.counts.pending, running: t.counts.running, done: t.counts.done, errors: t.counts.failed, ...medians(p) })),
       keeper: this.ring.self,
       failovers: s.keepers,
       ...loc,
@@ -167,7 +174,7 @@ export class JobsApi {
   }
 
   /** A page of the job's inputs, outputs, errors or failures, within one frame's budget. */
-  private results(journal: Journal, b: Results): unknown {
+  results(journal: Journal, b: Pick<Results, 'kind' | 'from' | 'limit'>): { type: 'results'; items: string[]; next?: number } {
     const s = journal.state;
     const items: string[] = [];
     let chars = 0;
@@ -227,7 +234,7 @@ function workersOf(journal: Journal): Array<{ peer: string; running: number }> {
   return [...n].sort((a, b) => b[1] - a[1]).slice(0, MAX_STATUS_WORKERS).map(([peer, running]) => ({ peer, running }));
 }
 
-function page(items: string[], next: number, end: number): unknown {
+function page(items: string[], next: number, end: number): { type: 'results'; items: string[]; next?: number } {
   return { type: 'results', items, ...(next < end && { next }) };
 }
 

@@ -87,6 +87,8 @@ export const TaskReport = Type.Union([
     /** A map task's input bytes, and of those the ones its worker held itself (the keeper's locality figure). */
     inputBytes: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })),
     localBytes: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })),
+    /** How long the task ran on its worker (input, exec, output), as the worker measured it. */
+    runMs: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })),
   }),
   obj({
     outcome: Type.Union([Type.Literal('exit'), Type.Literal('limit'), Type.Literal('timeout'), Type.Literal('error'), Type.Literal('not-found')]),
@@ -96,13 +98,20 @@ export const TaskReport = Type.Union([
   }),
 ]);
 export type TaskReport = Static<typeof TaskReport>;
-/** Worker → the owner of the job's key: how one attempt ended. */
-export const DoneBody = obj({ jobId: JobId, phase: Phase, index: Index, attempt: Attempt, report: TaskReport });
+/** How one attempt ended. */
+export const Answer = obj({ phase: Phase, index: Index, attempt: Attempt, report: TaskReport });
+export type Answer = Static<typeof Answer>;
+/** Answers a worker sends in one frame: the attempts of one job that ended while its last frame was out. */
+export const MAX_ANSWERS_PER_FRAME = 64;
+/** Worker → the owner of the job's key: how these attempts ended. */
+export const DoneBody = obj({ jobId: JobId, answers: Type.Array(Answer, { minItems: 1, maxItems: MAX_ANSWERS_PER_FRAME }) });
 export type DoneBody = Static<typeof DoneBody>;
-/** recorded: journaled; ignored: a late or second answer (stale, duplicate); not-keeper: try the key again later. */
+/** recorded: journaled; ignored: a late or second answer (stale, duplicate). */
+export const Verdict = Type.Union([obj({ type: Type.Literal('recorded') }), obj({ type: Type.Literal('ignored'), reason: Type.String({ maxLength: 32 }) })]);
+export type Verdict = Static<typeof Verdict>;
+/** One verdict per answer, in order; not-keeper: try the key again later. */
 export const DoneReply = Type.Union([
-  obj({ type: Type.Literal('recorded') }),
-  obj({ type: Type.Literal('ignored'), reason: Type.String({ maxLength: 32 }) }),
+  obj({ type: Type.Literal('verdicts'), verdicts: Type.Array(Verdict, { maxItems: MAX_ANSWERS_PER_FRAME }) }),
   obj({ type: Type.Literal('not-keeper') }),
   ErrorReply,
 ]);

@@ -9,6 +9,15 @@ export function jobDir(user: string, jobId: string): string {
   return `/${user}/jobs/${jobId}`;
 }
 
+/** Where the system archives a job's report when the job ends (the seed's /:user/jobs-reports/, which the user reads and deletes). */
+export function reportsDir(user: string): string {
+  return `/${user}/jobs-reports`;
+}
+
+export function reportPath(user: string, jobId: string): string {
+  return `${reportsDir(user)}/${jobId}`;
+}
+
 /** The directory the outputs of one phase go to. */
 export function phaseDir(user: string, jobId: string, phase: number): string {
   return `${jobDir(user, jobId)}/stor/p${phase}`;

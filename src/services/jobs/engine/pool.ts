@@ -100,6 +100,12 @@ export class WorkerPool {
     return undefined;
   }
 
+  /** A member with nothing out and not shunned, other than `not`; undefined when none is. */
+  idle(not: PeerId): PeerId | undefined {
+    for (const p of this.buckets[0]!) if (p !== not) return p;
+    return undefined;
+  }
+
   /** An attempt was given to the worker (+1) or ended (-1). */
   addLoad(p: PeerId, delta: number): void {
     const w = this.get(p);

@@ -1,4 +1,4 @@
-// Proves the scheduler end to end on the oracle ring with workers that model task time: a map and a reduce phase complete with every task committed exactly once while a worker and then the keeper crash, a user failure goes to the errors without a retry, and late answers are ignored.
+// Proves the scheduler end to end on the oracle ring with workers that model task time: a map and a reduce phase complete with every task committed exactly once while a worker and then the keeper crash, a user failure goes to the errors without a retry, late answers are ignored, a busy holder offloads tasks to idle neighbours that answer its probe, and a straggler gets a speculative copy on an idle worker whose result wins while the straggler's late one is ignored.
 import { describe, expect, it } from 'vitest';
 import type { PeerId } from '../../../core/id.js';
 import { ManualClock } from '../../../env/memory-clock.js';
@@ -16,24 +16,39 @@ async function run(clock: ManualClock, ms: number): Promise<void> {
   }
 }
 
-function cluster(n: number, taskMs: number) {
+/** How long a task runs: taskMs, or what `slow` says for this attempt. */
+type Slow = (input: string, attempt: number, peer: PeerId) => number | undefined;
+
+function cluster(n: number, taskMs: number, slow: Slow = () => undefined, holder?: (ids: PeerId[]) => PeerId) {
   const clock = new ManualClock();
   const net = new OracleNetwork(5, DETECT_MS);
   const peers = new Map<PeerId, { ring: OracleRing; jobs: JobsService }>();
-  for (let i = 1; i <= n; i++) {
-    const id = i.toString(16).padStart(2, '0').repeat(20) as PeerId;
+  const ids = Array.from({ length: n }, (_, i) => (i + 1).toString(16).padStart(2, '0').repeat(20) as PeerId);
+  for (const id of ids) {
     const ring = new OracleRing(net, id, clock);
     net.add(ring);
     const runner = {
-      run: (_job: string, _phase: unknown, task: { input: string }) =>
-        new Promise<TaskReport>((resolve) => clock.setTimer(taskMs, () => resolve(task.input.endsWith('/bad') ? { outcome: 'exit', exitCode: 1, message: 'exit 1', stderr: 'no\n' } : { outcome: 'ok', bytes: 3 }))),
+      run: (_job: string, _phase: unknown, task: { input: string; attempt: number }) =>
+        new Promise<TaskReport>((resolve) => clock.setTimer(slow(task.input, task.attempt, id) ?? taskMs, () => resolve(task.input.endsWith('/bad') ? { outcome: 'exit', exitCode: 1, message: 'exit 1', stderr: 'no\n' } : { outcome: 'ok', bytes: 3 }))),
     };
-    const placement = { preferred: () => [], workers: () => [ring.self, ...ring.links()].filter((p) => net.ring(p)?.alive) };
-    const jobs = new JobsService({ ring, clock, rpcTimeoutMs: 200, placement, runner });
+    const placement = { preferred: () => (holder ? [holder(ids)] : []), workers: () => [ring.self, ...ring.links()].filter((p) => net.ring(p)?.alive) };
+    const jobs = new JobsService({ ring, clock, rpcTimeoutMs: 200, placement, runner, offload: true });
     jobs.start();
     peers.set(id, { ring, jobs });
   }
   return { clock, net, peers };
+}
+
+/** Start a map-only job of n inputs /ann/in/0… at its keeper; resolves once it is created and its inputs journaled. */
+async function mapJob(clock: ManualClock, net: OracleNetwork, peers: ReturnType<typeof cluster>['peers'], jobId: string, n: number) {
+  const keeper = peers.get(net.ownerOf(jobKey(jobId))!.self)!.jobs;
+  const created = keeper.keeper.create(jobId, 'ann', { phases: [{ type: 'map', exec: 'cat', timeout: 600 }] });
+  await run(clock, 50);
+  const journal = await created;
+  journal.append({ t: 'inputs', first: 0, paths: Array.from({ length: n }, (_, i) => `/ann/in/${i}`) });
+  journal.append({ t: 'inputs-end' });
+  void keeper.scheduler!.pump(journal);
+  return { keeper, journal };
 }
 
 describe('scheduler', () => {
@@ -75,5 +90,36 @@ describe('scheduler', () => {
     ]);
     expect(final.state.errors).toEqual([{ phase: 0, index: 7, kind: 'exit', exitCode: 1, message: 'exit 1', stderr: 'no\n' }]);
     expect(final.state.retries).toBeGreaterThan(0);
+  });
+
+  it('gives a straggler a speculative copy on an idle worker; the first result wins and the late one is ignored', async () => {
+    // The first attempt of one task takes 60 s where the others take 40 ms; its timeout is far off.
+    const { clock, net, peers } = cluster(6, 40, (input, attempt) => (input === '/ann/in/3' && attempt === 1 ? 60_000 : undefined));
+    const { keeper, journal } = await mapJob(clock, net, peers, 'sp', 12);
+    await run(clock, 5_000);
+    expect(journal.state.ended, JSON.stringify(journal.state.phases.map((p) => p.counts))).toBe(true);
+    expect(journal.state.speculative).toBe(1);
+    const committed = journal.entries.filter((e) => e.t === 'committed');
+    expect(committed.length).toBe(12);
+    expect(committed.find((e) => e.t === 'committed' && e.index === 3)).toMatchObject({ attempt: 2 });
+    // The straggler's own answer comes at last and is refused (the job has ended); nothing is committed twice.
+    const ignored = () => keeper.stats.staleAnswers + keeper.stats.duplicateAnswers;
+    expect(ignored()).toBe(0);
+    await run(clock, 60_000);
+    expect(ignored()).toBe(1);
+    expect(journal.entries.filter((e) => e.t === 'committed').length).toBe(12);
+    expect(journal.state.commits).toBe(12);
+  });
+
+  it('offloads tasks a busy holder cannot start to idle neighbours that answer its probe', async () => {
+    // Every input is held by one peer only, which the keeper prefers for every task, and which runs them slowly.
+    const holderId = '01'.repeat(20) as PeerId;
+    const { clock, net, peers } = cluster(6, 100, (_input, _attempt, peer) => (peer === holderId ? 1000 : undefined), () => holderId);
+    const { keeper, journal } = await mapJob(clock, net, peers, 'of', 16);
+    await run(clock, 20_000);
+    expect(journal.state.ended, JSON.stringify(journal.state.phases.map((p) => p.counts))).toBe(true);
+    expect(journal.entries.filter((e) => e.t === 'committed').length).toBe(16);
+    expect(journal.state.commits).toBe(16);
+    expect(peers.get(holderId)!.jobs.worker!.offloader.offloaded).toBeGreaterThan(0);
   });
 });

@@ -8,33 +8,26 @@ import type { Envelope } from '../../../core/envelope.js';
 import type { PeerId } from '../../../core/id.js';
 import type { Clock } from '../../../env/ports.js';
 import type { RingPort } from '../../../overlay/port.js';
-import { DEFAULT_MEMORY_MB, DEFAULT_OUTPUT_BYTES, DEFAULT_TIMEOUT_S, JOBS_SVC, MAX_TASKS_PER_JOB } from './constants.js';
+import { DEFAULT_TIMEOUT_S, JOBS_SVC, MAX_TASKS_PER_JOB } from './constants.js';
 import { Deadlines, type Deadline } from './deadlines.js';
 import type { Journal } from './journal.js';
 import type { Keeper } from './keeper.js';
-import { DoneBody, MAX_TASKS_PER_RUN, RunReply, type RunPhase, type RunTask, type TaskReport } from './messages.js';
+import { DoneBody, MAX_TASKS_PER_RUN, RunReply, type RunTask, type TaskReport, type Verdict } from './messages.js';
 import type { Entry } from './schemas.js';
 import { WorkerPool } from './pool.js';
 import type { JobsSettings } from './settings.js';
 import { taskKey } from './state.js';
 import type { JobsStats } from './stats.js';
 import { outputPath, phaseDir } from './paths.js';
-
-/** Where a task may run: its input's holders first (most of its chunks first), then any peer. */
-export interface Placement {
-  /** Peers to prefer for this input, best first; empty when nothing is known. */
-  preferred(input: string): readonly PeerId[];
-  /**
-   * Every peer that may run tasks, in a stable order. Return the same array while the set is
-   * unchanged: the scheduler re-indexes its workers only when it gets a different one.
-   */
-  workers(): readonly PeerId[];
-  /** Learn where these inputs are held, before their tasks are placed (a real peer stats them). */
-  learn?(inputs: readonly string[]): Promise<void>;
-}
+import { runPhase, type Placement } from './placement.js';
+export type { Placement } from './placement.js';
+import { KeeperTimes } from './timing.js';
+import { nextStragglerMs, stragglers } from './stragglers.js';
 
 /** How long a worker that did not take its frame gets no tasks: a few detection times of a crashed link. */
 const SHUN_MS = 10_000;
+/** Least pause between two straggler checks of one job. */
+const STRAGGLER_CHECK_MIN_MS = 100;
 /** Assignments journaled in one batch (one replication round). */
 const MAX_ASSIGN_BATCH = 256;
 
@@ -47,6 +40,12 @@ export class Scheduler {
   private filling: PeerId | undefined;
   private fillLeft = 0;
   private stopped = false;
+  /** Jobs with a straggler check armed. */
+  private readonly watching = new Set<Journal>();
+  /** When tasks were assigned and how long they took, per job (stragglers, the status's medians). */
+  readonly times = new KeeperTimes();
+  /** Stores the report of a job about to end (a real peer writes it to storage); none in the simulator. */
+  archive: ((journal: Journal, state: 'done' | 'cancelled') => Promise<void>) | undefined;
   /** A live attempt's answer said how many input bytes it read, and how many of them locally. */
   onInputRead: (jobId: string, inputBytes: number, localBytes: number) => void = () => undefined;
 
@@ -69,7 +68,9 @@ export class Scheduler {
 
   /** After a takeover: every attempt out is timed again from now, and the job goes on. */
   resume(journal: Journal): void {
+    const assigned = this.times.of(journal.jobId).assignedMs;
     for (const [key, out] of journal.state.running) {
+      assigned.set(key, this.clock.now());
       const phase = Math.floor(key / MAX_TASKS_PER_JOB);
       for (const [attempt, worker] of out) {
         this.pool.addLoad(worker as PeerId, 1);
@@ -85,10 +86,15 @@ export class Scheduler {
     this.pumping.add(journal);
     try {
       for (;;) {
-        const batch = this.assignments(journal);
+        let batch = this.assignments(journal);
         // Nothing to assign: close what is complete, which may open a reduce phase's tasks.
-        if (batch.length === 0 && !(await this.close(journal))) break;
-        if (batch.length === 0) continue;
+        if (batch.length === 0 && (await this.close(journal))) continue;
+        // Nothing waits either: idle workers get copies of the stragglers.
+        if (batch.length === 0) batch = this.speculate(journal);
+        if (batch.length === 0) {
+          this.watch(journal);
+          break;
+        }
         if (!(await this.keeper.sync(journal))) {
           // The assignments stay journaled here and time out if never sent; try again once the ring has settled.
           this.clock.setTimer(this.settings.rpcTimeoutMs, () => void this.pump(journal));
@@ -118,8 +124,39 @@ export class Scheduler {
       out.push(e);
       this.arm(journal, e.phase, e.index, e.attempt, worker);
       this.pool.addLoad(worker, 1);
+      this.times.of(journal.jobId).assignedMs.set(taskKey(e.phase, e.index), this.clock.now());
     }
     return out;
+  }
+
+  /** Copies of the stragglers for idle workers, journaled (stragglers.ts says which). */
+  private speculate(journal: Journal): Array<Extract<Entry, { t: 'assigned' }>> {
+    const out: Array<Extract<Entry, { t: 'assigned' }>> = [];
+    if (journal.state.cancelled || journal.state.ended) return out;
+    this.pool.expireShuns(this.clock.now());
+    for (const { phase, index, attempt, running } of stragglers(journal.state, this.times.of(journal.jobId), this.clock.now())) {
+      if (out.length >= MAX_ASSIGN_BATCH) break;
+      const worker = this.pool.idle(running as PeerId);
+      if (worker === undefined) break;
+      const e = { t: 'assigned' as const, phase, index, attempt, worker, speculative: true };
+      if (journal.append(e) !== null) continue;
+      out.push(e);
+      this.arm(journal, phase, index, attempt, worker);
+      this.pool.addLoad(worker, 1);
+    }
+    return out;
+  }
+
+  /** Pump again when the first task still running alone would become a straggler. */
+  private watch(journal: Journal): void {
+    if (this.watching.has(journal) || journal.state.ended) return;
+    const atMs = nextStragglerMs(journal.state, this.times.of(journal.jobId));
+    if (atMs === undefined) return;
+    this.watching.add(journal);
+    this.clock.setTimer(Math.max(STRAGGLER_CHECK_MIN_MS, atMs - this.clock.now()), () => {
+      this.watching.delete(journal);
+      void this.pump(journal);
+    });
   }
 
   /** The input a task reads: its input path (first-phase map), the output that feeds it, or its partition. */
@@ -166,7 +203,7 @@ export class Scheduler {
             if (r?.ok && r.value.type === 'accepted') return void this.pool.setDepth(worker, r.value.depth);
             // A worker that did not take its tasks (gone, or full) gets none for a while, so their retries go elsewhere.
             this.pool.shun(worker, this.clock.now() + SHUN_MS);
-            for (const t of part) void this.record(journal, t.phase, t.index, t.attempt, { outcome: 'error', exitCode: 70, message: `worker ${worker.slice(0, 8)} did not take the task`, stderr: '' }, true);
+            for (const t of part) void this.record(journal, t.phase, t.index, t.attempt, { outcome: 'error', exitCode: 70, message: `worker ${worker.slice(0, 8)} did not take the task`, stderr: '' });
           });
       }
     }
@@ -183,29 +220,44 @@ export class Scheduler {
 
   private expired(d: Deadline): void {
     const message = `no answer from ${d.worker.slice(0, 8)} within ${this.timeoutMs(d.journal, d.phase)} ms`;
-    void this.record(d.journal, d.phase, d.index, d.attempt, { outcome: 'timeout', exitCode: 124, message, stderr: '' }, true);
+    void this.record(d.journal, d.phase, d.index, d.attempt, { outcome: 'timeout', exitCode: 124, message, stderr: '' });
   }
 
-  /** A worker's answer, routed to the job's key. */
+  /** A worker's answers, routed to the job's key: journaled together, replicated in one round, answered with one verdict each. */
   onDone(env: Envelope): void {
     const c = check(DoneBody, env.body, 'jobs done body');
     if (!c.ok) {
       this.stats.badBodies++;
       return void this.ring.reply(env, { type: 'error', code: c.error.code, message: c.error.message.slice(0, 1000) });
     }
-    const { jobId, phase, index, attempt, report } = c.value;
+    const { jobId, answers } = c.value;
     const journal = this.keeper.kept.get(jobId);
-    if (journal === undefined) return void this.ring.reply(env, { type: 'not-keeper' });
-    if (report.outcome === 'ok' && journal.state.phases[phase]?.isLive(index, attempt)) this.onInputRead(jobId, report.inputBytes ?? 0, report.localBytes ?? 0);
-    void this.record(journal, phase, index, attempt, report, false).then((verdict) => this.ring.reply(env, verdict));
+    if (journal === undefined || this.stopped) return void this.ring.reply(env, { type: 'not-keeper' });
+    const verdicts = answers.map(({ phase, index, attempt, report }) => {
+      if (report.outcome === 'ok' && journal.state.phases[phase]?.isLive(index, attempt)) this.onInputRead(jobId, report.inputBytes ?? 0, report.localBytes ?? 0);
+      return this.journalEnd(journal, phase, index, attempt, report, false);
+    });
+    void this.settle(journal).then((ok) => this.ring.reply(env, { type: 'verdicts', verdicts: verdicts.map((v) => (v.type === 'recorded' && !ok ? { type: 'ignored', reason: 'unreplicated' } : v)) }));
+  }
+
+  /** Journal how an attempt ended (the keeper's own verdict: a timeout, a worker gone) and replicate it. */
+  private async record(journal: Journal, phase: number, index: number, attempt: number, report: TaskReport): Promise<void> {
+    if (this.stopped) return;
+    if (this.journalEnd(journal, phase, index, attempt, report, true).type === 'recorded') await this.settle(journal);
+  }
+
+  /** Replicate what was journaled, then go on assigning; true when the replicas hold it. */
+  private async settle(journal: Journal): Promise<boolean> {
+    const ok = await this.keeper.sync(journal);
+    void this.pump(journal);
+    return ok;
   }
 
   /**
-   * Journal how an attempt ended. The user's failures (exit, limit, a missing input) are final; the
-   * system's (timeout, error, a lost worker) are retried while attempts remain.
+   * Journal how an attempt ended, unreplicated yet. The user's failures (exit, limit, a missing
+   * input) are final; the system's (timeout, error, a lost worker) are retried while attempts remain.
    */
-  private async record(journal: Journal, phase: number, index: number, attempt: number, report: TaskReport, fromKeeper: boolean): Promise<{ type: 'recorded' } | { type: 'ignored'; reason: string }> {
-    if (this.stopped) return { type: 'ignored', reason: 'stopping' };
+  private journalEnd(journal: Journal, phase: number, index: number, attempt: number, report: TaskReport, fromKeeper: boolean): Verdict {
     const systemFault = report.outcome === 'timeout' || report.outcome === 'error';
     const e: Entry =
       report.outcome === 'ok'
@@ -219,12 +271,16 @@ export class Scheduler {
       return { type: 'ignored', reason: refused };
     }
     // Every attempt the entry ended stops counting against its worker's queue (its deadline is skipped when it comes).
-    const still = journal.state.running.get(taskKey(phase, index));
+    const key = taskKey(phase, index);
+    const still = journal.state.running.get(key);
     for (const [a, worker] of out) if (!still?.has(a)) this.release(worker as PeerId);
     if (fromKeeper) this.stats.keeperFailures++;
-    const ok = await this.keeper.sync(journal);
-    void this.pump(journal);
-    return ok ? { type: 'recorded' } : { type: 'ignored', reason: 'unreplicated' };
+    const t = this.times.of(journal.jobId);
+    const since = t.assignedMs.get(key);
+    if (report.outcome === 'ok' && since !== undefined) t.took.add(phase, this.clock.now() - since);
+    if (report.outcome === 'ok' && report.runMs !== undefined) t.ran.add(phase, report.runMs);
+    if (still === undefined) t.assignedMs.delete(key);
+    return { type: 'recorded' };
   }
 
   /** An attempt ended: its worker's slot is free (its deadline is skipped when it comes, as the attempt is no longer running). */
@@ -248,7 +304,18 @@ export class Scheduler {
     }
     const r = await this.keeper.append(journal, journal.state.cancelled ? [{ t: 'job-done' }] : [{ t: 'cancelled' }, { t: 'job-done' }]);
     for (const w of workers) this.ring.send(w, JOBS_SVC, 'cancel-run', { jobId: journal.jobId });
+    if (r.ok) await this.archiveReport(journal, 'cancelled');
     return r.ok;
+  }
+
+  /** Archive the job's report (when this peer archives), before its end is journaled; a failure is counted, and the job ends all the same. */
+  private async archiveReport(journal: Journal, state: 'done' | 'cancelled'): Promise<void> {
+    if (this.archive === undefined) return;
+    try {
+      await this.archive(journal, state);
+    } catch {
+      this.stats.archiveFailures++;
+    }
   }
 
   /** A worker crashed: its attempts out are failed now and retried elsewhere, rather than at their timeouts. */
@@ -258,7 +325,7 @@ export class Scheduler {
       for (const [key, out] of [...journal.state.running]) {
         const phase = Math.floor(key / MAX_TASKS_PER_JOB);
         for (const [a, worker] of out) {
-          if (worker === peer) void this.record(journal, phase, key - phase * MAX_TASKS_PER_JOB, a, { outcome: 'error', exitCode: 70, message: `worker ${peer.slice(0, 8)} left the ring`, stderr: '' }, true);
+          if (worker === peer) void this.record(journal, phase, key - phase * MAX_TASKS_PER_JOB, a, { outcome: 'error', exitCode: 70, message: `worker ${peer.slice(0, 8)} left the ring`, stderr: '' });
         }
       }
     }
@@ -274,18 +341,10 @@ export class Scheduler {
       entries.push(e);
     }
     if (!s.ended && (s.cancelled ? s.running.size === 0 : s.phaseDone.every(Boolean))) {
+      await this.archiveReport(journal, s.cancelled ? 'cancelled' : 'done');
       const e: Entry = { t: 'job-done' };
       if (journal.append(e) === null) entries.push(e);
     }
     return entries.length > 0 && (await this.keeper.sync(journal));
   }
-}
-
-/** What a worker needs of a phase, with the job's defaults filled in. */
-function runPhase(journal: Journal, phase: number): RunPhase {
-  const phases = journal.state.spec!.phases;
-  const p = phases[phase]!;
-  const next = phases[phase + 1];
-  const partitions = next?.type === 'reduce' ? (next.count ?? 1) : 1;
-  return { phase, exec: p.exec, timeoutMs: (p.timeout ?? DEFAULT_TIMEOUT_S) * 1000, memoryBytes: (p.memory ?? DEFAULT_MEMORY_MB) * 1024 * 1024, outputBytes: DEFAULT_OUTPUT_BYTES, type: p.type, partitions, count: p.count ?? 1 };
 }

@@ -1,6 +1,8 @@
-// A worker: it takes run frames from keepers into a small queue, runs one task at a time through
-// its TaskRunner (the executor over storage on a real peer, a model of time in the simulator) and
-// answers each attempt to the job's key, so the answer reaches whichever peer keeps the job then.
+// A worker: it takes run frames from keepers into a small queue, runs up to `slots` tasks at a time
+// through its TaskRunner (the executor over storage on a real peer, a model of time in the
+// simulator) and answers each attempt to the job's key, so the answer reaches whichever peer keeps
+// the job then. Answers are grouped: while one `done` frame of a job is out, the attempts that end
+// meanwhile wait and go together in the next (the replicator's group commit, on the worker's side).
 // Its queue depth follows its speed: about TARGET_QUEUE_MS of work, from the mean task time so far.
 import { check } from '../../../core/codec.js';
 import type { Envelope } from '../../../core/envelope.js';
@@ -8,9 +10,10 @@ import type { Clock } from '../../../env/ports.js';
 import type { RingPort } from '../../../overlay/port.js';
 import { JOBS_SVC } from './constants.js';
 import { jobKey } from './keys.js';
-import { DoneReply, MAX_TASKS_PER_RUN, RunBody, type RunPhase, type RunTask, type TaskReport } from './messages.js';
+import { DoneReply, MAX_ANSWERS_PER_FRAME, MAX_TASKS_PER_RUN, RunBody, type Answer, type RunPhase, type RunTask, type TaskReport } from './messages.js';
 import type { JobsStats } from './stats.js';
 import { CancelRunBody } from './api-messages.js';
+import { Offloader } from './offload.js';
 
 /** Whose job a task is of, and the signal that cancels it. */
 export interface TaskContext {
@@ -25,9 +28,19 @@ export interface TaskRunner {
 
 /** Work a worker keeps queued, in ms of its own mean task time: enough to never idle between frames. */
 const TARGET_QUEUE_MS = 2000;
-/** Attempts to deliver one answer (the keeper may be moving), and the pause between them. */
+/** Attempts to deliver one frame of answers (the keeper may be moving), and the pause between them. */
 const ANSWER_ATTEMPTS = 6;
 const ANSWER_BACKOFF_MS = 500;
+/**
+ * A worker runs several tasks at once only while its tasks are quick (their recent mean below
+ * this): a quick task mostly waits on storage's round trips, which overlap; a long one is mostly
+ * compute, and running several at once would only stretch each towards its timeout.
+ */
+const QUICK_TASK_MS = 1000;
+/** Weight of the newest task in the recent mean of task times. */
+const RECENT_WEIGHT = 0.2;
+/** Tasks queued at most: two full run frames (more is `busy`). */
+const MAX_QUEUED = 2 * MAX_TASKS_PER_RUN;
 
 interface Queued {
   jobId: string;
@@ -38,12 +51,18 @@ interface Queued {
 
 export class Worker {
   private readonly queue: Queued[] = [];
-  private running = false;
-  /** The job of the task running now, and what stops it. */
-  private current: { jobId: string; abort: AbortController } | undefined;
+  /** The tasks running now: their job and what stops each. */
+  private readonly current = new Set<{ jobId: string; abort: AbortController }>();
+  /** Answers waiting for their job's frame in flight to end, by job; the jobs with a frame out. */
+  private readonly unsent = new Map<string, Answer[]>();
+  private readonly sending = new Set<string>();
   private stopped = false;
   private doneTasks = 0;
   private busyMs = 0;
+  /** Mean time of the recent tasks (weighted towards the newest), or undefined before the first. */
+  private recentMs: number | undefined;
+  /** Hands tasks this worker cannot start soon to idle neighbours (offload.ts). */
+  readonly offloader: Offloader;
 
   constructor(
     private readonly ring: RingPort,
@@ -51,20 +70,37 @@ export class Worker {
     private readonly runner: TaskRunner,
     private readonly rpcTimeoutMs: number,
     private readonly stats: JobsStats,
-  ) {}
+    /** Tasks run at once: more than one overlaps tasks that mostly wait on storage. */
+    private readonly slots = 1,
+    /** Hand waiting tasks to idle neighbours (offload.ts); off unless asked for. */
+    private readonly offload = false,
+  ) {
+    this.offloader = new Offloader(ring, clock, rpcTimeoutMs);
+  }
 
-  /** How many tasks this worker wants queued: about TARGET_QUEUE_MS of work. */
+  /** How many tasks this worker wants queued or running: about TARGET_QUEUE_MS of work at its pace. */
   depth(): number {
     if (this.doneTasks === 0) return 2;
     const meanMs = Math.max(1, this.busyMs / this.doneTasks);
-    return Math.max(1, Math.min(MAX_TASKS_PER_RUN, Math.round(TARGET_QUEUE_MS / meanMs)));
+    const width = this.width();
+    return Math.max(width, Math.min(MAX_TASKS_PER_RUN, Math.round((TARGET_QUEUE_MS * width) / meanMs)));
+  }
+
+  /** Tasks run at once now: all the slots while tasks are quick, else one (a first task runs alone). */
+  private width(): number {
+    return this.recentMs !== undefined && this.recentMs < QUICK_TASK_MS ? this.slots : 1;
+  }
+
+  /** Tasks running now (an idle worker has none and nothing queued). */
+  load(): number {
+    return this.current.size + this.queue.length;
   }
 
   /** Drop the queue and send no more answers (the peer is shutting down). */
   stop(): void {
     this.stopped = true;
     this.queue.length = 0;
-    this.current?.abort.abort();
+    for (const c of this.current) c.abort.abort();
   }
 
   onRun(env: Envelope): void {
@@ -74,50 +110,91 @@ export class Worker {
       return void this.ring.reply(env, { type: 'error', code: c.error.code, message: c.error.message.slice(0, 1000) });
     }
     const { jobId, user, phases, tasks } = c.value;
-    if (this.queue.length + tasks.length > 2 * MAX_TASKS_PER_RUN) return void this.ring.reply(env, { type: 'busy' });
+    if (this.queue.length + tasks.length > MAX_QUEUED) return void this.ring.reply(env, { type: 'busy' });
     for (const task of tasks) {
       const phase = phases.find((p) => p.phase === task.phase);
       if (phase === undefined) return void this.ring.reply(env, { type: 'error', code: 'INVALID_ARGUMENT', message: `task of phase ${task.phase} without its phase` });
     }
     for (const task of tasks) this.queue.push({ jobId, user, phase: phases.find((p) => p.phase === task.phase)!, task });
     this.ring.reply(env, { type: 'accepted', depth: this.depth() });
-    if (!this.running) void this.drain();
+    this.fill();
   }
 
-  private async drain(): Promise<void> {
-    this.running = true;
-    for (let q = this.queue.shift(); q !== undefined; q = this.queue.shift()) {
-      const startMs = this.clock.now();
-      const abort = new AbortController();
-      this.current = { jobId: q.jobId, abort };
-      const report = await this.runner.run(q.jobId, q.phase, q.task, { user: q.user, signal: abort.signal });
-      this.current = undefined;
-      this.busyMs += this.clock.now() - startMs;
-      this.doneTasks++;
-      // A cancelled job's keeper has ended it: an answer would only be refused.
-      if (!this.stopped && !abort.signal.aborted) void this.answer(q, report);
-    }
-    this.running = false;
+  /** Start queued tasks while a slot is free; tasks left waiting may go to an idle neighbour. */
+  private fill(): void {
+    while (!this.stopped && this.current.size < this.width() && this.queue.length > 0) void this.runOne(this.queue.shift()!);
+    if (this.stopped || this.queue.length === 0 || !this.offload) return;
+    void this.offloader.round(
+      () => (this.stopped ? 0 : this.queue.length),
+      // The last queued would wait longest.
+      (n) => this.queue.splice(Math.max(0, this.queue.length - n)),
+      (q) => {
+        this.queue.unshift(q);
+        this.fill();
+      },
+    );
   }
 
-  /** The keeper cancelled a job: drop its queued tasks and stop the one running. */
+  /** A busy neighbour asks whether we would start its tasks now: our free slots, when nothing waits. */
+  onProbe(env: Envelope): void {
+    const room = this.stopped || this.queue.length > 0 ? 0 : Math.max(0, this.width() - this.current.size);
+    this.ring.reply(env, { type: 'probe', room });
+  }
+
+  private async runOne(q: Queued): Promise<void> {
+    const startMs = this.clock.now();
+    const running = { jobId: q.jobId, abort: new AbortController() };
+    this.current.add(running);
+    const report = await this.runner.run(q.jobId, q.phase, q.task, { user: q.user, signal: running.abort.signal });
+    this.current.delete(running);
+    const runMs = Math.max(0, Math.round(this.clock.now() - startMs));
+    this.busyMs += runMs;
+    this.recentMs = this.recentMs === undefined ? runMs : (1 - RECENT_WEIGHT) * this.recentMs + RECENT_WEIGHT * runMs;
+    this.doneTasks++;
+    // A cancelled job's keeper has ended it: an answer would only be refused.
+    if (!this.stopped && !running.abort.signal.aborted) this.answer(q.jobId, { phase: q.task.phase, index: q.task.index, attempt: q.task.attempt, report: report.outcome === 'ok' ? { ...report, runMs } : report });
+    this.fill();
+  }
+
+  /** The keeper cancelled a job: drop its queued tasks and stop its running ones. */
   onCancel(env: Envelope): void {
     const c = check(CancelRunBody, env.body, 'jobs cancel-run body');
     if (!c.ok) return void this.stats.badBodies++;
     const { jobId } = c.value;
     for (let i = this.queue.length - 1; i >= 0; i--) if (this.queue[i]!.jobId === jobId) this.queue.splice(i, 1);
-    if (this.current?.jobId === jobId) this.current.abort.abort();
+    for (const r of this.current) if (r.jobId === jobId) r.abort.abort();
+    this.offloader.cancel(jobId);
   }
 
-  /** Send the answer to the job's key until a keeper takes it (recorded or ignored) or the attempts run out. */
-  private async answer(q: Queued, report: TaskReport): Promise<void> {
-    const body = { jobId: q.jobId, phase: q.task.phase, index: q.task.index, attempt: q.task.attempt, report };
+  /** Queue an answer; it leaves at once unless a frame of its job is out, then with the next one. */
+  private answer(jobId: string, a: Answer): void {
+    let list = this.unsent.get(jobId);
+    if (list === undefined) this.unsent.set(jobId, (list = []));
+    list.push(a);
+    if (!this.sending.has(jobId)) void this.flush(jobId);
+  }
+
+  /** Send the job's waiting answers, a frame at a time, until none waits. */
+  private async flush(jobId: string): Promise<void> {
+    this.sending.add(jobId);
+    try {
+      for (let list = this.unsent.get(jobId); list !== undefined && list.length > 0 && !this.stopped; list = this.unsent.get(jobId)) {
+        await this.deliver(jobId, list.splice(0, MAX_ANSWERS_PER_FRAME));
+      }
+    } finally {
+      this.unsent.delete(jobId);
+      this.sending.delete(jobId);
+    }
+  }
+
+  /** Send one frame of answers to the job's key until a keeper takes it (each recorded or ignored) or the attempts run out. */
+  private async deliver(jobId: string, answers: Answer[]): Promise<void> {
     for (let i = 0; i < ANSWER_ATTEMPTS && !this.stopped; i++) {
       const r = await this.ring
-        .request(jobKey(q.jobId), JOBS_SVC, 'done', body, { timeoutMs: this.rpcTimeoutMs })
+        .request(jobKey(jobId), JOBS_SVC, 'done', { jobId, answers }, { timeoutMs: this.rpcTimeoutMs })
         .then((env) => check(DoneReply, env.body, 'jobs done reply'))
         .catch(() => undefined);
-      if (r?.ok && (r.value.type === 'recorded' || r.value.type === 'ignored')) return;
+      if (r?.ok && r.value.type === 'verdicts') return;
       await new Promise<void>((resolve) => this.clock.setTimer(ANSWER_BACKOFF_MS, resolve));
     }
   }
