@@ -1,12 +1,14 @@
 // A peer in a Node process: node-datachannel's RTCPeerConnection, the `ws` WebSocket and a LevelDB
 // store in the volunteer's data directory (so its identity, hence its id, survives restarts).
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import WebSocket from 'ws';
 import type { PeerId } from '../core/id.js';
 import { IDENTITY_STORE_KEY, identityFromSecret, SECRET_KEY_BYTES } from '../runtime/identity.js';
 import { LevelStore, openLevel } from '../runtime/level-store.js';
 import { installNodeSha256 } from '../runtime/native-sha256.js';
 import { NodeRTCPeerConnection, nodeRtcSettings, type IceInterfaces } from '../runtime/node-rtc.js';
+import { nodeSandboxes } from '../runtime/sandbox/node-sandbox.js';
 import { startPeer, type RunningPeer, type StartPeerOptions } from './start-peer.js';
 import type { WebSocketCtor } from '../runtime/ws-signaler.js';
 
@@ -20,6 +22,9 @@ export interface NodePeerOptions extends Omit<StartPeerOptions, 'store' | 'RTCPe
   iceInterfaces?: IceInterfaces;
 }
 
+/** Sandboxes a Node peer runs js and wasm tasks in at most at once: every core but one, at least one. */
+const NODE_SANDBOXES = Math.max(1, availableParallelism() - 1);
+
 export async function startNodePeer(opts: NodePeerOptions): Promise<RunningPeer> {
   installNodeSha256();
   const store = await LevelStore.open(openLevel(opts.dataDir));
@@ -32,6 +37,7 @@ export async function startNodePeer(opts: NodePeerOptions): Promise<RunningPeer>
     rtcConfig: opts.rtcConfig ?? rtc.rtcConfig,
     ...(rtc.candidateFilter ? { candidateFilter: rtc.candidateFilter } : {}),
     useIceServers: rtc.useIceServers,
+    sandboxes: opts.sandboxes ?? { factory: nodeSandboxes, count: NODE_SANDBOXES },
   });
 }
 

@@ -13,6 +13,8 @@ import type { CoordSettings } from '../services/coord/settings.js';
 import { CoordService, type Semaphore } from '../services/coord/service.js';
 import { StorageService, type StorageOptions } from '../services/storage/service.js';
 import type { JobsService } from '../services/jobs/engine/service.js';
+import { SandboxPool } from '../services/jobs/sandbox/pool.js';
+import type { SandboxFactory } from '../services/jobs/sandbox/protocol.js';
 import { startJobs } from './jobs.js';
 
 export interface PeerOptions {
@@ -28,6 +30,8 @@ export interface PeerOptions {
   storage?: StorageOptions;
   /** Coordination settings to change from their defaults (services/coord/constants.ts). */
   coord?: Partial<CoordSettings>;
+  /** Sandboxes for js and wasm tasks (worker threads in Node, Web Workers in a tab), at most `count` at once; without them the peer runs builtins only. */
+  sandboxes?: { factory: SandboxFactory; count: number };
 }
 
 /** What a peer says of itself to a dashboard or a bench: its place on the ring. */
@@ -53,6 +57,8 @@ export class Peer {
   readonly coord: CoordService;
   /** The jobs engine: keeps the jobs whose keys it owns and, when it lends storage, runs their tasks. */
   readonly jobs: JobsService | null = null;
+  /** The sandboxes its js and wasm tasks run in. */
+  readonly sandboxes: SandboxPool | null = null;
   private stopped = false;
 
   constructor(opts: PeerOptions) {
@@ -68,7 +74,8 @@ export class Peer {
       if (!opts.store) throw new InvalidArgumentError('the storage service needs the peer\'s store');
       const env = { clock: opts.clock, rng: opts.rng.fork('storage'), net: opts.net, store: PrefixStore.of(opts.store, 'storage/') };
       this.storage = new StorageService(this.base, env, opts.storage);
-      this.jobs = startJobs(this.base, opts.clock, opts.store, () => this.storage?.client ?? null);
+      if (opts.sandboxes) this.sandboxes = new SandboxPool(opts.sandboxes.factory, opts.sandboxes.count);
+      this.jobs = startJobs(this.base, opts.clock, opts.store, () => this.storage?.client ?? null, this.sandboxes ?? undefined);
     }
   }
 
@@ -145,6 +152,7 @@ export class Peer {
     this.stopped = true;
     this.storage?.stop();
     this.jobs?.stop();
+    this.sandboxes?.close();
     this.coord.stop();
     this.signal.stop();
     this.base.leave();
