@@ -218,8 +218,10 @@ async function runWasmTask(module: WebAssembly.Module, io: TaskIo): Promise<numb
   } catch (e) {
     if (e instanceof SandboxStop) throw e;
     if (e instanceof WASIProcExit) return e.code;
-    const atMax = memory.buffer.byteLength + WASM_PAGE_BYTES > run.memoryBytes;
-    if (atMax) throw new SandboxStop('limit-memory', `the module used all the memory it may have (${run.memoryBytes} bytes) and stopped: ${describe(e)}`);
+    // A module whose allocation failed at its bound traps or aborts: its memory is then near its
+    // maximum (within an eighth, or a MiB for a small one), and the bound is the reason.
+    const nearMax = memory.buffer.byteLength >= run.memoryBytes - Math.max(1 << 20, run.memoryBytes / 8);
+    if (nearMax) throw new SandboxStop('limit-memory', `the module used all the memory it may have (${memory.buffer.byteLength} of ${run.memoryBytes} bytes) and stopped: ${describe(e)}`);
     io.stderr(new TextEncoder().encode(`wasm trap: ${describe(e)}\n`));
     return 134;
   }
