@@ -9,6 +9,7 @@ import { LevelStore, openLevel } from '../runtime/level-store.js';
 import { installNodeSha256 } from '../runtime/native-sha256.js';
 import { NodeRTCPeerConnection, nodeRtcSettings, type IceInterfaces } from '../runtime/node-rtc.js';
 import { nodeSandboxes } from '../runtime/sandbox/node-sandbox.js';
+import { SandboxPool } from '../services/jobs/sandbox/pool.js';
 import { startPeer, type RunningPeer, type StartPeerOptions } from './start-peer.js';
 import type { WebSocketCtor } from '../runtime/ws-signaler.js';
 
@@ -37,7 +38,7 @@ export async function startNodePeer(opts: NodePeerOptions): Promise<RunningPeer>
     rtcConfig: opts.rtcConfig ?? rtc.rtcConfig,
     ...(rtc.candidateFilter ? { candidateFilter: rtc.candidateFilter } : {}),
     useIceServers: rtc.useIceServers,
-    sandboxes: opts.sandboxes ?? { factory: nodeSandboxes, count: NODE_SANDBOXES },
+    sandboxes: opts.sandboxes ?? new SandboxPool(nodeSandboxes, NODE_SANDBOXES),
   });
 }
 

@@ -13,8 +13,7 @@ import type { CoordSettings } from '../services/coord/settings.js';
 import { CoordService, type Semaphore } from '../services/coord/service.js';
 import { StorageService, type StorageOptions } from '../services/storage/service.js';
 import type { JobsService } from '../services/jobs/engine/service.js';
-import { SandboxPool } from '../services/jobs/sandbox/pool.js';
-import type { SandboxFactory } from '../services/jobs/sandbox/protocol.js';
+import type { SandboxPool } from '../services/jobs/sandbox/pool.js';
 import { startJobs } from './jobs.js';
 
 export interface PeerOptions {
@@ -30,8 +29,8 @@ export interface PeerOptions {
   storage?: StorageOptions;
   /** Coordination settings to change from their defaults (services/coord/constants.ts). */
   coord?: Partial<CoordSettings>;
-  /** Sandboxes for js and wasm tasks (worker threads in Node, Web Workers in a tab), at most `count` at once; without them the peer runs builtins only. */
-  sandboxes?: { factory: SandboxFactory; count: number };
+  /** The sandboxes its js and wasm tasks run in (worker threads in Node, Web Workers in a tab); without them the peer runs builtins only. The peer closes them when it leaves. */
+  sandboxes?: SandboxPool;
 }
 
 /** What a peer says of itself to a dashboard or a bench: its place on the ring. */
@@ -74,7 +73,7 @@ export class Peer {
       if (!opts.store) throw new InvalidArgumentError('the storage service needs the peer\'s store');
       const env = { clock: opts.clock, rng: opts.rng.fork('storage'), net: opts.net, store: PrefixStore.of(opts.store, 'storage/') };
       this.storage = new StorageService(this.base, env, opts.storage);
-      if (opts.sandboxes) this.sandboxes = new SandboxPool(opts.sandboxes.factory, opts.sandboxes.count);
+      this.sandboxes = opts.sandboxes ?? null;
       this.jobs = startJobs(this.base, opts.clock, opts.store, () => this.storage?.client ?? null, this.sandboxes ?? undefined);
     }
   }

@@ -10,7 +10,7 @@ import { SandboxPool } from '../../services/jobs/sandbox/pool.js';
 import { compileAssemblyScript, exampleSource, wordcountJs, wordcountWasm } from '../../bench/wasm-build.js';
 import { nodeSandboxes } from './node-sandbox.js';
 import { BASE_LIMITS, JS_CASES, JS_MEMORY_BOMB, mismatch, moduleBytes, WASM_CASES } from './test-util/hostile-cases.js';
-import { runTask } from './test-util/run-task.js';
+import { runTask } from '../../services/jobs/sandbox/run-once.js';
 
 const pool = new SandboxPool(nodeSandboxes, 1);
 const clock = new RealClock();

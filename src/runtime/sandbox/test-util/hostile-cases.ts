@@ -3,6 +3,7 @@
 // every case the same sandbox slot runs a normal task, which must give its normal output.
 import { compileAssemblyScript, exampleSource } from '../../../bench/wasm-build.js';
 import type { TaskLimits, TaskOutcome } from '../../../services/jobs/executor.js';
+import type { CaseResult } from '../../../services/jobs/sandbox/run-once.js';
 
 export interface HostileCase {
   name: string;
@@ -20,14 +21,6 @@ export interface HostileCase {
   stderr?: RegExp;
 }
 
-/** What a task run in a sandbox gave, as the suites see it. */
-export interface CaseResult {
-  outcome: TaskOutcome;
-  exitCode: number;
-  stdout: string;
-  stderr: string;
-  message: string;
-}
 
 export const BASE_LIMITS: TaskLimits = { timeoutMs: 10_000, memoryBytes: 64 * 1024 * 1024, outputBytes: 1024 * 1024 };
 

@@ -1,9 +1,18 @@
-// Run one task on an executor with a module and stdin of 'x' bytes (or given bytes), collecting what
-// the hostile-code suites and the examples' tests check.
-import type { Executor, TaskLimits } from '../../../services/jobs/executor.js';
+// One task of a module run whole on a sandboxed executor, its stdin given (or that many 'x' bytes),
+// its stdout collected: the volunteer page's sandbox check (which the Chromium hostile-code suite
+// drives), the Node suite and the examples' tests use it.
 import { bytesToHex } from '../../../core/id.js';
 import { sha256 } from '../../../core/sha256.js';
-import type { CaseResult } from './hostile-cases.js';
+import type { Executor, TaskLimits, TaskOutcome } from '../executor.js';
+
+/** How a task ended, with its stdout and stderr as text. */
+export interface CaseResult {
+  outcome: TaskOutcome;
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  message: string;
+}
 
 export async function runTask(executor: Executor, module: Uint8Array, exec: string, limits: TaskLimits, stdin: Uint8Array | number = 0): Promise<CaseResult> {
   const input = typeof stdin === 'number' ? new Uint8Array(stdin).fill(120) : stdin;
@@ -20,5 +29,10 @@ export async function runTask(executor: Executor, module: Uint8Array, exec: stri
     // A stopped task's stdout throws: its result says why.
   }
   const r = await task.result;
-  return { outcome: r.outcome, exitCode: r.exitCode, stdout: new TextDecoder().decode(Buffer.concat(out)), stderr: new TextDecoder().decode(r.stderr), message: r.message ?? '' };
+  return { outcome: r.outcome, exitCode: r.exitCode, stdout: decode(out), stderr: new TextDecoder().decode(r.stderr), message: r.message ?? '' };
+}
+
+function decode(chunks: readonly Uint8Array[]): string {
+  const d = new TextDecoder();
+  return chunks.map((c) => d.decode(c, { stream: true })).join('') + d.decode();
 }
