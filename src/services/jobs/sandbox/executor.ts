@@ -141,7 +141,9 @@ class SandboxTask {
     if (m.t === 'pull') {
       this.stdinIterator ??= this.input.stdin[Symbol.asyncIterator]();
       const next = await this.stdinIterator.next();
-      const chunk = next.done === true ? null : next.value.slice();
+      // A copy of its own, transferred: the chunk may be a view into a larger buffer (a Node
+      // Buffer's pool, the caller's whole input), which a transfer would detach.
+      const chunk = next.done === true ? null : new Uint8Array(next.value);
       if (chunk !== null) this.counters.stdinBytes += chunk.length;
       this.sandbox?.channel.post({ t: 'stdin', task: this.id, chunk }, chunk === null ? [] : [chunk.buffer]);
     } else if (m.t === 'out' && m.fd === 2) {
