@@ -1,11 +1,6 @@
 // A tiny WASI command in AssemblyScript: copies stdin to stdout (`bench tasks` times the
 // per-task overhead of the wasm executor with it).
-@external("wasi_snapshot_preview1", "fd_read")
-declare function fd_read(fd: u32, iovs: usize, iovsLen: u32, nread: usize): u16;
-@external("wasi_snapshot_preview1", "fd_write")
-declare function fd_write(fd: u32, iovs: usize, iovsLen: u32, nwritten: usize): u16;
-@external("wasi_snapshot_preview1", "proc_exit")
-declare function proc_exit(code: u32): void;
+import { fd_read, fd_write, proc_exit } from "./wasi";
 
 function abort(message: usize, fileName: usize, line: u32, column: u32): void {
   proc_exit(134);

@@ -1,37 +1,9 @@
 // Hostile WASI commands for the sandbox's hostile-code suite (src/runtime/sandbox/test-util), one per
 // mode (argv[1]): built from this AssemblyScript source by the tests, never committed as a binary.
-@external("wasi_snapshot_preview1", "fd_read")
-declare function fd_read(fd: u32, iovs: usize, iovsLen: u32, nread: usize): u16;
-@external("wasi_snapshot_preview1", "fd_write")
-declare function fd_write(fd: u32, iovs: usize, iovsLen: u32, nwritten: usize): u16;
-@external("wasi_snapshot_preview1", "args_sizes_get")
-declare function args_sizes_get(argc: usize, argvBufSize: usize): u16;
-@external("wasi_snapshot_preview1", "args_get")
-declare function args_get(argv: usize, argvBuf: usize): u16;
-@external("wasi_snapshot_preview1", "path_open")
-declare function path_open(fd: u32, dirflags: u32, path: usize, pathLen: u32, oflags: u32, rightsBase: u64, rightsInheriting: u64, fdflags: u32, opened: usize): u16;
-@external("wasi_snapshot_preview1", "fd_prestat_get")
-declare function fd_prestat_get(fd: u32, buf: usize): u16;
-@external("wasi_snapshot_preview1", "sock_send")
-declare function sock_send(fd: u32, iovs: usize, iovsLen: u32, flags: u32, sent: usize): u16;
-@external("wasi_snapshot_preview1", "proc_exit")
-declare function proc_exit(code: u32): void;
+import { fd_write, argv1, path_open, fd_prestat_get, sock_send, proc_exit } from "./wasi";
 
 function abort(message: usize, fileName: usize, line: u32, column: u32): void {
   proc_exit(134);
-}
-
-function mode(): string {
-  const sizes = heap.alloc(8);
-  args_sizes_get(sizes, sizes + 4);
-  if (load<u32>(sizes) < 2) return "";
-  const argv = heap.alloc(load<u32>(sizes) << 2);
-  const buf = heap.alloc(load<u32>(sizes + 4));
-  args_get(argv, buf);
-  const p = load<u32>(argv + 4);
-  let n: u32 = 0;
-  while (load<u8>(p + n) != 0) n++;
-  return String.UTF8.decodeUnsafe(p, n);
 }
 
 function write(fd: u32, s: string): void {
@@ -42,7 +14,7 @@ function write(fd: u32, s: string): void {
 }
 
 export function _start(): void {
-  const m = mode();
+  const m = argv1();
   if (m == "loop") {
     let x: u32 = 0;
     while (true) x++;

@@ -4,17 +4,7 @@
 // A-Z and a-z, lowercased (tr -cs A-Za-z '\n' | tr A-Z a-z in the C locale); `wordcount reduce`
 // sums such lines and writes the 20 largest counts as `count word`, ordered as sort -rn orders
 // them (count, then the line's bytes, largest first). It talks to the world through WASI only.
-
-@external("wasi_snapshot_preview1", "fd_read")
-declare function fd_read(fd: u32, iovs: usize, iovsLen: u32, nread: usize): u16;
-@external("wasi_snapshot_preview1", "fd_write")
-declare function fd_write(fd: u32, iovs: usize, iovsLen: u32, nwritten: usize): u16;
-@external("wasi_snapshot_preview1", "args_sizes_get")
-declare function args_sizes_get(argc: usize, argvBufSize: usize): u16;
-@external("wasi_snapshot_preview1", "args_get")
-declare function args_get(argv: usize, argvBuf: usize): u16;
-@external("wasi_snapshot_preview1", "proc_exit")
-declare function proc_exit(code: u32): void;
+import { fd_read, fd_write, argv1, proc_exit } from "./wasi";
 
 const CHUNK: u32 = 65536;
 const iov = heap.alloc(16);
@@ -183,24 +173,9 @@ function reduce(): void {
   }
 }
 
-/** argv[1], the mode: "map" or "reduce". */
-function mode(): string {
-  const sizes = heap.alloc(8);
-  args_sizes_get(sizes, sizes + 4);
-  const argc = load<u32>(sizes);
-  if (argc < 2) return "";
-  const argv = heap.alloc(argc << 2);
-  const bufp = heap.alloc(load<u32>(sizes + 4));
-  args_get(argv, bufp);
-  const p = load<u32>(argv + 4);
-  let n: u32 = 0;
-  while (load<u8>(p + n) != 0) n++;
-  return String.UTF8.decodeUnsafe(p, n);
-}
-
 export function _start(): void {
   memory.fill(hashes, 0, cap << 2);
-  const m = mode();
+  const m = argv1();
   if (m == "map") map();
   else if (m == "reduce") reduce();
   else {

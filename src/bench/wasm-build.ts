@@ -22,15 +22,16 @@ export function wordcountJs(): Uint8Array {
   return new TextEncoder().encode(exampleSource('wordcount.js'));
 }
 
-/** AssemblyScript source compiled to a WASI command module (its abort handler is its own `abort`). */
+/** AssemblyScript source compiled to a WASI command module (its abort handler is its own `abort`; it may import examples/jobs/wasi.as.ts as "./wasi"). */
 export async function compileAssemblyScript(source: string): Promise<Uint8Array> {
   const version = (createRequire(import.meta.url)('assemblyscript/package.json') as { version: string }).version;
-  const key = createHash('sha256').update(`${version}\n${source}`).digest('hex').slice(0, 32);
+  const wasi = exampleSource('wasi.as.ts');
+  const key = createHash('sha256').update(`${version}\n${wasi}\n${source}`).digest('hex').slice(0, 32);
   const dir = join(tmpdir(), 'cumulus-wasm-build');
   const cached = join(dir, `${key}.wasm`);
   if (existsSync(cached)) return new Uint8Array(readFileSync(cached));
   const { default: asc } = await import('assemblyscript/asc');
-  const r = await asc.compileString({ 'module.ts': source }, { optimizeLevel: 3, shrinkLevel: 0, runtime: 'incremental', use: ['abort=module/abort'] });
+  const r = await asc.compileString({ 'module.ts': source, 'wasi.ts': wasi }, { optimizeLevel: 3, shrinkLevel: 0, runtime: 'incremental', use: ['abort=module/abort'] });
   if (r.error !== null || r.binary === null) throw new Error(`AssemblyScript failed: ${r.error?.message ?? ''}\n${r.stderr.toString()}`);
   mkdirSync(dir, { recursive: true });
   const partial = `${cached}.${process.pid}`;

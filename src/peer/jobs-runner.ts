@@ -10,6 +10,7 @@ import type { StorageClient } from '../services/storage/client.js';
 import type { BuiltinExecutor } from '../services/jobs/builtin-executor.js';
 import { stderrText } from '../services/jobs/builtin-executor.js';
 import type { ExecKind, Executor } from '../services/jobs/executor.js';
+import { concatBytes as concat } from '../services/jobs/exec/bytes.js';
 import { Pipe } from '../services/jobs/exec/pipe.js';
 import type { JobsClient } from '../services/jobs/engine/client.js';
 import type { RunPhase, RunTask, TaskReport } from '../services/jobs/engine/messages.js';
@@ -164,16 +165,6 @@ async function splitLines(stdout: AsyncIterable<Uint8Array>, pipes: Pipe[]): Pro
   if (carry.length > 0) await add(carry);
   for (let k = 0; k < pipes.length; k++) await flush(k);
   for (const p of pipes) p.end();
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 function failure(outcome: 'exit' | 'limit' | 'timeout' | 'error' | 'not-found', exitCode: number, message: string, stderr = ''): TaskReport {

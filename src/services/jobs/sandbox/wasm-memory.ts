@@ -8,6 +8,8 @@
 // byte, a LEB128 u32 size and its contents; the memory section (id 5) is a vector of limits, each
 // a flags byte (0: min only, 1: min and max; 2 and 3 shared, 4 and up 64-bit) and LEB128 numbers.
 
+import { concatBytes } from '../exec/bytes.js';
+
 export const WASM_PAGE_BYTES = 65536;
 /** Pages a 32-bit memory can have at most (4 GiB). */
 const MAX_PAGES = 65536;
@@ -35,7 +37,7 @@ export function boundMemory(module: Uint8Array, maxBytes: number): Uint8Array {
     }
     at = end;
   }
-  return concat(parts);
+  return concatBytes(parts);
 }
 
 function rewriteMemories(section: Uint8Array, maxPages: number): Uint8Array {
@@ -83,14 +85,4 @@ function writeLeb(n: number): Uint8Array {
     out.push(byte);
   } while (n > 0);
   return Uint8Array.from(out);
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
