@@ -17,6 +17,8 @@ import { STDERR_SENT_BYTES, type FromSandbox, type SandboxKind } from './protoco
 const STDOUT_PIPE_BYTES = 256 * 1024;
 /** Words an exec may have (the export or argv[0], then the arguments). */
 const MAX_ARGS = 256;
+/** Longest a task waits for a sandbox to be ready (a worker started and locked down) before it fails as the executor's error. */
+const SANDBOX_START_TIMEOUT_MS = 120_000;
 /** Exit status of a module that cannot run (malformed, wrong imports, no such export), as sh says of a file it cannot execute. */
 export const CANNOT_EXECUTE_STATUS = 126;
 
@@ -75,6 +77,7 @@ class SandboxTask {
   private stderr: Uint8Array[] = [];
   private stderrKept = 0;
   private stdinIterator: AsyncIterator<Uint8Array> | undefined;
+  private timer!: ReturnType<Clock['setTimer']>;
   /** Messages are handled one after another: a stdout write may wait for the engine. */
   private chain: Promise<void> = Promise.resolve();
 
@@ -88,7 +91,9 @@ class SandboxTask {
 
   async run(): Promise<TaskResult> {
     const startedMs = this.clock.now();
-    const timer = this.clock.setTimer(this.input.limits.timeoutMs, () => this.stop(new TaskCancelledError('timeout')));
+    // Until a sandbox is ready, a start bound; then the task's own timeout, from when it runs: a
+    // sandbox slow to start on a loaded machine is not the task's time.
+    this.timer = this.clock.setTimer(SANDBOX_START_TIMEOUT_MS, () => this.stop({ outcome: 'error', message: `no sandbox was ready within ${SANDBOX_START_TIMEOUT_MS} ms` }));
     const onAbort = () => this.stop(new TaskCancelledError('cancelled'));
     if (this.input.signal?.aborted) onAbort();
     this.input.signal?.addEventListener('abort', onAbort, { once: true });
@@ -98,7 +103,7 @@ class SandboxTask {
     } catch (e) {
       this.stop({ outcome: 'error', message: e instanceof Error ? e.message : String(e) });
     } finally {
-      this.clock.cancel(timer);
+      this.clock.cancel(this.timer);
       this.input.signal?.removeEventListener('abort', onAbort);
       if (this.sandbox !== undefined) this.pool.release(this.sandbox);
       void this.stdinIterator?.return?.();
@@ -121,6 +126,8 @@ class SandboxTask {
     const sandbox = await Promise.race([this.pool.acquire(this.input.limits.memoryBytes), this.ended.then(() => null)]);
     if (sandbox === null) return null;
     this.sandbox = sandbox;
+    this.clock.cancel(this.timer);
+    this.timer = this.clock.setTimer(this.input.limits.timeoutMs, () => this.stop(new TaskCancelledError('timeout')));
     if (this.stopReason !== undefined) {
       sandbox.end();
       return null;
