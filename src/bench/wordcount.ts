@@ -4,7 +4,9 @@
 // gateway and reads the output; in the same run it times the same pipeline of the same builtins
 // over the same bytes in this one process, and GNU coreutils + gawk --posix. Prints the times, the
 // speedup (local / job), the share of map input bytes read on the worker that held them, and
-// whether the job's output equals GNU's.
+// whether the job's output equals GNU's. `--exec js|wasm` runs the example JS or WASI module
+// instead (wordcount-kinds.ts) and times that module locally; `--browsers N` adds N Chromium tabs
+// on the volunteer page, which run tasks in their Web Workers.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,11 +19,17 @@ import { runGnu, runOnce, WORDCOUNT_MAP, WORDCOUNT_REDUCE } from './builtins.js'
 import { englishText } from './corpus.js';
 import { round } from './figures.js';
 import { startUp, stopUp } from './up-process.js';
+import { browserPeer, type BenchPeer } from './bench-peers.js';
+import { launchChromium } from './chromium.js';
+import { cutObjects, mbpsByKind, timeLocal as timeLocalKind, wordcountJob } from './wordcount-kinds.js';
 
 export const WORDCOUNT_BENCH_OPTIONS = {
-  peers: { type: 'integer', default: 2, min: 1, max: 16, unit: 'volunteers', description: 'volunteer processes beside the server\'s peer' },
+  peers: { type: 'integer', default: 2, min: 0, max: 16, unit: 'volunteers', description: 'volunteer processes beside the server\'s peer' },
   mb: { type: 'integer', default: 256, min: 1, max: 4096, unit: 'MiB', description: 'English text counted' },
   objectMb: { type: 'integer', default: 4, min: 1, max: 64, unit: 'MiB', description: 'size of each stored object' },
+  exec: { type: 'choice', choices: ['builtin', 'js', 'wasm'], default: 'builtin', description: 'the word count as builtin pipelines, or as the example JS or WASI module' },
+  browsers: { type: 'integer', default: 0, min: 0, max: 8, unit: 'tabs', description: 'Chromium tabs on the volunteer page beside the volunteers' },
+  compareMb: { type: 'integer', default: 16, min: 0, max: 4096, unit: 'MiB', description: 'text over which builtin, js and wasm are each timed on one worker (0: not timed)' },
 } as const;
 
 export type WordcountBenchOptions = OptionValues<typeof WORDCOUNT_BENCH_OPTIONS>;
@@ -30,29 +38,37 @@ export async function runWordcountBench(o: WordcountBenchOptions): Promise<Recor
   const text = englishText(o.mb * 1024 * 1024);
   const dir = mkdtempSync(join(tmpdir(), 'cumulus-wordcount-'));
   const { up, ready } = await startUp(['--peers', String(o.peers), '--data', join(dir, 'cloud')]);
+  const browser = o.browsers > 0 ? await launchChromium() : undefined;
   try {
+    const tabs: BenchPeer[] = [];
+    for (let i = 0; i < o.browsers; i++) tabs.push(await browserPeer(browser!, `${ready.url}/?quota-mb=${Math.max(256, 4 * o.mb)}`));
     const cloud = new Cumulus({ url: ready.url, token: ready.token });
     const paths = await store(cloud, text, o.objectMb * 1024 * 1024);
+    const job = await wordcountJob(cloud, o.exec);
     const t0 = performance.now();
-    const id = await cloud.createJob({ phases: [{ exec: WORDCOUNT_MAP, timeout: 3600 }, { type: 'reduce', exec: WORDCOUNT_REDUCE, timeout: 3600 }] });
+    const id = await cloud.createJob(job);
     await cloud.addInputs(id, paths);
     await cloud.endInputs(id);
     let status: JobStatus | undefined;
     for await (const s of cloud.watch(id, { intervalMs: 200 })) status = s;
     const out = await Promise.all((await cloud.outputs(id)).map(async (p) => Buffer.from(await new Response((await cloud.get(p)).body).arrayBuffer())));
     const jobSeconds = (performance.now() - t0) / 1000;
-    const localSeconds = await timeLocal(text, dir);
+    const objects = cutObjects(text, o.objectMb * 1024 * 1024);
+    const localSeconds = o.exec === 'builtin' ? await timeLocal(text, dir) : (await timeLocalKind(o.exec, objects, dir)).seconds;
+    const mbpsPerWorker = o.compareMb > 0 ? await mbpsByKind(objects, o.compareMb, dir) : undefined;
     const t1 = performance.now();
     const gnu = await runGnu(`${WORDCOUNT_MAP} | ${WORDCOUNT_REDUCE}`, text);
     const gnuSeconds = (performance.now() - t1) / 1000;
     const output = Buffer.concat(out);
     return {
-      mb: round(text.length / (1024 * 1024)), peers: o.peers, objects: paths.length, jobSeconds: round(jobSeconds), localSeconds: round(localSeconds),
+      mb: round(text.length / (1024 * 1024)), exec: o.exec, peers: o.peers, browsers: o.browsers, objects: paths.length, jobSeconds: round(jobSeconds), localSeconds: round(localSeconds),
       speedup: round(localSeconds / jobSeconds), gnuSeconds: round(gnuSeconds),
       mapLocalityShare: status && status.inputBytes > 0 ? round(status.localInputBytes / status.inputBytes) : 0,
       errors: status?.errors ?? -1, retries: status?.retries ?? -1, correct: output.length > 0 && output.equals(gnu),
+      ...(mbpsPerWorker !== undefined && { mbpsPerWorker }),
     };
   } finally {
+    await browser?.close();
     await stopUp(up);
     rmSync(dir, { recursive: true, force: true });
   }
@@ -62,13 +78,10 @@ export async function runWordcountBench(o: WordcountBenchOptions): Promise<Recor
 async function store(cloud: Cumulus, text: Buffer, objectBytes: number): Promise<string[]> {
   await cloud.mkdir('books');
   const paths: string[] = [];
-  for (let at = 0; at < text.length; ) {
-    let end = Math.min(text.length, at + objectBytes);
-    if (end < text.length) end = text.lastIndexOf(10, end - 1) + 1 || end;
+  for (const object of cutObjects(text, objectBytes)) {
     const path = `~/books/part-${String(paths.length).padStart(4, '0')}.txt`;
-    await cloud.put(path, text.subarray(at, end));
+    await cloud.put(path, object);
     paths.push(path);
-    at = end;
   }
   return paths;
 }

@@ -8,6 +8,8 @@ import { IDENTITY_STORE_KEY, identityFromSecret, SECRET_KEY_BYTES } from '../run
 import { LevelStore, openLevel } from '../runtime/level-store.js';
 import { installNodeSha256 } from '../runtime/native-sha256.js';
 import { NodeRTCPeerConnection, nodeRtcSettings, type IceInterfaces } from '../runtime/node-rtc.js';
+import { nodeSandboxes } from '../runtime/sandbox/node-sandbox.js';
+import { SandboxPool } from '../services/jobs/sandbox/pool.js';
 import { startPeer, type RunningPeer, type StartPeerOptions } from './start-peer.js';
 import type { WebSocketCtor } from '../runtime/ws-signaler.js';
 
@@ -20,6 +22,9 @@ export interface NodePeerOptions extends Omit<StartPeerOptions, 'store' | 'RTCPe
    */
   iceInterfaces?: IceInterfaces;
 }
+
+/** Sandboxes a Node peer runs js and wasm tasks in at most at once: every core but one, at least one. */
+const NODE_SANDBOXES = Math.max(1, availableParallelism() - 1);
 
 export async function startNodePeer(opts: NodePeerOptions): Promise<RunningPeer> {
   installNodeSha256();
@@ -34,6 +39,7 @@ export async function startNodePeer(opts: NodePeerOptions): Promise<RunningPeer>
     ...(rtc.candidateFilter ? { candidateFilter: rtc.candidateFilter } : {}),
     useIceServers: rtc.useIceServers,
     gossip: opts.gossip ?? { cores: availableParallelism() },
+    sandboxes: opts.sandboxes ?? new SandboxPool(nodeSandboxes, NODE_SANDBOXES),
   });
 }
 

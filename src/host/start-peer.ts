@@ -52,6 +52,8 @@ export interface StartPeerOptions {
   coord?: PeerOptions['coord'];
   /** What this peer reports to gossip (its cores; node-peer.ts asks the OS): counts, totals and slices. */
   gossip?: PeerOptions['gossip'];
+  /** The sandboxes its js and wasm tasks run in (a pool of worker threads in Node). */
+  sandboxes?: PeerOptions['sandboxes'];
 }
 
 export interface RunningPeer {
@@ -100,7 +102,7 @@ export async function startPeer(opts: StartPeerOptions): Promise<RunningPeer> {
   const peer = new Peer({
     clock, rng, net: countingLinks(net, signaler), store: opts.store,
     ...(opts.ring ? { ring: opts.ring } : {}), ...(opts.maxLinks ? { maxLinks: opts.maxLinks } : {}), ...(opts.storage ? { storage: opts.storage } : {}),
-    ...(opts.coord ? { coord: opts.coord } : {}),
+    ...(opts.coord ? { coord: opts.coord } : {}), ...(opts.sandboxes ? { sandboxes: opts.sandboxes } : {}),
     gossip: opts.gossip ?? { cores: hostCores() },
   });
   // Once a bootstrap has taken us in (its answer told us our successor), the overlay carries our

@@ -1,6 +1,7 @@
 // A real peer's TaskRunner: a map task reads its input object from storage, a reducer reads its
 // partition of every committed output of the phase before it (the keeper names them); the phase's
-// exec runs on the builtin executor with those bytes streaming in, and its stdout streams into an
+// exec runs on its kind's executor (builtin, or a js or wasm sandbox with its module fetched by
+// jobs-assets.ts) with those bytes streaming in, and its stdout streams into an
 // output object under the job (paths.ts), cut into one object per partition when the next phase
 // is a reduce of several reducers. How the task ended becomes the report the keeper journals.
 import { errorCode } from '../core/errors.js';
@@ -8,12 +9,14 @@ import type { PeerId } from '../core/id.js';
 import type { StorageClient } from '../services/storage/client.js';
 import type { BuiltinExecutor } from '../services/jobs/builtin-executor.js';
 import { stderrText } from '../services/jobs/builtin-executor.js';
-import type { Program } from '../services/jobs/exec/program.js';
+import type { ExecKind, Executor } from '../services/jobs/executor.js';
+import { concatBytes as concat } from '../services/jobs/exec/bytes.js';
 import { Pipe } from '../services/jobs/exec/pipe.js';
 import type { JobsClient } from '../services/jobs/engine/client.js';
 import type { RunPhase, RunTask, TaskReport } from '../services/jobs/engine/messages.js';
 import { lineKey, outputPath, partitionOf } from '../services/jobs/engine/paths.js';
 import type { TaskContext, TaskRunner } from '../services/jobs/engine/worker.js';
+import { JobAssets } from './jobs-assets.js';
 
 /** Prepared programs a worker keeps, by exec text (a job's tasks share one). */
 const MAX_PREPARED = 64;
@@ -25,13 +28,16 @@ const PARTITION_PIPE_BYTES = 256 * 1024;
 type FileStat = Extract<Awaited<ReturnType<StorageClient['stat']>>, { kind: 'file' }>;
 
 export class StorageTaskRunner implements TaskRunner {
-  private readonly prepared = new Map<string, Program>();
+  private readonly prepared = new Map<string, { executor: Executor; program: unknown }>();
+  readonly assets = new JobAssets();
 
   constructor(
     private readonly self: PeerId,
     private readonly storage: () => StorageClient | null,
     private readonly jobs: () => JobsClient,
     private readonly executor: BuiltinExecutor,
+    /** The sandboxed kinds this peer runs (js, wasm), when it has sandboxes. */
+    private readonly sandboxed: ReadonlyMap<ExecKind, Executor> = new Map(),
   ) {}
 
   async run(jobId: string, phase: RunPhase, task: RunTask, ctx: TaskContext): Promise<TaskReport> {
@@ -40,7 +46,10 @@ export class StorageTaskRunner implements TaskRunner {
     try {
       const input = phase.type === 'map' ? await this.mapInput(client, task.input, ctx.user) : { stdin: this.reduceInput(client, jobId, phase, task.index), inputBytes: 0, localBytes: 0 };
       if ('report' in input) return input.report;
-      const running = this.executor.start(this.program(phase.exec), { stdin: input.stdin, limits: phase, signal: ctx.signal });
+      const assets = phase.assets === undefined ? [] : await this.assets.load(client, ctx.user, jobId, phase.assets);
+      if ('missing' in assets) return failure('not-found', 1, assets.missing);
+      const { executor, program } = this.program(phase);
+      const running = executor.start(program, { stdin: input.stdin, limits: phase, signal: ctx.signal, ...(assets.length > 0 && { assets }) });
       let stored: number | undefined;
       let storeError: unknown;
       try {
@@ -60,11 +69,15 @@ export class StorageTaskRunner implements TaskRunner {
     }
   }
 
-  private program(exec: string): Program {
-    let p = this.prepared.get(exec);
+  private program(phase: RunPhase): { executor: Executor; program: unknown } {
+    const kind = phase.kind ?? 'builtin';
+    const key = `${kind}\n${phase.assets?.join('\n') ?? ''}\n${phase.exec}`;
+    let p = this.prepared.get(key);
     if (p === undefined) {
+      const executor = kind === 'builtin' ? this.executor : this.sandboxed.get(kind);
+      if (executor === undefined) throw new Error(`this peer runs no ${kind} tasks`);
       if (this.prepared.size >= MAX_PREPARED) this.prepared.delete(this.prepared.keys().next().value!);
-      this.prepared.set(exec, (p = this.executor.prepare({ kind: 'builtin', exec })));
+      this.prepared.set(key, (p = { executor, program: executor.prepare({ kind, exec: phase.exec, ...(phase.assets !== undefined && { assets: phase.assets }) }) }));
     }
     return p;
   }
@@ -152,16 +165,6 @@ async function splitLines(stdout: AsyncIterable<Uint8Array>, pipes: Pipe[]): Pro
   if (carry.length > 0) await add(carry);
   for (let k = 0; k < pipes.length; k++) await flush(k);
   for (const p of pipes) p.end();
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 function failure(outcome: 'exit' | 'limit' | 'timeout' | 'error' | 'not-found', exitCode: number, message: string, stderr = ''): TaskReport {

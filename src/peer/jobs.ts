@@ -1,7 +1,8 @@
 // The jobs engine of a peer that lends storage: it keeps the jobs whose keys it owns, places their
-// map tasks on the holders of their inputs (jobs-placement.ts) and runs tasks itself with the
-// builtin executor over its storage client (jobs-runner.ts); sort spills to its own prefix of the
-// peer's store. As a keeper it archives each finished job's report in storage (report.ts).
+// map tasks on the holders of their inputs (jobs-placement.ts) and runs tasks itself over its
+// storage client (jobs-runner.ts): builtin pipelines with the builtin executor (sort spills to its
+// own prefix of the peer's store), and js and wasm tasks in sandboxes when the host gives it some.
+// As a keeper it archives each finished job's report in storage (report.ts).
 import type { Clock, Store } from '../env/ports.js';
 import { PrefixStore } from '../env/prefix-store.js';
 import type { RingPort } from '../overlay/port.js';
@@ -9,6 +10,9 @@ import { BuiltinExecutor } from '../services/jobs/builtin-executor.js';
 import { JobsService } from '../services/jobs/engine/service.js';
 import { reportPath } from '../services/jobs/engine/paths.js';
 import { buildReport } from '../services/jobs/engine/report.js';
+import type { ExecKind, Executor } from '../services/jobs/executor.js';
+import { SandboxExecutor } from '../services/jobs/sandbox/executor.js';
+import type { SandboxPool } from '../services/jobs/sandbox/pool.js';
 import type { StorageClient } from '../services/storage/client.js';
 import { RingPlacement } from './jobs-placement.js';
 import { StorageTaskRunner } from './jobs-runner.js';
@@ -16,11 +20,12 @@ import { StorageTaskRunner } from './jobs-runner.js';
 /** Tasks a peer runs at once: tiny tasks mostly wait on storage's round trips, which overlap. */
 const TASK_SLOTS = 4;
 
-export function startJobs(ring: RingPort, clock: Clock, store: Store, storage: () => StorageClient | null): JobsService {
+export function startJobs(ring: RingPort, clock: Clock, store: Store, storage: () => StorageClient | null, sandboxes?: SandboxPool): JobsService {
   const executor = new BuiltinExecutor({ clock, spill: PrefixStore.of(store, 'jobs-spill/') });
+  const sandboxed = new Map<ExecKind, Executor>(sandboxes === undefined ? [] : [['js', new SandboxExecutor('js', clock, sandboxes)], ['wasm', new SandboxExecutor('wasm', clock, sandboxes)]]);
   let jobs: JobsService | null = null;
-  const runner = new StorageTaskRunner(ring.self, storage, () => jobs!.client, executor);
-  jobs = new JobsService({ ring, clock, placement: new RingPlacement(ring, storage), runner, executors: new Map([['builtin', executor]]), taskSlots: TASK_SLOTS });
+  const runner = new StorageTaskRunner(ring.self, storage, () => jobs!.client, executor, sandboxed);
+  jobs = new JobsService({ ring, clock, placement: new RingPlacement(ring, storage), runner, executors: new Map<ExecKind, Executor>([['builtin', executor], ...sandboxed]), taskSlots: TASK_SLOTS });
   // The keeper archives a job's report where its user reads (and may delete) it, before the end is journaled.
   if (jobs.scheduler) {
     const api = jobs.api;

@@ -13,6 +13,7 @@ import type { CoordSettings } from '../services/coord/settings.js';
 import { CoordService, type Semaphore } from '../services/coord/service.js';
 import { StorageService, type StorageOptions } from '../services/storage/service.js';
 import type { JobsService } from '../services/jobs/engine/service.js';
+import type { SandboxPool } from '../services/jobs/sandbox/pool.js';
 import { startJobs } from './jobs.js';
 import { startGossip, type PeerGossipOptions } from './gossip.js';
 import type { GossipService } from '../gossip/service.js';
@@ -33,6 +34,8 @@ export interface PeerOptions {
   coord?: Partial<CoordSettings>;
   /** Run the gossip layer (membership, network-wide counts, slices) with these attributes (peer/gossip.ts). */
   gossip?: PeerGossipOptions;
+  /** The sandboxes its js and wasm tasks run in (worker threads in Node, Web Workers in a tab); without them the peer runs builtins only. The peer closes them when it leaves. */
+  sandboxes?: SandboxPool;
 }
 
 /** What a peer says of itself to a dashboard or a bench: its place on the ring. */
@@ -62,6 +65,8 @@ export class Peer {
   readonly gossip: GossipService | null = null;
   /** Customer slices: this peer's membership, and the slice directory when it keeps it. */
   readonly slices: SliceService | null = null;
+  /** The sandboxes its js and wasm tasks run in. */
+  readonly sandboxes: SandboxPool | null = null;
   private stopped = false;
 
   constructor(opts: PeerOptions) {
@@ -77,7 +82,8 @@ export class Peer {
       if (!opts.store) throw new InvalidArgumentError('the storage service needs the peer\'s store');
       const env = { clock: opts.clock, rng: opts.rng.fork('storage'), net: opts.net, store: PrefixStore.of(opts.store, 'storage/') };
       this.storage = new StorageService(this.base, env, opts.storage);
-      this.jobs = startJobs(this.base, opts.clock, opts.store, () => this.storage?.client ?? null);
+      this.sandboxes = opts.sandboxes ?? null;
+      this.jobs = startJobs(this.base, opts.clock, opts.store, () => this.storage?.client ?? null, this.sandboxes ?? undefined);
     }
     if (opts.gossip) ({ gossip: this.gossip, slices: this.slices } = startGossip(this.base, opts.clock, opts.rng, opts.gossip, () => this.storage));
   }
@@ -159,6 +165,7 @@ export class Peer {
     this.jobs?.stop();
     this.slices?.stop();
     this.gossip?.stop();
+    this.sandboxes?.close();
     this.coord.stop();
     this.signal.stop();
     this.base.leave();

@@ -137,7 +137,8 @@ export class Cumulus {
 
   /** Create a job (its JSON, or the object); resolves to its id. Inputs follow with addInputs. */
   createJob(job: JobSpec | string): Promise<string> {
-    return this.jobs.create(job);
+    if (typeof job === 'string') return this.jobs.create(job);
+    return this.jobs.create({ ...job, phases: job.phases.map((p) => (p.assets === undefined ? p : { ...p, assets: p.assets.map((a) => this.resolve(a)) })) });
   }
 
   /** Add input paths to a job (`~/x` and `x` name files in the caller's home); resolves to its count of inputs. */

@@ -4,12 +4,15 @@ import { parseJsonLines } from './streams.js';
 
 export interface JobPhase {
   type?: 'map' | 'reduce';
+  /** The exec's kind: a builtin pipeline (the default), or a JS or WASI module named by the first asset. */
+  kind?: 'builtin' | 'js' | 'wasm';
   exec: string;
   count?: number;
   /** Seconds a task may run (default 300). */
   timeout?: number;
   /** MiB a task may hold (default 1024). */
   memory?: number;
+  /** Paths of the task's assets (a js or wasm phase's module first); `~/x` and `x` are in the caller's home. */
   assets?: string[];
 }
 

@@ -94,6 +94,8 @@ function send(req: FastifyRequest, reply: FastifyReply, b: Bundle, cacheControl:
 export function registerWebPage(app: FastifyInstance): void {
   app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').send(PAGE));
   app.get('/volunteer.js', async (req, reply) => send(req, reply, await bundle('volunteer', 'esm'), VOLUNTEER_CACHE));
+  // The tab's sandboxes for js and wasm tasks: a module Web Worker each (src/web/sandbox-worker.ts).
+  app.get('/sandbox-worker.js', async (req, reply) => send(req, reply, await bundle('sandbox-worker', 'esm'), VOLUNTEER_CACHE));
   // Loaded by other origins' pages: as a classic script it needs no CORS.
   app.get('/coord-dropin.js', async (req, reply) => send(req, reply, await bundle('dropin', 'iife'), DROPIN_CACHE));
   app.get<{ Params: { file: string } }>('/coord-dropin/:file', async (req, reply) => {

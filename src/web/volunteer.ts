@@ -9,6 +9,7 @@ import { startPeer, type RunningPeer } from '../host/start-peer.js';
 import { fullStatus } from '../host/peer-status.js';
 import { idFromHex } from '../core/id.js';
 import type { PeerConnectionCtor } from '../runtime/webrtc-net.js';
+import { startTabSandboxes } from './tab-sandboxes.js';
 
 /** Identity slots per browser profile: at most this many tabs volunteer at once. */
 const MAX_TABS = 8;
@@ -76,6 +77,7 @@ function show(id: string, text: string): void {
 
 async function main(): Promise<void> {
   show('state', 'joining…');
+  const sandboxes = startTabSandboxes();
   const slot = await holdSlot();
   const store = await LevelStore.open(openLevel(`cumulus-peer-${slot}`));
   const running: RunningPeer = await startPeer({
@@ -83,6 +85,7 @@ async function main(): Promise<void> {
     RTCPeerConnection: globalThis.RTCPeerConnection as unknown as PeerConnectionCtor,
     serverUrl: location.origin,
     storage: { quotaBytes: tabQuotaBytes() },
+    sandboxes,
   });
   const api = {
     status: () => fullStatus(running),

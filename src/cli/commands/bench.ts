@@ -9,6 +9,7 @@ import { API_BENCH_OPTIONS, runApiBench } from '../../bench/api.js';
 import { BUILTINS_BENCH_OPTIONS, runBuiltinsBench } from '../../bench/builtins.js';
 import { WORDCOUNT_BENCH_OPTIONS, runWordcountBench } from '../../bench/wordcount.js';
 import { JOBS_BENCH_OPTIONS, runJobsBench } from '../../bench/jobs.js';
+import { TASKS_BENCH_OPTIONS, runTasksBench } from '../../bench/tasks.js';
 import { CHURN_BENCH_OPTIONS, runChurnBench } from '../../bench/churn.js';
 import { COORD_BENCH_OPTIONS, runCoordBench } from '../../bench/coord.js';
 import { DROPIN_BENCH_OPTIONS, runDropinBench } from '../../bench/dropin.js';
@@ -89,6 +90,11 @@ export const BENCHES: Record<string, Bench> = {
     description: 'tiny map tasks (cat over one-line objects) through one jKeeper on a local cloud of --peers volunteers and the server\'s peer: tasks per second, whole tasks',
     options: JOBS_BENCH_OPTIONS,
     run: (o) => runJobsBench(o),
+  }),
+  tasks: bench({
+    description: 'the per-task overhead of the --exec js|wasm sandbox executor in this process with a tiny module and its input in memory: warm and cold p50, module cache hits',
+    options: TASKS_BENCH_OPTIONS,
+    run: (o) => runTasksBench(o),
   }),
   netlab: bench({
     description: 'the network lab (root): a server and coturn on a public network, --per-home volunteers behind each of three NATs (full-cone-like, port-restricted, symmetric) and a tab; links by kind, a file across homes, lookups with the server up and down',

@@ -9,6 +9,10 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { InvalidArgumentError, NotFoundError, errorCode } from '../../core/errors.js';
 import { RealClock } from '../../runtime/clock.js';
 import { BuiltinExecutor } from '../../services/jobs/builtin-executor.js';
+import type { ExecKind, Executor } from '../../services/jobs/executor.js';
+import { SandboxExecutor } from '../../services/jobs/sandbox/executor.js';
+import { SandboxPool } from '../../services/jobs/sandbox/pool.js';
+import { nodeSandboxes } from '../../runtime/sandbox/node-sandbox.js';
 import { MAX_INPUTS_PER_REQUEST, type JobStatus, type ResultKind } from '../../services/jobs/engine/api-messages.js';
 import type { JobsClient } from '../../services/jobs/engine/client.js';
 import { MAX_INPUT_PATH_CHARS } from '../../services/jobs/engine/constants.js';
@@ -28,8 +32,11 @@ const STATUS_CONCURRENCY = 8;
 /** Items a results page asks for. */
 const RESULTS_PAGE = 1024;
 
-const checker = new BuiltinExecutor({ clock: new RealClock() });
-const executors = new Map([['builtin' as const, checker]]);
+const clock = new RealClock();
+const checker = new BuiltinExecutor({ clock });
+// The sandboxed kinds are checked by their executors' prepare, which starts no sandbox: this pool stays empty.
+const checkOnly = new SandboxPool(nodeSandboxes, 1);
+const executors = new Map<ExecKind, Executor>([['builtin', checker], ['js', new SandboxExecutor('js', clock, checkOnly)], ['wasm', new SandboxExecutor('wasm', clock, checkOnly)]]);
 
 interface JobParams {
   user: string;

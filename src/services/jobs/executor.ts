@@ -52,6 +52,13 @@ export interface TaskLimits {
   outputBytes: number;
 }
 
+/** An asset's bytes, fetched by the engine before start, with their SHA-256 (hex), by which sandboxes cache what they compile. */
+export interface TaskAsset {
+  path: string;
+  bytes: Uint8Array;
+  hash: string;
+}
+
 /** What one task is given. */
 export interface TaskInput {
   /** Its standard input: the input object's bytes (map) or its share of the previous phase's output (reduce). */
@@ -64,6 +71,8 @@ export interface TaskInput {
   env?: Readonly<Record<string, string>>;
   /** Aborting it cancels the task, as cancel() does. */
   signal?: AbortSignal;
+  /** The phase's assets, in the order the phase names them (a js or wasm task's module is the first). */
+  assets?: readonly TaskAsset[];
 }
 
 /** How a task ended. */

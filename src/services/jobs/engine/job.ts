@@ -46,7 +46,8 @@ export interface Job {
 /** The executors a peer can run, by kind. */
 export type Executors = ReadonlyMap<ExecKind, Executor>;
 
-const PHASE_KEYS = new Set(['type', 'exec', 'count', 'timeout', 'memory', 'assets']);
+const PHASE_KEYS = new Set(['type', 'kind', 'exec', 'count', 'timeout', 'memory', 'assets']);
+const KINDS: readonly ExecKind[] = ['builtin', 'js', 'wasm'];
 const JOB_KEYS = new Set(['name', 'phases']);
 
 /** A job from its JSON text, or an InvalidArgumentError naming what is wrong. */
@@ -91,7 +92,8 @@ function checkPhase(value: unknown, at: string, executors: Executors): { spec: P
   const timeoutS = integer(value.timeout, DEFAULT_TIMEOUT_S, 1, MAX_TIMEOUT_S, `${at}.timeout (seconds)`);
   const memoryMb = integer(value.memory, DEFAULT_MEMORY_MB, MIN_MEMORY_MB, MAX_MEMORY_MB, `${at}.memory (MiB)`);
   const assets = checkAssets(value.assets, `${at}.assets`);
-  const kind: ExecKind = 'builtin';
+  const kind = (value.kind ?? 'builtin') as ExecKind;
+  if (!KINDS.includes(kind)) throw new InvalidArgumentError(`${at}.kind: must be one of ${KINDS.join(', ')}, got ${JSON.stringify(value.kind)}`);
   const executor = executors.get(kind);
   if (executor === undefined) throw new InvalidArgumentError(`${at}.exec: no executor of kind ${kind} on this peer`);
   let prepared: unknown;
@@ -102,6 +104,7 @@ function checkPhase(value: unknown, at: string, executors: Executors): { spec: P
     throw e;
   }
   const spec: PhaseSpec = { type, exec: value.exec };
+  if (value.kind !== undefined) spec.kind = kind;
   if (value.count !== undefined) spec.count = count;
   if (value.timeout !== undefined) spec.timeout = timeoutS;
   if (value.memory !== undefined) spec.memory = memoryMb;

@@ -69,6 +69,9 @@ export const RunPhase = obj({
   partitions: Type.Integer({ minimum: 1, maximum: 1024 }),
   /** This phase's reducers (1 for a map): a reducer of several reads its partition of each source. */
   count: Type.Integer({ minimum: 1, maximum: 1024 }),
+  /** The exec's kind when it is not 'builtin', and the paths of its assets (a js or wasm task's module first). */
+  kind: Type.Optional(Type.Union([Type.Literal('js'), Type.Literal('wasm')])),
+  assets: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 1024 }), { maxItems: 16 })),
 });
 export type RunPhase = Static<typeof RunPhase>;
 /** One attempt of a task; `input` is its input's path (a map task) or its partition's name (a reducer). */

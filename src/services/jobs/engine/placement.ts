@@ -24,5 +24,6 @@ export function runPhase(journal: Journal, phase: number): RunPhase {
   const p = phases[phase]!;
   const next = phases[phase + 1];
   const partitions = next?.type === 'reduce' ? (next.count ?? 1) : 1;
-  return { phase, exec: p.exec, timeoutMs: (p.timeout ?? DEFAULT_TIMEOUT_S) * 1000, memoryBytes: (p.memory ?? DEFAULT_MEMORY_MB) * 1024 * 1024, outputBytes: DEFAULT_OUTPUT_BYTES, type: p.type, partitions, count: p.count ?? 1 };
+  return { phase, exec: p.exec, timeoutMs: (p.timeout ?? DEFAULT_TIMEOUT_S) * 1000, memoryBytes: (p.memory ?? DEFAULT_MEMORY_MB) * 1024 * 1024, outputBytes: DEFAULT_OUTPUT_BYTES, type: p.type, partitions, count: p.count ?? 1,
+    ...(p.kind !== undefined && p.kind !== 'builtin' && { kind: p.kind }), ...(p.assets !== undefined && p.assets.length > 0 && { assets: p.assets }) };
 }

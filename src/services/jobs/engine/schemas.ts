@@ -26,6 +26,8 @@ const obj = <T extends Parameters<typeof Type.Object>[0]>(p: T) => Type.Object(p
 
 export const PhaseSpec = obj({
   type: Type.Union([Type.Literal('map'), Type.Literal('reduce')]),
+  /** The kind of exec (executor.ts); absent means 'builtin'. */
+  kind: Type.Optional(Type.Union([Type.Literal('builtin'), Type.Literal('js'), Type.Literal('wasm')])),
   /** The schema bounds characters; job.ts bounds the UTF-8 bytes, which is the stricter bound. */
   exec: Type.String({ minLength: 1, maxLength: MAX_EXEC_BYTES }),
   count: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_REDUCERS })),
