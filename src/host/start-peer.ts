@@ -50,6 +50,8 @@ export interface StartPeerOptions {
   /** Lend storage: the peer runs the storage service over its store, within this quota. */
   storage?: StorageOptions;
   coord?: PeerOptions['coord'];
+  /** Stand beside the ring, owning no key (PeerOptions.attached): the rendezvous server's own peer by default. */
+  attached?: boolean;
 }
 
 export interface RunningPeer {
@@ -98,7 +100,7 @@ export async function startPeer(opts: StartPeerOptions): Promise<RunningPeer> {
   const peer = new Peer({
     clock, rng, net: countingLinks(net, signaler), store: opts.store,
     ...(opts.ring ? { ring: opts.ring } : {}), ...(opts.maxLinks ? { maxLinks: opts.maxLinks } : {}), ...(opts.storage ? { storage: opts.storage } : {}),
-    ...(opts.coord ? { coord: opts.coord } : {}),
+    ...(opts.coord ? { coord: opts.coord } : {}), ...(opts.attached === true ? { attached: true } : {}),
   });
   // Once a bootstrap has taken us in (its answer told us our successor), the overlay carries our
   // signaling, relayed through our links while we are not routable yet. Before that our only link

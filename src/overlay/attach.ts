@@ -15,16 +15,15 @@
 // refresh (every ATTACH_REFRESH_PERIODS, and at once when a linked successor fails) looks the id up
 // again and links to the new owner. Requests lost in between time out and are retried as any
 // request lost to churn is.
+import { check } from '../core/codec.js';
 import type { PeerId } from '../core/id.js';
-import { idFromHex } from '../core/id.js';
-import { ATTACH_REFRESH_PERIODS } from './constants.js';
+import { ATTACH_REFRESH_PERIODS, CHORD_SVC } from './constants.js';
 import type { MuxView, RingContext } from './context.js';
-import type { Maintenance } from './maintenance.js';
+import { FindSuccRep } from './schemas.js';
 import type { Neighbours } from './neighbours.js';
 
-export type AttachmentContext = Pick<RingContext, 'self' | 'state' | 'status' | 'config'> & {
+export type AttachmentContext = Pick<RingContext, 'self' | 'state' | 'status' | 'config' | 'call'> & {
   readonly mux: Pick<MuxView, 'isLinked'>;
-  readonly maintenance: Pick<Maintenance, 'findSuccessor'>;
   readonly neighbours: Pick<Neighbours, 'applySuccessors' | 'checkJoined'>;
 };
 
@@ -54,14 +53,22 @@ export class Attachment {
     if (++this.ticks % ATTACH_REFRESH_PERIODS === 0 || !this.ctx.mux.isLinked(first)) this.refresh();
   }
 
-  /** Look our own id up: its owner and the members after it are where routes toward us end. */
+  /**
+   * Look our own id up: its owner and the members after it are where routes toward us end. A
+   * lookup of our own would be answered to our id, and so lost at an owner with no link to us:
+   * the very case to mend. A linked member looks it up for us instead, as a bootstrap does for a
+   * joiner ('join'), and answers over our link.
+   */
   refresh(): void {
-    if (this.inFlight || this.ctx.status !== 'joined' || this.ctx.state.succs.length === 0) return;
+    const ctx = this.ctx;
+    const via = ctx.state.succs.find((p) => ctx.mux.isLinked(p));
+    if (this.inFlight || ctx.status !== 'joined' || via === undefined) return;
     this.inFlight = true;
-    this.ctx.maintenance.findSuccessor(idFromHex(this.ctx.self), false, undefined, (e, rep) => {
+    ctx.call({ peer: via }, CHORD_SVC, 'join', {}, { timeoutMs: 2 * ctx.config.requestTimeoutMs }, (e, env) => {
       this.inFlight = false;
-      if (e !== null || rep === undefined || this.ctx.status !== 'joined') return;
-      this.take([rep.owner, ...rep.succs]);
+      const rep = e === null ? check(FindSuccRep, env!.body, 'join reply') : null;
+      if (rep?.ok !== true || ctx.status !== 'joined') return;
+      this.take([rep.value.owner, ...rep.value.succs]);
     });
   }
 
