@@ -55,7 +55,7 @@ export function registerUp(program: Command): void {
     .command('up')
     .description('start a local cloud: a server and volunteer peers on this machine, ready for files')
     .option('--peers <n>', `volunteer processes to start (default ${REPLICAS.default}, one per replica of the default durability)`, String(REPLICAS.default))
-    .option('--lend-storage', 'the server\'s own peer stands on the ring and lends storage too (implied by --peers 0)')
+    .option('--lend-storage', `the server's own peer stands on the ring and lends storage too (implied by fewer than ${REPLICAS.default} peers)`)
     .option('--port <port>', 'TCP port of the server', String(DEFAULT_PORT))
     .option('--data <dir>', 'directory for everything the local cloud keeps', DEFAULT_DATA_DIR)
     .option('--quota-mb <MiB>', `storage each volunteer lends, in MiB (default: the volunteer's, ${VOLUNTEER_QUOTA_MIB.default})`)
@@ -72,8 +72,9 @@ export function registerUp(program: Command): void {
       const ours = await Promise.all(Array.from({ length: peers }, (_, i) => storedPeerId(join(dataDir, `volunteer-${i}`))));
       const startingWithIt = ours.filter((p): p is PeerId => p !== null);
       // By default the server's peer holds no data (it stands beside the ring): the volunteers
-      // hold every replica. With no volunteer, only the server's peer can.
-      const lendStorage = opts.lendStorage === true || peers === 0;
+      // hold every replica. Fewer volunteers than the default durability cannot hold r copies of
+      // a chunk, so the server's peer then lends storage too.
+      const lendStorage = opts.lendStorage === true || peers < REPLICAS.default;
       const cloud = await startCloudServer({
         port: Number(opts.port), host: DEFAULT_HOST, dataDir, peerOptions: { startingWithIt, lendStorage },
         ...(opts.s3Port !== undefined ? { s3Port: Number(opts.s3Port) } : {}),
