@@ -114,6 +114,7 @@ export async function completeUpload(c: S3Call): Promise<void> {
     await c.ctx.fs.put(path, concatParts(parts), {
       replicas: REPLICAS.default, maxBytes: c.ctx.maxObjectBytes, sizeBytes: parts.reduce((s, p) => s + p.sizeBytes, 0),
       ...(meta.contentType ? { contentType: meta.contentType } : {}),
+      md5: () => multipartEtag(parts),
     });
     await c.ctx.multipart.remove(c.user, uploadIdOf(c));
     endWith(res, xmlDocument('CompleteMultipartUploadResult', { Location: `/${c.bucket}/${c.key}`, Bucket: c.bucket, Key: c.key, ETag: `"${multipartEtag(parts)}"` }));
