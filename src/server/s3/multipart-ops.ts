@@ -47,7 +47,10 @@ export async function uploadPart(c: S3Call): Promise<void> {
   await uploadOf(c);
   const release = c.ctx.uploads.acquire(c.user);
   try {
-    const part = await c.ctx.multipart.putPart(c.user, uploadIdOf(c), partNumber, uploadBody(c).body);
+    const upload = uploadBody(c);
+    const part = await c.ctx.multipart.putPart(c.user, uploadIdOf(c), partNumber, upload.body).catch((e: unknown) => {
+      throw upload.failure() ?? e;
+    });
     c.reply.header('etag', `"${part.etag}"`).code(200).send();
   } finally {
     release();

@@ -67,6 +67,8 @@ export async function putObject(c: S3Call): Promise<void> {
       ...(contentType ? { contentType } : {}),
       // S3's ETag of a single-part upload is its MD5: kept with the object, so GET, HEAD and listings give it too.
       md5: () => upload.md5Hex(),
+    }).catch((e: unknown) => {
+      throw upload.failure() ?? e;
     });
     c.reply.header('etag', `"${upload.md5Hex()}"`).code(200).send();
   } finally {
