@@ -63,7 +63,7 @@ export async function startCloudServer(o: CloudServerOptions): Promise<CloudServ
   const ice = o.ice ? new IceIssuer(o.ice) : undefined;
   const jobs = o.peer !== false ? () => peer?.peer.jobs?.client ?? null : undefined;
   const s3: S3Options = {
-    fs, keys: await FileAccessKeyStore.open(join(o.dataDir, 'users')), stagingDir: join(o.dataDir, 's3-uploads'),
+    fs, keys: await FileAccessKeyStore.open(join(o.dataDir, 'users')),
     ...(o.limits?.maxObjectBytes !== undefined ? { maxObjectBytes: o.limits.maxObjectBytes } : {}),
     ...(o.limits?.uploadIdleMs !== undefined ? { uploadIdleMs: o.limits.uploadIdleMs } : {}),
   };

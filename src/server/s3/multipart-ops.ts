@@ -7,7 +7,7 @@ import { REPLICAS } from '../../services/storage/constants.js';
 import { uploadBody } from './body.js';
 import { ensureParents, objectPath, requireBucket, type S3Call } from './context.js';
 import { S3Error, toS3Error } from './errors.js';
-import { concatParts, multipartEtag, MAX_PART_NUMBER, type StagedPart, type UploadMeta } from './multipart.js';
+import { multipartEtag, MAX_PART_NUMBER, type StagedPart, type UploadMeta } from './multipart.js';
 import { errorXml, parseXml, readSmallBody, xmlDocument, xmlText } from './xml.js';
 
 /** Every part but the last must be at least this big (S3's rule, which clients follow). */
@@ -114,7 +114,7 @@ export async function completeUpload(c: S3Call): Promise<void> {
   res.write('<?xml version="1.0" encoding="UTF-8"?>\n');
   const keepalive = setInterval(() => res.write(' '), KEEPALIVE_MS);
   try {
-    await c.ctx.fs.put(path, concatParts(parts), {
+    await c.ctx.fs.put(path, c.ctx.multipart.read(parts), {
       replicas: REPLICAS.default, maxBytes: c.ctx.maxObjectBytes, sizeBytes: parts.reduce((s, p) => s + p.sizeBytes, 0),
       ...(meta.contentType ? { contentType: meta.contentType } : {}),
       md5: () => multipartEtag(parts),
