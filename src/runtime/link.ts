@@ -28,15 +28,18 @@ export const FRAME_KIND_PING = 1;
 export const FRAME_HEADER_BYTES = 1;
 
 /**
- * An idle link sends a ping this often, so the other side's dead-link check hears from us; about
- * a frame per 5 s per link is nothing beside the traffic a link carries.
+ * An idle link sends a ping this often, so the other side's dead-link check hears from us; a
+ * frame per 2 s per link is nothing beside the traffic a link carries, and a hidden tab's timers
+ * still fire once a second.
  */
-export const KEEP_ALIVE_INTERVAL_MS = 5_000;
+export const KEEP_ALIVE_INTERVAL_MS = 2_000;
 /**
- * A link that has received nothing for this long (four keep-alive periods) is dropped as dead: a
- * crashed peer may leave its data channel open without ever closing it.
+ * A link that has received nothing for this long (five keep-alive periods) is dropped as dead: a
+ * killed process leaves its data channel open on our side until then, and the ring keeps routing
+ * over it, losing each frame. Short enough that a holder killed in a wave of departures is noticed
+ * well before the next wave; long enough to ride out a busy peer's event-loop stalls of a few seconds.
  */
-export const DEAD_LINK_MS = 4 * KEEP_ALIVE_INTERVAL_MS;
+export const DEAD_LINK_MS = 5 * KEEP_ALIVE_INTERVAL_MS;
 
 export interface LinkLimits {
   /** Largest payload send() accepts and the receiver tolerates. */

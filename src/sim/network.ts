@@ -35,6 +35,12 @@ export interface NetworkOptions {
   breakRate: number;
   /** How long before a peer notices a crashed, partitioned or broken link. */
   failureDetectionMs: number;
+  /**
+   * A crashed peer's links still look up to the other side until failureDetectionMs (sends are
+   * accepted and their frames lost), as a killed process's WebRTC data channel does until its
+   * dead-link timer; otherwise a send on them fails at once, which tells the sender early.
+   */
+  silentCrashes: boolean;
   /** How long a connect to an unreachable peer takes to fail. */
   connectTimeoutMs: number;
 }
@@ -49,6 +55,7 @@ export const DEFAULT_NETWORK: NetworkOptions = {
   reorder: false,
   breakRate: 0,
   failureDetectionMs: 3_000,
+  silentCrashes: false,
   connectTimeoutMs: LINK_CONNECT_TIMEOUT_MS,
 };
 
@@ -59,6 +66,7 @@ const F_LISTED_A = 8;
 const F_LISTED_B = 16;
 const F_POOLED = 32;
 const F_CANDIDATE = 64;
+const F_SILENT = 128;
 const T_LATENCY = 0;
 const T_LAST_AB = 1;
 const T_LAST_BA = 2;
@@ -87,6 +95,20 @@ export class Link {
 
   set dead(dead: boolean) {
     this.setFlag(F_DEAD, dead);
+  }
+
+  /** Dead by a crash that its other side cannot see yet (NetworkOptions.silentCrashes). */
+  get silent(): boolean {
+    return (this.flags & F_SILENT) !== 0;
+  }
+
+  set silent(silent: boolean) {
+    this.setFlag(F_SILENT, silent);
+  }
+
+  /** Dead, or silently dead: it no longer carries frames. Up as its other side sees it. */
+  looksUp(side: number): boolean {
+    return (this.flags & (F_DEAD | F_SILENT)) !== F_DEAD && this.isUp(side);
   }
 
   /**

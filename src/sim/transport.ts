@@ -72,7 +72,7 @@ export class SimTransport {
   /** Whether n has a link to peer that is up on n's side. */
   isLinked(n: NodeRef, peer: PeerId): boolean {
     const link = linkAt(this.table(n.index), this.keyOf(n, peer, false));
-    return link !== undefined && !link.dead && link.isUp(n.index);
+    return link !== undefined && link.looksUp(n.index);
   }
 
   /** The peers n has a link up with, in the order the links were listed. */
@@ -82,7 +82,7 @@ export class SimTransport {
     if (t === null) return out;
     for (let i = 0; i < t.length; i += 2) {
       const link = t[i + 1] as Link;
-      if (!link.dead && link.isUp(n.index)) out.push(this.idOf(t[i] as number));
+      if (link.looksUp(n.index)) out.push(this.idOf(t[i] as number));
     }
     return out;
   }
@@ -126,7 +126,13 @@ export class SimTransport {
    */
   send(n: NodeRef, peer: PeerId, frame: Uint8Array, value?: unknown): boolean {
     const link = linkAt(this.table(n.index), this.keyOf(n, peer, false));
-    if (link === undefined || link.dead || !link.isUp(n.index)) return false;
+    if (link === undefined || link.dead || !link.isUp(n.index)) {
+      if (link === undefined || !link.looksUp(n.index)) return false;
+      // Sent into a crashed peer's link that still looks up: lost on the way.
+      this.sim.stats.framesSent++;
+      this.sim.stats.framesDropped++;
+      return true;
+    }
     const opts = this.opts;
     const stats = this.sim.stats;
     stats.framesSent++;
@@ -214,7 +220,10 @@ export class SimTransport {
   crash(n: SimNodeState): void {
     const t = this.table(n.index);
     if (t === null) return;
-    for (let i = 1; i < t.length; i += 2) this.breakLink(t[i] as Link, R_TIMEOUT);
+    for (let i = 1; i < t.length; i += 2) {
+      this.breakLink(t[i] as Link, R_TIMEOUT);
+      if (this.opts.silentCrashes) (t[i] as Link).silent = true;
+    }
     for (let i = 1; i < t.length; i += 2) {
       const link = t[i] as Link;
       link.setListed(n.index, false);

@@ -196,9 +196,9 @@ export const SUMMARY_DEBOUNCE_MS = 1_000;
  */
 export const DEPARTURE_CHECK_MS = 1_000;
 /**
- * How long a peer the ring dropped is watched while its link still looks up: a link to a killed
- * process closes at its dead-link timer (about 20 s); a live peer the ring dropped by mistake
- * keeps its link, and is let go after this.
+ * How long a peer that said it leaves, or that our range grew over, is watched while its link
+ * still looks up (a leaver closes its links a moment later); a live peer keeps its link, and is let
+ * go after this. A peer the ring says failed is not watched: its sKeepers hear of it at once.
  */
 export const DEPARTURE_WATCH_MS = 60_000;
 /** sKeeper keys in one departure notice; the notice goes to the first key's owner. */

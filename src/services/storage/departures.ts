@@ -1,8 +1,9 @@
 // Noticing that a holder departed, and telling the sKeepers of what it held. Each peer keeps the
 // summaries its predecessors push (summary.ts): the sKeeper keys of the files whose chunks they
-// hold. A summarised peer has departed when the ring says so ('peer-gone': it left, or its link
-// failed) or when it lies between our predecessor and us (its successor and it failed together,
-// and our range grew over both), and it is not linked to us a moment later. Then the keys of its
+// hold. A summarised peer has departed when the ring says it failed ('peer-gone' with failed: its
+// link failed, or it stopped answering the ring's pings), and when the ring says it left or when it
+// lies between our predecessor and us (its successor and it failed together, and our range grew
+// over both) and it is not linked to us a moment later. Then the keys of its
 // summary, sorted, go out in departure notices: each is routed to the owner of its first key,
 // which repairs the files it owns among them and says how many leading keys it took, so a notice
 // costs one routed request per distinct sKeeper. See docs/storage.md, "Repair that reacts".
@@ -24,12 +25,20 @@ export class Departures {
   readonly counters = { summariesHeld: 0, departures: 0, notices: 0, noticeKeys: 0, noticesFailed: 0 };
   private readonly held = new Map<PeerId, HeldSummary>();
   /**
-   * Peers the ring said are gone, with when it first said so. One whose link still looks up is
-   * watched (checked every DEPARTURE_CHECK_MS) until the link closes or DEPARTURE_WATCH_MS pass: a
-   * killed process's link stays up until the link's dead-link timer, well after the ring has
-   * dropped it, and a departure seen only once would be missed.
+   * Peers the ring said failed: their link failed, or they stopped answering the ring's pings.
+   * That is enough, whether or not our link to the peer still looks up: a killed process's WebRTC
+   * link stays up until its dead-link timer (about 20 s), and a departure noticed that late can
+   * cost a chunk's last copy under churn. A peer alive after all costs its sKeepers a probe it
+   * answers.
    */
-  private readonly named = new Map<PeerId, number>();
+  private readonly failed = new Set<PeerId>();
+  /**
+   * Peers that said they leave, or closed their link on us, or that our range grew over, with when
+   * we first heard: each departed once our link to it is down, and is checked every
+   * DEPARTURE_CHECK_MS for up to DEPARTURE_WATCH_MS. A leaver closes its links a moment after its
+   * leave message; a live neighbour that only closed a link on us is linked again by then.
+   */
+  private readonly watched = new Map<PeerId, number>();
   private timer: TimerHandle | undefined;
   private offs: Array<() => void> = [];
 
@@ -42,9 +51,10 @@ export class Departures {
 
   start(): void {
     if (this.offs.length > 0) return;
-    this.offs.push(this.ring.events.on('peer-gone', ({ peer }) => {
+    this.offs.push(this.ring.events.on('peer-gone', ({ peer, failed }) => {
       if (!this.held.has(peer)) return;
-      if (!this.named.has(peer)) this.named.set(peer, this.clock.now());
+      if (failed) this.failed.add(peer);
+      else if (!this.watched.has(peer)) this.watched.set(peer, this.clock.now());
       this.schedule();
     }));
     this.offs.push(this.ring.events.on('predecessor-changed', () => this.schedule()));
@@ -98,20 +108,25 @@ export class Departures {
         this.held.delete(peer);
         continue;
       }
-      const behindUs = pred !== null && pred !== this.ring.self && inInterval(idFromHex(peer), idFromHex(pred), self);
-      if (peer === this.ring.self || !(this.named.has(peer) || behindUs)) continue;
-      if (this.ring.isLinked(peer)) {
-        if (!this.named.has(peer)) this.named.set(peer, now);
-        continue;
+      if (peer === this.ring.self) continue;
+      if (!this.failed.has(peer)) {
+        const behindUs = pred !== null && pred !== this.ring.self && inInterval(idFromHex(peer), idFromHex(pred), self);
+        if (!behindUs && !this.watched.has(peer)) continue;
+        if (this.ring.isLinked(peer)) {
+          if (!this.watched.has(peer)) this.watched.set(peer, now);
+          continue;
+        }
       }
-      this.named.delete(peer);
+      this.failed.delete(peer);
+      this.watched.delete(peer);
       this.held.delete(peer);
       this.counters.departures++;
       void this.notify(peer, [...h.keys]).catch(() => undefined);
     }
+    this.failed.clear();
     // Keep watching the peers still linked (their summary kept), for a while.
-    for (const [peer, sinceMs] of this.named) if (!this.held.has(peer) || now - sinceMs > DEPARTURE_WATCH_MS) this.named.delete(peer);
-    if (this.named.size > 0) this.schedule();
+    for (const [peer, sinceMs] of this.watched) if (!this.held.has(peer) || now - sinceMs > DEPARTURE_WATCH_MS) this.watched.delete(peer);
+    if (this.watched.size > 0) this.schedule();
     this.counters.summariesHeld = this.held.size;
   }
 

@@ -193,6 +193,7 @@ export const STORAGE_OPTIONS = {
   settleS: { type: 'number', default: 120, min: 0, unit: 's', description: 'quiet time after the churn, before the files are read back' },
   ring: { type: 'choice', choices: ['oracle', 'chord'], default: 'oracle', description: 'oracle: one hop to the true owner; chord: the real overlay, joined organically' },
   diagnostics: { type: 'flag', description: 'explain every lost file on stderr, and count failed writes' },
+  killedLinkS: { type: 'number', default: 0, min: 0, unit: 's', description: "ring chord: a crashed peer's links still look up to the other side for this long, dropping what is sent, as a SIGKILLed volunteer's WebRTC links do (about 20 s); 0: sends on them fail at once and they are noticed after 3 s" },
 } as const;
 
 export type StorageScenarioOptions = OptionValues<typeof STORAGE_OPTIONS>;
@@ -204,7 +205,7 @@ export async function runStorage(opts: StorageScenarioOptions): Promise<StorageF
   const chunkBytes = opts.chunkKib * 1024;
   const maxBytes = opts.maxKib * 1024;
   const repairPeriodMs = Math.round(opts.repairS * 1000);
-  const sim = new Simulator({ seed });
+  const sim = new Simulator({ seed, network: opts.killedLinkS > 0 ? { failureDetectionMs: Math.round(opts.killedLinkS * 1000), silentCrashes: true } : {} });
   const cluster = new StorageCluster(sim, { ring, quotaBytes: Math.floor(opts.quotaMib * 1024 * 1024), repairPeriodMs });
   const rng = sim.stream('storage-scenario');
   // Write phase: 20 directories, files spread over them, 32 writes in flight.
