@@ -24,7 +24,7 @@ export interface AggState {
   slice: { t: number; probes: number[]; below: number[] };
 }
 
-export type AggBody = Omit<AggMsg, 'n' | 'ageMs'>;
+export type AggBody = Omit<AggMsg, 'n' | 'ageMs' | 'passive'>;
 
 const LIMITS = ATTRIBUTE_NAMES.map((n) => ATTRIBUTE_LIMITS[n]);
 
@@ -90,6 +90,14 @@ function absorbSlice(s: AggState, them: AggBody, sliceU: number, mix: (below: nu
   } else if (them.slice.t === s.slice.t) {
     s.slice.below = mix(s.slice.below).map((x) => Math.min(1, Math.max(0, x)));
   }
+}
+
+/** A passive peer's side of an exchange: take the partner's state (clamped) as its own. */
+export function adopt(s: AggState, them: AggBody): void {
+  s.avg = [...them.avg];
+  s.max = s.max.map((x, i) => Math.max(x, them.max[i]!));
+  s.count = them.count.map((i) => ({ ...i }));
+  s.slice = { t: them.slice.t, probes: [...them.slice.probes], below: [...them.slice.below] };
 }
 
 /** The size an epoch's state estimates: the median of its instances' 1/c, or null when none has mass. */

@@ -7,9 +7,9 @@
 import type { Envelope } from '../core/envelope.js';
 import type { Clock, Rng, TimerHandle } from '../env/ports.js';
 import type { RingPort } from '../overlay/port.js';
-import { absorb, clampBody, initialState, settle, sizeOf, snapshot, type AggBody, type AggState } from './agg-state.js';
+import { absorb, adopt, clampBody, initialState, settle, sizeOf, snapshot, type AggBody, type AggState } from './agg-state.js';
 import { ATTRIBUTE_LIMITS, boundsOf, clampAttribute, clampAttributes, toVector, TRIM_MARGIN, fromVector, type AttributeName, type Attributes } from './attributes.js';
-import { EPOCH_MS, EXCHANGE_PERIOD_MS, MAX_EPOCH_AGE_MS, MAX_PENDING_EXCHANGES, MIN_EXCHANGES_TO_SHOW } from './constants.js';
+import { EPOCH_MS, EXCHANGE_PERIOD_MS, LATE_JOIN_MS, MAX_EPOCH_AGE_MS, MAX_PENDING_EXCHANGES, MIN_EXCHANGES_TO_SHOW } from './constants.js';
 import { decileOf, initialBrackets, logValue, narrow, probesOf, type Bracket } from './quantiles.js';
 import type { AggMsg } from './schemas.js';
 import type { GossipCounters } from './stats.js';
@@ -59,6 +59,8 @@ export class Aggregation {
   /** Exchanges applied in the current epoch (MIN_EXCHANGES_TO_SHOW), and when it began here. */
   private exchanges = 0;
   private startedMs = 0;
+  /** Joined the current epoch late: copies states, is not averaged with (LATE_JOIN_MS). */
+  private passive = false;
   private exchangeTimer: TimerHandle | null = null;
   private epochTimer: TimerHandle | null = null;
 
@@ -92,7 +94,7 @@ export class Aggregation {
     const n = (this.nonce = (this.nonce + 1) >>> 0);
     if (this.pending.size >= MAX_PENDING_EXCHANGES) this.pending.delete(this.pending.keys().next().value!);
     this.pending.set(n, body);
-    if (this.deps.ring.send(partner, 'gossip', 'agg', { n, ageMs: this.age(), ...body } satisfies AggMsg)) this.deps.counters.sent++;
+    if (this.deps.ring.send(partner, 'gossip', 'agg', this.wire(n, body))) this.deps.counters.sent++;
   }
 
   /**
@@ -102,6 +104,7 @@ export class Aggregation {
   private begin(epoch: number, ageMs: number, lead: boolean): void {
     if (this.state && this.exchanges >= MIN_EXCHANGES_TO_SHOW) this.finish(this.state);
     this.exchanges = 0;
+    this.passive = !lead && ageMs > LATE_JOIN_MS;
     this.startedMs = this.deps.clock.now() - ageMs;
     const lastMean = this.deps.trim ? (this.last?.mean ?? null) : null;
     const bounds = boundsOf(lastMean);
@@ -133,26 +136,37 @@ export class Aggregation {
     return epoch === this.state.epoch;
   }
 
-  /** A partner's exchange: reply with our state from before, then average. */
+  /**
+   * A partner's exchange: reply with our state from before, then average (or, when we are
+   * passive, take its state; when it is, leave ours as it is).
+   */
   onExchange(env: Envelope, msg: AggMsg): void {
-    const { n, ageMs, ...body } = msg;
+    const { n, ageMs, passive, ...body } = msg;
     if (!this.catchUp(body.epoch, ageMs) || !this.state) {
       // An older epoch: answer with ours so that the sender catches up.
       if (this.state) this.reply(env, n, snapshot(this.state));
       return;
     }
     this.reply(env, n, snapshot(this.state));
-    absorb(this.state, clampBody(body, this.received), this.sliceU);
+    if (this.passive) adopt(this.state, clampBody(body, this.received));
+    else if (passive) return;
+    else absorb(this.state, clampBody(body, this.received), this.sliceU);
     this.exchanges++;
   }
 
   onReply(msg: AggMsg): void {
-    const { n, ageMs, ...reply } = msg;
+    const { n, ageMs, passive, ...reply } = msg;
     const sent = this.pending.get(n);
     this.pending.delete(n);
     if (!this.catchUp(reply.epoch, ageMs) || !this.state || !sent || sent.epoch !== reply.epoch) return;
-    settle(this.state, sent, clampBody(reply, this.received), this.sliceU);
+    if (this.passive) adopt(this.state, clampBody(reply, this.received));
+    else if (passive) return;
+    else settle(this.state, sent, clampBody(reply, this.received), this.sliceU);
     this.exchanges++;
+  }
+
+  private wire(n: number, body: AggBody): AggMsg {
+    return { n, ageMs: this.age(), ...body, ...(this.passive && { passive: true }) };
   }
 
   /** How long ago the current epoch began, as this peer knows it. */
@@ -161,6 +175,6 @@ export class Aggregation {
   }
 
   private reply(env: Envelope, n: number, body: AggBody): void {
-    if (this.deps.ring.send(env.src, 'gossip', 'agg-rep', { n, ageMs: this.age(), ...body } satisfies AggMsg)) this.deps.counters.sent++;
+    if (this.deps.ring.send(env.src, 'gossip', 'agg-rep', this.wire(n, body))) this.deps.counters.sent++;
   }
 }

@@ -32,6 +32,13 @@ export const EXCHANGE_PERIOD_MS = 1_500;
 export const EXCHANGES_PER_EPOCH = 20;
 /** An epoch: the estimates every peer shows are those of the last epoch it finished. */
 export const EPOCH_MS = EXCHANGE_PERIOD_MS * EXCHANGES_PER_EPOCH;
+/**
+ * A peer that joins an epoch later than this after it began (a newcomer, or one that fell behind)
+ * is passive in it: it copies the states it meets and nobody averages with it. A peer entering
+ * with no mass late in an epoch would otherwise halve the counting mass of each peer it meets
+ * after the others stopped mixing, and those peers would show twice the size.
+ */
+export const LATE_JOIN_MS = EPOCH_MS / 4;
 /** Wire cap on an epoch's age: an epoch is over after EPOCH_MS; twice that allows for late timers. */
 export const MAX_EPOCH_AGE_MS = 2 * EPOCH_MS;
 /**

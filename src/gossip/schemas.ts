@@ -40,6 +40,11 @@ export const AggMsg = Type.Object(
     avg: Type.Array(Type.Number({ minimum: 0 }), { minItems: ATTRIBUTE_NAMES.length, maxItems: ATTRIBUTE_NAMES.length }),
     max: Type.Array(Type.Number({ minimum: 0 }), { minItems: ATTRIBUTE_NAMES.length, maxItems: ATTRIBUTE_NAMES.length }),
     count: Type.Array(Type.Object({ t: Ticket, c: Fraction }, { additionalProperties: false }), { maxItems: COUNT_INSTANCES }),
+    /**
+     * The sender joined this epoch late (LATE_JOIN_MS): it copies the states it meets and is not
+     * mixed into them, so its partner neither absorbs its request nor settles on its reply.
+     */
+    passive: Type.Optional(Type.Boolean()),
     slice: Type.Object(
       {
         t: Ticket,

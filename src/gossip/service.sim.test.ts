@@ -1,6 +1,7 @@
 // Proves the gossip layer on simulated peers (oracle ring): views fill with distinct live peers
 // and forget crashed ones, every peer's size, sum and maximum estimates match the truth and follow
-// a crash within two epochs, and malformed gossip is refused without harm.
+// a crash within two epochs, peers joining late in an epoch do not skew it, and malformed gossip
+// is refused without harm.
 import { describe, expect, it } from 'vitest';
 import type { PeerId } from '../core/id.js';
 import { OracleNetwork, OracleRing } from '../sim/oracle-ring.js';
@@ -15,7 +16,7 @@ function cloud(seed: number, n: number) {
   const sim = new Simulator({ seed });
   const net = new OracleNetwork(20, 5_000);
   const peers = new Map<PeerId, { gossip: GossipService; ring: OracleRing; cores: number }>();
-  for (let i = 0; i < n; i++) {
+  const add = (i: number): void => {
     const node = sim.addNode();
     const ring = new OracleRing(net, node.id, node.env.clock);
     net.add(ring);
@@ -23,14 +24,15 @@ function cloud(seed: number, n: number) {
     const gossip = new GossipService({ ring, clock: node.env.clock, rng: node.env.rng, attributes: () => ({ cores, storageOfferedBytes: 2 ** 30 * (i + 1), storageUsedBytes: 0, tasksRunning: 0, uptimeS: 0 }), sliceBy: 'storageOfferedBytes' });
     gossip.start();
     peers.set(node.id, { gossip, ring, cores });
-  }
+  };
+  for (let i = 0; i < n; i++) add(i);
   const crash = (id: PeerId): void => {
     peers.get(id)!.gossip.stop();
     peers.delete(id);
     net.crash(id, (ms, fn) => sim.schedule(ms, fn));
     sim.crash(id);
   };
-  return { sim, net, peers, crash };
+  return { sim, net, peers, crash, add };
 }
 
 describe(`gossip on ${PEERS} simulated peers (--seed ${SEED})`, () => {
@@ -60,6 +62,17 @@ describe(`gossip on ${PEERS} simulated peers (--seed ${SEED})`, () => {
     sim.run({ forMs: 6 * EPOCH_MS });
     const stale = [...peers.values()].flatMap((p) => p.gossip.sampling.view.peers()).filter((q) => dead.includes(q));
     expect(stale).toEqual([]);
+  });
+
+  it('is not skewed by peers that join late in an epoch', () => {
+    const { sim, peers, add } = cloud(SEED + 3, PEERS);
+    sim.run({ untilMs: 3 * EPOCH_MS + 0.8 * EPOCH_MS });
+    const old = [...peers.values()];
+    // Newcomers hold no counting mass; met by old peers late in the epoch, when the others have
+    // stopped mixing, they would halve those peers' mass (and double their size estimate).
+    for (let i = 0; i < 16; i++) add(PEERS + i);
+    sim.run({ forMs: 0.2 * EPOCH_MS + 1 });
+    for (const p of old) expect(Math.abs(p.gossip.estimates()!.size - PEERS) / PEERS).toBeLessThan(0.05);
   });
 
   it('refuses malformed gossip and keeps going', () => {

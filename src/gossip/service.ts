@@ -61,6 +61,11 @@ export class GossipService {
     this.aggregation.stop();
   }
 
+  /** The attribute deciles rank peers by. */
+  get sliceBy(): AttributeName {
+    return this.opts.sliceBy ?? SLICE_ATTRIBUTE;
+  }
+
   /** The live estimates (the last finished epoch), or null before the first. */
   estimates(): Estimates | null {
     return this.aggregation.estimates();

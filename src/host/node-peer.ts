@@ -1,6 +1,7 @@
 // A peer in a Node process: node-datachannel's RTCPeerConnection, the `ws` WebSocket and a LevelDB
 // store in the volunteer's data directory (so its identity, hence its id, survives restarts).
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import WebSocket from 'ws';
 import type { PeerId } from '../core/id.js';
 import { IDENTITY_STORE_KEY, identityFromSecret, SECRET_KEY_BYTES } from '../runtime/identity.js';
@@ -32,6 +33,7 @@ export async function startNodePeer(opts: NodePeerOptions): Promise<RunningPeer>
     rtcConfig: opts.rtcConfig ?? rtc.rtcConfig,
     ...(rtc.candidateFilter ? { candidateFilter: rtc.candidateFilter } : {}),
     useIceServers: rtc.useIceServers,
+    gossip: opts.gossip ?? { cores: availableParallelism() },
   });
 }
 

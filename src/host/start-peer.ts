@@ -52,6 +52,8 @@ export interface StartPeerOptions {
   coord?: PeerOptions['coord'];
   /** Stand beside the ring, owning no key (PeerOptions.attached): the rendezvous server's own peer by default. */
   attached?: boolean;
+  /** What this peer reports to gossip (its cores; node-peer.ts asks the OS): counts, totals and slices. */
+  gossip?: PeerOptions['gossip'];
 }
 
 export interface RunningPeer {
@@ -101,6 +103,7 @@ export async function startPeer(opts: StartPeerOptions): Promise<RunningPeer> {
     clock, rng, net: countingLinks(net, signaler), store: opts.store,
     ...(opts.ring ? { ring: opts.ring } : {}), ...(opts.maxLinks ? { maxLinks: opts.maxLinks } : {}), ...(opts.storage ? { storage: opts.storage } : {}),
     ...(opts.coord ? { coord: opts.coord } : {}), ...(opts.attached === true ? { attached: true } : {}),
+    gossip: opts.gossip ?? { cores: hostCores() },
   });
   // Once a bootstrap has taken us in (its answer told us our successor), the overlay carries our
   // signaling, relayed through our links while we are not routable yet. Before that our only link
@@ -228,4 +231,10 @@ function countingLinks(net: WebRtcNet, signaler: RoutedSignaler): Net {
     links: () => net.links(),
     close: () => net.close(),
   };
+}
+
+/** The CPU cores of the host a browser tab reports (1 where it reports none). */
+function hostCores(): number {
+  const n = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
+  return typeof n === 'number' && n > 0 ? n : 1;
 }

@@ -14,6 +14,9 @@ import { CoordService, type Semaphore } from '../services/coord/service.js';
 import { StorageService, type StorageOptions } from '../services/storage/service.js';
 import type { JobsService } from '../services/jobs/engine/service.js';
 import { startJobs } from './jobs.js';
+import { startGossip, type PeerGossipOptions } from './gossip.js';
+import type { GossipService } from '../gossip/service.js';
+import type { SliceService } from '../services/slices/service.js';
 
 export interface PeerOptions {
   clock: Clock;
@@ -34,6 +37,8 @@ export interface PeerOptions {
    * keeper, and it runs no repair). The rendezvous server's own peer, by default.
    */
   attached?: boolean;
+  /** Run the gossip layer (membership, network-wide counts, slices) with these attributes (peer/gossip.ts). */
+  gossip?: PeerGossipOptions;
 }
 
 /** What a peer says of itself to a dashboard or a bench: its place on the ring. */
@@ -59,6 +64,10 @@ export class Peer {
   readonly coord: CoordService;
   /** The jobs engine: keeps the jobs whose keys it owns and, when it lends storage, runs their tasks. */
   readonly jobs: JobsService | null = null;
+  /** Peer sampling and aggregation over the base ring: the cloud's size and totals at this peer. */
+  readonly gossip: GossipService | null = null;
+  /** Customer slices: this peer's membership, and the slice directory when it keeps it. */
+  readonly slices: SliceService | null = null;
   private stopped = false;
 
   constructor(opts: PeerOptions) {
@@ -76,6 +85,7 @@ export class Peer {
       this.storage = new StorageService(this.base, env, opts.attached === true ? { ...opts.storage, repair: false } : opts.storage);
       this.jobs = startJobs(this.base, opts.clock, opts.store, () => this.storage?.client ?? null);
     }
+    if (opts.gossip) ({ gossip: this.gossip, slices: this.slices } = startGossip(this.base, opts.clock, opts.rng, opts.gossip, () => this.storage));
   }
 
   /** Create a ring (no contact) or join one through any of the contacts, trying each in turn. */
@@ -111,6 +121,8 @@ export class Peer {
   private startServices(): void {
     this.storage?.start();
     this.jobs?.start();
+    this.gossip?.start();
+    this.slices?.start();
     // Owners count their takeover wait from here: nothing is granted for one lease after joining.
     this.coord.start();
   }
@@ -151,6 +163,8 @@ export class Peer {
     this.stopped = true;
     this.storage?.stop();
     this.jobs?.stop();
+    this.slices?.stop();
+    this.gossip?.stop();
     this.coord.stop();
     this.signal.stop();
     this.base.leave();

@@ -40,6 +40,13 @@ export const KEEP_ALIVE_INTERVAL_MS = 2_000;
  * well before the next wave; long enough to ride out a busy peer's event-loop stalls of a few seconds.
  */
 export const DEAD_LINK_MS = 5 * KEEP_ALIVE_INTERVAL_MS;
+/**
+ * A link on which we sent data and have heard nothing since, for this long, is dropped as dead: a
+ * live peer answers or pings at least every keep-alive period (plus its one-second tick), so after
+ * two and a half periods of silence the data went into a killed process's open channel. This
+ * bounds how long the ring routes requests into a dead peer to about 5 s while the link is in use.
+ */
+export const UNANSWERED_LINK_MS = 5_000;
 
 export interface LinkLimits {
   /** Largest payload send() accepts and the receiver tolerates. */
@@ -82,6 +89,8 @@ export interface LinkEvents {
 export class Link {
   lastSentMs: number;
   lastReceivedMs: number;
+  /** When we sent the first data frame that nothing from the peer has followed yet; null once it spoke. */
+  unansweredSinceMs: number | null = null;
   framesSent = 0;
   framesReceived = 0;
   bytesSent = 0;
@@ -138,6 +147,7 @@ export class Link {
     }
     this.framesSent++;
     this.bytesSent += payload.length;
+    if (this.unansweredSinceMs === null) this.unansweredSinceMs = this.clock.now();
     return true;
   }
 
@@ -200,6 +210,7 @@ export class Link {
   private receive(data: unknown): void {
     if (this.closed) return;
     this.lastReceivedMs = this.clock.now();
+    this.unansweredSinceMs = null;
     if (!this.takeToken()) return this.events.onMisbehaviour(this.peer, 'flood');
     if (!(data instanceof ArrayBuffer)) return this.events.onMisbehaviour(this.peer, 'garbage');
     if (data.byteLength > this.limits.maxFrameBytes + FRAME_HEADER_BYTES) return this.events.onMisbehaviour(this.peer, 'oversize');

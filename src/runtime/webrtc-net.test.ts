@@ -1,7 +1,7 @@
 // Proves WebRtcNet sets up real identity-bound data channel links on loopback (and tells how they
 // connected, and how many connections it made), carries frames in
-// order with backpressure, ends simultaneous connects in one link, and refuses forged identities
-// and misbehaving peers while staying up.
+// order with backpressure, ends simultaneous connects in one link, refuses forged identities
+// and misbehaving peers while staying up, and drops a link whose peer went silent after we sent to it.
 import { afterAll, describe, expect, it } from 'vitest';
 import type { PeerId } from '../core/id.js';
 import type { LinkDownReason, NetHandler } from '../env/ports.js';
@@ -181,5 +181,38 @@ describe('WebRtcNet on loopback', () => {
     expect(down.reason).toBe('refused');
     expect(a.stats.misbehaviour.flood).toBe(1);
     expect(a.stats.peersDisconnected).toBe(1);
+  });
+
+  it('drops a link whose peer went silent after we sent to it (a killed process leaves its channel open)', async () => {
+    const hub = new MemorySignalHub();
+    const a = make(hub, undefined, { keepAliveIntervalMs: 200, unansweredLinkMs: 600 });
+    // b never pings: as a SIGKILLed peer, it stays silent while its channel looks open to a.
+    const b = make(hub, undefined, { keepAliveIntervalMs: 1e9, deadLinkMs: 1e9 });
+    const ra = recorder(a);
+    recorder(b);
+    a.connect(b.self);
+    await ra.next((e) => e.kind === 'up' && e.peer === b.self);
+    expect(a.send(b.self, Uint8Array.of(1))).toBe(true);
+    const down = await ra.next((e) => e.kind === 'down' && e.peer === b.self);
+    expect(down.reason).toBe('timeout');
+    expect(a.isLinked(b.self)).toBe(false);
+  });
+
+  it('keeps a link that carries data one way only while its peer pings', async () => {
+    const hub = new MemorySignalHub();
+    const a = make(hub, undefined, { keepAliveIntervalMs: 200, unansweredLinkMs: 600 });
+    const b = make(hub, undefined, { keepAliveIntervalMs: 200 });
+    const ra = recorder(a);
+    const rb = recorder(b);
+    a.connect(b.self);
+    await ra.next((e) => e.kind === 'up' && e.peer === b.self);
+    // Twenty frames 100 ms apart span three unanswered periods; b only pings back.
+    for (let i = 0; i < 20; i++) {
+      expect(a.send(b.self, Uint8Array.of(i))).toBe(true);
+      await rb.next((e) => e.kind === 'msg' && e.frame![0] === i);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(ra.events.filter((e) => e.kind === 'down')).toEqual([]);
+    expect(a.isLinked(b.self)).toBe(true);
   });
 });

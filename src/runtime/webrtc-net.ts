@@ -6,7 +6,7 @@
 import type { PeerId } from '../core/id.js';
 import { LINK_CONNECT_TIMEOUT_MS, type Clock, type LinkDownReason, type Net, type NetHandler, type TimerHandle } from '../env/ports.js';
 import type { Identity } from './identity.js';
-import { DEAD_LINK_MS, DEFAULT_LINK_LIMITS, KEEP_ALIVE_INTERVAL_MS, Link, type DataChannelLike, type LinkLimits, type Misbehaviour } from './link.js';
+import { DEAD_LINK_MS, DEFAULT_LINK_LIMITS, KEEP_ALIVE_INTERVAL_MS, Link, UNANSWERED_LINK_MS, type DataChannelLike, type LinkLimits, type Misbehaviour } from './link.js';
 import { closePc, type PeerConnectionCtor, type PeerConnectionLike } from './rtc-types.js';
 
 export type { PeerConnectionCtor, PeerConnectionLike } from './rtc-types.js';
@@ -30,6 +30,8 @@ export interface WebRtcNetOptions {
   connectRetries?: number;
   keepAliveIntervalMs?: number;
   deadLinkMs?: number;
+  /** A link we sent data on and heard nothing from since, for this long, is dropped (UNANSWERED_LINK_MS). */
+  unansweredLinkMs?: number;
   limits?: Partial<LinkLimits>;
 }
 
@@ -77,6 +79,7 @@ export class WebRtcNet implements Net {
       connectRetries: LINK_CONNECT_RETRIES,
       keepAliveIntervalMs: KEEP_ALIVE_INTERVAL_MS,
       deadLinkMs: DEAD_LINK_MS,
+      unansweredLinkMs: UNANSWERED_LINK_MS,
       ...opts,
       limits: { ...DEFAULT_LINK_LIMITS, ...opts.limits },
     };
@@ -351,7 +354,8 @@ export class WebRtcNet implements Net {
     this.tick = this.o.clock.setTimer(every, () => {
       const now = this.o.clock.now();
       for (const [peer, { link }] of [...this.open]) {
-        if (now - link.lastReceivedMs >= this.o.deadLinkMs) this.dropLink(peer, 'timeout');
+        const unanswered = link.unansweredSinceMs !== null && now - link.unansweredSinceMs >= this.o.unansweredLinkMs;
+        if (unanswered || now - link.lastReceivedMs >= this.o.deadLinkMs) this.dropLink(peer, 'timeout');
         else if (now - link.lastSentMs >= this.o.keepAliveIntervalMs) link.sendPing();
       }
       if (!this.closed) this.scheduleTick();

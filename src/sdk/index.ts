@@ -6,10 +6,12 @@
 import { InvalidArgumentError, NetworkError, errorFromResponse } from './errors.js';
 import { iterableToStream, parseJsonLines, type Body } from './streams.js';
 import { JobsCalls, type JobError, type JobReport, type JobSpec, type JobStatus } from './jobs.js';
+import { CloudCalls, type CloudAttributes, type CloudStats, type Slice, type SliceSummary } from './cloud.js';
 
 export * from './errors.js';
 export type { Body } from './streams.js';
 export type { JobSpec, JobPhase, JobStatus, JobPhaseStatus, JobError, JobReport } from './jobs.js';
+export type { CloudAttributes, CloudStats, Slice, SliceSummary } from './cloud.js';
 
 /** Page size the SDK asks for when iterating; the gateway allows at most 1024. */
 export const SDK_PAGE_ENTRIES = 256;
@@ -93,6 +95,7 @@ export class Cumulus {
   private readonly token: string;
   private readonly fetchFn: typeof fetch;
   private readonly jobs: JobsCalls;
+  private readonly cloud: CloudCalls;
 
   constructor(opts: CumulusOptions) {
     this.url = opts.url.replace(/\/+$/, '');
@@ -100,6 +103,36 @@ export class Cumulus {
     this.user = tokenUser(opts.token);
     this.fetchFn = opts.fetch ?? globalThis.fetch.bind(globalThis);
     this.jobs = new JobsCalls((method, path, what, init, query) => this.request(method, this.urlOf(path, query), what, init), this.user);
+    this.cloud = new CloudCalls((method, path, what, query) => this.request(method, this.urlOf(path, query), what), this.user);
+  }
+
+  /** The cloud's live estimates (peers, totals, means, maxima, deciles), learned by gossip. */
+  stats(): Promise<CloudStats> {
+    return this.cloud.stats();
+  }
+
+  /** The caller's slices. */
+  slices(): Promise<SliceSummary[]> {
+    return this.cloud.slices();
+  }
+
+  /** Allocate a slice of `size` free peers, of the top fraction `top` by `by` when given. */
+  createSlice(name: string, opts: { size: number; top?: number; by?: keyof CloudAttributes }): Promise<Slice> {
+    return this.cloud.create(name, opts);
+  }
+
+  /** A slice's members, in id order (its ring). */
+  slice(name: string): Promise<Slice> {
+    return this.cloud.show(name);
+  }
+
+  /** Grow (count > 0) or shrink (count < 0) a slice. */
+  resizeSlice(name: string, count: number): Promise<Slice> {
+    return this.cloud.resize(name, count);
+  }
+
+  removeSlice(name: string): Promise<void> {
+    return this.cloud.remove(name);
   }
 
   /** Create a job (its JSON, or the object); resolves to its id. Inputs follow with addInputs. */

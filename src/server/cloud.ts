@@ -6,6 +6,7 @@ import type { FileSystem } from './api/files.js';
 import { LocalFileSystem } from './api/local-fs.js';
 import { RingFileSystem } from './api/ring-fs.js';
 import { FileUserStore } from './api/users.js';
+import { peerCloudDoor } from './api/cloud-routes.js';
 import { createServer, type CumulusServer, type TlsFiles } from './app.js';
 import { startServerPeer, type ServerPeer, type ServerPeerOptions } from './own-peer.js';
 import { IceIssuer, type IceSettings } from './ice.js';
@@ -62,13 +63,14 @@ export async function startCloudServer(o: CloudServerOptions): Promise<CloudServ
     : await LocalFileSystem.open(join(o.dataDir, 'files'));
   const ice = o.ice ? new IceIssuer(o.ice) : undefined;
   const jobs = o.peer !== false ? () => peer?.peer.jobs?.client ?? null : undefined;
+  const cloud = o.peer !== false ? () => peerCloudDoor(peer?.peer) : undefined;
   const s3: S3Options = {
     fs, keys: await FileAccessKeyStore.open(join(o.dataDir, 'users')),
     ...(o.limits?.maxObjectBytes !== undefined ? { maxObjectBytes: o.limits.maxObjectBytes } : {}),
     ...(o.limits?.uploadIdleMs !== undefined ? { uploadIdleMs: o.limits.uploadIdleMs } : {}),
   };
   const server = await createServer({
-    port: o.port, host: o.host, api: { users, fs, ...o.limits, ...(jobs && { jobs }) }, s3, log: { level: o.logLevel ?? 'warn' },
+    port: o.port, host: o.host, api: { users, fs, ...o.limits, ...(jobs && { jobs }), ...(cloud && { cloud }) }, s3, log: { level: o.logLevel ?? 'warn' },
     ...(ice ? { ice } : {}), ...(o.tls ? { tls: o.tls } : {}),
   });
   let s3App: FastifyInstance | null = null;

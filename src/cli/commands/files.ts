@@ -16,6 +16,7 @@ import { download } from '../download.js';
 import { registerUser } from './user.js';
 import { DEFAULT_URL } from '../defaults.js';
 import { registerFind, registerJob } from './job.js';
+import { registerCloud } from './cloud.js';
 
 
 export interface ConnOpts { url?: string; token?: string; json?: boolean }
@@ -173,6 +174,7 @@ export function registerFiles(program: Command, io: Io = processIo()): void {
   registerUser(program, io, action);
   registerFind(program, io);
   registerJob(program, io);
+  registerCloud(program, io);
 }
 
 export { EXIT };

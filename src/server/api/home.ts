@@ -4,6 +4,7 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError } from './errors.js';
+import type { CloudDoor } from './cloud-routes.js';
 import type { JobsClient } from '../../services/jobs/engine/client.js';
 import { REPLICAS } from '../../services/storage/constants.js';
 import type { ByteRange, FileSystem, Stat } from './files.js';
@@ -25,6 +26,8 @@ export interface HomeContext {
   uploads: UploadSlots;
   /** The jobs client of the gateway's peer, or null while it is not on the ring; absent without a peer. */
   jobs?: () => JobsClient | null;
+  /** The gateway's peer's gossip estimates and slices client (cloud-routes.ts); absent without a peer. */
+  cloud?: () => CloudDoor | null;
 }
 
 const DIRECTORY_TYPE = 'application/x-json-stream; type=directory';

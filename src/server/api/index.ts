@@ -13,8 +13,10 @@ import { routeTable, type RouteSpec } from './routes.js';
 import { UsageTracker } from './usage.js';
 import { DEFAULT_UPLOAD_IDLE_MS, DEFAULT_UPLOADS_PER_USER, UploadSlots } from './uploads.js';
 import type { UserStore } from './users.js';
+import type { CloudDoor } from './cloud-routes.js';
 import type { JobsClient } from '../../services/jobs/engine/client.js';
 
+export { peerCloudDoor, type CloudDoor } from './cloud-routes.js';
 export { LocalFileSystem } from './local-fs.js';
 export { RingFileSystem } from './ring-fs.js';
 export { FileUserStore, tokenUser, type UserStore } from './users.js';
@@ -38,6 +40,8 @@ export interface ApiOptions {
   uploadsPerUser?: number;
   /** The jobs client of the gateway's peer (null while it is not on the ring); without it the jobs routes answer 503. */
   jobs?: () => JobsClient | null;
+  /** The gateway's peer's estimates and slices (null while it is not on the ring); without it /stats and the slices routes answer 501. */
+  cloud?: () => CloudDoor | null;
 }
 
 interface RouteConfig {
@@ -79,6 +83,7 @@ export const apiPlugin: FastifyPluginAsync<ApiOptions> = async (scope, opts) => 
     uploadIdleMs: opts.uploadIdleMs ?? DEFAULT_UPLOAD_IDLE_MS,
     uploads: new UploadSlots(opts.uploadsPerUser ?? DEFAULT_UPLOADS_PER_USER),
     ...(opts.jobs && { jobs: opts.jobs }),
+    ...(opts.cloud && { cloud: opts.cloud }),
   };
   // A user's home is created on the first authenticated request, so `cumulus user add` needs no
   // access to storage. The set of homes known to exist is bounded by the number of users.

@@ -2,6 +2,7 @@
 // in the OpenAPI document by openapi.ts, so the two cannot drift apart.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { TSchema } from '@sinclair/typebox';
+import { cloudRoutes } from './cloud-routes.js';
 import { jobRoutes } from './jobs-routes.js';
 import { deleteHome, getHome, putHome, type HomeContext } from './home.js';
 import {
@@ -86,6 +87,7 @@ export function routeTable(): RouteSpec[] {
 function serviceRoutes(): RouteSpec[] {
   return [
     ...jobRoutes(),
+    ...cloudRoutes(),
     {
       method: 'GET', urls: ['/:user/reports', '/:user/reports/'], openapiPath: '/{user}/reports/', operationId: 'getReports',
       auth: 'owner', summary: 'usage (bytes stored, requests) and the latest access-log entries, newest first',

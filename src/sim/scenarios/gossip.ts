@@ -5,13 +5,12 @@
 // --stable seconds. A checker samples every live peer's estimates every 10 s after the first
 // minute and compares them with the truth; the figures are the median and worst peer's error
 // while stable (the last sample) and the worst such figures under churn.
-import type { PeerId } from '../../core/id.js';
 import type { OptionValues } from '../../core/options.js';
 import { ATTRIBUTE_LIMITS, type Attributes } from '../../gossip/attributes.js';
 import { GossipService } from '../../gossip/service.js';
 import { logValue } from '../../gossip/quantiles.js';
-import { sessionSampler } from '../churn.js';
-import { OracleNetwork, OracleRing } from '../oracle-ring.js';
+import { OracleNetwork } from '../oracle-ring.js';
+import { churningPopulation } from './population.js';
 import { Simulator } from '../simulator.js';
 import { defineScenario, NODES_OPTION, SEED_OPTION, type ScenarioResult } from './options.js';
 import { gossipFigures, type PeerRecord } from './gossip-figures.js';
@@ -31,12 +30,10 @@ export type GossipScenarioOptions = OptionValues<typeof GOSSIP_OPTIONS>;
 /** When sampling starts: the bounds hold "after 60 s". */
 const FIRST_SAMPLE_MS = 60_000;
 const SAMPLE_EVERY_MS = 10_000;
-/** Peers are started over this long, as a cloud's first volunteers would arrive. */
-const RAMP_MS = 5_000;
 const GiB = 2 ** 30;
 
 /** Honest attributes drawn for one peer: a few cores, storage offered log-uniform from 1 GiB to 4 TiB. */
-function drawAttributes(next: () => number): Omit<Attributes, 'uptimeS'> {
+export function drawAttributes(next: () => number): Omit<Attributes, 'uptimeS'> {
   const storageOfferedBytes = Math.round(GiB * Math.pow(4096, next()));
   return {
     cores: [1, 2, 4, 8, 16][Math.floor(next() * 5)]!,
@@ -50,45 +47,26 @@ export async function runGossip(o: GossipScenarioOptions): Promise<ScenarioResul
   const sim = new Simulator({ seed: o.seed });
   const rng = sim.stream('gossip-scenario');
   const net = new OracleNetwork(20, 5_000);
-  const peers = new Map<PeerId, PeerRecord>();
   const churnEndMs = Math.max(0, o.seconds - o.stable) * 1000;
-  const session = o.churn > 0 ? sessionSampler({ kind: 'exponential', medianMs: o.churn * 1000 }, rng) : null;
   let sent = 0;
   let peerMs = 0;
-  let departures = 0;
 
-  const add = (): void => {
-    const node = sim.addNode();
-    const clock = node.env.clock;
-    const startedMs = clock.now();
-    const liar = rng.next() < o.liars;
-    const honest = drawAttributes(() => rng.next());
-    const reported = liar ? { cores: 1e18, storageOfferedBytes: 1e18, storageUsedBytes: 1e18, tasksRunning: 1e18 } : honest;
-    const ring = new OracleRing(net, node.id, clock);
-    net.add(ring);
-    const gossip = new GossipService({ ring, clock, rng: node.env.rng, attributes: () => ({ ...reported, uptimeS: (clock.now() - startedMs) / 1000 }), sliceBy: 'storageOfferedBytes', trim: !o.noTrim });
-    gossip.start();
-    peers.set(node.id, { id: node.id, gossip, honest, liar, startedMs, sliceU: logValue(Math.min(reported.storageOfferedBytes, ATTRIBUTE_LIMITS.storageOfferedBytes)) });
-    if (session) {
-      const leaveMs = session();
-      if (startedMs + leaveMs < churnEndMs) sim.schedule(leaveMs, () => leave(node.id));
-    }
-  };
-
-  const leave = (id: PeerId): void => {
-    const p = peers.get(id);
-    if (!p) return;
-    sent += p.gossip.counters.sent;
-    peerMs += sim.now() - p.startedMs;
-    p.gossip.stop();
-    peers.delete(id);
-    net.crash(id, (ms, fn) => sim.schedule(ms, fn));
-    sim.crash(id);
-    departures++;
-    add();
-  };
-
-  for (let i = 0; i < o.nodes; i++) sim.schedule(Math.floor((i * RAMP_MS) / o.nodes), add);
+  const { peers, departures } = churningPopulation<PeerRecord & { stop(): void }>({
+    sim, rng, net, nodes: o.nodes, churnS: o.churn, churnEndMs,
+    make: (node, ring, clock) => {
+      const startedMs = clock.now();
+      const liar = rng.next() < o.liars;
+      const honest = drawAttributes(() => rng.next());
+      const reported = liar ? { cores: 1e18, storageOfferedBytes: 1e18, storageUsedBytes: 1e18, tasksRunning: 1e18 } : honest;
+      const gossip = new GossipService({ ring, clock, rng: node.env.rng, attributes: () => ({ ...reported, uptimeS: (clock.now() - startedMs) / 1000 }), sliceBy: 'storageOfferedBytes', trim: !o.noTrim });
+      gossip.start();
+      return { id: node.id, gossip, honest, liar, startedMs, sliceU: logValue(Math.min(reported.storageOfferedBytes, ATTRIBUTE_LIMITS.storageOfferedBytes)), stop: () => gossip.stop() };
+    },
+    onLeave: (p) => {
+      sent += p.gossip.counters.sent;
+      peerMs += sim.now() - p.startedMs;
+    },
+  });
 
   const samples: Array<{ atMs: number; churning: boolean; figures: ReturnType<typeof gossipFigures.sample> }> = [];
   const sampleAt = (ms: number): void => {
@@ -102,7 +80,7 @@ export async function runGossip(o: GossipScenarioOptions): Promise<ScenarioResul
     sent += p.gossip.counters.sent;
     peerMs += sim.now() - p.startedMs;
   }
-  return gossipFigures.summary({ samples, live, sentMessages: sent, peerSeconds: peerMs / 1000, departures, digest: sim.digest() });
+  return gossipFigures.summary({ samples, live, sentMessages: sent, peerSeconds: peerMs / 1000, departures: departures(), digest: sim.digest() });
 }
 
 export const GOSSIP_SCENARIO = defineScenario({

@@ -10,6 +10,7 @@ import { STORAGE_SCENARIO } from './storage.js';
 import { OVERLAY_SCENARIO } from './overlay.js';
 import { COORD_SCENARIO } from './coord.js';
 import { GOSSIP_SCENARIO } from './gossip.js';
+import { SLICES_SCENARIO } from './slices.js';
 import { JOBS_SCENARIO } from './jobs.js';
 
 export type { Scenario, ScenarioResult } from './options.js';
@@ -51,4 +52,5 @@ registerScenario('storage', STORAGE_SCENARIO);
 registerScenario('overlay', OVERLAY_SCENARIO);
 registerScenario('coord', COORD_SCENARIO);
 registerScenario('gossip', GOSSIP_SCENARIO);
+registerScenario('slices', SLICES_SCENARIO);
 registerScenario('jobs', JOBS_SCENARIO);

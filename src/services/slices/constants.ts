@@ -1,0 +1,38 @@
+// Every constant of the slices service, with its unit and the reason for its value.
+
+/** The service name slice messages carry in their envelope. */
+export const SLICES_SVC = 'slices';
+/** The ring key whose owner keeps the slice directory: one keeper for every slice of the cloud. */
+export const DIRECTORY_KEY_NAME = 'cumulus/slices';
+
+/** Slices a cloud holds: the directory lists them all in one answer. */
+export const MAX_SLICES = 64;
+/** Members of one slice: a record (40 hex characters a member) stays far inside a 64 KiB frame. */
+export const MAX_SLICE_SIZE = 256;
+/** Characters of a slice's name. */
+export const MAX_NAME_CHARS = 63;
+
+/** Period of the keeper's repair pass: probe every member, replace the lost, release the extra. */
+export const REPAIR_PERIOD_MS = 5_000;
+/** A probe or join not answered within this counts as failed. */
+export const RPC_TIMEOUT_MS = 3_000;
+/**
+ * A member that hears nothing from the keeper for this long leaves its slice on its own, so a
+ * member the keeper gave up on (unreachable, not dead) is free again before long: three repair
+ * passes and their probes' timeouts.
+ */
+export const MEMBER_LEASE_MS = 3 * (REPAIR_PERIOD_MS + RPC_TIMEOUT_MS);
+/** Probes a keeper has in flight at once, over all slices: a bound on its fan-out. */
+export const MAX_PROBES_IN_FLIGHT = 32;
+/**
+ * Candidates a keeper asks to join per slice and pass: twice what a slice lacks (divided by its
+ * top fraction), at most this; asked in rounds of at most MAX_PROBES_IN_FLIGHT at once, so a pass
+ * ends within 8 rounds of RPC_TIMEOUT_MS.
+ */
+export const MAX_JOIN_ASKS_PER_PASS = 256;
+/** Peers of its sample a member or candidate names in each answer to the keeper. */
+export const MAX_SHARED_PEERS = 8;
+/** Candidates the keeper remembers from those answers, newest first. */
+export const MAX_POOL_PEERS = 512;
+/** Successors of the keeper that hold a copy of each record, to take over when it is gone. */
+export const REPLICA_SUCCESSORS = 2;

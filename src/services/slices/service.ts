@@ -1,0 +1,195 @@
+// The slices service of one peer: its own membership (member.ts), the slice directory when this
+// peer owns the directory's key (directory.ts), copies of the directory's records when it is one
+// of the keeper's successors, and the client calls (create, resize, remove, list, show) that any
+// peer makes by routing a request to the directory's key. Every body is checked against its
+// schema before it is read; a bad request is answered with an error reply, a bad one-way message
+// is counted and dropped, and no handler throws.
+import type { Static, TSchema } from '@sinclair/typebox';
+import { check } from '../../core/codec.js';
+import type { Envelope } from '../../core/envelope.js';
+import { CumulusError, isErrorCode } from '../../core/errors.js';
+import { hashNameToId, type Id, type PeerId } from '../../core/id.js';
+import type { Clock, Rng, TimerHandle } from '../../env/ports.js';
+import type { AttributeName } from '../../gossip/attributes.js';
+import type { GossipService } from '../../gossip/service.js';
+import type { RingPort } from '../../overlay/port.js';
+import { DIRECTORY_KEY_NAME, MAX_SLICES, REPAIR_PERIOD_MS, REPLICA_SUCCESSORS, RPC_TIMEOUT_MS, SLICES_SVC } from './constants.js';
+import { SliceDirectory } from './directory.js';
+import { SliceMember, type Membership } from './member.js';
+import {
+  CreateBody, DoneReply, ListReply, MemberBody, MemberReply, NameBody, OwnedBody, OwnerBody, RecordReply, ReplicaBody, ResizeBody,
+  type SliceRecord, type SliceSummary,
+} from './messages.js';
+
+export interface SliceServiceOptions {
+  ring: RingPort;
+  clock: Clock;
+  rng: Rng;
+  gossip: GossipService;
+  /** The attribute this cloud's gossip ranks peers by (the only one `--top` can select on). */
+  sliceBy: AttributeName;
+}
+
+export interface SliceCounters {
+  /** Requests and messages refused at the schema check (or of an unknown operation). */
+  refused: number;
+  /** Repair passes this peer ran as the directory's keeper. */
+  passes: number;
+}
+
+const DIRECTORY_KEY: Id = hashNameToId(DIRECTORY_KEY_NAME);
+/** What a peer that did not answer (or answered nonsense) counts as. */
+const NO_ANSWER: MemberReply = { ok: false, peers: [] };
+
+export class SliceService {
+  readonly counters: SliceCounters = { refused: 0, passes: 0 };
+  readonly member: SliceMember;
+  readonly directory: SliceDirectory;
+  /** Records the keeper copied to us, to take over with when the key becomes ours. */
+  private readonly replicas = new Map<string, SliceRecord>();
+  private unsubscribe: (() => void) | null = null;
+  private timer: TimerHandle | null = null;
+
+  constructor(private readonly opts: SliceServiceOptions) {
+    const { ring, gossip } = opts;
+    this.member = new SliceMember(opts.clock, opts.sliceBy, () => gossip.estimates(), () => gossip.sampling.view.peers());
+    this.directory = new SliceDirectory({
+      self: ring.self,
+      rng: opts.rng.fork('directory'),
+      sliceBy: opts.sliceBy,
+      member: (peer, body) => this.askMember(peer, body),
+      release: (peer, name) => (peer === ring.self ? this.member.leave(name) : void ring.send(peer, SLICES_SVC, 'leave', { name })),
+      candidates: () => [ring.self, ...gossip.sampling.view.peers(), ...ring.successors()],
+      replicate: (name, record) => {
+        for (const p of [...new Set(ring.successors())].filter((q) => q !== ring.self).slice(0, REPLICA_SUCCESSORS)) {
+          ring.send(p, SLICES_SVC, 'replica', { name, record });
+        }
+      },
+    });
+  }
+
+  start(): void {
+    if (this.unsubscribe) return;
+    this.unsubscribe = this.opts.ring.onService(SLICES_SVC, (env) => this.receive(env));
+    this.timer = this.opts.clock.setTimer(REPAIR_PERIOD_MS, () => this.tick());
+  }
+
+  stop(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+    if (this.timer !== null) this.opts.clock.cancel(this.timer);
+    this.timer = null;
+  }
+
+  /** This peer's slice, with its neighbours on the slice's ring, or null. */
+  membership(): Membership | null {
+    return this.member.membership();
+  }
+
+  // The client calls: any peer routes them to the directory's keeper.
+  async create(body: CreateBody): Promise<SliceRecord> {
+    return (await this.call('create', body, RecordReply)).slice;
+  }
+  async resize(name: string, owner: string, delta: number): Promise<SliceRecord> {
+    return (await this.call('resize', { name, owner, delta }, RecordReply)).slice;
+  }
+  async remove(name: string, owner: string): Promise<void> {
+    await this.call('remove', { name, owner }, DoneReply);
+  }
+  async list(owner: string): Promise<SliceSummary[]> {
+    return (await this.call('list', { owner }, ListReply)).slices;
+  }
+  async show(name: string, owner: string): Promise<SliceRecord> {
+    return (await this.call('show', { name, owner }, RecordReply)).slice;
+  }
+
+  private async call<T extends TSchema>(op: string, body: unknown, schema: T): Promise<Exclude<Static<T>, { type: 'error' }>> {
+    // A create may ask every candidate of a pass in turn: allow for a probe pass and the asks.
+    const env = await this.opts.ring.request(DIRECTORY_KEY, SLICES_SVC, op, body, { timeoutMs: 12 * RPC_TIMEOUT_MS });
+    const reply = check(schema, env.body, `slices ${op} reply`);
+    if (!reply.ok) throw reply.error;
+    const value = reply.value as { type: string; code?: string; message?: string };
+    if (value.type === 'error') throw new CumulusError(isErrorCode(value.code) ? value.code : 'INTERNAL', value.message ?? 'slices error');
+    return value as Exclude<Static<T>, { type: 'error' }>;
+  }
+
+  private tick(): void {
+    this.timer = this.opts.clock.setTimer(REPAIR_PERIOD_MS, () => this.tick());
+    if (!this.opts.ring.owns(DIRECTORY_KEY)) {
+      // Not (or no longer) the keeper: hand what we kept to the key's owner, as copies.
+      for (const r of this.directory.records.values()) void this.opts.ring.request(DIRECTORY_KEY, SLICES_SVC, 'replica', { name: r.name, record: r }).catch(() => undefined);
+      this.directory.records.clear();
+      return;
+    }
+    this.directory.adopt(this.replicas.values());
+    this.replicas.clear();
+    this.counters.passes++;
+    void this.directory.repairAll();
+  }
+
+  private async askMember(peer: PeerId, body: MemberBody): Promise<MemberReply> {
+    if (peer === this.opts.ring.self) return this.member.onMember(peer, body);
+    try {
+      const env = await this.opts.ring.request({ peer }, SLICES_SVC, 'member', body, { timeoutMs: RPC_TIMEOUT_MS });
+      const r = check(MemberReply, env.body, 'slices member reply');
+      return r.ok ? r.value : NO_ANSWER;
+    } catch {
+      return NO_ANSWER;
+    }
+  }
+
+  private receive(env: Envelope): void {
+    switch (env.op) {
+      case 'create': return this.answer(env, CreateBody, (b) => this.keeper(env, () => this.directory.create(b)));
+      case 'resize': return this.answer(env, ResizeBody, (b) => this.keeper(env, () => this.directory.resize(b.name, b.owner, b.delta)));
+      case 'remove': return this.answer(env, OwnedBody, (b) => this.keeper(env, async () => void (await this.directory.remove(b.name, b.owner))));
+      case 'show': return this.answer(env, OwnedBody, (b) => this.keeper(env, async () => this.directory.show(b.name, b.owner)));
+      case 'list': return this.answer(env, OwnerBody, (b) => this.keeper(env, async () => this.directory.list(b.owner)));
+      case 'member': return this.answer(env, MemberBody, (b) => void this.opts.ring.reply(env, this.member.onMember(env.src, b)));
+      case 'leave': return this.oneWay(env, NameBody, (b) => this.member.leave(b.name));
+      case 'replica': return this.oneWay(env, ReplicaBody, (b) => this.onReplica(env, b));
+      default:
+        this.counters.refused++;
+        if (env.re === undefined) this.opts.ring.reply(env, { type: 'error', code: 'INVALID_ARGUMENT', message: `unknown slices operation ${env.op.slice(0, 32)}` });
+    }
+  }
+
+  private onReplica(env: Envelope, b: ReplicaBody): void {
+    // A routed copy is answered so its sender's request settles; the keeper's own records win.
+    if (env.to === 'key') this.opts.ring.reply(env, { type: 'done' });
+    if (this.directory.records.has(b.name)) return;
+    if (b.record === null) this.replicas.delete(b.name);
+    else if (this.replicas.has(b.name) || this.replicas.size < MAX_SLICES) this.replicas.set(b.name, b.record);
+  }
+
+  /** Run a directory operation if we keep the directory, and answer with its result or its error. */
+  private keeper(env: Envelope, fn: () => Promise<SliceRecord | SliceSummary[] | void>): void {
+    if (!this.opts.ring.owns(DIRECTORY_KEY)) {
+      this.opts.ring.reply(env, { type: 'error', code: 'NOT_OWNER', message: 'this peer does not keep the slice directory now: retry' });
+      return;
+    }
+    this.directory.adopt(this.replicas.values());
+    this.replicas.clear();
+    fn().then(
+      (v) => this.opts.ring.reply(env, v === undefined ? { type: 'done' } : Array.isArray(v) ? { type: 'slices', slices: v } : { type: 'slice', slice: v }),
+      (e: unknown) => {
+        const code = e instanceof CumulusError ? e.code : 'INTERNAL';
+        this.opts.ring.reply(env, { type: 'error', code, message: e instanceof Error ? e.message : String(e) });
+      },
+    );
+  }
+
+  /** A request's body checked against its schema, or answered with the error and counted. */
+  private answer<T extends TSchema>(env: Envelope, schema: T, fn: (b: Static<T>) => void): void {
+    const b = check(schema, env.body, `slices ${env.op}`);
+    if (b.ok) return fn(b.value);
+    this.counters.refused++;
+    this.opts.ring.reply(env, { type: 'error', code: b.error.code, message: b.error.message.slice(0, 1000) });
+  }
+
+  private oneWay<T extends TSchema>(env: Envelope, schema: T, fn: (b: Static<T>) => void): void {
+    const b = check(schema, env.body, `slices ${env.op}`);
+    if (b.ok) fn(b.value);
+    else this.counters.refused++;
+  }
+}
