@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCloudServer, type CloudServer } from '../server/cloud.js';
 import { quantile, round } from './figures.js';
-import { LOCAL_RING_CONVERGE_MS, localStatuses, waitForConsistentRing } from '../host/local-ring.js';
+import { LOCAL_RING_CONVERGE_MS, localStatuses, waitForConsistentRing, withTimeout } from '../host/local-ring.js';
 import type { OptionValues } from '../core/options.js';
 import { REPLICAS } from '../services/storage/constants.js';
 import { shutdownNodeRtc } from '../runtime/node-rtc.js';
@@ -32,6 +32,7 @@ export const API_BENCH_OPTIONS = {
    * makes the server's memory copy-on-write, so the GET that follows pays a page fault for every
    * page the server writes (about 9,500 per 64 MB GET here); a real gateway forks no clients.
    */
+  lendStorage: { type: 'flag', description: 'the server\'s peer stands on the ring and holds chunks (implied by --peers 0); by default it holds no data, as `cumulus up` runs it' },
   forkClient: { type: 'flag', description: 'start each curl from the server\'s process (page faults land on the server; for comparison)' },
 } as const;
 
@@ -122,7 +123,8 @@ const execFileP = promisify(execFile);
  */
 export async function volunteersOnRing(cloud: CloudServer, dir: string, peers: number, into: VolunteerProcess[]): Promise<void> {
   for (let i = 0; i < peers; i++) into.push(await spawnVolunteer({ serverUrl: cloud.server.url, dataDir: join(dir, `v${i}`) }));
-  const own = cloud.peer;
+  // A server peer attached beside the ring (the default) attaches once the first volunteer has made one.
+  const own = await withTimeout(cloud.peerReady(), LOCAL_RING_CONVERGE_MS, 'the server\'s peer did not reach the ring');
   if (!own) throw new Error('the cloud runs no peer of its own');
   if (!(await waitForConsistentRing(localStatuses(own, into)))) {
     throw new Error(`the ring of the server and ${peers} volunteers was not consistent within ${LOCAL_RING_CONVERGE_MS} ms`);
@@ -132,7 +134,7 @@ export async function volunteersOnRing(cloud: CloudServer, dir: string, peers: n
 export async function runApiBench(o: ApiBenchOptions): Promise<Record<string, unknown>> {
   const t0 = performance.now();
   const dir = mkdtempSync(join(tmpdir(), 'cumulus-bench-api-'));
-  const cloud = await startCloudServer({ port: 0, host: '127.0.0.1', dataDir: dir });
+  const cloud = await startCloudServer({ port: 0, host: '127.0.0.1', dataDir: dir, peerOptions: { lendStorage: o.lendStorage === true || o.peers === 0 } });
   const volunteers: VolunteerProcess[] = [];
   let launcher: CurlLauncher | undefined;
   try {

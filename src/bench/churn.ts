@@ -90,7 +90,8 @@ export async function runChurnBench(o: ChurnBenchOptions): Promise<Record<string
   const members: Member[] = [];
   let made = 0;
   try {
-    server = await startCloudServer({ port: 0, host: '127.0.0.1', dataDir: join(dir, 'server') });
+    // The server's peer lends storage here, as it did when this bench's figures were taken (docs/storage.md).
+    server = await startCloudServer({ port: 0, host: '127.0.0.1', dataDir: join(dir, 'server'), peerOptions: { lendStorage: true } });
     const url = server.server.url;
     const own = server.peer!;
     browser = o.tabs > 0 ? await launchChromium() : null;

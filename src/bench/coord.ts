@@ -76,7 +76,7 @@ export async function runCoordBench(o: CoordBenchOptions): Promise<Record<string
   let own: ServerPeer | null = null;
   try {
     server = await createServer({ port: 0 });
-    own = await startServerPeer(server, { dataDir: join(dir, 'server') });
+    own = await startServerPeer(server, { lendStorage: true, dataDir: join(dir, 'server') });
     const ownPeer = own;
     const per = Math.ceil(o.peers / o.processes);
     for (let i = 0, left = o.peers; left > 0; i++, left -= per) children.push(await spawnChild(server.url, join(dir, `c${i}`), Math.min(per, left)));

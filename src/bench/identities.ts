@@ -45,7 +45,7 @@ export async function runIdentitiesBench(o: IdentitiesBenchOptions): Promise<Rec
   let own: ServerPeer | null = null;
   try {
     server = await createServer({ port: 0, members: { unverifiedCloseMs: idleCloseMs } });
-    own = await startServerPeer(server, { dataDir: join(dir, 'server') });
+    own = await startServerPeer(server, { lendStorage: true, dataDir: join(dir, 'server') });
     const spawn = async (name: string): Promise<number> => {
       const t = performance.now();
       volunteers.push(await spawnVolunteer({ serverUrl: server!.url, dataDir: join(dir, name) }));

@@ -18,7 +18,7 @@ export interface ServerProcess {
   readonly child: ChildProcess;
   /** Every line it printed (the last MAX_KEPT_LINES). */
   readonly lines: string[];
-  /** How its peer found its ring: `joined` or `created`, and why, as it said. */
+  /** How its peer found its ring: `attached`, `joined` or `created`, and why, as it has said so far. */
   readonly start: string;
   stop(signal: 'SIGINT' | 'SIGKILL'): Promise<void>;
 }
@@ -59,7 +59,10 @@ async function startCli(args: string[], ready: (line: string) => boolean, start:
     });
   });
   return {
-    child, lines, start: start(lines),
+    child, lines,
+    get start() {
+      return start(lines);
+    },
     stop: async (signal) => {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -74,7 +77,8 @@ async function startCli(args: string[], ready: (line: string) => boolean, start:
 
 /** `cumulus serve` on the port and data directory. */
 export function startServe(port: number, dataDir: string): Promise<ServerProcess> {
-  return startCli(['serve', '--port', String(port), '--data', dataDir], (l) => l.startsWith('its peer '), (lines) => lines.find((l) => l.startsWith('its peer ')) ?? '');
+  // Ready once it listens: its peer attaches beside the ring (and says so) once a volunteer is on one.
+  return startCli(['serve', '--port', String(port), '--data', dataDir], (l) => l.startsWith('cumulus server on '), (lines) => lines.find((l) => l.startsWith('its peer ')) ?? '');
 }
 
 /** `cumulus up` with its own volunteers, on the port and data directory a server used before. */
@@ -82,7 +86,7 @@ export function startUp(port: number, dataDir: string, peers: number): Promise<S
   return startCli(['up', '--port', String(port), '--data', dataDir, '--peers', String(peers), '--json'], (l) => l.startsWith('{'), (lines) => {
     const ready = JSON.parse(lines.find((l) => l.startsWith('{')) ?? '{}') as { serverPeer?: { outcome: string; via: string | null; reason: string } };
     const s = ready.serverPeer;
-    return s === undefined ? '' : s.outcome === 'joined' ? `joined through ${s.via}` : `created: ${s.reason}`;
+    return s === undefined ? '' : s.outcome === 'created' ? `created: ${s.reason}` : `${s.outcome} through ${s.via}`;
   });
 }
 

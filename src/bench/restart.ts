@@ -111,7 +111,8 @@ async function settle(peers: BenchPeer[], client: Cumulus, files: GatewayFiles, 
  */
 async function oneRing(peers: BenchPeer[], client: Cumulus | null): Promise<boolean> {
   try {
-    const others = client === null ? [] : (await client.nodes()).map((n) => peerIdFromHex(n.id));
+    // The server's peer attached beside the ring (its default) is on no successor list: not counted.
+    const others = client === null ? [] : (await client.nodes()).filter((n) => n.meta.attached === undefined).map((n) => peerIdFromHex(n.id));
     return ringConsistent(await Promise.all(peers.map((p) => p.status())), others);
   } catch {
     return false;

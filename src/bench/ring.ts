@@ -62,7 +62,7 @@ export async function runRingBench(o: RingBenchOptions): Promise<RingBenchResult
   let browser: Browser | null = null;
   try {
     server = await createServer({ port: 0 });
-    own = await startServerPeer(server, { dataDir: join(dir, 'server') });
+    own = await startServerPeer(server, { lendStorage: true, dataDir: join(dir, 'server') });
     all.push(serverPeer(own));
     // Joins one after another, as volunteers arrive, each through the server.
     for (let i = 0; i < o.peers; i++) all.push(nodePeer(await spawnVolunteer({ serverUrl: server.url, dataDir: join(dir, `v${i}`) })));

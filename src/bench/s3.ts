@@ -44,7 +44,7 @@ async function presign(key: AccessKey, base: string, method: string, path: strin
 export async function runS3Bench(o: S3BenchOptions): Promise<Record<string, unknown>> {
   const t0 = performance.now();
   const dir = mkdtempSync(join(tmpdir(), 'cumulus-bench-s3-'));
-  const cloud = await startCloudServer({ port: 0, host: '127.0.0.1', dataDir: dir });
+  const cloud = await startCloudServer({ port: 0, host: '127.0.0.1', dataDir: dir, peerOptions: { lendStorage: o.peers === 0 } });
   const volunteers: VolunteerProcess[] = [];
   const curl = new CurlLauncher();
   const restCurl = new CurlLauncher(await cloud.users.add('bench', 0));

@@ -62,7 +62,7 @@ export async function runStorageBench(o: StorageBenchOptions): Promise<StorageBe
   let own: ServerPeer | null = null;
   try {
     server = await createServer({ port: 0 });
-    own = await startServerPeer(server, { dataDir: join(dir, 'server') });
+    own = await startServerPeer(server, { lendStorage: true, dataDir: join(dir, 'server') });
     for (let i = 0; i < o.peers; i++) {
       vols.push(await spawnVolunteer({ serverUrl: server.url, dataDir: join(dir, `v${i}`), quotaMb: QUOTA_MB, requestTimeoutMs: TRANSFER_TIMEOUT_MS }));
     }

@@ -31,7 +31,35 @@ export async function waitForConsistentRing(statuses: () => Promise<PeerStatus[]
   }
 }
 
-/** The statuses of a peer in this process (the server's) and of volunteer processes, as ring-view reads them. */
-export function localStatuses(own: RunningPeer, volunteers: readonly VolunteerProcess[]): () => Promise<PeerStatus[]> {
-  return async () => [fullStatus(own) as unknown as PeerStatus, ...(await Promise.all(volunteers.map(async (v) => (await v.request('status')) as PeerStatus)))];
+/**
+ * The statuses of a peer in this process (the server's) and of volunteer processes, as ring-view
+ * reads them. A server peer attached beside the ring (overlay/attach.ts) is not on it: it is
+ * left out, and the statuses count as not yet (a rejection) until it is linked to the owner of its
+ * own id, where every route toward it ends.
+ */
+export function localStatuses(own: RunningPeer | null, volunteers: readonly VolunteerProcess[]): () => Promise<PeerStatus[]> {
+  return async () => {
+    const vols = await Promise.all(volunteers.map(async (v) => (await v.request('status')) as PeerStatus));
+    if (own === null) return vols;
+    if (!own.peer.base.isAttached()) return [fullStatus(own) as unknown as PeerStatus, ...vols];
+    if (!attachedInPlace(own, vols)) throw new Error('the server\'s peer is not attached to the owner of its id yet');
+    return vols;
+  };
+}
+
+/** Is own, attached beside the ring, linked to the owner of its id among these peers? */
+function attachedInPlace(own: RunningPeer, statuses: readonly PeerStatus[]): boolean {
+  const ids = statuses.map((s) => s.id).sort();
+  if (ids.length === 0) return false;
+  const self = own.peer.id;
+  const owner = ids.find((id) => id > self) ?? ids[0]!;
+  const succ = own.peer.base.successors()[0];
+  return succ === owner && own.peer.base.isLinked(owner);
+}
+
+/** p, or a rejection naming what did not happen within ms. */
+export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} within ${ms} ms`)), ms)));
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }

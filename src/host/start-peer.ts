@@ -50,6 +50,8 @@ export interface StartPeerOptions {
   /** Lend storage: the peer runs the storage service over its store, within this quota. */
   storage?: StorageOptions;
   coord?: PeerOptions['coord'];
+  /** Stand beside the ring, owning no key (PeerOptions.attached): the rendezvous server's own peer by default. */
+  attached?: boolean;
   /** What this peer reports to gossip (its cores; node-peer.ts asks the OS): counts, totals and slices. */
   gossip?: PeerOptions['gossip'];
   /** The sandboxes its js and wasm tasks run in (a pool of worker threads in Node). */
@@ -102,7 +104,7 @@ export async function startPeer(opts: StartPeerOptions): Promise<RunningPeer> {
   const peer = new Peer({
     clock, rng, net: countingLinks(net, signaler), store: opts.store,
     ...(opts.ring ? { ring: opts.ring } : {}), ...(opts.maxLinks ? { maxLinks: opts.maxLinks } : {}), ...(opts.storage ? { storage: opts.storage } : {}),
-    ...(opts.coord ? { coord: opts.coord } : {}), ...(opts.sandboxes ? { sandboxes: opts.sandboxes } : {}),
+    ...(opts.coord ? { coord: opts.coord } : {}), ...(opts.sandboxes ? { sandboxes: opts.sandboxes } : {}), ...(opts.attached === true ? { attached: true } : {}),
     gossip: opts.gossip ?? { cores: hostCores() },
   });
   // Once a bootstrap has taken us in (its answer told us our successor), the overlay carries our

@@ -161,3 +161,9 @@ export const NO_ROUTE_RETRY_PERIODS = 0.25;
  * so this one about r * 2^MID_TARGET_SLOTS) are searched from the middle of their interval.
  */
 export const MID_TARGET_SLOTS = 2;
+
+/**
+ * An attached peer (attach.ts) looks its own id up again every so many stabilize periods, to find
+ * a member that joined just before the owner of its id and now ends the routes toward it.
+ */
+export const ATTACH_REFRESH_PERIODS = 2;

@@ -25,6 +25,7 @@ import type { Neighbours } from './neighbours.js';
 import type { RingParts } from './parts.js';
 import type { RingPortEvents, RingRequestOptions } from './port.js';
 import type { Relocator } from './relocate.js';
+import type { Attachment } from './attach.js';
 import type { ReplyCallback, Requests } from './requests.js';
 import type { LinkRoles } from './roles.js';
 import type { Stabilizer } from './stabilize.js';
@@ -116,6 +117,7 @@ export class RingCore extends Messenger implements RingContext, RingParts, MuxCl
   lost!: LostPeers;
   meetings!: Meetings;
   relocator!: Relocator;
+  attachment!: Attachment;
 
   constructor(o: RingCoreOptions) {
     super(o.self, o.ring, o.config, o.stats, o.state, o.mux, o.requests, o.seen);

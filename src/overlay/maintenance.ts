@@ -18,6 +18,7 @@ import type { Relocator } from './relocate.js';
 import type { LinkRoles } from './roles.js';
 import { FindSuccRep, type LeaveMsg } from './schemas.js';
 import type { Stabilizer } from './stabilize.js';
+import type { Attachment } from './attach.js';
 
 /** Link-down reasons that mean "alive but not talking to us", as opposed to a failure. */
 const DELIBERATE: ReadonlySet<LinkDownReason> = new Set(['remote-closed', 'refused', 'closed']);
@@ -38,6 +39,7 @@ export type MaintenanceContext = Pick<RingContext, 'self' | 'config' | 'clock' |
   readonly lost: Pick<LostPeers, 'probe' | 'recovered' | 'remember'>;
   readonly meetings: Pick<Meetings, 'tick' | 'linkUp' | 'linkDown'>;
   readonly relocator: Pick<Relocator, 'tick' | 'relocate'>;
+  readonly attachment: Pick<Attachment, 'attached' | 'tick' | 'lost' | 'refresh'>;
 };
 
 export class Maintenance {
@@ -61,6 +63,10 @@ export class Maintenance {
   /** The bootstrap answered our join (join.ts): we are a member, and know our successor. */
   joined(a: JoinAnswer): void {
     this.ctx.setStatus('joined');
+    if (this.ctx.state.attached) {
+      this.startTimers();
+      return this.ctx.attachment.attached(a.owner, a.succs);
+    }
     this.ctx.neighbours.applySuccessors([a.owner, ...a.succs]);
     this.ctx.fingers.seed(a.succs);
     this.startTimers();
@@ -105,6 +111,13 @@ export class Maintenance {
     const sweepEvery = periods(LINK_GRACE_MS);
     const fingersEvery = periods(c.fixFingersIntervalMs);
     const predEvery = periods(c.checkPredecessorIntervalMs);
+    if (ctx.state.attached) {
+      // Beside the ring: no place to keep, no fingers, no predecessor; only links to the ring.
+      return this.every(c.stabilizeIntervalMs, () => {
+        ctx.attachment.tick();
+        if (++this.ticks % sweepEvery === 0) for (const p of ctx.mux.links()) ctx.roles.release(p, false);
+      });
+    }
     this.every(c.stabilizeIntervalMs, () => {
       const t = ++this.ticks;
       ctx.stabilizer.tick();
@@ -164,6 +177,8 @@ export class Maintenance {
   sendLeave(): void {
     const ctx = this.ctx;
     const s = ctx.state;
+    // An attached peer has no place to hand over: its links simply close.
+    if (s.attached) return;
     const body = { pred: s.pred, succs: s.succs };
     if (s.succs[0] !== undefined) ctx.send(s.succs[0], CHORD_SVC, 'leave', body);
     if (s.pred !== null && s.pred !== s.succs[0]) ctx.send(s.pred, CHORD_SVC, 'leave', body);
@@ -177,6 +192,7 @@ export class Maintenance {
     if (ctx.status === 'joining') return ctx.join.linkUp(peer);
     if (ctx.status !== 'joined') return;
     ctx.roles.linkUp(peer);
+    if (ctx.state.attached) return;
     ctx.fingerAnswers.offerLink(peer);
     if (peer === this.claimTo) this.sendClaim(peer);
     ctx.meetings.linkUp(peer);
@@ -192,6 +208,11 @@ export class Maintenance {
     ctx.fingerAnswers.offerLink(peer);
     if (ctx.status === 'joining') return ctx.join.linkDown(peer);
     if (ctx.status !== 'joined') return;
+    if (s.attached) {
+      if (!s.succs.includes(peer)) return;
+      ctx.neighbours.forget(peer, linkFailed(reason));
+      return ctx.attachment.lost(peer);
+    }
     ctx.fingers.dropPeer(peer);
     ctx.meetings.linkDown(peer);
     const neighbour = peer === s.succs[0] || peer === s.pred;
@@ -236,6 +257,7 @@ export class Maintenance {
    */
   lookupFailed(e: Error): void {
     if (!(e instanceof TimeoutError) || this.ctx.status !== 'joined') return;
+    if (this.ctx.state.attached) return this.ctx.attachment.refresh();
     this.ctx.stabilizer.busy();
     this.ctx.relocator.relocate();
   }

@@ -109,7 +109,10 @@ export class Neighbours {
     const ctx = this.ctx;
     if (this.joinedEmitted || ctx.status !== 'joined') return;
     const alone = ctx.state.succs.length === 0;
-    if (!alone && (ctx.state.pred === null || !this.succConfirmed)) return;
+    // An attached peer (attach.ts) has no place of its own: it is in place once it knows members to reach the ring through.
+    if (ctx.state.attached) {
+      if (alone) return;
+    } else if (!alone && (ctx.state.pred === null || !this.succConfirmed)) return;
     this.joinedEmitted = true;
     ctx.events.emit('joined', { atMs: ctx.clock.now() });
   }

@@ -12,6 +12,7 @@ import { Neighbours } from './neighbours.js';
 import { Relocator } from './relocate.js';
 import { LinkRoles } from './roles.js';
 import { Stabilizer } from './stabilize.js';
+import { Attachment } from './attach.js';
 
 export interface RingParts {
   readonly maintenance: Maintenance;
@@ -24,6 +25,7 @@ export interface RingParts {
   readonly lost: LostPeers;
   readonly meetings: Meetings;
   readonly relocator: Relocator;
+  readonly attachment: Attachment;
 }
 
 /** Make the parts of the ring whose core this is, and set them on it. */
@@ -38,4 +40,5 @@ export function assembleParts(core: RingCore): void {
   core.join = new Join(core);
   core.relocator = new Relocator(core);
   core.maintenance = new Maintenance(core);
+  core.attachment = new Attachment(core);
 }

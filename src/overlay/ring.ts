@@ -3,7 +3,7 @@
 // of overlay/port.ts and the owner's lifecycle); it builds the ring's core (context.ts: the
 // context its parts share, the parts made by parts.ts, messages moved by messenger.ts).
 import type { Envelope, RingName } from '../core/envelope.js';
-import { PeerGoneError, TimeoutError } from '../core/errors.js';
+import { InvalidArgumentError, PeerGoneError, TimeoutError } from '../core/errors.js';
 import type { Id, PeerId } from '../core/id.js';
 import type { Clock, Rng } from '../env/ports.js';
 import { ExpiringSet, SeenMessages } from './bounded.js';
@@ -33,6 +33,8 @@ export interface ChordRingOptions {
   self: PeerId;
   ring: RingName;
   config?: Partial<RingConfig>;
+  /** Stand beside the ring, owning no key (attach.ts): join through a member, never create. */
+  attached?: boolean;
 }
 
 export interface LookupResult {
@@ -60,6 +62,7 @@ export class ChordRing implements RingPort {
     this.mux = opts.mux;
     this.config = { ...DEFAULT_RING_CONFIG, ...opts.config };
     this.state = new RingState(opts.self, this.config.successorListSize, (p) => this.mux.isLinked(p));
+    if (opts.attached === true) this.state.attached = true;
     this.requests = new Requests(opts.clock, opts.rng, this.config.maxPendingRequests);
     this.core = new RingCore({
       self: this.self, ring: this.ring, config: this.config, clock: opts.clock, rng: opts.rng, stats: this.stats, events: this.events,
@@ -81,6 +84,7 @@ export class ChordRing implements RingPort {
     if (this.status === 'stopped') return Promise.reject(new RingStoppedError());
     if (this.status !== 'idle') return Promise.resolve();
     if (bootstrap === this.self) bootstrap = null;
+    if (bootstrap === null && this.state.attached) return Promise.reject(new InvalidArgumentError('an attached peer joins through a member; it cannot create a ring'));
     return this.core.maintenance.start(bootstrap);
   }
 
@@ -95,7 +99,17 @@ export class ChordRing implements RingPort {
    * restart): look our own id up through each, so that two rings that meet merge into one (meet.ts).
    */
   meet(peers: readonly PeerId[]): void {
-    if (this.status === 'joined') this.core.meetings.meet(peers);
+    if (this.status === 'joined' && !this.state.attached) this.core.meetings.meet(peers);
+  }
+
+  /** Does this peer stand beside the ring (attach.ts), owning no key? */
+  isAttached(): boolean {
+    return this.state.attached;
+  }
+
+  /** For an attached peer that lost every member it knew: members to reach the ring through again. */
+  reattach(peers: readonly PeerId[]): void {
+    if (this.state.attached) this.core.attachment.offer(peers);
   }
 
   /** Peers meet() has yet to look our id up through. */
@@ -127,7 +141,7 @@ export class ChordRing implements RingPort {
     return this.state.successor();
   }
   predecessor(): PeerId | null {
-    return this.state.succs.length === 0 && this.status === 'joined' ? this.self : this.state.pred;
+    return this.state.succs.length === 0 && this.status === 'joined' && !this.state.attached ? this.self : this.state.pred;
   }
   successors(): PeerId[] {
     return [...this.state.succs];

@@ -40,7 +40,7 @@ export class LinkRoles {
     const s = this.ctx.state;
     let roles = 0;
     const i = s.succs.indexOf(p);
-    if (i >= 0 && i < LINKED_SUCCESSORS) roles |= UseRole.successor;
+    if (i >= 0 && i < LINKED_SUCCESSORS) roles |= s.attached ? UseRole.attached : UseRole.successor;
     if (this.ctx.fingers.heldBy(p) >= 0) roles |= UseRole.finger;
     return roles;
   }
@@ -87,9 +87,17 @@ export class LinkRoles {
     if (p === s.pred || p === s.succs[0] || p === this.ctx.join.bootstrap) return LinkValue.protected;
     const mine = this.local(p);
     const theirs = this.remote.get(p) ?? 0;
-    if ((mine | theirs) & UseRole.successor) return LinkValue.successor;
+    if ((mine | theirs) & (UseRole.successor | UseRole.attached)) return LinkValue.successor;
     if (mine & UseRole.finger) return this.ctx.fingers.optional(this.ctx.fingers.heldBy(p)) ? LinkValue.spare : LinkValue.finger;
     return theirs & UseRole.finger ? LinkValue.remoteFinger : LinkValue.none;
+  }
+
+  /**
+   * p is attached to us and nothing more: we keep the link (its replies arrive over it) but never
+   * route through it, since it owns no keys and would hand a key back to us.
+   */
+  private attachedOnly(p: PeerId): boolean {
+    return this.remote.get(p) === UseRole.attached && this.local(p) === 0 && p !== this.ctx.state.pred;
   }
 
   /** The roles p gives our link (0 when none). */
@@ -128,7 +136,7 @@ export class LinkRoles {
    */
   private refreshContact(p: PeerId): void {
     const s = this.ctx.state;
-    if (this.ctx.mux.isLinked(p) && this.roleValue(p) > LinkValue.none) {
+    if (this.ctx.mux.isLinked(p) && this.roleValue(p) > LinkValue.none && !this.attachedOnly(p)) {
       s.contacts.set(p, s.id(p));
       this.ctx.mux.setReleasing(p, false);
     } else s.contacts.delete(p);

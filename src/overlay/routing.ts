@@ -18,6 +18,8 @@ export interface RouteView {
   readonly succsSpan: bigint | null;
   /** Linked members of this ring that may carry traffic (a link is usable only through here). */
   readonly contacts: ContactView;
+  /** An attached peer (attach.ts): it stands beside the ring, owns no key and only forwards. */
+  readonly attached?: boolean;
 }
 
 export type Decision = { kind: 'self' } | { kind: 'next'; peer: PeerId } | { kind: 'none' };
@@ -31,6 +33,7 @@ const NONE: Decision = { kind: 'none' };
  * joiners while the ring was young and changing fast, and a wrong owner misplaces a joiner.
  */
 export function ownsKey(v: RouteView, key: Id): boolean {
+  if (v.attached === true) return false;
   if (v.succs.length === 0 || key === v.selfId) return true;
   return v.pred !== null && inInterval(key, v.predId, v.selfId, false, true);
 }
@@ -58,7 +61,7 @@ export function decide(v: RouteView, key: Id, fromId: Id | null, exclude: PeerId
   }
   // Without a predecessor we claim nothing, except what our own successor steps back to us: it
   // has us as its predecessor and so vouches that the key is ours (else the two would bounce it).
-  if (v.pred === null && fromId !== null && fromId === v.succIds[0] && !inInterval(key, v.selfId, fromId, false, true)) return SELF;
+  if (v.pred === null && v.attached !== true && fromId !== null && fromId === v.succIds[0] && !inInterval(key, v.selfId, fromId, false, true)) return SELF;
   const owner = ownerFromSuccessors(v, key);
   if (owner !== null) return { kind: 'next', peer: owner };
   const best = closestPreceding(v, key, exclude);

@@ -112,7 +112,12 @@ export const FindFingerRep = Type.Object(
 export type FindFingerRep = Static<typeof FindFingerRep>;
 
 /** Roles a peer gives its link to us, declared in 'use' (bit flags). */
-export const UseRole = { successor: 1, finger: 2 } as const;
+/**
+ * Roles a link is given. `attached`: the sender stands beside the ring (an attached peer, see
+ * attach.ts) and reaches the ring through us: we keep the link and deliver its replies over it,
+ * but never route through it, since it owns no keys.
+ */
+export const UseRole = { successor: 1, finger: 2, attached: 4 } as const;
 
 /**
  * 'use' over a link: the roles the sender gives it now; refuse=true turns down a finger role, and
@@ -122,7 +127,7 @@ export const UseRole = { successor: 1, finger: 2 } as const;
  */
 export const UseMsg = Type.Object(
   {
-    roles: Type.Integer({ minimum: 0, maximum: 3 }),
+    roles: Type.Integer({ minimum: 0, maximum: 7 }),
     refuse: Type.Optional(Type.Boolean()),
     alt: Type.Optional(PeerIdHex),
     release: Type.Optional(Type.Boolean()),

@@ -47,6 +47,8 @@ export class RingState implements RouteView {
   succsVersion = 0;
   /** Linked members of this ring, with their ids: what routing chooses from. */
   readonly contacts: Contacts;
+  /** Set once, before the ring runs, for a peer that stands beside the ring (attach.ts). */
+  attached = false;
 
   constructor(
     readonly self: PeerId,

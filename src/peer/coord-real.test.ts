@@ -23,7 +23,7 @@ afterAll(() => {
 describe('coord on real peers', () => {
   it('a lock: throttled refusal, queued grant after release, growing tokens', async () => {
     const server = await createServer({ port: 0 });
-    const own = await startServerPeer(server, { dataDir: join(dir, 'server') });
+    const own = await startServerPeer(server, { lendStorage: true, dataDir: join(dir, 'server') });
     const peers: RunningPeer[] = [own];
     for (let i = 0; i < 3; i++) peers.push(await startNodePeer({ dataDir: join(dir, `p${i}`), serverUrl: server.url }));
     try {

@@ -32,6 +32,12 @@ export interface PeerOptions {
   storage?: StorageOptions;
   /** Coordination settings to change from their defaults (services/coord/constants.ts). */
   coord?: Partial<CoordSettings>;
+  /**
+   * Stand beside the ring (overlay/attach.ts): route through members and own no key, so nothing
+   * is kept here by key. Its storage service is then a client only (nothing reaches its holder or
+   * keeper, and it runs no repair). The rendezvous server's own peer, by default.
+   */
+  attached?: boolean;
   /** Run the gossip layer (membership, network-wide counts, slices) with these attributes (peer/gossip.ts). */
   gossip?: PeerGossipOptions;
   /** The sandboxes its js and wasm tasks run in (worker threads in Node, Web Workers in a tab); without them the peer runs builtins only. The peer closes them when it leaves. */
@@ -72,7 +78,7 @@ export class Peer {
   constructor(opts: PeerOptions) {
     this.id = opts.net.self;
     this.mux = new Mux(opts.net, { clock: opts.clock, ...(opts.maxLinks !== undefined ? { maxLinks: opts.maxLinks } : {}) });
-    this.base = new ChordRing({ clock: opts.clock, rng: opts.rng.fork('base-ring'), mux: this.mux, self: this.id, ring: 'base', ...(opts.ring ? { config: opts.ring } : {}) });
+    this.base = new ChordRing({ clock: opts.clock, rng: opts.rng.fork('base-ring'), mux: this.mux, self: this.id, ring: 'base', ...(opts.ring ? { config: opts.ring } : {}), ...(opts.attached === true ? { attached: true } : {}) });
     this.signal = new OverlaySignaler(this.base);
     // Peers of another ring we met are signaled through the peer of that ring we are linked to:
     // our own ring's routes toward them end at peers of ours until the rings have merged.
@@ -81,7 +87,7 @@ export class Peer {
     if (opts.storage) {
       if (!opts.store) throw new InvalidArgumentError('the storage service needs the peer\'s store');
       const env = { clock: opts.clock, rng: opts.rng.fork('storage'), net: opts.net, store: PrefixStore.of(opts.store, 'storage/') };
-      this.storage = new StorageService(this.base, env, opts.storage);
+      this.storage = new StorageService(this.base, env, opts.attached === true ? { ...opts.storage, repair: false } : opts.storage);
       this.sandboxes = opts.sandboxes ?? null;
       this.jobs = startJobs(this.base, opts.clock, opts.store, () => this.storage?.client ?? null, this.sandboxes ?? undefined);
     }

@@ -19,7 +19,7 @@ const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 beforeAll(async () => {
   server = await createServer({ port: 0 });
-  all.push(await startServerPeer(server, { dataDir: join(dir, 'server') }));
+  all.push(await startServerPeer(server, { lendStorage: true, dataDir: join(dir, 'server') }));
   for (let i = 0; i < 3; i++) all.push(await startNodePeer({ dataDir: join(dir, `p${i}`), serverUrl: server.url, storage: { quotaBytes: 64 << 20 } }));
   // One peer lends nothing: it keeps metadata it owns but must refuse every chunk.
   all.push(await startNodePeer({ dataDir: join(dir, 'stingy'), serverUrl: server.url, storage: { quotaBytes: 0 } }));

@@ -185,7 +185,7 @@ function handleConnection(socket: WebSocket, hub: SignalHub, clock: Clock, rng: 
       id = m.id as PeerId;
       clock.cancel(helloTimer);
       hub.join(id, client);
-      return send({ type: 'welcome', contacts: hub.contacts(id), peers: hub.size, ...(ice && !ice.empty ? { ice: ice.forPeer(id) } : {}) });
+      return send({ type: 'welcome', contacts: hub.contacts(id), peers: hub.ringPeers(), ...(ice && !ice.empty ? { ice: ice.forPeer(id) } : {}) });
     }
     if (!id) return fail('HELLO_FIRST', `say hello before ${m.type}`);
     if (m.type === 'contacts') return send({ type: 'contacts', contacts: hub.contacts(id) });

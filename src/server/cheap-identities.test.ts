@@ -27,7 +27,7 @@ const WAIT = { timeout: 30_000, interval: 50 };
 /** A server with its own peer and two volunteers in place on the ring. */
 async function cloud(name: string, opts: ServerOptions = {}) {
   const server = await createServer({ port: 0, ...opts });
-  const own = await startServerPeer(server, { dataDir: join(dir, name, 'server') });
+  const own = await startServerPeer(server, { lendStorage: true, dataDir: join(dir, name, 'server') });
   const peers: RunningPeer[] = [own];
   for (let i = 0; i < 2; i++) peers.push(await startNodePeer({ dataDir: join(dir, name, `v${i}`), serverUrl: server.url }));
   const members = new Set(peers.map((p) => p.identity.id));

@@ -39,7 +39,13 @@ export interface CloudServerOptions {
 
 export interface CloudServer {
   readonly server: CumulusServer;
+  /**
+   * The server's peer once it stands on the ring (lendStorage) or is attached beside it (the
+   * default, which needs a volunteer on a ring first: see peerReady); null before and without one.
+   */
   readonly peer: ServerPeer | null;
+  /** Resolves with the server's peer once it has joined or attached (null without one); rejects if it could not start. */
+  peerReady(): Promise<ServerPeer | null>;
   readonly users: FileUserStore;
   readonly fs: FileSystem;
   /** The S3 door's endpoint on its own port, when one was asked for (http://host:port). */
@@ -59,7 +65,7 @@ export async function startCloudServer(o: CloudServerOptions): Promise<CloudServ
   const jobs = o.peer !== false ? () => peer?.peer.jobs?.client ?? null : undefined;
   const cloud = o.peer !== false ? () => peerCloudDoor(peer?.peer) : undefined;
   const s3: S3Options = {
-    fs, keys: await FileAccessKeyStore.open(join(o.dataDir, 'users')), stagingDir: join(o.dataDir, 's3-uploads'),
+    fs, keys: await FileAccessKeyStore.open(join(o.dataDir, 'users')),
     ...(o.limits?.maxObjectBytes !== undefined ? { maxObjectBytes: o.limits.maxObjectBytes } : {}),
     ...(o.limits?.uploadIdleMs !== undefined ? { uploadIdleMs: o.limits.uploadIdleMs } : {}),
   };
@@ -68,12 +74,21 @@ export async function startCloudServer(o: CloudServerOptions): Promise<CloudServ
     ...(ice ? { ice } : {}), ...(o.tls ? { tls: o.tls } : {}),
   });
   let s3App: FastifyInstance | null = null;
+  const aborter = new AbortController();
+  let starting: Promise<ServerPeer | null> = Promise.resolve(null);
   try {
     if (o.s3Port !== undefined) s3App = await listenS3(s3, o.host, o.s3Port, o.tls);
-    if (o.peer !== false) peer = await startServerPeer(server, { ...o.peerOptions, dataDir: join(o.dataDir, 'server-peer'), ...(o.iceInterfaces ? { iceInterfaces: o.iceInterfaces } : {}) });
-    if (peer) {
-      server.metrics.attachPeer(peer);
-      server.nodes.attachPeer(peer);
+    if (o.peer !== false) {
+      starting = startServerPeer(server, { ...o.peerOptions, dataDir: join(o.dataDir, 'server-peer'), signal: aborter.signal, ...(o.iceInterfaces ? { iceInterfaces: o.iceInterfaces } : {}) }).then((p) => {
+        peer = p;
+        server.metrics.attachPeer(p);
+        server.nodes.attachPeer(p);
+        return p;
+      });
+      // A peer that stands on the ring is there when we return; one attached beside it waits for
+      // the first volunteer to make a ring, and the gateway answers 503 until then.
+      if (o.peerOptions?.lendStorage === true) await starting;
+      else starting.catch(() => undefined);
     }
   } catch (e) {
     await s3App?.close();
@@ -82,10 +97,15 @@ export async function startCloudServer(o: CloudServerOptions): Promise<CloudServ
   }
   let closing: Promise<void> | null = null;
   return {
-    server, peer, users, fs, s3Url: s3App ? urlOf(s3App, o.host, o.tls !== undefined) : null,
+    server, users, fs, s3Url: s3App ? urlOf(s3App, o.host, o.tls !== undefined) : null,
+    get peer() {
+      return peer;
+    },
+    peerReady: () => starting,
     close: () => (closing ??= (async () => {
       await s3App?.close();
-      await peer?.close();
+      aborter.abort();
+      await (await starting.catch(() => null))?.close();
       await server.close();
     })()),
   };

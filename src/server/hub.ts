@@ -33,6 +33,8 @@ export class SignalHub {
   private readonly order: PeerId[] = [];
   private readonly watchers = new Set<(id: PeerId, present: boolean) => void>();
   private source: ContactSource | null = null;
+  /** The server's own peer when it stands beside the ring (attachLocal): never a contact, not counted as a ring peer. */
+  private beside: PeerId | null = null;
 
   constructor(private readonly rng: Rng) {}
 
@@ -52,6 +54,14 @@ export class SignalHub {
 
   private tell(id: PeerId, present: boolean): void {
     for (const fn of this.watchers) fn(id, present);
+  }
+
+  /**
+   * Connected peers that stand or will stand on the ring: all but the server's own peer when it is
+   * attached beside the ring. A joiner that hears it is the only one creates the ring.
+   */
+  ringPeers(): number {
+    return this.clients.size - (this.beside !== null && this.clients.has(this.beside) ? 1 : 0);
   }
 
   has(id: PeerId): boolean {
@@ -93,13 +103,13 @@ export class SignalHub {
     return this.anyConnected(exclude, n);
   }
 
-  /** Up to n distinct random connected peers other than `exclude`. */
+  /** Up to n distinct random connected peers other than `exclude` (and the server's peer when it stands beside the ring). */
   anyConnected(exclude: PeerId, n: number): PeerId[] {
     const out = new Set<PeerId>();
     const pool = this.order.length;
     for (let tries = 0; out.size < n && tries < n * 4 && pool > 0; tries++) {
       const id = this.order[this.rng.int(pool)]!;
-      if (id !== exclude) out.add(id);
+      if (id !== exclude && id !== this.beside) out.add(id);
     }
     return [...out];
   }
@@ -124,7 +134,7 @@ export class SignalHub {
    * A Signaler for a peer living inside the server process (the server's own ring peer). Its id
    * needs no proof: the server made the identity itself.
    */
-  attachLocal(id: PeerId): Signaler & { detach(): void } {
+  attachLocal(id: PeerId, opts: { onRing: boolean } = { onRing: true }): Signaler & { detach(): void } {
     let handler: (from: PeerId, msg: SignalMessage) => void = () => {};
     const client: HubClient = {
       // Deliver on a later turn, as a socket would, so no handler runs inside another's call.
@@ -133,10 +143,14 @@ export class SignalHub {
       },
     };
     this.join(id, client);
+    if (!opts.onRing) this.beside = id;
     return {
       send: (to, msg) => void this.relay(id, to, msg),
       setHandler: (fn) => void (handler = fn),
-      detach: () => this.leave(id, client),
+      detach: () => {
+        if (this.beside === id) this.beside = null;
+        this.leave(id, client);
+      },
     };
   }
 }

@@ -32,7 +32,7 @@ function expectConsistent(peers: RunningPeer[]): void {
 describe('real peers on one ring', () => {
   it('join through the server, link through the overlay, and route without the server', async () => {
     const server = await createServer({ port: 0 });
-    const own = await startServerPeer(server, { dataDir: join(dir, 'server') });
+    const own = await startServerPeer(server, { lendStorage: true, dataDir: join(dir, 'server') });
     const peers: RunningPeer[] = [];
     // Each volunteer arrives once the last is in place: a contact still joining itself refuses a
     // join, and the joiner then links to its next contact through the server too (one more
@@ -70,9 +70,9 @@ describe('real peers on one ring', () => {
 
   it('keeps the server peer\'s id across restarts', async () => {
     const server = await createServer({ port: 0 });
-    const a = await startServerPeer(server, { dataDir: join(dir, 'again') });
+    const a = await startServerPeer(server, { lendStorage: true, dataDir: join(dir, 'again') });
     await a.close();
-    const b = await startServerPeer(server, { dataDir: join(dir, 'again') });
+    const b = await startServerPeer(server, { lendStorage: true, dataDir: join(dir, 'again') });
     expect(b.id).toBe(a.id);
     await b.close();
     await server.close();

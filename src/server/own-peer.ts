@@ -26,8 +26,17 @@ export interface ServerPeerOptions {
   dataDir: string;
   /** Where the server's peer gathers ICE candidates (default loopback; `cumulus serve` gives all). */
   iceInterfaces?: IceInterfaces;
-  /** The storage the server's peer lends (default 1 GiB); the gateway's files live on the ring through it. */
+  /**
+   * Stand on the ring and lend storage (`cumulus serve --lend-storage`, a one-machine cloud). By
+   * default the server's peer stands beside the ring (overlay/attach.ts): it routes, signals and
+   * gateways, but owns no key, so it holds no chunk and no file record; the gateway's files live
+   * on the volunteers through its storage client.
+   */
+  lendStorage?: boolean;
+  /** The storage the server's peer lends with lendStorage (default 1 GiB). */
   storage?: StorageOptions;
+  /** Abort a start still waiting for a ring to attach to (the server is closing). */
+  signal?: AbortSignal;
   /** Longest wait for a peer it knew to come back before it creates a ring (default KNOWN_PEERS_WAIT_MS). */
   knownPeersWaitMs?: number;
   /**
@@ -53,8 +62,8 @@ const POLL_MS = 250;
 export interface ServerPeerStart {
   /** Peers it was linked to when it last ran. */
   knownPeers: number;
-  /** Joined through a known peer, or created a new ring. */
-  outcome: 'joined' | 'created';
+  /** Joined through a known peer, created a new ring, or attached beside the ring (the default: it lends no storage). */
+  outcome: 'joined' | 'created' | 'attached';
   via: PeerId | null;
   waitedMs: number;
   /** Why it created a ring, in words. */
@@ -65,17 +74,20 @@ export type ServerPeer = RunningPeer & { readonly id: RunningPeer['identity']['i
 
 export async function startServerPeer(server: CumulusServer, opts: ServerPeerOptions): Promise<ServerPeer> {
   let running: RunningPeer | null = null;
-  let boot: KnownPeers | null = null;
+  let boot: KnownPeers | HubMembers | null = null;
   const clock = new RealClock();
+  const lend = opts.lendStorage === true;
   running = await startNodePeer({
     dataDir: opts.dataDir,
     ...(opts.iceInterfaces ? { iceInterfaces: opts.iceInterfaces } : {}),
-    storage: opts.storage ?? { quotaBytes: SERVER_PEER_QUOTA_BYTES },
+    storage: opts.storage ?? { quotaBytes: lend ? SERVER_PEER_QUOTA_BYTES : 0 },
+    ...(lend ? {} : { attached: true }),
     rememberPeers: true,
     local: (self) => {
-      const signaler = server.hub.attachLocal(self);
+      const signaler = server.hub.attachLocal(self, { onRing: lend });
       server.members.attach({
         self,
+        onRing: lend,
         ready: () => running?.peer.base.isJoined() ?? false,
         ownerOf: async (p) => (await running!.peer.lookup(idFromHex(p))).owner,
         meet: (p) => {
@@ -93,6 +105,7 @@ export async function startServerPeer(server: CumulusServer, opts: ServerPeerOpt
           signaler.detach();
         },
         bootstrap: (known) => {
+          if (!lend) return (boot = new HubMembers(server.hub, self, clock, opts.signal));
           const ours = new Set([self, ...(opts.startingWithIt ?? [])]);
           return (boot = new KnownPeers(server.hub, known.filter((p) => !ours.has(p)), clock, opts.knownPeersWaitMs ?? KNOWN_PEERS_WAIT_MS));
         },
@@ -101,8 +114,67 @@ export async function startServerPeer(server: CumulusServer, opts: ServerPeerOpt
   });
   // Pages using the coordination drop-in ask the ring through this peer (dropin-gateway.ts).
   server.dropin.attach(running.peer);
-  const start = (boot as KnownPeers | null)?.result ?? { knownPeers: 0, outcome: 'created', via: null, waitedMs: 0, reason: 'no bootstrap' };
+  const start = (boot as KnownPeers | HubMembers | null)?.result ?? { knownPeers: 0, outcome: 'created', via: null, waitedMs: 0, reason: 'no bootstrap' };
+  if (!lend) keepAttached(running, server.hub);
   return Object.assign(running, { id: running.identity.id, start });
+}
+
+/** How often an attached server peer checks that it still reaches the ring through some member. */
+const REATTACH_CHECK_MS = 5_000;
+/** Hub peers offered to an attached server peer that lost every member it knew. */
+const REATTACH_OFFER = 8;
+
+/**
+ * An attached peer that lost every member it knew (all failed at once) is offered the hub's
+ * peers to reach the ring through again; until then the gateway's requests fail (503).
+ */
+function keepAttached(running: RunningPeer, hub: SignalHub): void {
+  const ring = running.peer.base;
+  const timer = setInterval(() => {
+    if (ring.successors().length === 0) ring.reattach(hub.anyConnected(ring.self, REATTACH_OFFER));
+  }, REATTACH_CHECK_MS);
+  timer.unref();
+  const close = running.close;
+  Object.assign(running, { close: () => (clearInterval(timer), close()) });
+}
+
+/**
+ * The bootstrap of a server peer that lends no storage: it attaches beside the ring through any
+ * peer on the hub that is in place on one (a peer that is not refuses, and is tried again later).
+ * It never creates a ring: the first volunteer does (the hub does not count this peer, so that
+ * volunteer hears it is alone), and the gateway answers 503 until a ring exists.
+ */
+class HubMembers implements Bootstrap {
+  result: ServerPeerStart = { knownPeers: 0, outcome: 'attached', via: null, waitedMs: 0, reason: '' };
+  private readonly startMs: number;
+  private readonly retryAtMs = new Map<PeerId, number>();
+
+  constructor(
+    private readonly hub: SignalHub,
+    private readonly self: PeerId,
+    private readonly clock: Clock,
+    private readonly signal: AbortSignal | undefined,
+  ) {
+    this.startMs = clock.now();
+  }
+
+  async next(failure: JoinFailure | null): Promise<PeerId[]> {
+    if (failure !== null) {
+      const p = failure.contacts[0]!;
+      this.retryAtMs.set(p, this.clock.now() + KNOWN_PEER_RETRY_MS);
+      if (this.retryAtMs.size > REATTACH_OFFER * 64) this.retryAtMs.delete(this.retryAtMs.keys().next().value as PeerId);
+    }
+    for (;;) {
+      if (this.signal?.aborted === true) throw new Error('the server closed before its peer could attach to a ring');
+      const now = this.clock.now();
+      const ready = this.hub.anyConnected(this.self, REATTACH_OFFER).find((p) => (this.retryAtMs.get(p) ?? 0) <= now);
+      if (ready !== undefined) {
+        this.result = { ...this.result, via: ready, waitedMs: Math.round(now - this.startMs) };
+        return [ready];
+      }
+      await new Promise<void>((resolve) => this.clock.setTimer(POLL_MS, resolve));
+    }
+  }
 }
 
 /** The server peer's bootstrap: the peers it knew, as they reconnect to the hub (see the top of this file). */

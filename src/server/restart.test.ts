@@ -42,7 +42,7 @@ async function lookupsReachTrueOwner(peers: RunningPeer[]): Promise<void> {
 /** A server, its peer and two volunteers on one ring; the server then goes away, its peer with it. */
 async function ringThatOutlivesItsServer(name: string): Promise<{ port: number; volunteers: RunningPeer[] }> {
   const server = await createServer({ port: 0 });
-  const own = await startServerPeer(server, { dataDir: join(dir, name, 'server') });
+  const own = await startServerPeer(server, { lendStorage: true, dataDir: join(dir, name, 'server') });
   const volunteers: RunningPeer[] = [];
   for (let i = 0; i < 2; i++) {
     const v = await startNodePeer({ dataDir: join(dir, name, `v${i}`), serverUrl: server.url, reconnectMs: RECONNECT_MS });
@@ -60,7 +60,7 @@ describe('a server that restarts under a ring', () => {
   it('joins the ring of the peers it knew through the first of them to reconnect', async () => {
     const { port, volunteers } = await ringThatOutlivesItsServer('known');
     const server = await createServer({ port });
-    const own = await startServerPeer(server, { dataDir: join(dir, 'known', 'server') });
+    const own = await startServerPeer(server, { lendStorage: true, dataDir: join(dir, 'known', 'server') });
     expect(own.start).toMatchObject({ knownPeers: 2, outcome: 'joined' });
     expect(volunteers.map((v) => v.identity.id)).toContain(own.start.via);
     const all = [own, ...volunteers];
@@ -75,7 +75,7 @@ describe('a server that restarts under a ring', () => {
   it('with no memory, creates a ring, and the ring that carried on merges into it', async () => {
     const { port, volunteers } = await ringThatOutlivesItsServer('amnesia');
     const server = await createServer({ port });
-    const own = await startServerPeer(server, { dataDir: join(dir, 'amnesia', 'server-new') });
+    const own = await startServerPeer(server, { lendStorage: true, dataDir: join(dir, 'amnesia', 'server-new') });
     expect(own.start).toMatchObject({ knownPeers: 0, outcome: 'created' });
     const all = [own, ...volunteers];
     await vi.waitFor(() => expectOneRing(all), { timeout: 60_000, interval: 200 });
@@ -88,7 +88,7 @@ describe('a server that restarts under a ring', () => {
     const { port, volunteers } = await ringThatOutlivesItsServer('gone');
     await Promise.all(volunteers.map((v) => v.close()));
     const server: CumulusServer = await createServer({ port });
-    const own: ServerPeer = await startServerPeer(server, { dataDir: join(dir, 'gone', 'server'), knownPeersWaitMs: 1_000 });
+    const own: ServerPeer = await startServerPeer(server, { lendStorage: true, dataDir: join(dir, 'gone', 'server'), knownPeersWaitMs: 1_000 });
     expect(own.start).toMatchObject({ knownPeers: 2, outcome: 'created' });
     expect(own.start.reason).toMatch(/none of the 2 peers it knew came back on a ring within 1000 ms/);
     expect(own.peer.status().joined).toBe(true);

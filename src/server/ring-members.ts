@@ -47,6 +47,8 @@ export const DEFAULT_RING_MEMBERS_SETTINGS: RingMembersSettings = {
 /** The ring as the server's own peer sees it. */
 export interface RingProbe {
   readonly self: PeerId;
+  /** It stands on the ring (false: attached beside it, overlay/attach.ts, so never a contact). */
+  readonly onRing: boolean;
   /** In place on its ring: its look-ups mean something. */
   ready(): boolean;
   /** The owner of peer's id on the ring; rejects when the look-up fails. */
@@ -125,7 +127,7 @@ export class RingMembers implements ContactSource {
   contacts(exclude: PeerId, n: number): PeerId[] {
     const out = new Set<PeerId>();
     const own = this.probe;
-    if (own !== null && own.ready() && own.self !== exclude) out.add(own.self);
+    if (own !== null && own.onRing && own.ready() && own.self !== exclude) out.add(own.self);
     const pool = this.inPlace.length;
     for (let tries = 0; out.size < n && tries < n * 4 && pool > 0; tries++) {
       const id = this.inPlace[this.rng.int(pool)]!;

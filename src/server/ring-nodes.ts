@@ -44,7 +44,9 @@ export class RingNodeRegistry implements NodeRegistry {
     const p = this.peer;
     if (!p) return out;
     const status = p.peer.status();
-    add(p.identity.id, { joinedMs: p.startedMs, lastSeenMs: this.nowMs(), meta: { kind: 'server', onRing: status.joined } });
+    // Attached beside the ring (overlay/attach.ts), the server's peer is in no one's successor list.
+    const attached = p.peer.base.isAttached();
+    add(p.identity.id, { joinedMs: p.startedMs, lastSeenMs: this.nowMs(), meta: { kind: 'server', onRing: status.joined && !attached, ...(attached ? { attached: status.joined } : {}) } });
     for (const id of new Set([...status.successors, ...status.fingers, ...(status.predecessor ? [status.predecessor] : [])])) {
       if (id !== p.identity.id) add(id, { meta: { kind: 'peer', onRing: true, routing: status.successors.includes(id) ? 'successor' : status.predecessor === id ? 'predecessor' : 'finger' } });
     }

@@ -29,7 +29,7 @@ type Api = { status(): PeerStatus; lookup(k: string): Promise<{ owner: PeerId }>
 describe('a browser tab as a peer', () => {
   it('joins the ring of Node peers and routes lookups', async () => {
     const server = await createServer({ port: 0 });
-    const own = await startServerPeer(server, { dataDir: join(dir, 'server') });
+    const own = await startServerPeer(server, { lendStorage: true, dataDir: join(dir, 'server') });
     const node = await startNodePeer({ dataDir: join(dir, 'node'), serverUrl: server.url });
     browser = await launchChromium();
     const page = await (await browser.newContext()).newPage();
@@ -63,7 +63,7 @@ describe('a browser tab as a peer', () => {
 
   it('reloads past its connection budget and comes back with the same identity', async () => {
     const server = await createServer({ port: 0 });
-    const own = await startServerPeer(server, { dataDir: join(dir, 'server2') });
+    const own = await startServerPeer(server, { lendStorage: true, dataDir: join(dir, 'server2') });
     const node = await startNodePeer({ dataDir: join(dir, 'node2'), serverUrl: server.url });
     browser ??= await launchChromium();
     const page = await (await browser.newContext()).newPage();

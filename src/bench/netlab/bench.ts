@@ -58,7 +58,7 @@ export async function runNetlabBench(o: NetlabBenchOptions): Promise<Record<stri
       serverUrl: url, dataDir: join(dir, 'server'), netns: lab.pubNs,
       args: ['serve', '--host', lab.pubAddr, '--port', String(SERVER_PORT), '--data', join(dir, 'server'),
         '--ice-server', `stun:${lab.pubAddr}:${TURN_PORT}`, '--ice-server', `turn:${lab.pubAddr}:${TURN_PORT}?transport=udp`,
-        '--turn-secret-file', turn.secretFile, '--ice-interfaces', 'all'],
+        '--turn-secret-file', turn.secretFile, '--ice-interfaces', 'all', '--lend-storage'],
     });
     procs.push(server);
     log(`server up at ${url}`);

@@ -21,7 +21,7 @@ import { handleControl } from '../../host/control.js';
 const STOP_DEADLINE_MS = 10_000;
 
 interface ServeOptions {
-  config?: string; peer: boolean; iceServer: string[]; turnSecretFile?: string; turnTtl?: string; iceInterfaces: string;
+  config?: string; peer: boolean; lendStorage?: boolean; iceServer: string[]; turnSecretFile?: string; turnTtl?: string; iceInterfaces: string;
 }
 
 function portOf(text: string): number {
@@ -35,6 +35,7 @@ const collect = (v: string, all: string[]) => [...all, v];
 /** How the server's peer found its ring, in one line. */
 export function describeStart(s: ServerPeerStart): string {
   if (s.outcome === 'joined') return `its peer joined the ring it knew through ${s.via} after ${s.waitedMs} ms`;
+  if (s.outcome === 'attached') return `its peer attached beside the ring through ${s.via} after ${s.waitedMs} ms (it lends no storage)`;
   return `its peer created a new ring: ${s.reason}${s.waitedMs > 0 ? ` (waited ${s.waitedMs} ms)` : ''}`;
 }
 
@@ -57,6 +58,7 @@ export function registerServe(program: Command): void {
     .addOption(env('--host <host>', 'address to bind (0.0.0.0 for every interface)', SERVE_ENV.host, DEFAULT_HOST))
     .addOption(env('--data <dir>', 'directory for users, files and the server peer\'s identity', SERVE_ENV.data, DEFAULT_DATA_DIR))
     .option('--no-peer', 'do not run a peer of the server\'s own')
+    .option('--lend-storage', 'the server\'s peer stands on the ring and holds chunks and file records like a volunteer (by default it stands beside the ring and holds no data)')
     .addOption(env('--ice-server <url>', 'a STUN or TURN server handed to joining peers (stun:HOST[:PORT], turn:HOST[:PORT]); repeatable; the variable takes several separated by commas', SERVE_ENV.iceServer).argParser(collect).default([]))
     .option('--turn-secret-file <file>', 'file holding the TURN server\'s static-auth-secret (or set CUMULUS_TURN_SECRET); peers get credentials made from it, never the secret')
     .option('--turn-ttl <seconds>', 'how long an issued TURN credential works (60 to 86400; default 3600)')
@@ -78,7 +80,7 @@ export function registerServe(program: Command): void {
       const s3Port = pick(cmd, 's3Port', file.s3Port, port);
       const cloud = await startCloudServer({
         port: pick(cmd, 'port', file.port, port) ?? DEFAULT_PORT, host: pick(cmd, 'host', file.host, String) ?? DEFAULT_HOST,
-        dataDir: pick(cmd, 'data', file.data, String) ?? DEFAULT_DATA_DIR, peer: opts.peer,
+        dataDir: pick(cmd, 'data', file.data, String) ?? DEFAULT_DATA_DIR, peer: opts.peer, peerOptions: { lendStorage: opts.lendStorage === true },
         ...(s3Port !== undefined ? { s3Port } : {}),
         logLevel: pick(cmd, 'logLevel', file.logLevel, logLevelOf) ?? 'info',
         iceInterfaces: parseIceInterfaces(opts.iceInterfaces),
@@ -98,9 +100,13 @@ export function registerServe(program: Command): void {
       process.once('SIGTERM', stop);
       process.stdout.write(`cumulus server on ${url} (signaling at ${url.replace(/^http/, 'ws')}/signal)${cloud.peer ? `, own peer ${cloud.peer.id}` : ''}\n`);
       process.stdout.write(`S3 endpoint (path-style, Signature V4): ${url}${S3_PREFIX}${cloud.s3Url ? ` and ${cloud.s3Url}` : ''}\n`);
-      if (cloud.peer) process.stdout.write(`${describeStart(cloud.peer.start)}\n`);
+      // A peer attached beside the ring (the default) says so once the first volunteer has made a ring.
+      const peer = await cloud.peerReady().catch((e: unknown) => {
+        process.stderr.write(`the server's peer did not start: ${e instanceof Error ? e.message : String(e)}\n`);
+        return null;
+      });
+      if (peer) process.stdout.write(`${describeStart(peer.start)}\n`);
       if (process.send) {
-        const peer = cloud.peer;
         process.send({ ready: true, id: peer?.id ?? '', url, s3Url: cloud.s3Url ?? `${url}${S3_PREFIX}` });
         process.on('message', (m) => {
           if (peer) void handleControl(peer, m, close).then((reply) => process.send?.(reply));

@@ -18,7 +18,8 @@ import { shutdownNodeRtc } from '../../runtime/node-rtc.js';
 import { spawnVolunteer, type VolunteerProcess } from '../../host/volunteer-process.js';
 import { storedPeerId } from '../../host/node-peer.js';
 import type { PeerId } from '../../core/id.js';
-import { LOCAL_RING_CONVERGE_MS, localStatuses, waitForConsistentRing } from '../../host/local-ring.js';
+import { LOCAL_RING_CONVERGE_MS, localStatuses, waitForConsistentRing, withTimeout } from '../../host/local-ring.js';
+import { REPLICAS } from '../../services/storage/constants.js';
 
 /** The user `cumulus up` creates for the developer at the keyboard. */
 export const DEFAULT_USER = 'dev';
@@ -53,14 +54,15 @@ export function registerUp(program: Command): void {
   program
     .command('up')
     .description('start a local cloud: a server and volunteer peers on this machine, ready for files')
-    .option('--peers <n>', 'volunteer processes to start', '3')
+    .option('--peers <n>', `volunteer processes to start (default ${REPLICAS.default}, one per replica of the default durability)`, String(REPLICAS.default))
+    .option('--lend-storage', `the server's own peer stands on the ring and lends storage too (implied by fewer than ${REPLICAS.default} peers)`)
     .option('--port <port>', 'TCP port of the server', String(DEFAULT_PORT))
     .option('--data <dir>', 'directory for everything the local cloud keeps', DEFAULT_DATA_DIR)
     .option('--quota-mb <MiB>', `storage each volunteer lends, in MiB (default: the volunteer's, ${VOLUNTEER_QUOTA_MIB.default})`)
     .option('--log-level <level>', `structured logs on stderr: ${LOG_LEVELS.join(', ')}`, 'warn')
     .option('--s3-port <port>', 'also answer the S3 API at the root of this port (it always answers at /s3 on --port)')
     .option('--json', 'print the ready line as JSON')
-    .action(async (opts: { peers: string; port: string; data: string; json?: boolean; quotaMb?: string; s3Port?: string; logLevel: string }) => {
+    .action(async (opts: { peers: string; port: string; data: string; json?: boolean; quotaMb?: string; s3Port?: string; logLevel: string; lendStorage?: boolean }) => {
       const peers = Number(opts.peers);
       if (!Number.isInteger(peers) || peers < 0 || peers > 64) throw new Error('--peers takes a whole number from 0 to 64');
       const quotaMb = opts.quotaMb === undefined ? undefined : parseOption(VOLUNTEER_QUOTA_MIB, opts.quotaMb, '--quota-mb');
@@ -69,8 +71,12 @@ export function registerUp(program: Command): void {
       // Our volunteers from the last run restart with the server, on no ring: its peer need not wait for them.
       const ours = await Promise.all(Array.from({ length: peers }, (_, i) => storedPeerId(join(dataDir, `volunteer-${i}`))));
       const startingWithIt = ours.filter((p): p is PeerId => p !== null);
+      // By default the server's peer holds no data (it stands beside the ring): the volunteers
+      // hold every replica. Fewer volunteers than the default durability cannot hold r copies of
+      // a chunk, so the server's peer then lends storage too.
+      const lendStorage = opts.lendStorage === true || peers < REPLICAS.default;
       const cloud = await startCloudServer({
-        port: Number(opts.port), host: DEFAULT_HOST, dataDir, peerOptions: { startingWithIt },
+        port: Number(opts.port), host: DEFAULT_HOST, dataDir, peerOptions: { startingWithIt, lendStorage },
         ...(opts.s3Port !== undefined ? { s3Port: Number(opts.s3Port) } : {}),
         logLevel: logLevelOf(opts.logLevel),
       });
@@ -92,21 +98,22 @@ export function registerUp(program: Command): void {
         // already on the ring that this command did not start (a volunteer of the user's own, the
         // server's peer joined their ring) count too: the server's peer found them in place.
         const others = () => cloud.server.members.verified();
-        if (cloud.peer && !(await waitForConsistentRing(localStatuses(cloud.peer, volunteers), LOCAL_RING_CONVERGE_MS, undefined, others))) {
+        const own = await withTimeout(cloud.peerReady(), LOCAL_RING_CONVERGE_MS, 'the server\'s peer did not reach the volunteers\' ring');
+        if (own && !(await waitForConsistentRing(localStatuses(own, volunteers), LOCAL_RING_CONVERGE_MS, undefined, others))) {
           throw new Error(`the ring of the server, ${peers} volunteers and ${others().length} other peers was not consistent within ${LOCAL_RING_CONVERGE_MS} ms`);
         }
         const token = await defaultToken(cloud, dataDir);
         const s3 = { endpoint: cloud.s3Url ?? `${url}${S3_PREFIX}`, ...(await defaultAccessKey(dataDir)) };
         const mine = new Set(volunteers.map((v) => v.id));
         const ready = {
-          ready: true, url, user: DEFAULT_USER, token, s3, peers: peers + 1, pids: volunteers.map((v) => v.pid), ids: volunteers.map((v) => v.id),
+          ready: true, url, user: DEFAULT_USER, token, s3, peers: peers + 1, serverLendsStorage: lendStorage, pids: volunteers.map((v) => v.pid), ids: volunteers.map((v) => v.id),
           ...(cloud.peer ? { serverPeerId: cloud.peer.id } : {}),
           otherPeers: others().filter((p) => !mine.has(p)).length,
           ...(cloud.peer ? { serverPeer: cloud.peer.start } : {}),
         };
         if (opts.json) return void process.stdout.write(`${JSON.stringify(ready)}\n`);
         process.stdout.write([
-          `cumulus up: ready at ${url} with ${peers} volunteers and the server's peer on the ring${ready.otherPeers > 0 ? `, beside ${ready.otherPeers} peers already there` : ''} (data in ${dataDir})`,
+          `cumulus up: ready at ${url} with ${peers} volunteers ${lendStorage ? 'and the server\'s peer on the ring' : 'on the ring (the server\'s peer holds no data)'}${ready.otherPeers > 0 ? `, beside ${ready.otherPeers} peers already there` : ''} (data in ${dataDir})`,
           '',
           `  export CUMULUS_URL=${url} CUMULUS_TOKEN=${token}`,
           '  npx cumulus mkdir notes',

@@ -28,8 +28,15 @@ export const CHORD_HANDLERS: Readonly<Record<string, ChordHandler>> = {
   use: useHandler,
 };
 
+/**
+ * What an attached peer (attach.ts) answers: it has no place on the ring, so it takes no part in
+ * stabilizing, fingers or handing over keys; a joiner that asks it is told to try elsewhere.
+ */
+const ATTACHED_OPS: ReadonlySet<string> = new Set(['use', 'ping', 'join']);
+
 /** Hand a message of the ring's own service to its handler. */
 export function dispatchChord(ctx: HandlerContext, env: Envelope): void {
+  if (ctx.state.attached && !ATTACHED_OPS.has(env.op)) return void ctx.stats.unknownOps++;
   const h = CHORD_HANDLERS[env.op];
   if (h) h(ctx, env);
   else ctx.stats.unknownOps++;

@@ -8,7 +8,7 @@ import type { Maintenance } from '../maintenance.js';
 import type { LinkRoles } from '../roles.js';
 import { JoinReq } from '../schemas.js';
 
-type JoinHandlerContext = Pick<RingContext, 'clock' | 'config' | 'stats' | 'isJoined' | 'reply'> & {
+type JoinHandlerContext = Pick<RingContext, 'clock' | 'config' | 'stats' | 'isJoined' | 'reply' | 'state'> & {
   readonly maintenance: Pick<Maintenance, 'findSuccessor'>;
   readonly roles: Pick<LinkRoles, 'holdForJoiner'>;
 };
@@ -18,7 +18,8 @@ export function joinHandler(ctx: JoinHandlerContext, env: Envelope): void {
   if (!req.ok) return void ctx.stats.badBodies++;
   // Not in place ourselves (joining too, or a ring of one still settling): say so, so the joiner
   // tries its next contact now instead of waiting out its attempts on us.
-  if (!ctx.isJoined()) return void ctx.reply(env, { refused: 'not-in-place' });
+  // An attached peer (attach.ts) has no place for a joiner to be next to.
+  if (!ctx.isJoined() || ctx.state.attached) return void ctx.reply(env, { refused: 'not-in-place' });
   // A joiner's link to us is its way to the ring until its successor is linked (a member asking
   // where it belongs, relocate, has links of its own).
   if (req.value.relocate !== true) ctx.roles.holdForJoiner(env.src);

@@ -22,6 +22,8 @@ export interface Stat {
   replicas?: number;
   /** Media type given when the object was stored. */
   contentType?: string;
+  /** The MD5 of the content (or S3's MD5-of-MD5s-N) when the writer gave one: the S3 door's ETag. */
+  md5?: string;
 }
 
 export interface FileStat extends Stat {
@@ -43,6 +45,8 @@ export interface PutOptions {
   /** Storage refuses bodies longer than this (the gateway's body limit). */
   maxBytes?: number;
   contentType?: string;
+  /** The writer's MD5 of the body, asked for once the body has ended (Stat.md5). */
+  md5?: () => string | undefined;
 }
 
 export interface ListOptions {

@@ -26,6 +26,7 @@ interface ObjectMeta {
   sizeBytes: number;
   replicas: number;
   contentType?: string;
+  md5?: string;
 }
 
 export class LocalFileSystem implements FileSystem {
@@ -94,6 +95,8 @@ export class LocalFileSystem implements FileSystem {
       await pipeline(Readable.from(hashed()), createWriteStream(tmp, { flags: 'wx' }));
       const meta: ObjectMeta = { etag: hash.digest('hex'), sizeBytes, replicas: opts.replicas };
       if (opts.contentType) meta.contentType = opts.contentType;
+      const md5 = opts.md5?.();
+      if (md5 !== undefined) meta.md5 = md5;
       const metaTmp = `${tmp}.json`;
       await fsp.writeFile(metaTmp, JSON.stringify(meta));
       await fsp.rename(tmp, this.data(path));
@@ -204,6 +207,7 @@ function objectStat(path: string, mtimeMs: number, meta: ObjectMeta): FileStat {
     name: baseName(path), path, type: 'object', mtimeMs, sizeBytes: meta.sizeBytes, etag: meta.etag, replicas: meta.replicas,
   };
   if (meta.contentType) stat.contentType = meta.contentType;
+  if (meta.md5 !== undefined) stat.md5 = meta.md5;
   return stat;
 }
 

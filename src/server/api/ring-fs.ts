@@ -60,9 +60,10 @@ export class RingFileSystem implements FileSystem {
     await this.requireParentDir(path);
     // Sizes are checked as the bytes pass; failing here, before storage commits, leaves the old version.
     try {
-      const r = await this.client().put(path, sizeChecked(body, opts), { replicas: opts.replicas, ...(opts.contentType ? { contentType: opts.contentType } : {}) });
+      const r = await this.client().put(path, sizeChecked(body, opts), { replicas: opts.replicas, ...(opts.contentType ? { contentType: opts.contentType } : {}), ...(opts.md5 ? { md5: opts.md5 } : {}) });
       const stat: FileStat = { name: baseName(path), path, type: 'object', mtimeMs: r.mtimeMs, sizeBytes: r.size, etag: r.etag, replicas: r.replicas };
       if (opts.contentType) stat.contentType = opts.contentType;
+      if (r.md5 !== undefined) stat.md5 = r.md5;
       return stat;
     } catch (e) {
       throw mapError(e, path);
@@ -173,6 +174,7 @@ function toStat(s: StorageStat): Stat {
   const f: FileStatOf = s;
   const stat: FileStat = { name: baseName(f.path), path: f.path, type: 'object', mtimeMs: f.mtimeMs, sizeBytes: f.size, etag: f.etag, replicas: f.replicas };
   if (f.contentType) stat.contentType = f.contentType;
+  if (f.md5 !== undefined) stat.md5 = f.md5;
   return stat;
 }
 

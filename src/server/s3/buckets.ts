@@ -4,6 +4,7 @@ import { CumulusError } from '../../core/errors.js';
 import { homePath } from '../api/paths.js';
 import { drainBody } from './body.js';
 import { bucketPath, requireBucket, type S3Call } from './context.js';
+import { s3Etag } from './etag.js';
 import { S3Error } from './errors.js';
 import { listObjects } from './listing.js';
 import { xmlDocument } from './xml.js';
@@ -87,7 +88,7 @@ export async function listBucket(c: S3Call): Promise<void> {
   const r = await listObjects(c.ctx.fs, { bucketPath: bucketPath(c), prefix, delimiter, maxKeys, startAfter });
   const enc = (s: string) => (encodeUrl ? encodeURIComponent(s).replace(/%2F/g, '/') : s);
   const contents = r.objects.map(({ key, stat }) => ({
-    Key: enc(key), LastModified: new Date(stat.mtimeMs).toISOString(), ETag: `"${stat.etag ?? ''}"`, Size: stat.sizeBytes, StorageClass: 'STANDARD',
+    Key: enc(key), LastModified: new Date(stat.mtimeMs).toISOString(), ETag: `"${s3Etag(stat)}"`, Size: stat.sizeBytes, StorageClass: 'STANDARD',
     ...(v2 ? {} : { Owner: owner(c.user) }),
   }));
   const paging = v2

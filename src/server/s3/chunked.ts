@@ -56,8 +56,12 @@ class Reader {
   }
 }
 
-/** Decode an aws-chunked body; with a signer, every chunk's signature is checked in turn. */
-export async function* decodeAwsChunked(body: AsyncIterable<Uint8Array>, signer: ChunkSigner | undefined, trailer: boolean): AsyncIterable<Uint8Array> {
+/**
+ * Decode an aws-chunked body; with a signer, every chunk's signature is checked in turn. The
+ * trailers after the last chunk (`name:value`, names in lower case) go into `trailers`, complete
+ * before the iteration ends, for the caller to check (checksums.ts).
+ */
+export async function* decodeAwsChunked(body: AsyncIterable<Uint8Array>, signer: ChunkSigner | undefined, trailer: boolean, trailers?: Map<string, string>): AsyncIterable<Uint8Array> {
   const r = new Reader(body);
   let previous = signer?.seedSignature ?? '';
   for (;;) {
@@ -93,6 +97,9 @@ export async function* decodeAwsChunked(body: AsyncIterable<Uint8Array>, signer:
       return;
     }
     if (!trailer || i >= MAX_TRAILERS) throw new S3Error(400, 'IncompleteBody', 'unexpected bytes after the last chunk');
+    const colon = line.indexOf(':');
+    if (colon <= 0) throw new S3Error(400, 'IncompleteBody', 'a trailer is not a name:value line');
+    trailers?.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
   }
 }
 

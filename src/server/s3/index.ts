@@ -30,14 +30,16 @@ const UNSUPPORTED = new Set(['acl', 'policy', 'cors', 'lifecycle', 'tagging', 'v
 
 export interface S3Options {
   fs: FileSystem;
-  keys: AccessKeyLookup;
-  /** Where open multipart uploads stage their parts (the server's data directory). */
-  stagingDir: string;
+  /** Access keys; with `users()`, uploads abandoned by those users are swept hourly (multipart.ts). */
+  keys: AccessKeyLookup & { users?(): Promise<string[]> };
   maxObjectBytes?: number;
   uploadIdleMs?: number;
   uploadsPerUser?: number;
   nowMs?: () => number;
 }
+
+/** How often abandoned multipart uploads are looked for (they are removed a day after they began). */
+const SWEEP_INTERVAL_MS = 3600_000;
 
 const requestIds = new WeakMap<FastifyRequest, string>();
 
@@ -121,7 +123,7 @@ export const s3Plugin: FastifyPluginAsync<S3Options & { mountPath: string }> = a
   const nowMs = opts.nowMs ?? (() => Date.now());
   const ctx: S3Context = {
     fs, keys: opts.keys, maxObjectBytes, nowMs,
-    multipart: await MultipartStore.open(opts.stagingDir, maxObjectBytes, nowMs()),
+    multipart: new MultipartStore(fs, maxObjectBytes, nowMs),
     uploadIdleMs: opts.uploadIdleMs ?? DEFAULT_UPLOAD_IDLE_MS,
     uploads: new UploadSlots(opts.uploadsPerUser ?? DEFAULT_S3_UPLOADS_PER_USER),
     ensureHome: async (user) => {
@@ -130,6 +132,17 @@ export const s3Plugin: FastifyPluginAsync<S3Options & { mountPath: string }> = a
       homes.add(user);
     },
   };
+  // Abandoned multipart uploads of users with keys go after a day, even if the user never returns.
+  const keys = opts.keys;
+  if (keys.users) {
+    const sweep = setInterval(() => {
+      void (async () => {
+        for (const user of await keys.users!()) await ctx.multipart.sweepUser(user).catch(() => 0);
+      })().catch(() => undefined);
+    }, SWEEP_INTERVAL_MS);
+    sweep.unref();
+    scope.addHook('onClose', async () => clearInterval(sweep));
+  }
   scope.removeAllContentTypeParsers();
   scope.addContentTypeParser('*', (_req, _payload, done) => done(null, undefined));
   scope.addHook('onRequest', async (req, reply) => {

@@ -66,6 +66,12 @@ export class FileAccessKeyStore implements AccessKeyLookup {
     return this.byId.get(accessKeyId);
   }
 
+  /** The users that hold a key (the ones who may have multipart uploads open). */
+  async users(): Promise<string[]> {
+    await this.reload();
+    return [...new Set([...this.byId.values()].map((k) => k.user))];
+  }
+
   /** Make a key for `user` and return it; the secret is shown to the operator once, by the CLI. */
   async add(user: string, nowMs: number): Promise<AccessKey> {
     await this.reload();

@@ -7,7 +7,7 @@ import { REPLICAS } from '../../services/storage/constants.js';
 import { uploadBody } from './body.js';
 import { ensureParents, objectPath, requireBucket, type S3Call } from './context.js';
 import { S3Error, toS3Error } from './errors.js';
-import { concatParts, multipartEtag, MAX_PART_NUMBER, type StagedPart, type UploadMeta } from './multipart.js';
+import { multipartEtag, MAX_PART_NUMBER, type StagedPart, type UploadMeta } from './multipart.js';
 import { errorXml, parseXml, readSmallBody, xmlDocument, xmlText } from './xml.js';
 
 /** Every part but the last must be at least this big (S3's rule, which clients follow). */
@@ -47,7 +47,10 @@ export async function uploadPart(c: S3Call): Promise<void> {
   await uploadOf(c);
   const release = c.ctx.uploads.acquire(c.user);
   try {
-    const part = await c.ctx.multipart.putPart(c.user, uploadIdOf(c), partNumber, uploadBody(c).body);
+    const upload = uploadBody(c);
+    const part = await c.ctx.multipart.putPart(c.user, uploadIdOf(c), partNumber, upload.body).catch((e: unknown) => {
+      throw upload.failure() ?? e;
+    });
     c.reply.header('etag', `"${part.etag}"`).code(200).send();
   } finally {
     release();
@@ -111,9 +114,10 @@ export async function completeUpload(c: S3Call): Promise<void> {
   res.write('<?xml version="1.0" encoding="UTF-8"?>\n');
   const keepalive = setInterval(() => res.write(' '), KEEPALIVE_MS);
   try {
-    await c.ctx.fs.put(path, concatParts(parts), {
+    await c.ctx.fs.put(path, c.ctx.multipart.read(parts), {
       replicas: REPLICAS.default, maxBytes: c.ctx.maxObjectBytes, sizeBytes: parts.reduce((s, p) => s + p.sizeBytes, 0),
       ...(meta.contentType ? { contentType: meta.contentType } : {}),
+      md5: () => multipartEtag(parts),
     });
     await c.ctx.multipart.remove(c.user, uploadIdOf(c));
     endWith(res, xmlDocument('CompleteMultipartUploadResult', { Location: `/${c.bucket}/${c.key}`, Bucket: c.bucket, Key: c.key, ETag: `"${multipartEtag(parts)}"` }));

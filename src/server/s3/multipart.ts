@@ -1,13 +1,16 @@
-// Staged parts of multipart uploads, on the server's disk until the upload completes. A part is
-// written whole to a file named by its number and MD5 (its ETag), so a retried part replaces the
-// earlier one and ListParts needs no other record. Completing streams the parts, in order, into
-// storage as one object and removes them; abandoned uploads are removed after MAX_UPLOAD_AGE_MS.
-// This is the only place the S3 door keeps bytes of its own, and only while an upload is open.
+// Parts of open multipart uploads, kept where every object is: in the FileSystem (on the ring,
+// through the server's peer), so the server holds no bytes of them. An upload is a directory
+// `/USER/s3-uploads/ID` beside the user's home (S3 and REST listings of the home never show it),
+// holding `meta.json` and one file per part, `NNNNN.part`, stored with its MD5 (Stat.md5, the
+// part's ETag): a retried part replaces the earlier one, and ListParts needs no other record.
+// Completing streams the parts, in order, into storage as one object and removes the directory;
+// Abort removes it; an upload neither completed nor aborted is removed after MAX_UPLOAD_AGE_MS by
+// the sweep (sweepUser), which runs for a user when they create an upload and hourly for users
+// with S3 keys.
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import * as fsp from 'node:fs/promises';
-import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
+import { CumulusError } from '../../core/errors.js';
+import { REPLICAS } from '../../services/storage/constants.js';
+import type { FileSystem, ListPage, Stat } from '../api/files.js';
 import { S3Error } from './errors.js';
 
 /** S3's bounds on part numbers. */
@@ -16,10 +19,13 @@ export const MAX_PART_NUMBER = 10_000;
 export const MAX_OPEN_UPLOADS_PER_USER = 64;
 /** An upload neither completed nor aborted is removed after this long (a day, like a lifecycle rule). */
 export const MAX_UPLOAD_AGE_MS = 24 * 3600_000;
-/** Bytes read from a staged part at a time while it is streamed into storage. */
-const READ_CHUNK_BYTES = 1 << 20;
+/** Largest meta.json read back (a key of 1,024 bytes and a media type fit many times over). */
+const MAX_META_BYTES = 16 * 1024;
+/** Entries listed from an upload directory at a time (parts and meta.json). */
+const LIST_PAGE = 1000;
 const UPLOAD_ID = /^[0-9a-f]{32}$/;
-const PART_FILE = /^(\d{5})-([0-9a-f]{32})\.part$/;
+const PART_FILE = /^(\d{5})\.part$/;
+const MD5_HEX = /^[0-9a-f]{32}$/;
 
 export interface UploadMeta {
   bucket: string;
@@ -33,105 +39,151 @@ export interface StagedPart {
   etag: string;
   sizeBytes: number;
   mtimeMs: number;
-  file: string;
+  path: string;
+}
+
+/** The directory of a user's open uploads. */
+export function uploadsDir(user: string): string {
+  return `/${user}/s3-uploads`;
 }
 
 export class MultipartStore {
-  private constructor(private readonly dir: string, private readonly maxBytes: number) {}
-
-  /** Open the staging directory and drop uploads older than MAX_UPLOAD_AGE_MS. */
-  static async open(dir: string, maxObjectBytes: number, nowMs: number): Promise<MultipartStore> {
-    await fsp.mkdir(dir, { recursive: true, mode: 0o700 });
-    const store = new MultipartStore(dir, maxObjectBytes);
-    for (const user of await fsp.readdir(dir).catch(() => [])) {
-      for (const id of await fsp.readdir(join(dir, user)).catch(() => [])) {
-        const meta = await store.meta(user, id).catch(() => undefined);
-        if (!meta || nowMs - meta.createdMs > MAX_UPLOAD_AGE_MS) await fsp.rm(join(dir, user, id), { recursive: true, force: true });
-      }
-    }
-    return store;
-  }
+  constructor(
+    private readonly fs: FileSystem,
+    private readonly maxBytes: number,
+    private readonly nowMs: () => number,
+  ) {}
 
   private uploadDir(user: string, uploadId: string): string {
     if (!UPLOAD_ID.test(uploadId)) throw new S3Error(404, 'NoSuchUpload', 'the upload id is not one this server gave out');
-    return join(this.dir, user, uploadId);
+    return `${uploadsDir(user)}/${uploadId}`;
   }
 
   async create(user: string, meta: UploadMeta): Promise<string> {
-    const userDir = join(this.dir, user);
-    await fsp.mkdir(userDir, { recursive: true });
-    if ((await fsp.readdir(userDir)).length >= MAX_OPEN_UPLOADS_PER_USER) {
+    await this.sweepUser(user);
+    const open = await this.fs.list(uploadsDir(user), { limit: MAX_OPEN_UPLOADS_PER_USER }).catch(notFoundAs({ entries: [] }));
+    if (open.entries.length >= MAX_OPEN_UPLOADS_PER_USER) {
       throw new S3Error(503, 'SlowDown', `at most ${MAX_OPEN_UPLOADS_PER_USER} multipart uploads may be open per user: complete or abort one`);
     }
     const uploadId = randomBytes(16).toString('hex');
     const dir = this.uploadDir(user, uploadId);
-    await fsp.mkdir(dir);
-    await fsp.writeFile(join(dir, 'meta.json'), JSON.stringify(meta));
+    await this.fs.mkdir(dir, { parents: true });
+    await this.fs.put(`${dir}/meta.json`, once(Buffer.from(JSON.stringify(meta))), { replicas: REPLICAS.default, contentType: 'application/json' });
     return uploadId;
   }
 
   /** The upload's record, or NoSuchUpload (also for another user's upload id). */
   async meta(user: string, uploadId: string): Promise<UploadMeta> {
-    const text = await fsp.readFile(join(this.uploadDir(user, uploadId), 'meta.json'), 'utf8').catch(() => undefined);
-    if (text === undefined) throw new S3Error(404, 'NoSuchUpload', 'the upload does not exist: it was completed, aborted or never started');
-    return JSON.parse(text) as UploadMeta;
+    const gone = () => new S3Error(404, 'NoSuchUpload', 'the upload does not exist: it was completed, aborted or never started');
+    const file = await this.fs.get(`${this.uploadDir(user, uploadId)}/meta.json`).catch((e: unknown) => {
+      throw isNotFound(e) ? gone() : e;
+    });
+    const bytes: Uint8Array[] = [];
+    let n = 0;
+    for await (const piece of file.body) {
+      n += piece.length;
+      if (n > MAX_META_BYTES) throw gone();
+      bytes.push(piece);
+    }
+    return checkedMeta(Buffer.concat(bytes).toString('utf8')) ?? (() => { throw gone(); })();
   }
 
-  /** The latest copy of each part, by part number. */
+  /** Each part by part number, in order. */
   async parts(user: string, uploadId: string): Promise<StagedPart[]> {
     const dir = this.uploadDir(user, uploadId);
-    const byNumber = new Map<number, StagedPart>();
-    for (const name of await fsp.readdir(dir).catch(() => [])) {
-      const m = PART_FILE.exec(name);
-      if (!m) continue;
-      const st = await fsp.stat(join(dir, name)).catch(() => undefined);
-      if (!st) continue;
-      const part: StagedPart = { partNumber: Number(m[1]), etag: m[2]!, sizeBytes: st.size, mtimeMs: st.mtimeMs, file: join(dir, name) };
-      const had = byNumber.get(part.partNumber);
-      if (!had || had.mtimeMs <= part.mtimeMs) byNumber.set(part.partNumber, part);
-    }
-    return [...byNumber.values()].sort((a, b) => a.partNumber - b.partNumber);
+    const out: StagedPart[] = [];
+    let marker: string | undefined;
+    do {
+      const page = await this.fs.list(dir, { limit: LIST_PAGE, ...(marker !== undefined ? { marker } : {}) }).catch(notFoundAs<ListPage>({ entries: [] }));
+      for (const e of page.entries) {
+        const m = PART_FILE.exec(e.name);
+        if (m && e.type === 'object' && e.md5 !== undefined && MD5_HEX.test(e.md5)) out.push({ partNumber: Number(m[1]), etag: e.md5, sizeBytes: e.sizeBytes, mtimeMs: e.mtimeMs, path: e.path });
+      }
+      marker = page.next;
+    } while (marker !== undefined);
+    return out.sort((a, b) => a.partNumber - b.partNumber);
   }
 
-  /** Write a part from its (already checked) body; the upload's parts together stay within the object limit. */
+  /** Store a part from its (already checked) body; the upload's parts together stay within the object limit. */
   async putPart(user: string, uploadId: string, partNumber: number, body: AsyncIterable<Uint8Array>): Promise<StagedPart> {
     const dir = this.uploadDir(user, uploadId);
     await this.meta(user, uploadId);
     const others = (await this.parts(user, uploadId)).filter((p) => p.partNumber !== partNumber);
     const room = this.maxBytes - others.reduce((n, p) => n + p.sizeBytes, 0);
-    const tmp = join(dir, `${randomBytes(8).toString('hex')}.tmp`);
     const md5 = createHash('md5');
-    let sizeBytes = 0;
+    let digest = '';
     async function* counted(): AsyncIterable<Uint8Array> {
+      let sizeBytes = 0;
       for await (const piece of body) {
         sizeBytes += piece.length;
         if (sizeBytes > room) throw new S3Error(400, 'EntityTooLarge', 'the parts of this upload together exceed the object size limit');
         md5.update(piece);
         yield piece;
       }
+      digest = md5.digest('hex');
     }
-    try {
-      await pipeline(counted, createWriteStream(tmp, { mode: 0o600 }));
-      const etag = md5.digest('hex');
-      const file = join(dir, `${String(partNumber).padStart(5, '0')}-${etag}.part`);
-      await fsp.rename(tmp, file);
-      for (const p of await this.parts(user, uploadId)) {
-        if (p.partNumber === partNumber && p.file !== file) await fsp.rm(p.file, { force: true });
-      }
-      return { partNumber, etag, sizeBytes, mtimeMs: Date.now(), file };
-    } finally {
-      await fsp.rm(tmp, { force: true });
-    }
+    const path = `${dir}/${String(partNumber).padStart(5, '0')}.part`;
+    const st = await this.fs.put(path, counted(), { replicas: REPLICAS.default, maxBytes: room, md5: () => digest });
+    return { partNumber, etag: digest, sizeBytes: st.sizeBytes, mtimeMs: st.mtimeMs, path };
   }
 
+  /** The chosen parts' bytes, in order, read back from storage. */
+  async *read(parts: StagedPart[]): AsyncIterable<Uint8Array> {
+    for (const p of parts) yield* (await this.fs.get(p.path)).body;
+  }
+
+  /** Remove the upload's parts, its record and its directory; an upload already gone is no error. */
   async remove(user: string, uploadId: string): Promise<void> {
-    await fsp.rm(this.uploadDir(user, uploadId), { recursive: true, force: true });
+    const dir = this.uploadDir(user, uploadId);
+    for (const p of await this.parts(user, uploadId)) await this.fs.rm(p.path).catch(notFoundAs(undefined));
+    await this.fs.rm(`${dir}/meta.json`).catch(notFoundAs(undefined));
+    await this.fs.rm(dir).catch(notFoundAs(undefined));
+  }
+
+  /** Remove the user's uploads older than MAX_UPLOAD_AGE_MS (or whose record is gone or unreadable). */
+  async sweepUser(user: string): Promise<number> {
+    const page = await this.fs.list(uploadsDir(user), { limit: MAX_OPEN_UPLOADS_PER_USER * 2 }).catch(notFoundAs({ entries: [] as Stat[] }));
+    let removed = 0;
+    for (const e of page.entries) {
+      if (!UPLOAD_ID.test(e.name)) continue;
+      const meta = await this.meta(user, e.name).catch(() => undefined);
+      const createdMs = meta?.createdMs ?? e.mtimeMs;
+      if (this.nowMs() - createdMs <= MAX_UPLOAD_AGE_MS) continue;
+      await this.remove(user, e.name);
+      removed++;
+    }
+    return removed;
   }
 }
 
-/** The chosen parts' bytes, in order, read from disk a megabyte at a time. */
-export async function* concatParts(parts: StagedPart[]): AsyncIterable<Uint8Array> {
-  for (const p of parts) yield* createReadStream(p.file, { highWaterMark: READ_CHUNK_BYTES }) as AsyncIterable<Buffer>;
+/** A stored meta.json, checked: it lives on the ring, and what comes back from there is checked like any input. */
+function checkedMeta(text: string): UploadMeta | undefined {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const m = v as Partial<UploadMeta> | null;
+  if (m === null || typeof m !== 'object' || typeof m.bucket !== 'string' || typeof m.key !== 'string' || typeof m.createdMs !== 'number') return undefined;
+  if (m.contentType !== undefined && typeof m.contentType !== 'string') return undefined;
+  return { bucket: m.bucket, key: m.key, createdMs: m.createdMs, ...(m.contentType !== undefined ? { contentType: m.contentType } : {}) };
+}
+
+async function* once(bytes: Uint8Array): AsyncIterable<Uint8Array> {
+  yield bytes;
+}
+
+function isNotFound(e: unknown): boolean {
+  return e instanceof CumulusError && e.code === 'NOT_FOUND';
+}
+
+/** A catch handler: a missing path answers `value`; anything else goes on. */
+function notFoundAs<T>(value: T): (e: unknown) => T {
+  return (e) => {
+    if (isNotFound(e)) return value;
+    throw e;
+  };
 }
 
 /** S3's ETag of a multipart object: the MD5 of the parts' MD5s, then a dash and their count. */

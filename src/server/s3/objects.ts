@@ -7,6 +7,7 @@ import type { FileStat, Stat } from '../api/files.js';
 import { etagMatches, parseRange, sendBody } from '../api/home.js';
 import { uploadBody, drainBody } from './body.js';
 import { ensureParents, objectPath, pruneEmptyParents, requireBucket, type S3Call } from './context.js';
+import { EMPTY_MD5, s3Etag } from './etag.js';
 import { S3Error, toS3Error } from './errors.js';
 import { parseXml, readSmallBody, xmlDocument, xmlText } from './xml.js';
 
@@ -40,7 +41,7 @@ async function statObject(c: S3Call): Promise<Stat> {
 
 function objectHeaders(c: S3Call, st: Stat): void {
   c.reply.header('last-modified', new Date(st.mtimeMs).toUTCString());
-  c.reply.header('etag', `"${st.etag ?? 'd41d8cd98f00b204e9800998ecf8427e'}"`);
+  c.reply.header('etag', `"${s3Etag(st)}"`);
   c.reply.header('accept-ranges', 'bytes');
   c.reply.header('content-type', st.contentType ?? (st.type === 'directory' ? 'application/x-directory' : 'application/octet-stream'));
 }
@@ -52,7 +53,7 @@ export async function putObject(c: S3Call): Promise<void> {
   if (isMarker(c.key)) {
     if ((await drainBody(c, 0)) > 0) throw new S3Error(400, 'InvalidRequest', 'a key ending in / marks a directory and takes no body');
     await c.ctx.fs.mkdir(path, { parents: true });
-    c.reply.header('etag', '"d41d8cd98f00b204e9800998ecf8427e"').code(200).send();
+    c.reply.header('etag', `"${EMPTY_MD5}"`).code(200).send();
     return;
   }
   await ensureParents(c, path);
@@ -64,8 +65,11 @@ export async function putObject(c: S3Call): Promise<void> {
       replicas: REPLICAS.default, maxBytes: c.ctx.maxObjectBytes,
       ...(upload.sizeBytes !== undefined ? { sizeBytes: upload.sizeBytes } : {}),
       ...(contentType ? { contentType } : {}),
+      // S3's ETag of a single-part upload is its MD5: kept with the object, so GET, HEAD and listings give it too.
+      md5: () => upload.md5Hex(),
+    }).catch((e: unknown) => {
+      throw upload.failure() ?? e;
     });
-    // S3's ETag of a single-part upload is its MD5, which clients check against their own.
     c.reply.header('etag', `"${upload.md5Hex()}"`).code(200).send();
   } finally {
     release();
@@ -110,17 +114,20 @@ async function copyObject(c: S3Call): Promise<void> {
   const stat: FileStat = await c.ctx.fs.put(path, body, {
     replicas: srcStat.replicas ?? REPLICAS.default, maxBytes: c.ctx.maxObjectBytes, sizeBytes: srcStat.sizeBytes,
     ...(contentType ? { contentType } : {}),
+    // The same bytes: the copy keeps the source's MD5 (an S3 copy's ETag is the source's).
+    ...(srcStat.md5 !== undefined ? { md5: () => srcStat.md5 } : {}),
   });
-  const xml = xmlDocument('CopyObjectResult', { LastModified: new Date(stat.mtimeMs).toISOString(), ETag: `"${stat.etag}"` });
+  const xml = xmlDocument('CopyObjectResult', { LastModified: new Date(stat.mtimeMs).toISOString(), ETag: `"${s3Etag(stat)}"` });
   c.reply.code(200).type('application/xml').send(xml);
 }
 
 export async function getObject(c: S3Call, head: boolean): Promise<unknown> {
   const st = await statObject(c);
   objectHeaders(c, st);
-  if (st.etag !== undefined && etagMatches(c.req.headers['if-none-match'], st.etag)) return c.reply.code(304).send();
+  const etag = s3Etag(st);
+  if (st.type === 'object' && etagMatches(c.req.headers['if-none-match'], etag)) return c.reply.code(304).send();
   const ifMatch = c.req.headers['if-match'];
-  if (ifMatch !== undefined && (st.etag === undefined || !etagMatches(ifMatch, st.etag))) throw new S3Error(412, 'PreconditionFailed', 'If-Match does not match the object\'s ETag');
+  if (ifMatch !== undefined && (st.type !== 'object' || !etagMatches(ifMatch, etag))) throw new S3Error(412, 'PreconditionFailed', 'If-Match does not match the object\'s ETag');
   const range = head || st.type !== 'object' ? undefined : parseRange(c.req.headers.range, st.sizeBytes);
   if (range === 'unsatisfiable') throw new S3Error(416, 'InvalidRange', 'the requested range is not satisfiable', { 'content-range': `bytes */${st.sizeBytes}` });
   const length = range ? range.end - range.start + 1 : st.sizeBytes;

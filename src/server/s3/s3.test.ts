@@ -48,6 +48,10 @@ describe('the S3 door', () => {
     expect(part.ContentRange).toBe('bytes 7-9/10');
     const head = await alice.send(new HeadObjectCommand({ Bucket: 'photos', Key: 'trips/2026/cat.txt' }));
     expect(head.ContentLength).toBe(10);
+    // The ETag clients check is the body's MD5 on every read, not only in the PUT's answer.
+    expect([got.ETag, part.ETag, head.ETag]).toEqual([put.ETag, put.ETag, put.ETag]);
+    const listed = await alice.send(new ListObjectsV2Command({ Bucket: 'photos', Prefix: 'trips/2026/' }));
+    expect(listed.Contents?.map((c) => c.ETag)).toEqual([put.ETag]);
     expect((await errorOf(alice.send(new GetObjectCommand({ Bucket: 'photos', Key: 'trips/2026/cat.txt', IfNoneMatch: head.ETag })))).status).toBe(304);
     expect(await errorOf(alice.send(new GetObjectCommand({ Bucket: 'photos', Key: 'trips/2026/dog.txt' })))).toMatchObject({ name: 'NoSuchKey', status: 404 });
     expect(await errorOf(alice.send(new GetObjectCommand({ Bucket: 'nope', Key: 'x' })))).toMatchObject({ name: 'NoSuchBucket', status: 404 });
@@ -98,7 +102,8 @@ describe('the S3 door', () => {
 
   it('copies and deletes objects', async () => {
     await alice.send(new PutObjectCommand({ Bucket: 'photos', Key: 'orig', Body: 'copy me' }));
-    await alice.send(new CopyObjectCommand({ Bucket: 'photos', Key: 'copies/dup', CopySource: 'photos/orig' }));
+    const copied = await alice.send(new CopyObjectCommand({ Bucket: 'photos', Key: 'copies/dup', CopySource: 'photos/orig' }));
+    expect(copied.CopyObjectResult?.ETag).toBe(`"${createHash('md5').update('copy me').digest('hex')}"`);
     expect(await (await alice.send(new GetObjectCommand({ Bucket: 'photos', Key: 'copies/dup' }))).Body!.transformToString()).toBe('copy me');
     await alice.send(new DeleteObjectCommand({ Bucket: 'photos', Key: 'copies/dup' }));
     await alice.send(new DeleteObjectCommand({ Bucket: 'photos', Key: 'copies/dup' }));
@@ -116,7 +121,10 @@ describe('the S3 door', () => {
     const done = await alice.send(new CompleteMultipartUploadCommand({
       Bucket: 'photos', Key: 'big/blob', UploadId, MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) },
     }));
-    expect(done.ETag).toMatch(/-3"$/);
+    // S3's multipart ETag: the MD5 of the parts' MD5s, a dash, the count; HEAD gives the same.
+    const md5s = Buffer.concat(parts.map((p) => createHash('md5').update(p).digest()));
+    expect(done.ETag).toBe(`"${createHash('md5').update(md5s).digest('hex')}-3"`);
+    expect((await alice.send(new HeadObjectCommand({ Bucket: 'photos', Key: 'big/blob' }))).ETag).toBe(done.ETag);
     const got = Buffer.from(await (await alice.send(new GetObjectCommand({ Bucket: 'photos', Key: 'big/blob' }))).Body!.transformToByteArray());
     expect(got.equals(Buffer.concat(parts))).toBe(true);
     const second = await alice.send(new CreateMultipartUploadCommand({ Bucket: 'photos', Key: 'big/other' }));

@@ -16,7 +16,7 @@ import type { ReplyBody, RequestBody, StorageOp } from './messages.js';
 import { normalizePath, pathKey } from './paths.js';
 import { placeChunk, readChunk, type ReadCounters, type ReadOrder } from './replicas.js';
 import { FreshRecord } from './fresh-record.js';
-import { checkRecord, toWire, type ChunkRef, type FileIndex, type FileRecord } from './records.js';
+import { checkRecord, MD5_TAG_PATTERN, toWire, type ChunkRef, type FileIndex, type FileRecord } from './records.js';
 import type { RingPort } from '../../overlay/port.js';
 import { call } from './rpc.js';
 import { SuspectPeers } from './suspects.js';
@@ -37,6 +37,11 @@ export interface PutOptions {
    * chunk's replicas at once, so a small object is stored in two rounds (its copies, its commit).
    */
   fresh?: boolean;
+  /**
+   * The caller's MD5 of the content (FileRecord.md5), asked for once the source has ended: the
+   * caller hashes the bytes as they stream past. Undefined keeps none.
+   */
+  md5?: () => string | undefined;
 }
 
 /** An inclusive byte range of a file, like HTTP's `bytes=start-end`. */
@@ -54,10 +59,12 @@ export interface PutResult {
   /** Replicas stored for every chunk (at least the requested r). */
   replicas: number;
   mtimeMs: number;
+  /** The caller's MD5 kept with the file (PutOptions.md5). */
+  md5?: string;
 }
 
 export type Stat =
-  | { kind: 'file'; path: string; version: number; size: number; etag: string; mtimeMs: number; chunkBytes: number; replicas: number; chunks: ChunkRef[]; contentType?: string; index?: FileIndex }
+  | { kind: 'file'; path: string; version: number; size: number; etag: string; mtimeMs: number; chunkBytes: number; replicas: number; chunks: ChunkRef[]; contentType?: string; md5?: string; index?: FileIndex }
   | { kind: 'dir'; path: string; mtimeMs: number };
 
 export interface ListPage {
@@ -104,11 +111,16 @@ export class StorageClient {
     const { chunks, index, count } = await this.placeAll(chunkStream(source, chunkBytes, tally), replicas, list, keeper, opts.fresh === true);
     const rec: FileRecord = { kind: 'file', path: p, rev: 0, version: 0, size: tally.size, chunkBytes, replicas, etag: tally.digestHex(), mtimeMs: this.clock.now(), chunks };
     if (opts.contentType !== undefined) rec.contentType = opts.contentType;
+    const md5 = opts.md5?.();
+    if (md5 !== undefined) {
+      if (!new RegExp(MD5_TAG_PATTERN).test(md5)) throw new InvalidArgumentError('md5 must be 32 hex digits, or S3\'s MD5-of-MD5s-N');
+      rec.md5 = md5;
+    }
     if (index) rec.index = index;
     const wire = toWire(rec);
     if (wire.kind !== 'file') throw new InvalidArgumentError('unreachable');
     const r = await this.meta(keeper, 'commit', { rec: wire });
-    return { path: p, version: r.version, size: rec.size, etag: rec.etag, chunks: count, replicas, mtimeMs: rec.mtimeMs };
+    return { path: p, version: r.version, size: rec.size, etag: rec.etag, chunks: count, replicas, mtimeMs: rec.mtimeMs, ...(rec.md5 !== undefined ? { md5: rec.md5 } : {}) };
   }
 
   /**

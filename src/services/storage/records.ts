@@ -45,6 +45,11 @@ export interface FileRecord {
   chunks: ChunkRef[];
   /** Media type the writer gave (the gateway's Content-Type), served back on reads. */
   contentType?: string;
+  /**
+   * The writer's MD5 of the content, 32 hex chars (or S3's `MD5-of-MD5s-N` for an object put in N
+   * parts): the ETag S3 clients check. The writer computes it; storage keeps and returns it.
+   */
+  md5?: string;
   /** Present for a file of more than MAX_INLINE_CHUNKS chunks. */
   index?: FileIndex;
 }
@@ -90,6 +95,9 @@ const WireIndexSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** An MD5 in hex, or S3's tag of an object put in parts (the MD5 of the parts' MD5s, a dash, their count). */
+export const MD5_TAG_PATTERN = '^[0-9a-f]{32}(-[1-9][0-9]{0,4})?$';
+
 export const WireFileSchema = Type.Object(
   {
     kind: Type.Literal('file'),
@@ -102,6 +110,7 @@ export const WireFileSchema = Type.Object(
     etag: Type.String({ pattern: '^[0-9a-f]{64}$' }),
     mtimeMs: Ms,
     contentType: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_CONTENT_TYPE_BYTES })),
+    md5: Type.Optional(Type.String({ pattern: MD5_TAG_PATTERN })),
     /** chunk ids, 20 bytes each, concatenated (none when `index` is present) */
     ids: Type.Uint8Array({ maxByteLength: 20 * MAX_INLINE_CHUNKS }),
     /** distinct holder peer ids, 20 bytes each, concatenated */

@@ -31,7 +31,7 @@ export async function startTestS3(opts: Partial<Pick<S3Options, 'maxObjectBytes'
   const store = await FileAccessKeyStore.open(join(dir, 'users'));
   const keys = { alice: await store.add('alice', 1), bob: await store.add('bob', 2) };
   const app = Fastify({ logger: false });
-  await registerS3(app, { fs, keys: store, stagingDir: join(dir, 's3-uploads'), ...opts }, prefix);
+  await registerS3(app, { fs, keys: store, ...opts }, prefix);
   const endpoint = (await app.listen({ host: '127.0.0.1', port: 0 })) + prefix;
   const clients: S3Client[] = [];
   return {
