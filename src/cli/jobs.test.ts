@@ -192,5 +192,5 @@ describe('jobs on real peers', () => {
     expect(s.retries).toBeGreaterThanOrEqual(1);
     const out = await new Response((await alice.get((await alice.outputs(id))[0]!)).body).text();
     expect(out).toBe(Array.from({ length: 8 }, (_, i) => `line of t${i}\n`).join(''));
-  });
+  }, 240_000); // the killed worker's task waits out its 30 s timeout before its retry, after the file's earlier kills
 });

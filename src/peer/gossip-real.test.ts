@@ -9,11 +9,11 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BIN, startUp, stopUp, type Ready } from '../bench/up-process.js';
-import { SERVER_PEER_QUOTA_BYTES } from '../server/own-peer.js';
 
 const VOLUNTEERS = 8;
 const QUOTA_MIB = 64;
-const OFFERED_BYTES = SERVER_PEER_QUOTA_BYTES + VOLUNTEERS * QUOTA_MIB * 2 ** 20;
+/** The server's own peer stands beside the ring and lends no storage by default: only the volunteers offer. */
+const OFFERED_BYTES = VOLUNTEERS * QUOTA_MIB * 2 ** 20;
 /** Gossip shows an epoch's results at its end (30 s), once it has mixed: allow a few epochs on a loaded machine. */
 const CONVERGE_MS = 150_000;
 

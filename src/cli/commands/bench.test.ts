@@ -4,7 +4,7 @@ import { BENCHES, benchHelp, benchOptions } from './bench.js';
 
 describe('bench options', () => {
   it('reads the documented command lines into typed values', () => {
-    expect(benchOptions('api', ['--peers', '0', '--durability', '1', '--rounds', '9'])).toEqual({ peers: 0, mb: 64, rounds: 9, replicas: 1, forkClient: false });
+    expect(benchOptions('api', ['--peers', '0', '--durability', '1', '--rounds', '9'])).toEqual({ peers: 0, mb: 64, rounds: 9, replicas: 1, forkClient: false, lendStorage: false });
     expect(benchOptions('api', ['--fork-client'])).toMatchObject({ forkClient: true, replicas: undefined });
     expect(benchOptions('api', ['--forkClient'])).toMatchObject({ forkClient: true });
     expect(benchOptions('coord', ['--peers', '32', '--shared-owner'])).toMatchObject({ peers: 32, processes: 4, sharedOwner: true });
