@@ -175,9 +175,8 @@ describe('jobs on real peers', () => {
     expect(text.sort()).toEqual(Array.from({ length: 8 }, (_, i) => `line of t${i}\n`));
   });
 
-  // Skipped while it fails: since the merge of task slots and batched answers (i21d) with the attached
-  // server peer (i24b) and the sandboxes (i22), the job does not finish within 240 s after the kill in
-  // clean-clone runs (it passed on each branch alone). Issue 21's closing note of stop 29 tracks it.
+  // Skipped while it fails: with task slots, batched done answers, the attached server peer and the
+  // kind-aware runner together, the job does not finish within 240 s of the worker's kill (issue 21).
   it.skip('completes a job with every output once after a worker is killed mid-task', async () => {
     const id = await alice.createJob({ phases: [{ exec: SLOW_MAP, timeout: 30 }, { type: 'reduce', exec: 'sort' }] });
     await alice.addInputs(id, Array.from({ length: 8 }, (_, i) => `~/tiny/t${i}`));
