@@ -10,12 +10,12 @@ export type LinkState = 'connecting' | 'ready' | 'down';
 export type Verdict = { granted: true; ticket: string } | { granted: false; reason: DropinReason };
 
 /** How long a click waits for the gateway before the page treats Cumulus as unreachable. */
-export const CONNECT_BOUND_MS = 1000;
+export const CONNECT_BOUND_MS = 3000;
 /** How long an acquire may go unacknowledged (the gateway answers at once when it is alive). */
-const ANSWER_BOUND_MS = 1000;
+const ANSWER_BOUND_MS = 2000;
 /** While a request waits, a ping this often; silence for SILENCE_MS means the gateway is gone. */
 const PING_EVERY_MS = 1000;
-const SILENCE_MS = 2500;
+const SILENCE_MS = 5000;
 /** How often a waiting page checks the above. */
 const WATCH_TICK_MS = 250;
 /** After the gateway's own verdict time (wait + its request timeout), the page gives up on it. */
