@@ -47,6 +47,11 @@ export interface RingPort {
   /** The peers we are linked to, oldest link first (the most stable ones, e.g. to relay through). */
   links(): PeerId[];
   /**
+   * Does peer stand beside the ring, attached to us (the rendezvous server's peer: it owns no key
+   * and takes no work)? Only what it declared on its link to us counts.
+   */
+  isAttachedPeer(peer: PeerId): boolean;
+  /**
    * Send to the owner of a key, or to one peer, and resolve with the reply envelope; rejects on
    * timeout (TimeoutError) or when there is no way to the target now (PeerGoneError).
    */

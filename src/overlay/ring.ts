@@ -15,7 +15,7 @@ import type { Mux } from './mux.js';
 import { assembleParts } from './parts.js';
 import type { Range, RingPort, RingRequestOptions } from './port.js';
 import { Requests, RingStoppedError } from './requests.js';
-import type { FindSuccRep } from './schemas.js';
+import { UseRole, type FindSuccRep } from './schemas.js';
 import { ownsKey } from './routing.js';
 import { RingState } from './state.js';
 import { emptyRingStats, type RingStats } from './stats.js';
@@ -164,6 +164,9 @@ export class ChordRing implements RingPort {
   }
   links(): PeerId[] {
     return this.mux.links();
+  }
+  isAttachedPeer(peer: PeerId): boolean {
+    return (this.core.roles.remoteRoles(peer) & UseRole.attached) !== 0;
   }
 
   // ---- messaging -------------------------------------------------------------------------

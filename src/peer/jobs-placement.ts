@@ -27,9 +27,12 @@ export class RingPlacement implements Placement {
     return (this.holders.get(input) ?? []).filter((p) => this.live(p));
   }
 
-  /** This peer, its successors and every peer it is linked to: on a small ring, every peer. */
+  /**
+   * This peer, its successors and every peer it is linked to (on a small ring, every peer), but
+   * not a peer attached beside the ring: the rendezvous server's peer runs no tasks.
+   */
   workers(): readonly PeerId[] {
-    return [...new Set([this.ring.self, ...this.ring.successors(), ...this.ring.links()])].filter((p) => this.live(p));
+    return [...new Set([this.ring.self, ...this.ring.successors(), ...this.ring.links()])].filter((p) => this.live(p) && !this.ring.isAttachedPeer(p));
   }
 
   private live(p: PeerId): boolean {

@@ -20,12 +20,17 @@ import { StorageTaskRunner } from './jobs-runner.js';
 /** Tasks a peer runs at once: tiny tasks mostly wait on storage's round trips, which overlap. */
 const TASK_SLOTS = 4;
 
-export function startJobs(ring: RingPort, clock: Clock, store: Store, storage: () => StorageClient | null, sandboxes?: SandboxPool): JobsService {
+/**
+ * The jobs engine of a peer. A peer attached beside the ring (the server's) is no worker: it
+ * reaches keepers for the gateway's clients and keeps no job, since it owns no key.
+ */
+export function startJobs(ring: RingPort, clock: Clock, store: Store, storage: () => StorageClient | null, opts: { sandboxes?: SandboxPool | undefined; worker: boolean }): JobsService {
+  const { sandboxes, worker } = opts;
   const executor = new BuiltinExecutor({ clock, spill: PrefixStore.of(store, 'jobs-spill/') });
   const sandboxed = new Map<ExecKind, Executor>(sandboxes === undefined ? [] : [['js', new SandboxExecutor('js', clock, sandboxes)], ['wasm', new SandboxExecutor('wasm', clock, sandboxes)]]);
   let jobs: JobsService | null = null;
   const runner = new StorageTaskRunner(ring.self, storage, () => jobs!.client, executor, sandboxed);
-  jobs = new JobsService({ ring, clock, placement: new RingPlacement(ring, storage), runner, executors: new Map<ExecKind, Executor>([['builtin', executor], ...sandboxed]), taskSlots: TASK_SLOTS });
+  jobs = new JobsService({ ring, clock, placement: new RingPlacement(ring, storage), ...(worker ? { runner } : {}), executors: new Map<ExecKind, Executor>([['builtin', executor], ...sandboxed]), taskSlots: TASK_SLOTS });
   // The keeper archives a job's report where its user reads (and may delete) it, before the end is journaled.
   if (jobs.scheduler) {
     const api = jobs.api;

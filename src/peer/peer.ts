@@ -89,7 +89,7 @@ export class Peer {
       const env = { clock: opts.clock, rng: opts.rng.fork('storage'), net: opts.net, store: PrefixStore.of(opts.store, 'storage/') };
       this.storage = new StorageService(this.base, env, opts.attached === true ? { ...opts.storage, repair: false } : opts.storage);
       this.sandboxes = opts.sandboxes ?? null;
-      this.jobs = startJobs(this.base, opts.clock, opts.store, () => this.storage?.client ?? null, this.sandboxes ?? undefined);
+      this.jobs = startJobs(this.base, opts.clock, opts.store, () => this.storage?.client ?? null, { sandboxes: this.sandboxes ?? undefined, worker: opts.attached !== true });
     }
     if (opts.gossip) ({ gossip: this.gossip, slices: this.slices } = startGossip(this.base, opts.clock, opts.rng, opts.gossip, () => this.storage));
   }

@@ -229,6 +229,11 @@ export class OracleRing implements RingPort {
     return this.net.others(this.selfId);
   }
 
+  /** Every peer of the oracle's ring is a member: none stands beside it. */
+  isAttachedPeer(): boolean {
+    return false;
+  }
+
   /** A neighbour of ours has failed (the oracle has no graceful leave). */
   gone(peer: PeerId): void {
     if (this.alive) this.events.emit('peer-gone', { peer, failed: true });

@@ -27,6 +27,7 @@ function fakeRing(): { ring: RingPort; events: Emitter<RingPortEvents>; linked: 
     predecessor: () => pred.p,
     isLinked: (p) => linked.has(p),
     links: () => [...linked],
+    isAttachedPeer: () => false,
     request: (_target, _svc, op, body) => {
       sent.push({ op, body });
       return Promise.resolve({ src: KEEPER_KEY, body: { handled: 1 } } as unknown as Envelope);

@@ -1,4 +1,4 @@
-// Proves the keeper's client operations on the oracle ring: a malformed job is refused naming the field and nothing is kept; a job's inputs, status, outputs, errors and failures come back to its user and to nobody else; cancel ends the job at once, tells the workers and ignores their late answers; partitions follow the key before the first tab.
+// Proves the keeper's client operations on the oracle ring: a malformed job is refused naming the field and nothing is kept; a job's inputs, status, outputs, errors and failures come back to its user and to nobody else; ending inputs again ends them once; cancel ends the job at once, tells the workers and ignores their late answers; partitions follow the key before the first tab.
 import { describe, expect, it } from 'vitest';
 import type { PeerId } from '../../../core/id.js';
 import { ManualClock } from '../../../env/memory-clock.js';
@@ -68,6 +68,8 @@ describe('the keeper\'s client operations', () => {
     const paths = Array.from({ length: 40 }, (_, i) => (i === 3 ? '/ann/home/missing' : `/ann/home/in/${i}`));
     expect(await settle(clock, client.inputs('j2', 'ann', paths.slice(0, 32)))).toBe(32);
     expect(await settle(clock, client.inputs('j2', 'ann', paths.slice(32)))).toBe(40);
+    await settle(clock, client.end('j2', 'ann'));
+    // Ending again (a client whose first answer was late) ends the inputs once.
     await settle(clock, client.end('j2', 'ann'));
     await run(clock, 3000);
     const s = await settle(clock, client.status('j2', 'ann'));

@@ -79,8 +79,11 @@ export class JobsApi {
         return this.create(checked(CreateBody, env.body, 'create'));
       case 'inputs':
         return this.inputs(checked(InputsBody, env.body, 'inputs'));
-      case 'end':
-        return this.append(this.journal(checked(JobRef, env.body, 'end')), [{ t: 'inputs-end' }]);
+      case 'end': {
+        // Ending inputs twice ends them once: a client may send `end` again when the first answer was late.
+        const journal = this.journal(checked(JobRef, env.body, 'end'));
+        return this.append(journal, journal.state.inputsEnded ? [] : [{ t: 'inputs-end' }]);
+      }
       case 'cancel': {
         const journal = this.journal(checked(JobRef, env.body, 'cancel'));
         if (!this.scheduler) throw new CumulusError('UNAVAILABLE', 'this peer schedules no jobs');

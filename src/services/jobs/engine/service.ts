@@ -28,8 +28,7 @@ export interface JobsOptions extends Partial<JobsSettings> {
   executors?: Executors;
   /**
    * Whether a busy worker hands waiting tasks to idle neighbours that answer its probe (offload.ts).
-   * Off by default: with it on, jobs.test.ts's jKeeper-kill test saw the keeper's `end` answer
-   * take over 2 s twice at load average 20-32, a cause not yet found.
+   * Off by default: its gain on real peers has not been measured.
    */
   offload?: boolean;
 }
