@@ -1,15 +1,15 @@
-// Proves the dropin bench's figures on hand-made timelines: click to sent split by whether a slot was free, the share of waiting time with the application idle, and a slot's turn split into answer, hand-over and send.
+// Proves the dropin bench's figures on hand-made timelines: click to sent split by whether a slot was free, the share of waiting time with the application idle, and a slot's turn split into answer (the redirect, the page it names, the commit), hand-over and send.
 import { describe, expect, it } from 'vitest';
 import { appIdleShare, clickToSent, slotTurns, timeline, turnParts } from './dropin-figures.js';
 import type { Click } from './notes-visitor.js';
 import type { AppPost } from './notes-app.js';
 
 const post = (tag: string, startMs: number, endMs: number): AppPost => ({ path: '/edit', tag, startMs, endMs });
-const click = (tag: string, atMs: number, nav?: { navStartMs: number; releaseMs: number; grantMs: number }): Click => ({ tag, atMs, outcome: 'saved', reason: '', ...nav });
+const click = (tag: string, atMs: number, nav?: Partial<Click>): Click => ({ tag, atMs, outcome: 'saved', reason: '', ...nav });
 
 describe('dropin bench figures', () => {
   // Capacity 1: a clicks at 0 and posts 10–110; b clicks at 50, waits, posts 200–300.
-  const clicks = [click('a', 0, { navStartMs: 5, releaseMs: 150, grantMs: 3 }), click('b', 50, { navStartMs: 180, releaseMs: 340, grantMs: 160 })];
+  const clicks = [click('a', 0, { navStartMs: 5, releaseMs: 150, grantMs: 3, redirectEndMs: 115, responseStartMs: 130 }), click('b', 50, { navStartMs: 180, releaseMs: 340, grantMs: 160 })];
   const posts = [post('a', 10, 110), post('b', 200, 300)];
   const t = timeline(clicks, posts);
 
@@ -27,6 +27,7 @@ describe('dropin bench figures', () => {
 
   it("a slot's turn and its parts", () => {
     expect(slotTurns(t)).toEqual([90]);
-    expect(turnParts(clicks, posts)).toEqual({ send: [5, 20], answer: [40, 40], handover: [30], releaseToGrant: [10], grantToNav: [2, 20] });
+    // a's answer: its redirect reached the browser 5 ms after PHP, the page it named answered 15 ms later, the unload 20 ms after.
+    expect(turnParts(clicks, posts)).toEqual({ send: [5, 20], answer: [40, 40], toBrowser: [5], redirect: [15], commit: [20], handover: [30], releaseToGrant: [10], grantToNav: [2, 20] });
   });
 });

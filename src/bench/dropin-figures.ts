@@ -92,16 +92,30 @@ export function slotTurns(t: Timeline): number[] {
   return out;
 }
 
+export interface TurnParts {
+  send: number[];
+  answer: number[];
+  toBrowser: number[];
+  redirect: number[];
+  commit: number[];
+  handover: number[];
+  releaseToGrant: number[];
+  grantToNav: number[];
+}
+
 /**
  * One turn of a slot in three parts, from the pages' navigation timing and the application's log:
  * `send`, the POST's navigation start (the drop-in let it go) to PHP starting it; `answer`, PHP
  * done to the edit page's unload (the answer and its redirect reached the browser, which gave the
- * slot back); `handover`, that release to the next waiting page's POST navigation starting (the
- * release and the grant through the gateway), itself split at the grant's arrival at the page
+ * slot back), itself split into the redirect reaching the browser (toBrowser), the application
+ * answering the page it redirects to (redirect: from the redirect's end to that page's first
+ * byte) and the browser replacing the page (commit: to the unload, where the drop-in releases);
+ * `handover`, that release to the next waiting page's POST navigation starting (the release and
+ * the grant through the gateway), itself split at the grant's arrival at the page
  * (releaseToGrant: two WebSocket hops and the gateway; grantToNav: the page's own work and the
  * browser starting the navigation). Only the handover is the coordination's own.
  */
-export function turnParts(clicks: Click[], posts: AppPost[]): { send: number[]; answer: number[]; handover: number[]; releaseToGrant: number[]; grantToNav: number[] } {
+export function turnParts(clicks: Click[], posts: AppPost[]): TurnParts {
   const byTag = new Map<string, AppPost>();
   for (const p of posts) if (!byTag.has(p.tag)) byTag.set(p.tag, p);
   const saved = clicks.filter((c) => c.outcome === 'saved' && c.navStartMs !== undefined);
@@ -110,11 +124,19 @@ export function turnParts(clicks: Click[], posts: AppPost[]): { send: number[]; 
   const handover: number[] = [];
   const releaseToGrant: number[] = [];
   const grantToNav: number[] = [];
+  const toBrowser: number[] = [];
+  const redirect: number[] = [];
+  const commit: number[] = [];
   for (const c of saved) {
     if (c.grantMs !== undefined) grantToNav.push(c.navStartMs! - c.grantMs);
     const p = byTag.get(c.tag);
     if (p) send.push(p.startMs - c.navStartMs!);
     if (p && c.releaseMs !== undefined) answer.push(c.releaseMs - p.endMs);
+    if (p && c.redirectEndMs !== undefined && c.responseStartMs !== undefined && c.releaseMs !== undefined) {
+      toBrowser.push(c.redirectEndMs - p.endMs);
+      redirect.push(c.responseStartMs - c.redirectEndMs);
+      commit.push(c.releaseMs - c.responseStartMs);
+    }
     if (c.releaseMs === undefined) continue;
     const r = c.releaseMs;
     // Pages that had clicked and were still held when this slot came back.
@@ -123,7 +145,7 @@ export function turnParts(clicks: Click[], posts: AppPost[]): { send: number[]; 
     handover.push(next.navStartMs! - r);
     if (next.grantMs !== undefined) releaseToGrant.push(next.grantMs - r);
   }
-  return { send, answer, handover, releaseToGrant, grantToNav };
+  return { send, answer, toBrowser, redirect, commit, handover, releaseToGrant, grantToNav };
 }
 
 /** p50 and p95 of a sample, rounded; null when it is empty. */

@@ -112,8 +112,9 @@ export async function runDropinBench(o: DropinBenchOptions): Promise<Record<stri
       appIdleShare: round(appIdleShare(t)),
       slotTurnP50Ms: p50p95(slotTurns(t)).p50,
       turnP50Ms: {
-        answer: p50p95(parts.answer).p50, handover: p50p95(parts.handover).p50, send: p50p95(parts.send).p50,
-        releaseToGrant: p50p95(parts.releaseToGrant).p50, grantToNav: p50p95(parts.grantToNav).p50,
+        answer: p50p95(parts.answer).p50, toBrowser: p50p95(parts.toBrowser).p50, redirect: p50p95(parts.redirect).p50, commit: p50p95(parts.commit).p50,
+        handover: p50p95(parts.handover).p50, releaseToGrant: p50p95(parts.releaseToGrant).p50, grantToNav: p50p95(parts.grantToNav).p50,
+        send: p50p95(parts.send).p50,
       },
       joinP50Ms: joins.length > 0 ? round(quantile(joins, 0.5)) : null,
       joinP95Ms: joins.length > 0 ? round(quantile(joins, 0.95)) : null,

@@ -23,6 +23,12 @@ export interface Click {
   releaseMs?: number;
   /** When the drop-in's grant reached the page (Unix ms). */
   grantMs?: number;
+  /**
+   * The answer's way back (Unix ms, from the note page's navigation timing): the POST's answer, a
+   * redirect, fully received by the browser, and the first byte of the page it redirected to.
+   */
+  redirectEndMs?: number;
+  responseStartMs?: number;
 }
 
 type DropinGlobal = { state: string; readyAtMs: number | null; stats: { lastReason: string } };
@@ -141,16 +147,18 @@ export class NotesVisitor {
     return 'refused';
   }
 
-  /** The current page's navigation start and its predecessor's unload, in Unix ms (same-origin pages expose both). */
-  private async navigationOf(): Promise<Pick<Click, 'navStartMs' | 'releaseMs' | 'grantMs'>> {
+  /** The current page's navigation start, its redirect, and its predecessor's unload, in Unix ms (same-origin pages expose them). */
+  private async navigationOf(): Promise<Pick<Click, 'navStartMs' | 'releaseMs' | 'grantMs' | 'redirectEndMs' | 'responseStartMs'>> {
     const n = await this.page.evaluate(() => {
       const e = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
       const granted = Number(sessionStorage.getItem('bench-granted-ms'));
       sessionStorage.removeItem('bench-granted-ms');
-      return e ? { origin: performance.timeOrigin, unloadMs: e.unloadEventStart, granted } : null;
+      return e ? { origin: performance.timeOrigin, unloadMs: e.unloadEventStart, redirectEndMs: e.redirectEnd, responseStartMs: e.responseStart, granted } : null;
     });
     if (!n) return {};
-    return { navStartMs: n.origin, ...(n.unloadMs > 0 ? { releaseMs: n.origin + n.unloadMs } : {}), ...(n.granted > 0 ? { grantMs: n.granted } : {}) };
+    const at = (ms: number) => (ms > 0 ? n.origin + ms : undefined);
+    const fields = { navStartMs: n.origin, releaseMs: at(n.unloadMs), grantMs: n.granted > 0 ? n.granted : undefined, redirectEndMs: at(n.redirectEndMs), responseStartMs: at(n.responseStartMs) };
+    return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
   }
 
   /** What the refused form still holds (a refused visitor keeps what they typed). */

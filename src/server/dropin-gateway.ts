@@ -157,6 +157,7 @@ export class DropinGateway {
   /** Leases still held when the server stops are given back rather than left to expire. */
   close(): void {
     for (const t of [...this.held.keys()]) this.release(t, 'cancel');
+    for (const pool of this.pools.values()) pool.close();
   }
 
   private refuse(page: DropinPage, id: number, reason: DropinReason): void {

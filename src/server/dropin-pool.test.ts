@@ -1,9 +1,9 @@
-// Proves the gateway's resource pool: it never holds more leases than the capacity, hands a given-back lease to the next waiting page in arrival order (at most MAX_HANDOVERS times before the owner gets it back), refuses, cancels and forgets lost leases as the owner would, and asks again, for a bounded time, when the ring could not decide.
+// Proves the gateway's resource pool: it never holds more leases than the capacity, hands a given-back lease to the next waiting page in arrival order (at most MAX_HANDOVERS times before the owner gets it back), keeps one no page waits for LINGER_MS for the next submit, refuses, cancels and forgets lost leases as the owner would, and asks again, for a bounded time, when the ring could not decide.
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../env/memory-clock.js';
 import type { CoordLease } from '../services/coord/lease.js';
 import type { DropinReason } from '../services/coord/dropin-wire.js';
-import { MAX_HANDOVERS, ResourcePool, TRANSIENT_BACKOFF_MS, TRANSIENT_RETRY_MS, type Slot } from './dropin-pool.js';
+import { LINGER_MS, MAX_HANDOVERS, ResourcePool, TRANSIENT_BACKOFF_MS, TRANSIENT_RETRY_MS, type Slot } from './dropin-pool.js';
 
 /** A stand-in owner of one resource: grants while fewer than `capacity` leases are out, else queues up to waitMs. */
 class Owner {
@@ -71,7 +71,7 @@ function setup(capacity: number) {
 
 describe('the drop-in gateway resource pool', () => {
   it('hands a released lease to the next page in arrival order, holding at most the capacity', async () => {
-    const { owner, pool } = setup(2);
+    const { clock, owner, pool } = setup(2);
     const pages = Array.from({ length: 6 }, () => pool.acquire(10_000));
     const got: Array<Slot | DropinReason | undefined> = pages.map(() => undefined);
     pages.forEach((p, i) => void p.result.then((r) => (got[i] = r)));
@@ -94,7 +94,34 @@ describe('the drop-in gateway resource pool', () => {
     pool.release(got[4] as Slot);
     await flush();
     pool.release(got[5] as Slot);
+    // Nobody waits: both leases are kept spare for a while, then given back to the owner.
+    expect(owner.released).toBe(0);
+    expect(pool.idle).toBe(false);
+    clock.advance(LINGER_MS);
     expect(owner.released).toBe(2);
+    expect(pool.idle).toBe(true);
+  });
+
+  it(`keeps a lease no page waits for ${LINGER_MS} ms: the next submit, queued or throttled, is granted without asking the owner`, async () => {
+    const { clock, owner, pool } = setup(2);
+    const a = (await pool.acquire(10_000).result) as Slot;
+    pool.release(a);
+    clock.advance(LINGER_MS - 1);
+    const b = (await pool.acquire(0).result) as Slot;
+    expect(b).toBe(a);
+    expect(b.uses).toBe(2);
+    expect(owner.asks).toBe(1);
+    // A spare lease the owner has meanwhile lost is not handed out: the pool asks the owner anew.
+    pool.release(b);
+    (b.lease as unknown as { lose(): void }).lose();
+    const c = (await pool.acquire(10_000).result) as Slot;
+    expect(c).not.toBe(b);
+    expect(owner.asks).toBe(2);
+    expect(owner.maxOut).toBe(1);
+    // The gateway stopping gives spare leases back at once.
+    pool.release(c);
+    pool.close();
+    expect(owner.out).toBe(0);
     expect(pool.idle).toBe(true);
   });
 
@@ -127,11 +154,12 @@ describe('the drop-in gateway resource pool', () => {
     clock.advance(5_000);
     expect(await queued.result).toBe('wait-expired');
     pool.release(held);
+    clock.advance(LINGER_MS);
     expect(pool.idle).toBe(true);
   });
 
   it('a cancelled page gives up its place; a lease granted for it goes to the next page', async () => {
-    const { owner, pool } = setup(1);
+    const { clock, owner, pool } = setup(1);
     const first = (await pool.acquire(10_000).result) as Slot;
     const second = pool.acquire(10_000);
     const third = pool.acquire(10_000);
@@ -140,6 +168,7 @@ describe('the drop-in gateway resource pool', () => {
     pool.release(first);
     expect(await third.result).toBe(first);
     pool.release(first);
+    clock.advance(LINGER_MS);
     expect(owner.released).toBe(1);
   });
 

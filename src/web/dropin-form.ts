@@ -72,9 +72,35 @@ export function pathOf(s: Snapshot): string {
 
 let lastForm: HTMLFormElement | null = null;
 
-/** Send a snapshot as the browser would have: a hidden form with the same entries, submitted natively. */
-export function submitNatively(s: Snapshot, nativeSubmit: (this: HTMLFormElement) => void): void {
-  lastForm?.remove();
+/**
+ * The hidden form that will send a snapshot, built and put in the document while the submit waits
+ * for its slot, so that a grant costs only the native submit: a slot's turn is spent idle at the
+ * application until the next POST reaches it. `discard()` removes it when the submit is refused.
+ */
+export class HiddenForm {
+  private readonly form: HTMLFormElement;
+
+  constructor(s: Snapshot) {
+    this.form = buildHidden(s);
+    document.body.append(this.form);
+  }
+
+  /** Send it as the browser would have sent the original, natively. */
+  submit(nativeSubmit: (this: HTMLFormElement) => void): void {
+    // Kept until the next submission: the navigation is already under way, and a response that
+    // does not replace the page (a download, 204) leaves the page as it was.
+    if (lastForm !== this.form) lastForm?.remove();
+    lastForm = this.form;
+    nativeSubmit.call(this.form);
+  }
+
+  discard(): void {
+    if (lastForm !== this.form) this.form.remove();
+  }
+}
+
+/** A hidden form of the snapshot's shape holding its entries. */
+function buildHidden(s: Snapshot): HTMLFormElement {
   const f = document.createElement('form');
   f.method = 'post';
   f.action = s.action;
@@ -102,9 +128,5 @@ export function submitNatively(s: Snapshot, nativeSubmit: (this: HTMLFormElement
     }
     f.append(input);
   }
-  document.body.append(f);
-  nativeSubmit.call(f);
-  // Kept until the next submission: the navigation is already under way, and a response that
-  // does not replace the page (a download, 204) leaves the page as it was.
-  lastForm = f;
+  return f;
 }

@@ -12,7 +12,7 @@ import { BUSY_REASONS, DROPIN_MAX_TICKETS, DROPIN_WS_PATH, type DropinReason } f
 import { parseSettings, type DropinSettings } from './dropin-settings.js';
 import { FormStatus, refusalMessage, waitingMessage } from './dropin-ui.js';
 import { GatewayLink } from './dropin-link.js';
-import { pathOf, snapshotOf, submitNatively, type Snapshot } from './dropin-form.js';
+import { HiddenForm, pathOf, snapshotOf, type Snapshot } from './dropin-form.js';
 
 /** A queued form shows its waiting line only when the wait lasts: a quick grant shows nothing. */
 const WAIT_BANNER_MS = 300;
@@ -118,11 +118,12 @@ class Dropin {
   private async hold(form: HTMLFormElement, snap: Snapshot): Promise<void> {
     this.holding.add(form);
     const ui = new FormStatus(form);
+    const hidden = new HiddenForm(snap);
     try {
       ui.show('connecting');
       if (!(await this.link.whenSettled())) {
         this.link.connect();
-        return this.notGuarded(ui, snap, 'unreachable');
+        return this.notGuarded(ui, hidden, 'unreachable');
       }
       const s = this.settings;
       let bannerTimer: ReturnType<typeof setTimeout> | undefined;
@@ -131,32 +132,37 @@ class Dropin {
       });
       const v = await verdict;
       clearTimeout(bannerTimer);
-      if (this.leaving) return;
+      if (this.leaving) return hidden.discard();
       if (v.granted) {
+        // The navigation first: the slot is idle at the application until this POST reaches it.
+        hidden.submit(this.nativeSubmit);
         this.stats.granted++;
         this.mine.push(v.ticket);
         const stored = load();
         save({ ...stored, tickets: [...stored.tickets, v.ticket] });
-        ui.show('sent');
-        return submitNatively(snap, this.nativeSubmit);
+        return ui.show('sent');
       }
       this.stats.refused++;
       this.stats.lastReason = v.reason;
-      if (BUSY_REASONS.has(v.reason)) return ui.show('refused', refusalMessage(v.reason, s.waitMs));
-      this.notGuarded(ui, snap, v.reason);
+      if (BUSY_REASONS.has(v.reason)) {
+        hidden.discard();
+        return ui.show('refused', refusalMessage(v.reason, s.waitMs));
+      }
+      this.notGuarded(ui, hidden, v.reason);
     } finally {
       this.holding.delete(form);
     }
   }
 
   /** Cumulus could not decide: send unguarded (fail open) or refuse with the reason (fail closed). */
-  private notGuarded(ui: FormStatus, snap: Snapshot, reason: DropinReason): void {
-    if (this.leaving) return;
+  private notGuarded(ui: FormStatus, hidden: HiddenForm, reason: DropinReason): void {
+    if (this.leaving) return hidden.discard();
     this.stats.lastReason = reason;
     const stored = load();
     if (reason === 'unreachable') stored.unreachable++;
     if (this.settings.fail === 'closed') {
       save(stored);
+      hidden.discard();
       return ui.show('refused', refusalMessage(reason, this.settings.waitMs));
     }
     this.stats.unguarded++;
@@ -164,7 +170,7 @@ class Dropin {
     save(stored);
     console.info(`cumulus drop-in: sent without a slot (${reason})`);
     ui.show('unguarded');
-    submitNatively(snap, this.nativeSubmit);
+    hidden.submit(this.nativeSubmit);
   }
 }
 
