@@ -27,6 +27,7 @@ export const ServeConfigSchema = Type.Object({
     maxObjectBytes: Type.Optional(Type.Integer({ minimum: 1 })),
     uploadsPerUser: Type.Optional(Type.Integer({ minimum: 1, maximum: 1024 })),
     uploadIdleMs: Type.Optional(Type.Integer({ minimum: 1000, maximum: 3_600_000 })),
+    maxStagedBytesPerUser: Type.Optional(Type.Integer({ minimum: 0 })),
   }, { additionalProperties: false })),
 }, { additionalProperties: false });
 

@@ -124,6 +124,7 @@ export async function startPeer(opts: StartPeerOptions): Promise<RunningPeer> {
     ws = s;
     signaler.setServer(s);
     s.onIce((c) => ice.update(c));
+    s.onContacts((contacts) => meetContacts(contacts));
     if (s.ice) ice.start(s.ice, () => s.requestIce());
     s.onClosed(() => {
       ice.pause();
@@ -133,17 +134,18 @@ export async function startPeer(opts: StartPeerOptions): Promise<RunningPeer> {
     });
     return s;
   };
+  // The server's contacts stand on its ring: if that is not ours, meet it.
+  const meetContacts = (contacts: readonly PeerId[]) => {
+    if (!peer.base.isMember() || contacts.length === 0) return;
+    const meet = contacts.slice(0, MEET_CONTACTS);
+    signaler.preferServer(meet);
+    peer.meet(meet);
+  };
   const scheduleReconnect = (url: string, delayMs: number) => {
     reconnectTimer = clock.setTimer(delayMs * (0.5 + rng.next() / 2), () => {
       reconnectTimer = null;
       if (closed) return;
-      connectWs(url).then((s) => {
-        // The server's contacts stand on its own peer's ring: if that is not ours, meet it.
-        if (!peer.base.isMember() || s.contacts.length === 0) return;
-        const meet = s.contacts.slice(0, MEET_CONTACTS);
-        signaler.preferServer(meet);
-        peer.meet(meet);
-      }, () => scheduleReconnect(url, Math.min(MAX_RECONNECT_MS, delayMs * 2)));
+      connectWs(url).then((s) => meetContacts(s.contacts), () => scheduleReconnect(url, Math.min(MAX_RECONNECT_MS, delayMs * 2)));
     });
   };
 

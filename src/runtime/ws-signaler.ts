@@ -53,6 +53,7 @@ export class WsSignaler implements Signaler {
   private contactWaiters: Array<(c: PeerId[]) => void> = [];
   private closedListeners: Array<() => void> = [];
   private iceListener: ((ice: IceConfig) => void) | null = null;
+  private contactsListener: ((contacts: PeerId[]) => void) | null = null;
 
   private constructor(private readonly ws: WebSocketLike) {}
 
@@ -120,6 +121,11 @@ export class WsSignaler implements Signaler {
     if (this.ws.readyState === WS_OPEN) this.ws.send(JSON.stringify({ type: 'ice' }));
   }
 
+  /** Contacts the server sends unasked: peers of its ring for us to meet, in case we stand on another. */
+  onContacts(fn: (contacts: PeerId[]) => void): void {
+    this.contactsListener = fn;
+  }
+
   onIce(fn: (ice: IceConfig) => void): void {
     this.iceListener = fn;
   }
@@ -137,7 +143,10 @@ export class WsSignaler implements Signaler {
       this.signalsReceived++;
       this.handler(m.from as PeerId, m.msg);
     } else if (m.type === 'contacts') {
-      for (const w of this.contactWaiters.splice(0)) w(m.contacts as PeerId[]);
+      const waiters = this.contactWaiters.splice(0);
+      for (const w of waiters) w(m.contacts as PeerId[]);
+      // Contacts nobody asked for: the server asks us to meet its ring (hub.pushContacts).
+      if (waiters.length === 0) this.contactsListener?.(m.contacts as PeerId[]);
     } else if (m.type === 'ice') {
       this.ice = m.ice;
       this.iceListener?.(m.ice);

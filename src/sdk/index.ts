@@ -52,7 +52,7 @@ export interface NodeInfo {
 
 export interface Report {
   user: string;
-  usage?: { bytesStored: number; bytesWithReplicas: number; objects: number; directories: number };
+  usage?: { bytesStored: number; bytesWithReplicas: number; objects: number; directories: number; openUploadBytes?: number };
   requests: { requests: number; errors: number; bytesIn: number; bytesOut: number };
   accessLog: Array<{ timeMs: number; method: string; path: string; status: number; bytesIn: number; bytesOut: number; durationMs: number }>;
 }

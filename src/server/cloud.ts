@@ -33,8 +33,11 @@ export interface CloudServerOptions {
   logLevel?: LogLevel;
   /** Serve HTTPS (and WSS) with this PEM certificate chain and key, on both ports. */
   tls?: TlsFiles;
-  /** The gateway's limits (both doors): object size, uploads per user, idle upload deadline. */
-  limits?: { maxObjectBytes?: number; uploadsPerUser?: number; uploadIdleMs?: number };
+  /**
+   * The gateway's limits (both doors): object size, uploads per user, idle upload deadline; and
+   * the S3 door's bytes of open multipart uploads per user.
+   */
+  limits?: { maxObjectBytes?: number; uploadsPerUser?: number; uploadIdleMs?: number; maxStagedBytesPerUser?: number };
 }
 
 export interface CloudServer {
@@ -68,9 +71,10 @@ export async function startCloudServer(o: CloudServerOptions): Promise<CloudServ
     fs, keys: await FileAccessKeyStore.open(join(o.dataDir, 'users')),
     ...(o.limits?.maxObjectBytes !== undefined ? { maxObjectBytes: o.limits.maxObjectBytes } : {}),
     ...(o.limits?.uploadIdleMs !== undefined ? { uploadIdleMs: o.limits.uploadIdleMs } : {}),
+    ...(o.limits?.maxStagedBytesPerUser !== undefined ? { maxStagedBytesPerUser: o.limits.maxStagedBytesPerUser } : {}),
   };
   const server = await createServer({
-    port: o.port, host: o.host, api: { users, fs, ...o.limits, ...(jobs && { jobs }), ...(cloud && { cloud }) }, s3, log: { level: o.logLevel ?? 'warn' },
+    port: o.port, host: o.host, api: { users, fs, ...apiLimits(o.limits), ...(jobs && { jobs }), ...(cloud && { cloud }) }, s3, log: { level: o.logLevel ?? 'warn' },
     ...(ice ? { ice } : {}), ...(o.tls ? { tls: o.tls } : {}),
   });
   let s3App: FastifyInstance | null = null;
@@ -122,4 +126,10 @@ function urlOf(app: FastifyInstance, host: string, https: boolean): string {
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : 0;
   return `${https ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+/** The limits the REST gateway takes (the staged-bytes allowance is the S3 door's alone). */
+function apiLimits(limits: CloudServerOptions['limits']): Omit<NonNullable<CloudServerOptions['limits']>, 'maxStagedBytesPerUser'> {
+  const { maxStagedBytesPerUser: _s3Only, ...rest } = limits ?? {};
+  return rest;
 }

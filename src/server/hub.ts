@@ -97,6 +97,20 @@ export class SignalHub {
     }
   }
 
+  /**
+   * Send a connected peer the ring's contacts unasked. A peer not found in place on the server's
+   * ring may stand on another ring; the server's own peer meets it when it stands on the ring, but
+   * an attached one (overlay/attach.ts) cannot, so the peer is asked to meet the ring through these
+   * (host/start-peer.ts), as it does when it reconnects. False when it is not connected.
+   */
+  pushContacts(id: PeerId): boolean {
+    const c = this.clients.get(id);
+    const contacts = c ? this.contacts(id) : [];
+    if (!c || contacts.length === 0) return false;
+    c.deliver({ type: 'contacts', contacts });
+    return true;
+  }
+
   /** Up to n contacts other than `exclude`: the contact source's, else distinct random connected peers. */
   contacts(exclude: PeerId, n = CONTACTS_PER_JOIN): PeerId[] {
     if (this.source !== null) return this.source.contacts(exclude, n);

@@ -10,6 +10,8 @@
 // stopped), when every peer it knew is back and on no ring (a local cloud restarting after a
 // crash), or when KNOWN_PEERS_WAIT_MS passes without one: a peer of the old ring that comes back
 // later meets the new ring through the server's contacts and the two merge (overlay/meet.ts).
+// Attached beside the ring (the default), it creates no ring and cannot meet one: a peer the hub
+// finds on another ring is sent the contacts of ours to meet instead (SignalHub.pushContacts).
 import { idFromHex, type PeerId } from '../core/id.js';
 import { errorCode } from '../core/errors.js';
 import type { Clock } from '../env/ports.js';
@@ -91,6 +93,8 @@ export async function startServerPeer(server: CumulusServer, opts: ServerPeerOpt
         ready: () => running?.peer.base.isJoined() ?? false,
         ownerOf: async (p) => (await running!.peer.lookup(idFromHex(p))).owner,
         meet: (p) => {
+          // Beside the ring it cannot meet another ring itself: the peer meets ours instead.
+          if (!lend) return void server.hub.pushContacts(p);
           // It is on the hub: offer through the hub, since our own ring may not route to it.
           running?.signaler.preferServer([p]);
           running?.peer.meet([p]);

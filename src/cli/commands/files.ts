@@ -160,7 +160,9 @@ function registerSmall(program: Command, io: Io): void {
       line(io.stdout, `gateway: ${s.url} (reachable)`);
       line(io.stdout, `user:    ${s.user}`);
       line(io.stdout, `nodes:   ${s.nodes}`);
-      if (s.report.usage) line(io.stdout, `stored:  ${s.report.usage.bytesStored} bytes in ${s.report.usage.objects} objects (${s.report.usage.bytesWithReplicas} with replicas)`);
+      const u = s.report.usage;
+      const open = u?.openUploadBytes ? `; ${u.openUploadBytes} of them in open S3 multipart uploads` : '';
+      if (u) line(io.stdout, `stored:  ${u.bytesStored} bytes in ${u.objects} objects (${u.bytesWithReplicas} with replicas${open})`);
       line(io.stdout, `requests: ${s.report.requests.requests} (${s.report.requests.errors} failed)`);
     }));
 }

@@ -67,6 +67,8 @@ export interface Usage {
   bytesWithReplicas: number;
   objects: number;
   directories: number;
+  /** Bytes of open S3 multipart uploads (their parts and records, included above), in a user's report. */
+  openUploadBytes?: number;
 }
 
 export interface FileSystem {

@@ -28,6 +28,14 @@ export function checkUserName(name: string): string {
 }
 
 /**
+ * The directory of a user's open S3 multipart uploads, beside the home (listings of the home never
+ * show it); its parts count in the user's usage.
+ */
+export function uploadsPath(user: string): string {
+  return `/${user}/s3-uploads`;
+}
+
+/**
  * Validate the part of a URL after `/:user/home/` (already percent-decoded) and return the
  * absolute storage path. One trailing slash is allowed (`dir/` names `dir`); anything else odd is
  * a 400 with a message that says which rule was broken.

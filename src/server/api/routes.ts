@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { TSchema } from '@sinclair/typebox';
 import { cloudRoutes } from './cloud-routes.js';
 import { jobRoutes } from './jobs-routes.js';
+import { userUsage } from './usage.js';
 import { deleteHome, getHome, putHome, type HomeContext } from './home.js';
 import {
   DirEntry, HomeHeaders, HomeParams, NodeEntry, PageQuery, Report, ReportQuery, UserParams,
@@ -96,7 +97,7 @@ function serviceRoutes(): RouteSpec[] {
       handler: async (ctx, req) => {
         const { user } = req.params as { user: string };
         const limit = (req.query as ReportQueryT).limit ?? DEFAULT_LOG_ENTRIES;
-        const usage = ctx.fs.usage ? await ctx.fs.usage(`/${user}/home`) : undefined;
+        const usage = await userUsage(ctx.fs, user);
         return { user, ...(usage ? { usage } : {}), requests: ctx.usage.countersOf(user), accessLog: ctx.usage.log(user, limit) };
       },
     },

@@ -71,6 +71,7 @@ export const Report = Type.Object({
   user: Type.String(),
   usage: Type.Optional(Type.Object({
     bytesStored: Type.Integer(), bytesWithReplicas: Type.Integer(), objects: Type.Integer(), directories: Type.Integer(),
+    openUploadBytes: Type.Optional(Type.Integer({ description: 'bytes of open S3 multipart uploads (their parts and records), included in bytesStored' })),
   })),
   requests: Type.Object({ requests: Type.Integer(), errors: Type.Integer(), bytesIn: Type.Integer(), bytesOut: Type.Integer() }),
   accessLog: Type.Array(Type.Object({

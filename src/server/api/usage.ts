@@ -1,5 +1,7 @@
 // Per-user request counters and a bounded access log, for GET /:user/reports/. Memory is bounded
 // twice: each user's log is a ring buffer, and only users the store knows are ever tracked.
+import type { FileSystem, Usage } from './files.js';
+import { uploadsPath } from './paths.js';
 
 /** Entries kept per user; older ones are overwritten. */
 export const ACCESS_LOG_ENTRIES = 1000;
@@ -72,4 +74,20 @@ export class UsageTracker {
   log(user: string, limit: number): AccessLogEntry[] {
     return this.logs.get(user)?.latest(limit) ?? [];
   }
+}
+
+/**
+ * What a user's files cost: the home's objects, plus the parts of their open S3 multipart uploads,
+ * which are stored in the cloud as well until Complete, Abort or the sweep removes them.
+ */
+export async function userUsage(fs: FileSystem, user: string): Promise<Usage | undefined> {
+  if (!fs.usage) return undefined;
+  const home = await fs.usage(`/${user}/home`);
+  const uploads = await fs.usage(uploadsPath(user));
+  return {
+    ...home,
+    bytesStored: home.bytesStored + uploads.bytesStored,
+    bytesWithReplicas: home.bytesWithReplicas + uploads.bytesWithReplicas,
+    openUploadBytes: uploads.bytesStored,
+  };
 }

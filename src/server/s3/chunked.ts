@@ -12,6 +12,10 @@ const MAX_LINE_BYTES = 4096;
 const MAX_TRAILERS = 16;
 /** Largest chunk announced; the SDKs send 64 KiB, rclone up to a few MiB. */
 const MAX_CHUNK_BYTES = 64 * 1024 * 1024;
+/** The trailer that signs the others in a signed streaming body with trailers. */
+const TRAILER_SIGNATURE = 'x-amz-trailer-signature';
+/** The first line of a trailer signature's string to sign. */
+const TRAILER_ALGORITHM = 'AWS4-HMAC-SHA256-TRAILER';
 
 /** Pulls lines and byte runs off an async iterable of pieces. */
 class Reader {
@@ -88,19 +92,47 @@ export async function* decodeAwsChunked(body: AsyncIterable<Uint8Array>, signer:
     if (size === 0) break;
     if ((await r.line()) !== '') throw new S3Error(400, 'IncompleteBody', 'a chunk is longer than its header says');
   }
-  // Trailers (a checksum the client computed) end with an empty line; without trailers the
-  // last chunk's header is followed by that empty line directly.
+  const read = await readTrailers(r, trailer);
+  if (signer && trailer) await checkTrailerSignature(read, signer, previous);
+  read.delete(TRAILER_SIGNATURE);
+  for (const [name, value] of read) trailers?.set(name, value);
+}
+
+/**
+ * The trailers after the last chunk (a checksum the client computed), ending with an empty line;
+ * without trailers the last chunk's header is followed by that empty line directly.
+ */
+async function readTrailers(r: Reader, trailer: boolean): Promise<Map<string, string>> {
+  const read = new Map<string, string>();
   for (let i = 0; ; i++) {
     const line = await r.line().catch((e: unknown) => (trailer ? Promise.reject(e) : ''));
     if (line === '') {
       if (!(await r.atEnd())) throw new S3Error(400, 'IncompleteBody', 'unexpected bytes after the end of an aws-chunked body');
-      return;
+      return read;
     }
     if (!trailer || i >= MAX_TRAILERS) throw new S3Error(400, 'IncompleteBody', 'unexpected bytes after the last chunk');
     const colon = line.indexOf(':');
     if (colon <= 0) throw new S3Error(400, 'IncompleteBody', 'a trailer is not a name:value line');
-    trailers?.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
+    const name = line.slice(0, colon).trim().toLowerCase();
+    if (read.has(name)) throw new S3Error(400, 'IncompleteBody', 'a trailer is named twice');
+    read.set(name, line.slice(colon + 1).trim());
   }
+}
+
+/**
+ * A signed body's trailers carry their own signature (`x-amz-trailer-signature`), chained from the
+ * last chunk's: the HMAC of AWS4-HMAC-SHA256-TRAILER, the request's date and scope, that chunk's
+ * signature and the SHA-256 of the other trailers as canonical `name:value\n` lines in name order.
+ * Without it a checksum trailer could be swapped by anyone on the path, so a missing or wrong one
+ * fails the body like a wrong chunk signature.
+ */
+async function checkTrailerSignature(read: Map<string, string>, signer: ChunkSigner, previous: string): Promise<void> {
+  const given = read.get(TRAILER_SIGNATURE);
+  if (given === undefined) throw new S3Error(403, 'SignatureDoesNotMatch', 'the trailers of a signed streaming body have no x-amz-trailer-signature');
+  const canonical = [...read].filter(([name]) => name !== TRAILER_SIGNATURE).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, value]) => `${name}:${value}\n`).join('');
+  const text = [TRAILER_ALGORITHM, signer.longDate, signer.scope, previous, createHash('sha256').update(canonical, 'latin1').digest('hex')].join('\n');
+  const expected = await signer.sign(text);
+  if (expected !== given) throw new S3Error(403, 'SignatureDoesNotMatch', 'the trailer signature does not match: a trailer was changed or signed with another key');
 }
 
 /** Pass a body on while hashing it; a body whose SHA-256 is not the one signed fails at its end. */

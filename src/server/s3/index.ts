@@ -35,6 +35,8 @@ export interface S3Options {
   maxObjectBytes?: number;
   uploadIdleMs?: number;
   uploadsPerUser?: number;
+  /** Bytes the parts of one user's open multipart uploads may hold (DEFAULT_MAX_STAGED_BYTES_PER_USER). */
+  maxStagedBytesPerUser?: number;
   nowMs?: () => number;
 }
 
@@ -123,7 +125,7 @@ export const s3Plugin: FastifyPluginAsync<S3Options & { mountPath: string }> = a
   const nowMs = opts.nowMs ?? (() => Date.now());
   const ctx: S3Context = {
     fs, keys: opts.keys, maxObjectBytes, nowMs,
-    multipart: new MultipartStore(fs, maxObjectBytes, nowMs),
+    multipart: new MultipartStore(fs, maxObjectBytes, nowMs, opts.maxStagedBytesPerUser),
     uploadIdleMs: opts.uploadIdleMs ?? DEFAULT_UPLOAD_IDLE_MS,
     uploads: new UploadSlots(opts.uploadsPerUser ?? DEFAULT_S3_UPLOADS_PER_USER),
     ensureHome: async (user) => {

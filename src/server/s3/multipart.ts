@@ -6,12 +6,15 @@
 // Completing streams the parts, in order, into storage as one object and removes the directory;
 // Abort removes it; an upload neither completed nor aborted is removed after MAX_UPLOAD_AGE_MS by
 // the sweep (sweepUser), which runs for a user when they create an upload and hourly for users
-// with S3 keys.
+// with S3 keys. The parts' bytes count against the user's allowance for staged parts while the
+// upload is open (staged.ts), and are given back as Abort, Complete or the sweep removes them.
 import { createHash, randomBytes } from 'node:crypto';
 import { CumulusError } from '../../core/errors.js';
 import { REPLICAS } from '../../services/storage/constants.js';
 import type { FileSystem, ListPage, Stat } from '../api/files.js';
+import { uploadsPath } from '../api/paths.js';
 import { S3Error } from './errors.js';
+import { StagedBytes } from './staged.js';
 
 /** S3's bounds on part numbers. */
 export const MAX_PART_NUMBER = 10_000;
@@ -19,6 +22,8 @@ export const MAX_PART_NUMBER = 10_000;
 export const MAX_OPEN_UPLOADS_PER_USER = 64;
 /** An upload neither completed nor aborted is removed after this long (a day, like a lifecycle rule). */
 export const MAX_UPLOAD_AGE_MS = 24 * 3600_000;
+/** A user's open uploads hold at most this many bytes of parts, unless the server says otherwise (four objects of the default 1 GiB limit). */
+export const DEFAULT_MAX_STAGED_BYTES_PER_USER = 4 * 1024 ** 3;
 /** Largest meta.json read back (a key of 1,024 bytes and a media type fit many times over). */
 const MAX_META_BYTES = 16 * 1024;
 /** Entries listed from an upload directory at a time (parts and meta.json). */
@@ -44,15 +49,31 @@ export interface StagedPart {
 
 /** The directory of a user's open uploads. */
 export function uploadsDir(user: string): string {
-  return `/${user}/s3-uploads`;
+  return uploadsPath(user);
 }
 
 export class MultipartStore {
+  /** Bytes of parts each user holds in open uploads, within an allowance. */
+  readonly staged: StagedBytes;
+
   constructor(
     private readonly fs: FileSystem,
     private readonly maxBytes: number,
     private readonly nowMs: () => number,
-  ) {}
+    maxStagedBytesPerUser = DEFAULT_MAX_STAGED_BYTES_PER_USER,
+  ) {
+    this.staged = new StagedBytes(maxStagedBytesPerUser, (user) => this.countStored(user));
+  }
+
+  /** The bytes of every part of the user's open uploads, as stored. */
+  private async countStored(user: string): Promise<number> {
+    const page = await this.fs.list(uploadsDir(user), { limit: MAX_OPEN_UPLOADS_PER_USER * 2 }).catch(notFoundAs({ entries: [] as Stat[] }));
+    let n = 0;
+    for (const e of page.entries) {
+      if (UPLOAD_ID.test(e.name)) for (const p of await this.parts(user, e.name)) n += p.sizeBytes;
+    }
+    return n;
+  }
 
   private uploadDir(user: string, uploadId: string): string {
     if (!UPLOAD_ID.test(uploadId)) throw new S3Error(404, 'NoSuchUpload', 'the upload id is not one this server gave out');
@@ -104,26 +125,47 @@ export class MultipartStore {
     return out.sort((a, b) => a.partNumber - b.partNumber);
   }
 
-  /** Store a part from its (already checked) body; the upload's parts together stay within the object limit. */
+  /**
+   * Store a part from its (already checked) body; the upload's parts together stay within the
+   * object limit, and the user's staged parts within their allowance (taken as the bytes arrive).
+   */
   async putPart(user: string, uploadId: string, partNumber: number, body: AsyncIterable<Uint8Array>): Promise<StagedPart> {
     const dir = this.uploadDir(user, uploadId);
     await this.meta(user, uploadId);
-    const others = (await this.parts(user, uploadId)).filter((p) => p.partNumber !== partNumber);
-    const room = this.maxBytes - others.reduce((n, p) => n + p.sizeBytes, 0);
+    const all = await this.parts(user, uploadId);
+    const replaced = all.find((p) => p.partNumber === partNumber);
+    const room = this.maxBytes - all.reduce((n, p) => n + (p === replaced ? 0 : p.sizeBytes), 0);
+    const staged = this.staged;
+    await staged.of(user);
     const md5 = createHash('md5');
     let digest = '';
+    let takenBytes = 0;
+    // Storage reports a failed source as its own failure; the refusal is the answer.
+    let refused: S3Error | undefined;
     async function* counted(): AsyncIterable<Uint8Array> {
-      let sizeBytes = 0;
       for await (const piece of body) {
-        sizeBytes += piece.length;
-        if (sizeBytes > room) throw new S3Error(400, 'EntityTooLarge', 'the parts of this upload together exceed the object size limit');
+        if (takenBytes + piece.length > room) throw (refused = new S3Error(400, 'EntityTooLarge', 'the parts of this upload together exceed the object size limit'));
+        try {
+          staged.take(user, piece.length);
+        } catch (e) {
+          throw (refused = e as S3Error);
+        }
+        takenBytes += piece.length;
         md5.update(piece);
         yield piece;
       }
       digest = md5.digest('hex');
     }
     const path = `${dir}/${String(partNumber).padStart(5, '0')}.part`;
-    const st = await this.fs.put(path, counted(), { replicas: REPLICAS.default, maxBytes: room, md5: () => digest });
+    let st;
+    try {
+      st = await this.fs.put(path, counted(), { replicas: REPLICAS.default, maxBytes: room, md5: () => digest });
+    } catch (e) {
+      staged.give(user, takenBytes);
+      throw refused ?? e;
+    }
+    // The new part is committed and counted; the one it replaced is gone from storage.
+    staged.give(user, takenBytes - st.sizeBytes + (replaced?.sizeBytes ?? 0));
     return { partNumber, etag: digest, sizeBytes: st.sizeBytes, mtimeMs: st.mtimeMs, path };
   }
 
@@ -135,7 +177,10 @@ export class MultipartStore {
   /** Remove the upload's parts, its record and its directory; an upload already gone is no error. */
   async remove(user: string, uploadId: string): Promise<void> {
     const dir = this.uploadDir(user, uploadId);
-    for (const p of await this.parts(user, uploadId)) await this.fs.rm(p.path).catch(notFoundAs(undefined));
+    for (const p of await this.parts(user, uploadId)) {
+      await this.fs.rm(p.path).catch(notFoundAs(undefined));
+      this.staged.give(user, p.sizeBytes);
+    }
     await this.fs.rm(`${dir}/meta.json`).catch(notFoundAs(undefined));
     await this.fs.rm(dir).catch(notFoundAs(undefined));
   }

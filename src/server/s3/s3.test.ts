@@ -1,4 +1,4 @@
-// Proves the S3 door's operations and refusals with the AWS SDK over a local file system: buckets, objects (streamed aws-chunked bodies too), listings with delimiters and continuation, ranges, conditional GETs, copies, batch deletes, multipart uploads, presigned URLs, and the S3 error codes of bad signatures, unknown keys, expired URLs and another user's bucket.
+// Proves the S3 door's operations and refusals with the AWS SDK over a local file system: buckets, objects (streamed aws-chunked bodies too), listings with delimiters and continuation, ranges, conditional GETs, copies, batch deletes, multipart uploads and the bound on bytes kept in open ones, presigned URLs, and the S3 error codes of bad signatures, unknown keys, expired URLs and another user's bucket.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CopyObjectCommand, CreateBucketCommand, CreateMultipartUploadCommand,
@@ -135,6 +135,26 @@ describe('the S3 door', () => {
     for (const PartNumber of [1, 2]) tags.push((await alice.send(new UploadPartCommand({ Bucket: 'photos', Key: 'big/small', UploadId: small.UploadId, PartNumber, Body: 'tiny' }))).ETag!);
     const tooSmall = alice.send(new CompleteMultipartUploadCommand({ Bucket: 'photos', Key: 'big/small', UploadId: small.UploadId, MultipartUpload: { Parts: tags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) } }));
     expect(await errorOf(tooSmall)).toMatchObject({ name: 'EntityTooSmall', status: 400 });
+  });
+
+  it('bounds the bytes a user keeps in open uploads: a part past the allowance gets QuotaExceeded until Abort or Complete gives room back', async () => {
+    const small = await startTestS3({ maxStagedBytesPerUser: 8 * MiB });
+    try {
+      const c = small.client(small.keys.alice);
+      await c.send(new CreateBucketCommand({ Bucket: 'staged' }));
+      const part = (UploadId: string | undefined, Key: string) => c.send(new UploadPartCommand({ Bucket: 'staged', Key, UploadId, PartNumber: 1, Body: Buffer.alloc(5 * MiB, 9) }));
+      const first = await c.send(new CreateMultipartUploadCommand({ Bucket: 'staged', Key: 'first' }));
+      await part(first.UploadId, 'first');
+      const second = await c.send(new CreateMultipartUploadCommand({ Bucket: 'staged', Key: 'second' }));
+      expect(await errorOf(part(second.UploadId, 'second'))).toMatchObject({ name: 'QuotaExceeded', status: 403 });
+      await c.send(new AbortMultipartUploadCommand({ Bucket: 'staged', Key: 'first', UploadId: first.UploadId }));
+      const ETag = (await part(second.UploadId, 'second')).ETag!;
+      await c.send(new CompleteMultipartUploadCommand({ Bucket: 'staged', Key: 'second', UploadId: second.UploadId, MultipartUpload: { Parts: [{ ETag, PartNumber: 1 }] } }));
+      const third = await c.send(new CreateMultipartUploadCommand({ Bucket: 'staged', Key: 'third' }));
+      expect((await part(third.UploadId, 'third')).ETag).toBe(ETag);
+    } finally {
+      await small.close();
+    }
   });
 
   it('serves presigned GETs until they expire, then refuses them with AccessDenied', async () => {

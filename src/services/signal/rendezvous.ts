@@ -9,7 +9,8 @@
 //   client → server  {type:'signal', to, msg}                          relay to a connected peer
 //   server → client  {type:'signal', from, msg}                        from = the sender's proven id
 //   client → server  {type:'contacts'}                                 ask for fresh contacts
-//   server → client  {type:'contacts', contacts}
+//   server → client  {type:'contacts', contacts}                      (also unasked: peers of the server's
+//                                                                     ring for a member of another ring to meet)
 //   client → server  {type:'ice'}                                      fresh TURN credentials
 //   server → client  {type:'ice', ice}
 //   server → client  {type:'error', code, message}                     then a close for fatal codes

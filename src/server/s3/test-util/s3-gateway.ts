@@ -25,7 +25,7 @@ export function s3Client(endpoint: string, key: { accessKeyId: string; secretAcc
   });
 }
 
-export async function startTestS3(opts: Partial<Pick<S3Options, 'maxObjectBytes' | 'nowMs'>> = {}, prefix = ''): Promise<TestS3> {
+export async function startTestS3(opts: Partial<Pick<S3Options, 'maxObjectBytes' | 'maxStagedBytesPerUser' | 'nowMs'>> = {}, prefix = ''): Promise<TestS3> {
   const dir = await mkdtemp(join(tmpdir(), 'cumulus-s3-'));
   const fs = await LocalFileSystem.open(join(dir, 'files'));
   const store = await FileAccessKeyStore.open(join(dir, 'users'));
