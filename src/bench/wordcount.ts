@@ -6,7 +6,8 @@
 // speedup (local / job), the share of map input bytes read on the worker that held them, and
 // whether the job's output equals GNU's. `--exec js|wasm` runs the example JS or WASI module
 // instead (wordcount-kinds.ts) and times that module locally; `--browsers N` adds N Chromium tabs
-// on the volunteer page, which run tasks in their Web Workers.
+// on the volunteer page, which run tasks in their Web Workers. `workersSeen` counts the tabs and
+// volunteers seen running tasks in the status (polled every 200 ms) and whether the server's peer was.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,7 +51,12 @@ export async function runWordcountBench(o: WordcountBenchOptions): Promise<Recor
     await cloud.addInputs(id, paths);
     await cloud.endInputs(id);
     let status: JobStatus | undefined;
-    for await (const s of cloud.watch(id, { intervalMs: 200 })) status = s;
+    // Where tasks ran, as seen in the job's status while it runs: tabs, Node volunteers, the server's peer.
+    const ranOn = new Set<string>();
+    for await (const s of cloud.watch(id, { intervalMs: 200 })) {
+      status = s;
+      for (const w of s.workers) ranOn.add(w.peer);
+    }
     const out = await Promise.all((await cloud.outputs(id)).map(async (p) => Buffer.from(await new Response((await cloud.get(p)).body).arrayBuffer())));
     const jobSeconds = (performance.now() - t0) / 1000;
     const objects = cutObjects(text, o.objectMb * 1024 * 1024);
@@ -65,6 +71,7 @@ export async function runWordcountBench(o: WordcountBenchOptions): Promise<Recor
       speedup: round(localSeconds / jobSeconds), gnuSeconds: round(gnuSeconds),
       mapLocalityShare: status && status.inputBytes > 0 ? round(status.localInputBytes / status.inputBytes) : 0,
       errors: status?.errors ?? -1, retries: status?.retries ?? -1, correct: output.length > 0 && output.equals(gnu),
+      workersSeen: { tabs: tabs.filter((t) => ranOn.has(t.id)).length, volunteers: ready.ids.filter((v) => ranOn.has(v)).length, server: ready.serverPeerId !== undefined && ranOn.has(ready.serverPeerId) },
       ...(mbpsPerWorker !== undefined && { mbpsPerWorker }),
     };
   } finally {
