@@ -28,11 +28,11 @@ export function dashboardHtml(uplotCss: string): string {
 <html lang="en"><head><meta charset="utf-8"><title>Cumulus dashboard</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>${BASE_CSS}${uplotCss}
-.top{display:grid;gap:1rem}#ring{width:100%;max-width:560px;aspect-ratio:1;display:block}.counts{display:grid;grid-template-columns:repeat(2,1fr);gap:.5rem}
+.top{display:grid;grid-template-columns:minmax(0,1fr);gap:1rem}#ring{width:100%;max-width:560px;aspect-ratio:1;display:block}.counts{display:grid;grid-template-columns:repeat(2,1fr);gap:.5rem}
 .count{padding:.4rem;border:1px solid #ddd;border-radius:.4rem}.legend span{margin-right:1rem}.legend i{display:inline-block;width:.8rem;height:.8rem;border-radius:50%;margin-right:.3rem;vertical-align:middle}
-.jobs{list-style:none;padding:0}.jobs li{margin:.4rem 0}.jobs progress{width:100%}#charts{display:grid;gap:.5rem}.chart{margin:0}
+.jobs{list-style:none;padding:0}.jobs li{margin:.4rem 0}.jobs progress{width:100%}#charts{display:grid;grid-template-columns:minmax(0,1fr);gap:.5rem}.chart{margin:0;min-width:0;overflow:hidden}
 #peer-details{font-family:ui-monospace,monospace;word-break:break-all;min-height:3em}
-@media(min-width:900px){.top{grid-template-columns:minmax(0,560px) 1fr}#charts{grid-template-columns:1fr 1fr}.counts{grid-template-columns:repeat(4,1fr)}}</style>
+@media(min-width:900px){.top{grid-template-columns:minmax(0,560px) minmax(0,1fr)}#charts{grid-template-columns:repeat(2,minmax(0,1fr))}.counts{grid-template-columns:repeat(4,1fr)}}</style>
 </head><body><div class="wrap">
 <h1>Cumulus dashboard</h1>
 <div class="top"><section aria-labelledby="ring-h"><h2 id="ring-h">The ring</h2>

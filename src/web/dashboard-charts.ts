@@ -34,6 +34,7 @@ export const CHARTS: ChartSpec[] = [
 
 export class Charts {
   private readonly plots: uPlot[] = [];
+  private readonly boxes: HTMLElement[] = [];
   private readonly data: Array<Array<Array<number | null>>> = [];
   private prev: DashboardSnapshot | null = null;
 
@@ -42,19 +43,21 @@ export class Charts {
       const box = document.createElement('figure');
       box.className = 'chart';
       host.appendChild(box);
+      this.boxes.push(box);
       const cols: Array<Array<number | null>> = [[], ...spec.series.map(() => [])];
       this.data.push(cols);
       this.plots.push(new uPlot({
-        title: spec.title, width: this.width(host), height: 180,
+        title: spec.title, width: this.width(box), height: 180,
         series: [{}, ...spec.series.map((s) => ({ label: s.label, stroke: s.colour, width: 2 }))],
         axes: [{}, { size: 50 }],
       }, cols as uPlot.AlignedData, box));
     }
-    addEventListener('resize', () => this.plots.forEach((p) => p.setSize({ width: this.width(host), height: 180 })));
+    addEventListener('resize', () => this.plots.forEach((p, i) => p.setSize({ width: this.width(this.boxes[i]!), height: 180 })));
   }
 
-  private width(host: HTMLElement): number {
-    return Math.max(260, Math.min(host.clientWidth, 640) - 8);
+  /** The chart's width: its grid cell's (the plot itself must not widen the cell). */
+  private width(box: HTMLElement): number {
+    return Math.max(200, box.clientWidth - 4);
   }
 
   push(s: DashboardSnapshot): void {
