@@ -1,5 +1,5 @@
 // The keeper's side of journal replication: `sync(journal)` resolves true once each of the
-// keeper's next JOURNAL_REPLICAS successors holds every entry the journal had when it was called,
+// keeper's next JOURNAL_REPLICAS successors (fewer on a smaller ring) holds every entry the journal had when it was called,
 // and only then does the keeper act on them (send an assignment, answer a client). Group commit:
 // one round is on the wire at a time; journals synced meanwhile go together in the next, one frame
 // per replica carrying runs of many jobs. A replica that answers `behind` gets the entries it
@@ -43,9 +43,14 @@ export class Replicator {
     return done;
   }
 
-  private targets(): PeerId[] | undefined {
-    const t = [...new Set(this.ring.successors())].filter((p) => p !== this.ring.self).slice(0, JOURNAL_REPLICAS);
-    return t.length < JOURNAL_REPLICAS ? undefined : t;
+  /**
+   * The keeper's next JOURNAL_REPLICAS successors, or as many as the ring has: a ring of two
+   * keeps one copy, and a peer alone keeps none (there is nobody to fail over to). A job goes on
+   * with fewer copies rather than stopping until the ring grows again; the copies are made up as
+   * successors come (a new replica answers `behind` and is sent what it lacks).
+   */
+  private targets(): PeerId[] {
+    return [...new Set(this.ring.successors())].filter((p) => p !== this.ring.self).slice(0, JOURNAL_REPLICAS);
   }
 
   private pump(): void {
@@ -122,18 +127,19 @@ export class Replicator {
     return before === undefined || before.at !== at || before.offset !== offset;
   }
 
-  /** The sequence number every current replica has reached (0 when there are too few replicas). */
+  /** The sequence number every current replica has reached (all of the journal when the keeper is alone). */
   private floor(journal: Journal): number {
     const targets = this.targets();
+    if (targets.length === 0) return journal.seq;
     const acked = this.acked.get(journal);
-    if (targets === undefined || acked === undefined) return 0;
+    if (acked === undefined) return 0;
     return Math.min(...targets.map((t) => acked.get(t) ?? 0));
   }
 
   /** One frame per replica (more when the runs do not fit one); resolves whether any replica moved forward. */
   private async round(journals: Journal[]): Promise<boolean> {
     const targets = this.targets();
-    if (targets === undefined) return false;
+    if (targets.length === 0) return false;
     let progressed = false;
     await Promise.all(
       targets.map(async (peer) => {
