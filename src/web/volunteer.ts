@@ -10,7 +10,7 @@ import { idFromHex } from '../core/id.js';
 import { startTabSandboxes } from './tab-sandboxes.js';
 import { cannotJoin, RELOADS_KEY, setupBudget, startTabPeer } from './volunteer-peer.js';
 import { checkQuota, loadLimits, saveLimits } from './volunteer-limits.js';
-import { App, mb, type ViewState } from './volunteer-ui.js';
+import { App, duration, mb, type ViewState } from './volunteer-ui.js';
 
 const REFRESH_MS = 1000;
 /** Chunks are counted (a store scan) this often, not every refresh. */
@@ -26,6 +26,8 @@ const v: ViewState = { phase: 'ready', problem: null, figures: null, limits: loa
 let running: RunningPeer | null = null;
 let lending: Lending | null = null;
 let timer: ReturnType<typeof setInterval> | null = null;
+/** What the page shows, as last drawn: an idle tab whose figures did not change draws nothing. */
+let shown = '';
 
 function draw(): void {
   render(h(App, { v, a: { join, leave, setLimits } }), root);
@@ -35,8 +37,12 @@ function refresh(): void {
   if (!running || !lending) return;
   const s = running.peer.status();
   Object.assign(v, { figures: lending.figures(), id: s.id, successor: s.successor, predecessor: s.predecessor, serverUp: running.serverUp() });
-  // A hidden tab draws nothing: no one looks, and an idle tab should cost next to no CPU.
-  if (!document.hidden) draw();
+  // A hidden tab draws nothing (no one looks), and a visible one only what changed as shown (the
+  // uptime moves by the minute past the first): an idle tab should cost next to no CPU.
+  const now = JSON.stringify({ ...v, figures: v.figures && { ...v.figures, uptimeMs: duration(v.figures.uptimeMs) } });
+  if (document.hidden || now === shown) return;
+  shown = now;
+  draw();
 }
 
 async function join(): Promise<void> {
