@@ -59,7 +59,10 @@ export async function browserPeer(browser: Browser, url: string): Promise<BenchP
   };
   page.on('console', (m) => log(m.text()));
   page.on('pageerror', (e) => log(String(e)));
-  await page.goto(url);
+  // A bench's tab joins at once, as a volunteer who pressed Join before would.
+  const target = new URL(url);
+  target.searchParams.set('join', 'auto');
+  await page.goto(target.toString());
   try {
     await page.waitForFunction(() => 'cumulus' in globalThis || 'cumulusError' in globalThis, undefined, { timeout: TAB_JOIN_TIMEOUT_MS });
   } catch (e) {

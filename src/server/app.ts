@@ -17,6 +17,7 @@ import { TokenBucket } from './token-bucket.js';
 import { AddressLimiter } from './address-limits.js';
 import { RingMembers, type RingMembersSettings } from './ring-members.js';
 import { registerWebPage } from './web.js';
+import { DashboardFeed } from './dashboard-feed.js';
 import { registerDropin } from './dropin-route.js';
 import type { DropinGateway } from './dropin-gateway.js';
 import type { IceIssuer } from './ice.js';
@@ -94,6 +95,8 @@ export interface CumulusServer {
   readonly metrics: ServerMetrics;
   /** What /nodes/ lists; the server's peer is attached once it runs. */
   readonly nodes: RingNodeRegistry;
+  /** The live dashboard's feed (/dashboard/feed). */
+  readonly dashboard: DashboardFeed;
   close(): Promise<void>;
 }
 
@@ -122,11 +125,13 @@ export async function createServer(opts: ServerOptions = {}): Promise<CumulusSer
   registerWebPage(app);
   const dropin = registerDropin(app, clock, rng);
   const nodes = new RingNodeRegistry(hub, members);
+  const dashboard = new DashboardFeed({ hub, members, peer: () => nodes.ownPeer, dropin: () => dropin.stats });
+  dashboard.register(app);
   if (opts.api) await registerApi(app, { ...opts.api, nodes });
   if (opts.s3) await registerS3(app, opts.s3, S3_PREFIX);
   app.get('/peers/count', async () => ({ peers: hub.size, joins: hub.stats.joins, signalsRelayed: hub.stats.signalsRelayed }));
   app.get('/signal', { websocket: true }, (socket, req) => {
-    if (hellos.take(req.socket.remoteAddress ?? '')) return handleConnection(socket, hub, clock, rng, limits, opts.ice ?? null);
+    if (hellos.take(req.socket.remoteAddress ?? '')) return handleConnection(socket, hub, clock, rng, limits, opts.ice ?? null, /\bMozilla\//.test(req.headers['user-agent'] ?? '') ? 'browser' : 'node');
     hub.countRejected('RATE_LIMITED');
     const message = `more than ${limits.hellosPerMinutePerAddress} connections a minute from this address (burst ${limits.helloBurstPerAddress})`;
     socket.send(JSON.stringify({ type: 'error', code: 'RATE_LIMITED', message } satisfies ServerMessage));
@@ -138,15 +143,16 @@ export async function createServer(opts: ServerOptions = {}): Promise<CumulusSer
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : (opts.port ?? 0);
   return {
-    app, hub, dropin, members, port, metrics, nodes, ice: opts.ice ?? null, url: `${opts.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    app, hub, dropin, members, port, metrics, nodes, dashboard, ice: opts.ice ?? null, url: `${opts.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`,
     close: () => {
       members.close();
+      dashboard.close();
       return app.close();
     },
   };
 }
 
-function handleConnection(socket: WebSocket, hub: SignalHub, clock: Clock, rng: Rng, limits: ServerLimits, ice: IceIssuer | null): void {
+function handleConnection(socket: WebSocket, hub: SignalHub, clock: Clock, rng: Rng, limits: ServerLimits, ice: IceIssuer | null, agent: 'browser' | 'node'): void {
   const nonce = bytesToHex(rng.bytes(16));
   const bucket = new TokenBucket(clock, limits.messagesPerSec, limits.burstMessages);
   let id: PeerId | null = null;
@@ -162,7 +168,7 @@ function handleConnection(socket: WebSocket, hub: SignalHub, clock: Clock, rng: 
       socket.close(WS_POLICY_VIOLATION, code);
     }
   };
-  const client: HubClient = { deliver: send, close: fail };
+  const client: HubClient = { deliver: send, close: fail, agent };
   const helloTimer = clock.setTimer(limits.helloTimeoutMs, () => {
     if (!id) fail('HELLO_FIRST', `no hello within ${limits.helloTimeoutMs} ms`);
   });

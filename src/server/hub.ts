@@ -10,6 +10,8 @@ export interface HubClient {
   deliver(msg: ServerMessage): void;
   /** End the connection with a fatal error (a WebSocket client; an in-process peer has none). */
   close?(code: SignalErrorCode, message: string): void;
+  /** What the peer runs in, as its connection told (a browser sends its User-Agent): for the dashboard. */
+  agent?: 'browser' | 'node';
 }
 
 /** Who the hub names as contacts, when something better than "any connected peer" knows (ring-members.ts). */
@@ -62,6 +64,15 @@ export class SignalHub {
    */
   ringPeers(): number {
     return this.clients.size - (this.beside !== null && this.clients.has(this.beside) ? 1 : 0);
+  }
+
+  /** The connected peers' ids (the dashboard's ring). */
+  ids(): PeerId[] {
+    return [...this.clients.keys()];
+  }
+
+  kindOf(id: PeerId): 'browser' | 'node' | undefined {
+    return this.clients.get(id)?.agent;
   }
 
   has(id: PeerId): boolean {

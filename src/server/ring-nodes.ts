@@ -28,6 +28,11 @@ export class RingNodeRegistry implements NodeRegistry {
     this.peer = peer;
   }
 
+  /** The server's own peer, once attached (the dashboard's feed reads it). */
+  get ownPeer(): RunningPeer | null {
+    return this.peer;
+  }
+
   private snapshot(): Map<string, NodeInfo> {
     const out = new Map<string, NodeInfo>();
     const verified = new Set(this.members.verified());

@@ -1,35 +1,18 @@
-// The volunteer page: `/` is a small HTML page, `/volunteer.js` its script, bundled for the browser
-// from the compiled sources by esbuild the first time it is asked for (and kept in memory), so no
-// generated bundle is ever committed or shipped. `/coord-dropin.js` is the script a web
+// The volunteer page (`/`, its script `/volunteer.js`) and the live dashboard (`/dashboard`,
+// `/dashboard.js`, fed by dashboard-feed.ts). Scripts are bundled for the browser by esbuild:
+// `npm run build` writes them to dist/pages (scripts/build-pages.mjs), and a server run from the
+// sources (tests) bundles them the first time they are asked for and keeps them in memory; no
+// bundle is ever committed. `/coord-dropin.js` is the script a web
 // application adds to its own pages (a classic script: it reads its settings from its own tag).
 // Bundles are served gzipped with an ETag; the drop-in with a long cache life (see below).
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-
-const PAGE = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Cumulus volunteer</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<style>body{font:15px/1.5 system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem}
-dt{font-weight:600}dd{margin:0 0 .6rem;font-family:ui-monospace,monospace;word-break:break-all}</style>
-</head><body>
-<h1>Cumulus</h1>
-<p>While this tab is open it is a peer of the community cloud: it lends a little CPU and storage.
-Close the tab to stop.</p>
-<dl>
-<dt>state</dt><dd id="state">loading…</dd>
-<dt>peer id</dt><dd id="id">—</dd>
-<dt>successor</dt><dd id="successor">—</dd>
-<dt>predecessor</dt><dd id="predecessor">—</dd>
-<dt>open links</dt><dd id="links">—</dd>
-<dt>rendezvous server</dt><dd id="server">—</dd>
-</dl>
-<script type="module" src="/volunteer.js"></script>
-</body></html>
-`;
+import { VOLUNTEER_HTML, dashboardHtml } from './pages.js';
 
 interface Bundle {
   text: string;
@@ -50,10 +33,33 @@ const DROPIN_CACHE = 'public, max-age=86400, stale-while-revalidate=604800';
 const PINNED_CACHE = 'public, max-age=31536000, immutable';
 const VOLUNTEER_CACHE = 'no-cache';
 
-/** Bundle a script of src/web for browsers. */
+/** A bundle of src/web for browsers: the one `npm run build` wrote, else built now. */
 async function buildBundle(name: string, format: 'esm' | 'iife'): Promise<Bundle> {
-  const { build } = await import('esbuild');
   const here = dirname(fileURLToPath(import.meta.url));
+  const built = join(here, '..', 'pages', `${name}.js`);
+  if (existsSync(built)) return bundleOf(readFileSync(built, 'utf8'));
+  return bundleOf(await esbuildBundle(name, format));
+}
+
+/** The browser scripts the server serves, and their module format. */
+export const PAGE_SCRIPTS = { volunteer: 'esm', dashboard: 'esm', 'sandbox-worker': 'esm', dropin: 'iife' } as const;
+
+/** Write every page script's bundle to outDir (what `npm run build` does, after tsc). */
+export async function buildPages(outDir: string): Promise<Record<string, { bytes: number; gzipBytes: number }>> {
+  mkdirSync(outDir, { recursive: true });
+  const sizes: Record<string, { bytes: number; gzipBytes: number }> = {};
+  for (const [name, format] of Object.entries(PAGE_SCRIPTS)) {
+    const text = await esbuildBundle(name, format);
+    writeFileSync(join(outDir, `${name}.js`), text);
+    sizes[name] = { bytes: Buffer.byteLength(text), gzipBytes: gzipSync(text, { level: 9 }).length };
+  }
+  return sizes;
+}
+
+/** Bundle one script of src/web with esbuild: minified, for current browsers. */
+async function esbuildBundle(name: string, format: 'esm' | 'iife'): Promise<string> {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const { build } = await import('esbuild');
   // Compiled (dist/) when run from the package, the TypeScript source when run from src/ by tests.
   const js = join(here, '..', 'web', `${name}.js`);
   const out = await build({
@@ -66,7 +72,10 @@ async function buildBundle(name: string, format: 'esm' | 'iife'): Promise<Bundle
     minify: true,
     logLevel: 'silent',
   });
-  const text = out.outputFiles[0]!.text;
+  return out.outputFiles[0]!.text;
+}
+
+function bundleOf(text: string): Bundle {
   return { text, gzip: gzipSync(text, { level: 9 }), hash: createHash('sha256').update(text).digest('hex').slice(0, 16) };
 }
 
@@ -91,9 +100,17 @@ function send(req: FastifyRequest, reply: FastifyReply, b: Bundle, cacheControl:
   return reply.send(b.text);
 }
 
+/** uPlot's stylesheet, inlined into the dashboard's page. */
+function uplotCss(): string {
+  return readFileSync(createRequire(import.meta.url).resolve('uplot/dist/uPlot.min.css'), 'utf8');
+}
+
 export function registerWebPage(app: FastifyInstance): void {
-  app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').send(PAGE));
+  const dashboard = dashboardHtml(uplotCss());
+  app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').send(VOLUNTEER_HTML));
   app.get('/volunteer.js', async (req, reply) => send(req, reply, await bundle('volunteer', 'esm'), VOLUNTEER_CACHE));
+  app.get('/dashboard', async (_req, reply) => reply.type('text/html; charset=utf-8').send(dashboard));
+  app.get('/dashboard.js', async (req, reply) => send(req, reply, await bundle('dashboard', 'esm'), VOLUNTEER_CACHE));
   // The tab's sandboxes for js and wasm tasks: a module Web Worker each (src/web/sandbox-worker.ts).
   app.get('/sandbox-worker.js', async (req, reply) => send(req, reply, await bundle('sandbox-worker', 'esm'), VOLUNTEER_CACHE));
   // Loaded by other origins' pages: as a classic script it needs no CORS.

@@ -33,7 +33,7 @@ describe('a browser tab as a peer', () => {
     const node = await startNodePeer({ dataDir: join(dir, 'node'), serverUrl: server.url });
     browser = await launchChromium();
     const page = await (await browser.newContext()).newPage();
-    await page.goto(server.url);
+    await page.goto(`${server.url}/?join=auto`);
     await page.waitForFunction(() => 'cumulus' in globalThis || 'cumulusError' in globalThis, undefined, { timeout: 30_000 });
     expect(await page.evaluate(() => (globalThis as unknown as { cumulusError?: string }).cumulusError ?? null)).toBeNull();
     const tab = () => page.evaluate(() => (globalThis as unknown as { cumulus: Api }).cumulus.status());
@@ -68,7 +68,7 @@ describe('a browser tab as a peer', () => {
     browser ??= await launchChromium();
     const page = await (await browser.newContext()).newPage();
     // Two set-ups (its links to the server's peer and to the node) spend this budget.
-    await page.goto(`${server.url}/?setup-budget=2`);
+    await page.goto(`${server.url}/?join=auto&setup-budget=2`);
     type Tab = { status(): PeerStatus; reloads(): number };
     // The page reloads under us: an evaluate that meets a navigation throws and is tried again.
     const read = () => page.evaluate(() => {

@@ -1,6 +1,6 @@
 // The tab as a worker of jobs: its js and wasm tasks run in dedicated Web Workers (sandbox-web.ts),
-// at most the volunteer's CPU share at once: `?workers=N` on the page's URL, by default every
-// logical core but one (navigator.hardwareConcurrency − 1, at least one). The page's sandbox check,
+// at most the volunteer's CPU share at once (its limits, volunteer-limits.ts: `?workers=N` on the
+// page's URL, by default every logical core but one). The page's sandbox check,
 // `cumulusSandbox.run(...)`, runs one task of a module in them at once (the Chromium hostile-code
 // suite drives it; it needs no ring).
 import { RealClock } from '../runtime/clock.js';
@@ -10,19 +10,9 @@ import { runTask, type CaseResult } from '../services/jobs/sandbox/run-once.js';
 import type { TaskLimits } from '../services/jobs/executor.js';
 import { webSandboxes } from './sandbox-web.js';
 
-/** Web Workers a tab runs at most, whatever the URL asks. */
-const MAX_TAB_WORKERS = 64;
-
-/** Workers this tab lends to tasks: `?workers=N`, else every core but one. */
-export function tabWorkers(): number {
-  const dflt = Math.max(1, (navigator.hardwareConcurrency || 2) - 1);
-  const asked = Number(new URLSearchParams(location.search).get('workers') ?? dflt);
-  return Number.isInteger(asked) && asked >= 1 ? Math.min(asked, MAX_TAB_WORKERS) : dflt;
-}
-
-/** The tab's sandboxes, and the page's check of them on globalThis.cumulusSandbox. */
-export function startTabSandboxes(): SandboxPool {
-  const pool = new SandboxPool(webSandboxes, tabWorkers());
+/** The tab's sandboxes (at most `workers` at once), and the page's check of them on globalThis.cumulusSandbox. */
+export function startTabSandboxes(workers: number): SandboxPool {
+  const pool = new SandboxPool(webSandboxes, workers);
   const clock = new RealClock();
   const executors = { js: new SandboxExecutor('js', clock, pool), wasm: new SandboxExecutor('wasm', clock, pool) };
   const check = {

@@ -1,132 +1,161 @@
-// The volunteer page's script (bundled for the browser by src/server/web.ts): opening the page
-// makes this tab a peer. The browser's own RTCPeerConnection and WebSocket, an IndexedDB store
-// (browser-level through `level`) that keeps the tab's identity, and the same startPeer as a Node
-// volunteer. Each open tab of one browser takes its own identity slot, held with a Web Lock, so
-// two tabs never claim the same id; a reload finds its slot, hence its id, again. A tab nearing
-// Chromium's budget of peer connections leaves gracefully and reloads with a fresh one.
-import { LevelStore, openLevel } from '../runtime/level-store.js';
-import { startPeer, type RunningPeer } from '../host/start-peer.js';
+// The volunteer page's script (bundled for the browser by scripts/build-pages.mjs, or on demand by
+// src/server/web.ts): a tab joins the ring in one click (at once when the volunteer joined before,
+// or with `?join=auto`), shows what it gives, and applies the volunteer's limits to its peer as
+// they change (host/lending.ts). Leaving hands what the tab holds to other peers first.
+import { h, render } from 'preact';
+import type { RunningPeer } from '../host/start-peer.js';
 import { fullStatus } from '../host/peer-status.js';
+import { Lending, type LendingLimits } from '../host/lending.js';
 import { idFromHex } from '../core/id.js';
-import type { PeerConnectionCtor } from '../runtime/webrtc-net.js';
 import { startTabSandboxes } from './tab-sandboxes.js';
+import { cannotJoin, RELOADS_KEY, setupBudget, startTabPeer } from './volunteer-peer.js';
+import { checkQuota, loadLimits, saveLimits } from './volunteer-limits.js';
+import { App, duration, mb, type ViewState } from './volunteer-ui.js';
 
-/** Identity slots per browser profile: at most this many tabs volunteer at once. */
-const MAX_TABS = 8;
 const REFRESH_MS = 1000;
-/**
- * Chromium lets a page create about 500 RTCPeerConnections in its life (js-libp2p issue 2591);
- * past that the constructor throws. After this many set-ups the tab leaves the ring gracefully
- * and reloads: the new page takes the same slot, so the same identity and stored data, with a
- * fresh budget. `?setup-budget=N` on the page's URL sets it lower.
- */
-const TAB_SETUP_RELOAD_AT = 400;
-/** How long a reloaded page waits for its old slot's lock, released as the old page unloads. */
-const SLOT_WAIT_MS = 5000;
-const SLOT_KEY = 'cumulus-slot';
-const RELOADS_KEY = 'cumulus-reloads';
+/** Chunks are counted (a store scan) this often, not every refresh. */
+const COUNT_CHUNKS_MS = 10_000;
+/** Longest a leave waits for its surplus to move before it goes anyway (the ring's repair covers the rest). */
+const LEAVE_HANDOVER_MS = 60_000;
+/** Set while the volunteer has joined and not left: a later visit or a reload joins at once. */
+const JOINED_KEY = 'cumulus-joined';
 
-/** Hold identity slot `slot`; wait up to waitMs for it (0: only if free now). */
-function requestSlot(locks: LockManager, slot: number, waitMs: number): Promise<boolean> {
-  return new Promise<boolean>((resolve) => {
-    const opts: LockOptions = waitMs > 0 ? { signal: AbortSignal.timeout(waitMs) } : { ifAvailable: true };
-    locks.request(`cumulus-peer-${slot}`, opts, (lock) => {
-      resolve(lock !== null);
-      // Keep the lock for the life of the tab.
-      return lock ? new Promise<void>(() => {}) : undefined;
-    }).catch(() => resolve(false));
-  });
+const root = document.getElementById('app')!;
+const sandboxes = startTabSandboxes(loadLimits().workers);
+const v: ViewState = { phase: 'ready', problem: null, figures: null, limits: loadLimits(), note: null, id: null, successor: null, predecessor: null, serverUp: false };
+let running: RunningPeer | null = null;
+let lending: Lending | null = null;
+let timer: ReturnType<typeof setInterval> | null = null;
+/** What the page shows, as last drawn: an idle tab whose figures did not change draws nothing. */
+let shown = '';
+
+function draw(): void {
+  render(h(App, { v, a: { join, leave, setLimits } }), root);
 }
 
-async function holdSlot(): Promise<number> {
-  const locks = (navigator as Navigator & { locks?: LockManager }).locks;
-  if (!locks) return 0;
-  // A reload of this tab takes back its own slot (sessionStorage is per tab).
-  const mine = Number(sessionStorage.getItem(SLOT_KEY) ?? -1);
-  if (Number.isInteger(mine) && mine >= 0 && mine < MAX_TABS && (await requestSlot(locks, mine, SLOT_WAIT_MS))) return mine;
-  for (let slot = 0; slot < MAX_TABS; slot++) {
-    if (await requestSlot(locks, slot, 0)) {
-      sessionStorage.setItem(SLOT_KEY, String(slot));
-      return slot;
+function refresh(): void {
+  if (!running || !lending) return;
+  const s = running.peer.status();
+  Object.assign(v, { figures: lending.figures(), id: s.id, successor: s.successor, predecessor: s.predecessor, serverUp: running.serverUp() });
+  // A hidden tab draws nothing (no one looks), and a visible one only what changed as shown (the
+  // uptime moves by the minute past the first): an idle tab should cost next to no CPU.
+  const now = JSON.stringify({ ...v, figures: v.figures && { ...v.figures, uptimeMs: duration(v.figures.uptimeMs) } });
+  if (document.hidden || now === shown) return;
+  shown = now;
+  draw();
+}
+
+async function join(): Promise<void> {
+  v.phase = 'connecting';
+  v.problem = null;
+  draw();
+  try {
+    running = await startTabPeer(v.limits.quotaBytes, sandboxes);
+  } catch (e) {
+    v.phase = 'failed';
+    v.problem = e instanceof Error ? e.message : String(e);
+    (globalThis as unknown as { cumulusError: string }).cumulusError = v.problem;
+    return draw();
+  }
+  localStorage.setItem(JOINED_KEY, '1');
+  lending = new Lending(running, sandboxes, v.limits);
+  lending.setHidden(document.hidden);
+  await lending.apply(v.limits);
+  void lending.countChunks();
+  v.phase = 'joined';
+  exposeApi(running, lending);
+  refresh();
+  const budget = setupBudget();
+  let ticks = 0;
+  timer = setInterval(() => {
+    refresh();
+    if (++ticks % (COUNT_CHUNKS_MS / REFRESH_MS) === 0) void lending?.countChunks();
+    if (running && running.net.stats.setups >= budget) reloadForBudget();
+  }, REFRESH_MS);
+}
+
+/** This page has spent its budget of peer connections: leave and reload (the same slot, the same id). */
+function reloadForBudget(): void {
+  if (timer !== null) clearInterval(timer);
+  timer = null;
+  v.note = 'Reloading: this page has used its budget of peer connections.';
+  draw();
+  sessionStorage.setItem(RELOADS_KEY, String(Number(sessionStorage.getItem(RELOADS_KEY) ?? 0) + 1));
+  void running?.close().finally(() => location.reload());
+}
+
+async function leave(): Promise<void> {
+  if (!running || !lending) return;
+  v.phase = 'leaving';
+  draw();
+  if (timer !== null) clearInterval(timer);
+  timer = null;
+  localStorage.removeItem(JOINED_KEY);
+  // Hand the chunks over first: a quota of zero moves every one to another peer.
+  const handover = lending.apply({ ...v.limits, quotaBytes: 0 });
+  await Promise.race([handover.catch(() => null), new Promise((r) => setTimeout(r, LEAVE_HANDOVER_MS))]);
+  lending.close();
+  await running.close();
+  running = null;
+  lending = null;
+  v.phase = 'left';
+  draw();
+}
+
+async function setLimits(change: Partial<LendingLimits>): Promise<void> {
+  const next = { ...v.limits, ...change };
+  if (change.quotaBytes !== undefined && change.quotaBytes > v.limits.quotaBytes) {
+    const why = await checkQuota(change.quotaBytes, v.figures?.storedBytes ?? 0);
+    if (why !== null) {
+      v.note = why;
+      return draw();
     }
   }
-  throw new Error(`already ${MAX_TABS} tabs of this browser volunteer`);
+  v.limits = next;
+  v.note = null;
+  saveLimits(next);
+  draw();
+  const r = await lending?.apply(next);
+  if (r && r.movedChunks + r.keptChunks > 0) {
+    v.note = `Moved ${r.movedChunks} chunk${r.movedChunks === 1 ? '' : 's'} (${mb(r.movedBytes)}) to other peers${r.keptChunks > 0 ? `; ${r.keptChunks} found no other peer yet and stay for now` : ''}.`;
+  }
+  refresh();
+  draw();
 }
 
-/** Set-ups after which this tab reloads: `?setup-budget=N`, else TAB_SETUP_RELOAD_AT. */
-function setupBudget(): number {
-  const asked = Number(new URLSearchParams(location.search).get('setup-budget') ?? TAB_SETUP_RELOAD_AT);
-  return Number.isInteger(asked) && asked >= 1 ? Math.min(asked, TAB_SETUP_RELOAD_AT) : TAB_SETUP_RELOAD_AT;
-}
-
-/** What a tab lends by default: small, since a tab comes and goes and IndexedDB shares the disk with the browser. */
-const TAB_QUOTA_MB = 256;
-const MAX_TAB_QUOTA_MB = 16 * 1024;
-
-/** The storage this tab lends, in bytes: `?quota-mb=N` on the page's URL, else TAB_QUOTA_MB. */
-function tabQuotaBytes(): number {
-  const asked = Number(new URLSearchParams(location.search).get('quota-mb') ?? TAB_QUOTA_MB);
-  const mb = Number.isFinite(asked) && asked >= 0 ? Math.min(asked, MAX_TAB_QUOTA_MB) : TAB_QUOTA_MB;
-  return Math.floor(mb * 1024 * 1024);
-}
-
-function show(id: string, text: string): void {
-  const el = document.getElementById(id);
-  if (el) el.textContent = text;
-}
-
-async function main(): Promise<void> {
-  show('state', 'joining…');
-  const sandboxes = startTabSandboxes();
-  const slot = await holdSlot();
-  const store = await LevelStore.open(openLevel(`cumulus-peer-${slot}`));
-  const running: RunningPeer = await startPeer({
-    store,
-    RTCPeerConnection: globalThis.RTCPeerConnection as unknown as PeerConnectionCtor,
-    serverUrl: location.origin,
-    storage: { quotaBytes: tabQuotaBytes() },
-    sandboxes,
-  });
+/** What tests and benches drive and read: the page's state, and the same actions as its buttons. */
+function exposeApi(p: RunningPeer, l: Lending): void {
   const api = {
-    status: () => fullStatus(running),
+    status: () => fullStatus(p),
+    figures: () => l.figures(),
+    limits: () => l.current,
+    setLimits: (change: Partial<LendingLimits>) => setLimits(change),
     lookup: async (keyHex: string) => {
       const t0 = performance.now();
-      const r = await running.peer.lookup(idFromHex(keyHex));
+      const r = await p.peer.lookup(idFromHex(keyHex));
       return { owner: r.owner, hops: r.hops, ms: performance.now() - t0 };
     },
-    leave: () => running.close(),
+    leave: () => leave(),
     /** Reloads of this tab for its connection budget. */
     reloads: () => Number(sessionStorage.getItem(RELOADS_KEY) ?? 0),
   };
   (globalThis as unknown as { cumulus: typeof api }).cumulus = api;
-  const render = () => {
-    const s = running.peer.status();
-    show('state', s.joined ? 'on the ring' : 'joining…');
-    show('id', s.id);
-    show('successor', s.successor ?? '—');
-    show('predecessor', s.predecessor ?? '—');
-    show('links', String(s.links));
-    show('server', running.serverUp() ? 'reachable' : 'down (the ring carries on)');
-  };
-  const budget = setupBudget();
-  let reloading = false;
-  const reloadIfSpent = () => {
-    if (reloading || running.net.stats.setups < budget) return;
-    reloading = true;
-    show('state', 'reloading: this page has used its budget of peer connections');
-    sessionStorage.setItem(RELOADS_KEY, String(api.reloads() + 1));
-    void running.close().finally(() => location.reload());
-  };
-  render();
-  setInterval(() => {
-    if (reloading) return;
-    render();
-    reloadIfSpent();
-  }, REFRESH_MS);
-  addEventListener('pagehide', () => void running.close());
 }
 
-main().catch((e: unknown) => {
-  show('state', `could not join: ${e instanceof Error ? e.message : String(e)}`);
-  (globalThis as unknown as { cumulusError: string }).cumulusError = String(e);
+document.addEventListener('visibilitychange', () => {
+  lending?.setHidden(document.hidden);
+  if (!document.hidden) refresh();
 });
+addEventListener('pagehide', () => void running?.close());
+
+const problem = cannotJoin();
+if (problem !== null) {
+  v.phase = 'unsupported';
+  v.problem = problem;
+  (globalThis as unknown as { cumulusError: string }).cumulusError = problem;
+  draw();
+} else {
+  draw();
+  const auto = new URLSearchParams(location.search).get('join') === 'auto' || localStorage.getItem(JOINED_KEY) === '1';
+  if (auto) void join();
+}

@@ -20,6 +20,7 @@ import { IDENTITIES_BENCH_OPTIONS, runIdentitiesBench } from '../../bench/identi
 import { NETLAB_BENCH_OPTIONS, runNetlabBench } from '../../bench/netlab/bench.js';
 import { STORAGE_BENCH_OPTIONS, runStorageBench } from '../../bench/storage.js';
 import { S3_BENCH_OPTIONS, runS3Bench } from '../../bench/s3.js';
+import { PAGE_BENCH_OPTIONS, runPageBench } from '../../bench/page.js';
 import { lookup, registerRunnables, runnableFlags, runnableHelp } from '../runnables.js';
 
 type Figures = Record<string, unknown>;
@@ -100,6 +101,11 @@ export const BENCHES: Record<string, Bench> = {
     description: 'the network lab (root): a server and coturn on a public network, --per-home volunteers behind each of three NATs (full-cone-like, port-restricted, symmetric) and a tab; links by kind, a file across homes, lookups with the server up and down',
     options: NETLAB_BENCH_OPTIONS,
     run: (o) => runNetlabBench(o),
+  }),
+  page: bench({
+    description: 'the volunteer page in Chromium: a tab loads it, joins a local cloud of --peers Node volunteers in one click and sits idle --idle-s s: idle CPU of its renderer (% of a core), JS heap, load time, gzipped script size',
+    options: PAGE_BENCH_OPTIONS,
+    run: (o) => runPageBench(o),
   }),
   link: bench({
     description: 'one-way throughput of a Cumulus WebRTC link vs a raw node-datachannel channel (two processes)',

@@ -100,6 +100,7 @@ export function registerServe(program: Command): void {
       process.once('SIGTERM', stop);
       process.stdout.write(`cumulus server on ${url} (signaling at ${url.replace(/^http/, 'ws')}/signal)${cloud.peer ? `, own peer ${cloud.peer.id}` : ''}\n`);
       process.stdout.write(`S3 endpoint (path-style, Signature V4): ${url}${S3_PREFIX}${cloud.s3Url ? ` and ${cloud.s3Url}` : ''}\n`);
+      process.stdout.write(`volunteer page: ${url}/  dashboard: ${url}/dashboard\n`);
       // A peer attached beside the ring (the default) says so once the first volunteer has made a ring.
       const peer = await cloud.peerReady().catch((e: unknown) => {
         process.stderr.write(`the server's peer did not start: ${e instanceof Error ? e.message : String(e)}\n`);

@@ -106,7 +106,7 @@ export function registerUp(program: Command): void {
         const s3 = { endpoint: cloud.s3Url ?? `${url}${S3_PREFIX}`, ...(await defaultAccessKey(dataDir)) };
         const mine = new Set(volunteers.map((v) => v.id));
         const ready = {
-          ready: true, url, user: DEFAULT_USER, token, s3, peers: peers + 1, serverLendsStorage: lendStorage, pids: volunteers.map((v) => v.pid), ids: volunteers.map((v) => v.id),
+          ready: true, url, volunteerPage: `${url}/`, dashboard: `${url}/dashboard`, user: DEFAULT_USER, token, s3, peers: peers + 1, serverLendsStorage: lendStorage, pids: volunteers.map((v) => v.pid), ids: volunteers.map((v) => v.id),
           ...(cloud.peer ? { serverPeerId: cloud.peer.id } : {}),
           otherPeers: others().filter((p) => !mine.has(p)).length,
           ...(cloud.peer ? { serverPeer: cloud.peer.start } : {}),
@@ -121,7 +121,9 @@ export function registerUp(program: Command): void {
           '  npx cumulus ls -l notes',
           '  npx cumulus get notes/hello.txt',
           `  S3 (path-style): endpoint ${s3.endpoint}, AWS_ACCESS_KEY_ID=${s3.accessKeyId} AWS_SECRET_ACCESS_KEY=${s3.secretAccessKey}`,
-          `  open ${url}/ in a browser to add a volunteer tab; Ctrl-C stops everything`,
+          `  volunteer page: ${url}/ (open it in a browser to add a volunteer tab)`,
+          `  dashboard:      ${url}/dashboard (the ring, counts and charts, live)`,
+          '  Ctrl-C stops everything',
           '',
         ].join('\n'));
       } catch (e) {

@@ -130,34 +130,46 @@ export class Departures {
     this.counters.summariesHeld = this.held.size;
   }
 
-  /** Send the departure notices for one peer: its keys in ring order, a batch per notice lane. */
-  private async notify(peer: PeerId, keys: string[]): Promise<void> {
-    keys.sort();
-    const batches: string[][] = [];
-    for (let i = 0; i < keys.length; i += MAX_GONE_KEYS) batches.push(keys.slice(i, i + MAX_GONE_KEYS));
-    await pool(batches, GONE_NOTICES_IN_FLIGHT, async (batch) => {
-      // Each notice goes to the owner of the first key left; it takes the keys it owns from there.
-      let failures = 0;
-      while (batch.length > 0) {
-        this.counters.notices++;
-        let taken = 1;
-        try {
-          const r = await call(this.ring, idFromHex(batch[0]!), 'gone', { peer, keys: batch }, this.timeoutMs);
-          taken = Math.max(1, r.body.handled);
-          failures = 0;
-        } catch {
-          // Its owner is changing (a new owner answers NOT_OWNER until the hand-over) or unreachable:
-          // try again a moment later, a few times, before leaving that file to the periodic pass.
-          this.counters.noticesFailed++;
-          if (++failures < GONE_NOTICE_ATTEMPTS) {
-            await new Promise<void>((resolve) => this.clock.setTimer(GONE_NOTICE_RETRY_MS, resolve));
-            continue;
-          }
-          failures = 0;
-        }
-        this.counters.noticeKeys += Math.min(taken, batch.length);
-        batch = batch.slice(taken);
-      }
-    });
+  /** Send the departure notices for one peer. */
+  private notify(peer: PeerId, keys: string[]): Promise<void> {
+    return sendGoneNotices(this.ring, this.clock, this.timeoutMs, this.counters, peer, keys);
   }
+}
+
+/**
+ * Send the departure notices for one peer: its keys in ring order, a batch per notice lane, each
+ * routed to the owner of its first key left. A peer that moved its own chunks away (shed.ts) sends
+ * them about itself, so the sKeepers record the chunks' new holders now rather than at their next
+ * periodic round.
+ */
+export async function sendGoneNotices(
+  ring: RingPort, clock: Clock, timeoutMs: number, counters: { notices: number; noticesFailed: number; noticeKeys: number }, peer: PeerId, keys: string[],
+): Promise<void> {
+  keys.sort();
+  const batches: string[][] = [];
+  for (let i = 0; i < keys.length; i += MAX_GONE_KEYS) batches.push(keys.slice(i, i + MAX_GONE_KEYS));
+  await pool(batches, GONE_NOTICES_IN_FLIGHT, async (batch) => {
+    // Each notice goes to the owner of the first key left; it takes the keys it owns from there.
+    let failures = 0;
+    while (batch.length > 0) {
+      counters.notices++;
+      let taken = 1;
+      try {
+        const r = await call(ring, idFromHex(batch[0]!), 'gone', { peer, keys: batch }, timeoutMs);
+        taken = Math.max(1, r.body.handled);
+        failures = 0;
+      } catch {
+        // Its owner is changing (a new owner answers NOT_OWNER until the hand-over) or unreachable:
+        // try again a moment later, a few times, before leaving that file to the periodic pass.
+        counters.noticesFailed++;
+        if (++failures < GONE_NOTICE_ATTEMPTS) {
+          await new Promise<void>((resolve) => clock.setTimer(GONE_NOTICE_RETRY_MS, resolve));
+          continue;
+        }
+        failures = 0;
+      }
+      counters.noticeKeys += Math.min(taken, batch.length);
+      batch = batch.slice(taken);
+    }
+  });
 }

@@ -38,8 +38,22 @@ export class HolderStore {
   constructor(
     private readonly store: Store,
     /** Bytes of chunk data this peer agreed to hold. */
-    readonly quotaBytes: number,
+    private quota: number,
   ) {}
+
+  /** Bytes of chunk data this peer agreed to hold (its volunteer may change it: setQuota). */
+  get quotaBytes(): number {
+    return this.quota;
+  }
+
+  /**
+   * Take a new quota at once: chunks beyond it are refused from now on. Chunks held past a lowered
+   * quota stay until they are moved elsewhere (shed.ts), so nothing is lost by the change.
+   */
+  setQuota(bytes: number): void {
+    if (!Number.isFinite(bytes) || bytes < 0) throw new InvalidArgumentError(`storage quota must be a non-negative number of bytes, not ${bytes}`);
+    this.quota = Math.floor(bytes);
+  }
 
   /** Read the persisted usage once; later calls are free. */
   async open(): Promise<void> {

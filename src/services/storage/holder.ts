@@ -24,7 +24,12 @@ export class Holder {
   /** Chunks complete in memory and being written to the store right now. */
   private readonly storing = new Set<string>();
   /** Counters for figures and tests. */
-  readonly counters = { chunksStored: 0, piecesServed: 0, refusedOverQuota: 0 };
+  readonly counters = { chunksStored: 0, piecesServed: 0, bytesServed: 0, refusedOverQuota: 0, refusedPaused: 0 };
+  /**
+   * A paused holder (its volunteer paused lending) takes no chunk and serves none: writers move on
+   * to the next candidate, readers to the next holder, as they do past a full or dead one.
+   */
+  paused = false;
 
   constructor(
     private readonly clock: Clock,
@@ -34,6 +39,7 @@ export class Holder {
   ) {}
 
   async put(b: RequestBody<'put'>): Promise<ReplyBody<'put'>> {
+    this.refuseIfPaused();
     if (b.off + b.data.length > b.total) throw new RefusedError(`piece at ${b.off} of ${b.data.length} bytes overruns the ${b.total}-byte chunk`);
     if (b.off === 0 && !(await this.store.canAccept(b.id, b.total))) {
       this.counters.refusedOverQuota++;
@@ -70,11 +76,14 @@ export class Holder {
   }
 
   async get(b: RequestBody<'get'>): Promise<ReplyBody<'get'>> {
+    this.refuseIfPaused();
     const bytes = await this.chunk(b.id);
     if (!bytes) throw new NotFoundError(`chunk ${b.id}`);
     if (b.off >= bytes.length) throw new RefusedError(`offset ${b.off} is past the end of chunk ${b.id}`);
     this.counters.piecesServed++;
-    return { ok: true, total: bytes.length, data: bytes.subarray(b.off, Math.min(bytes.length, b.off + b.len)) };
+    const data = bytes.subarray(b.off, Math.min(bytes.length, b.off + b.len));
+    this.counters.bytesServed += data.length;
+    return { ok: true, total: bytes.length, data };
   }
 
   /**
@@ -96,17 +105,26 @@ export class Holder {
    * then the reply says how many. A read never spans more than PIECE_WINDOW pieces (the schema).
    */
   async read(b: RequestBody<'read'>, push: (piece: PieceMessage) => boolean): Promise<ReplyBody<'read'>> {
+    this.refuseIfPaused();
     const bytes = await this.chunk(b.id);
     if (!bytes) throw new NotFoundError(`chunk ${b.id}`);
     if (b.off >= bytes.length) throw new RefusedError(`offset ${b.off} is past the end of chunk ${b.id}`);
     const end = Math.min(bytes.length, b.off + b.len);
     let pieces = 0;
     for (let off = b.off; off < end; off += PIECE_BYTES) {
-      if (!push({ tag: b.tag, id: b.id, off, data: bytes.subarray(off, Math.min(end, off + PIECE_BYTES)) })) break;
+      const data = bytes.subarray(off, Math.min(end, off + PIECE_BYTES));
+      if (!push({ tag: b.tag, id: b.id, off, data })) break;
       pieces++;
+      this.counters.bytesServed += data.length;
     }
     this.counters.piecesServed += pieces;
     return { ok: true, total: bytes.length, pieces };
+  }
+
+  private refuseIfPaused(): void {
+    if (!this.paused) return;
+    this.counters.refusedPaused++;
+    throw new RefusedError('this holder is paused by its volunteer');
   }
 
   async has(b: RequestBody<'has'>): Promise<ReplyBody<'has'>> {

@@ -23,6 +23,7 @@ import { Departures } from './departures.js';
 import { ReactiveRepair } from './reactive.js';
 import type { RingPort } from '../../overlay/port.js';
 import { errorBody } from './rpc.js';
+import { shedSurplus, type ShedResult } from './shed.js';
 
 /** How a peer's storage service is configured: STORAGE_SETTINGS in constants.ts gives each one's unit, range and default. */
 export interface StorageOptions {
@@ -61,12 +62,15 @@ export class StorageService {
   private started = false;
   private readonly settings: Required<StorageOptions>;
 
+  private readonly clock: Env['clock'];
+
   constructor(
     private readonly ring: RingPort,
     env: Env,
     opts: StorageOptions,
   ) {
     const s = (this.settings = storageSettings(opts));
+    this.clock = env.clock;
     this.sinks = new PieceSinks(env.clock);
     const holderStore = new HolderStore(env.store, s.quotaBytes);
     this.summary = new HolderSummary(ring, env.clock, env.rng.fork('storage-summary'), holderStore, s.repairPeriodMs, s.requestTimeoutMs);
@@ -104,6 +108,20 @@ export class StorageService {
     this.summary.stop();
     this.departures.stop();
     this.reactive.stop();
+  }
+
+  /**
+   * The volunteer changed its quota: chunks beyond it are refused at once, and when it is below
+   * what this peer holds, the surplus is moved to other peers first (shed.ts). Resolves once moved.
+   */
+  async setQuota(bytes: number): Promise<ShedResult> {
+    this.holder.store.setQuota(bytes);
+    return shedSurplus(this.ring, this.clock, this.holder.store, () => this.summary.list(), this.settings.requestTimeoutMs, this.departures.counters);
+  }
+
+  /** Pause lending (no chunk taken or served here) or resume it; metadata this peer keeps is still served. */
+  setPaused(paused: boolean): void {
+    this.holder.paused = paused;
   }
 
   private async handle(env: Envelope): Promise<void> {

@@ -57,6 +57,8 @@ export class Worker {
   private readonly unsent = new Map<string, Answer[]>();
   private readonly sending = new Set<string>();
   private stopped = false;
+  /** Paused by its volunteer: it takes no task (keepers place them elsewhere) and starts none it queued. */
+  private paused = false;
   private doneTasks = 0;
   private busyMs = 0;
   /** Mean time of the recent tasks (weighted towards the newest), or undefined before the first. */
@@ -96,6 +98,21 @@ export class Worker {
     return this.current.size + this.queue.length;
   }
 
+  /** Tasks this worker ran, and the time they ran in all (what its volunteer lent). */
+  get counters(): { tasksRun: number; busyMs: number; running: number; queued: number } {
+    return { tasksRun: this.doneTasks, busyMs: this.busyMs, running: this.current.size, queued: this.queue.length };
+  }
+
+  /**
+   * Pause: refuse new tasks as a busy worker does, hand back the queued ones (their keeper retries
+   * them elsewhere once they time out) and let the running ones end. Resume takes tasks again.
+   */
+  setPaused(paused: boolean): void {
+    this.paused = paused;
+    if (paused) this.queue.length = 0;
+    else this.fill();
+  }
+
   /** Drop the queue and send no more answers (the peer is shutting down). */
   stop(): void {
     this.stopped = true;
@@ -110,7 +127,7 @@ export class Worker {
       return void this.ring.reply(env, { type: 'error', code: c.error.code, message: c.error.message.slice(0, 1000) });
     }
     const { jobId, user, phases, tasks } = c.value;
-    if (this.queue.length + tasks.length > MAX_QUEUED) return void this.ring.reply(env, { type: 'busy' });
+    if (this.paused || this.queue.length + tasks.length > MAX_QUEUED) return void this.ring.reply(env, { type: 'busy' });
     for (const task of tasks) {
       const phase = phases.find((p) => p.phase === task.phase);
       if (phase === undefined) return void this.ring.reply(env, { type: 'error', code: 'INVALID_ARGUMENT', message: `task of phase ${task.phase} without its phase` });
@@ -122,7 +139,7 @@ export class Worker {
 
   /** Start queued tasks while a slot is free; tasks left waiting may go to an idle neighbour. */
   private fill(): void {
-    while (!this.stopped && this.current.size < this.width() && this.queue.length > 0) void this.runOne(this.queue.shift()!);
+    while (!this.stopped && !this.paused && this.current.size < this.width() && this.queue.length > 0) void this.runOne(this.queue.shift()!);
     if (this.stopped || this.queue.length === 0 || !this.offload) return;
     void this.offloader.round(
       () => (this.stopped ? 0 : this.queue.length),
@@ -137,7 +154,7 @@ export class Worker {
 
   /** A busy neighbour asks whether we would start its tasks now: our free slots, when nothing waits. */
   onProbe(env: Envelope): void {
-    const room = this.stopped || this.queue.length > 0 ? 0 : Math.max(0, this.width() - this.current.size);
+    const room = this.stopped || this.paused || this.queue.length > 0 ? 0 : Math.max(0, this.width() - this.current.size);
     this.ring.reply(env, { type: 'probe', room });
   }
 

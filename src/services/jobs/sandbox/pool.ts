@@ -73,8 +73,22 @@ export class SandboxPool {
   constructor(
     readonly factory: SandboxFactory,
     /** Sandboxes at most: the CPU this peer lends to sandboxed tasks. */
-    readonly size: number,
+    private max: number,
   ) {}
+
+  /** Sandboxes at most: the CPU this peer lends to sandboxed tasks. */
+  get size(): number {
+    return this.max;
+  }
+
+  /**
+   * The volunteer changed its CPU limit: at most n sandboxes from now on. Idle ones past it end at
+   * once; busy ones finish their task first, and no new one starts while n or more are busy.
+   */
+  resize(n: number): void {
+    this.max = Math.max(1, Math.floor(n));
+    while (this.idle.length > 0 && this.busy + this.idle.length > this.max) this.idle.shift()!.end();
+  }
 
   /** A sandbox made with this heap limit, ready for a task; waits while all are busy. */
   async acquire(heapBytes: number): Promise<Sandbox> {
