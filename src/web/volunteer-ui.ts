@@ -80,11 +80,17 @@ function figuresView(v: ViewState): ComponentChild {
 function numberField(id: string, label: string, value: number, min: number, max: number, onSet: (n: number) => void, hint: string): ComponentChild {
   return h('div', { class: 'field' },
     h('label', { for: id }, label),
+    // Uncontrolled (defaultValue): the page redraws every second with new figures, and a
+    // controlled value would put the old limit back into the field while the volunteer types.
     h('input', {
-      id, type: 'number', min, max, step: 1, value, 'aria-describedby': `${id}-hint`,
+      id, type: 'number', min, max, step: 1, defaultValue: String(value), 'aria-describedby': `${id}-hint`,
       onChange: (e: Event) => {
-        const n = Number((e.currentTarget as HTMLInputElement).value);
-        if (Number.isFinite(n)) onSet(Math.min(max, Math.max(min, n)));
+        const input = e.currentTarget as HTMLInputElement;
+        const n = Number(input.value);
+        if (!Number.isFinite(n)) return;
+        const clamped = Math.min(max, Math.max(min, Math.round(n)));
+        input.value = String(clamped);
+        onSet(clamped);
       },
     }),
     h('small', { id: `${id}-hint` }, hint));
