@@ -17,7 +17,7 @@ export interface Bracket {
   fHi: number;
 }
 
-/** Brackets narrower than this stop shrinking: below it every value is told apart anyway. */
+/** A bracket is never shrunk below this width: narrower, every value is told apart anyway. */
 const MIN_WIDTH = 1e-9;
 /** A bracket that lost its quantile grows back this many widths on the side where it went. */
 const REGROW = 4;
