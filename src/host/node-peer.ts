@@ -39,7 +39,8 @@ export async function startNodePeer(opts: NodePeerOptions): Promise<RunningPeer>
     ...(rtc.candidateFilter ? { candidateFilter: rtc.candidateFilter } : {}),
     useIceServers: rtc.useIceServers,
     gossip: opts.gossip ?? { cores: availableParallelism() },
-    sandboxes: opts.sandboxes ?? new SandboxPool(nodeSandboxes, NODE_SANDBOXES),
+    // A peer that runs no tasks needs no sandboxes.
+    ...(opts.tasks === false ? {} : { sandboxes: opts.sandboxes ?? new SandboxPool(nodeSandboxes, NODE_SANDBOXES) }),
   });
 }
 

@@ -29,7 +29,8 @@ export class RingPlacement implements Placement {
 
   /**
    * This peer, its successors and every peer it is linked to (on a small ring, every peer), but
-   * not a peer attached beside the ring: the rendezvous server's peer runs no tasks.
+   * not a peer attached beside the ring. The scheduler also leaves out every peer that said it runs
+   * no tasks (engine/no-tasks.ts: the server's peer on the ring, and this one when it is no worker).
    */
   workers(): readonly PeerId[] {
     return [...new Set([this.ring.self, ...this.ring.successors(), ...this.ring.links()])].filter((p) => this.live(p) && !this.ring.isAttachedPeer(p));

@@ -21,8 +21,10 @@ import { StorageTaskRunner } from './jobs-runner.js';
 const TASK_SLOTS = 4;
 
 /**
- * The jobs engine of a peer. A peer attached beside the ring (the server's) is no worker: it
- * reaches keepers for the gateway's clients and keeps no job, since it owns no key.
+ * The jobs engine of a peer. A peer that is no worker (`worker: false`: the server's, on the ring
+ * or attached beside it) runs no task and says so on each of its links (engine/no-tasks.ts); it
+ * still keeps the jobs whose keys it owns (none when attached) and reaches keepers for the
+ * gateway's clients.
  */
 export function startJobs(ring: RingPort, clock: Clock, store: Store, storage: () => StorageClient | null, opts: { sandboxes?: SandboxPool | undefined; worker: boolean }): JobsService {
   const { sandboxes, worker } = opts;

@@ -81,7 +81,10 @@ export type RunTask = Static<typeof RunTask>;
 export const RunBody = obj({ jobId: JobId, user: User, phases: Type.Array(RunPhase, { minItems: 1, maxItems: 32 }), tasks: Type.Array(RunTask, { minItems: 1, maxItems: MAX_TASKS_PER_RUN }) });
 export type RunBody = Static<typeof RunBody>;
 /** The worker took the tasks (`depth`: how many it wants queued, from its speed) or is full. */
-export const RunReply = Type.Union([obj({ type: Type.Literal('accepted'), depth: Type.Integer({ minimum: 1, maximum: MAX_TASKS_PER_RUN }) }), obj({ type: Type.Literal('busy') }), ErrorReply]);
+/** A worker's answer to a `run` frame: taken, full for now, or a peer that runs no tasks at all (no-tasks.ts). */
+export const RunReply = Type.Union([obj({ type: Type.Literal('accepted'), depth: Type.Integer({ minimum: 1, maximum: MAX_TASKS_PER_RUN }) }), obj({ type: Type.Literal('busy') }), obj({ type: Type.Literal('no-tasks') }), ErrorReply]);
+/** `no-tasks`, one way over a new link: the sender runs no tasks (no-tasks.ts); it carries nothing. */
+export const NoTasksBody = obj({});
 
 export const TaskReport = Type.Union([
   obj({

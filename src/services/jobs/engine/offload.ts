@@ -10,6 +10,7 @@ import type { RingPort } from '../../../overlay/port.js';
 import { Type } from '@sinclair/typebox';
 import { JOBS_SVC } from './constants.js';
 import { RunReply, type RunPhase, type RunTask } from './messages.js';
+import type { NoTaskPeers } from './no-tasks.js';
 
 /** Neighbours probed in one round (the ring's nearest peers: one hop away). */
 const PROBE_FANOUT = 3;
@@ -49,6 +50,8 @@ export class Offloader {
     private readonly ring: RingPort,
     private readonly clock: Clock,
     private readonly rpcTimeoutMs: number,
+    /** Peers that said they run no tasks (no-tasks.ts): never probed. */
+    private readonly noTasks?: NoTaskPeers,
   ) {}
 
   /**
@@ -88,7 +91,7 @@ export class Offloader {
 
   private neighbours(): PeerId[] {
     const pred = this.ring.predecessor();
-    const near = [...this.ring.successors(), ...(pred ? [pred] : [])].filter((p) => p !== this.ring.self);
+    const near = [...this.ring.successors(), ...(pred ? [pred] : [])].filter((p) => p !== this.ring.self && this.noTasks?.has(p) !== true);
     return [...new Set(near)].slice(0, PROBE_FANOUT);
   }
 

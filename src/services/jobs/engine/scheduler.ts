@@ -23,6 +23,7 @@ import { runPhase, type Placement } from './placement.js';
 export type { Placement } from './placement.js';
 import { KeeperTimes } from './timing.js';
 import { nextStragglerMs, stragglers } from './stragglers.js';
+import { NoTaskPeers } from './no-tasks.js';
 
 /** How long a worker that did not take its frame gets no tasks: a few detection times of a crashed link. */
 const SHUN_MS = 10_000;
@@ -48,6 +49,8 @@ export class Scheduler {
   archive: ((journal: Journal, state: 'done' | 'cancelled') => Promise<void>) | undefined;
   /** A live attempt's answer said how many input bytes it read, and how many of them locally. */
   onInputRead: (jobId: string, inputBytes: number, localBytes: number) => void = () => undefined;
+  /** The placement's workers less the peers that run no tasks. */
+  private readonly taskPeers: (workers: readonly PeerId[]) => readonly PeerId[];
 
   constructor(
     private readonly ring: RingPort,
@@ -56,8 +59,11 @@ export class Scheduler {
     private readonly placement: Placement,
     private readonly settings: JobsSettings,
     private readonly stats: JobsStats,
+    /** Peers that said they run no tasks: never chosen, even as the holders of an input. */
+    private readonly noTasks = new NoTaskPeers(),
   ) {
     this.deadlines = new Deadlines(clock, (d) => this.expired(d));
+    this.taskPeers = noTasks.filter();
   }
 
   /** Cancel every timer and act no more (the peer is shutting down). */
@@ -173,9 +179,9 @@ export class Scheduler {
    */
   private choose(journal: Journal, input: string): PeerId | undefined {
     this.pool.expireShuns(this.clock.now());
-    for (const p of this.placement.preferred(input)) if (this.pool.hasRoom(p)) return p;
+    for (const p of this.placement.preferred(input)) if (this.pool.hasRoom(p) && !this.noTasks.has(p)) return p;
     if (this.filling !== undefined && this.fillLeft-- > 0 && this.pool.hasRoom(this.filling)) return this.filling;
-    this.pool.setWorkers(this.placement.workers());
+    this.pool.setWorkers(this.taskPeers(this.placement.workers()));
     const worker = (this.filling = this.pool.least());
     if (worker === undefined) return undefined;
     const waiting = journal.state.phases.reduce((n, t) => n + t.counts.pending, 0);
@@ -201,6 +207,8 @@ export class Scheduler {
           .catch(() => undefined)
           .then((r) => {
             if (r?.ok && r.value.type === 'accepted') return void this.pool.setDepth(worker, r.value.depth);
+            // Its notice crossed this frame: it is never offered again, and these attempts are retried elsewhere.
+            if (r?.ok && r.value.type === 'no-tasks') this.noTasks.add(worker);
             // A worker that did not take its tasks (gone, or full) gets none for a while, so their retries go elsewhere.
             this.pool.shun(worker, this.clock.now() + SHUN_MS);
             for (const t of part) void this.record(journal, t.phase, t.index, t.attempt, { outcome: 'error', exitCode: 70, message: `worker ${worker.slice(0, 8)} did not take the task`, stderr: '' });

@@ -14,6 +14,7 @@ import { DoneReply, MAX_ANSWERS_PER_FRAME, MAX_TASKS_PER_RUN, RunBody, type Answ
 import type { JobsStats } from './stats.js';
 import { CancelRunBody } from './api-messages.js';
 import { Offloader } from './offload.js';
+import type { NoTaskPeers } from './no-tasks.js';
 
 /** Whose job a task is of, and the signal that cancels it. */
 export interface TaskContext {
@@ -76,8 +77,10 @@ export class Worker {
     private readonly slots = 1,
     /** Hand waiting tasks to idle neighbours (offload.ts); off unless asked for. */
     private readonly offload = false,
+    /** Peers that said they run no tasks: not probed for offload. */
+    noTasks?: NoTaskPeers,
   ) {
-    this.offloader = new Offloader(ring, clock, rpcTimeoutMs);
+    this.offloader = new Offloader(ring, clock, rpcTimeoutMs, noTasks);
   }
 
   /** How many tasks this worker wants queued or running: about TARGET_QUEUE_MS of work at its pace. */
