@@ -6,6 +6,7 @@ import type { PeerId } from '../core/id.js';
 import type { RingPort } from '../overlay/port.js';
 import type { StorageClient } from '../services/storage/client.js';
 import type { Placement } from '../services/jobs/engine/scheduler.js';
+import { partitionOf } from '../services/jobs/engine/paths.js';
 
 /** Inputs whose holders one keeper remembers; the oldest are forgotten past it. */
 const MAX_REMEMBERED_INPUTS = 100_000;
@@ -46,7 +47,7 @@ export class RingPlacement implements Placement {
     const queue = inputs.filter((p) => !this.holders.has(p));
     const next = async (): Promise<void> => {
       for (let path = queue.shift(); path !== undefined; path = queue.shift()) {
-        const best = await client.stat(path).then(byBytesHeld, () => []);
+        const best = await client.stat(path).then((st) => byBytesHeld(path, st), () => []);
         if (this.holders.size >= MAX_REMEMBERED_INPUTS) this.holders.delete(this.holders.keys().next().value!);
         this.holders.set(path, best);
       }
@@ -55,13 +56,19 @@ export class RingPlacement implements Placement {
   }
 }
 
-/** The holders of a file, most bytes held first (a large file's index is not read: no preference). */
-function byBytesHeld(s: Awaited<ReturnType<StorageClient['stat']>>): PeerId[] {
+/**
+ * The holders of a file, most bytes held first (a large file's index is not read: no preference).
+ * Holders of as many bytes (every copy of a one-chunk file) are ordered by a hash of the path and
+ * the peer, so that each holder comes first for its share of the inputs: ordered by id, the same
+ * peer came first for all of them and took every quick task while the other holders sat idle.
+ */
+function byBytesHeld(path: string, s: Awaited<ReturnType<StorageClient['stat']>>): PeerId[] {
   if (s.kind !== 'file') return [];
   const bytes = new Map<PeerId, number>();
   s.chunks.forEach((c, i) => {
     const size = Math.min(s.chunkBytes, s.size - i * s.chunkBytes);
     for (const h of c.holders) bytes.set(h, (bytes.get(h) ?? 0) + size);
   });
-  return [...bytes].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, MAX_PREFERRED).map(([p]) => p);
+  const rank = (p: PeerId) => partitionOf(new TextEncoder().encode(`${path}\n${p}`), 0x1_0000_0000);
+  return [...bytes].sort((a, b) => b[1] - a[1] || rank(a[0]) - rank(b[0]) || (a[0] < b[0] ? -1 : 1)).slice(0, MAX_PREFERRED).map(([p]) => p);
 }
