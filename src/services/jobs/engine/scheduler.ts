@@ -173,13 +173,16 @@ export class Scheduler {
   }
 
   /**
-   * A preferred peer with room, else the worker being filled while it has its share, else the
+   * The preferred peer with the most room, else the worker being filled while it has its share, else the
    * least loaded worker ready for a refill, whose share is its room or, when fewer tasks wait, an
    * even part of them (so that a small job spreads over the idle workers).
    */
   private choose(journal: Journal, input: string): PeerId | undefined {
     this.pool.expireShuns(this.clock.now());
-    for (const p of this.placement.preferred(input)) if (this.pool.hasRoom(p) && !this.noTasks.has(p)) return p;
+    // The holder with the most room: the first one listed took every quick task while the others idled.
+    let best: PeerId | undefined;
+    for (const p of this.placement.preferred(input)) if (this.pool.hasRoom(p) && !this.noTasks.has(p) && (best === undefined || this.pool.roomOf(p) > this.pool.roomOf(best))) best = p;
+    if (best !== undefined) return best;
     if (this.filling !== undefined && this.fillLeft-- > 0 && this.pool.hasRoom(this.filling)) return this.filling;
     this.pool.setWorkers(this.taskPeers(this.placement.workers()));
     const worker = (this.filling = this.pool.least());
