@@ -39,8 +39,7 @@ export async function startNodePeer(opts: NodePeerOptions): Promise<RunningPeer>
     ...(rtc.candidateFilter ? { candidateFilter: rtc.candidateFilter } : {}),
     useIceServers: rtc.useIceServers,
     gossip: opts.gossip ?? { cores: availableParallelism() },
-    // A peer that runs no tasks needs no sandboxes.
-    ...(opts.tasks === false ? {} : { sandboxes: opts.sandboxes ?? new SandboxPool(nodeSandboxes, NODE_SANDBOXES) }),
+    sandboxes: opts.sandboxes ?? new SandboxPool(nodeSandboxes, NODE_SANDBOXES),
   });
 }
 

@@ -46,7 +46,12 @@ export interface PeerOptions {
   tasks?: boolean;
   /** Run the gossip layer (membership, network-wide counts, slices) with these attributes (peer/gossip.ts). */
   gossip?: PeerGossipOptions;
-  /** The sandboxes its js and wasm tasks run in (worker threads in Node, Web Workers in a tab); without them the peer runs builtins only. The peer closes them when it leaves. */
+  /**
+   * The sandboxes its js and wasm tasks run in (worker threads in Node, Web Workers in a tab);
+   * without them the peer runs builtins only, and as a keeper refuses js and wasm jobs (it checks
+   * a job's modules with them). A peer that runs no tasks keeps them for that check: they start a
+   * sandbox only for a task. The peer closes them when it leaves.
+   */
   sandboxes?: SandboxPool;
 }
 
