@@ -6,13 +6,7 @@ import { OracleNetwork, OracleRing } from '../../../sim/oracle-ring.js';
 import { jobKey } from './keys.js';
 import type { TaskReport } from './messages.js';
 import { JobsService } from './service.js';
-
-async function run(clock: ManualClock, ms: number): Promise<void> {
-  for (let t = 0; t < ms; t += 10) {
-    clock.advance(10);
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-}
+import { advance, startMapJob } from '../test-util/engine.js';
 
 /**
  * n peers; `idle(ids)` names the one that runs no tasks, which every input prefers as its holder.
@@ -46,14 +40,7 @@ function cluster(n: number, idle: (ids: PeerId[]) => PeerId, announce: boolean) 
 
 async function mapJob(clock: ManualClock, net: OracleNetwork, peers: Map<PeerId, JobsService>, jobId: string, n: number) {
   const keeper = peers.get(net.ownerOf(jobKey(jobId))!.self)!;
-  const created = keeper.keeper.create(jobId, 'ann', { phases: [{ type: 'map', exec: 'cat', timeout: 600 }] });
-  await run(clock, 50);
-  const journal = await created;
-  // One entry holds up to 16 inputs.
-  journal.append({ t: 'inputs', first: 0, paths: Array.from({ length: n }, (_, i) => `/ann/in/${i}`) });
-  journal.append({ t: 'inputs-end' });
-  void keeper.scheduler!.pump(journal);
-  return { keeper, journal };
+  return { keeper, journal: await startMapJob(keeper, clock, jobId, n) };
 }
 
 function committedOnce(journal: Awaited<ReturnType<typeof mapJob>>['journal'], n: number): void {
@@ -65,10 +52,10 @@ function committedOnce(journal: Awaited<ReturnType<typeof mapJob>>['journal'], n
 describe('peers that run no tasks', () => {
   it('are told apart by their notice: the preferred holder gets no task', async () => {
     const { clock, net, peers, noTasks, ran } = cluster(4, (ids) => ids.find((p) => p !== ownerOfJob(ids, 'nt'))!, true);
-    await run(clock, 20);
+    await advance(clock, 20);
     for (const [p, jobs] of peers) if (p !== noTasks) expect(jobs.noTasks.has(noTasks)).toBe(true);
     const { keeper, journal } = await mapJob(clock, net, peers, 'nt', 16);
-    await run(clock, 5_000);
+    await advance(clock, 5_000);
     committedOnce(journal, 16);
     expect(ran.has(noTasks)).toBe(false);
     expect(journal.state.retries).toBe(0);
@@ -80,7 +67,7 @@ describe('peers that run no tasks', () => {
     // No notice was sent: the keeper offers the preferred holder a first frame, which it refuses.
     const { clock, net, peers, noTasks, ran } = cluster(4, (ids) => ids.find((p) => p !== ownerOfJob(ids, 'rf'))!, false);
     const { keeper, journal } = await mapJob(clock, net, peers, 'rf', 16);
-    await run(clock, 5_000);
+    await advance(clock, 5_000);
     committedOnce(journal, 16);
     expect(ran.has(noTasks)).toBe(false);
     expect(keeper.noTasks.has(noTasks)).toBe(true);
@@ -93,7 +80,7 @@ describe('peers that run no tasks', () => {
     const { clock, net, peers, noTasks, ran } = cluster(4, (ids) => ownerOfJob(ids, 'kp'), true);
     const { keeper, journal } = await mapJob(clock, net, peers, 'kp', 16);
     expect(keeper).toBe(peers.get(noTasks));
-    await run(clock, 5_000);
+    await advance(clock, 5_000);
     committedOnce(journal, 16);
     expect(ran.has(noTasks)).toBe(false);
     expect(journal.state.retries).toBe(0);

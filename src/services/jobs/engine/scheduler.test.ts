@@ -6,15 +6,9 @@ import { OracleNetwork, OracleRing } from '../../../sim/oracle-ring.js';
 import { jobKey } from './keys.js';
 import type { TaskReport } from './messages.js';
 import { JobsService } from './service.js';
+import { advance, startMapJob } from '../test-util/engine.js';
 
 const DETECT_MS = 1000;
-
-async function run(clock: ManualClock, ms: number): Promise<void> {
-  for (let t = 0; t < ms; t += 10) {
-    clock.advance(10);
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-}
 
 /** How long a task runs: taskMs, or what `slow` says for this attempt. */
 type Slow = (input: string, attempt: number, peer: PeerId) => number | undefined;
@@ -42,13 +36,7 @@ function cluster(n: number, taskMs: number, slow: Slow = () => undefined, holder
 /** Start a map-only job of n inputs /ann/in/0… at its keeper; resolves once it is created and its inputs journaled. */
 async function mapJob(clock: ManualClock, net: OracleNetwork, peers: ReturnType<typeof cluster>['peers'], jobId: string, n: number) {
   const keeper = peers.get(net.ownerOf(jobKey(jobId))!.self)!.jobs;
-  const created = keeper.keeper.create(jobId, 'ann', { phases: [{ type: 'map', exec: 'cat', timeout: 600 }] });
-  await run(clock, 50);
-  const journal = await created;
-  journal.append({ t: 'inputs', first: 0, paths: Array.from({ length: n }, (_, i) => `/ann/in/${i}`) });
-  journal.append({ t: 'inputs-end' });
-  void keeper.scheduler!.pump(journal);
-  return { keeper, journal };
+  return { keeper, journal: await startMapJob(keeper, clock, jobId, n) };
 }
 
 describe('scheduler', () => {
@@ -61,21 +49,21 @@ describe('scheduler', () => {
     const keeperRing = net.ownerOf(jobKey('wc'))!;
     const keeper = peers.get(keeperRing.self)!.jobs;
     const created = keeper.keeper.create('wc', 'ann', { phases: [{ type: 'map', exec: 'wc -l', timeout: 3 }, { type: 'reduce', exec: 'sort', count: 3, timeout: 3 }] });
-    await run(clock, 50);
+    await advance(clock, 50);
     const journal = await created;
     const inputs = Array.from({ length: 60 }, (_, i) => (i === 7 ? '/ann/bad' : `/ann/in/${i}`));
     for (let first = 0; first < inputs.length; first += 16) journal.append({ t: 'inputs', first, paths: inputs.slice(first, first + 16) });
     journal.append({ t: 'inputs-end' });
     void keeper.scheduler!.pump(journal);
-    await run(clock, 200);
+    await advance(clock, 200);
     // A worker that is not the keeper nor its first successor crashes with tasks out.
     const victim = [...peers.keys()].find((p) => p !== keeperRing.self && p !== keeperRing.successors()[0] && journal.state.running.size > 0 && [...journal.state.running.values()].some((m) => [...m.values()].includes(p)))!;
     expect(victim).toBeDefined();
     crash(victim);
-    await run(clock, 300);
+    await advance(clock, 300);
     const heir = keeperRing.successors()[0]!;
     crash(keeperRing.self);
-    await run(clock, 20_000);
+    await advance(clock, 20_000);
 
     const next = peers.get(heir)!.jobs;
     const final = next.keeper.kept.get('wc')!;
@@ -96,7 +84,7 @@ describe('scheduler', () => {
     // The first attempt of one task takes 60 s where the others take 40 ms; its timeout is far off.
     const { clock, net, peers } = cluster(6, 40, (input, attempt) => (input === '/ann/in/3' && attempt === 1 ? 60_000 : undefined));
     const { keeper, journal } = await mapJob(clock, net, peers, 'sp', 12);
-    await run(clock, 5_000);
+    await advance(clock, 5_000);
     expect(journal.state.ended, JSON.stringify(journal.state.phases.map((p) => p.counts))).toBe(true);
     expect(journal.state.speculative).toBe(1);
     const committed = journal.entries.filter((e) => e.t === 'committed');
@@ -105,7 +93,7 @@ describe('scheduler', () => {
     // The straggler's own answer comes at last and is refused (the job has ended); nothing is committed twice.
     const ignored = () => keeper.stats.staleAnswers + keeper.stats.duplicateAnswers;
     expect(ignored()).toBe(0);
-    await run(clock, 60_000);
+    await advance(clock, 60_000);
     expect(ignored()).toBe(1);
     expect(journal.entries.filter((e) => e.t === 'committed').length).toBe(12);
     expect(journal.state.commits).toBe(12);
@@ -116,7 +104,7 @@ describe('scheduler', () => {
     const holderId = '01'.repeat(20) as PeerId;
     const { clock, net, peers } = cluster(6, 100, (_input, _attempt, peer) => (peer === holderId ? 1000 : undefined), () => holderId);
     const { keeper, journal } = await mapJob(clock, net, peers, 'of', 16);
-    await run(clock, 20_000);
+    await advance(clock, 20_000);
     expect(journal.state.ended, JSON.stringify(journal.state.phases.map((p) => p.counts))).toBe(true);
     expect(journal.entries.filter((e) => e.t === 'committed').length).toBe(16);
     expect(journal.state.commits).toBe(16);
