@@ -6,6 +6,7 @@
 // Its queue depth follows its speed: about TARGET_QUEUE_MS of work, from the mean task time so far.
 import { check } from '../../../core/codec.js';
 import type { Envelope } from '../../../core/envelope.js';
+import type { PeerId } from '../../../core/id.js';
 import type { Clock } from '../../../env/ports.js';
 import type { RingPort } from '../../../overlay/port.js';
 import { JOBS_SVC } from './constants.js';
@@ -192,6 +193,14 @@ export class Worker {
     for (let i = this.queue.length - 1; i >= 0; i--) if (this.queue[i]!.jobId === jobId) this.queue.splice(i, 1);
     for (const r of this.current) if (r.jobId === jobId) r.abort.abort();
     this.offloader.cancel(jobId);
+  }
+
+  /** A peer crashed: the tasks this worker handed to it are answered lost, so their keepers retry them now. */
+  onPeerGone(peer: PeerId): void {
+    if (this.stopped) return;
+    for (const q of this.offloader.lost(peer)) {
+      this.answer(q.jobId, { phase: q.task.phase, index: q.task.index, attempt: q.task.attempt, report: { outcome: 'error', exitCode: 70, message: `neighbour ${peer.slice(0, 8)} running the task left the ring`, stderr: '' } });
+    }
   }
 
   /** Queue an answer; it leaves at once unless a frame of its job is out, then with the next one. */
