@@ -121,14 +121,14 @@ describe('scheduler', () => {
     const holderId = '01'.repeat(20) as PeerId;
     const { clock, net, peers } = cluster(6, 100, (_input, _attempt, peer) => (peer === holderId ? 1000 : 3000), () => holderId, true);
     const { journal } = await mapJob(clock, net, peers, 'lo', 16);
-    await run(clock, 1_000);
+    await advance(clock, 1_000);
     const keeperId = net.ownerOf(jobKey('lo'))!.self;
     const victim = [...peers.keys()].find((p) => p !== holderId && p !== keeperId && peers.get(p)!.jobs.worker!.counters.running > 0);
     expect(victim, 'a neighbour running offloaded tasks').toBeDefined();
     peers.get(victim!)!.jobs.stop();
     net.crash(victim!, (d, fn) => clock.setTimer(d, fn));
     // The tasks' timeout is 600 s: only the holder's word that its neighbour is gone brings them back sooner.
-    await run(clock, 30_000);
+    await advance(clock, 30_000);
     expect(journal.state.ended, JSON.stringify(journal.state.phases.map((p) => p.counts))).toBe(true);
     expect(journal.state.commits).toBe(16);
     expect(journal.state.retries).toBeGreaterThan(0);
