@@ -91,7 +91,7 @@ export class Peer {
       this.sandboxes = opts.sandboxes ?? null;
       this.jobs = startJobs(this.base, opts.clock, opts.store, () => this.storage?.client ?? null, { sandboxes: this.sandboxes ?? undefined, worker: opts.attached !== true });
     }
-    if (opts.gossip) ({ gossip: this.gossip, slices: this.slices } = startGossip(this.base, opts.clock, opts.rng, opts.gossip, () => this.storage));
+    if (opts.gossip) ({ gossip: this.gossip, slices: this.slices } = startGossip(this.base, opts.clock, opts.rng, opts.gossip, { storage: () => this.storage, tasksRunning: () => this.jobs?.worker?.counters.running ?? 0 }));
   }
 
   /** Create a ring (no contact) or join one through any of the contacts, trying each in turn. */
