@@ -1,7 +1,7 @@
 // Proves real peers gossip (issue 23, acceptance 4): with a server and 8 volunteer processes on
 // loopback WebRTC (`cumulus up`), the `cumulus` binary's `stats` reports 9 peers and the storage
-// they offer within 5%, a slice of 3 is created, loses a member to SIGKILL and is repaired, and the
-// killed peer leaves the count.
+// they offer within 5%, a slice of 3 is created, loses a member to SIGKILL and is repaired, its
+// members close their ring again (`slice show`), and the killed peer leaves the count.
 import { execFile, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
