@@ -1,8 +1,10 @@
 // Where a peer's scheduler places tasks on a real ring: a first-phase map task goes to the peer
-// that holds the most of its input's bytes (storage's record lists each chunk's holders), any
-// other task to the least loaded worker. The keeper learns the holders when the inputs are added,
+// that holds the most of its input's bytes (storage's record lists each chunk's holders), a
+// reducer to the owner of its partition's key (which holds a copy of every map output of the
+// partition, see jobs-runner.ts), any other task to the least loaded worker. The keeper learns the holders when the inputs are added,
 // before their tasks exist, so placing a task never waits on storage.
-import type { PeerId } from '../core/id.js';
+import type { Id, PeerId } from '../core/id.js';
+import { JOBS_SVC } from '../services/jobs/engine/constants.js';
 import type { RingPort } from '../overlay/port.js';
 import type { StorageClient } from '../services/storage/client.js';
 import type { Placement } from '../services/jobs/engine/scheduler.js';
@@ -11,6 +13,8 @@ import type { Placement } from '../services/jobs/engine/scheduler.js';
 const MAX_REMEMBERED_INPUTS = 100_000;
 /** Inputs stat'ed at once while learning (each is a metadata request to its sKeeper). */
 const LEARN_CONCURRENCY = 8;
+/** How long a probe for a partition's home may take (the keeper waits for these before placing reducers). */
+const HOME_PROBE_MS = 2_000;
 /** Holders kept per input, best first. */
 const MAX_PREFERRED = 3;
 
@@ -37,6 +41,23 @@ export class RingPlacement implements Placement {
 
   private live(p: PeerId): boolean {
     return p === this.ring.self || this.ring.isLinked(p);
+  }
+
+  /**
+   * A reducer's home is the owner of its partition key, found by a probe routed to that key (the
+   * owner answers it). It is preferred like an input's holder, while it is a linked worker.
+   */
+  async learnHomes(homes: ReadonlyArray<{ input: string; key: Id }>): Promise<void> {
+    const queue = [...homes];
+    const next = async (): Promise<void> => {
+      for (let h = queue.shift(); h !== undefined; h = queue.shift()) {
+        const owner = await this.ring.request(h.key, JOBS_SVC, 'probe', {}, { timeoutMs: HOME_PROBE_MS }).then((env) => env.src, () => undefined);
+        if (owner === undefined || this.ring.isAttachedPeer(owner)) continue;
+        if (this.holders.size >= MAX_REMEMBERED_INPUTS) this.holders.delete(this.holders.keys().next().value!);
+        this.holders.set(h.input, [owner]);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(LEARN_CONCURRENCY, queue.length) }, next));
   }
 
   async learn(inputs: readonly string[]): Promise<void> {

@@ -67,6 +67,8 @@ export const RunPhase = obj({
   type: Type.Union([Type.Literal('map'), Type.Literal('reduce')]),
   /** Partitions the output is cut into: the next phase's reducers when it is a reduce, else 1. */
   partitions: Type.Integer({ minimum: 1, maximum: 1024 }),
+  /** The next phase is a reduce: each partition's first copy goes to the owner of its key (keys.ts). */
+  feedsReduce: Type.Optional(Type.Boolean()),
   /** This phase's reducers (1 for a map): a reducer of several reads its partition of each source. */
   count: Type.Integer({ minimum: 1, maximum: 1024 }),
   /** The exec's kind when it is not 'builtin', and the paths of its assets (a js or wasm task's module first). */

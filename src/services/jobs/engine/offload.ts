@@ -22,6 +22,8 @@ const PROBE_BACKOFF_FIRST_MS = 100;
 const PROBE_BACKOFF_MAX_MS = 5000;
 /** Jobs whose offload targets a worker remembers (to forward a cancel); the oldest is dropped past it. */
 const MAX_REMEMBERED_JOBS = 1024;
+/** Tasks handed to one neighbour that a worker remembers (to answer them lost if it crashes); the oldest are dropped. */
+const MAX_HANDED_TASKS = 256;
 
 /** A neighbour's answer to a probe: how many tasks it would start at once. */
 export const ProbeReply = Type.Object({ type: Type.Literal('probe'), room: Type.Integer({ minimum: 0, maximum: 64 }) }, { additionalProperties: false });
@@ -44,6 +46,12 @@ export class Offloader {
   offloaded = 0;
   /** The neighbours each job's tasks were handed to: a cancel of the job is passed on to them. */
   private readonly handedTo = new Map<string, Set<PeerId>>();
+  /**
+   * The tasks handed to each neighbour lately. The keeper knows only this worker as their worker,
+   * so if the neighbour crashes this worker answers them lost (and they are retried) rather than
+   * letting them wait for their timeout. A task the neighbour already answered is refused then.
+   */
+  private readonly handed = new Map<PeerId, Offloadable[]>();
 
   constructor(
     private readonly ring: RingPort,
@@ -113,6 +121,9 @@ export class Offloader {
       if (r?.ok && r.value.type === 'accepted') {
         this.offloaded += list.length;
         this.remember(jobId, peer);
+        const held = this.handed.get(peer) ?? [];
+        held.push(...list);
+        this.handed.set(peer, held.slice(-MAX_HANDED_TASKS));
       } else for (const t of list) giveBack(t);
     }
   }
@@ -124,6 +135,13 @@ export class Offloader {
       this.handedTo.set(jobId, (set = new Set()));
     }
     set.add(peer);
+  }
+
+  /** A neighbour crashed: the tasks handed to it, which this worker answers lost. */
+  lost(peer: PeerId): Offloadable[] {
+    const list = this.handed.get(peer) ?? [];
+    this.handed.delete(peer);
+    return list;
   }
 
   /** The job was cancelled: the neighbours running its tasks are told too. */

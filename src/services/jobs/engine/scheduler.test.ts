@@ -1,4 +1,4 @@
-// Proves the scheduler end to end on the oracle ring with workers that model task time: a map and a reduce phase complete with every task committed exactly once while a worker and then the keeper crash, a user failure goes to the errors without a retry, late answers are ignored, a busy holder offloads tasks to idle neighbours that answer its probe, and a straggler gets a speculative copy on an idle worker whose result wins while the straggler's late one is ignored.
+// Proves the scheduler end to end on the oracle ring with workers that model task time: a map and a reduce phase complete with every task committed exactly once while a worker and then the keeper crash, a user failure goes to the errors without a retry, late answers are ignored, a busy holder offloads tasks to idle neighbours that answer its probe (and answers them lost when such a neighbour crashes), and a straggler gets a speculative copy on an idle worker whose result wins while the straggler's late one is ignored and its output discarded.
 import { describe, expect, it } from 'vitest';
 import type { PeerId } from '../../../core/id.js';
 import { ManualClock } from '../../../env/memory-clock.js';
@@ -19,8 +19,10 @@ async function run(clock: ManualClock, ms: number): Promise<void> {
 /** How long a task runs: taskMs, or what `slow` says for this attempt. */
 type Slow = (input: string, attempt: number, peer: PeerId) => number | undefined;
 
-function cluster(n: number, taskMs: number, slow: Slow = () => undefined, holder?: (ids: PeerId[]) => PeerId) {
+function cluster(n: number, taskMs: number, slow: Slow = () => undefined, holder?: (ids: PeerId[]) => PeerId, holderOnly = false) {
   const clock = new ManualClock();
+  /** The attempts whose outputs a worker discarded (its answer refused for good), as input#attempt. */
+  const discarded: string[] = [];
   const net = new OracleNetwork(5, DETECT_MS);
   const peers = new Map<PeerId, { ring: OracleRing; jobs: JobsService }>();
   const ids = Array.from({ length: n }, (_, i) => (i + 1).toString(16).padStart(2, '0').repeat(20) as PeerId);
@@ -30,13 +32,14 @@ function cluster(n: number, taskMs: number, slow: Slow = () => undefined, holder
     const runner = {
       run: (_job: string, _phase: unknown, task: { input: string; attempt: number }) =>
         new Promise<TaskReport>((resolve) => clock.setTimer(slow(task.input, task.attempt, id) ?? taskMs, () => resolve(task.input.endsWith('/bad') ? { outcome: 'exit', exitCode: 1, message: 'exit 1', stderr: 'no\n' } : { outcome: 'ok', bytes: 3 }))),
+      discard: async (_job: string, _phase: unknown, task: { input: string; attempt: number }) => void discarded.push(`${task.input}#${task.attempt}`),
     };
-    const placement = { preferred: () => (holder ? [holder(ids)] : []), workers: () => [ring.self, ...ring.links()].filter((p) => net.ring(p)?.alive) };
+    const placement = { preferred: () => (holder ? [holder(ids)] : []), workers: () => (holder && holderOnly ? [holder(ids)] : [ring.self, ...ring.links()].filter((p) => net.ring(p)?.alive)) };
     const jobs = new JobsService({ ring, clock, rpcTimeoutMs: 200, placement, runner, offload: true });
     jobs.start();
     peers.set(id, { ring, jobs });
   }
-  return { clock, net, peers };
+  return { clock, net, peers, discarded };
 }
 
 /** Start a map-only job of n inputs /ann/in/0… at its keeper; resolves once it is created and its inputs journaled. */
@@ -94,7 +97,7 @@ describe('scheduler', () => {
 
   it('gives a straggler a speculative copy on an idle worker; the first result wins and the late one is ignored', async () => {
     // The first attempt of one task takes 60 s where the others take 40 ms; its timeout is far off.
-    const { clock, net, peers } = cluster(6, 40, (input, attempt) => (input === '/ann/in/3' && attempt === 1 ? 60_000 : undefined));
+    const { clock, net, peers, discarded } = cluster(6, 40, (input, attempt) => (input === '/ann/in/3' && attempt === 1 ? 60_000 : undefined));
     const { keeper, journal } = await mapJob(clock, net, peers, 'sp', 12);
     await run(clock, 5_000);
     expect(journal.state.ended, JSON.stringify(journal.state.phases.map((p) => p.counts))).toBe(true);
@@ -107,6 +110,8 @@ describe('scheduler', () => {
     expect(ignored()).toBe(0);
     await run(clock, 60_000);
     expect(ignored()).toBe(1);
+    // Its worker removes what the losing attempt stored, and nothing else.
+    expect(discarded).toEqual(['/ann/in/3#1']);
     expect(journal.entries.filter((e) => e.t === 'committed').length).toBe(12);
     expect(journal.state.commits).toBe(12);
   });
@@ -121,5 +126,23 @@ describe('scheduler', () => {
     expect(journal.entries.filter((e) => e.t === 'committed').length).toBe(16);
     expect(journal.state.commits).toBe(16);
     expect(peers.get(holderId)!.jobs.worker!.offloader.offloaded).toBeGreaterThan(0);
+  });
+
+  it('retries at once the tasks a busy holder offloaded to a neighbour that then crashed', async () => {
+    // The keeper places every task on the holder, which is slow; its idle neighbours take some, run them for 3 s, and one crashes meanwhile.
+    const holderId = '01'.repeat(20) as PeerId;
+    const { clock, net, peers } = cluster(6, 100, (_input, _attempt, peer) => (peer === holderId ? 1000 : 3000), () => holderId, true);
+    const { journal } = await mapJob(clock, net, peers, 'lo', 16);
+    await run(clock, 1_000);
+    const keeperId = net.ownerOf(jobKey('lo'))!.self;
+    const victim = [...peers.keys()].find((p) => p !== holderId && p !== keeperId && peers.get(p)!.jobs.worker!.counters.running > 0);
+    expect(victim, 'a neighbour running offloaded tasks').toBeDefined();
+    peers.get(victim!)!.jobs.stop();
+    net.crash(victim!, (d, fn) => clock.setTimer(d, fn));
+    // The tasks' timeout is 600 s: only the holder's word that its neighbour is gone brings them back sooner.
+    await run(clock, 30_000);
+    expect(journal.state.ended, JSON.stringify(journal.state.phases.map((p) => p.counts))).toBe(true);
+    expect(journal.state.commits).toBe(16);
+    expect(journal.state.retries).toBeGreaterThan(0);
   });
 });

@@ -6,7 +6,7 @@
 import { check } from '../../../core/codec.js';
 import type { Envelope } from '../../../core/envelope.js';
 import type { PeerId } from '../../../core/id.js';
-import type { Clock } from '../../../env/ports.js';
+import type { Clock, TimerHandle } from '../../../env/ports.js';
 import type { RingPort } from '../../../overlay/port.js';
 import { DEFAULT_TIMEOUT_S, JOBS_SVC, MAX_TASKS_PER_JOB } from './constants.js';
 import { Deadlines, type Deadline } from './deadlines.js';
@@ -19,6 +19,7 @@ import type { JobsSettings } from './settings.js';
 import { taskKey } from './state.js';
 import type { JobsStats } from './stats.js';
 import { outputPath, phaseDir } from './paths.js';
+import { partitionKey } from './keys.js';
 import { runPhase, type Placement } from './placement.js';
 export type { Placement } from './placement.js';
 import { KeeperTimes } from './timing.js';
@@ -345,6 +346,19 @@ export class Scheduler {
       const e: Entry = { t: 'job-done' };
       if (journal.append(e) === null) entries.push(e);
     }
-    return entries.length > 0 && (await this.keeper.sync(journal));
+    if (entries.length === 0 || !(await this.keeper.sync(journal))) return false;
+    // Only a real peer's placement learns (an await here would reorder the simulator's events).
+    if (this.placement.learnHomes !== undefined) for (const e of entries) if (e.t === 'phase-done') await this.learnHomes(journal, e.phase + 1);
+    return true;
+  }
+
+  /** A reduce phase just opened: learn where its partitions' homes are (bounded by a request timeout), so each reducer runs at its own. */
+  private async learnHomes(journal: Journal, phase: number): Promise<void> {
+    const p = journal.state.spec!.phases[phase];
+    if (p?.type !== 'reduce' || this.placement.learnHomes === undefined) return;
+    const homes = Array.from({ length: p.count ?? 1 }, (_, i) => ({ input: this.inputOf(journal, phase, i), key: partitionKey(journal.jobId, phase, i) }));
+    let timer: TimerHandle | undefined;
+    await Promise.race([this.placement.learnHomes(homes).catch(() => undefined), new Promise<void>((resolve) => (timer = this.clock.setTimer(this.settings.rpcTimeoutMs, resolve)))]);
+    if (timer !== undefined) this.clock.cancel(timer);
   }
 }

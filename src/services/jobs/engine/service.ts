@@ -26,10 +26,7 @@ export interface JobsOptions extends Partial<JobsSettings> {
   runner?: TaskRunner;
   /** The executors jobs are checked against when created here (the builtins on a real peer). */
   executors?: Executors;
-  /**
-   * Whether a busy worker hands waiting tasks to idle neighbours that answer its probe (offload.ts).
-   * Off by default: its gain on real peers has not been measured.
-   */
+  /** Whether a busy worker hands waiting tasks to idle neighbours that answer its probe (offload.ts); off unless asked for. */
   offload?: boolean;
 }
 
@@ -74,7 +71,9 @@ export class JobsService {
     this.unsubscribe.push(this.ring.onService(JOBS_SVC, (env) => this.dispatch(env)));
     for (const ev of ['range-changed', 'predecessor-changed', 'peer-gone'] as const) this.unsubscribe.push(this.ring.events.on(ev, () => this.keeper.onRangeChanged()));
     this.unsubscribe.push(this.ring.events.on('peer-gone', (e) => {
-      if (e.failed) this.scheduler?.onPeerGone(e.peer);
+      if (!e.failed) return;
+      this.scheduler?.onPeerGone(e.peer);
+      this.worker?.onPeerGone(e.peer);
     }));
   }
 
