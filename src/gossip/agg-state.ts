@@ -40,64 +40,99 @@ export function initialState(epoch: number, own: Attributes, ticket: number, pro
 
 /** What goes on the wire: a copy, so later changes to the state do not reach a message in flight. */
 export function snapshot(s: AggState): AggBody {
-  return { epoch: s.epoch, avg: [...s.avg], max: [...s.max], count: s.count.map((i) => ({ ...i })), slice: { t: s.slice.t, probes: [...s.slice.probes], below: [...s.slice.below] } };
+  return { epoch: s.epoch, avg: s.avg.slice(), max: s.max.slice(), count: s.count.map((i) => ({ t: i.t, c: i.c })), slice: { t: s.slice.t, probes: s.slice.probes.slice(), below: s.slice.below.slice() } };
 }
 
 /**
  * A received body with every mean clamped to this epoch's bound (a limit, or trimmed: see
- * attributes.ts) and every maximum to its limit: the bound on a peer that lies.
+ * attributes.ts) and every maximum to its limit: the bound on a peer that lies. The exchange
+ * functions below apply the same clamp as they read, so that no copy is made per message; a
+ * received body is never written to (in the simulator it is the sender's own object).
  */
 export function clampBody(b: AggBody, bounds: readonly number[] = LIMITS): AggBody {
   return { ...b, avg: b.avg.map((x, i) => Math.min(x, bounds[i]!)), max: b.max.map((x, i) => Math.min(x, LIMITS[i]!)) };
 }
 
 function countOf(list: readonly CountInstance[], t: number): number {
-  return list.find((i) => i.t === t)?.c ?? 0;
+  for (let k = 0; k < list.length; k++) if (list[k]!.t === t) return list[k]!.c;
+  return 0;
 }
 
-/** The COUNT_INSTANCES lowest tickets of some lists, with c from fn(ticket). */
-function mergeCounts(lists: ReadonlyArray<readonly CountInstance[]>, fn: (t: number) => number): CountInstance[] {
-  const tickets = [...new Set(lists.flatMap((l) => l.map((i) => i.t)))].sort((a, b) => a - b).slice(0, COUNT_INSTANCES);
-  return tickets.map((t) => ({ t, c: Math.min(1, Math.max(0, fn(t))) }));
+/** The COUNT_INSTANCES lowest distinct tickets of two lists (at most a few entries each), ascending. */
+function lowestTickets(a: readonly CountInstance[], b: readonly CountInstance[]): number[] {
+  const out: number[] = [];
+  const add = (t: number): void => {
+    let p = out.length;
+    for (let k = 0; k < out.length; k++) if (out[k] === t) return;
+    out.push(t);
+    while (p > 0 && out[p - 1]! > t) {
+      out[p] = out[p - 1]!;
+      p--;
+    }
+    out[p] = t;
+  };
+  for (let k = 0; k < a.length; k++) add(a[k]!.t);
+  for (let k = 0; k < b.length; k++) add(b[k]!.t);
+  if (out.length > COUNT_INSTANCES) out.length = COUNT_INSTANCES;
+  return out;
 }
 
-/** The receiver's side of an exchange: update s with the sender's body (same epoch, clamped). */
-export function absorb(s: AggState, them: AggBody, sliceU: number): void {
-  s.avg = s.avg.map((x, i) => (x + them.avg[i]!) / 2);
-  s.max = s.max.map((x, i) => Math.max(x, them.max[i]!));
+const clamp01 = (x: number): number => Math.min(1, Math.max(0, x));
+
+/** The receiver's side of an exchange: update s with the sender's body (same epoch), clamped to `bounds` as read. */
+export function absorb(s: AggState, them: AggBody, sliceU: number, bounds: readonly number[] = LIMITS): void {
+  const avg = s.avg;
+  const max = s.max;
+  for (let i = 0; i < avg.length; i++) {
+    avg[i] = (avg[i]! + Math.min(them.avg[i]!, bounds[i]!)) / 2;
+    max[i] = Math.max(max[i]!, Math.min(them.max[i]!, LIMITS[i]!));
+  }
   const mine = s.count;
-  s.count = mergeCounts([mine, them.count], (t) => (countOf(mine, t) + countOf(them.count, t)) / 2);
-  absorbSlice(s, them, sliceU, (b) => b.map((x, i) => (x + them.slice.below[i]!) / 2));
-}
-
-/** The sender's side: move by half of (reply − what we sent), which conserves every mass. */
-export function settle(s: AggState, sent: AggBody, reply: AggBody, sliceU: number): void {
-  s.avg = s.avg.map((x, i) => x + (reply.avg[i]! - sent.avg[i]!) / 2);
-  s.max = s.max.map((x, i) => Math.max(x, reply.max[i]!));
-  const mine = s.count;
-  s.count = mergeCounts([mine, reply.count], (t) => countOf(mine, t) + (countOf(reply.count, t) - countOf(sent.count, t)) / 2);
-  if (sent.slice.t === s.slice.t) absorbSlice(s, reply, sliceU, (b) => b.map((x, i) => x + (reply.slice.below[i]! - sent.slice.below[i]!) / 2));
-  else if (reply.slice.t < s.slice.t) absorbSlice(s, reply, sliceU, (b) => b);
-}
-
-/**
- * The slicing instance: a lower ticket wins and this peer joins it with its own indicators (one
- * way, so no mass moves); the same ticket averages with `mix`; a higher one changes nothing.
- */
-function absorbSlice(s: AggState, them: AggBody, sliceU: number, mix: (below: number[]) => number[]): void {
-  if (them.slice.t < s.slice.t) {
-    s.slice = { t: them.slice.t, probes: [...them.slice.probes], below: indicators(sliceU, them.slice.probes) };
-  } else if (them.slice.t === s.slice.t) {
-    s.slice.below = mix(s.slice.below).map((x) => Math.min(1, Math.max(0, x)));
+  s.count = lowestTickets(mine, them.count).map((t) => ({ t, c: clamp01((countOf(mine, t) + countOf(them.count, t)) / 2) }));
+  if (them.slice.t < s.slice.t) joinSlice(s, them, sliceU);
+  else if (them.slice.t === s.slice.t) {
+    const below = s.slice.below;
+    const theirs = them.slice.below;
+    for (let i = 0; i < below.length; i++) below[i] = clamp01((below[i]! + theirs[i]!) / 2);
   }
 }
 
-/** A passive peer's side of an exchange: take the partner's state (clamped) as its own. */
-export function adopt(s: AggState, them: AggBody): void {
-  s.avg = [...them.avg];
-  s.max = s.max.map((x, i) => Math.max(x, them.max[i]!));
-  s.count = them.count.map((i) => ({ ...i }));
-  s.slice = { t: them.slice.t, probes: [...them.slice.probes], below: [...them.slice.below] };
+/** The sender's side: move by half of (reply − what we sent), which conserves every mass. */
+export function settle(s: AggState, sent: AggBody, reply: AggBody, sliceU: number, bounds: readonly number[] = LIMITS): void {
+  const avg = s.avg;
+  const max = s.max;
+  for (let i = 0; i < avg.length; i++) {
+    avg[i] = avg[i]! + (Math.min(reply.avg[i]!, bounds[i]!) - sent.avg[i]!) / 2;
+    max[i] = Math.max(max[i]!, Math.min(reply.max[i]!, LIMITS[i]!));
+  }
+  const mine = s.count;
+  s.count = lowestTickets(mine, reply.count).map((t) => ({ t, c: clamp01(countOf(mine, t) + (countOf(reply.count, t) - countOf(sent.count, t)) / 2) }));
+  // The slicing instance: a lower ticket wins and this peer joins it with its own indicators (one
+  // way, so no mass moves); the same ticket as what we sent settles like the averages.
+  if (reply.slice.t < s.slice.t) joinSlice(s, reply, sliceU);
+  else if (sent.slice.t === s.slice.t && reply.slice.t === s.slice.t) {
+    const below = s.slice.below;
+    const got = reply.slice.below;
+    const gave = sent.slice.below;
+    for (let i = 0; i < below.length; i++) below[i] = clamp01(below[i]! + (got[i]! - gave[i]!) / 2);
+  }
+}
+
+/** Join the slicing instance of a lower ticket with this peer's own indicators. */
+function joinSlice(s: AggState, them: AggBody, sliceU: number): void {
+  s.slice = { t: them.slice.t, probes: them.slice.probes.slice(), below: indicators(sliceU, them.slice.probes) };
+}
+
+/** A passive peer's side of an exchange: take the partner's state (clamped to `bounds`) as its own. */
+export function adopt(s: AggState, them: AggBody, bounds: readonly number[] = LIMITS): void {
+  const avg = s.avg;
+  const max = s.max;
+  for (let i = 0; i < avg.length; i++) {
+    avg[i] = Math.min(them.avg[i]!, bounds[i]!);
+    max[i] = Math.max(max[i]!, Math.min(them.max[i]!, LIMITS[i]!));
+  }
+  s.count = them.count.map((i) => ({ t: i.t, c: i.c }));
+  s.slice = { t: them.slice.t, probes: them.slice.probes.slice(), below: them.slice.below.slice() };
 }
 
 /** The size an epoch's state estimates: the median of its instances' 1/c, or null when none has mass. */

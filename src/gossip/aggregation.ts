@@ -7,7 +7,7 @@
 import type { Envelope } from '../core/envelope.js';
 import type { Clock, Rng, TimerHandle } from '../env/ports.js';
 import type { RingPort } from '../overlay/port.js';
-import { absorb, adopt, clampBody, initialState, settle, sizeOf, snapshot, type AggBody, type AggState } from './agg-state.js';
+import { absorb, adopt, initialState, settle, sizeOf, snapshot, type AggBody, type AggState } from './agg-state.js';
 import { ATTRIBUTE_LIMITS, boundsOf, clampAttribute, clampAttributes, toVector, TRIM_MARGIN, fromVector, type AttributeName, type Attributes } from './attributes.js';
 import { EPOCH_MS, EXCHANGE_PERIOD_MS, LATE_JOIN_MS, MAX_EPOCH_AGE_MS, MAX_PENDING_EXCHANGES, MIN_EXCHANGES_TO_SHOW } from './constants.js';
 import { decileOf, initialBrackets, logValue, narrow, probesOf, type Bracket } from './quantiles.js';
@@ -141,32 +141,34 @@ export class Aggregation {
    * passive, take its state; when it is, leave ours as it is).
    */
   onExchange(env: Envelope, msg: AggMsg): void {
-    const { n, ageMs, passive, ...body } = msg;
-    if (!this.catchUp(body.epoch, ageMs) || !this.state) {
+    // The message is read as the body it carries (its extra fields n, ageMs and passive are
+    // ignored by the exchange arithmetic), and never written to.
+    if (!this.catchUp(msg.epoch, msg.ageMs) || !this.state) {
       // An older epoch: answer with ours so that the sender catches up.
-      if (this.state) this.reply(env, n, snapshot(this.state));
+      if (this.state) this.reply(env, msg.n, snapshot(this.state));
       return;
     }
-    this.reply(env, n, snapshot(this.state));
-    if (this.passive) adopt(this.state, clampBody(body, this.received));
-    else if (passive) return;
-    else absorb(this.state, clampBody(body, this.received), this.sliceU);
+    this.reply(env, msg.n, snapshot(this.state));
+    if (this.passive) adopt(this.state, msg, this.received);
+    else if (msg.passive === true) return;
+    else absorb(this.state, msg, this.sliceU, this.received);
     this.exchanges++;
   }
 
   onReply(msg: AggMsg): void {
-    const { n, ageMs, passive, ...reply } = msg;
-    const sent = this.pending.get(n);
-    this.pending.delete(n);
-    if (!this.catchUp(reply.epoch, ageMs) || !this.state || !sent || sent.epoch !== reply.epoch) return;
-    if (this.passive) adopt(this.state, clampBody(reply, this.received));
-    else if (passive) return;
-    else settle(this.state, sent, clampBody(reply, this.received), this.sliceU);
+    const sent = this.pending.get(msg.n);
+    this.pending.delete(msg.n);
+    if (!this.catchUp(msg.epoch, msg.ageMs) || !this.state || !sent || sent.epoch !== msg.epoch) return;
+    if (this.passive) adopt(this.state, msg, this.received);
+    else if (msg.passive === true) return;
+    else settle(this.state, sent, msg, this.sliceU, this.received);
     this.exchanges++;
   }
 
   private wire(n: number, body: AggBody): AggMsg {
-    return { n, ageMs: this.age(), ...body, ...(this.passive && { passive: true }) };
+    const msg: AggMsg = { n, ageMs: this.age(), epoch: body.epoch, avg: body.avg, max: body.max, count: body.count, slice: body.slice };
+    if (this.passive) msg.passive = true;
+    return msg;
   }
 
   /** How long ago the current epoch began, as this peer knows it. */

@@ -12,6 +12,14 @@ export const VIEW_SIZE = 20;
 export const SHUFFLE_LENGTH = 8;
 /** Period of a peer's shuffles: 0.2 messages per peer per second, and a view renewed every minute or so. */
 export const SHUFFLE_PERIOD_MS = 10_000;
+/**
+ * A peer's first WARMUP_SHUFFLES shuffles come every WARMUP_SHUFFLE_PERIOD_MS: a view starts from
+ * the ring's neighbours, and averaging over such local views mixes slowly (peers started together
+ * showed a first size estimate 16% off at the median peer at 3,000 peers, 57% at 10,000). Twelve
+ * seconds of faster shuffles make the views random before the first counting epoch ends.
+ */
+export const WARMUP_SHUFFLES = 6;
+export const WARMUP_SHUFFLE_PERIOD_MS = 2_000;
 /** Wire cap on entries in a shuffle message; honest peers send SHUFFLE_LENGTH. */
 export const MAX_WIRE_ENTRIES = 32;
 /** Ages above this are clamped on receipt: an entry that old is dead anyway, and ages stay small integers. */

@@ -8,7 +8,7 @@ import type { Envelope } from '../core/envelope.js';
 import type { PeerId } from '../core/id.js';
 import type { Clock, Rng, TimerHandle } from '../env/ports.js';
 import type { RingPort } from '../overlay/port.js';
-import { MAX_PENDING_SHUFFLES, SHUFFLE_LENGTH, SHUFFLE_PERIOD_MS, VIEW_SIZE } from './constants.js';
+import { MAX_PENDING_SHUFFLES, SHUFFLE_LENGTH, SHUFFLE_PERIOD_MS, VIEW_SIZE, WARMUP_SHUFFLE_PERIOD_MS, WARMUP_SHUFFLES } from './constants.js';
 import type { ShuffleMsg } from './schemas.js';
 import { PeerView, type ViewEntry } from './view.js';
 import type { GossipCounters } from './stats.js';
@@ -25,6 +25,8 @@ export class PeerSampling {
   /** Shuffles we started and await the reply of: nonce → what we sent. */
   private readonly pending = new Map<number, ViewEntry[]>();
   private nonce = 0;
+  /** Shuffles started, for the faster first ones (WARMUP_SHUFFLES). */
+  private shuffles = 0;
   private timer: TimerHandle | null = null;
 
   constructor(private readonly deps: SamplingDeps) {
@@ -35,7 +37,7 @@ export class PeerSampling {
     if (this.timer !== null) return;
     this.refill();
     // A random phase spreads the shuffles of peers started together over the period.
-    this.timer = this.deps.clock.setTimer(this.deps.rng.int(SHUFFLE_PERIOD_MS), () => this.tick());
+    this.timer = this.deps.clock.setTimer(this.deps.rng.int(WARMUP_SHUFFLE_PERIOD_MS), () => this.tick());
   }
 
   stop(): void {
@@ -50,7 +52,8 @@ export class PeerSampling {
   }
 
   private tick(): void {
-    this.timer = this.deps.clock.setTimer(SHUFFLE_PERIOD_MS, () => this.tick());
+    this.shuffles = Math.min(WARMUP_SHUFFLES, this.shuffles + 1);
+    this.timer = this.deps.clock.setTimer(this.shuffles < WARMUP_SHUFFLES ? WARMUP_SHUFFLE_PERIOD_MS : SHUFFLE_PERIOD_MS, () => this.tick());
     this.shuffle();
   }
 

@@ -1,7 +1,7 @@
 // Proves real peers gossip (issue 23, acceptance 4): with a server and 8 volunteer processes on
 // loopback WebRTC (`cumulus up`), the `cumulus` binary's `stats` reports 9 peers and the storage
-// they offer within 5%, a slice of 3 is created, loses a member to SIGKILL and is repaired, and the
-// killed peer leaves the count.
+// they offer within 5%, a slice of 3 is created, loses a member to SIGKILL and is repaired, its
+// members close their ring again (`slice show`), and the killed peer leaves the count.
 import { execFile, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -39,7 +39,7 @@ async function cli<T>(...args: string[]): Promise<T> {
 }
 
 interface Stats { peers: number; sum: { storageOfferedBytes: number; cores: number } }
-interface Slice { members: string[]; size: number; repairs: number }
+interface Slice { members: string[]; ring: string[]; size: number; repairs: number }
 
 describe(`gossip on a server and ${VOLUNTEERS} volunteer processes`, () => {
   it('counts the peers and the storage they offer, repairs a slice after a kill, forgets the killed peer', async () => {
@@ -62,6 +62,11 @@ describe(`gossip on a server and ${VOLUNTEERS} volunteer processes`, () => {
       return s;
     }, { timeout: 60_000, interval: 1_000 });
     expect(repaired.repairs).toBeGreaterThanOrEqual(1);
+    // The members build the slice's ring among themselves; each reports its successor in id order.
+    await vi.waitFor(async () => {
+      const s = await cli<Slice>('slice', 'show', 'trio');
+      expect(s.ring).toEqual(s.members.map((_, i) => s.members[(i + 1) % s.members.length]));
+    }, { timeout: 60_000, interval: 1_000 });
     // One slice: `slice ls --json` prints one JSON line a slice.
     expect(await cli('slice', 'ls')).toMatchObject({ name: 'trio', size: 3, members: 3 });
 

@@ -1,6 +1,7 @@
 // The gossip layer of a peer: peer sampling and aggregation over the base ring, fed with what the
 // peer really offers (the cores its host reports, the storage quota it lends and what it holds,
-// how long it has been up), and the slices service drawing its candidates from the sample.
+// how long it has been up, the tasks its jobs worker runs now), and the slices service drawing
+// its candidates from the sample.
 import type { Clock, Rng } from '../env/ports.js';
 import type { RingPort } from '../overlay/port.js';
 import { SLICE_ATTRIBUTE, type AttributeName, type Attributes } from '../gossip/attributes.js';
@@ -15,17 +16,24 @@ export interface PeerGossipOptions {
   sliceBy?: AttributeName;
 }
 
+/** What the peer's other services report to gossip, read at the start of every epoch. */
+export interface GossipSources {
+  storage: () => StorageService | null;
+  /** Tasks the peer's jobs worker runs now (0 on a peer that is no worker). */
+  tasksRunning: () => number;
+}
+
 export function startGossip(
-  ring: RingPort, clock: Clock, rng: Rng, opts: PeerGossipOptions, storage: () => StorageService | null,
+  ring: RingPort, clock: Clock, rng: Rng, opts: PeerGossipOptions, sources: GossipSources,
 ): { gossip: GossipService; slices: SliceService } {
   const startedMs = clock.now();
   const attributes = (): Attributes => {
-    const holder = storage()?.holder.store;
+    const holder = sources.storage()?.holder.store;
     return {
       cores: opts.cores,
       storageOfferedBytes: holder?.quotaBytes ?? 0,
       storageUsedBytes: holder?.used ?? 0,
-      tasksRunning: 0,
+      tasksRunning: sources.tasksRunning(),
       uptimeS: (clock.now() - startedMs) / 1000,
     };
   };

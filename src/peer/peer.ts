@@ -104,7 +104,7 @@ export class Peer {
       // A peer that runs no tasks says so on each link it gets (services/jobs/engine/no-tasks.ts).
       this.base.events.on('link-up', (e) => this.jobs?.linkUp(e.peer));
     }
-    if (opts.gossip) ({ gossip: this.gossip, slices: this.slices } = startGossip(this.base, opts.clock, opts.rng, opts.gossip, () => this.storage));
+    if (opts.gossip) ({ gossip: this.gossip, slices: this.slices } = startGossip(this.base, opts.clock, opts.rng, opts.gossip, { storage: () => this.storage, tasksRunning: () => this.jobs?.worker?.counters.running ?? 0 }));
   }
 
   /** Create a ring (no contact) or join one through any of the contacts, trying each in turn. */

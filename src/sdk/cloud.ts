@@ -24,7 +24,7 @@ export interface CloudStats {
   via: { peer: string; decile: number; viewSize: number; gossipSent: number; gossipRefused: number };
 }
 
-/** A slice: its members in id order, which is its ring. */
+/** A slice: its members in id order, which is its ring, and each member's successor as it reported it. */
 export interface Slice {
   name: string;
   owner: string;
@@ -32,6 +32,8 @@ export interface Slice {
   top: number;
   by: keyof CloudAttributes;
   members: string[];
+  /** ring[i] is the successor members[i] reported at the keeper's last probe: members[i + 1] once the ring has formed. */
+  ring: string[];
   /** Members replaced since the slice was created. */
   repairs: number;
 }

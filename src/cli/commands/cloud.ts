@@ -31,10 +31,13 @@ function count(what: string, v: string | undefined): number {
   return n;
 }
 
+/** The slice and its ring: each member with the successor it reported (members build the ring among themselves). */
 function sliceText(s: Slice): string[] {
+  const n = s.members.length;
+  const closed = n > 0 && s.members.every((m, i) => s.ring[i] === s.members[(i + 1) % n]);
   return [
-    `${s.name}: ${s.members.length}/${s.size} peers${s.top < 1 ? `, top ${s.top} by ${s.by}` : ''}, ${s.repairs} repairs`,
-    ...s.members.map((m, i) => `  ${m} -> ${s.members[(i + 1) % s.members.length]}`),
+    `${s.name}: ${n}/${s.size} peers${s.top < 1 ? `, top ${s.top} by ${s.by}` : ''}, ${s.repairs} repairs, ring ${closed ? 'closed' : 'forming'}`,
+    ...s.members.map((m, i) => `  ${m} -> ${s.ring[i] ?? '?'}`),
   ];
 }
 
@@ -75,7 +78,7 @@ export function registerCloud(program: Command, io: Io): void {
     .action(action(io, 'slice ls', async (o: ConnOpts) => {
       for (const s of await client(io, o).slices()) line(io.stdout, o.json ? JSON.stringify(s) : summaryText(s));
     }));
-  withConn(slice.command('show <name>').description('a slice\'s members and its ring (each member -> its successor)'))
+  withConn(slice.command('show <name>').description('a slice\'s members and its ring (each member -> the successor it reports)'))
     .action(action(io, 'slice show', async (name: string, o: ConnOpts) => {
       const s = await client(io, o).slice(name);
       for (const l of o.json ? [JSON.stringify(s)] : sliceText(s)) line(io.stdout, l);

@@ -36,3 +36,20 @@ export const MAX_SHARED_PEERS = 8;
 export const MAX_POOL_PEERS = 512;
 /** Successors of the keeper that hold a copy of each record, to take over when it is gone. */
 export const REPLICA_SUCCESSORS = 2;
+
+/**
+ * Period of a member's ring exchange (T-Man, ring.ts): one request and one answer per member and
+ * period, 0.8 messages per member per second; a crashed neighbour is replaced within a few.
+ */
+export const RING_PERIOD_MS = 2_500;
+/** Members a member's ring view keeps on each side: its nearest successors and predecessors. */
+export const RING_SIDE = 3;
+/**
+ * Age (periods and hops) past which an entry of the ring view is dropped: a neighbour's entry is
+ * renewed at age 1 every other period at least, and so stays at 3 or below.
+ */
+export const MAX_RING_AGE = 6;
+/** Random members the keeper hands a member at every probe, for its ring view to start from. */
+export const RING_SEEDS = 3;
+/** Wire cap on entries of a ring exchange; honest members send at most 2 × RING_SIDE + 1. */
+export const MAX_RING_ENTRIES = 16;

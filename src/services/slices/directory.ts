@@ -1,16 +1,17 @@
 // The slice directory: the owner of DIRECTORY_KEY_NAME's key keeps every slice's record and, every
-// REPAIR_PERIOD_MS, repairs each slice: it probes every member (which renews its lease and tells it
-// its neighbours on the slice's ring), drops those that do not answer or left, releases members
-// past the slice's size and fills what is missing from the free pool: peers of its gossip sample
-// and ring neighbours that are in no slice and meet the selection. Members are kept in id order,
-// so the slice's ring is that order closed on itself. One keeper for every slice makes slices
+// REPAIR_PERIOD_MS, repairs each slice: it probes every member (which renews its lease and hands
+// it a few random members to build the slice's ring from, ring.ts), drops those that do not
+// answer or left, releases members past the slice's size and fills what is missing from the free
+// pool: peers of its gossip sample and ring neighbours that are in no slice and meet the
+// selection. Members are kept in id order, which is the ring the members build among themselves;
+// the record also keeps the successor each member reported. One keeper for every slice makes slices
 // disjoint by construction (it never asks a member of one slice to join another) and `slice ls`
 // one answer; its successors hold copies of the records and the next owner of the key takes over.
 import { CumulusError } from '../../core/errors.js';
 import type { PeerId } from '../../core/id.js';
 import type { Rng } from '../../env/ports.js';
 import type { AttributeName } from '../../gossip/attributes.js';
-import { MAX_JOIN_ASKS_PER_PASS, MAX_POOL_PEERS, MAX_PROBES_IN_FLIGHT, MAX_SLICE_SIZE, MAX_SLICES } from './constants.js';
+import { MAX_JOIN_ASKS_PER_PASS, MAX_POOL_PEERS, MAX_PROBES_IN_FLIGHT, MAX_SLICE_SIZE, MAX_SLICES, RING_SEEDS } from './constants.js';
 import type { CreateBody, MemberBody, SliceRecord, SliceSummary } from './messages.js';
 
 /** What the directory needs of the peer it runs on. */
@@ -19,8 +20,11 @@ export interface DirectoryDeps {
   rng: Rng;
   /** The attribute a selection ranks by when the request names none: the cloud's slicing attribute. */
   sliceBy: AttributeName;
-  /** Ask a peer to join or stay in a slice: whether it agreed (false when it did not answer), and peers of its sample. Never rejects. */
-  member: (peer: PeerId, body: MemberBody) => Promise<{ ok: boolean; peers: readonly PeerId[] }>;
+  /**
+   * Ask a peer to join or stay in a slice: whether it agreed (false when it did not answer), peers
+   * of its sample and its successor on the slice's ring. Never rejects.
+   */
+  member: (peer: PeerId, body: MemberBody) => Promise<{ ok: boolean; peers: readonly PeerId[]; succ?: PeerId }>;
   /** Tell a peer it is out of a slice (one-way). */
   release: (peer: PeerId, name: string) => void;
   /** Peers to draw new members from: the gossip sample and ring neighbours. */
@@ -36,6 +40,8 @@ export class SliceDirectory {
   /** Candidates members and candidates named in their answers, newest first (MAX_POOL_PEERS). */
   private pool: PeerId[] = [];
   private passing = false;
+  /** The successor each member of a slice last reported (for the records' `ring`); members only. */
+  private succs = new Map<PeerId, PeerId>();
 
   constructor(private readonly deps: DirectoryDeps) {}
 
@@ -56,7 +62,7 @@ export class SliceDirectory {
     return this.serial(async () => {
       if (this.records.has(req.name)) throw new CumulusError('ALREADY_EXISTS', `a slice named ${req.name} exists`);
       if (this.records.size >= MAX_SLICES) throw new CumulusError('REFUSED', `the cloud holds ${MAX_SLICES} slices already`);
-      const record: SliceRecord = { name: req.name, owner: req.owner, size: req.size, top: req.top ?? 1, by: req.by ?? this.deps.sliceBy, members: [], repairs: 0 };
+      const record: SliceRecord = { name: req.name, owner: req.owner, size: req.size, top: req.top ?? 1, by: req.by ?? this.deps.sliceBy, members: [], ring: [], repairs: 0 };
       this.records.set(req.name, record);
       await this.repair(record, false);
       return record;
@@ -106,7 +112,7 @@ export class SliceDirectory {
 
   /** One slice's repair: probe, drop the lost, release the extra, fill from the free pool, replicate. */
   private async repair(r: SliceRecord, probe: boolean): Promise<void> {
-    const before = r.members.join();
+    const before = r.members.join() + r.ring.join();
     const lost = probe ? await this.probe(r) : 0;
     while (r.members.length > r.size) {
       const out = r.members.pop()!;
@@ -114,11 +120,18 @@ export class SliceDirectory {
     }
     const added = r.members.length < r.size ? await this.fill(r) : 0;
     r.repairs += Math.min(lost, added);
-    if (r.members.join() !== before) {
-      // The neighbours changed: tell every member at once rather than at the next pass.
-      if (added > 0) await this.probe(r);
-      this.deps.replicate(r.name, r);
-    }
+    // New members: seed every member with the present ones at once rather than at the next pass.
+    if (added > 0) await this.probe(r);
+    if (this.records.get(r.name) !== r) return;
+    this.forgetOthers();
+    r.ring = r.members.map((m) => this.succs.get(m) ?? m);
+    if (r.members.join() + r.ring.join() !== before) this.deps.replicate(r.name, r);
+  }
+
+  /** Keep the reported successors of present members only, so the map stays bounded by the records. */
+  private forgetOthers(): void {
+    const present = new Set([...this.records.values()].flatMap((s) => s.members));
+    for (const m of this.succs.keys()) if (!present.has(m)) this.succs.delete(m);
   }
 
   /** Probe every member with its place on the ring; drop those that fail. Returns how many were dropped. */
@@ -127,7 +140,7 @@ export class SliceDirectory {
     const alive: PeerId[] = [];
     for (let i = 0; i < members.length; i += MAX_PROBES_IN_FLIGHT) {
       const batch = members.slice(i, i + MAX_PROBES_IN_FLIGHT);
-      const answers = await Promise.all(batch.map((m, j) => this.ask(m, this.bodyFor(r, members, i + j, false))));
+      const answers = await Promise.all(batch.map((m) => this.ask(m, this.bodyFor(r, members, m, false))));
       batch.forEach((m, j) => answers[j] && alive.push(m));
     }
     const dropped = members.length - alive.length;
@@ -150,7 +163,7 @@ export class SliceDirectory {
       const batch = pool.slice(next, Math.min(asks, next + r.size - r.members.length, next + MAX_PROBES_IN_FLIGHT));
       next += batch.length;
       const ring = sortIds([...r.members, ...batch]);
-      const ok = await Promise.all(batch.map((p) => this.ask(p, this.bodyFor(r, ring, ring.indexOf(p), true))));
+      const ok = await Promise.all(batch.map((p) => this.ask(p, this.bodyFor(r, ring, p, true))));
       if (this.records.get(r.name) !== r) return added;
       const joined = batch.filter((_, i) => ok[i]);
       const room = r.size - r.members.length;
@@ -167,12 +180,18 @@ export class SliceDirectory {
     const fresh = a.peers.filter((p) => p !== this.deps.self);
     const known = new Set(fresh);
     this.pool = [...fresh, ...this.pool.filter((p) => p !== peer && !known.has(p))].slice(0, MAX_POOL_PEERS);
+    if (a.ok && a.succ !== undefined) this.succs.set(peer, a.succ);
     return a.ok;
   }
 
-  private bodyFor(r: SliceRecord, ring: readonly PeerId[], at: number, join: boolean): MemberBody {
-    const n = ring.length;
-    return { name: r.name, top: r.top, by: r.by, pred: ring[(at - 1 + n) % n]!, succ: ring[(at + 1) % n]!, join };
+  /** A join or probe, with RING_SEEDS random other members of the slice for the peer's ring view. */
+  private bodyFor(r: SliceRecord, members: readonly PeerId[], peer: PeerId, join: boolean): MemberBody {
+    const others = members.filter((m) => m !== peer);
+    for (let i = 0; i < Math.min(RING_SEEDS, others.length); i++) {
+      const j = i + this.deps.rng.int(others.length - i);
+      [others[i], others[j]] = [others[j]!, others[i]!];
+    }
+    return { name: r.name, top: r.top, by: r.by, seeds: others.slice(0, RING_SEEDS), join };
   }
 }
 

@@ -3,7 +3,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { PeerIdHex } from '../../core/envelope.js';
 import { ATTRIBUTE_NAMES } from '../../gossip/attributes.js';
-import { MAX_NAME_CHARS, MAX_SHARED_PEERS, MAX_SLICE_SIZE, MAX_SLICES } from './constants.js';
+import { MAX_NAME_CHARS, MAX_RING_ENTRIES, MAX_SHARED_PEERS, MAX_SLICE_SIZE, MAX_SLICES, RING_SEEDS } from './constants.js';
 
 const obj = <T extends Parameters<typeof Type.Object>[0]>(p: T) => Type.Object(p, { additionalProperties: false });
 
@@ -24,6 +24,8 @@ export const SliceRecord = obj({
   top: Top,
   by: AttributeName,
   members: Type.Array(PeerIdHex, { maxItems: MAX_SLICE_SIZE }),
+  /** Each member's successor on the slice's ring as it reported it at the last probe (ring[i] follows members[i]). */
+  ring: Type.Array(PeerIdHex, { maxItems: MAX_SLICE_SIZE }),
   /** Members replaced since the slice was created (a repair count, for `slice show`). */
   repairs: Type.Integer({ minimum: 0, maximum: 2 ** 40 }),
 });
@@ -50,10 +52,11 @@ export const ListReply = Type.Union([obj({ type: Type.Literal('slices'), slices:
 export const DoneReply = Type.Union([obj({ type: Type.Literal('done') }), ErrorReply]);
 
 /**
- * Keeper → member (or candidate): be (or stay) a member of this slice, between these neighbours
- * of its ring. `top` and `by` are the selection a candidate must meet to join.
+ * Keeper → member (or candidate): be (or stay) a member of this slice; `seeds` are a few other
+ * members its ring view may start from (ring.ts). `top` and `by` are the selection a candidate
+ * must meet to join.
  */
-export const MemberBody = obj({ name: SliceName, top: Top, by: AttributeName, pred: PeerIdHex, succ: PeerIdHex, join: Type.Boolean() });
+export const MemberBody = obj({ name: SliceName, top: Top, by: AttributeName, seeds: Type.Array(PeerIdHex, { maxItems: RING_SEEDS }), join: Type.Boolean() });
 export type MemberBody = Static<typeof MemberBody>;
 export const MEMBER_REFUSALS = ['busy', 'unranked', 'below', 'not-member'] as const;
 /**
@@ -65,9 +68,19 @@ export const MemberReply = obj({
   ok: Type.Boolean(),
   reason: Type.Optional(Type.Union(MEMBER_REFUSALS.map((r) => Type.Literal(r)))),
   peers: Type.Array(PeerIdHex, { maxItems: MAX_SHARED_PEERS }),
+  /** The member's successor on the slice's ring as its ring view has it (for `slice show`). */
+  succ: Type.Optional(PeerIdHex),
 });
 export type MemberReply = Static<typeof MemberReply>;
 
 /** Keeper → its successors: a copy of one record (or its removal), to take over with. */
 export const ReplicaBody = obj({ record: Type.Union([SliceRecord, Type.Null()]), name: SliceName });
 export type ReplicaBody = Static<typeof ReplicaBody>;
+
+/** Member ↔ member: the sender's ring view (itself at age 0 first), for the ring exchange (ring.ts). */
+const RingEntries = Type.Array(obj({ p: PeerIdHex, a: Type.Integer({ minimum: 0, maximum: 1_000 }) }), { maxItems: MAX_RING_ENTRIES });
+export const RingBody = obj({ name: SliceName, entries: RingEntries });
+export type RingBody = Static<typeof RingBody>;
+/** The answer: the partner's view before it merged ours, or ok false from a peer not in that slice. */
+export const RingReply = obj({ ok: Type.Boolean(), entries: RingEntries });
+export type RingReply = Static<typeof RingReply>;

@@ -13,11 +13,12 @@ import type { Clock, Rng, TimerHandle } from '../../env/ports.js';
 import type { AttributeName } from '../../gossip/attributes.js';
 import type { GossipService } from '../../gossip/service.js';
 import type { RingPort } from '../../overlay/port.js';
-import { DIRECTORY_KEY_NAME, MAX_SLICES, REPAIR_PERIOD_MS, REPLICA_SUCCESSORS, RPC_TIMEOUT_MS, SLICES_SVC } from './constants.js';
+import { DIRECTORY_KEY_NAME, MAX_SLICES, REPAIR_PERIOD_MS, REPLICA_SUCCESSORS, RING_PERIOD_MS, RING_SIDE, RPC_TIMEOUT_MS, SLICES_SVC } from './constants.js';
 import { SliceDirectory } from './directory.js';
 import { SliceMember, type Membership } from './member.js';
+import type { SliceRing } from './ring.js';
 import {
-  CreateBody, DoneReply, ListReply, MemberBody, MemberReply, NameBody, OwnedBody, OwnerBody, RecordReply, ReplicaBody, ResizeBody,
+  CreateBody, DoneReply, ListReply, MemberBody, MemberReply, NameBody, OwnedBody, OwnerBody, RecordReply, ReplicaBody, ResizeBody, RingBody, RingReply,
   type SliceRecord, type SliceSummary,
 } from './messages.js';
 
@@ -35,6 +36,9 @@ export interface SliceCounters {
   refused: number;
   /** Repair passes this peer ran as the directory's keeper. */
   passes: number;
+  /** Ring exchanges this peer started as a member, and those its partner did not answer or refused. */
+  ringExchanges: number;
+  ringFailures: number;
 }
 
 const DIRECTORY_KEY: Id = hashNameToId(DIRECTORY_KEY_NAME);
@@ -42,17 +46,18 @@ const DIRECTORY_KEY: Id = hashNameToId(DIRECTORY_KEY_NAME);
 const NO_ANSWER: MemberReply = { ok: false, peers: [] };
 
 export class SliceService {
-  readonly counters: SliceCounters = { refused: 0, passes: 0 };
+  readonly counters: SliceCounters = { refused: 0, passes: 0, ringExchanges: 0, ringFailures: 0 };
   readonly member: SliceMember;
   readonly directory: SliceDirectory;
   /** Records the keeper copied to us, to take over with when the key becomes ours. */
   private readonly replicas = new Map<string, SliceRecord>();
   private unsubscribe: (() => void) | null = null;
   private timer: TimerHandle | null = null;
+  private ringTimer: TimerHandle | null = null;
 
   constructor(private readonly opts: SliceServiceOptions) {
     const { ring, gossip } = opts;
-    this.member = new SliceMember(opts.clock, opts.sliceBy, () => gossip.estimates(), () => gossip.sampling.view.peers());
+    this.member = new SliceMember(ring.self, opts.clock, opts.sliceBy, () => gossip.estimates(), () => gossip.sampling.view.peers());
     this.directory = new SliceDirectory({
       self: ring.self,
       rng: opts.rng.fork('directory'),
@@ -72,13 +77,15 @@ export class SliceService {
     if (this.unsubscribe) return;
     this.unsubscribe = this.opts.ring.onService(SLICES_SVC, (env) => this.receive(env));
     this.timer = this.opts.clock.setTimer(REPAIR_PERIOD_MS, () => this.tick());
+    // A random phase spreads the members' ring exchanges over the period.
+    this.ringTimer = this.opts.clock.setTimer(this.opts.rng.int(RING_PERIOD_MS), () => this.ringTick());
   }
 
   stop(): void {
     this.unsubscribe?.();
     this.unsubscribe = null;
-    if (this.timer !== null) this.opts.clock.cancel(this.timer);
-    this.timer = null;
+    for (const t of [this.timer, this.ringTimer]) if (t !== null) this.opts.clock.cancel(t);
+    this.timer = this.ringTimer = null;
   }
 
   /** This peer's slice, with its neighbours on the slice's ring, or null. */
@@ -127,6 +134,39 @@ export class SliceService {
     void this.directory.repairAll();
   }
 
+  /** A member's ring exchange with its nearest successor or predecessor (ring.ts). */
+  private ringTick(): void {
+    this.ringTimer = this.opts.clock.setTimer(RING_PERIOD_MS, () => this.ringTick());
+    const mine = this.member.ring();
+    if (!mine) return;
+    mine.ring.age();
+    this.exchange(mine.name, mine.ring, mine.ring.partner(), RING_SIDE);
+  }
+
+  /**
+   * Exchange views with a partner. One that answers it is no member (released by a shrink) is
+   * dropped and the next nearest on that side tried at once, up to `tries` in all; one that does
+   * not answer is dropped and the next period tries another.
+   */
+  private exchange(name: string, ring: SliceRing, partner: PeerId | undefined, tries: number): void {
+    if (!partner || tries <= 0) return;
+    this.counters.ringExchanges++;
+    const body: RingBody = { name, entries: ring.outgoing() };
+    this.opts.ring.request({ peer: partner }, SLICES_SVC, 'ring', body, { timeoutMs: RING_PERIOD_MS }).then(
+      (env) => {
+        const r = check(RingReply, env.body, 'slices ring reply');
+        if (r.ok && r.value.ok) return ring.merge(r.value.entries);
+        this.counters.ringFailures++;
+        ring.drop(partner);
+        this.exchange(name, ring, ring.sameSide(), tries - 1);
+      },
+      () => {
+        this.counters.ringFailures++;
+        ring.drop(partner);
+      },
+    );
+  }
+
   private async askMember(peer: PeerId, body: MemberBody): Promise<MemberReply> {
     if (peer === this.opts.ring.self) return this.member.onMember(peer, body);
     try {
@@ -146,6 +186,7 @@ export class SliceService {
       case 'show': return this.answer(env, OwnedBody, (b) => this.keeper(env, async () => this.directory.show(b.name, b.owner)));
       case 'list': return this.answer(env, OwnerBody, (b) => this.keeper(env, async () => this.directory.list(b.owner)));
       case 'member': return this.answer(env, MemberBody, (b) => void this.opts.ring.reply(env, this.member.onMember(env.src, b)));
+      case 'ring': return this.answer(env, RingBody, (b) => void this.opts.ring.reply(env, this.member.onRing(b)));
       case 'leave': return this.oneWay(env, NameBody, (b) => this.member.leave(b.name));
       case 'replica': return this.oneWay(env, ReplicaBody, (b) => this.onReplica(env, b));
       default:

@@ -23,6 +23,7 @@ export const GOSSIP_OPTIONS = {
   stable: { type: 'number', default: 120, min: 0, unit: 's', description: 'seconds at the end without churn, where the stable figures are taken' },
   liars: { type: 'number', default: 0, min: 0, max: 1, description: 'fraction of peers that report absurd attributes (1e18 of everything)' },
   noTrim: { type: 'flag', description: 'turn trimming off (clamp to the schema limits only), to measure what trimming saves' },
+  frames: { type: 'choice', choices: ['values', 'bytes'], default: 'values', description: 'frames as checked objects, or through the msgpack codec too (same run, slower; see sim/oracle-ring.ts)' },
 } as const;
 
 export type GossipScenarioOptions = OptionValues<typeof GOSSIP_OPTIONS>;
@@ -46,7 +47,7 @@ export function drawAttributes(next: () => number): Omit<Attributes, 'uptimeS'> 
 export async function runGossip(o: GossipScenarioOptions): Promise<ScenarioResult> {
   const sim = new Simulator({ seed: o.seed });
   const rng = sim.stream('gossip-scenario');
-  const net = new OracleNetwork(20, 5_000);
+  const net = new OracleNetwork(20, 5_000, o.frames);
   const churnEndMs = Math.max(0, o.seconds - o.stable) * 1000;
   let sent = 0;
   let peerMs = 0;

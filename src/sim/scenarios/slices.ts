@@ -47,7 +47,8 @@ interface SimPeer {
 export async function runSlices(o: SlicesScenarioOptions): Promise<ScenarioResult> {
   const sim = new Simulator({ seed: o.seed });
   const rng = sim.stream('slices-scenario');
-  const net = new OracleNetwork(20, 5_000);
+  // Frames as checked objects (sim/oracle-ring.ts): the cost of 10,000 peers is per message.
+  const net = new OracleNetwork(20, 5_000, 'values');
   const churnEndMs = Math.max(0, o.seconds - o.stable) * 1000;
   let membersLost = 0;
   const { peers, departures } = churningPopulation<SimPeer>({
