@@ -47,7 +47,8 @@ export function nodePeer(v: VolunteerProcess): BenchPeer {
   };
 }
 
-export async function browserPeer(browser: Browser, url: string): Promise<BenchPeer> {
+/** A tab on the volunteer page, joined; `page` for a test that reads its figures, `stop()` closes it as a volunteer closing the tab. */
+export async function browserPeer(browser: Browser, url: string): Promise<BenchPeer & { page: Page }> {
   // A context per tab: its own IndexedDB, so its own identity, as a separate visitor would have.
   const context = await browser.newContext();
   const page: Page = await context.newPage();
@@ -79,5 +80,6 @@ export async function browserPeer(browser: Browser, url: string): Promise<BenchP
     status,
     lookup: (key) => page.evaluate((k) => (globalThis as unknown as { cumulus: Api }).cumulus.lookup(k), key),
     stop: () => context.close(),
+    page,
   };
 }

@@ -44,7 +44,7 @@ export async function runWordcountBench(o: WordcountBenchOptions): Promise<Recor
     const tabs: BenchPeer[] = [];
     for (let i = 0; i < o.browsers; i++) tabs.push(await browserPeer(browser!, `${ready.url}/?quota-mb=${Math.max(256, 4 * o.mb)}`));
     const cloud = new Cumulus({ url: ready.url, token: ready.token });
-    const paths = await store(cloud, text, o.objectMb * 1024 * 1024);
+    const { paths, putRetries } = await store(cloud, text, o.objectMb * 1024 * 1024);
     const job = await wordcountJob(cloud, o.exec);
     const t0 = performance.now();
     const id = await cloud.createJob(job);
@@ -71,6 +71,7 @@ export async function runWordcountBench(o: WordcountBenchOptions): Promise<Recor
       speedup: round(localSeconds / jobSeconds), gnuSeconds: round(gnuSeconds),
       mapLocalityShare: status && status.inputBytes > 0 ? round(status.localInputBytes / status.inputBytes) : 0,
       errors: status?.errors ?? -1, retries: status?.retries ?? -1, correct: output.length > 0 && output.equals(gnu),
+      ...(putRetries > 0 && { putRetries }),
       workersSeen: { tabs: tabs.filter((t) => ranOn.has(t.id)).length, volunteers: ready.ids.filter((v) => ranOn.has(v)).length, server: ready.serverPeerId !== undefined && ranOn.has(ready.serverPeerId) },
       ...(mbpsPerWorker !== undefined && { mbpsPerWorker }),
     };
@@ -81,16 +82,28 @@ export async function runWordcountBench(o: WordcountBenchOptions): Promise<Recor
   }
 }
 
-/** The text in objects of about objectBytes each, cut at line ends; resolves to their paths. */
-async function store(cloud: Cumulus, text: Buffer, objectBytes: number): Promise<string[]> {
+/** Tries of one object's PUT: on a machine loaded many times over a commit may time out (a 504), and a client tries again. */
+const PUT_TRIES = 3;
+
+/** The text in objects of about objectBytes each, cut at line ends; resolves to their paths and the PUTs tried again. */
+async function store(cloud: Cumulus, text: Buffer, objectBytes: number): Promise<{ paths: string[]; putRetries: number }> {
   await cloud.mkdir('books');
   const paths: string[] = [];
+  let putRetries = 0;
   for (const object of cutObjects(text, objectBytes)) {
     const path = `~/books/part-${String(paths.length).padStart(4, '0')}.txt`;
-    await cloud.put(path, object);
+    for (let tries = 1; ; tries++) {
+      try {
+        await cloud.put(path, object);
+        break;
+      } catch (e) {
+        if (tries >= PUT_TRIES) throw e;
+        putRetries++;
+      }
+    }
     paths.push(path);
   }
-  return paths;
+  return { paths, putRetries };
 }
 
 /** The same pipeline of the same builtins over the same bytes in this process, in seconds. */

@@ -19,6 +19,8 @@ const MAP = "tr -cs A-Za-z '\\n' | tr A-Z a-z | sort | uniq -c";
 const REDUCE = "awk '{c[$2]+=$1} END {for (w in c) print c[w], w}' | sort -rn | head -20";
 /** A map task that spins for a while before it copies its input: long enough to kill or cancel things under it. */
 const SLOW_MAP = "awk 'BEGIN { for (i = 0; i < 3000000; i++) x += i } { print }'";
+/** Long enough (seconds) that a worker seen with an attempt out is still running it when it is killed. */
+const SLOWER_MAP = "awk 'BEGIN { for (i = 0; i < 15000000; i++) x += i } { print }'";
 
 interface Run { code: number | null; stdout: string; stderr: string }
 
@@ -104,6 +106,10 @@ describe('jobs on real peers', () => {
     expect(report.inputs.length).toBe(8);
     expect(report.outputs).toEqual(await alice.outputs(job!.id));
     expect(report.errors).toEqual([]);
+    // The report is the system's: its user reads and deletes it, but cannot write over it.
+    const put = await fetch(`${ready.url}/alice/jobs-reports/${job!.id}`, { method: 'PUT', headers: { authorization: `Bearer ${ready.token}` }, body: '{"forged":true}' });
+    expect(put.ok).toBe(false);
+    expect((await alice.jobReport(job!.id)).job).toMatchObject({ id: job!.id, state: 'done' });
     await alice.deleteJobReport(job!.id);
     await expect(alice.jobReport(job!.id)).rejects.toMatchObject({ status: 404 });
     await expect(alice.deleteJobReport(job!.id)).rejects.toMatchObject({ status: 404 });
@@ -176,7 +182,7 @@ describe('jobs on real peers', () => {
   });
 
   it('completes a job with every output once after a worker is killed mid-task', async () => {
-    const id = await alice.createJob({ phases: [{ exec: SLOW_MAP, timeout: 30 }, { type: 'reduce', exec: 'sort' }] });
+    const id = await alice.createJob({ phases: [{ exec: SLOWER_MAP, timeout: 60 }, { type: 'reduce', exec: 'sort' }] });
     await alice.addInputs(id, Array.from({ length: 8 }, (_, i) => `~/tiny/t${i}`));
     await alice.endInputs(id);
     let victim = -1;

@@ -52,6 +52,8 @@ export interface StartPeerOptions {
   coord?: PeerOptions['coord'];
   /** Stand beside the ring, owning no key (PeerOptions.attached): the rendezvous server's own peer by default. */
   attached?: boolean;
+  /** false: run no tasks of jobs, on the ring or beside it (PeerOptions.tasks): the rendezvous server's own peer. */
+  tasks?: boolean;
   /** What this peer reports to gossip (its cores; node-peer.ts asks the OS): counts, totals and slices. */
   gossip?: PeerOptions['gossip'];
   /** The sandboxes its js and wasm tasks run in (a pool of worker threads in Node). */
@@ -105,6 +107,7 @@ export async function startPeer(opts: StartPeerOptions): Promise<RunningPeer> {
     clock, rng, net: countingLinks(net, signaler), store: opts.store,
     ...(opts.ring ? { ring: opts.ring } : {}), ...(opts.maxLinks ? { maxLinks: opts.maxLinks } : {}), ...(opts.storage ? { storage: opts.storage } : {}),
     ...(opts.coord ? { coord: opts.coord } : {}), ...(opts.sandboxes ? { sandboxes: opts.sandboxes } : {}), ...(opts.attached === true ? { attached: true } : {}),
+    ...(opts.tasks === false ? { tasks: false } : {}),
     gossip: opts.gossip ?? { cores: hostCores() },
   });
   // Once a bootstrap has taken us in (its answer told us our successor), the overlay carries our

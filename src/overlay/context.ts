@@ -34,7 +34,7 @@ import type { RingStats } from './stats.js';
 
 export type Status = 'idle' | 'joining' | 'joined' | 'stopped';
 
-/** The port's events, and two that only the owner of the ring needs. */
+/** The port's events, and those that only the owner of the ring needs. */
 export interface RingEvents extends RingPortEvents, Record<string, unknown> {
   joined: { atMs: number };
   /** join() gave up on its bootstrap (the promise rejects too, but only once microtasks run). */
@@ -44,6 +44,8 @@ export interface RingEvents extends RingPortEvents, Record<string, unknown> {
    * link to, reached through `via` until the rings have merged (the host's signaling needs it).
    */
   met: { via: PeerId; peers: PeerId[] };
+  /** A link to peer came up (whatever the ring's state): the host may tell that peer about itself. */
+  'link-up': { peer: PeerId };
 }
 
 export interface CallOptions extends RingRequestOptions {
@@ -149,6 +151,7 @@ export class RingCore extends Messenger implements RingContext, RingParts, MuxCl
   onLinkUp(peer: PeerId): void {
     if (this.status === 'stopped') return;
     this.maintenance.linkUp(peer);
+    this.events.emit('link-up', { peer });
   }
 
   onLinkDown(peer: PeerId, reason: LinkDownReason): void {

@@ -3,10 +3,12 @@
 // exec runs on its kind's executor (builtin, or a js or wasm sandbox with its module fetched by
 // jobs-assets.ts) with those bytes streaming in, and its stdout streams into an
 // output object under the job (paths.ts), cut into one object per partition when the next phase
-// is a reduce of several reducers. How the task ended becomes the report the keeper journals.
+// is a reduce of several reducers. An output that feeds a reduce has its first copy at the owner of
+// its partition's key, where the keeper places that partition's reducer (jobs-placement.ts). How the task ended becomes the report the keeper journals.
 import { errorCode } from '../core/errors.js';
-import type { PeerId } from '../core/id.js';
-import type { StorageClient } from '../services/storage/client.js';
+import type { Id, PeerId } from '../core/id.js';
+import { partitionKey } from '../services/jobs/engine/keys.js';
+import type { PutOptions, StorageClient } from '../services/storage/client.js';
 import type { BuiltinExecutor } from '../services/jobs/builtin-executor.js';
 import { stderrText } from '../services/jobs/builtin-executor.js';
 import type { ExecKind, Executor } from '../services/jobs/executor.js';
@@ -17,6 +19,7 @@ import type { RunPhase, RunTask, TaskReport } from '../services/jobs/engine/mess
 import { lineKey, outputPath, partitionOf } from '../services/jobs/engine/paths.js';
 import type { TaskContext, TaskRunner } from '../services/jobs/engine/worker.js';
 import { JobAssets } from './jobs-assets.js';
+import { attemptObjects, removeObjects } from './jobs-cleanup.js';
 
 /** Prepared programs a worker keeps, by exec text (a job's tasks share one). */
 const MAX_PREPARED = 64;
@@ -53,12 +56,15 @@ export class StorageTaskRunner implements TaskRunner {
       let stored: number | undefined;
       let storeError: unknown;
       try {
-        stored = await this.store(client, running.stdout, (k) => outputPath(ctx.user, jobId, phase.phase, task.index, task.attempt, k), phase.partitions);
+        const home = (k: number): Id | undefined => (phase.feedsReduce === true ? partitionKey(jobId, phase.phase + 1, k) : undefined);
+        stored = await this.store(client, running.stdout, (k) => outputPath(ctx.user, jobId, phase.phase, task.index, task.attempt, k), phase.partitions, home);
       } catch (e) {
         storeError = e;
         running.cancel();
       }
       const r = await running.result;
+      // A failed attempt's output is no task's: remove whatever of it was stored.
+      if (r.outcome !== 'exited' || r.exitCode !== 0 || stored === undefined) await this.discard(jobId, phase, task, ctx.user);
       const stderr = stderrText(r).slice(0, 4096);
       if (r.outcome === 'exited' && r.exitCode !== 0) return failure('exit', r.exitCode, `the pipeline exited with status ${r.exitCode}`, stderr);
       if (r.outcome === 'limit' || r.outcome === 'timeout') return failure(r.outcome, r.exitCode, r.message ?? r.outcome, stderr);
@@ -67,6 +73,11 @@ export class StorageTaskRunner implements TaskRunner {
     } catch (e) {
       return failure('error', 70, describe(e));
     }
+  }
+
+  async discard(jobId: string, phase: RunPhase, task: RunTask, user: string): Promise<void> {
+    const client = this.storage();
+    if (client !== null) await removeObjects(client, attemptObjects(user, jobId, phase.phase, task.index, task.attempt, phase.partitions));
   }
 
   private program(phase: RunPhase): { executor: Executor; program: unknown } {
@@ -117,10 +128,14 @@ export class StorageTaskRunner implements TaskRunner {
   }
 
   /** Store stdout as one object, or as one per partition; resolves to the bytes stored. */
-  private async store(client: StorageClient, stdout: AsyncIterable<Uint8Array>, pathOf: (partition?: number) => string, partitions: number): Promise<number> {
-    if (partitions === 1) return (await client.put(pathOf(), stdout, { fresh: true })).size;
+  private async store(client: StorageClient, stdout: AsyncIterable<Uint8Array>, pathOf: (partition?: number) => string, partitions: number, home: (partition: number) => Id | undefined): Promise<number> {
+    const opts = (k: number): PutOptions => {
+      const key = home(k);
+      return key === undefined ? { fresh: true } : { fresh: true, home: key };
+    };
+    if (partitions === 1) return (await client.put(pathOf(), stdout, opts(0))).size;
     const pipes = Array.from({ length: partitions }, () => new Pipe(PARTITION_PIPE_BYTES));
-    const puts = pipes.map((p, k) => client.put(pathOf(k), p.readable(), { fresh: true }));
+    const puts = pipes.map((p, k) => client.put(pathOf(k), p.readable(), opts(k)));
     puts.forEach((p) => p.catch(() => undefined));
     try {
       await splitLines(stdout, pipes);

@@ -38,9 +38,20 @@ export interface PeerOptions {
    * keeper, and it runs no repair). The rendezvous server's own peer, by default.
    */
   attached?: boolean;
+  /**
+   * false: run no tasks of jobs, even on the ring (the rendezvous server's own peer, which runs no
+   * user code). It still keeps the jobs whose keys it owns, and tells every peer it links to that
+   * it runs none, so their keepers place tasks elsewhere. An attached peer runs none either.
+   */
+  tasks?: boolean;
   /** Run the gossip layer (membership, network-wide counts, slices) with these attributes (peer/gossip.ts). */
   gossip?: PeerGossipOptions;
-  /** The sandboxes its js and wasm tasks run in (worker threads in Node, Web Workers in a tab); without them the peer runs builtins only. The peer closes them when it leaves. */
+  /**
+   * The sandboxes its js and wasm tasks run in (worker threads in Node, Web Workers in a tab);
+   * without them the peer runs builtins only, and as a keeper refuses js and wasm jobs (it checks
+   * a job's modules with them). A peer that runs no tasks keeps them for that check: they start a
+   * sandbox only for a task. The peer closes them when it leaves.
+   */
   sandboxes?: SandboxPool;
 }
 
@@ -89,7 +100,9 @@ export class Peer {
       const env = { clock: opts.clock, rng: opts.rng.fork('storage'), net: opts.net, store: PrefixStore.of(opts.store, 'storage/') };
       this.storage = new StorageService(this.base, env, opts.attached === true ? { ...opts.storage, repair: false } : opts.storage);
       this.sandboxes = opts.sandboxes ?? null;
-      this.jobs = startJobs(this.base, opts.clock, opts.store, () => this.storage?.client ?? null, { sandboxes: this.sandboxes ?? undefined, worker: opts.attached !== true });
+      this.jobs = startJobs(this.base, opts.clock, opts.store, () => this.storage?.client ?? null, { sandboxes: this.sandboxes ?? undefined, worker: opts.attached !== true && opts.tasks !== false });
+      // A peer that runs no tasks says so on each link it gets (services/jobs/engine/no-tasks.ts).
+      this.base.events.on('link-up', (e) => this.jobs?.linkUp(e.peer));
     }
     if (opts.gossip) ({ gossip: this.gossip, slices: this.slices } = startGossip(this.base, opts.clock, opts.rng, opts.gossip, () => this.storage));
   }

@@ -84,6 +84,8 @@ export async function startServerPeer(server: CumulusServer, opts: ServerPeerOpt
     ...(opts.iceInterfaces ? { iceInterfaces: opts.iceInterfaces } : {}),
     storage: opts.storage ?? { quotaBytes: lend ? SERVER_PEER_QUOTA_BYTES : 0 },
     ...(lend ? {} : { attached: true }),
+    // The server runs no user code: on the ring or beside it, its peer runs no tasks of jobs.
+    tasks: false,
     rememberPeers: true,
     local: (self) => {
       const signaler = server.hub.attachLocal(self, { onRing: lend });

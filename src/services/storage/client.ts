@@ -42,6 +42,11 @@ export interface PutOptions {
    * caller hashes the bytes as they stream past. Undefined keeps none.
    */
   md5?: () => string | undefined;
+  /**
+   * A ring key whose owner gets the first copy of every chunk (the others go to the candidates
+   * as usual): a job's partition is written to the peer that will reduce it.
+   */
+  home?: Id;
 }
 
 /** An inclusive byte range of a file, like HTTP's `bytes=start-end`. */
@@ -108,7 +113,7 @@ export class StorageClient {
     const tally = new ChunkTally();
     const keeper = pathKey(p);
     const list = new ChunkList(this.ring, replicas, fanout, this.timeoutMs, keeper);
-    const { chunks, index, count } = await this.placeAll(chunkStream(source, chunkBytes, tally), replicas, list, keeper, opts.fresh === true);
+    const { chunks, index, count } = await this.placeAll(chunkStream(source, chunkBytes, tally), replicas, list, keeper, opts.fresh === true, opts.home);
     const rec: FileRecord = { kind: 'file', path: p, rev: 0, version: 0, size: tally.size, chunkBytes, replicas, etag: tally.digestHex(), mtimeMs: this.clock.now(), chunks };
     if (opts.contentType !== undefined) rec.contentType = opts.contentType;
     const md5 = opts.md5?.();
@@ -128,7 +133,7 @@ export class StorageClient {
    * The stream is pulled only when a slot is free, so memory stays at a few chunks (and the list's
    * pending refs, see ChunkList).
    */
-  private async placeAll(stream: AsyncIterable<Uint8Array>, replicas: number, list: ChunkList, keeper: Id, atOnce: boolean): Promise<ChunkListResult> {
+  private async placeAll(stream: AsyncIterable<Uint8Array>, replicas: number, list: ChunkList, keeper: Id, atOnce: boolean, home: Id | undefined): Promise<ChunkListResult> {
     const placed: Array<Promise<ChunkRef>> = [];
     let sizeBytes = 0;
     try {
@@ -136,7 +141,7 @@ export class StorageClient {
         sizeBytes += chunk.length;
         if (sizeBytes > MAX_OBJECT_BYTES) throw new InvalidArgumentError(`file exceeds the largest object size, ${MAX_OBJECT_BYTES} bytes`);
         const id = idToHex(hashBytesToId(chunk));
-        const p = placeChunk(this.ring, id, chunk, replicas, [], this.timeoutMs, keeper, atOnce).then((holders: PeerId[]) => ({ id, holders }));
+        const p = placeChunk(this.ring, id, chunk, replicas, [], this.timeoutMs, keeper, atOnce, home).then((holders: PeerId[]) => ({ id, holders }));
         // Observed now, awaited in order below: a failure must not surface as an unhandled rejection.
         p.catch(() => undefined);
         placed.push(p);

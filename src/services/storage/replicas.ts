@@ -36,17 +36,21 @@ function failure(where: string, e: unknown): PlacementFailure {
  * `keeper` is the sKeeper key of the file the chunk belongs to: new holders keep it in their summary.
  * `atOnce` sends the first candidates their copies together (one round instead of one per
  * replica), for a writer whose latency counts more than an occasional copy to a duplicate owner.
+ * `home` is a ring key whose owner gets the first copy, before the candidates (a job's partition
+ * goes to the peer that will reduce it); readers find it through the record like any replica.
  */
-export async function placeChunk(ring: RingPort, id: string, bytes: Uint8Array, r: number, live: PeerId[], timeoutMs: number, keeper?: Id, atOnce = false): Promise<PeerId[]> {
+export async function placeChunk(ring: RingPort, id: string, bytes: Uint8Array, r: number, live: PeerId[], timeoutMs: number, keeper?: Id, atOnce = false, home?: Id): Promise<PeerId[]> {
   const holders = [...live];
   const failures: PlacementFailure[] = [];
   let duplicates = 0;
   let i = 0;
-  if (atOnce) {
-    const first = Array.from({ length: Math.max(0, r - holders.length) }, (_, k) => sendChunk(ring, candidateKey(k, id), id, bytes, timeoutMs, keeper));
-    i = first.length;
-    (await Promise.allSettled(first)).forEach((s, k) => {
-      if (s.status === 'rejected') failures.push(failure(`candidate ${k}`, s.reason));
+  const want = r - holders.length;
+  if ((atOnce || home !== undefined) && want > 0) {
+    // The home copy is sent with the first candidates' (or alone, when the writer is not in a hurry).
+    const keys: Array<[string, Id]> = home === undefined ? [] : [['home', home]];
+    for (let k = 0; atOnce && keys.length < want; k++, i++) keys.push([`candidate ${k}`, candidateKey(k, id)]);
+    (await Promise.allSettled(keys.map(([, key]) => sendChunk(ring, key, id, bytes, timeoutMs, keeper)))).forEach((s, k) => {
+      if (s.status === 'rejected') failures.push(failure(keys[k]![0], s.reason));
       else if (!holders.includes(s.value)) holders.push(s.value);
       else duplicates++;
     });

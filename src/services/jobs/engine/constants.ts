@@ -66,3 +66,9 @@ export const STRAGGLER_FACTOR = 3;
 export const MIN_TASKS_FOR_MEDIAN = 5;
 /** Most tasks of one job (a million tiny maps is the scenario; more is a bulk job to split). */
 export const MAX_TASKS_PER_JOB = 4_000_000;
+
+/**
+ * Peers a jobs engine remembers as running no tasks (they said so on their link, no-tasks.ts):
+ * the rendezvous server's peer, a few such peers in any cloud; the oldest are forgotten past it.
+ */
+export const MAX_NO_TASK_PEERS = 1024;

@@ -67,6 +67,8 @@ export const RunPhase = obj({
   type: Type.Union([Type.Literal('map'), Type.Literal('reduce')]),
   /** Partitions the output is cut into: the next phase's reducers when it is a reduce, else 1. */
   partitions: Type.Integer({ minimum: 1, maximum: 1024 }),
+  /** The next phase is a reduce: each partition's first copy goes to the owner of its key (keys.ts). */
+  feedsReduce: Type.Optional(Type.Boolean()),
   /** This phase's reducers (1 for a map): a reducer of several reads its partition of each source. */
   count: Type.Integer({ minimum: 1, maximum: 1024 }),
   /** The exec's kind when it is not 'builtin', and the paths of its assets (a js or wasm task's module first). */
@@ -81,7 +83,10 @@ export type RunTask = Static<typeof RunTask>;
 export const RunBody = obj({ jobId: JobId, user: User, phases: Type.Array(RunPhase, { minItems: 1, maxItems: 32 }), tasks: Type.Array(RunTask, { minItems: 1, maxItems: MAX_TASKS_PER_RUN }) });
 export type RunBody = Static<typeof RunBody>;
 /** The worker took the tasks (`depth`: how many it wants queued, from its speed) or is full. */
-export const RunReply = Type.Union([obj({ type: Type.Literal('accepted'), depth: Type.Integer({ minimum: 1, maximum: MAX_TASKS_PER_RUN }) }), obj({ type: Type.Literal('busy') }), ErrorReply]);
+/** A worker's answer to a `run` frame: taken, full for now, or a peer that runs no tasks at all (no-tasks.ts). */
+export const RunReply = Type.Union([obj({ type: Type.Literal('accepted'), depth: Type.Integer({ minimum: 1, maximum: MAX_TASKS_PER_RUN }) }), obj({ type: Type.Literal('busy') }), obj({ type: Type.Literal('no-tasks') }), ErrorReply]);
+/** `no-tasks`, one way over a new link: the sender runs no tasks (no-tasks.ts); it carries nothing. */
+export const NoTasksBody = obj({});
 
 export const TaskReport = Type.Union([
   obj({

@@ -10,6 +10,7 @@ import type { RingPort } from '../../../overlay/port.js';
 import { Type } from '@sinclair/typebox';
 import { JOBS_SVC } from './constants.js';
 import { RunReply, type RunPhase, type RunTask } from './messages.js';
+import type { NoTaskPeers } from './no-tasks.js';
 
 /** Neighbours probed in one round (the ring's nearest peers: one hop away). */
 const PROBE_FANOUT = 3;
@@ -22,6 +23,8 @@ const PROBE_BACKOFF_FIRST_MS = 100;
 const PROBE_BACKOFF_MAX_MS = 5000;
 /** Jobs whose offload targets a worker remembers (to forward a cancel); the oldest is dropped past it. */
 const MAX_REMEMBERED_JOBS = 1024;
+/** Tasks handed to one neighbour that a worker remembers (to answer them lost if it crashes); the oldest are dropped. */
+const MAX_HANDED_TASKS = 256;
 
 /** A neighbour's answer to a probe: how many tasks it would start at once. */
 export const ProbeReply = Type.Object({ type: Type.Literal('probe'), room: Type.Integer({ minimum: 0, maximum: 64 }) }, { additionalProperties: false });
@@ -44,11 +47,19 @@ export class Offloader {
   offloaded = 0;
   /** The neighbours each job's tasks were handed to: a cancel of the job is passed on to them. */
   private readonly handedTo = new Map<string, Set<PeerId>>();
+  /**
+   * The tasks handed to each neighbour lately. The keeper knows only this worker as their worker,
+   * so if the neighbour crashes this worker answers them lost (and they are retried) rather than
+   * letting them wait for their timeout. A task the neighbour already answered is refused then.
+   */
+  private readonly handed = new Map<PeerId, Offloadable[]>();
 
   constructor(
     private readonly ring: RingPort,
     private readonly clock: Clock,
     private readonly rpcTimeoutMs: number,
+    /** Peers that said they run no tasks (no-tasks.ts): never probed. */
+    private readonly noTasks?: NoTaskPeers,
   ) {}
 
   /**
@@ -88,7 +99,7 @@ export class Offloader {
 
   private neighbours(): PeerId[] {
     const pred = this.ring.predecessor();
-    const near = [...this.ring.successors(), ...(pred ? [pred] : [])].filter((p) => p !== this.ring.self);
+    const near = [...this.ring.successors(), ...(pred ? [pred] : [])].filter((p) => p !== this.ring.self && this.noTasks?.has(p) !== true);
     return [...new Set(near)].slice(0, PROBE_FANOUT);
   }
 
@@ -113,6 +124,9 @@ export class Offloader {
       if (r?.ok && r.value.type === 'accepted') {
         this.offloaded += list.length;
         this.remember(jobId, peer);
+        const held = this.handed.get(peer) ?? [];
+        held.push(...list);
+        this.handed.set(peer, held.slice(-MAX_HANDED_TASKS));
       } else for (const t of list) giveBack(t);
     }
   }
@@ -124,6 +138,13 @@ export class Offloader {
       this.handedTo.set(jobId, (set = new Set()));
     }
     set.add(peer);
+  }
+
+  /** A neighbour crashed: the tasks handed to it, which this worker answers lost. */
+  lost(peer: PeerId): Offloadable[] {
+    const list = this.handed.get(peer) ?? [];
+    this.handed.delete(peer);
+    return list;
   }
 
   /** The job was cancelled: the neighbours running its tasks are told too. */

@@ -6,7 +6,7 @@
 import { check } from '../../../core/codec.js';
 import type { Envelope } from '../../../core/envelope.js';
 import type { PeerId } from '../../../core/id.js';
-import type { Clock } from '../../../env/ports.js';
+import type { Clock, TimerHandle } from '../../../env/ports.js';
 import type { RingPort } from '../../../overlay/port.js';
 import { DEFAULT_TIMEOUT_S, JOBS_SVC, MAX_TASKS_PER_JOB } from './constants.js';
 import { Deadlines, type Deadline } from './deadlines.js';
@@ -19,10 +19,12 @@ import type { JobsSettings } from './settings.js';
 import { taskKey } from './state.js';
 import type { JobsStats } from './stats.js';
 import { outputPath, phaseDir } from './paths.js';
+import { partitionKey } from './keys.js';
 import { runPhase, type Placement } from './placement.js';
 export type { Placement } from './placement.js';
 import { KeeperTimes } from './timing.js';
 import { nextStragglerMs, stragglers } from './stragglers.js';
+import { NoTaskPeers } from './no-tasks.js';
 
 /** How long a worker that did not take its frame gets no tasks: a few detection times of a crashed link. */
 const SHUN_MS = 10_000;
@@ -48,6 +50,8 @@ export class Scheduler {
   archive: ((journal: Journal, state: 'done' | 'cancelled') => Promise<void>) | undefined;
   /** A live attempt's answer said how many input bytes it read, and how many of them locally. */
   onInputRead: (jobId: string, inputBytes: number, localBytes: number) => void = () => undefined;
+  /** The placement's workers less the peers that run no tasks. */
+  private readonly taskPeers: (workers: readonly PeerId[]) => readonly PeerId[];
 
   constructor(
     private readonly ring: RingPort,
@@ -56,8 +60,11 @@ export class Scheduler {
     private readonly placement: Placement,
     private readonly settings: JobsSettings,
     private readonly stats: JobsStats,
+    /** Peers that said they run no tasks: never chosen, even as the holders of an input. */
+    private readonly noTasks = new NoTaskPeers(),
   ) {
     this.deadlines = new Deadlines(clock, (d) => this.expired(d));
+    this.taskPeers = noTasks.filter();
   }
 
   /** Cancel every timer and act no more (the peer is shutting down). */
@@ -167,15 +174,18 @@ export class Scheduler {
   }
 
   /**
-   * A preferred peer with room, else the worker being filled while it has its share, else the
+   * The preferred peer with the most room, else the worker being filled while it has its share, else the
    * least loaded worker ready for a refill, whose share is its room or, when fewer tasks wait, an
    * even part of them (so that a small job spreads over the idle workers).
    */
   private choose(journal: Journal, input: string): PeerId | undefined {
     this.pool.expireShuns(this.clock.now());
-    for (const p of this.placement.preferred(input)) if (this.pool.hasRoom(p)) return p;
+    // The holder with the most room: the first one listed took every quick task while the others idled.
+    let best: PeerId | undefined;
+    for (const p of this.placement.preferred(input)) if (this.pool.hasRoom(p) && !this.noTasks.has(p) && (best === undefined || this.pool.roomOf(p) > this.pool.roomOf(best))) best = p;
+    if (best !== undefined) return best;
     if (this.filling !== undefined && this.fillLeft-- > 0 && this.pool.hasRoom(this.filling)) return this.filling;
-    this.pool.setWorkers(this.placement.workers());
+    this.pool.setWorkers(this.taskPeers(this.placement.workers()));
     const worker = (this.filling = this.pool.least());
     if (worker === undefined) return undefined;
     const waiting = journal.state.phases.reduce((n, t) => n + t.counts.pending, 0);
@@ -201,6 +211,8 @@ export class Scheduler {
           .catch(() => undefined)
           .then((r) => {
             if (r?.ok && r.value.type === 'accepted') return void this.pool.setDepth(worker, r.value.depth);
+            // Its notice crossed this frame: it is never offered again, and these attempts are retried elsewhere.
+            if (r?.ok && r.value.type === 'no-tasks') this.noTasks.add(worker);
             // A worker that did not take its tasks (gone, or full) gets none for a while, so their retries go elsewhere.
             this.pool.shun(worker, this.clock.now() + SHUN_MS);
             for (const t of part) void this.record(journal, t.phase, t.index, t.attempt, { outcome: 'error', exitCode: 70, message: `worker ${worker.slice(0, 8)} did not take the task`, stderr: '' });
@@ -345,6 +357,19 @@ export class Scheduler {
       const e: Entry = { t: 'job-done' };
       if (journal.append(e) === null) entries.push(e);
     }
-    return entries.length > 0 && (await this.keeper.sync(journal));
+    if (entries.length === 0 || !(await this.keeper.sync(journal))) return false;
+    // Only a real peer's placement learns (an await here would reorder the simulator's events).
+    if (this.placement.learnHomes !== undefined) for (const e of entries) if (e.t === 'phase-done') await this.learnHomes(journal, e.phase + 1);
+    return true;
+  }
+
+  /** A reduce phase just opened: learn where its partitions' homes are (bounded by a request timeout), so each reducer runs at its own. */
+  private async learnHomes(journal: Journal, phase: number): Promise<void> {
+    const p = journal.state.spec!.phases[phase];
+    if (p?.type !== 'reduce' || this.placement.learnHomes === undefined) return;
+    const homes = Array.from({ length: p.count ?? 1 }, (_, i) => ({ input: this.inputOf(journal, phase, i), key: partitionKey(journal.jobId, phase, i) }));
+    let timer: TimerHandle | undefined;
+    await Promise.race([this.placement.learnHomes(homes).catch(() => undefined), new Promise<void>((resolve) => (timer = this.clock.setTimer(this.settings.rpcTimeoutMs, resolve)))]);
+    if (timer !== undefined) this.clock.cancel(timer);
   }
 }

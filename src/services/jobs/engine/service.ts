@@ -2,6 +2,7 @@
 // this peer owns), the journal replicas it holds for its predecessors and the replicator to the
 // ring; docs/jobs.md describes the protocol.
 import type { Envelope } from '../../../core/envelope.js';
+import type { PeerId } from '../../../core/id.js';
 import { withDefaults } from '../../../core/options.js';
 import type { RingPort } from '../../../overlay/port.js';
 import { JOBS_SVC } from './constants.js';
@@ -16,6 +17,9 @@ import { emptyJobsStats, type JobsStats } from './stats.js';
 import { JobsApi } from './api.js';
 import { JobsClient } from './client.js';
 import type { Executors } from './job.js';
+import { NoTasksBody } from './messages.js';
+import { NoTaskPeers } from './no-tasks.js';
+import { check } from '../../../core/codec.js';
 
 export interface JobsOptions extends Partial<JobsSettings> {
   ring: RingPort;
@@ -26,10 +30,7 @@ export interface JobsOptions extends Partial<JobsSettings> {
   runner?: TaskRunner;
   /** The executors jobs are checked against when created here (the builtins on a real peer). */
   executors?: Executors;
-  /**
-   * Whether a busy worker hands waiting tasks to idle neighbours that answer its probe (offload.ts).
-   * Off by default: its gain on real peers has not been measured.
-   */
+  /** Whether a busy worker hands waiting tasks to idle neighbours that answer its probe (offload.ts); off unless asked for. */
   offload?: boolean;
 }
 
@@ -50,6 +51,8 @@ export class JobsService {
   readonly api: JobsApi;
   /** Client of any job's keeper, from this peer. */
   readonly client: JobsClient;
+  /** Peers that said they run no tasks (this one too, when it has no worker): never given any. */
+  readonly noTasks = new NoTaskPeers();
   private readonly ring: RingPort;
   private readonly unsubscribe: Array<() => void> = [];
 
@@ -58,10 +61,11 @@ export class JobsService {
     this.settings = jobsSettings(opts);
     this.replicas = new ReplicaStore(opts.ring, this.stats, this.settings.compactEntries);
     this.keeper = new Keeper(opts.ring, this.replicas, new Replicator(opts.ring, this.settings.rpcTimeoutMs, this.stats), this.stats, this.settings.compactEntries);
-    const scheduler = opts.placement && new Scheduler(opts.ring, opts.clock, this.keeper, opts.placement, this.settings, this.stats);
+    if (!opts.runner) this.noTasks.add(opts.ring.self);
+    const scheduler = opts.placement && new Scheduler(opts.ring, opts.clock, this.keeper, opts.placement, this.settings, this.stats, this.noTasks);
     this.scheduler = scheduler;
     if (scheduler) this.keeper.onTakeover = (journal) => scheduler.resume(journal);
-    this.worker = opts.runner && new Worker(opts.ring, opts.clock, opts.runner, this.settings.rpcTimeoutMs, this.stats, this.settings.taskSlots, opts.offload === true);
+    this.worker = opts.runner && new Worker(opts.ring, opts.clock, opts.runner, this.settings.rpcTimeoutMs, this.stats, this.settings.taskSlots, opts.offload === true, this.noTasks);
     const learn = opts.placement?.learn?.bind(opts.placement);
     this.api = new JobsApi(opts.ring, opts.clock, this.keeper, scheduler, opts.executors ?? new Map(), this.stats, learn);
     if (scheduler) scheduler.onInputRead = (jobId, bytes, local) => this.api.countInput(jobId, bytes, local);
@@ -74,8 +78,20 @@ export class JobsService {
     this.unsubscribe.push(this.ring.onService(JOBS_SVC, (env) => this.dispatch(env)));
     for (const ev of ['range-changed', 'predecessor-changed', 'peer-gone'] as const) this.unsubscribe.push(this.ring.events.on(ev, () => this.keeper.onRangeChanged()));
     this.unsubscribe.push(this.ring.events.on('peer-gone', (e) => {
-      if (e.failed) this.scheduler?.onPeerGone(e.peer);
+      if (!e.failed) return;
+      this.scheduler?.onPeerGone(e.peer);
+      this.worker?.onPeerGone(e.peer);
     }));
+    // The links made while joining came up before this: they are told now.
+    if (!this.worker) for (const p of this.ring.links()) this.linkUp(p);
+  }
+
+  /**
+   * A link to peer came up (the host's ring says so). A peer that runs no tasks tells the other
+   * end at once, before that end's keeper can count it among its workers (no-tasks.ts).
+   */
+  linkUp(peer: PeerId): void {
+    if (!this.worker && this.unsubscribe.length > 0) this.ring.send(peer, JOBS_SVC, 'no-tasks', {});
   }
 
   /** Idempotent. A stopped worker drops its queue and sends no more answers. */
@@ -91,7 +107,9 @@ export class JobsService {
         return this.replicas.onJournal(env);
       case 'run':
         if (this.worker) return this.worker.onRun(env);
-        break;
+        return void this.ring.reply(env, { type: 'no-tasks' });
+      case 'no-tasks':
+        return this.onNoTasks(env);
       case 'done':
         if (this.scheduler) return this.scheduler.onDone(env);
         return void this.ring.reply(env, { type: 'not-keeper' });
@@ -110,8 +128,14 @@ export class JobsService {
       case 'sources':
         return this.api.on(env);
     }
-    // An operation this peer does not serve (unknown, or run on a peer that is no worker).
+    // An operation this peer does not serve.
     this.stats.badBodies++;
     this.ring.reply(env, { type: 'error', code: 'INVALID_ARGUMENT', message: `jobs operation ${env.op.slice(0, 64)} is not served here` });
+  }
+
+  /** A linked peer says it runs no tasks (a notice that took hops, or names a peer we are not linked to, is refused). */
+  private onNoTasks(env: Envelope): void {
+    if (!check(NoTasksBody, env.body, 'jobs no-tasks body').ok || env.hops !== 0 || !this.ring.isLinked(env.src)) return void this.stats.badBodies++;
+    this.noTasks.add(env.src);
   }
 }

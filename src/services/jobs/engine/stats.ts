@@ -19,6 +19,10 @@ export interface JobsStats {
   duplicateAnswers: number;
   /** Attempts the keeper ended itself: timed out, or not taken by their worker. */
   keeperFailures: number;
+  /** Outputs this worker's runner removed because their answer was refused for good (another attempt won). */
+  discardedOutputs: number;
+  /** Outputs of lost attempts this keeper removed when their job ended. */
+  sweptOutputs: number;
   /** Job reports that could not be archived in storage when their job ended. */
   archiveFailures: number;
   /** Bodies that failed their schema check. */
@@ -26,5 +30,5 @@ export interface JobsStats {
 }
 
 export function emptyJobsStats(): JobsStats {
-  return { journalFrames: 0, journalFailures: 0, journalRefused: 0, journalRefusedBy: {}, journalTruncations: 0, snapshotsSent: 0, snapshotsReceived: 0, takeovers: 0, staleAnswers: 0, duplicateAnswers: 0, keeperFailures: 0, archiveFailures: 0, badBodies: 0 };
+  return { journalFrames: 0, journalFailures: 0, journalRefused: 0, journalRefusedBy: {}, journalTruncations: 0, snapshotsSent: 0, snapshotsReceived: 0, takeovers: 0, staleAnswers: 0, duplicateAnswers: 0, keeperFailures: 0, discardedOutputs: 0, sweptOutputs: 0, archiveFailures: 0, badBodies: 0 };
 }

@@ -6,6 +6,7 @@
 // Its queue depth follows its speed: about TARGET_QUEUE_MS of work, from the mean task time so far.
 import { check } from '../../../core/codec.js';
 import type { Envelope } from '../../../core/envelope.js';
+import type { PeerId } from '../../../core/id.js';
 import type { Clock } from '../../../env/ports.js';
 import type { RingPort } from '../../../overlay/port.js';
 import { JOBS_SVC } from './constants.js';
@@ -14,6 +15,7 @@ import { DoneReply, MAX_ANSWERS_PER_FRAME, MAX_TASKS_PER_RUN, RunBody, type Answ
 import type { JobsStats } from './stats.js';
 import { CancelRunBody } from './api-messages.js';
 import { Offloader } from './offload.js';
+import type { NoTaskPeers } from './no-tasks.js';
 
 /** Whose job a task is of, and the signal that cancels it. */
 export interface TaskContext {
@@ -24,7 +26,12 @@ export interface TaskContext {
 /** How a worker runs one task: reads its input, runs its exec, stores its output, reports. Never rejects. */
 export interface TaskRunner {
   run(jobId: string, phase: RunPhase, task: RunTask, ctx: TaskContext): Promise<TaskReport>;
+  /** Remove what an attempt stored: its keeper refused its answer (another attempt won, or the job ended). Never rejects. */
+  discard?(jobId: string, phase: RunPhase, task: RunTask, user: string): Promise<void>;
 }
+
+/** Why a keeper refuses an answer for good: the attempt's output will never be the task's. */
+const LOST_REASONS: ReadonlySet<string> = new Set(['duplicate', 'stale', 'ended', 'cancelled', 'no-such-task']);
 
 /** Work a worker keeps queued, in ms of its own mean task time: enough to never idle between frames. */
 const TARGET_QUEUE_MS = 2000;
@@ -55,6 +62,8 @@ export class Worker {
   private readonly current = new Set<{ jobId: string; abort: AbortController }>();
   /** Answers waiting for their job's frame in flight to end, by job; the jobs with a frame out. */
   private readonly unsent = new Map<string, Answer[]>();
+  /** The task each answer is of, for the runner to discard what a refused attempt stored. */
+  private readonly origins = new WeakMap<Answer, Queued>();
   private readonly sending = new Set<string>();
   private stopped = false;
   /** Paused by its volunteer: it takes no task (keepers place them elsewhere) and starts none it queued. */
@@ -76,8 +85,10 @@ export class Worker {
     private readonly slots = 1,
     /** Hand waiting tasks to idle neighbours (offload.ts); off unless asked for. */
     private readonly offload = false,
+    /** Peers that said they run no tasks: not probed for offload. */
+    noTasks?: NoTaskPeers,
   ) {
-    this.offloader = new Offloader(ring, clock, rpcTimeoutMs);
+    this.offloader = new Offloader(ring, clock, rpcTimeoutMs, noTasks);
   }
 
   /** How many tasks this worker wants queued or running: about TARGET_QUEUE_MS of work at its pace. */
@@ -174,7 +185,11 @@ export class Worker {
     this.recentMs = this.recentMs === undefined ? runMs : (1 - RECENT_WEIGHT) * this.recentMs + RECENT_WEIGHT * runMs;
     this.doneTasks++;
     // A cancelled job's keeper has ended it: an answer would only be refused.
-    if (!this.stopped && !running.abort.signal.aborted) this.answer(q.jobId, { phase: q.task.phase, index: q.task.index, attempt: q.task.attempt, report: report.outcome === 'ok' ? { ...report, runMs } : report });
+    if (!this.stopped && !running.abort.signal.aborted) {
+      const a: Answer = { phase: q.task.phase, index: q.task.index, attempt: q.task.attempt, report: report.outcome === 'ok' ? { ...report, runMs } : report };
+      this.origins.set(a, q);
+      this.answer(q.jobId, a);
+    }
     this.fill();
   }
 
@@ -186,6 +201,14 @@ export class Worker {
     for (let i = this.queue.length - 1; i >= 0; i--) if (this.queue[i]!.jobId === jobId) this.queue.splice(i, 1);
     for (const r of this.current) if (r.jobId === jobId) r.abort.abort();
     this.offloader.cancel(jobId);
+  }
+
+  /** A peer crashed: the tasks this worker handed to it are answered lost, so their keepers retry them now. */
+  onPeerGone(peer: PeerId): void {
+    if (this.stopped) return;
+    for (const q of this.offloader.lost(peer)) {
+      this.answer(q.jobId, { phase: q.task.phase, index: q.task.index, attempt: q.task.attempt, report: { outcome: 'error', exitCode: 70, message: `neighbour ${peer.slice(0, 8)} running the task left the ring`, stderr: '' } });
+    }
   }
 
   /** Queue an answer; it leaves at once unless a frame of its job is out, then with the next one. */
@@ -216,8 +239,20 @@ export class Worker {
         .request(jobKey(jobId), JOBS_SVC, 'done', { jobId, answers }, { timeoutMs: this.rpcTimeoutMs })
         .then((env) => check(DoneReply, env.body, 'jobs done reply'))
         .catch(() => undefined);
-      if (r?.ok && r.value.type === 'verdicts') return;
+      if (r?.ok && r.value.type === 'verdicts') return this.discardLost(answers, r.value.verdicts);
       await new Promise<void>((resolve) => this.clock.setTimer(ANSWER_BACKOFF_MS, resolve));
     }
+  }
+
+  /** The runner removes the outputs of the answers a keeper refused for good. */
+  private discardLost(answers: readonly Answer[], verdicts: ReadonlyArray<{ type: string; reason?: string }>): void {
+    if (this.runner.discard === undefined) return;
+    answers.forEach((a, i) => {
+      const v = verdicts[i];
+      const q = this.origins.get(a);
+      if (q === undefined || a.report.outcome !== 'ok' || v?.type !== 'ignored' || !LOST_REASONS.has(v.reason ?? '')) return;
+      this.stats.discardedOutputs++;
+      void this.runner.discard!(q.jobId, q.phase, q.task, q.user);
+    });
   }
 }
