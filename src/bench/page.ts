@@ -1,8 +1,10 @@
 // `cumulus bench page`: what the volunteer page costs its volunteer. A local cloud (the server and
 // --peers in-process Node volunteers), one Chromium tab that loads the page, joins with one click,
-// then sits idle for --idle-s seconds. Figures: idleCpuPct (the tab's renderer process, CPU time
-// over the idle window, in percent of one core, from CDP SystemInfo.getProcessInfo; mainThreadPct
-// is the renderer's main-thread task time alone), jsHeapMB (used JS heap after the idle window),
+// then sits idle for --idle-s seconds. Figures: idleCpuPct (the tab's renderer process, all its
+// threads, CPU time over the idle window in percent of one core, from CDP Performance.getMetrics'
+// ProcessTime; mainThreadPct is the renderer's main-thread task time alone; renderersPct is every
+// renderer process of the browser, which adds headless Chromium's own WebUI renderer, from CDP
+// SystemInfo.getProcessInfo), jsHeapMB (used JS heap after the idle window),
 // loadMs (navigation to the page's load event), joinMs (click to joined) and bundleKB (the
 // volunteer page's script as served gzipped, KiB).
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -56,17 +58,18 @@ export async function runPageBench(o: PageBenchOptions): Promise<Record<string, 
       const info = (await browserCdp.send('SystemInfo.getProcessInfo')) as { processInfo: ProcessInfo[] };
       return info.processInfo.filter((p) => p.type === 'renderer').reduce((a, p) => a + p.cpuTime, 0);
     };
-    const taskS = async () => ((await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'TaskDuration')?.value ?? 0);
-    const cpu0 = await rendererCpuS();
-    const task0 = await taskS();
+    const metrics = async () => new Map((await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value]));
+    const renderers0 = await rendererCpuS();
+    const m0 = await metrics();
     const w0 = Date.now();
     await new Promise((resolve) => setTimeout(resolve, o.idleS * 1000));
     const wallS = (Date.now() - w0) / 1000;
-    const idleCpuPct = ((await rendererCpuS()) - cpu0) / wallS * 100;
-    const mainThreadPct = ((await taskS()) - task0) / wallS * 100;
+    const m1 = await metrics();
+    const pct = (name: string) => ((m1.get(name) ?? 0) - (m0.get(name) ?? 0)) / wallS * 100;
+    const renderersPct = ((await rendererCpuS()) - renderers0) / wallS * 100;
     const heap = (await cdp.send('Runtime.getHeapUsage')) as { usedSize: number };
     return {
-      idleCpuPct: round(idleCpuPct), mainThreadPct: round(mainThreadPct), jsHeapMB: round(heap.usedSize / (1024 * 1024)),
+      idleCpuPct: round(pct('ProcessTime')), mainThreadPct: round(pct('TaskDuration')), renderersPct: round(renderersPct), jsHeapMB: round(heap.usedSize / (1024 * 1024)),
       loadMs: Math.round(loadMs), joinMs, bundleKB: round(bundleBytes / 1024), idleS: round(wallS),
     };
   } finally {

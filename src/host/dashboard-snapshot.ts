@@ -34,6 +34,25 @@ export interface DashboardSnapshot {
   /** The server's peer's gossip estimates of the whole cloud (null until its first epoch ends). */
   cloud: { peers: number; storageOfferedBytes: number; storageUsedBytes: number; cores: number; tasksRunning: number } | null;
   jobs: JobProgress[];
-  coord: { held: number; requests: number; granted: number; refused: number } | null;
+  /**
+   * Coordination through this server's drop-in gateway: its counters, and its busiest resources
+   * (at most MAX_COORD_RESOURCES) with the leases held and the pages queued for each.
+   */
+  coord: { held: number; requests: number; granted: number; refused: number; resources: CoordResource[] } | null;
 }
+
+/** One coordination resource as the drop-in gateway sees it. */
+export interface CoordResource {
+  name: string;
+  capacity: number;
+  /** Leases pages hold, and leases kept spare for the next submit. */
+  held: number;
+  spare: number;
+  /** Pages queued at the gateway, and requests out to the resource's owner. */
+  waiting: number;
+  asking: number;
+}
+
+/** Resources a snapshot lists at most: the busiest first. */
+export const MAX_COORD_RESOURCES = 16;
 

@@ -1,5 +1,5 @@
 // What a volunteer lends and on what terms: its limits (storage quota, sandboxes, the share of time
-// it takes tasks, only while its tab is hidden, paused) applied to its running peer at once, and
+// it takes tasks, only while its tab is hidden, only while charging, paused) applied to its running peer at once, and
 // the figures of what it gave. Platform-neutral: the volunteer page (src/web) feeds it the tab's
 // visibility and keeps the limits in localStorage; a Node volunteer could drive it the same way.
 import type { RunningPeer } from './start-peer.js';
@@ -15,6 +15,8 @@ export interface LendingLimits {
   dutyPct: number;
   /** Take tasks only while the tab is hidden (the volunteer is not looking at it). */
   onlyWhenHidden: boolean;
+  /** Lend nothing while the device runs on battery (where the platform tells; see setCharging). */
+  onlyWhenCharging: boolean;
   /** Lend nothing: no task taken, no chunk taken or served. */
   paused: boolean;
 }
@@ -24,7 +26,9 @@ export interface LendingFigures {
   links: number;
   /** Whether tasks are taken right now, and why not when not. */
   takingTasks: boolean;
-  why: 'paused' | 'visible' | 'duty' | null;
+  why: 'paused' | 'discharging' | 'visible' | 'duty' | null;
+  /** Whether the device is charging: null when the platform does not tell. */
+  charging: boolean | null;
   storedBytes: number;
   quotaBytes: number;
   chunksHeld: number;
@@ -44,10 +48,13 @@ export const MIN_DUTY_PCT = 10;
 export class Lending {
   private limits: LendingLimits;
   private hidden = false;
+  private charging: boolean | null = null;
   private dutyOn = true;
   private dutyTimer: ReturnType<typeof setTimeout> | null = null;
   private movedChunks = 0;
   private chunksHeld = 0;
+  /** Bytes held when the chunks were last counted: while it stays the same, so does the count. */
+  private countedAtBytes = -1;
 
   constructor(private readonly running: RunningPeer, private readonly sandboxes: SandboxPool | null, limits: LendingLimits) {
     this.limits = { ...limits };
@@ -80,10 +87,27 @@ export class Lending {
     this.update();
   }
 
-  /** Count the chunks held (a store scan, bounded): asked now and then by the page, not every frame. */
+  /**
+   * The device started or stopped charging (Battery Status), or null when the platform does not
+   * tell: then "only while charging" cannot be honoured and lending goes on.
+   */
+  setCharging(charging: boolean | null): void {
+    this.charging = charging;
+    this.update();
+  }
+
+  /**
+   * Count the chunks held (a store scan, bounded): asked now and then by the page, not every frame.
+   * Every chunk taken or dropped changes the bytes held, so while those stay the same the scan is
+   * skipped: in an idle tab it was the largest share of the main thread's work.
+   */
   async countChunks(max = 100_000): Promise<number> {
     const s = this.running.peer.storage;
-    this.chunksHeld = s ? (await s.holder.store.ids(max)).length : 0;
+    if (!s) return (this.chunksHeld = 0);
+    const used = s.holder.store.used;
+    if (used === this.countedAtBytes) return this.chunksHeld;
+    this.chunksHeld = (await s.holder.store.ids(max)).length;
+    this.countedAtBytes = used;
     return this.chunksHeld;
   }
 
@@ -94,7 +118,7 @@ export class Lending {
     const w = p.jobs?.worker?.counters;
     const why = this.why();
     return {
-      joined: st.joined, links: st.links, takingTasks: why === null, why,
+      joined: st.joined, links: st.links, takingTasks: why === null, why, charging: this.charging,
       storedBytes: holder?.store.used ?? 0, quotaBytes: holder?.store.quotaBytes ?? 0, chunksHeld: this.chunksHeld,
       bytesServed: holder?.counters.bytesServed ?? 0,
       tasksRun: w?.tasksRun ?? 0, tasksRunning: w?.running ?? 0, taskMs: w?.busyMs ?? 0,
@@ -109,14 +133,20 @@ export class Lending {
 
   private why(): LendingFigures['why'] {
     if (this.limits.paused) return 'paused';
+    if (this.onBattery()) return 'discharging';
     if (this.limits.onlyWhenHidden && !this.hidden) return 'visible';
     if (!this.dutyOn) return 'duty';
     return null;
   }
 
+  private onBattery(): boolean {
+    return this.limits.onlyWhenCharging && this.charging === false;
+  }
+
   private update(): void {
     const p = this.running.peer;
-    p.storage?.setPaused(this.limits.paused);
+    // On battery the whole lending pauses, storage too: serving chunks keeps the radio busy.
+    p.storage?.setPaused(this.limits.paused || this.onBattery());
     p.jobs?.worker?.setPaused(this.why() !== null);
   }
 

@@ -24,7 +24,7 @@ export interface NodePeerOptions extends Omit<StartPeerOptions, 'store' | 'RTCPe
 }
 
 /** Sandboxes a Node peer runs js and wasm tasks in at most at once: every core but one, at least one. */
-const NODE_SANDBOXES = Math.max(1, availableParallelism() - 1);
+export const NODE_SANDBOXES = Math.max(1, availableParallelism() - 1);
 
 export async function startNodePeer(opts: NodePeerOptions): Promise<RunningPeer> {
   installNodeSha256();

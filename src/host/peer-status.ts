@@ -5,7 +5,7 @@ import type { RunningPeer } from './start-peer.js';
 
 export function fullStatus(p: RunningPeer): Record<string, unknown> {
   const s = p.peer.storage;
-  const storage = s ? { usedBytes: s.holder.store.used, quotaBytes: s.holder.store.quotaBytes, ...s.holder.counters, ...s.counters } : null;
+  const storage = s ? { usedBytes: s.holder.store.used, quotaBytes: s.holder.store.quotaBytes, paused: s.holder.paused, ...s.holder.counters, ...s.counters } : null;
   return { ...p.peer.status(), signal: { ...p.signaler.stats }, serverUp: p.serverUp(), storage, connections: connectionStatus(p) };
 }
 

@@ -125,7 +125,7 @@ export async function createServer(opts: ServerOptions = {}): Promise<CumulusSer
   registerWebPage(app);
   const dropin = registerDropin(app, clock, rng);
   const nodes = new RingNodeRegistry(hub, members);
-  const dashboard = new DashboardFeed({ hub, members, peer: () => nodes.ownPeer, dropin: () => dropin.stats });
+  const dashboard = new DashboardFeed({ hub, members, peer: () => nodes.ownPeer, dropin: () => dropin });
   dashboard.register(app);
   if (opts.api) await registerApi(app, { ...opts.api, nodes });
   if (opts.s3) await registerS3(app, opts.s3, S3_PREFIX);

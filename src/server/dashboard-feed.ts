@@ -10,9 +10,9 @@ import type { PeerId } from '../core/id.js';
 import type { RunningPeer } from '../host/start-peer.js';
 import type { SignalHub } from './hub.js';
 import type { RingMembers } from './ring-members.js';
-import type { DropinStats } from './dropin-gateway.js';
+import type { DropinGateway } from './dropin-gateway.js';
 import { JobWatch } from './dashboard-jobs.js';
-import type { DashboardSnapshot, RingPoint } from '../host/dashboard-snapshot.js';
+import { MAX_COORD_RESOURCES, type DashboardSnapshot, type RingPoint } from '../host/dashboard-snapshot.js';
 
 /** One snapshot a second: the charts' resolution, and the whole cost of a watcher. */
 export const FEED_INTERVAL_MS = 1000;
@@ -27,7 +27,7 @@ export interface FeedSources {
   hub: SignalHub;
   members: RingMembers;
   peer: () => RunningPeer | null;
-  dropin?: () => DropinStats;
+  dropin?: () => Pick<DropinGateway, 'stats' | 'resources'>;
 }
 
 export class DashboardFeed {
@@ -134,7 +134,8 @@ function cloudView(own: RunningPeer | null): DashboardSnapshot['cloud'] {
   return { peers: e.size, storageOfferedBytes: e.sum.storageOfferedBytes, storageUsedBytes: e.sum.storageUsedBytes, cores: e.sum.cores, tasksRunning: e.sum.tasksRunning };
 }
 
-function coordView(d: DropinStats): DashboardSnapshot['coord'] {
+function coordView(g: Pick<DropinGateway, 'stats' | 'resources'>): DashboardSnapshot['coord'] {
+  const d = g.stats;
   const refused = Object.values(d.refused).reduce((a, b) => a + b, 0);
-  return { held: d.held, requests: d.requests, granted: d.granted, refused };
+  return { held: d.held, requests: d.requests, granted: d.granted, refused, resources: g.resources(MAX_COORD_RESOURCES) };
 }

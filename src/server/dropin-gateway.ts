@@ -13,6 +13,7 @@ import { TimeoutError } from '../core/errors.js';
 import { CoordRefusedError } from '../services/coord/solicitor.js';
 import type { CoordLease } from '../services/coord/lease.js';
 import { ResourcePool, type Slot } from './dropin-pool.js';
+import type { CoordResource } from '../host/dashboard-snapshot.js';
 import {
   DROPIN_MAX_REPORT_COUNT, DROPIN_MAX_REQUESTS_PER_PAGE, DROPIN_PROTOCOL_VERSION, DROPIN_REASONS,
   type DropinReason, type GatewayMessage, type PageMessage, type ReleaseSource,
@@ -148,6 +149,17 @@ export class DropinGateway {
         this.stats.unguarded += Math.min(m.unguarded, DROPIN_MAX_REPORT_COUNT);
         return;
     }
+  }
+
+  /**
+   * The busiest resources now (most pages holding or queued first), at most `max`: what the
+   * gateway knows already, for the dashboard. Idle pools, about to be forgotten, are left out.
+   */
+  resources(max: number): CoordResource[] {
+    const out: CoordResource[] = [];
+    for (const [name, pool] of this.pools) if (!pool.idle) out.push({ name, ...pool.view() });
+    out.sort((a, b) => b.held + b.waiting - (a.held + a.waiting) || (a.name < b.name ? -1 : 1));
+    return out.slice(0, max);
   }
 
   countBad(): void {

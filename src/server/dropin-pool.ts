@@ -72,6 +72,11 @@ export class ResourcePool {
     return this.slots.size === 0 && this.waiters.length === 0 && this.asking === 0;
   }
 
+  /** What the dashboard shows of this resource: leases pages hold, spare ones, pages queued, asks out. */
+  view(): { capacity: number; held: number; spare: number; waiting: number; asking: number } {
+    return { capacity: this.capacity, held: this.slots.size - this.spare.size, spare: this.spare.size, waiting: this.waiters.length, asking: this.asking };
+  }
+
   /** A slot within waitMs, or the reason there is none; cancel() withdraws the request. */
   acquire(waitMs: number): { result: Promise<Slot | DropinReason>; cancel(): void } {
     let w: Waiter | undefined;

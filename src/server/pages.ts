@@ -31,6 +31,7 @@ export function dashboardHtml(uplotCss: string): string {
 .top{display:grid;grid-template-columns:minmax(0,1fr);gap:1rem}#ring{width:100%;max-width:560px;aspect-ratio:1;display:block}.counts{display:grid;grid-template-columns:repeat(2,1fr);gap:.5rem}
 .count{padding:.4rem;border:1px solid #ddd;border-radius:.4rem}.legend span{margin-right:1rem}.legend i{display:inline-block;width:.8rem;height:.8rem;border-radius:50%;margin-right:.3rem;vertical-align:middle}
 .jobs{list-style:none;padding:0}.jobs li{margin:.4rem 0}.jobs progress{width:100%}#charts{display:grid;grid-template-columns:minmax(0,1fr);gap:.5rem}.chart{margin:0;min-width:0;overflow:hidden}
+.coord{border-collapse:collapse;width:100%;table-layout:fixed}.coord th,.coord td{text-align:left;padding:.2rem .4rem;border-bottom:1px solid #ddd;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
 #peer-details{font-family:ui-monospace,monospace;word-break:break-all;min-height:3em}
 @media(min-width:900px){.top{grid-template-columns:minmax(0,560px) minmax(0,1fr)}#charts{grid-template-columns:repeat(2,minmax(0,1fr))}.counts{grid-template-columns:repeat(4,1fr)}}</style>
 </head><body><div class="wrap">

@@ -29,6 +29,7 @@ export const CHARTS: ChartSpec[] = [
   { title: 'Work', series: [
     { label: 'tasks running (jobs followed)', colour: '#6a1b9a', value: (s) => s.jobs.reduce((a, j) => a + j.running, 0) },
     { label: 'leases held (drop-in)', colour: '#00838f', value: (s) => s.coord?.held ?? null },
+    { label: 'pages queued (drop-in)', colour: '#c62828', value: (s) => (s.coord ? s.coord.resources.reduce((a, r) => a + r.waiting, 0) : null) },
   ] },
 ];
 

@@ -39,6 +39,19 @@ function Jobs(props: { s: DashboardSnapshot | null }): ComponentChild {
         h('progress', { max: Math.max(1, j.tasks), value: j.done, 'aria-label': `progress of job ${j.name ?? j.id}` })))));
 }
 
+/** Coordination resources the drop-in gateway holds leases of or queues pages for, busiest first. */
+function Coordination(props: { s: DashboardSnapshot | null }): ComponentChild {
+  const rs = props.s?.coord?.resources ?? [];
+  return h('section', { 'aria-labelledby': 'coord-h' },
+    h('h2', { id: 'coord-h' }, 'Coordination'),
+    rs.length === 0 ? h('p', { id: 'no-coord' }, 'No resource held or queued for through this server now.') : h('table', { id: 'coord', class: 'coord' },
+      h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Resource'), h('th', { scope: 'col' }, 'Held'), h('th', { scope: 'col' }, 'Queued'))),
+      h('tbody', null, ...rs.map((r) => h('tr', { 'data-resource': r.name },
+        h('td', null, h('code', { title: r.name }, r.name.length > 21 ? `${r.name.slice(0, 20)}…` : r.name)),
+        h('td', { class: 'held' }, `${r.held} of ${r.capacity}${r.spare > 0 ? ` (+${r.spare} spare)` : ''}`),
+        h('td', { class: 'queued' }, `${r.waiting}${r.asking > 0 ? ` (${r.asking} asked)` : ''}`))))));
+}
+
 function Picked(props: { p: Placed | null }): ComponentChild {
   const p = props.p;
   return h('p', { id: 'peer-details', 'aria-live': 'polite' },
@@ -55,7 +68,7 @@ let picked: Placed | null = null;
 let live = false;
 
 function draw(): void {
-  render(h('div', null, h(Picked, { p: picked }), h(Counts, { s: last, live }), h(Jobs, { s: last })), document.getElementById('panel')!);
+  render(h('div', null, h(Picked, { p: picked }), h(Counts, { s: last, live }), h(Jobs, { s: last }), h(Coordination, { s: last })), document.getElementById('panel')!);
   const note = document.getElementById('sampled');
   if (note) note.textContent = last?.sampled ? `Showing an even sample of ${last.ring.length} peers by id.` : '';
 }

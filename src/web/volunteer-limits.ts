@@ -28,7 +28,7 @@ function defaults(): LendingLimits {
   return {
     quotaBytes: clampInt(q.get('quota-mb') ?? TAB_QUOTA_MB, 0, MAX_TAB_QUOTA_MB, TAB_QUOTA_MB) * MB,
     workers: clampInt(q.get('workers') ?? defaultWorkers(), 1, MAX_TAB_WORKERS, defaultWorkers()),
-    dutyPct: 100, onlyWhenHidden: false, paused: false,
+    dutyPct: 100, onlyWhenHidden: false, onlyWhenCharging: false, paused: false,
   };
 }
 
@@ -48,6 +48,7 @@ export function loadLimits(): LendingLimits {
     workers: q.has('workers') ? d.workers : clampInt(kept.workers ?? d.workers, 1, MAX_TAB_WORKERS, d.workers),
     dutyPct: clampInt(kept.dutyPct ?? d.dutyPct, MIN_DUTY_PCT, 100, d.dutyPct),
     onlyWhenHidden: kept.onlyWhenHidden === true,
+    onlyWhenCharging: kept.onlyWhenCharging === true,
     paused: kept.paused === true,
   };
 }

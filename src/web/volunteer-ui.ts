@@ -19,6 +19,8 @@ export interface ViewState {
   successor: string | null;
   predecessor: string | null;
   serverUp: boolean;
+  /** Whether the device is charging; null when the browser does not tell, undefined until asked. */
+  charging?: boolean | null;
 }
 
 export interface Actions {
@@ -40,6 +42,14 @@ export function duration(ms: number): string {
   return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
 }
 
+/**
+ * How long the tab has been up, to the minute: a figure that moved every second would redraw an
+ * idle tab every second, and the volunteer does not need the seconds.
+ */
+export function uptime(ms: number): string {
+  return ms < 60_000 ? 'under a minute' : duration(ms);
+}
+
 /** The state in plain words. */
 export function sentence(v: ViewState): string {
   const f = v.figures;
@@ -53,6 +63,7 @@ export function sentence(v: ViewState): string {
     case 'joined': {
       const linked = `Joined, linked to ${f?.links ?? 0} peer${f?.links === 1 ? '' : 's'}`;
       if (v.limits.paused) return `${linked}. Paused: lending nothing until you resume.`;
+      if (f?.why === 'discharging') return `${linked}. On battery: lending nothing until this device is charging again.`;
       if (f?.why === 'visible') return `${linked}. Lending storage; tasks wait until this tab is hidden.`;
       return `${linked}. Lending up to ${mb(v.limits.quotaBytes)} of storage and ${v.limits.workers} worker${v.limits.workers === 1 ? '' : 's'}.`;
     }
@@ -73,7 +84,7 @@ function figuresView(v: ViewState): ComponentChild {
       figure('served', 'Served to others', f ? mb(f.bytesServed) : dash),
       figure('tasks', 'Tasks run', f ? String(f.tasksRun) : dash),
       figure('task-time', 'Time lent to tasks', f ? duration(f.taskMs) : dash),
-      figure('uptime', 'Up for', f ? duration(f.uptimeMs) : dash),
+      figure('uptime', 'Up for', f ? uptime(f.uptimeMs) : dash),
       figure('links', 'Peers linked', f ? String(f.links) : dash)));
 }
 
@@ -108,7 +119,22 @@ function limitsView(v: ViewState, a: Actions): ComponentChild {
     h('div', { class: 'field check' },
       h('input', { id: 'only-hidden', type: 'checkbox', checked: l.onlyWhenHidden, onChange: (e: Event) => set({ onlyWhenHidden: (e.currentTarget as HTMLInputElement).checked }) }),
       h('label', { for: 'only-hidden' }, 'Run tasks only while this tab is hidden')),
+    chargingField(v, a),
     v.note ? h('p', { id: 'note', role: 'status' }, v.note) : null);
+}
+
+/** "Only while charging", usable where the browser tells whether the device is charging. */
+function chargingField(v: ViewState, a: Actions): ComponentChild {
+  const unknown = v.charging === null;
+  return h('div', { class: 'field check' },
+    h('input', {
+      id: 'only-charging', type: 'checkbox', checked: v.limits.onlyWhenCharging, disabled: unknown, 'aria-describedby': 'only-charging-hint',
+      onChange: (e: Event) => a.setLimits({ onlyWhenCharging: (e.currentTarget as HTMLInputElement).checked }),
+    }),
+    h('label', { for: 'only-charging' }, 'Lend only while this device is charging'),
+    h('small', { id: 'only-charging-hint' }, unknown
+      ? 'This browser does not tell whether the device is charging, so this limit cannot apply here.'
+      : v.charging === undefined ? '' : v.charging ? 'Charging now.' : 'On battery now.'));
 }
 
 function details(v: ViewState): ComponentChild {

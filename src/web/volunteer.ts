@@ -10,7 +10,8 @@ import { idFromHex } from '../core/id.js';
 import { startTabSandboxes } from './tab-sandboxes.js';
 import { cannotJoin, RELOADS_KEY, setupBudget, startTabPeer } from './volunteer-peer.js';
 import { checkQuota, loadLimits, saveLimits } from './volunteer-limits.js';
-import { App, duration, mb, type ViewState } from './volunteer-ui.js';
+import { watchCharging } from './volunteer-battery.js';
+import { App, mb, uptime, type ViewState } from './volunteer-ui.js';
 
 const REFRESH_MS = 1000;
 /** Chunks are counted (a store scan) this often, not every refresh. */
@@ -38,8 +39,8 @@ function refresh(): void {
   const s = running.peer.status();
   Object.assign(v, { figures: lending.figures(), id: s.id, successor: s.successor, predecessor: s.predecessor, serverUp: running.serverUp() });
   // A hidden tab draws nothing (no one looks), and a visible one only what changed as shown (the
-  // uptime moves by the minute past the first): an idle tab should cost next to no CPU.
-  const now = JSON.stringify({ ...v, figures: v.figures && { ...v.figures, uptimeMs: duration(v.figures.uptimeMs) } });
+  // uptime moves by the minute): an idle tab should cost next to no CPU.
+  const now = JSON.stringify({ ...v, figures: v.figures && { ...v.figures, uptimeMs: uptime(v.figures.uptimeMs) } });
   if (document.hidden || now === shown) return;
   shown = now;
   draw();
@@ -60,6 +61,7 @@ async function join(): Promise<void> {
   localStorage.setItem(JOINED_KEY, '1');
   lending = new Lending(running, sandboxes, v.limits);
   lending.setHidden(document.hidden);
+  if (v.charging !== undefined) lending.setCharging(v.charging);
   await lending.apply(v.limits);
   void lending.countChunks();
   v.phase = 'joined';
@@ -129,6 +131,8 @@ function exposeApi(p: RunningPeer, l: Lending): void {
     status: () => fullStatus(p),
     figures: () => l.figures(),
     limits: () => l.current,
+    /** Whether the peer's holder and worker lend right now (limits, pause, battery). */
+    paused: () => ({ storage: p.peer.storage?.holder.paused ?? true, worker: p.peer.jobs?.worker?.isPaused ?? true }),
     setLimits: (change: Partial<LendingLimits>) => setLimits(change),
     lookup: async (keyHex: string) => {
       const t0 = performance.now();
@@ -147,6 +151,12 @@ document.addEventListener('visibilitychange', () => {
   if (!document.hidden) refresh();
 });
 addEventListener('pagehide', () => void running?.close());
+void watchCharging((charging) => {
+  v.charging = charging;
+  lending?.setCharging(charging);
+  if (lending) refresh();
+  else draw();
+});
 
 const problem = cannotJoin();
 if (problem !== null) {

@@ -114,6 +114,11 @@ export class Worker {
     return { tasksRun: this.doneTasks, busyMs: this.busyMs, running: this.current.size, queued: this.queue.length };
   }
 
+  /** Whether new tasks are refused (its volunteer's limits). */
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
   /**
    * Pause: refuse new tasks as a busy worker does, hand back the queued ones (their keeper retries
    * them elsewhere once they time out) and let the running ones end. Resume takes tasks again.
