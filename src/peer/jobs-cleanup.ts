@@ -3,6 +3,7 @@
 // of its output. Only the committed attempt's objects are the task's output (paths.ts names each
 // attempt apart); the others are removed by the worker when its answer is refused, and by the
 // keeper's sweep when the job ends (for the attempts whose worker died before it could).
+import { pool } from '../core/pool.js';
 import type { Journal } from '../services/jobs/engine/journal.js';
 import { outputPath } from '../services/jobs/engine/paths.js';
 import { runPhase } from '../services/jobs/engine/placement.js';
@@ -20,22 +21,18 @@ export function attemptObjects(user: string, jobId: string, phase: number, index
 }
 
 /** Remove these objects, a few at a time; one that is absent (never written) is no error. Resolves to the count removed. */
-export async function removeObjects(client: StorageClient, paths: Iterable<string>): Promise<number> {
-  const it = paths[Symbol.iterator]();
+export async function removeObjects(client: StorageClient, paths: readonly string[]): Promise<number> {
   let removed = 0;
-  const next = async (): Promise<void> => {
-    for (let r = it.next(); !r.done; r = it.next()) {
-      if (await client.rm(r.value).then(() => true, () => false)) removed++;
-    }
-  };
-  await Promise.all(Array.from({ length: RM_CONCURRENCY }, next));
+  await pool(paths, RM_CONCURRENCY, async (p) => {
+    if (await client.rm(p).then(() => true, () => false)) removed++;
+  });
   return removed;
 }
 
 /** Every object of an attempt that is not its task's committed one, phase by phase, at most MAX_SWEEP_OBJECTS. */
-export function* lostAttemptObjects(journal: Journal): Generator<string, void, undefined> {
+export function lostAttemptObjects(journal: Journal): string[] {
   const s = journal.state;
-  let n = 0;
+  const out: string[] = [];
   for (let phase = 0; phase < s.phases.length; phase++) {
     const table = s.phases[phase]!;
     const partitions = runPhase(journal, phase).partitions;
@@ -44,10 +41,11 @@ export function* lostAttemptObjects(journal: Journal): Generator<string, void, u
       for (let a = 1; a <= table.attemptsOf(i); a++) {
         if (a === winner) continue;
         for (const p of attemptObjects(s.user, journal.jobId, phase, i, a, partitions)) {
-          if (n++ >= MAX_SWEEP_OBJECTS) return;
-          yield p;
+          if (out.length >= MAX_SWEEP_OBJECTS) return out;
+          out.push(p);
         }
       }
     }
   }
+  return out;
 }

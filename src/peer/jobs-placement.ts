@@ -4,6 +4,7 @@
 // partition, see jobs-runner.ts), any other task to the least loaded worker. The keeper learns the holders when the inputs are added,
 // before their tasks exist, so placing a task never waits on storage.
 import type { Id, PeerId } from '../core/id.js';
+import { pool } from '../core/pool.js';
 import { JOBS_SVC } from '../services/jobs/engine/constants.js';
 import type { RingPort } from '../overlay/port.js';
 import type { StorageClient } from '../services/storage/client.js';
@@ -50,30 +51,24 @@ export class RingPlacement implements Placement {
    * owner answers it). It is preferred like an input's holder, while it is a linked worker.
    */
   async learnHomes(homes: ReadonlyArray<{ input: string; key: Id }>): Promise<void> {
-    const queue = [...homes];
-    const next = async (): Promise<void> => {
-      for (let h = queue.shift(); h !== undefined; h = queue.shift()) {
-        const owner = await this.ring.request(h.key, JOBS_SVC, 'probe', {}, { timeoutMs: HOME_PROBE_MS }).then((env) => env.src, () => undefined);
-        if (owner === undefined || this.ring.isAttachedPeer(owner)) continue;
-        if (this.holders.size >= MAX_REMEMBERED_INPUTS) this.holders.delete(this.holders.keys().next().value!);
-        this.holders.set(h.input, [owner]);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(LEARN_CONCURRENCY, queue.length) }, next));
+    await pool(homes, LEARN_CONCURRENCY, async (h) => {
+      const owner = await this.ring.request(h.key, JOBS_SVC, 'probe', {}, { timeoutMs: HOME_PROBE_MS }).then((env) => env.src, () => undefined);
+      if (owner !== undefined && !this.ring.isAttachedPeer(owner)) this.remember(h.input, [owner]);
+    });
   }
 
   async learn(inputs: readonly string[]): Promise<void> {
     const client = this.storage();
     if (client === null) return;
-    const queue = inputs.filter((p) => !this.holders.has(p));
-    const next = async (): Promise<void> => {
-      for (let path = queue.shift(); path !== undefined; path = queue.shift()) {
-        const best = await client.stat(path).then((st) => byBytesHeld(path, st), () => []);
-        if (this.holders.size >= MAX_REMEMBERED_INPUTS) this.holders.delete(this.holders.keys().next().value!);
-        this.holders.set(path, best);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(LEARN_CONCURRENCY, queue.length) }, next));
+    await pool(inputs.filter((p) => !this.holders.has(p)), LEARN_CONCURRENCY, async (path) => {
+      this.remember(path, await client.stat(path).then((st) => byBytesHeld(path, st), () => []));
+    });
+  }
+
+  /** Keep an input's preferred peers; the oldest input is forgotten past MAX_REMEMBERED_INPUTS. */
+  private remember(input: string, peers: PeerId[]): void {
+    if (this.holders.size >= MAX_REMEMBERED_INPUTS) this.holders.delete(this.holders.keys().next().value!);
+    this.holders.set(input, peers);
   }
 }
 

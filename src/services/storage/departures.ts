@@ -12,7 +12,7 @@ import type { Clock, TimerHandle } from '../../env/ports.js';
 import type { RingPort } from '../../overlay/port.js';
 import { DEPARTURE_CHECK_MS, DEPARTURE_WATCH_MS, GONE_NOTICE_ATTEMPTS, GONE_NOTICE_RETRY_MS, GONE_NOTICES_IN_FLIGHT, MAX_GONE_KEYS, MAX_HELD_SUMMARIES, MAX_SUMMARY_KEYS, SUMMARY_TTL_PERIODS } from './constants.js';
 import type { RequestBody, ReplyBody } from './messages.js';
-import { pool } from './repair.js';
+import { pool } from '../../core/pool.js';
 import { call } from './rpc.js';
 
 interface HeldSummary {

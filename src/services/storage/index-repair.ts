@@ -12,7 +12,8 @@ import { MAX_REPAIR_IN_FLIGHT } from './constants.js';
 import { encodeIndexChunk, IndexCorruptError } from './index-chunks.js';
 import { fetchIndexChunk, type IndexedFile } from './index-reader.js';
 import type { ChunkRef, FileRecord, IndexRef } from './records.js';
-import { pool, type Repairer, type RepairTally } from './repair.js';
+import { pool } from '../../core/pool.js';
+import type { Repairer, RepairTally } from './repair.js';
 import { placeChunk } from './replicas.js';
 
 /** Probe refs and re-replicate those below r; resolves with the new refs, or undefined when none changed. */

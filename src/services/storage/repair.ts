@@ -5,6 +5,7 @@
 // new holders (a large file's in rewritten index chunks, index-repair.ts). Ring events trigger an
 // early metadata push, debounced.
 import { CumulusError } from '../../core/errors.js';
+import { pool } from '../../core/pool.js';
 import type { Id, PeerId } from '../../core/id.js';
 import type { Clock, Rng, TimerHandle } from '../../env/ports.js';
 import { GONE_MEMORY_MS, MAX_GONE_REMEMBERED, MAX_HOLDERS_PER_CHUNK, MAX_PROBE_CHUNKS, MAX_REPAIR_FILES_PER_ROUND, MAX_REPAIR_IN_FLIGHT, MAX_SYNC_RECORDS, META_REPLICA_SUCCESSORS, READ_FIRST_PIECE_TIMEOUT_MS, SYNC_DEBOUNCE_MS } from './constants.js';
@@ -34,15 +35,6 @@ export interface RepairCounters extends ReadCounters {
 export interface RepairTally {
   without: number;
   under: number;
-}
-
-/** Run fn over items with at most `limit` calls in flight. */
-export async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) await fn(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
 export class Repairer {

@@ -8,7 +8,7 @@ import type { Clock, Rng, TimerHandle } from '../../env/ports.js';
 import type { RingPort } from '../../overlay/port.js';
 import { MAX_SUMMARY_FRAME_KEYS, MAX_SUMMARY_KEYS, SUMMARY_DEBOUNCE_MS, SUMMARY_SUCCESSORS } from './constants.js';
 import type { HolderStore } from './holder-store.js';
-import { pool } from './repair.js';
+import { pool } from '../../core/pool.js';
 import { call } from './rpc.js';
 
 export class HolderSummary {

@@ -366,10 +366,10 @@ export class Scheduler {
   /** A reduce phase just opened: learn where its partitions' homes are (bounded by a request timeout), so each reducer runs at its own. */
   private async learnHomes(journal: Journal, phase: number): Promise<void> {
     const p = journal.state.spec!.phases[phase];
-    if (p?.type !== 'reduce' || this.placement.learnHomes === undefined) return;
+    if (p?.type !== 'reduce') return;
     const homes = Array.from({ length: p.count ?? 1 }, (_, i) => ({ input: this.inputOf(journal, phase, i), key: partitionKey(journal.jobId, phase, i) }));
     let timer: TimerHandle | undefined;
-    await Promise.race([this.placement.learnHomes(homes).catch(() => undefined), new Promise<void>((resolve) => (timer = this.clock.setTimer(this.settings.rpcTimeoutMs, resolve)))]);
+    await Promise.race([this.placement.learnHomes!(homes).catch(() => undefined), new Promise<void>((resolve) => (timer = this.clock.setTimer(this.settings.rpcTimeoutMs, resolve)))]);
     if (timer !== undefined) this.clock.cancel(timer);
   }
 }
