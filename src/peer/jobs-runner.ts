@@ -4,9 +4,10 @@
 // jobs-assets.ts) with those bytes streaming in, and its stdout streams into an
 // output object under the job (paths.ts), cut into one object per partition when the next phase
 // is a reduce of several reducers. An output that feeds a reduce has its first copy at the owner of
-// its partition's key, where the keeper places that partition's reducer (jobs-placement.ts). How the task ended becomes the report the keeper journals.
+// its partition's key, where the keeper places that partition's reducer (jobs-placement.ts). How
+// the task ended becomes the report the keeper journals.
 import { errorCode } from '../core/errors.js';
-import type { Id, PeerId } from '../core/id.js';
+import type { PeerId } from '../core/id.js';
 import { partitionKey } from '../services/jobs/engine/keys.js';
 import type { PutOptions, StorageClient } from '../services/storage/client.js';
 import type { BuiltinExecutor } from '../services/jobs/builtin-executor.js';
@@ -56,8 +57,7 @@ export class StorageTaskRunner implements TaskRunner {
       let stored: number | undefined;
       let storeError: unknown;
       try {
-        const home = (k: number): Id | undefined => (phase.feedsReduce === true ? partitionKey(jobId, phase.phase + 1, k) : undefined);
-        stored = await this.store(client, running.stdout, (k) => outputPath(ctx.user, jobId, phase.phase, task.index, task.attempt, k), phase.partitions, home);
+        stored = await this.store(client, running.stdout, jobId, phase, (k) => outputPath(ctx.user, jobId, phase.phase, task.index, task.attempt, k));
       } catch (e) {
         storeError = e;
         running.cancel();
@@ -127,12 +127,9 @@ export class StorageTaskRunner implements TaskRunner {
     }
   }
 
-  /** Store stdout as one object, or as one per partition; resolves to the bytes stored. */
-  private async store(client: StorageClient, stdout: AsyncIterable<Uint8Array>, pathOf: (partition?: number) => string, partitions: number, home: (partition: number) => Id | undefined): Promise<number> {
-    const opts = (k: number): PutOptions => {
-      const key = home(k);
-      return key === undefined ? { fresh: true } : { fresh: true, home: key };
-    };
+  /** Store stdout as one object, or as one per partition (homed at its reducer when it feeds a reduce); resolves to the bytes stored. */
+  private async store(client: StorageClient, stdout: AsyncIterable<Uint8Array>, jobId: string, { phase, partitions, feedsReduce }: RunPhase, pathOf: (partition?: number) => string): Promise<number> {
+    const opts = (k: number): PutOptions => ({ fresh: true, ...(feedsReduce && { home: partitionKey(jobId, phase + 1, k) }) });
     if (partitions === 1) return (await client.put(pathOf(), stdout, opts(0))).size;
     const pipes = Array.from({ length: partitions }, () => new Pipe(PARTITION_PIPE_BYTES));
     const puts = pipes.map((p, k) => client.put(pathOf(k), p.readable(), opts(k)));

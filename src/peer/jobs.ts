@@ -34,7 +34,7 @@ export function startJobs(ring: RingPort, clock: Clock, store: Store, storage: (
   const sandboxed = new Map<ExecKind, Executor>(sandboxes === undefined ? [] : [['js', new SandboxExecutor('js', clock, sandboxes)], ['wasm', new SandboxExecutor('wasm', clock, sandboxes)]]);
   let jobs: JobsService | null = null;
   const runner = new StorageTaskRunner(ring.self, storage, () => jobs!.client, executor, sandboxed);
-  jobs = new JobsService({ ring, clock, placement: new RingPlacement(ring, storage), ...(worker ? { runner } : {}), executors: new Map<ExecKind, Executor>([["builtin", executor], ...sandboxed]), taskSlots: TASK_SLOTS, offload: true });
+  jobs = new JobsService({ ring, clock, placement: new RingPlacement(ring, storage), ...(worker ? { runner } : {}), executors: new Map<ExecKind, Executor>([['builtin', executor], ...sandboxed]), taskSlots: TASK_SLOTS, offload: true });
   // The keeper archives a job's report where its user reads (and may delete) it, before the end is journaled.
   if (jobs.scheduler) {
     const api = jobs.api;
