@@ -24,7 +24,9 @@ const STOP_GRACE_MS = 10_000;
 
 /** `cumulus up --port 0 --json` plus `args`; resolves once it printed its ready line. */
 export async function startUp(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ up: ChildProcess; ready: Ready }> {
-  const up = spawn(process.execPath, [BIN, 'up', '--port', '0', '--json', ...args], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  // e.g. CUMULUS_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles `up` and the volunteers it forks.
+  const nodeArgs = env.CUMULUS_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const up = spawn(process.execPath, [...nodeArgs, BIN, 'up', '--port', '0', '--json', ...args], { env, stdio: ['ignore', 'pipe', 'inherit'] });
   const ready = await new Promise<Ready>((resolve, reject) => {
     let out = '';
     up.stdout!.on('data', (d: Buffer) => {

@@ -21,6 +21,11 @@ import { lostAttemptObjects, removeObjects } from './jobs-cleanup.js';
 
 /** Tasks a peer runs at once: tiny tasks mostly wait on storage's round trips, which overlap. */
 const TASK_SLOTS = 4;
+/**
+ * How long a quick task's answer waits for those of the tasks running beside it (worker.ts): a
+ * few answers in one frame cost the keeper one journal round instead of one each.
+ */
+const ANSWER_LINGER_MS = 200;
 
 /**
  * The jobs engine of a peer. A peer that is no worker (`worker: false`: the server's, on the ring
@@ -34,7 +39,7 @@ export function startJobs(ring: RingPort, clock: Clock, store: Store, storage: (
   const sandboxed = new Map<ExecKind, Executor>(sandboxes === undefined ? [] : [['js', new SandboxExecutor('js', clock, sandboxes)], ['wasm', new SandboxExecutor('wasm', clock, sandboxes)]]);
   let jobs: JobsService | null = null;
   const runner = new StorageTaskRunner(ring.self, storage, () => jobs!.client, executor, sandboxed);
-  jobs = new JobsService({ ring, clock, placement: new RingPlacement(ring, storage), ...(worker ? { runner } : {}), executors: new Map<ExecKind, Executor>([['builtin', executor], ...sandboxed]), taskSlots: TASK_SLOTS, offload: true });
+  jobs = new JobsService({ ring, clock, placement: new RingPlacement(ring, storage), ...(worker ? { runner } : {}), executors: new Map<ExecKind, Executor>([['builtin', executor], ...sandboxed]), taskSlots: TASK_SLOTS, offload: true, answerLingerMs: ANSWER_LINGER_MS });
   // The keeper archives a job's report where its user reads (and may delete) it, before the end is journaled.
   if (jobs.scheduler) {
     const api = jobs.api;

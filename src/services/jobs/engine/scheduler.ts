@@ -123,7 +123,7 @@ export class Scheduler {
     while (out.length < MAX_ASSIGN_BATCH) {
       const next = s.nextPending();
       if (next === undefined) break;
-      const worker = this.choose(journal, this.inputOf(journal, next.phase, next.index));
+      const worker = this.choose(journal, this.inputOf(journal, next.phase, next.index), out.length === 0);
       if (worker === undefined) break;
       const e = { t: 'assigned' as const, phase: next.phase, index: next.index, attempt: s.phases[next.phase]!.attemptsOf(next.index) + 1, worker, speculative: false };
       // Applied now, so the next pending task is another one; the caller replicates the batch before sending it.
@@ -178,11 +178,18 @@ export class Scheduler {
    * least loaded worker ready for a refill, whose share is its room or, when fewer tasks wait, an
    * even part of them (so that a small job spreads over the idle workers).
    */
-  private choose(journal: Journal, input: string): PeerId | undefined {
+  private choose(journal: Journal, input: string, first: boolean): PeerId | undefined {
     this.pool.expireShuns(this.clock.now());
     // The holder with the most room: the first one listed took every quick task while the others idled.
     let best: PeerId | undefined;
     for (const p of this.placement.preferred(input)) if (this.pool.hasRoom(p) && !this.noTasks.has(p) && (best === undefined || this.pool.roomOf(p) > this.pool.roomOf(best))) best = p;
+    // A batch starts only once some worker is ready for a refill (half its queue free), as on the
+    // path below: holders refilled a slot at a time as each answer came cost a run frame and a
+    // journal round per task or two. While tasks are out, an answer makes a worker ready soon enough.
+    if (best !== undefined && first && journal.state.running.size > 0) {
+      this.pool.setWorkers(this.taskPeers(this.placement.workers()));
+      if (this.pool.readyCount() === 0) return undefined;
+    }
     if (best !== undefined) return best;
     if (this.filling !== undefined && this.fillLeft-- > 0 && this.pool.hasRoom(this.filling)) return this.filling;
     this.pool.setWorkers(this.taskPeers(this.placement.workers()));

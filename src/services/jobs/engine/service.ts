@@ -32,6 +32,8 @@ export interface JobsOptions extends Partial<JobsSettings> {
   executors?: Executors;
   /** Whether a busy worker hands waiting tasks to idle neighbours that answer its probe (offload.ts); off unless asked for. */
   offload?: boolean;
+  /** How long a worker's answer may wait for those of its other running tasks, to leave in one frame (worker.ts); 0 unless asked for. */
+  answerLingerMs?: number;
 }
 
 /** The settings with their defaults filled in; a value out of range throws InvalidArgumentError naming it. */
@@ -65,7 +67,7 @@ export class JobsService {
     const scheduler = opts.placement && new Scheduler(opts.ring, opts.clock, this.keeper, opts.placement, this.settings, this.stats, this.noTasks);
     this.scheduler = scheduler;
     if (scheduler) this.keeper.onTakeover = (journal) => scheduler.resume(journal);
-    this.worker = opts.runner && new Worker(opts.ring, opts.clock, opts.runner, this.settings.rpcTimeoutMs, this.stats, this.settings.taskSlots, opts.offload === true, this.noTasks);
+    this.worker = opts.runner && new Worker(opts.ring, opts.clock, opts.runner, this.settings.rpcTimeoutMs, this.stats, this.settings.taskSlots, opts.offload === true, this.noTasks, opts.answerLingerMs ?? 0);
     const learn = opts.placement?.learn?.bind(opts.placement);
     this.api = new JobsApi(opts.ring, opts.clock, this.keeper, scheduler, opts.executors ?? new Map(), this.stats, learn);
     if (scheduler) scheduler.onInputRead = (jobId, bytes, local) => this.api.countInput(jobId, bytes, local);

@@ -7,7 +7,7 @@
 import { check } from '../../../core/codec.js';
 import type { Envelope } from '../../../core/envelope.js';
 import type { PeerId } from '../../../core/id.js';
-import type { Clock } from '../../../env/ports.js';
+import type { Clock, TimerHandle } from '../../../env/ports.js';
 import type { RingPort } from '../../../overlay/port.js';
 import { JOBS_SVC } from './constants.js';
 import { jobKey } from './keys.js';
@@ -65,6 +65,9 @@ export class Worker {
   /** The task each answer is of, for the runner to discard what a refused attempt stored. */
   private readonly origins = new WeakMap<Answer, Queued>();
   private readonly sending = new Set<string>();
+  /** Jobs whose answers wait out the linger, and the timer that sends them; when each job's oldest waiting answer was queued. */
+  private readonly lingering = new Map<string, TimerHandle>();
+  private readonly unsentSinceMs = new Map<string, number>();
   private stopped = false;
   /** Paused by its volunteer: it takes no task (keepers place them elsewhere) and starts none it queued. */
   private paused = false;
@@ -87,6 +90,12 @@ export class Worker {
     private readonly offload = false,
     /** Peers that said they run no tasks: not probed for offload. */
     noTasks?: NoTaskPeers,
+    /**
+     * How long an answer may wait while other tasks of this worker still run, so that their answers
+     * leave in the same frame (one frame and one journal round at the keeper for several tasks); 0
+     * sends each as soon as no frame of its job is out.
+     */
+    private readonly answerLingerMs = 0,
   ) {
     this.offloader = new Offloader(ring, clock, rpcTimeoutMs, noTasks);
   }
@@ -134,6 +143,8 @@ export class Worker {
     this.stopped = true;
     this.queue.length = 0;
     for (const c of this.current) c.abort.abort();
+    for (const timer of this.lingering.values()) this.clock.cancel(timer);
+    this.lingering.clear();
   }
 
   onRun(env: Envelope): void {
@@ -211,25 +222,48 @@ export class Worker {
     }
   }
 
-  /** Queue an answer; it leaves at once unless a frame of its job is out, then with the next one. */
+  /** Queue an answer; it leaves when its job's frames allow (send). */
   private answer(jobId: string, a: Answer): void {
     let list = this.unsent.get(jobId);
-    if (list === undefined) this.unsent.set(jobId, (list = []));
+    if (list === undefined) {
+      this.unsent.set(jobId, (list = []));
+      this.unsentSinceMs.set(jobId, this.clock.now());
+    }
     list.push(a);
-    if (!this.sending.has(jobId)) void this.flush(jobId);
+    this.send(jobId);
   }
 
-  /** Send the job's waiting answers, a frame at a time, until none waits. */
-  private async flush(jobId: string): Promise<void> {
-    this.sending.add(jobId);
-    try {
-      for (let list = this.unsent.get(jobId); list !== undefined && list.length > 0 && !this.stopped; list = this.unsent.get(jobId)) {
-        await this.deliver(jobId, list.splice(0, MAX_ANSWERS_PER_FRAME));
+  /**
+   * Send the job's waiting answers in a frame, unless one of its frames is out (they go with the
+   * next) or, with answerLingerMs, other tasks still run and the oldest waiting answer has waited
+   * less than that (they go within it, with theirs, or once they fill a frame).
+   */
+  private send(jobId: string): void {
+    const list = this.unsent.get(jobId);
+    if (list === undefined || this.sending.has(jobId) || this.stopped) return;
+    const waitMs = this.unsentSinceMs.get(jobId)! + this.answerLingerMs - this.clock.now();
+    if (this.answerLingerMs > 0 && this.current.size > 0 && list.length < MAX_ANSWERS_PER_FRAME && waitMs > 0) {
+      if (!this.lingering.has(jobId)) {
+        this.lingering.set(jobId, this.clock.setTimer(waitMs, () => {
+          this.lingering.delete(jobId);
+          this.send(jobId);
+        }));
       }
-    } finally {
-      this.unsent.delete(jobId);
-      this.sending.delete(jobId);
+      return;
     }
+    const timer = this.lingering.get(jobId);
+    if (timer !== undefined) this.clock.cancel(timer);
+    this.lingering.delete(jobId);
+    const frame = list.splice(0, MAX_ANSWERS_PER_FRAME);
+    if (list.length === 0) {
+      this.unsent.delete(jobId);
+      this.unsentSinceMs.delete(jobId);
+    } else this.unsentSinceMs.set(jobId, this.clock.now());
+    this.sending.add(jobId);
+    void this.deliver(jobId, frame).finally(() => {
+      this.sending.delete(jobId);
+      this.send(jobId);
+    });
   }
 
   /** Send one frame of answers to the job's key until a keeper takes it (each recorded or ignored) or the attempts run out. */
