@@ -23,7 +23,7 @@ export type JobsBenchOptions = OptionValues<typeof JOBS_BENCH_OPTIONS>;
 const PUT_CONCURRENCY = 4;
 
 /** User and system CPU seconds of these processes so far (Linux /proc; 0 for one that is gone). */
-function cpuSeconds(pids: readonly number[]): number {
+export function cpuSeconds(pids: readonly number[]): number {
   let ticks = 0;
   for (const pid of pids) {
     try {
