@@ -64,6 +64,8 @@ export class Aggregation {
   private passive = false;
   private exchangeTimer: TimerHandle | null = null;
   private epochTimer: TimerHandle | null = null;
+  /** The timer's callback, made once rather than a closure per period. */
+  private readonly onTick = (): void => this.tick();
 
   constructor(private readonly deps: AggregationDeps) {
     this.brackets = initialBrackets(ATTRIBUTE_LIMITS[deps.sliceBy]);
@@ -77,7 +79,7 @@ export class Aggregation {
   start(): void {
     if (this.exchangeTimer !== null) return;
     this.begin(0, 0, false);
-    this.exchangeTimer = this.deps.clock.setTimer(this.deps.rng.int(EXCHANGE_PERIOD_MS), () => this.tick());
+    this.exchangeTimer = this.deps.clock.setTimer(this.deps.rng.int(EXCHANGE_PERIOD_MS), this.onTick);
   }
 
   stop(): void {
@@ -88,7 +90,7 @@ export class Aggregation {
   }
 
   private tick(): void {
-    this.exchangeTimer = this.deps.clock.setTimer(EXCHANGE_PERIOD_MS, () => this.tick());
+    this.exchangeTimer = this.deps.clock.setTimer(EXCHANGE_PERIOD_MS, this.onTick);
     const partner = this.deps.partner();
     if (!partner || !this.state) return;
     const n = (this.nonce = (this.nonce + 1) >>> 0);

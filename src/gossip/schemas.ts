@@ -53,26 +53,20 @@ export interface AggMsg {
   below: number[];
 }
 
-/** The fields an AggMsg may have: any other is refused, like a schema with additionalProperties false. */
-const AGG_FIELDS = new Set(['n', 'epoch', 'ageMs', 'passive', 'avg', 'max', 'count', 'sliceT', 'ends', 'below']);
-
-/** The lists of an AggMsg: field, length (or, when even, the most numbers of an even count), largest value. */
-const AGG_LISTS: ReadonlyArray<readonly [string, number, number, boolean]> = [
-  ['avg', ATTRIBUTE_NAMES.length, Number.MAX_VALUE, false],
-  ['max', ATTRIBUTE_NAMES.length, Number.MAX_VALUE, false],
-  ['count', 2 * COUNT_INSTANCES, 1, true],
-  ['ends', ENDS, MAX_LOG_VALUE, false],
-  ['below', PROBES, 1, false],
-];
+/** Fields every AggMsg has (all but `passive`): with `passive`, no other field is accepted. */
+const AGG_REQUIRED_FIELDS = 9;
 
 const isInt = (x: unknown, max: number): boolean => typeof x === 'number' && Number.isInteger(x) && x >= 0 && x <= max;
 const inRange = (x: unknown, max: number): boolean => typeof x === 'number' && Number.isFinite(x) && x >= 0 && x <= max;
 
-/** Why a list is not `length` (or, with `even`, an even count up to `length`) numbers in [0, max]; null when it is. */
-function listProblem(v: unknown, length: number, max: number, even = false): string | null {
-  if (!Array.isArray(v)) return 'expected an array';
-  if (even ? v.length > length || v.length % 2 !== 0 : v.length !== length) return even ? `expected an even count up to ${length} numbers` : `expected ${length} numbers`;
-  for (let i = 0; i < v.length; i++) if (!inRange(v[i], max)) return `item ${i}: expected a number in [0, ${max}]`;
+/**
+ * Why the list `field` is not `length` numbers in [0, max] (with `even`, an even count of at most
+ * `length`), as its path and the reason; null when it is.
+ */
+function listProblem(field: string, v: unknown, length: number, max: number, even = false): [string, string] | null {
+  if (!Array.isArray(v)) return [`/${field}`, 'expected an array'];
+  if (even ? v.length > length || v.length % 2 !== 0 : v.length !== length) return [`/${field}`, even ? `expected an even count up to ${length} numbers` : `expected ${length} numbers`];
+  for (let i = 0; i < v.length; i++) if (!inRange(v[i], max)) return [`/${field}/${i}`, `expected a number in [0, ${max}]`];
   return null;
 }
 
@@ -87,16 +81,22 @@ function refuse(what: string, path: string, reason: string): Result<AggMsg> {
  */
 export function checkAggMsg(v: unknown, what: string): Result<AggMsg> {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return refuse(what, '', 'expected a map');
-  const m = v as Record<string, unknown>;
-  for (const k in m) if (!AGG_FIELDS.has(k)) return refuse(what, `/${k}`, 'unexpected field');
+  const m = v as Partial<Record<keyof AggMsg, unknown>>;
+  let fields = 0;
+  for (const k in m) if (Object.hasOwn(m, k)) fields++;
+  if (fields !== AGG_REQUIRED_FIELDS + ('passive' in m ? 1 : 0)) return refuse(what, '', 'unexpected or missing fields');
   if (!isInt(m.n, MAX_NONCE)) return refuse(what, '/n', `expected an integer in [0, ${MAX_NONCE}]`);
   if (!isInt(m.epoch, MAX_EPOCH)) return refuse(what, '/epoch', `expected an integer in [0, ${MAX_EPOCH}]`);
   if (!isInt(m.ageMs, MAX_EPOCH_AGE_MS)) return refuse(what, '/ageMs', `expected an integer in [0, ${MAX_EPOCH_AGE_MS}]`);
   if (m.passive !== undefined && typeof m.passive !== 'boolean') return refuse(what, '/passive', 'expected a boolean');
   if (!inRange(m.sliceT, 1)) return refuse(what, '/sliceT', 'expected a number in [0, 1]');
-  for (const [k, length, max, even] of AGG_LISTS) {
-    const problem = listProblem(m[k], length, max, even);
-    if (problem !== null) return refuse(what, `/${k}`, problem);
-  }
+  // Written out rather than looped over by name: one shape of access each, which V8 keeps fast.
+  const problem =
+    listProblem('avg', m.avg, ATTRIBUTE_NAMES.length, Number.MAX_VALUE) ??
+    listProblem('max', m.max, ATTRIBUTE_NAMES.length, Number.MAX_VALUE) ??
+    listProblem('count', m.count, 2 * COUNT_INSTANCES, 1, true) ??
+    listProblem('ends', m.ends, ENDS, MAX_LOG_VALUE) ??
+    listProblem('below', m.below, PROBES, 1);
+  if (problem !== null) return refuse(what, problem[0], problem[1]);
   return ok(m as unknown as AggMsg);
 }

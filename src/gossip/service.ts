@@ -79,7 +79,7 @@ export class GossipService {
         return this.checked(env, ShuffleMsg, (m) => this.sampling.onReply(m));
       case 'agg':
       case 'agg-rep': {
-        const msg = checkAggMsg(env.body, `gossip ${env.op}`);
+        const msg = checkAggMsg(env.body, env.op === 'agg' ? 'gossip agg' : 'gossip agg-rep');
         if (!msg.ok) this.counters.refused++;
         else if (env.op === 'agg') this.aggregation.onExchange(env, msg.value);
         else this.aggregation.onReply(msg.value);
