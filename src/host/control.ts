@@ -1,5 +1,6 @@
 // A volunteer's control channel for the process that started it (a bench, `cumulus up`): status,
-// lookups, a graceful stop, and storage put/get of a local file, over Node's IPC channel. Every
+// lookups, a graceful stop, storage put/get of a local file, and trying relayed links for a direct
+// pair again, over Node's IPC channel. Every
 // request is checked; a bad one gets an error answer and changes nothing.
 import { createReadStream, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
@@ -24,7 +25,10 @@ const StoragePath = Type.String({ minLength: 1, maxLength: 1024, pattern: '^/' }
 const ControlRequestSchema = Type.Object(
   {
     rid: Type.Integer({ minimum: 0 }),
-    op: Type.Union([Type.Literal('status'), Type.Literal('lookup'), Type.Literal('close'), Type.Literal('put'), Type.Literal('get'), Type.Literal('stat')]),
+    op: Type.Union([
+      Type.Literal('status'), Type.Literal('lookup'), Type.Literal('close'), Type.Literal('put'), Type.Literal('get'), Type.Literal('stat'),
+      Type.Literal('retry-direct'),
+    ]),
     key: Type.Optional(Type.String({ minLength: 40, maxLength: 40, pattern: '^[0-9a-f]+$' })),
     path: Type.Optional(StoragePath),
     file: Type.Optional(LocalPath),
@@ -49,6 +53,8 @@ export async function handleControl(p: RunningPeer, raw: unknown, onClose: () =>
   const { rid, op } = r.value;
   try {
     if (op === 'status') return { rid, ok: true, result: fullStatus(p) };
+    // After a firewall or NAT opened up: every relayed link tries a direct pair again now.
+    if (op === 'retry-direct') return { rid, ok: true, result: { started: p.net.retryRelayed() } };
     if (op === 'close') {
       await onClose();
       return { rid, ok: true };

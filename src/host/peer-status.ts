@@ -22,6 +22,7 @@ export function connectionStatus(p: RunningPeer): ConnectionStatus {
     setups: p.net.stats.setups,
     setupsRefused: p.net.stats.setupsRefused,
     setupsPerHour: Math.round((p.net.stats.setups / hours) * 10) / 10,
+    upgrades: { tries: p.net.stats.upgradeTries, failed: p.net.stats.upgradeFailures, moved: p.net.stats.linkUpgrades },
     uptimeMs: Date.now() - p.startedMs,
   };
 }
@@ -34,5 +35,7 @@ export interface ConnectionStatus {
   setups: number;
   setupsRefused: number;
   setupsPerHour: number;
+  /** Relayed links tried again without TURN (tries and failures, as the lower id), and links moved to a direct connection. */
+  upgrades: { tries: number; failed: number; moved: number };
   uptimeMs: number;
 }

@@ -53,14 +53,20 @@ const KIND_RETRY_MS = 200;
  * again at these delays after the link came up, and the latest reading is the link's.
  */
 const KIND_REREAD_MS = [2_000, 10_000] as const;
-/** After this long, a link's reported kind is its last reading. */
-export const KIND_SETTLED_MS = Math.max(...KIND_REREAD_MS) + 1_000;
+/**
+ * After this long, a link's reported kind is its last reading: the rereads, then a direct-only
+ * attempt to replace a relayed link (link-upgrade.ts; connect timeout 5 s) and its first reading.
+ */
+export const KIND_SETTLED_MS = Math.max(...KIND_REREAD_MS) + 8_000;
 
 /** The kind of each open link, and how many links of each kind have come up. */
 export class LinkKinds {
   /** Links by the kind they settled on (a link that moved from relay to direct counts as direct). */
   readonly counts: LinkKindCounts = { host: 0, srflx: 0, relay: 0, unknown: 0 };
   private readonly kinds = new Map<PeerId, LinkKind>();
+
+  /** `onSettled` hears each link's kind after its last reading. */
+  constructor(private readonly onSettled?: (peer: PeerId, kind: LinkKind | 'unknown') => void) {}
 
   /** Read the kind of a link that just came up; `stillOpen` says whether the link is the same one. */
   async learn(peer: PeerId, pc: PeerConnectionLike, stillOpen: () => boolean): Promise<void> {
@@ -85,10 +91,18 @@ export class LinkKinds {
       this.counts[now]++;
       counted = now;
     }
+    this.onSettled?.(peer, counted);
   }
 
   kindOf(peer: PeerId): LinkKind | undefined {
     return this.kinds.get(peer);
+  }
+
+  /** The link to `peer` moved onto a new connection, which will be read and counted afresh. */
+  moved(peer: PeerId): void {
+    const kind = this.kinds.get(peer);
+    if (kind) this.counts[kind]--;
+    this.kinds.delete(peer);
   }
 
   forget(peer: PeerId): void {

@@ -24,6 +24,11 @@ export interface DataChannelLike {
 
 export const FRAME_KIND_DATA = 0;
 export const FRAME_KIND_PING = 1;
+/**
+ * The last frame a link sends on a channel it is leaving for a better one (link-upgrade.ts): the
+ * receiver holds what arrives on the new channel until this one, so frames stay in order.
+ */
+export const FRAME_KIND_SWITCH = 2;
 /** Header bytes in front of every payload. */
 export const FRAME_HEADER_BYTES = 1;
 
@@ -84,6 +89,8 @@ export type Misbehaviour = 'garbage' | 'oversize' | 'flood';
 export interface LinkEvents {
   onFrame(peer: PeerId, payload: Uint8Array): void;
   onMisbehaviour(peer: PeerId, what: Misbehaviour): void;
+  /** The peer sent its last frame on this channel: what follows comes on its replacement. */
+  onSwitch?(peer: PeerId): void;
 }
 
 export class Link {
@@ -103,6 +110,9 @@ export class Link {
   private closed = false;
   private drainWaiters: Array<() => void> = [];
   private readonly scratch: Uint8Array;
+  /** Frames received while held (see holdInbound), in order, and their bytes. */
+  private held: Uint8Array[] | null = null;
+  private heldBytes = 0;
 
   constructor(
     readonly peer: PeerId,
@@ -154,6 +164,42 @@ export class Link {
   sendPing(): void {
     if (this.closed || this.channel.readyState !== 'open' || this.queueLength() > 0) return;
     this.write(Uint8Array.of(FRAME_KIND_PING));
+  }
+
+  /**
+   * Send the switch marker after everything queued: the last frame of this channel. Data frames
+   * sent after it would overtake nothing, but none are: the link's owner sends on the new one.
+   */
+  sendSwitch(): void {
+    if (this.closed || this.channel.readyState !== 'open') return;
+    const marker = Uint8Array.of(FRAME_KIND_SWITCH);
+    if (this.queueLength() === 0) return this.write(marker);
+    this.queue.push(marker);
+    this.queuedBytes += marker.length;
+  }
+
+  /** Whether everything given to send() (and the switch marker) has left our queue and the channel's buffer. */
+  drained(): boolean {
+    return this.queueLength() === 0 && (this.closed || this.channel.bufferedAmount === 0);
+  }
+
+  /**
+   * Keep inbound data frames instead of passing them on, until releaseInbound(): a replacement
+   * channel may deliver the peer's newer frames before the old one has delivered its last. At most
+   * `maxQueuedBytes` are held; past that they are released (the old channel is stuck).
+   */
+  holdInbound(): void {
+    this.held ??= [];
+  }
+
+  releaseInbound(): void {
+    const held = this.held;
+    this.held = null;
+    this.heldBytes = 0;
+    for (const payload of held ?? []) {
+      if (this.closed) return;
+      this.events.onFrame(this.peer, payload);
+    }
   }
 
   /** Resolves once the queue is at most half full (or the link closed): room to send again. */
@@ -216,11 +262,16 @@ export class Link {
     if (data.byteLength > this.limits.maxFrameBytes + FRAME_HEADER_BYTES) return this.events.onMisbehaviour(this.peer, 'oversize');
     const bytes = new Uint8Array(data);
     if (bytes.length === 0) return this.events.onMisbehaviour(this.peer, 'garbage');
-    if (bytes[0] === FRAME_KIND_PING && bytes.length === 1) return;
+    if (bytes.length === 1 && bytes[0] === FRAME_KIND_PING) return;
+    if (bytes.length === 1 && bytes[0] === FRAME_KIND_SWITCH) return this.events.onSwitch?.(this.peer);
     if (bytes[0] !== FRAME_KIND_DATA) return this.events.onMisbehaviour(this.peer, 'garbage');
     this.framesReceived++;
     this.bytesReceived += bytes.length - FRAME_HEADER_BYTES;
-    this.events.onFrame(this.peer, bytes.subarray(FRAME_HEADER_BYTES));
+    const payload = bytes.subarray(FRAME_HEADER_BYTES);
+    if (this.held === null) return this.events.onFrame(this.peer, payload);
+    this.held.push(payload);
+    this.heldBytes += payload.length;
+    if (this.heldBytes > this.limits.maxQueuedBytes) this.releaseInbound();
   }
 
   /** A token bucket on inbound frames: refills at maxInboundFramesPerSec up to the burst size. */

@@ -13,6 +13,10 @@ export interface NetStats {
   linksClosed: number;
   connectRetries: number;
   connectFailures: number;
+  /** Direct-only attempts to replace a relayed link (link-upgrade.ts), those that failed, and links moved. */
+  upgradeTries: number;
+  upgradeFailures: number;
+  linkUpgrades: number;
   /** Signal messages that failed the schema check. */
   badSignals: number;
   /** Offers or answers whose key did not match the claimed id or whose signature failed. */
@@ -32,6 +36,9 @@ export function newNetStats(): NetStats {
     linksClosed: 0,
     connectRetries: 0,
     connectFailures: 0,
+    upgradeTries: 0,
+    upgradeFailures: 0,
+    linkUpgrades: 0,
     badSignals: 0,
     refusedIdentity: 0,
     misbehaviour: { garbage: 0, oversize: 0, flood: 0 },

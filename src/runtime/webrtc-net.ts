@@ -15,6 +15,7 @@ import { parseSignal, type SignalDescription, type SignalMessage, type Signaler,
 import { signDescription, verifyDescription } from './link-claims.js';
 import { newNetStats, type NetStats } from './net-stats.js';
 import { LinkKinds, type LinkKind } from './link-kind.js';
+import { directOnlyConfig, Switchovers, UpgradeTries } from './link-upgrade.js';
 
 export interface WebRtcNetOptions {
   identity: Identity;
@@ -32,6 +33,8 @@ export interface WebRtcNetOptions {
   deadLinkMs?: number;
   /** A link we sent data on and heard nothing from since, for this long, is dropped (UNANSWERED_LINK_MS). */
   unansweredLinkMs?: number;
+  /** Once a link settles as relayed, try a direct-only connection to replace it (link-upgrade.ts). */
+  upgradeRelayed?: boolean;
   limits?: Partial<LinkLimits>;
 }
 
@@ -56,15 +59,21 @@ interface Attempt {
   early: Array<{ candidate: string; sdpMid: string }>;
   /** Local candidates wait until our description has gone out, so they arrive after it. */
   localOut: SignalMessage[] | null;
+  /** A direct-only connection to replace an open (relayed) link; kept apart from link set-ups. */
+  upgrade: boolean;
 }
 
 export class WebRtcNet implements Net {
   readonly self: PeerId;
   readonly stats: NetStats = newNetStats();
   /** How each link connected (host, srflx, relay), and counts of links by kind. */
-  readonly kinds = new LinkKinds();
+  readonly kinds = new LinkKinds((peer, kind) => this.onKindSettled(peer, kind));
   private handler: NetHandler | null = null;
   private readonly attempts = new Map<PeerId, Attempt>();
+  /** Upgrade attempts, at most one per open link. */
+  private readonly upgrades = new Map<PeerId, Attempt>();
+  private readonly upgradeTries = new UpgradeTries();
+  private readonly switchovers: Switchovers;
   private readonly open = new Map<PeerId, { link: Link; pc: PeerConnectionLike }>();
   private readonly o: Required<Omit<WebRtcNetOptions, 'limits'>> & { limits: LinkLimits };
   private sessionCounter = 0;
@@ -80,10 +89,12 @@ export class WebRtcNet implements Net {
       keepAliveIntervalMs: KEEP_ALIVE_INTERVAL_MS,
       deadLinkMs: DEAD_LINK_MS,
       unansweredLinkMs: UNANSWERED_LINK_MS,
+      upgradeRelayed: true,
       ...opts,
       limits: { ...DEFAULT_LINK_LIMITS, ...opts.limits },
     };
     this.self = opts.identity.id;
+    this.switchovers = new Switchovers(opts.clock);
     opts.signaler.setHandler((from, msg) => this.onSignal(from, msg));
     this.scheduleTick();
   }
@@ -98,7 +109,7 @@ export class WebRtcNet implements Net {
     if (this.open.has(peer)) return;
     const pending = this.attempts.get(peer);
     if (pending) return void (pending.wanted = true);
-    if (this.attempts.size >= MAX_PENDING_ATTEMPTS) return void this.o.clock.setTimer(0, () => this.emitDown(peer, 'connect-failed'));
+    if (this.pendingAttempts() >= MAX_PENDING_ATTEMPTS) return void this.o.clock.setTimer(0, () => this.emitDown(peer, 'connect-failed'));
     void this.offer(peer, 1, true);
   }
 
@@ -140,18 +151,37 @@ export class WebRtcNet implements Net {
     return [...this.open.keys()];
   }
 
+  /** Try every relayed link again for a direct pair, now (after a firewall opened); how many attempts started. */
+  retryRelayed(): number {
+    let started = 0;
+    for (const peer of this.open.keys()) if (this.kinds.kindOf(peer) === 'relay' && this.tryDirect(peer)) started++;
+    return started;
+  }
+
+  /**
+   * Try a direct-only connection to replace the open link to `peer` (link-upgrade.ts): done on its
+   * own when a link settles as relayed. False when none was started.
+   */
+  tryDirect(peer: PeerId): boolean {
+    if (this.closed || !this.open.has(peer) || this.upgrades.has(peer) || this.pendingAttempts() >= MAX_PENDING_ATTEMPTS) return false;
+    this.stats.upgradeTries++;
+    void this.offer(peer, 1, false, true);
+    return true;
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;
     if (this.tick !== null) this.o.clock.cancel(this.tick);
-    for (const a of [...this.attempts.values()]) this.dropAttempt(a, null);
+    for (const a of [...this.attempts.values(), ...this.upgrades.values()]) this.dropAttempt(a, null);
     for (const peer of [...this.open.keys()]) this.dropLink(peer, 'shutdown');
+    this.switchovers.closeAll();
     this.o.signaler.setHandler(() => {});
   }
 
   /** Start (or retry) an attempt in which we offer. */
-  private async offer(peer: PeerId, tries: number, wanted: boolean): Promise<void> {
-    const a = this.newAttempt(peer, 'offerer', `${this.self.slice(0, 8)}.${++this.sessionCounter}`, tries, wanted);
+  private async offer(peer: PeerId, tries: number, wanted: boolean, upgrade = false): Promise<void> {
+    const a = this.newAttempt(peer, 'offerer', `${this.self.slice(0, 8)}.${++this.sessionCounter}`, tries, wanted, upgrade);
     if (!a) return;
     const dc = a.pc.createDataChannel('cumulus', { ordered: true });
     dc.onopen = () => this.linkUp(a, dc);
@@ -164,8 +194,8 @@ export class WebRtcNet implements Net {
     }
   }
 
-  private async answer(peer: PeerId, msg: SignalDescription, wanted: boolean, tries: number): Promise<void> {
-    const a = this.newAttempt(peer, 'answerer', msg.sid, tries, wanted);
+  private async answer(peer: PeerId, msg: SignalDescription, wanted: boolean, tries: number, upgrade = false): Promise<void> {
+    const a = this.newAttempt(peer, 'answerer', msg.sid, tries, wanted, upgrade);
     if (!a) return;
     a.pc.ondatachannel = (ev) => {
       const dc = ev.channel;
@@ -188,17 +218,17 @@ export class WebRtcNet implements Net {
    * 500 not yet garbage-collected, in Chromium). When the constructor refuses, the attempt fails
    * as a connect failure would.
    */
-  private newAttempt(peer: PeerId, role: Attempt['role'], sid: string, tries: number, wanted: boolean): Attempt | null {
+  private newAttempt(peer: PeerId, role: Attempt['role'], sid: string, tries: number, wanted: boolean, upgrade: boolean): Attempt | null {
     let pc: PeerConnectionLike;
     try {
-      pc = new this.o.RTCPeerConnection({ ...this.o.rtcConfig });
+      pc = new this.o.RTCPeerConnection(upgrade ? directOnlyConfig(this.o.rtcConfig) : { ...this.o.rtcConfig });
     } catch {
       this.stats.setupsRefused++;
       if (wanted) this.o.clock.setTimer(0, () => this.emitDown(peer, 'connect-failed'));
       return null;
     }
     this.stats.setups++;
-    const a: Attempt = { peer, sid, role, pc, tries, wanted, remoteSet: false, early: [], localOut: [], timer: 0 };
+    const a: Attempt = { peer, sid, role, pc, tries, wanted, remoteSet: false, early: [], localOut: [], timer: 0, upgrade };
     a.timer = this.o.clock.setTimer(this.o.connectTimeoutMs, () => this.failAttempt(a));
     pc.onicecandidate = (ev) => {
       const c = ev.candidate;
@@ -211,17 +241,17 @@ export class WebRtcNet implements Net {
     // applied; failing the attempt at once lets the retry run without waiting for the timeout.
     pc.onconnectionstatechange = () => {
       const s = pc.connectionState;
-      if ((s === 'failed' || s === 'closed') && this.attempts.get(peer) === a) this.failAttempt(a);
+      if ((s === 'failed' || s === 'closed') && this.table(a).get(peer) === a) this.failAttempt(a);
     };
-    this.attempts.set(peer, a);
+    this.table(a).set(peer, a);
     return a;
   }
 
   private sendDescription(a: Attempt, type: 'offer' | 'answer', sdp: string): void {
-    if (this.attempts.get(a.peer) !== a) return;
+    if (this.table(a).get(a.peer) !== a) return;
     const msg = signDescription(this.o.identity, a.peer, type, a.sid, sdp);
     if (!msg) return this.failAttempt(a);
-    this.o.signaler.send(a.peer, msg);
+    this.o.signaler.send(a.peer, a.upgrade && type === 'offer' ? { ...msg, type: 'offer', upgrade: true } : msg);
     // The offerer holds its candidates until the answer is applied (see remoteSet).
     if (a.role === 'answerer') this.flushLocalCandidates(a);
   }
@@ -236,9 +266,9 @@ export class WebRtcNet implements Net {
     const parsed = parseSignal(raw);
     if (!parsed.ok) return void this.stats.badSignals++;
     const msg = parsed.value;
-    const a = this.attempts.get(from);
     if (msg.type === 'candidate') {
-      if (!a || a.sid !== msg.sid) return;
+      const a = this.bySid(from, msg.sid);
+      if (!a) return;
       const c = { candidate: msg.candidate, sdpMid: msg.mid };
       if (a.remoteSet) a.pc.addIceCandidate(c).catch(() => void this.stats.badSignals++);
       else if (a.early.length < MAX_EARLY_CANDIDATES) a.early.push(c);
@@ -246,14 +276,36 @@ export class WebRtcNet implements Net {
     }
     if (!verifyDescription(from, this.self, msg)) return void this.stats.refusedIdentity++;
     if (msg.type === 'answer') {
-      if (!a || a.role !== 'offerer' || a.sid !== msg.sid || a.remoteSet) return;
+      const a = this.bySid(from, msg.sid);
+      if (!a || a.role !== 'offerer' || a.remoteSet) return;
       a.pc.setRemoteDescription({ type: 'answer', sdp: msg.sdp }).then(
         () => this.remoteSet(a),
         () => this.failAttempt(a),
       );
       return;
     }
-    this.onOffer(from, msg, a);
+    if (msg.upgrade) this.onUpgradeOffer(from, msg);
+    else this.onOffer(from, msg, this.attempts.get(from));
+  }
+
+  private bySid(peer: PeerId, sid: string): Attempt | undefined {
+    const a = this.attempts.get(peer);
+    if (a?.sid === sid) return a;
+    const u = this.upgrades.get(peer);
+    return u?.sid === sid ? u : undefined;
+  }
+
+  /** An offer to replace our open link to `from`; without one there is nothing to replace. */
+  private onUpgradeOffer(from: PeerId, msg: SignalDescription): void {
+    if (!this.open.has(from) || this.attempts.has(from)) return;
+    const u = this.upgrades.get(from);
+    if (u) {
+      if (u.sid === msg.sid) return;
+      if (u.role === 'offerer' && this.self < from) return;
+      this.dropAttempt(u, null);
+    }
+    if (this.pendingAttempts() >= MAX_PENDING_ATTEMPTS) return;
+    void this.answer(from, msg, false, 1, true);
   }
 
   private onOffer(from: PeerId, msg: SignalDescription, a: Attempt | undefined): void {
@@ -266,7 +318,7 @@ export class WebRtcNet implements Net {
       wanted = a.wanted;
       tries = a.tries;
       this.dropAttempt(a, null);
-    } else if (this.attempts.size >= MAX_PENDING_ATTEMPTS) {
+    } else if (this.pendingAttempts() >= MAX_PENDING_ATTEMPTS) {
       return;
     }
     // A fresh offer over a live link means the remote lost it (e.g. it restarted).
@@ -286,25 +338,57 @@ export class WebRtcNet implements Net {
   }
 
   private linkUp(a: Attempt, dc: DataChannelLike): void {
-    if (this.attempts.get(a.peer) !== a || this.closed) return;
-    this.attempts.delete(a.peer);
+    if (this.table(a).get(a.peer) !== a || this.closed) return;
+    this.table(a).delete(a.peer);
     this.o.clock.cancel(a.timer);
-    const link = new Link(a.peer, dc, this.o.clock, this.o.limits, {
-      onFrame: (peer, payload) => this.guard(() => this.handler?.onMessage(peer, payload)),
-      onMisbehaviour: (peer, what) => this.onMisbehaviour(peer, what),
+    const peer = a.peer;
+    const link: Link = new Link(peer, dc, this.o.clock, this.o.limits, {
+      onFrame: (from, payload) => this.guard(() => this.handler?.onMessage(from, payload)),
+      onMisbehaviour: (from, what) => this.onMisbehaviour(from, what),
+      onSwitch: (from) => this.switchovers.onSwitch(from, link, this.open.get(from)?.link === link),
     });
-    dc.onclose = () => this.dropLink(a.peer, 'remote-closed', link);
+    dc.onclose = () => this.channelGone(peer, link, 'remote-closed');
     // 'closed' without our own close() means the remote shut DTLS down in order; 'failed'
     // means ICE or DTLS broke (the remote vanished without a word).
     a.pc.onconnectionstatechange = () => {
       const s = a.pc.connectionState;
-      if (s === 'closed') this.dropLink(a.peer, 'remote-closed', link);
-      else if (s === 'failed') this.dropLink(a.peer, 'failed', link);
+      if (s === 'closed') this.channelGone(peer, link, 'remote-closed');
+      else if (s === 'failed') this.channelGone(peer, link, 'failed');
     };
-    this.open.set(a.peer, { link, pc: a.pc });
-    this.stats.linksOpened++;
-    void this.kinds.learn(a.peer, a.pc, () => this.open.get(a.peer)?.link === link);
-    this.guard(() => this.handler?.onLinkUp(a.peer));
+    const old = this.open.get(peer);
+    this.open.set(peer, { link, pc: a.pc });
+    if (old) {
+      // The link moves onto the new connection; the overlay keeps its one link to the peer.
+      this.stats.linkUpgrades++;
+      this.upgradeTries.succeeded();
+      this.kinds.moved(peer);
+      this.switchovers.begin(peer, old, link);
+    } else {
+      this.stats.linksOpened++;
+    }
+    void this.kinds.learn(peer, a.pc, () => this.open.get(peer)?.link === link);
+    if (!old) this.guard(() => this.handler?.onLinkUp(peer));
+  }
+
+  /** A link's channel or connection closed: a retiring one just finishes; the current one is down. */
+  private channelGone(peer: PeerId, link: Link, reason: LinkDownReason): void {
+    if (this.switchovers.isRetiring(peer, link)) this.switchovers.finish(peer);
+    else this.dropLink(peer, reason, link);
+  }
+
+  /** Where an attempt is kept: link set-ups and upgrades apart. */
+  private table(a: Attempt): Map<PeerId, Attempt> {
+    return a.upgrade ? this.upgrades : this.attempts;
+  }
+
+  private pendingAttempts(): number {
+    return this.attempts.size + this.upgrades.size;
+  }
+
+  /** A link settled on its kind: a relayed one is tried once more without TURN, from the lower id. */
+  private onKindSettled(peer: PeerId, kind: LinkKind | 'unknown'): void {
+    if (kind !== 'relay' || !this.o.upgradeRelayed || this.self > peer || this.closed) return;
+    if (this.upgradeTries.take(peer, this.o.clock.now())) this.tryDirect(peer);
   }
 
   /**
@@ -313,7 +397,15 @@ export class WebRtcNet implements Net {
    * with the other side's retry resolves as usual. Then it gives up.
    */
   private failAttempt(a: Attempt): void {
-    if (this.attempts.get(a.peer) !== a) return;
+    if (this.table(a).get(a.peer) !== a) return;
+    if (a.upgrade) {
+      // The relayed link stays as it is.
+      if (a.role === 'offerer') {
+        this.stats.upgradeFailures++;
+        this.upgradeTries.failed(this.o.clock.now());
+      }
+      return this.dropAttempt(a, null);
+    }
     if ((a.role === 'offerer' || a.wanted) && a.tries <= this.o.connectRetries && !this.closed) {
       this.dropAttempt(a, null);
       this.stats.connectRetries++;
@@ -325,7 +417,7 @@ export class WebRtcNet implements Net {
   }
 
   private dropAttempt(a: Attempt, report: LinkDownReason | null): void {
-    if (this.attempts.get(a.peer) === a) this.attempts.delete(a.peer);
+    if (this.table(a).get(a.peer) === a) this.table(a).delete(a.peer);
     this.o.clock.cancel(a.timer);
     closePc(a.pc);
     if (report) this.emitDown(a.peer, report);
@@ -336,6 +428,9 @@ export class WebRtcNet implements Net {
     if (!l || (only && l.link !== only)) return;
     this.open.delete(peer);
     this.kinds.forget(peer);
+    const u = this.upgrades.get(peer);
+    if (u) this.dropAttempt(u, null);
+    this.switchovers.forget(peer);
     l.link.close();
     closePc(l.pc);
     this.stats.linksClosed++;

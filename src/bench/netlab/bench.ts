@@ -15,7 +15,7 @@ import type { OptionValues } from '../../core/options.js';
 import { spawnVolunteer, type VolunteerProcess } from '../../host/volunteer-process.js';
 import { waitForConsistentRing } from '../../host/local-ring.js';
 import { quantile, round } from '../figures.js';
-import { browserPeer, nodePeer, type BenchPeer } from '../bench-peers.js';
+import { browserPeer, nodePeer, type BenchPeer, type BenchStatus as Status } from '../bench-peers.js';
 import { runLookups } from '../ring.js';
 import { startCoturn, TURN_PORT, type Coturn } from './coturn.js';
 import { createLab, type Lab, type NatKind } from './lab.js';
@@ -92,7 +92,8 @@ export async function runNetlabBench(o: NetlabBenchOptions): Promise<Record<stri
     // ICE may move a link to a better pair after it opened; the peers read their links' pairs
     // again for a while after each came up, so the kinds are read once that is over.
     await new Promise((r) => setTimeout(r, Math.max(0, KIND_SETTLED_MS - (performance.now() - formedAt))));
-    const links = linkKindsOf(peers, await statuses());
+    const settled = await statuses();
+    const links = linkKindsOf(peers, settled);
 
     // The server goes (its peer leaves gracefully): links signaled through the overlay and relays
     // whose credentials still last carry the ring on.
@@ -117,6 +118,8 @@ export async function runNetlabBench(o: NetlabBenchOptions): Promise<Record<stri
       lookupSuccessServerDown: round(down.success),
       lookupP50Ms: round(quantile(up.ms, 0.5)),
       setupsPerPeerHour: round(final.reduce((n, s) => n + (s.connections?.setups ?? 0), 0) / hours),
+      // Relayed links tried again without TURN, those tries that failed, and links moved to direct.
+      upgrades: sumUpgrades(settled),
       wallMs: Math.round(performance.now() - t0),
     };
   } finally {
@@ -155,3 +158,15 @@ async function putGet(procs: VolunteerProcess[], perHome: number, mb: number, di
 }
 
 export type { BenchPeer };
+
+function sumUpgrades(statuses: readonly Status[]): { tries: number; failed: number; moved: number } {
+  const sum = { tries: 0, failed: 0, moved: 0 };
+  for (const s of statuses) {
+    const u = s.connections?.upgrades;
+    if (!u) continue;
+    sum.tries += u.tries;
+    sum.failed += u.failed;
+    sum.moved += u.moved;
+  }
+  return sum;
+}

@@ -18,6 +18,8 @@ export interface LabHome {
   readonly nat: NatKind;
   /** The namespace volunteers of this home run in. */
   readonly ns: string;
+  /** The namespace of the home's NAT router (where its nftables rules live). */
+  readonly routerNs: string;
   /** The home's address on its LAN (198.51.100.0/24). */
   readonly lanAddr: string;
   /** The NAT router's address on the public network (203.0.113.0/24). */
@@ -146,7 +148,7 @@ export async function createLab(homes: readonly NatKind[]): Promise<Lab> {
       inNs(home, 'route', 'add', 'default', 'via', gw);
       sysctl(router, 'net.ipv4.ip_forward=1');
       execFileSync('ip', ['netns', 'exec', router, 'nft', '-f', '-'], { input: natRules(nat, lanAddr), stdio: ['pipe', 'pipe', 'pipe'] });
-      built.push({ name: `home${i}`, nat, ns: home, lanAddr, wanAddr });
+      built.push({ name: `home${i}`, nat, ns: home, routerNs: router, lanAddr, wanAddr });
     });
   } catch (e) {
     removeAll();

@@ -16,24 +16,31 @@ export const MAX_CANDIDATE_CHARS = 1024;
 const Sid = Type.String({ minLength: 1, maxLength: 64, pattern: '^[0-9a-zA-Z._-]+$' });
 const Hex = (bytes: number) => Type.String({ minLength: bytes * 2, maxLength: bytes * 2, pattern: '^[0-9a-f]+$' });
 
-const Description = (type: 'offer' | 'answer') =>
-  Type.Object(
-    {
-      v: Type.Literal(SIGNAL_VERSION),
-      type: Type.Literal(type),
-      /** the connection attempt this belongs to; a retry or a new link uses a new one */
-      sid: Sid,
-      sdp: Type.String({ minLength: 1, maxLength: MAX_SDP_CHARS }),
-      /** the sender's Ed25519 public key, hex */
-      publicKey: Hex(32),
-      /** Ed25519 signature over signedPayload(...), hex */
-      sig: Hex(64),
-    },
-    { additionalProperties: false },
-  );
+const descriptionFields = <T extends 'offer' | 'answer'>(type: T) => ({
+  v: Type.Literal(SIGNAL_VERSION),
+  type: Type.Literal(type),
+  /** the connection attempt this belongs to; a retry or a new link uses a new one */
+  sid: Sid,
+  sdp: Type.String({ minLength: 1, maxLength: MAX_SDP_CHARS }),
+  /** the sender's Ed25519 public key, hex */
+  publicKey: Hex(32),
+  /** Ed25519 signature over signedPayload(...), hex */
+  sig: Hex(64),
+});
 
-export const SignalOfferSchema = Description('offer');
-export const SignalAnswerSchema = Description('answer');
+export const SignalOfferSchema = Type.Object(
+  {
+    ...descriptionFields('offer'),
+    /**
+     * A second connection for a link that is up (relayed), to replace it if it opens
+     * (src/runtime/link-upgrade.ts): the receiver keeps the link meanwhile. Not signed: whoever
+     * carries the offer can add or strip it, which costs at most the link it could drop anyway.
+     */
+    upgrade: Type.Optional(Type.Literal(true)),
+  },
+  { additionalProperties: false },
+);
+export const SignalAnswerSchema = Type.Object(descriptionFields('answer'), { additionalProperties: false });
 export const SignalCandidateSchema = Type.Object(
   {
     v: Type.Literal(SIGNAL_VERSION),
