@@ -7,10 +7,10 @@
 import type { Envelope } from '../core/envelope.js';
 import type { Clock, Rng, TimerHandle } from '../env/ports.js';
 import type { RingPort } from '../overlay/port.js';
-import { absorb, adopt, initialState, settle, sizeOf, snapshot, type AggBody, type AggState } from './agg-state.js';
+import { absorb, adopt, initialState, settle, sizeOf, snapshot, type AggState } from './agg-state.js';
 import { ATTRIBUTE_LIMITS, boundsOf, clampAttribute, clampAttributes, toVector, TRIM_MARGIN, fromVector, type AttributeName, type Attributes } from './attributes.js';
 import { EPOCH_MS, EXCHANGE_PERIOD_MS, LATE_JOIN_MS, MAX_EPOCH_AGE_MS, MAX_PENDING_EXCHANGES, MIN_EXCHANGES_TO_SHOW } from './constants.js';
-import { decileOf, initialBrackets, logValue, narrow, probesOf, type Bracket } from './quantiles.js';
+import { decileOf, endsOf, initialBrackets, logValue, narrow, type Bracket } from './quantiles.js';
 import type { AggMsg } from './schemas.js';
 import type { GossipCounters } from './stats.js';
 import type { PeerId } from '../core/id.js';
@@ -54,7 +54,8 @@ export class Aggregation {
   private received: number[] = toVector(boundsOf(null));
   private brackets: Bracket[];
   private last: Estimates | null = null;
-  private readonly pending = new Map<number, AggBody>();
+  /** Exchanges we started and await the reply of: nonce → what we sent. */
+  private readonly pending = new Map<number, AggMsg>();
   private nonce = 0;
   /** Exchanges applied in the current epoch (MIN_EXCHANGES_TO_SHOW), and when it began here. */
   private exchanges = 0;
@@ -63,6 +64,8 @@ export class Aggregation {
   private passive = false;
   private exchangeTimer: TimerHandle | null = null;
   private epochTimer: TimerHandle | null = null;
+  /** The timer's callback, made once rather than a closure per period. */
+  private readonly onTick = (): void => this.tick();
 
   constructor(private readonly deps: AggregationDeps) {
     this.brackets = initialBrackets(ATTRIBUTE_LIMITS[deps.sliceBy]);
@@ -76,7 +79,7 @@ export class Aggregation {
   start(): void {
     if (this.exchangeTimer !== null) return;
     this.begin(0, 0, false);
-    this.exchangeTimer = this.deps.clock.setTimer(this.deps.rng.int(EXCHANGE_PERIOD_MS), () => this.tick());
+    this.exchangeTimer = this.deps.clock.setTimer(this.deps.rng.int(EXCHANGE_PERIOD_MS), this.onTick);
   }
 
   stop(): void {
@@ -87,14 +90,14 @@ export class Aggregation {
   }
 
   private tick(): void {
-    this.exchangeTimer = this.deps.clock.setTimer(EXCHANGE_PERIOD_MS, () => this.tick());
+    this.exchangeTimer = this.deps.clock.setTimer(EXCHANGE_PERIOD_MS, this.onTick);
     const partner = this.deps.partner();
     if (!partner || !this.state) return;
-    const body = snapshot(this.state);
     const n = (this.nonce = (this.nonce + 1) >>> 0);
+    const msg = snapshot(this.state, n, this.age(), this.passive);
     if (this.pending.size >= MAX_PENDING_EXCHANGES) this.pending.delete(this.pending.keys().next().value!);
-    this.pending.set(n, body);
-    if (this.deps.ring.send(partner, 'gossip', 'agg', this.wire(n, body))) this.deps.counters.sent++;
+    this.pending.set(n, msg);
+    if (this.deps.ring.send(partner, 'gossip', 'agg', msg)) this.deps.counters.sent++;
   }
 
   /**
@@ -113,14 +116,14 @@ export class Aggregation {
     const own = clampAttributes(raw, bounds);
     // Peers are ranked by their value within the limit, untrimmed: trimming is for sums.
     this.sliceU = logValue(clampAttribute(this.deps.sliceBy, raw[this.deps.sliceBy]));
-    this.state = initialState(epoch, own, this.deps.rng.next(), probesOf(this.brackets), this.sliceU, lead);
+    this.state = initialState(epoch, own, this.deps.rng.next(), endsOf(this.brackets), this.sliceU, lead);
     this.pending.clear();
     if (this.epochTimer !== null) this.deps.clock.cancel(this.epochTimer);
     this.epochTimer = this.deps.clock.setTimer(EPOCH_MS - ageMs, () => this.begin(epoch + 1, 0, true));
   }
 
   private finish(s: AggState): void {
-    this.brackets = narrow(s.slice.probes, s.slice.below, logValue(ATTRIBUTE_LIMITS[this.deps.sliceBy]));
+    this.brackets = narrow(s.ends, s.below, logValue(ATTRIBUTE_LIMITS[this.deps.sliceBy]));
     const size = sizeOf(s);
     if (size === null) return;
     const mean = fromVector(s.avg);
@@ -145,10 +148,10 @@ export class Aggregation {
     // ignored by the exchange arithmetic), and never written to.
     if (!this.catchUp(msg.epoch, msg.ageMs) || !this.state) {
       // An older epoch: answer with ours so that the sender catches up.
-      if (this.state) this.reply(env, msg.n, snapshot(this.state));
+      if (this.state) this.reply(env, msg.n);
       return;
     }
-    this.reply(env, msg.n, snapshot(this.state));
+    this.reply(env, msg.n);
     if (this.passive) adopt(this.state, msg, this.received);
     else if (msg.passive === true) return;
     else absorb(this.state, msg, this.sliceU, this.received);
@@ -165,18 +168,14 @@ export class Aggregation {
     this.exchanges++;
   }
 
-  private wire(n: number, body: AggBody): AggMsg {
-    const msg: AggMsg = { n, ageMs: this.age(), epoch: body.epoch, avg: body.avg, max: body.max, count: body.count, slice: body.slice };
-    if (this.passive) msg.passive = true;
-    return msg;
-  }
-
   /** How long ago the current epoch began, as this peer knows it. */
   private age(): number {
     return Math.max(0, Math.min(MAX_EPOCH_AGE_MS, Math.round(this.deps.clock.now() - this.startedMs)));
   }
 
-  private reply(env: Envelope, n: number, body: AggBody): void {
-    if (this.deps.ring.send(env.src, 'gossip', 'agg-rep', this.wire(n, body))) this.deps.counters.sent++;
+  /** Answer an exchange with our state as it is (before we average with what it brought). */
+  private reply(env: Envelope, n: number): void {
+    if (!this.state) return;
+    if (this.deps.ring.send(env.src, 'gossip', 'agg-rep', snapshot(this.state, n, this.age(), this.passive))) this.deps.counters.sent++;
   }
 }

@@ -6,6 +6,8 @@
 // bracket shrinks to the two probes that straddle its quantile, so the thresholds sharpen by a
 // factor PROBES_PER_QUANTILE - 1 per epoch, and widen again when the population moves.
 // Positions are in log1p space, u = ln(1 + value), so one scheme fits bytes, cores and seconds.
+// An instance carries only its brackets' ends (2 numbers per quantile, not PROBES_PER_QUANTILE):
+// every peer computes the probes between them with the same arithmetic, so all agree on them.
 import { PROBES_PER_QUANTILE, SLICE_QUANTILES } from './constants.js';
 
 /** A quantile's bracket in log1p space: the fraction of peers below lo is under q, below hi at least q. */
@@ -31,25 +33,44 @@ export function initialBrackets(limit: number): Bracket[] {
   return SLICE_QUANTILES.map(() => ({ lo: 0, hi: logValue(limit), fLo: 0, fHi: 1 }));
 }
 
-/** The probes of an epoch: for each quantile, PROBES_PER_QUANTILE points from lo to hi inclusive. */
-export function probesOf(brackets: readonly Bracket[]): number[] {
+/** Probes in an epoch's slicing instance: PROBES_PER_QUANTILE for each quantile. */
+export const PROBES = SLICE_QUANTILES.length * PROBES_PER_QUANTILE;
+
+/** The ends of the brackets, lo and hi of each quantile in turn: what a slicing instance carries. */
+export function endsOf(brackets: readonly Bracket[]): number[] {
   const out: number[] = [];
-  for (const b of brackets) for (let k = 0; k < PROBES_PER_QUANTILE; k++) out.push(b.lo + ((b.hi - b.lo) * k) / (PROBES_PER_QUANTILE - 1));
+  for (const b of brackets) out.push(b.lo, b.hi);
   return out;
 }
 
-/** A peer's contribution: 1 for each probe its own value lies below. */
-export function indicators(u: number, probes: readonly number[]): number[] {
-  return probes.map((p) => (u < p ? 1 : 0));
+/** Probe j of the instance with these ends: point k of quantile i's bracket, lo to hi inclusive. */
+export function probeAt(ends: readonly number[], j: number): number {
+  const i = (j / PROBES_PER_QUANTILE) | 0;
+  const k = j - i * PROBES_PER_QUANTILE;
+  const lo = ends[2 * i]!;
+  return lo + ((ends[2 * i + 1]! - lo) * k) / (PROBES_PER_QUANTILE - 1);
+}
+
+/** Every probe of an epoch: for each quantile, PROBES_PER_QUANTILE points from lo to hi inclusive. */
+export function probesOf(brackets: readonly Bracket[]): number[] {
+  const ends = endsOf(brackets);
+  return Array.from({ length: PROBES }, (_, j) => probeAt(ends, j));
+}
+
+/** A peer's contribution to the instance with these ends: 1 for each probe its own value lies below. */
+export function indicators(u: number, ends: readonly number[]): number[] {
+  const out: number[] = [];
+  for (let j = 0; j < PROBES; j++) out.push(u < probeAt(ends, j) ? 1 : 0);
+  return out;
 }
 
 /**
  * The brackets after an epoch: for each quantile, the probes that straddle it; when even lo has
  * q of the peers below it (or hi fewer), the quantile moved out and the bracket regrows that way.
  */
-export function narrow(probes: readonly number[], below: readonly number[], maxU: number): Bracket[] {
+export function narrow(ends: readonly number[], below: readonly number[], maxU: number): Bracket[] {
   return SLICE_QUANTILES.map((q, i) => {
-    const p = probes.slice(i * PROBES_PER_QUANTILE, (i + 1) * PROBES_PER_QUANTILE);
+    const p = Array.from({ length: PROBES_PER_QUANTILE }, (_, k) => probeAt(ends, i * PROBES_PER_QUANTILE + k));
     const f = below.slice(i * PROBES_PER_QUANTILE, (i + 1) * PROBES_PER_QUANTILE);
     const lo = p[0]!;
     const hi = p[p.length - 1]!;

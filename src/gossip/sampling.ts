@@ -28,6 +28,8 @@ export class PeerSampling {
   /** Shuffles started, for the faster first ones (WARMUP_SHUFFLES). */
   private shuffles = 0;
   private timer: TimerHandle | null = null;
+  /** The timer's callback, made once rather than a closure per period. */
+  private readonly onTick = (): void => this.tick();
 
   constructor(private readonly deps: SamplingDeps) {
     this.view = new PeerView(deps.ring.self, VIEW_SIZE);
@@ -37,7 +39,7 @@ export class PeerSampling {
     if (this.timer !== null) return;
     this.refill();
     // A random phase spreads the shuffles of peers started together over the period.
-    this.timer = this.deps.clock.setTimer(this.deps.rng.int(WARMUP_SHUFFLE_PERIOD_MS), () => this.tick());
+    this.timer = this.deps.clock.setTimer(this.deps.rng.int(WARMUP_SHUFFLE_PERIOD_MS), this.onTick);
   }
 
   stop(): void {
@@ -53,7 +55,7 @@ export class PeerSampling {
 
   private tick(): void {
     this.shuffles = Math.min(WARMUP_SHUFFLES, this.shuffles + 1);
-    this.timer = this.deps.clock.setTimer(this.shuffles < WARMUP_SHUFFLES ? WARMUP_SHUFFLE_PERIOD_MS : SHUFFLE_PERIOD_MS, () => this.tick());
+    this.timer = this.deps.clock.setTimer(this.shuffles < WARMUP_SHUFFLES ? WARMUP_SHUFFLE_PERIOD_MS : SHUFFLE_PERIOD_MS, this.onTick);
     this.shuffle();
   }
 

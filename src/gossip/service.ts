@@ -11,7 +11,7 @@ import { Aggregation, type Estimates } from './aggregation.js';
 import { SLICE_ATTRIBUTE, type AttributeName, type Attributes } from './attributes.js';
 import { GOSSIP_SVC } from './constants.js';
 import { PeerSampling } from './sampling.js';
-import { AggMsg, ShuffleMsg } from './schemas.js';
+import { checkAggMsg, ShuffleMsg } from './schemas.js';
 import { emptyCounters, type GossipCounters } from './stats.js';
 
 export interface GossipOptions {
@@ -78,9 +78,13 @@ export class GossipService {
       case 'shuffle-rep':
         return this.checked(env, ShuffleMsg, (m) => this.sampling.onReply(m));
       case 'agg':
-        return this.checked(env, AggMsg, (m) => this.aggregation.onExchange(env, m));
-      case 'agg-rep':
-        return this.checked(env, AggMsg, (m) => this.aggregation.onReply(m));
+      case 'agg-rep': {
+        const msg = checkAggMsg(env.body, env.op === 'agg' ? 'gossip agg' : 'gossip agg-rep');
+        if (!msg.ok) this.counters.refused++;
+        else if (env.op === 'agg') this.aggregation.onExchange(env, msg.value);
+        else this.aggregation.onReply(msg.value);
+        return;
+      }
       default:
         this.counters.refused++;
     }
