@@ -170,14 +170,6 @@ export const READ_FIRST_PIECE_TIMEOUT_MS = 1_500;
  * other chunks to us is not silent, so a deep queue under load does not set off a race.
  */
 export const READ_HEDGE_MS = 500;
-/**
- * How long a writer or the repair loop waits for a candidate owner to answer a chunk's first piece
- * before it sends the chunk to the next candidate too (the first still counts if it answers). A
- * live owner answers in a few hundred milliseconds at most; a crashed one whose links still look up
- * (up to 5 s on real links) swallows the piece, and waiting the 5 s request timeout for each such
- * owner stalled every repair lane after a departure (the simulator at --killed-link-s 6).
- */
-export const PLACE_HEDGE_MS = 1_000;
 
 
 // Repair that reacts to a departure (departures.ts, reactive.ts).

@@ -39,13 +39,11 @@ const allOffsets = (total: number) => offsetsFrom(0, total);
 /**
  * Store a chunk at a target (a candidate key's owner or a known peer) and resolve with the peer
  * that took it. The first piece is routed; the rest go straight to the peer that answered. The
- * first piece names `keeper`, the sKeeper key of the file the chunk belongs to, when known;
- * `onFirstPiece` runs when the peer answered it (it is alive and takes the chunk).
+ * first piece names `keeper`, the sKeeper key of the file the chunk belongs to, when known.
  */
-export async function sendChunk(ring: RingPort, target: Id | { peer: PeerId }, id: string, bytes: Uint8Array, timeoutMs: number, keeper?: Id, onFirstPiece?: () => void): Promise<PeerId> {
+export async function sendChunk(ring: RingPort, target: Id | { peer: PeerId }, id: string, bytes: Uint8Array, timeoutMs: number, keeper?: Id): Promise<PeerId> {
   const body = { id, off: 0, total: bytes.length, data: bytes.subarray(0, PIECE_BYTES) };
   const first = await call(ring, target, 'put', keeper === undefined ? body : { ...body, keeper: idToHex(keeper) }, timeoutMs);
-  onFirstPiece?.();
   const holder = first.from;
   if (first.body.done) return holder;
   await windowed(offsetsAfterFirst(bytes.length), PIECE_WINDOW, async (off) => {
