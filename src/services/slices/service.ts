@@ -7,7 +7,7 @@
 import type { Static, TSchema } from '@sinclair/typebox';
 import { check } from '../../core/codec.js';
 import type { Envelope } from '../../core/envelope.js';
-import { CumulusError, isErrorCode } from '../../core/errors.js';
+import { CumulusError, errorCode, isErrorCode, type ErrorCode } from '../../core/errors.js';
 import { hashNameToId, type Id, type PeerId } from '../../core/id.js';
 import type { Clock, Rng, TimerHandle } from '../../env/ports.js';
 import type { AttributeName } from '../../gossip/attributes.js';
@@ -42,6 +42,10 @@ export interface SliceCounters {
 }
 
 const DIRECTORY_KEY: Id = hashNameToId(DIRECTORY_KEY_NAME);
+/** Tries of a client call to the keeper (create, remove, list, show). */
+const CALL_TRIES = 3;
+/** Failures after which a call is sent again: lost, or sent while the key changed hands. */
+const RETRY_CODES: ReadonlySet<ErrorCode> = new Set(['TIMEOUT', 'PEER_GONE', 'NOT_OWNER', 'UNAVAILABLE']);
 /** What a peer that did not answer (or answered nonsense) counts as. */
 const NO_ANSWER: MemberReply = { ok: false, peers: [] };
 
@@ -93,21 +97,41 @@ export class SliceService {
     return this.member.membership();
   }
 
-  // The client calls: any peer routes them to the directory's keeper.
+  // The client calls: any peer routes them to the directory's keeper. A call whose request or
+  // answer was lost, or that met the key between two keepers (one crashed, or a joiner took the
+  // key), is sent again, up to CALL_TRIES in all; a resize is not (its delta would apply twice).
   async create(body: CreateBody): Promise<SliceRecord> {
-    return (await this.call('create', body, RecordReply)).slice;
+    return this.retried(
+      async () => (await this.call('create', body, RecordReply)).slice,
+      // A later try that finds the slice there: the earlier one created it and its answer was lost.
+      { ALREADY_EXISTS: () => this.show(body.name, body.owner) },
+    );
   }
   async resize(name: string, owner: string, delta: number): Promise<SliceRecord> {
     return (await this.call('resize', { name, owner, delta }, RecordReply)).slice;
   }
   async remove(name: string, owner: string): Promise<void> {
-    await this.call('remove', { name, owner }, DoneReply);
+    await this.retried(async () => void (await this.call('remove', { name, owner }, DoneReply)), { NOT_FOUND: async () => undefined });
   }
   async list(owner: string): Promise<SliceSummary[]> {
-    return (await this.call('list', { owner }, ListReply)).slices;
+    return this.retried(async () => (await this.call('list', { owner }, ListReply)).slices);
   }
   async show(name: string, owner: string): Promise<SliceRecord> {
-    return (await this.call('show', { name, owner }, RecordReply)).slice;
+    return this.retried(async () => (await this.call('show', { name, owner }, RecordReply)).slice);
+  }
+
+  /** Run a call, again after a transient failure; `onRetry` answers codes a later try may meet because an earlier one went through. */
+  private async retried<R>(fn: () => Promise<R>, onRetry: Partial<Record<ErrorCode, () => Promise<R>>> = {}): Promise<R> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn();
+      } catch (e) {
+        const code = errorCode(e);
+        const after = attempt > 1 && code !== undefined ? onRetry[code] : undefined;
+        if (after) return after();
+        if (attempt >= CALL_TRIES || code === undefined || !RETRY_CODES.has(code)) throw e;
+      }
+    }
   }
 
   private async call<T extends TSchema>(op: string, body: unknown, schema: T): Promise<Exclude<Static<T>, { type: 'error' }>> {

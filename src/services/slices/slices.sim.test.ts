@@ -134,4 +134,39 @@ describe(`slices on 40 simulated peers (--seed ${SEED})`, () => {
     expect(c.peers.get(c.keeper())!.slices.counters.refused).toBe(refused + 2);
     expect((await c.settle(client.slices.show('kept', 'ann'))).members).toHaveLength(4);
   });
+
+  it('finishes a create whose keeper crashed mid-way, and lists what a crashed keeper let join', async () => {
+    const c = cloud(SEED + 3, 30);
+    await c.sim.runAsync({ forMs: 2_000 });
+    const first = c.keeper();
+    const client = [...c.peers.entries()].find(([id]) => id !== first)![1].slices;
+    // The keeper crashes once its asks are out and before their answers: the create is lost with
+    // it, the client's call times out and is sent again, to the next keeper.
+    const created = client.create({ name: 'late', owner: 'ann', size: 4 });
+    await c.sim.runAsync({ forMs: 50 });
+    c.crash(first);
+    const late = await c.settle(created, 150_000);
+    expect(late.members).toHaveLength(4);
+    expect(late.members).not.toContain(first);
+
+    // A grow whose keeper crashes after its asks were taken: the next keeper holds the record as it
+    // was before, while the peers that joined hold the slice's lease and stand in its ring. They
+    // are listed (or released) by the next keeper's first passes, before their leases run out.
+    const second = c.keeper();
+    const peer = [...c.peers.entries()].find(([id]) => id !== second)![1].slices;
+    await c.sim.runAsync({ forMs: 2 * REPAIR_PERIOD_MS });
+    const grown = peer.resize('late', 'ann', 3).catch((e: unknown) => e);
+    const believe = (): PeerId[] => [...c.peers.entries()].filter(([, p]) => p.slices.membership()?.name === 'late').map(([id]) => id);
+    for (let t = 0; t < 10_000 && believe().length < 7; t += 10) await c.sim.runAsync({ forMs: 10 });
+    expect(believe().length).toBe(7);
+    c.crash(second);
+    // Well within a member's lease (MEMBER_LEASE_MS): the peers that joined have not left on their own.
+    await c.sim.runAsync({ forMs: 3 * REPAIR_PERIOD_MS });
+    const after = await c.settle(peer.show('late', 'ann'));
+    expect(after.members).not.toContain(second);
+    expect(believe().sort()).toEqual([...after.members].sort());
+    await c.sim.runAsync({ forMs: 2 * RING_PERIOD_MS });
+    expect(ringOk(c.peers, 'late', (await c.settle(peer.show('late', 'ann'))).members)).toBe(true);
+    expect(await c.settle(grown, 60_000)).toBeInstanceOf(CumulusError);
+  });
 });

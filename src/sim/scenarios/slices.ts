@@ -73,7 +73,8 @@ export async function runSlices(o: SlicesScenarioOptions): Promise<ScenarioResul
   const call = (what: string, fn: () => Promise<unknown>): Promise<void> => fn().then(() => undefined, (e: unknown) => void failures.push(`${what}: ${(e as Error).message}`));
   const createAtMs = o.top < 1 ? CREATE_AT_TOP_MS : CREATE_AT_MS;
   let created: Promise<void> = new Promise((resolve) => sim.schedule(createAtMs, resolve));
-  for (const name of names) created = created.then(() => call(`create ${name}`, () => client().create({ name, owner: 'sim', size: o.size, top: o.top, by: 'storageOfferedBytes' })));
+  const made = new Set<string>();
+  for (const name of names) created = created.then(() => call(`create ${name}`, () => client().create({ name, owner: 'sim', size: o.size, top: o.top, by: 'storageOfferedBytes' }).then(() => made.add(name))));
   const targets = new Map(names.map((n) => [n, o.size]));
   if (names.length >= 2) {
     // Once churn has stopped and every slice was asked for: grow the first, shrink the second.
@@ -95,7 +96,7 @@ export async function runSlices(o: SlicesScenarioOptions): Promise<ScenarioResul
       const records = [...(keeper()?.directory.records.values() ?? [])].filter((r) => r.size === targets.get(r.name));
       last = checkSlices(records, peers);
       overlapsMax = Math.max(overlapsMax, last.overlaps);
-      if (t >= createAtMs + 12 * REPAIR_PERIOD_MS && t < churnEndMs) fillMin = Math.min(fillMin, last.members / Math.max(1, last.wanted));
+      if (t >= createAtMs + 12 * REPAIR_PERIOD_MS && t < churnEndMs) fillMin = Math.min(fillMin, presentShare(peers.values(), made, targets));
       if (t < settleFromMs) return;
       for (const n of names) if (!settledRound.has(n) && last.consistent.get(n)) settledRound.set(n, Math.round((t - settleFromMs) / REPAIR_PERIOD_MS));
     });
@@ -116,6 +117,27 @@ export async function runSlices(o: SlicesScenarioOptions): Promise<ScenarioResul
     failures: failures.slice(0, 5),
     digest: sim.digest(),
   };
+}
+
+/**
+ * Members present over members wanted, for the slices created so far: each slice's members counted
+ * by what the live peers believe (a peer holding that slice's lease), at most its size. Counted from
+ * the peers rather than the keeper's records, which a new keeper holds only once it has taken over.
+ */
+function presentShare(live: Iterable<SimPeer>, made: ReadonlySet<string>, targets: ReadonlyMap<string, number>): number {
+  const believed = new Map<string, number>();
+  for (const p of live) {
+    const name = p.slices.membership()?.name;
+    if (name !== undefined) believed.set(name, (believed.get(name) ?? 0) + 1);
+  }
+  let wanted = 0;
+  let present = 0;
+  for (const n of made) {
+    const size = targets.get(n) ?? 0;
+    wanted += size;
+    present += Math.min(size, believed.get(n) ?? 0);
+  }
+  return wanted === 0 ? 1 : present / wanted;
 }
 
 export const SLICES_SCENARIO = defineScenario({
