@@ -7,7 +7,7 @@ import { optionValue } from '../../core/options.js';
 import { hashBytesToId, idToHex, type Id, type PeerId } from '../../core/id.js';
 import type { Clock } from '../../env/ports.js';
 import { ChunkTally, chunkStream, type ByteSource } from './chunker.js';
-import { DEFAULT_CHUNK_BYTES, DEFAULT_INDEX_FANOUT, DEFAULT_LIST_LIMIT, MAX_CHUNK_BYTES, MAX_INDEX_FANOUT, MAX_LIST_LIMIT, MAX_OBJECT_BYTES, META_ATTEMPTS, META_READ_FIRST_TIMEOUT_MS, META_RETRY_DELAY_MS, MIN_CHUNK_BYTES, MIN_INDEX_FANOUT, PUT_CHUNKS_IN_FLIGHT, READ_AHEAD_CHUNKS, REPLICAS } from './constants.js';
+import { DEFAULT_CHUNK_BYTES, DEFAULT_INDEX_FANOUT, DEFAULT_LIST_LIMIT, MAX_CHUNK_BYTES, MAX_INDEX_FANOUT, MAX_LIST_LIMIT, MAX_OBJECT_BYTES, INLINE_DATA_MAX_BYTES, META_ATTEMPTS, META_REPLICA_SUCCESSORS, META_READ_FIRST_TIMEOUT_MS, META_RETRY_DELAY_MS, MIN_CHUNK_BYTES, MIN_INDEX_FANOUT, PUT_CHUNKS_IN_FLIGHT, READ_AHEAD_CHUNKS, REPLICAS } from './constants.js';
 import { ChunkList, type ChunkListResult } from './chunk-list.js';
 import { indexedRefs } from './index-reader.js';
 import { IsADirectoryError } from './errors.js';
@@ -47,6 +47,11 @@ export interface PutOptions {
    * as usual): a job's partition is written to the peer that will reduce it.
    */
   home?: Id;
+  /**
+   * Keep a file of at most INLINE_DATA_MAX_BYTES in its record instead of in chunks (true by
+   * default; only with at most META_REPLICA_SUCCESSORS + 1 replicas, the copies a record has).
+   */
+  inline?: boolean;
 }
 
 /** An inclusive byte range of a file, like HTTP's `bytes=start-end`. */
@@ -69,7 +74,7 @@ export interface PutResult {
 }
 
 export type Stat =
-  | { kind: 'file'; path: string; version: number; size: number; etag: string; mtimeMs: number; chunkBytes: number; replicas: number; chunks: ChunkRef[]; contentType?: string; md5?: string; index?: FileIndex }
+  | { kind: 'file'; path: string; version: number; size: number; etag: string; mtimeMs: number; chunkBytes: number; replicas: number; chunks: ChunkRef[]; contentType?: string; md5?: string; index?: FileIndex; data?: Uint8Array }
   | { kind: 'dir'; path: string; mtimeMs: number };
 
 export interface ListPage {
@@ -113,8 +118,11 @@ export class StorageClient {
     const tally = new ChunkTally();
     const keeper = pathKey(p);
     const list = new ChunkList(this.ring, replicas, fanout, this.timeoutMs, keeper);
-    const { chunks, index, count } = await this.placeAll(chunkStream(source, chunkBytes, tally), replicas, list, keeper, opts.fresh === true, opts.home);
+    const stream = chunkStream(source, chunkBytes, tally);
+    const small = opts.inline !== false && replicas <= META_REPLICA_SUCCESSORS + 1 ? await inlineOrRest(stream) : { rest: stream };
+    const { chunks, index, count } = 'data' in small ? { chunks: [], index: undefined, count: 0 } : await this.placeAll(small.rest, replicas, list, keeper, opts.fresh === true, opts.home);
     const rec: FileRecord = { kind: 'file', path: p, rev: 0, version: 0, size: tally.size, chunkBytes, replicas, etag: tally.digestHex(), mtimeMs: this.clock.now(), chunks };
+    if ('data' in small) rec.data = small.data;
     if (opts.contentType !== undefined) rec.contentType = opts.contentType;
     const md5 = opts.md5?.();
     if (md5 !== undefined) {
@@ -201,6 +209,7 @@ export class StorageClient {
     if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || (s.size > 0 && (end < start || end >= s.size))) {
       throw new InvalidArgumentError(`range ${start}-${end} is outside 0-${s.size - 1}`);
     }
+    if (s.data !== undefined) return inlineBytes(s.data, start, end);
     const { ring, timeoutMs, counters, suspects, sinks, clock } = this;
     const first = Math.floor(start / s.chunkBytes);
     const last = s.size === 0 ? -1 : Math.floor(end / s.chunkBytes);
@@ -304,4 +313,26 @@ export class StorageClient {
       }
     }
   }
+}
+
+/**
+ * A file small enough to keep in its record: the whole of a stream that yields one chunk of 1 to
+ * INLINE_DATA_MAX_BYTES bytes, else the stream as it was (the chunks looked at are yielded again).
+ */
+async function inlineOrRest(stream: AsyncGenerator<Uint8Array>): Promise<{ data: Uint8Array } | { rest: AsyncIterable<Uint8Array> }> {
+  const first = await stream.next();
+  if (first.done) return { rest: (async function* () {})() };
+  if (first.value.length > INLINE_DATA_MAX_BYTES) return { rest: replay([first.value], stream) };
+  const second = await stream.next();
+  if (second.done) return { data: first.value };
+  return { rest: replay([first.value, second.value], stream) };
+}
+
+async function* replay(seen: Uint8Array[], stream: AsyncGenerator<Uint8Array>): AsyncGenerator<Uint8Array> {
+  yield* seen;
+  yield* stream;
+}
+
+async function* inlineBytes(data: Uint8Array, start: number, end: number): AsyncGenerator<Uint8Array> {
+  if (data.length > 0) yield start === 0 && end === data.length - 1 ? data : data.subarray(start, end + 1);
 }
