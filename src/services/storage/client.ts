@@ -18,7 +18,7 @@ import { placeChunk, readChunk, type ReadCounters, type ReadOrder } from './repl
 import { FreshRecord } from './fresh-record.js';
 import { checkRecord, MD5_TAG_PATTERN, toWire, type ChunkRef, type FileIndex, type FileRecord } from './records.js';
 import type { RingPort } from '../../overlay/port.js';
-import { call } from './rpc.js';
+import { call, type CallResult } from './rpc.js';
 import { SuspectPeers } from './suspects.js';
 import type { PieceSinks } from './sinks.js';
 
@@ -281,8 +281,23 @@ export class StorageClient {
     await this.meta(pathKey(normalizePath(path)), 'rm', { path: normalizePath(path) });
   }
 
+  /**
+   * The stat of a path and the peer that answered it, its sKeeper then: a file kept inline in its
+   * record is read from there (a job places a task over such a file on that peer).
+   */
+  async locate(path: string): Promise<{ stat: Stat; keeper: PeerId }> {
+    const p = normalizePath(path);
+    const r = await this.metaFrom(pathKey(p), 'stat', { path: p });
+    const stat = this.statOf(p, r.body);
+    if (!stat) throw new NotFoundError(path);
+    return { stat, keeper: r.from };
+  }
+
   private async statOrUndefined(p: string): Promise<Stat | undefined> {
-    const r = await this.meta(pathKey(p), 'stat', { path: p });
+    return this.statOf(p, await this.meta(pathKey(p), 'stat', { path: p }));
+  }
+
+  private statOf(p: string, r: ReplyBody<'stat'>): Stat | undefined {
     if (!r.rec) return undefined;
     const c = checkRecord(r.rec);
     if (!c.ok) throw c.error;
@@ -301,11 +316,16 @@ export class StorageClient {
    * gets no answer soon is retried at once rather than after the full request timeout.
    */
   private async meta<Op extends StorageOp>(key: ReturnType<typeof pathKey>, op: Op, body: RequestBody<Op>): Promise<ReplyBody<Op>> {
+    return (await this.metaFrom(key, op, body)).body;
+  }
+
+  /** meta(), with the peer that answered. */
+  private async metaFrom<Op extends StorageOp>(key: ReturnType<typeof pathKey>, op: Op, body: RequestBody<Op>): Promise<CallResult<Op>> {
     const reads = op === 'stat' || op === 'list';
     for (let attempt = 1; ; attempt++) {
       const quick = reads && attempt === 1;
       try {
-        return (await call(this.ring, key, op, body, quick ? Math.min(this.timeoutMs, META_READ_FIRST_TIMEOUT_MS) : this.timeoutMs, { redundant: reads })).body;
+        return await call(this.ring, key, op, body, quick ? Math.min(this.timeoutMs, META_READ_FIRST_TIMEOUT_MS) : this.timeoutMs, { redundant: reads });
       } catch (e) {
         if (!RETRYABLE_CODES.has(errorCode(e)) || attempt >= META_ATTEMPTS) throw e;
         if (quick && errorCode(e) === 'TIMEOUT') continue;
