@@ -1,7 +1,8 @@
 // The storage API a peer offers its user: put, get (as a stream), stat, list, mkdir, rm. A put
 // stores r replicas of every chunk (and, for a large file, of its index chunks) first and then
 // commits the metadata at the path's sKeeper; until that commit the new version is invisible, so
-// an interrupted put leaves nothing visible.
+// an interrupted put leaves nothing visible. A file of at most INLINE_DATA_MAX_BYTES has no chunks:
+// its bytes travel in the commit and live in the record (records.ts).
 import { errorCode, InvalidArgumentError, NotFoundError, type ErrorCode } from '../../core/errors.js';
 import { optionValue } from '../../core/options.js';
 import { hashBytesToId, idToHex, type Id, type PeerId } from '../../core/id.js';
@@ -283,7 +284,7 @@ export class StorageClient {
 
   /**
    * The stat of a path and the peer that answered it, its sKeeper then: a file kept inline in its
-   * record is read from there (a job places a task over such a file on that peer).
+   * record is read from there (a job's worker that is that peer counts the input as local).
    */
   async locate(path: string): Promise<{ stat: Stat; keeper: PeerId }> {
     const p = normalizePath(path);
