@@ -97,18 +97,20 @@ export class StorageTaskRunner implements TaskRunner {
   private async mapInput(client: StorageClient, path: string, user: string): Promise<{ stdin: AsyncIterable<Uint8Array>; inputBytes: number; localBytes: number } | { report: TaskReport }> {
     if (!path.startsWith(`/${user}/`)) return { report: failure('not-found', 1, `${path} is not a path of ${user}'s`) };
     let s;
+    let keeper;
     try {
-      s = await client.stat(path);
+      ({ stat: s, keeper } = await client.locate(path));
     } catch (e) {
       if (errorCode(e) === 'NOT_FOUND' || errorCode(e) === 'INVALID_ARGUMENT') return { report: failure('not-found', 1, `${path} does not exist`) };
       throw e;
     }
     if (s.kind !== 'file') return { report: failure('not-found', 1, `${path} is a directory`) };
-    return { stdin: client.read(s), inputBytes: s.size, localBytes: this.localBytes(s) };
+    return { stdin: client.read(s), inputBytes: s.size, localBytes: this.localBytes(s, keeper) };
   }
 
-  /** Bytes of the chunks this peer holds itself (storage reads those from its own store). */
-  private localBytes(s: FileStat): number {
+  /** Bytes of the chunks this peer holds itself (storage reads those from its own store), or all of a file inline in the record this peer keeps. */
+  private localBytes(s: FileStat, keeper: PeerId): number {
+    if (s.data !== undefined) return keeper === this.self ? s.size : 0;
     let n = 0;
     s.chunks.forEach((c, i) => {
       if (c.holders.includes(this.self)) n += Math.min(s.chunkBytes, s.size - i * s.chunkBytes);

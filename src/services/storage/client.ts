@@ -1,13 +1,14 @@
 // The storage API a peer offers its user: put, get (as a stream), stat, list, mkdir, rm. A put
 // stores r replicas of every chunk (and, for a large file, of its index chunks) first and then
 // commits the metadata at the path's sKeeper; until that commit the new version is invisible, so
-// an interrupted put leaves nothing visible.
+// an interrupted put leaves nothing visible. A file of at most INLINE_DATA_MAX_BYTES has no chunks:
+// its bytes travel in the commit and live in the record (records.ts).
 import { errorCode, InvalidArgumentError, NotFoundError, type ErrorCode } from '../../core/errors.js';
 import { optionValue } from '../../core/options.js';
 import { hashBytesToId, idToHex, type Id, type PeerId } from '../../core/id.js';
 import type { Clock } from '../../env/ports.js';
 import { ChunkTally, chunkStream, type ByteSource } from './chunker.js';
-import { DEFAULT_CHUNK_BYTES, DEFAULT_INDEX_FANOUT, DEFAULT_LIST_LIMIT, MAX_CHUNK_BYTES, MAX_INDEX_FANOUT, MAX_LIST_LIMIT, MAX_OBJECT_BYTES, META_ATTEMPTS, META_READ_FIRST_TIMEOUT_MS, META_RETRY_DELAY_MS, MIN_CHUNK_BYTES, MIN_INDEX_FANOUT, PUT_CHUNKS_IN_FLIGHT, READ_AHEAD_CHUNKS, REPLICAS } from './constants.js';
+import { DEFAULT_CHUNK_BYTES, DEFAULT_INDEX_FANOUT, DEFAULT_LIST_LIMIT, MAX_CHUNK_BYTES, MAX_INDEX_FANOUT, MAX_LIST_LIMIT, MAX_OBJECT_BYTES, INLINE_DATA_MAX_BYTES, META_ATTEMPTS, META_REPLICA_SUCCESSORS, META_READ_FIRST_TIMEOUT_MS, META_RETRY_DELAY_MS, MIN_CHUNK_BYTES, MIN_INDEX_FANOUT, PUT_CHUNKS_IN_FLIGHT, READ_AHEAD_CHUNKS, REPLICAS } from './constants.js';
 import { ChunkList, type ChunkListResult } from './chunk-list.js';
 import { indexedRefs } from './index-reader.js';
 import { IsADirectoryError } from './errors.js';
@@ -18,7 +19,7 @@ import { placeChunk, readChunk, type ReadCounters, type ReadOrder } from './repl
 import { FreshRecord } from './fresh-record.js';
 import { checkRecord, MD5_TAG_PATTERN, toWire, type ChunkRef, type FileIndex, type FileRecord } from './records.js';
 import type { RingPort } from '../../overlay/port.js';
-import { call } from './rpc.js';
+import { call, type CallResult } from './rpc.js';
 import { SuspectPeers } from './suspects.js';
 import type { PieceSinks } from './sinks.js';
 
@@ -47,6 +48,11 @@ export interface PutOptions {
    * as usual): a job's partition is written to the peer that will reduce it.
    */
   home?: Id;
+  /**
+   * Keep a file of at most INLINE_DATA_MAX_BYTES in its record instead of in chunks (true by
+   * default; only with at most META_REPLICA_SUCCESSORS + 1 replicas, the copies a record has).
+   */
+  inline?: boolean;
 }
 
 /** An inclusive byte range of a file, like HTTP's `bytes=start-end`. */
@@ -69,7 +75,7 @@ export interface PutResult {
 }
 
 export type Stat =
-  | { kind: 'file'; path: string; version: number; size: number; etag: string; mtimeMs: number; chunkBytes: number; replicas: number; chunks: ChunkRef[]; contentType?: string; md5?: string; index?: FileIndex }
+  | { kind: 'file'; path: string; version: number; size: number; etag: string; mtimeMs: number; chunkBytes: number; replicas: number; chunks: ChunkRef[]; contentType?: string; md5?: string; index?: FileIndex; data?: Uint8Array }
   | { kind: 'dir'; path: string; mtimeMs: number };
 
 export interface ListPage {
@@ -113,8 +119,11 @@ export class StorageClient {
     const tally = new ChunkTally();
     const keeper = pathKey(p);
     const list = new ChunkList(this.ring, replicas, fanout, this.timeoutMs, keeper);
-    const { chunks, index, count } = await this.placeAll(chunkStream(source, chunkBytes, tally), replicas, list, keeper, opts.fresh === true, opts.home);
+    const stream = chunkStream(source, chunkBytes, tally);
+    const small = opts.inline !== false && replicas <= META_REPLICA_SUCCESSORS + 1 ? await inlineOrRest(stream) : { rest: stream };
+    const { chunks, index, count } = 'data' in small ? { chunks: [], index: undefined, count: 0 } : await this.placeAll(small.rest, replicas, list, keeper, opts.fresh === true, opts.home);
     const rec: FileRecord = { kind: 'file', path: p, rev: 0, version: 0, size: tally.size, chunkBytes, replicas, etag: tally.digestHex(), mtimeMs: this.clock.now(), chunks };
+    if ('data' in small) rec.data = small.data;
     if (opts.contentType !== undefined) rec.contentType = opts.contentType;
     const md5 = opts.md5?.();
     if (md5 !== undefined) {
@@ -201,6 +210,7 @@ export class StorageClient {
     if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || (s.size > 0 && (end < start || end >= s.size))) {
       throw new InvalidArgumentError(`range ${start}-${end} is outside 0-${s.size - 1}`);
     }
+    if (s.data !== undefined) return inlineBytes(s.data, start, end);
     const { ring, timeoutMs, counters, suspects, sinks, clock } = this;
     const first = Math.floor(start / s.chunkBytes);
     const last = s.size === 0 ? -1 : Math.floor(end / s.chunkBytes);
@@ -272,8 +282,23 @@ export class StorageClient {
     await this.meta(pathKey(normalizePath(path)), 'rm', { path: normalizePath(path) });
   }
 
+  /**
+   * The stat of a path and the peer that answered it, its sKeeper then: a file kept inline in its
+   * record is read from there (a job's worker that is that peer counts the input as local).
+   */
+  async locate(path: string): Promise<{ stat: Stat; keeper: PeerId }> {
+    const p = normalizePath(path);
+    const r = await this.metaFrom(pathKey(p), 'stat', { path: p });
+    const stat = this.statOf(p, r.body);
+    if (!stat) throw new NotFoundError(path);
+    return { stat, keeper: r.from };
+  }
+
   private async statOrUndefined(p: string): Promise<Stat | undefined> {
-    const r = await this.meta(pathKey(p), 'stat', { path: p });
+    return this.statOf(p, await this.meta(pathKey(p), 'stat', { path: p }));
+  }
+
+  private statOf(p: string, r: ReplyBody<'stat'>): Stat | undefined {
     if (!r.rec) return undefined;
     const c = checkRecord(r.rec);
     if (!c.ok) throw c.error;
@@ -292,11 +317,16 @@ export class StorageClient {
    * gets no answer soon is retried at once rather than after the full request timeout.
    */
   private async meta<Op extends StorageOp>(key: ReturnType<typeof pathKey>, op: Op, body: RequestBody<Op>): Promise<ReplyBody<Op>> {
+    return (await this.metaFrom(key, op, body)).body;
+  }
+
+  /** meta(), with the peer that answered. */
+  private async metaFrom<Op extends StorageOp>(key: ReturnType<typeof pathKey>, op: Op, body: RequestBody<Op>): Promise<CallResult<Op>> {
     const reads = op === 'stat' || op === 'list';
     for (let attempt = 1; ; attempt++) {
       const quick = reads && attempt === 1;
       try {
-        return (await call(this.ring, key, op, body, quick ? Math.min(this.timeoutMs, META_READ_FIRST_TIMEOUT_MS) : this.timeoutMs, { redundant: reads })).body;
+        return await call(this.ring, key, op, body, quick ? Math.min(this.timeoutMs, META_READ_FIRST_TIMEOUT_MS) : this.timeoutMs, { redundant: reads });
       } catch (e) {
         if (!RETRYABLE_CODES.has(errorCode(e)) || attempt >= META_ATTEMPTS) throw e;
         if (quick && errorCode(e) === 'TIMEOUT') continue;
@@ -304,4 +334,26 @@ export class StorageClient {
       }
     }
   }
+}
+
+/**
+ * A file small enough to keep in its record: the whole of a stream that yields one chunk of 1 to
+ * INLINE_DATA_MAX_BYTES bytes, else the stream as it was (the chunks looked at are yielded again).
+ */
+async function inlineOrRest(stream: AsyncGenerator<Uint8Array>): Promise<{ data: Uint8Array } | { rest: AsyncIterable<Uint8Array> }> {
+  const first = await stream.next();
+  if (first.done) return { rest: (async function* () {})() };
+  if (first.value.length > INLINE_DATA_MAX_BYTES) return { rest: replay([first.value], stream) };
+  const second = await stream.next();
+  if (second.done) return { data: first.value };
+  return { rest: replay([first.value, second.value], stream) };
+}
+
+async function* replay(seen: Uint8Array[], stream: AsyncGenerator<Uint8Array>): AsyncGenerator<Uint8Array> {
+  yield* seen;
+  yield* stream;
+}
+
+async function* inlineBytes(data: Uint8Array, start: number, end: number): AsyncGenerator<Uint8Array> {
+  if (data.length > 0) yield start === 0 && end === data.length - 1 ? data : data.subarray(start, end + 1);
 }

@@ -43,6 +43,20 @@ export const ReplicasSchema = Type.Integer({
 export const MAX_INLINE_CHUNKS = 360;
 /** Bytes a metadata record may take once encoded; leaves room for the envelope in a 64 KiB frame. */
 export const MAX_META_BYTES = 56 * 1024;
+/**
+ * Largest file kept inline in its record (FileRecord.data) instead of in chunks: its bytes are
+ * then replicated with the record (the sKeeper and its META_REPLICA_SUCCESSORS successors) and a
+ * read is the stat alone. 4 KiB keeps such a record a small share of MAX_META_BYTES and of a sync
+ * frame, and covers the one-line outputs of tiny job tasks; larger files gain little from it.
+ */
+export const INLINE_DATA_MAX_BYTES = 4 * 1024;
+/**
+ * Estimated bytes of the sync items sent in one frame (besides MAX_SYNC_RECORDS): records that
+ * carry inline data or long chunk lists must not add up past a 64 KiB frame.
+ */
+export const SYNC_FRAME_BUDGET_BYTES = 40 * 1024;
+/** Sync items waiting for one successor while a sync to it is out; past it the oldest are dropped (anti-entropy repairs them). */
+export const MAX_SYNC_QUEUE = 4096;
 
 /**
  * Largest file, in bytes: what docs/api.md promises, what the REST gateway accepts (413 beyond),

@@ -1,10 +1,13 @@
 // The sKeeper side: the metadata of the paths whose key this peer owns. Operations on one path
 // run one at a time (a per-key chain), every change bumps the record's revision and is pushed
 // to the next META_REPLICA_SUCCESSORS peers, which keep the same layout and so can take over.
+// Pushes to one successor go one frame at a time: what changes while a frame is out leaves in the
+// next one (sync-batches.ts), so a keeper busy with many small commits sends few frames.
 import type { Clock } from '../../env/ports.js';
 import { idToHex, type Id, type PeerId } from '../../core/id.js';
 import { NotFoundError, InvalidArgumentError, CumulusError } from '../../core/errors.js';
-import { HANDOFF_MS, META_REPLICA_SUCCESSORS } from './constants.js';
+import { HANDOFF_MS, MAX_SYNC_QUEUE, META_REPLICA_SUCCESSORS } from './constants.js';
+import { takeSyncBatch } from './sync-batches.js';
 import { DirectoryNotEmptyError, IsADirectoryError, NotADirectoryError, NotOwnerError, RefusedError } from './errors.js';
 import type { DirEntry, KeeperStore } from './keeper-store.js';
 import type { ReplyBody, RequestBody } from './messages.js';
@@ -28,7 +31,9 @@ function canonical(path: string): string {
 
 export class Keeper {
   private readonly chains = new Map<string, Promise<unknown>>();
-  readonly counters = { syncsSent: 0, syncsApplied: 0, handoffRefusals: 0 };
+  readonly counters = { syncsSent: 0, syncsApplied: 0, handoffRefusals: 0, syncItemsDropped: 0 };
+  /** Items waiting for each successor while a sync frame to it is out. */
+  private readonly outbox = new Map<PeerId, SyncItem[]>();
   /** Until when a key this peer just took over may still have its record on the way (see record()). */
   private handoffUntilMs = 0;
 
@@ -216,13 +221,42 @@ export class Keeper {
     });
   }
 
-  /** Push items to the successors that keep copies; failures are left to the next anti-entropy round. */
+  /**
+   * Push items to the successors that keep copies: at once when no sync to that successor is out,
+   * else with whatever else waits when the frame out is answered. Failures are left to the next
+   * anti-entropy round.
+   */
   replicate(items: SyncItem[]): void {
     for (const peer of this.ring.successors().slice(0, META_REPLICA_SUCCESSORS)) {
       if (peer === this.ring.self) continue;
-      this.counters.syncsSent++;
-      call(this.ring, { peer }, 'sync', { items }, this.timeoutMs).catch(() => undefined);
+      const waiting = this.outbox.get(peer);
+      if (waiting === undefined) {
+        this.outbox.set(peer, []);
+        this.send(peer, [...items]);
+        continue;
+      }
+      waiting.push(...items);
+      if (waiting.length > MAX_SYNC_QUEUE) this.counters.syncItemsDropped += waiting.splice(0, waiting.length - MAX_SYNC_QUEUE).length;
     }
+  }
+
+  /** Send one frame's worth of items to peer; then the next, while items wait and peer is still a successor that keeps copies. */
+  private send(peer: PeerId, pending: SyncItem[]): void {
+    const batch = takeSyncBatch(pending);
+    this.counters.syncsSent++;
+    const next = (ok: boolean): void => {
+      const waiting = [...pending, ...(this.outbox.get(peer) ?? [])];
+      // A successor that failed or is no longer one keeping copies gets the rest from anti-entropy.
+      const still = ok && this.ring.successors().slice(0, META_REPLICA_SUCCESSORS).includes(peer);
+      if (waiting.length === 0 || !still) {
+        if (!still) this.counters.syncItemsDropped += waiting.length;
+        this.outbox.delete(peer);
+        return;
+      }
+      this.outbox.set(peer, []);
+      this.send(peer, waiting);
+    };
+    call(this.ring, { peer }, 'sync', { items: batch }, this.timeoutMs).then(() => next(true), () => next(false));
   }
 
   private async linkInParent(path: string, kind: 'file' | 'dir'): Promise<void> {

@@ -27,7 +27,8 @@ async function setup(seed: number) {
   const run = <T>(p: Promise<T>) => settle(sim, p, { forMs: 600_000 });
   const want = data(3000, seed);
   const writer = cluster.live()[0]!;
-  await run(writer.client.put('/f', [want], { chunkBytes: 4096 }));
+  // Kept in a chunk, not inline in the record: these tests are about reading chunks.
+  await run(writer.client.put('/f', [want], { chunkBytes: 4096, inline: false }));
   const st = await run(writer.client.stat('/f'));
   if (st.kind !== 'file') throw new Error('not a file');
   const chunk = st.chunks[0]!;

@@ -6,8 +6,9 @@ import { Type, type Static } from '@sinclair/typebox';
 import { check, decodeValue, encodeValue } from '../../core/codec.js';
 import { err, ok, type Result } from '../../core/errors.js';
 import { bytesToHex, idFromHex, idToBytes, type PeerId } from '../../core/id.js';
+import { sha256 } from '../../core/sha256.js';
 import { SchemaMismatchError } from '../../core/errors.js';
-import { MAX_CHUNK_BYTES, MAX_HOLDERS_PER_CHUNK, MAX_INDEX_BYTES, MAX_INDEX_CHUNKS, MAX_INDEX_FANOUT, MAX_INLINE_CHUNKS, MAX_META_BYTES, MAX_OBJECT_BYTES, MAX_PATH_BYTES, MIN_CHUNK_BYTES, MIN_INDEX_FANOUT, ReplicasSchema } from './constants.js';
+import { MAX_CHUNK_BYTES, MAX_HOLDERS_PER_CHUNK, MAX_INDEX_BYTES, MAX_INDEX_CHUNKS, MAX_INDEX_FANOUT, MAX_INLINE_CHUNKS, INLINE_DATA_MAX_BYTES, MAX_META_BYTES, MAX_OBJECT_BYTES, MAX_PATH_BYTES, MIN_CHUNK_BYTES, MIN_INDEX_FANOUT, ReplicasSchema } from './constants.js';
 
 export interface ChunkRef {
   /** 40 hex chars: the first 160 bits of the chunk's SHA-256. */
@@ -52,6 +53,11 @@ export interface FileRecord {
   md5?: string;
   /** Present for a file of more than MAX_INLINE_CHUNKS chunks. */
   index?: FileIndex;
+  /**
+   * The file's bytes, for a file of at most INLINE_DATA_MAX_BYTES stored inline: then `chunks` is
+   * empty and there is no index; `size` is its length and `etag` its SHA-256 (checked on decode).
+   */
+  data?: Uint8Array;
 }
 
 export interface DirRecord {
@@ -118,6 +124,8 @@ export const WireFileSchema = Type.Object(
     /** for each chunk, indexes into peers */
     holders: HolderIndexes(MAX_INLINE_CHUNKS),
     index: Type.Optional(WireIndexSchema),
+    /** the bytes of a file stored inline (none of ids, peers, holders or index then) */
+    data: Type.Optional(Type.Uint8Array({ maxByteLength: INLINE_DATA_MAX_BYTES })),
   },
   { additionalProperties: false },
 );
@@ -182,7 +190,8 @@ export function unpackRefs(ids: Uint8Array, peers: Uint8Array, holders: number[]
 
 export function toWire(rec: MetaRecord): WireRecord {
   if (rec.kind !== 'file') return { ...rec };
-  const { chunks, index, ...rest } = rec;
+  const { chunks, index, data, ...rest } = rec;
+  if (data !== undefined) return { ...rest, ids: new Uint8Array(0), peers: new Uint8Array(0), holders: [], data };
   if (!index) return { ...rest, ...packRefs(chunks) };
   const wireIndex = { fanout: index.fanout, ...packRefs(index.chunks), bytes: index.chunks.map((c) => c.bytes) };
   return { ...rest, ids: new Uint8Array(0), peers: new Uint8Array(0), holders: [], index: wireIndex };
@@ -193,7 +202,13 @@ export function fromWire(w: WireRecord): Result<MetaRecord> {
   if (w.kind !== 'file') return ok({ ...w });
   const bad = (reason: string) => err(new SchemaMismatchError('file record', '', reason));
   const n = chunkCount(w.size, w.chunkBytes);
-  const { ids, peers, holders, index, ...rest } = w;
+  const { ids, peers, holders, index, data, ...rest } = w;
+  if (data !== undefined) {
+    if (index || ids.length !== 0 || peers.length !== 0 || holders.length !== 0) return bad('a file stored inline lists no chunks');
+    if (data.length !== w.size) return bad(`a file of ${w.size} bytes carries ${data.length} inline`);
+    if (bytesToHex(sha256(data)) !== w.etag) return bad('the inline bytes do not hash to the etag');
+    return ok({ ...rest, chunks: [], data });
+  }
   if (!index) {
     if (n > MAX_INLINE_CHUNKS) return bad(`a ${w.size}-byte file in ${w.chunkBytes}-byte chunks has ${n} chunks, more than a record lists`);
     const chunks = unpackRefs(ids, peers, holders, n);

@@ -8,7 +8,7 @@ import { CumulusError } from '../../core/errors.js';
 import { pool } from '../../core/pool.js';
 import type { Id, PeerId } from '../../core/id.js';
 import type { Clock, Rng, TimerHandle } from '../../env/ports.js';
-import { GONE_MEMORY_MS, MAX_GONE_REMEMBERED, MAX_HOLDERS_PER_CHUNK, MAX_PROBE_CHUNKS, MAX_REPAIR_FILES_PER_ROUND, MAX_REPAIR_IN_FLIGHT, MAX_SYNC_RECORDS, META_REPLICA_SUCCESSORS, READ_FIRST_PIECE_TIMEOUT_MS, SYNC_DEBOUNCE_MS } from './constants.js';
+import { GONE_MEMORY_MS, MAX_GONE_REMEMBERED, MAX_HOLDERS_PER_CHUNK, MAX_PROBE_CHUNKS, MAX_REPAIR_FILES_PER_ROUND, MAX_REPAIR_IN_FLIGHT, META_REPLICA_SUCCESSORS, READ_FIRST_PIECE_TIMEOUT_MS, SYNC_DEBOUNCE_MS } from './constants.js';
 import type { Keeper, SyncItem } from './keeper.js';
 import { MAX_SYNC_ENTRIES } from './messages.js';
 import { placeChunk, readChunk, type ReadCounters } from './replicas.js';
@@ -16,6 +16,7 @@ import { repairIndexedFile } from './index-repair.js';
 import { chunkSizeAt, toWire, type ChunkRef, type FileRecord } from './records.js';
 import type { RingPort } from '../../overlay/port.js';
 import { call } from './rpc.js';
+import { syncBatches } from './sync-batches.js';
 import { pathKey } from './paths.js';
 
 export interface RepairCounters extends ReadCounters {
@@ -142,8 +143,8 @@ export class Repairer {
     const sends: Array<[PeerId, SyncItem[]]> = succ.map((p) => [p, owned]);
     if (pred && pred !== this.ring.self) sends.push([pred, others]);
     await pool(sends, MAX_REPAIR_IN_FLIGHT, async ([peer, items]) => {
-      for (let i = 0; i < items.length; i += MAX_SYNC_RECORDS) {
-        await call(this.ring, { peer }, 'sync', { items: items.slice(i, i + MAX_SYNC_RECORDS) }, this.timeoutMs).catch(() => undefined);
+      for (const batch of syncBatches(items)) {
+        await call(this.ring, { peer }, 'sync', { items: batch }, this.timeoutMs).catch(() => undefined);
       }
     });
   }

@@ -96,7 +96,7 @@ describe('storage service', () => {
     const full = cluster.net.ownerOf(candidateKey(0, id))!.self;
     cluster.services.delete(full);
     cluster.boot(full, 100);
-    await run(svc(ids.indexOf(full) === 0 ? 1 : 0).client.put('/f', [data], { chunkBytes: 4096 }));
+    await run(svc(ids.indexOf(full) === 0 ? 1 : 0).client.put('/f', [data], { chunkBytes: 4096, inline: false }));
     const st = await run(svc(1).client.stat('/f'));
     expect(st.kind === 'file' && st.chunks[0]!.holders.length).toBe(3);
     expect(st.kind === 'file' && st.chunks[0]!.holders.includes(full)).toBe(false);
