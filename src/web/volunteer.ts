@@ -36,12 +36,14 @@ function draw(): void {
 
 function refresh(): void {
   if (!running || !lending) return;
+  // A hidden tab reads and draws nothing (no one looks; the figures are read afresh when it shows
+  // again), and a visible one draws only what changed as shown (the uptime moves by the minute):
+  // an idle tab should cost next to no CPU.
+  if (document.hidden) return;
   const s = running.peer.status();
   Object.assign(v, { figures: lending.figures(), id: s.id, successor: s.successor, predecessor: s.predecessor, serverUp: running.serverUp() });
-  // A hidden tab draws nothing (no one looks), and a visible one only what changed as shown (the
-  // uptime moves by the minute): an idle tab should cost next to no CPU.
   const now = JSON.stringify({ ...v, figures: v.figures && { ...v.figures, uptimeMs: uptime(v.figures.uptimeMs) } });
-  if (document.hidden || now === shown) return;
+  if (now === shown) return;
   shown = now;
   draw();
 }
@@ -70,9 +72,11 @@ async function join(): Promise<void> {
   const budget = setupBudget();
   let ticks = 0;
   timer = setInterval(() => {
+    if (running && running.net.stats.setups >= budget) return reloadForBudget();
+    ++ticks;
+    if (document.hidden) return;
+    if (ticks % (COUNT_CHUNKS_MS / REFRESH_MS) === 0) void lending?.countChunks();
     refresh();
-    if (++ticks % (COUNT_CHUNKS_MS / REFRESH_MS) === 0) void lending?.countChunks();
-    if (running && running.net.stats.setups >= budget) reloadForBudget();
   }, REFRESH_MS);
 }
 
@@ -148,7 +152,9 @@ function exposeApi(p: RunningPeer, l: Lending): void {
 
 document.addEventListener('visibilitychange', () => {
   lending?.setHidden(document.hidden);
-  if (!document.hidden) refresh();
+  if (document.hidden) return;
+  void lending?.countChunks().then(() => refresh());
+  refresh();
 });
 addEventListener('pagehide', () => void running?.close());
 void watchCharging((charging) => {
