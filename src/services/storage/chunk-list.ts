@@ -64,7 +64,7 @@ export class ChunkList {
     const enc = encodeIndexChunk(refs);
     if (!enc.ok) throw enc.error;
     const id = idToHex(hashBytesToId(enc.value));
-    const holders = await placeChunk(this.ring, id, enc.value, this.replicas, [], this.timeoutMs, this.keeper);
+    const holders = await placeChunk(this.ring, id, enc.value, this.replicas, [], this.timeoutMs, { keeper: this.keeper });
     this.written.push({ id, holders, bytes: enc.value.length });
   }
 }

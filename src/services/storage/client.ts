@@ -150,7 +150,7 @@ export class StorageClient {
         sizeBytes += chunk.length;
         if (sizeBytes > MAX_OBJECT_BYTES) throw new InvalidArgumentError(`file exceeds the largest object size, ${MAX_OBJECT_BYTES} bytes`);
         const id = idToHex(hashBytesToId(chunk));
-        const p = placeChunk(this.ring, id, chunk, replicas, [], this.timeoutMs, keeper, atOnce, home).then((holders: PeerId[]) => ({ id, holders }));
+        const p = placeChunk(this.ring, id, chunk, replicas, [], this.timeoutMs, { keeper, atOnce, home, clock: this.clock }).then((holders: PeerId[]) => ({ id, holders }));
         // Observed now, awaited in order below: a failure must not surface as an unhandled rejection.
         p.catch(() => undefined);
         placed.push(p);

@@ -127,6 +127,12 @@ export const META_RETRY_DELAY_MS = 2_000;
 export const MAX_ASSEMBLIES = 64;
 /** An assembly that received no piece for this long is dropped (the writer gave up or died). */
 export const ASSEMBLY_IDLE_MS = 60_000;
+/**
+ * An assembly idle this long may be dropped when the table is full and a new chunk comes in: twice
+ * the request timeout, so its writer has given up every piece it sent (it then tells the holder,
+ * see `abandon`, but that message can be lost with the link).
+ */
+export const ASSEMBLY_STALE_MS = 10_000;
 
 /** Period of an sKeeper's repair round: probe holders, re-replicate, push metadata to successors. */
 export const DEFAULT_REPAIR_PERIOD_MS = 60_000;
@@ -153,6 +159,11 @@ export const SYNC_DEBOUNCE_MS = 1_000;
  * The window is the transfer's backpressure: at most this many pieces wait in any link's queue.
  */
 export const PIECE_WINDOW = 6;
+/**
+ * How long a writer waits before sending a piece again that its own link refused (send queue full,
+ * 8 MiB: about a second of a loopback WebRTC link's throughput; see transfer.ts, callPatiently).
+ */
+export const BACKPRESSURE_RETRY_MS = 50;
 /**
  * A reader that found no replica of a chunk asks the sKeeper for the current record (repair may
  * have moved the replicas since): at most once in this long, however many of its chunks failed.
@@ -184,6 +195,14 @@ export const READ_FIRST_PIECE_TIMEOUT_MS = 1_500;
  * other chunks to us is not silent, so a deep queue under load does not set off a race.
  */
 export const READ_HEDGE_MS = 500;
+/**
+ * How long a writer or the repair loop waits for a candidate owner to answer a chunk's first piece
+ * before it sends the chunk to the next candidate too (the first still counts if it answers). A
+ * live owner answers in a few hundred milliseconds at most; a crashed one whose links still look up
+ * (up to 5 s on real links) swallows the piece, and waiting the 5 s request timeout for each such
+ * owner stalled every repair lane after a departure (the simulator at --killed-link-s 6).
+ */
+export const PLACE_HEDGE_MS = 1_000;
 
 
 // Repair that reacts to a departure (departures.ts, reactive.ts).

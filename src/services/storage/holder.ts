@@ -2,9 +2,10 @@
 // their id, serve pieces of held chunks, and answer probes. Incoming chunks are reassembled in a
 // bounded table; an assembly the writer abandoned is dropped when it has been idle too long.
 import type { Clock } from '../../env/ports.js';
+import type { PeerId } from '../../core/id.js';
 import { NotFoundError, OverQuotaError } from '../../core/errors.js';
 import { RefusedError } from './errors.js';
-import { ASSEMBLY_IDLE_MS, MAX_ASSEMBLIES, PIECE_BYTES, READ_CACHE_CHUNKS } from './constants.js';
+import { ASSEMBLY_IDLE_MS, ASSEMBLY_STALE_MS, MAX_ASSEMBLIES, PIECE_BYTES, READ_CACHE_CHUNKS } from './constants.js';
 import type { PieceMessage, RequestBody, ReplyBody } from './messages.js';
 import type { HolderStore } from './holder-store.js';
 
@@ -15,6 +16,8 @@ interface Assembly {
   offsets: Set<number>;
   receivedBytes: number;
   lastMs: number;
+  /** The peers sending pieces of it; it is dropped when the last of them abandons it. */
+  writers: Set<string>;
 }
 
 export class Holder {
@@ -24,7 +27,7 @@ export class Holder {
   /** Chunks complete in memory and being written to the store right now. */
   private readonly storing = new Set<string>();
   /** Counters for figures and tests. */
-  readonly counters = { chunksStored: 0, piecesServed: 0, bytesServed: 0, refusedOverQuota: 0, refusedPaused: 0 };
+  readonly counters = { chunksStored: 0, piecesServed: 0, bytesServed: 0, refusedOverQuota: 0, refusedPaused: 0, assembliesAbandoned: 0 };
   /**
    * A paused holder (its volunteer paused lending) takes no chunk and serves none: writers move on
    * to the next candidate, readers to the next holder, as they do past a full or dead one.
@@ -38,7 +41,8 @@ export class Holder {
     private readonly onHeld: (keeper: string) => void = () => undefined,
   ) {}
 
-  async put(b: RequestBody<'put'>): Promise<ReplyBody<'put'>> {
+  /** `from` is the peer that sent the piece (unknown in some tests: they count as one writer). */
+  async put(b: RequestBody<'put'>, from: PeerId | '' = ''): Promise<ReplyBody<'put'>> {
     this.refuseIfPaused();
     if (b.off + b.data.length > b.total) throw new RefusedError(`piece at ${b.off} of ${b.data.length} bytes overruns the ${b.total}-byte chunk`);
     if (b.off === 0 && !(await this.store.canAccept(b.id, b.total))) {
@@ -54,6 +58,7 @@ export class Holder {
     // owner, or two files sharing a chunk): nothing to assemble, and no stale assembly to leak.
     if (b.off > 0 && !this.assemblies.has(b.id) && (this.storing.has(b.id) || (await this.store.has(b.id)))) return { ok: true, done: true };
     const a = this.assembly(b.id, b.total);
+    a.writers.add(from);
     if (b.keeper !== undefined) a.keeper = b.keeper;
     if (!a.offsets.has(b.off)) {
       a.buf.set(b.data, b.off);
@@ -73,6 +78,26 @@ export class Holder {
     this.counters.chunksStored++;
     if (a.keeper !== undefined) this.onHeld(a.keeper);
     return { ok: true, done: true };
+  }
+
+  /**
+   * A writer stopped sending this chunk: drop the half-assembled copy once no other writer fills it,
+   * so its slot and memory are free at once rather than after ASSEMBLY_IDLE_MS. A stored chunk is
+   * never dropped here: another file may share it, and the writer cannot know.
+   */
+  abandon(b: RequestBody<'abandon'>, from: PeerId | '' = ''): ReplyBody<'abandon'> {
+    const a = this.assemblies.get(b.id);
+    if (!a) return { ok: true, dropped: false };
+    a.writers.delete(from);
+    if (a.writers.size > 0) return { ok: true, dropped: false };
+    this.assemblies.delete(b.id);
+    this.counters.assembliesAbandoned++;
+    return { ok: true, dropped: true };
+  }
+
+  /** Chunks being received right now (half-assembled). */
+  get assembling(): number {
+    return this.assemblies.size;
   }
 
   async get(b: RequestBody<'get'>): Promise<ReplyBody<'get'>> {
@@ -138,15 +163,25 @@ export class Holder {
     if (cur && cur.buf.length === total) return cur;
     this.expire();
     if (this.assemblies.size >= MAX_ASSEMBLIES) throw new RefusedError(`holder is receiving ${MAX_ASSEMBLIES} chunks already`);
-    const a: Assembly = { buf: new Uint8Array(total), offsets: new Set(), receivedBytes: 0, lastMs: this.clock.now() };
+    const a: Assembly = { buf: new Uint8Array(total), offsets: new Set(), receivedBytes: 0, lastMs: this.clock.now(), writers: new Set() };
     this.assemblies.set(id, a);
     return a;
   }
 
-  /** Drop assemblies whose writer went quiet; checked lazily so the holder needs no timer. */
+  /**
+   * Drop assemblies whose writer went quiet; checked lazily so the holder needs no timer. When the
+   * table is full, the one idle longest goes too once it has been idle ASSEMBLY_STALE_MS: its
+   * writer's piece requests have all timed out by then, and a new chunk must not be refused for it.
+   */
   private expire(): void {
     const now = this.clock.now();
-    for (const [id, a] of this.assemblies) if (now - a.lastMs > ASSEMBLY_IDLE_MS) this.assemblies.delete(id);
+    let stalest: [string, number] | undefined;
+    for (const [id, a] of this.assemblies) {
+      const idleMs = now - a.lastMs;
+      if (idleMs > ASSEMBLY_IDLE_MS) this.assemblies.delete(id);
+      else if (idleMs > ASSEMBLY_STALE_MS && (!stalest || idleMs > stalest[1])) stalest = [id, idleMs];
+    }
+    if (this.assemblies.size >= MAX_ASSEMBLIES && stalest) this.assemblies.delete(stalest[0]);
   }
 }
 

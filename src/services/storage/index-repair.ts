@@ -17,8 +17,8 @@ import type { Repairer, RepairTally } from './repair.js';
 import { placeChunk } from './replicas.js';
 
 /** Probe refs and re-replicate those below r; resolves with the new refs, or undefined when none changed. */
-async function repairRefs<T extends ChunkRef>(rp: Repairer, refs: readonly T[], sizeAt: (i: number) => number, r: number, tally: RepairTally, keeper: Id, quick?: ReadonlySet<PeerId>): Promise<T[] | undefined> {
-  const have = await rp.probe(refs, quick);
+async function repairRefs<T extends ChunkRef>(rp: Repairer, refs: readonly T[], sizeAt: (i: number) => number, r: number, tally: RepairTally, keeper: Id, gone?: ReadonlySet<PeerId>): Promise<T[] | undefined> {
+  const have = await rp.probe(refs, gone);
   const out = [...refs];
   let changed = false;
   await pool([...refs.keys()], MAX_REPAIR_IN_FLIGHT, async (i) => {
@@ -35,13 +35,13 @@ async function repairRefs<T extends ChunkRef>(rp: Repairer, refs: readonly T[], 
 
 /**
  * Repair one large file's index chunks and data chunks, and record their new holders. Holders in
- * `quick` are said to be gone: their probes get a short timeout.
+ * `gone` are said to be gone and not probed (Repairer.probe).
  */
-export async function repairIndexedFile(rp: Repairer, rec: FileRecord, tally: RepairTally, quick?: ReadonlySet<PeerId>): Promise<void> {
+export async function repairIndexedFile(rp: Repairer, rec: FileRecord, tally: RepairTally, gone?: ReadonlySet<PeerId>): Promise<void> {
   const index = rec.index!;
   const r = rec.replicas;
   const keeper = pathKey(rec.path);
-  const indexRefs: IndexRef[] = (await repairRefs(rp, index.chunks, (j) => index.chunks[j]!.bytes, r, tally, keeper, quick)) ?? [...index.chunks];
+  const indexRefs: IndexRef[] = (await repairRefs(rp, index.chunks, (j) => index.chunks[j]!.bytes, r, tally, keeper, gone)) ?? [...index.chunks];
   let changed = indexRefs.some((ref, j) => ref !== index.chunks[j]);
   for (let j = 0; j < indexRefs.length; j++) {
     const file: IndexedFile = { path: rec.path, size: rec.size, chunkBytes: rec.chunkBytes, index: { fanout: index.fanout, chunks: indexRefs } };
@@ -58,7 +58,7 @@ export async function repairIndexedFile(rp: Repairer, rec: FileRecord, tally: Re
       throw e;
     }
     const first = j * index.fanout;
-    const mended = await repairRefs(rp, refs, (i) => Math.min(rec.chunkBytes, rec.size - (first + i) * rec.chunkBytes), r, tally, keeper, quick);
+    const mended = await repairRefs(rp, refs, (i) => Math.min(rec.chunkBytes, rec.size - (first + i) * rec.chunkBytes), r, tally, keeper, gone);
     if (!mended) continue;
     const written = await rewrite(rp, mended, r, keeper);
     if (written) {
@@ -75,7 +75,7 @@ async function rewrite(rp: Repairer, refs: ChunkRef[], r: number, keeper: Id): P
   if (!enc.ok) return undefined;
   const id = idToHex(hashBytesToId(enc.value));
   try {
-    return { id, holders: await placeChunk(rp.ring, id, enc.value, r, [], rp.timeoutMs, keeper), bytes: enc.value.length };
+    return { id, holders: await placeChunk(rp.ring, id, enc.value, r, [], rp.timeoutMs, { keeper, clock: rp.clock }), bytes: enc.value.length };
   } catch (e) {
     if (e instanceof CumulusError) return undefined;
     throw e;

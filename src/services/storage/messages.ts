@@ -54,6 +54,10 @@ export const Requests = {
     },
     strict,
   ),
+  // A writer that stops sending a chunk part way (placement had its replicas from others, or a
+  // piece failed) tells the holder, which drops its half-assembled copy unless another writer is
+  // still filling it: an abandoned assembly would hold one of the holder's slots (MAX_ASSEMBLIES).
+  abandon: Type.Object({ id: HexId }, strict),
   get: Type.Object({ id: HexId, off: Type.Integer({ minimum: 0, maximum: MAX_CHUNK_BYTES }), len: Type.Integer({ minimum: 1, maximum: PIECE_BYTES }) }, strict),
   // Several pieces for one request: the holder pushes them as one-way `piece` messages tagged
   // `tag`, then replies. One request per window instead of one per piece.
@@ -84,6 +88,7 @@ export const Replies = {
   unlink: Type.Object({ ok: Ok }, strict),
   sync: Type.Object({ ok: Ok }, strict),
   put: Type.Object({ ok: Ok, done: Type.Boolean() }, strict),
+  abandon: Type.Object({ ok: Ok, dropped: Type.Boolean() }, strict),
   get: Type.Object({ ok: Ok, total: Type.Integer({ minimum: 1, maximum: MAX_CHUNK_BYTES }), data: Type.Uint8Array({ maxByteLength: PIECE_BYTES }) }, strict),
   read: Type.Object({ ok: Ok, total: Type.Integer({ minimum: 1, maximum: MAX_CHUNK_BYTES }), pieces: Type.Integer({ minimum: 0, maximum: PIECE_WINDOW }) }, strict),
   has: Type.Object({ ok: Ok, have: Type.Array(Type.Boolean(), { maxItems: MAX_PROBE_CHUNKS }) }, strict),

@@ -17,13 +17,13 @@ const record = { kind: 'file', path: '/f', chunks: [{ id: 'ef'.repeat(20), holde
 function world(arrivesAtMs: number) {
   const sim = new Simulator({ seed: 1 });
   const clock = sim.addNode().env.clock;
-  const repaired: { paths: string[]; quick: PeerId[] }[] = [];
+  const repaired: { paths: string[]; gone: PeerId[] }[] = [];
   const ring = { owns: () => true } as unknown as RingPort;
   const store = { getRecord: async () => (clock.now() >= arrivesAtMs ? record : undefined) as MetaRecord | undefined } as unknown as KeeperStore;
   const repairer = {
     noteGone: () => undefined,
-    repairFiles: async (files: readonly FileRecord[], quick?: ReadonlySet<PeerId>) => {
-      repaired.push({ paths: files.map((f) => f.path), quick: [...(quick ?? [])] });
+    repairFiles: async (files: readonly FileRecord[], gone?: ReadonlySet<PeerId>) => {
+      repaired.push({ paths: files.map((f) => f.path), gone: [...(gone ?? [])] });
       return {};
     },
   } as unknown as Repairer;
@@ -37,7 +37,7 @@ describe('a departure notice that arrives before the record', () => {
     const w = world(3_000);
     expect(w.reactive.gone({ peer: GONE, keys: [KEY] })).toEqual({ ok: true, handled: 1 });
     await w.sim.runAsync({ forMs: 10_000 });
-    expect(w.repaired).toEqual([{ paths: ['/f'], quick: [GONE] }]);
+    expect(w.repaired).toEqual([{ paths: ['/f'], gone: [GONE] }]);
     expect(w.reactive.counters.checksDeferred).toBeGreaterThan(0);
   });
 

@@ -95,7 +95,7 @@ export class ReactiveRepair {
       const batch = [...this.pending].slice(0, MAX_REPAIR_FILES_PER_ROUND);
       for (const [key] of batch) this.pending.delete(key);
       const files: FileRecord[] = [];
-      const quick = new Set<PeerId>();
+      const gone = new Set<PeerId>();
       for (const [key, peers] of batch) {
         const id: Id = idFromHex(key);
         if (!this.ring.owns(id)) continue;
@@ -109,10 +109,10 @@ export class ReactiveRepair {
         // A small file's record lists its holders: one that lists none of the gone peers needs nothing.
         if (!rec.index && !rec.chunks.some((c) => c.holders.some((h) => peers.has(h)))) continue;
         files.push(rec);
-        for (const p of peers) quick.add(p);
+        for (const p of peers) gone.add(p);
       }
       this.counters.filesChecked += files.length;
-      if (files.length > 0) await this.repairer.repairFiles(files, quick);
+      if (files.length > 0) await this.repairer.repairFiles(files, gone);
     } catch {
       // A store closed at shutdown, a ring gone: the periodic pass remains.
     } finally {

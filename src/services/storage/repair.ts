@@ -54,7 +54,7 @@ export class Repairer {
 
   constructor(
     readonly ring: RingPort,
-    private readonly clock: Clock,
+    readonly clock: Clock,
     private readonly rng: Rng,
     readonly keeper: Keeper,
     private readonly periodMs: number,
@@ -104,8 +104,7 @@ export class Repairer {
     this.gone.set(peer, this.clock.now());
   }
 
-  private saidGone(peer: PeerId, quick: ReadonlySet<PeerId> | undefined): boolean {
-    if (quick?.has(peer)) return true;
+  private saidGone(peer: PeerId): boolean {
     const at = this.gone.get(peer);
     return at !== undefined && this.clock.now() - at < GONE_MEMORY_MS;
   }
@@ -158,11 +157,11 @@ export class Repairer {
 
   /**
    * Probe the holders of these files' chunks, re-replicate every chunk below r and record the new
-   * holders. Holders in `quick`, or named by a recent departure notice, are said to be gone: their
-   * probes get a short timeout, as a live peer answers one in milliseconds.
+   * holders. Holders in `gone` (named by this batch's departure notices) are not probed; holders named
+   * by an earlier notice get a short timeout, as a live peer answers one in milliseconds.
    */
-  async repairFiles(files: readonly FileRecord[], quick?: ReadonlySet<PeerId>): Promise<RepairTally> {
-    const have = await this.probe(files.flatMap((f) => f.chunks), quick);
+  async repairFiles(files: readonly FileRecord[], gone?: ReadonlySet<PeerId>): Promise<RepairTally> {
+    const have = await this.probe(files.flatMap((f) => f.chunks), gone);
     const tally: RepairTally = { without: 0, under: 0 };
     // Every chunk below r, across the files, the ones with the fewest live copies first: a chunk
     // down to its last copy is one departure from lost, and must not wait behind a large file's
@@ -191,7 +190,7 @@ export class Repairer {
       if (left.get(file) === 0 && chunks) await this.keeper.updateIfNewer({ ...rec, rev: rec.rev + 1, chunks });
     });
     // A large file's chunks are listed in its index chunks, walked one file and one index chunk at a time.
-    for (const rec of files) if (rec.index) await repairIndexedFile(this, rec, tally, quick);
+    for (const rec of files) if (rec.index) await repairIndexedFile(this, rec, tally, gone);
     return tally;
   }
 
@@ -212,7 +211,7 @@ export class Repairer {
     if (live.length === 0) return [];
     try {
       const bytes = await readChunk(this.ring, { id: ref.id, holders: live }, size, this.timeoutMs, this.counters, 0);
-      const holders = await placeChunk(this.ring, ref.id, bytes, r, live, this.timeoutMs, keeper);
+      const holders = await placeChunk(this.ring, ref.id, bytes, r, live, this.timeoutMs, { keeper, clock: this.clock });
       const added = holders.length - live.length;
       this.counters.chunksRepaired++;
       this.counters.repairBytes += added * bytes.length;
@@ -248,11 +247,15 @@ export class Repairer {
 
   /**
    * Ask each holder which of these chunks it still has; a holder that does not answer has none.
-   * Holders in `quick` get READ_FIRST_PIECE_TIMEOUT_MS to answer instead of the request timeout.
+   * Holders in `gone` (the departure notices of this batch named them) are not asked: waiting for
+   * them held up the repair of every file of the batch, and one the ring wrongly thought failed
+   * costs an extra copy of its chunks, not a loss. Holders a notice named earlier
+   * (GONE_MEMORY_MS) get READ_FIRST_PIECE_TIMEOUT_MS to answer instead of the request timeout.
    */
-  async probe(refs: readonly ChunkRef[], quick?: ReadonlySet<PeerId>): Promise<Map<PeerId, Set<string>>> {
+  async probe(refs: readonly ChunkRef[], gone?: ReadonlySet<PeerId>): Promise<Map<PeerId, Set<string>>> {
     const asked = new Map<PeerId, Set<string>>();
     for (const c of refs) for (const p of c.holders) {
+      if (gone?.has(p)) continue;
       let s = asked.get(p);
       if (!s) asked.set(p, (s = new Set()));
       s.add(c.id);
@@ -266,7 +269,7 @@ export class Repairer {
     await pool(jobs, MAX_REPAIR_IN_FLIGHT, async ([peer, ids]) => {
       this.counters.probes++;
       try {
-        const timeoutMs = this.saidGone(peer, quick) ? Math.min(this.timeoutMs, READ_FIRST_PIECE_TIMEOUT_MS) : this.timeoutMs;
+        const timeoutMs = this.saidGone(peer) ? Math.min(this.timeoutMs, READ_FIRST_PIECE_TIMEOUT_MS) : this.timeoutMs;
         const r = await call(this.ring, { peer }, 'has', { ids }, timeoutMs);
         let s = have.get(peer);
         if (!s) have.set(peer, (s = new Set()));

@@ -5,7 +5,7 @@
 import { CumulusError } from '../../core/errors.js';
 import type { Id, PeerId } from '../../core/id.js';
 import type { Clock, TimerHandle } from '../../env/ports.js';
-import { MAX_CANDIDATES, MAX_DUPLICATE_CANDIDATES, READ_FIRST_PIECE_TIMEOUT_MS, READ_HEDGE_MS } from './constants.js';
+import { MAX_CANDIDATES, MAX_DUPLICATE_CANDIDATES, PLACE_HEDGE_MS, READ_FIRST_PIECE_TIMEOUT_MS, READ_HEDGE_MS } from './constants.js';
 import { ChunkCorruptError, ChunkUnavailableError, ReplicationFailedError, type PlacementFailure, type ReadAttempt } from './errors.js';
 import { candidateKey } from './placement.js';
 import type { ChunkRef } from './records.js';
@@ -30,41 +30,49 @@ function failure(where: string, e: unknown): PlacementFailure {
   return { where, code: e instanceof CumulusError ? e.code : 'error' };
 }
 
+/** How a chunk is placed (see placeChunk). */
+export interface PlaceOptions {
+  /** The sKeeper key of the file the chunk belongs to: new holders keep it in their summary. */
+  keeper?: Id;
+  /**
+   * Send the first candidates their copies together (one round instead of one per replica), for a
+   * writer whose latency counts more than an occasional copy to a duplicate owner.
+   */
+  atOnce?: boolean;
+  /**
+   * A ring key whose owner gets the first copy, before the candidates (a job's partition goes to
+   * the peer that will reduce it); readers find it through the record like any replica.
+   */
+  home?: Id;
+  /**
+   * With a clock, a candidate whose first piece is unanswered after PLACE_HEDGE_MS is raced by the
+   * next one: a crashed owner whose links still look up swallows the piece, and waiting the whole
+   * request timeout for it held every repair lane for seconds after each departure.
+   */
+  clock?: Clock;
+}
+
 /**
  * Make sure r distinct peers hold the chunk. `live` are holders known to have it; they count
  * towards r. Resolves with the holders (live first, then new ones) or throws ReplicationFailedError.
- * `keeper` is the sKeeper key of the file the chunk belongs to: new holders keep it in their summary.
- * `atOnce` sends the first candidates their copies together (one round instead of one per
- * replica), for a writer whose latency counts more than an occasional copy to a duplicate owner.
- * `home` is a ring key whose owner gets the first copy, before the candidates (a job's partition
- * goes to the peer that will reduce it); readers find it through the record like any replica.
  */
-export async function placeChunk(ring: RingPort, id: string, bytes: Uint8Array, r: number, live: PeerId[], timeoutMs: number, keeper?: Id, atOnce = false, home?: Id): Promise<PeerId[]> {
+export async function placeChunk(ring: RingPort, id: string, bytes: Uint8Array, r: number, live: PeerId[], timeoutMs: number, opts: PlaceOptions = {}): Promise<PeerId[]> {
+  const { keeper, atOnce = false, home } = opts;
   const holders = [...live];
   const failures: PlacementFailure[] = [];
-  let duplicates = 0;
-  let i = 0;
+  const walk: Walk = { next: 0, duplicates: 0 };
   const want = r - holders.length;
   if ((atOnce || home !== undefined) && want > 0) {
     // The home copy is sent with the first candidates' (or alone, when the writer is not in a hurry).
     const keys: Array<[string, Id]> = home === undefined ? [] : [['home', home]];
-    for (let k = 0; atOnce && keys.length < want; k++, i++) keys.push([`candidate ${k}`, candidateKey(k, id)]);
-    (await Promise.allSettled(keys.map(([, key]) => sendChunk(ring, key, id, bytes, timeoutMs, keeper)))).forEach((s, k) => {
+    for (let k = 0; atOnce && keys.length < want; k++, walk.next++) keys.push([`candidate ${k}`, candidateKey(k, id)]);
+    (await Promise.allSettled(keys.map(([, key]) => sendChunk(ring, key, id, bytes, timeoutMs, keeper, { clock: opts.clock })))).forEach((s, k) => {
       if (s.status === 'rejected') failures.push(failure(keys[k]![0], s.reason));
       else if (!holders.includes(s.value)) holders.push(s.value);
-      else duplicates++;
+      else walk.duplicates++;
     });
   }
-  for (; i < MAX_CANDIDATES && holders.length < r && duplicates < MAX_DUPLICATE_CANDIDATES; i++) {
-    try {
-      const peer = await sendChunk(ring, candidateKey(i, id), id, bytes, timeoutMs, keeper);
-      // Two candidate keys may share an owner (small rings); a replica counts once per peer.
-      if (!holders.includes(peer)) holders.push(peer);
-      else duplicates++;
-    } catch (e) {
-      failures.push(failure(`candidate ${i}`, e));
-    }
-  }
+  await walkCandidates(ring, { id, bytes, r, holders, failures, timeoutMs, keeper, clock: opts.clock }, walk);
   // In a small ring the candidate keys may fall on fewer than r peers (a few peers own most of the
   // ring). Readers find a chunk through the holders the record lists, so any peer will do: try
   // ourselves and our neighbours before giving up.
@@ -72,7 +80,7 @@ export async function placeChunk(ring: RingPort, id: string, bytes: Uint8Array, 
     if (holders.length >= r) break;
     if (holders.includes(peer)) continue;
     try {
-      const got = await sendChunk(ring, { peer }, id, bytes, timeoutMs, keeper);
+      const got = await sendChunk(ring, { peer }, id, bytes, timeoutMs, keeper, { clock: opts.clock });
       if (!holders.includes(got)) holders.push(got);
     } catch (e) {
       failures.push(failure(`neighbour ${peer.slice(0, 8)}`, e));
@@ -80,6 +88,103 @@ export async function placeChunk(ring: RingPort, id: string, bytes: Uint8Array, 
   }
   if (holders.length < r) throw new ReplicationFailedError(id, holders.length, r, failures);
   return holders;
+}
+
+/** Where placement is in the candidate keys, and how many owners already held the chunk. */
+interface Walk {
+  next: number;
+  duplicates: number;
+}
+
+interface Placing {
+  id: string;
+  bytes: Uint8Array;
+  r: number;
+  /** Filled in as owners take the chunk; read by the caller once the walk resolves. */
+  holders: PeerId[];
+  failures: PlacementFailure[];
+  timeoutMs: number;
+  keeper: Id | undefined;
+  clock: Clock | undefined;
+}
+
+/**
+ * Walk the candidate keys until the holders reach r, one send at a time, each to the next key's
+ * owner. With a clock, a send whose first piece is unanswered after PLACE_HEDGE_MS stops counting
+ * toward r and the next candidate is tried beside it (it still adds a holder if it answers in time).
+ * Once r holders are reached, a send whose first piece is still unanswered is cancelled: it sends
+ * no further piece, and its holder is told to drop what it assembled. A send whose owner answered
+ * is alive and already transferring: the walk waits for it and records it too (r + 1 holders), so
+ * no raced copy is left stored but unrecorded, holding quota, or half-assembled, holding a slot.
+ * Resolves when no send that counts is left: r holders reached, or every send started has ended.
+ */
+function walkCandidates(ring: RingPort, p: Placing, walk: Walk): Promise<void> {
+  return new Promise<void>((resolve) => {
+    let counted = 0;
+    /** Sends started and not cancelled that have not ended. */
+    let live = 0;
+    let full = false;
+    let over = false;
+    const unanswered = new Set<() => void>();
+    const fill = (): void => {
+      if (over) return;
+      if (!full) while (p.holders.length + counted < p.r && walk.next < MAX_CANDIDATES && walk.duplicates < MAX_DUPLICATE_CANDIDATES) start(walk.next++);
+      if (!full && p.holders.length >= p.r) {
+        full = true;
+        for (const cancel of [...unanswered]) cancel();
+      }
+      if (live === 0) {
+        over = true;
+        resolve();
+      }
+    };
+    const start = (k: number): void => {
+      live++;
+      counted++;
+      let counts = true;
+      let cancelled = false;
+      const uncount = (): void => {
+        if (!counts) return;
+        counts = false;
+        counted--;
+      };
+      const cancel = (): void => {
+        unanswered.delete(cancel);
+        cancelled = true;
+        uncount();
+        live--;
+      };
+      unanswered.add(cancel);
+      const hedge = p.clock?.setTimer(PLACE_HEDGE_MS, () => {
+        uncount();
+        fill();
+      });
+      const answered = (): void => {
+        unanswered.delete(cancel);
+        if (hedge !== undefined) p.clock!.cancel(hedge);
+      };
+      sendChunk(ring, candidateKey(k, p.id), p.id, p.bytes, p.timeoutMs, p.keeper, { onFirstPiece: answered, cancelled: () => cancelled, clock: p.clock })
+        .then(
+          (peer) => {
+            // A cancelled send whose one piece landed while others still transfer counts as well.
+            if (over) return;
+            // Two candidate keys may share an owner (small rings); a replica counts once per peer.
+            if (!p.holders.includes(peer)) p.holders.push(peer);
+            else walk.duplicates++;
+          },
+          (e: unknown) => {
+            if (!over && !cancelled) p.failures.push(failure(`candidate ${k}`, e));
+          },
+        )
+        .finally(() => {
+          answered();
+          uncount();
+          if (!cancelled) live--;
+          fill();
+        });
+    };
+    fill();
+  });
 }
 
 function orderHolders(ring: RingPort, holders: readonly PeerId[], order: ReadOrder): PeerId[] {

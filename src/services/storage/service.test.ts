@@ -7,7 +7,8 @@ import { withDefaults } from '../../core/options.js';
 import { hashBytesToId, idToHex, idToBytes, idFromHex, type PeerId } from '../../core/id.js';
 import { pathKey } from './paths.js';
 import type { StorageService } from './service.js';
-import { READ_FIRST_PIECE_TIMEOUT_MS } from './constants.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS, READ_FIRST_PIECE_TIMEOUT_MS } from './constants.js';
+import { candidateKey } from './placement.js';
 
 async function readAll(svc: StorageService, path: string): Promise<Uint8Array> {
   const stream = await svc.client.get(path);
@@ -141,6 +142,26 @@ describe('storage service', () => {
     expect(reader.client.counters.hedgedReads).toBeGreaterThan(0);
     // Virtual time: the read did not wait for the silent holder's first-piece timeout.
     expect(sim.now() - t0).toBeLessThan(READ_FIRST_PIECE_TIMEOUT_MS);
+  });
+
+  it('places a chunk past a silent candidate owner (crashed, not yet detected) instead of waiting out its timeout', async () => {
+    const { cluster, ids, svc, run, sim } = setup(9, 12);
+    const data = bytes(3_000, 5);
+    const id = idToHex(hashBytesToId(data));
+    const idOf = (s: StorageService | undefined) => [...cluster.services].find(([, v]) => v === s)![0] as PeerId;
+    // The owner of the chunk's first candidate key crashes and swallows the first piece.
+    const silent = idOf(cluster.ownerOf(candidateKey(0, id)));
+    const path = ['/a', '/b', '/c', '/d', '/e'].find((p) => idOf(cluster.ownerOf(pathKey(p))) !== silent)!;
+    const writer = svc(ids.findIndex((p) => p !== silent));
+    cluster.crash(silent, true);
+    const t0 = sim.now();
+    await run(writer.client.put(path, [data], { chunkBytes: 4096 }));
+    // Virtual time: the put did not wait the request timeout for the silent owner.
+    expect(sim.now() - t0).toBeLessThan(DEFAULT_REQUEST_TIMEOUT_MS);
+    const st = await run(writer.client.stat(path));
+    if (st.kind !== 'file') throw new Error('not a file');
+    expect(st.chunks[0]!.holders).not.toContain(silent);
+    expect(new Set(st.chunks[0]!.holders).size).toBe(3);
   });
 
   it('leaves no visible file when a put is interrupted before its commit', async () => {

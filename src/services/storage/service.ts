@@ -83,7 +83,7 @@ export class StorageService {
     const h = this.holder;
     const k = this.keeper;
     this.handlers = {
-      put: (b) => h.put(b), get: (b) => h.get(b), has: (b) => h.has(b),
+      put: (b, env) => h.put(b, env.src), abandon: async (b, env) => h.abandon(b, env.src), get: (b) => h.get(b), has: (b) => h.has(b),
       read: (b, env) => h.read(b, (piece) => this.push(env.src, piece)),
       stat: (b) => k.stat(b), commit: (b) => k.commit(b), mkdir: (b) => k.mkdir(b), rm: (b) => k.rm(b),
       list: (b) => k.list(b), link: (b) => k.link(b), unlink: (b) => k.unlink(b), sync: (b, env) => k.sync(b, env.src),

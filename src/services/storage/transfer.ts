@@ -4,10 +4,13 @@
 // than a window of one transfer. Reads check the reassembled bytes against the chunk id, so a
 // lying holder is caught here.
 import { hashBytesToId, idToHex, type Id, type PeerId } from '../../core/id.js';
-import { PIECE_BYTES, PIECE_WINDOW } from './constants.js';
-import { ChunkCorruptError } from './errors.js';
+import { BACKPRESSURE_RETRY_MS, PIECE_BYTES, PIECE_WINDOW } from './constants.js';
+import { CumulusError } from '../../core/errors.js';
+import { ChunkCorruptError, RefusedError, RemoteError } from './errors.js';
 import type { RingPort } from '../../overlay/port.js';
-import { call } from './rpc.js';
+import { call, type CallResult } from './rpc.js';
+import type { RequestBody } from './messages.js';
+import type { Clock } from '../../env/ports.js';
 import type { PieceSinks } from './sinks.js';
 
 /** Run fn over items with at most `window` calls in flight; rejects with the first failure once all settled. */
@@ -36,21 +39,72 @@ function offsetsFrom(start: number, total: number): number[] {
 const offsetsAfterFirst = (total: number) => offsetsFrom(PIECE_BYTES, total);
 const allOffsets = (total: number) => offsetsFrom(0, total);
 
+/** How a placement steers one transfer (sendChunk). */
+export interface SendControl {
+  /** Runs when the target answered the first piece (it is alive and takes the chunk). */
+  onFirstPiece?: () => void;
+  /** Checked before each later piece: true once the placement needs this copy no more. */
+  cancelled?: () => boolean;
+  /**
+   * With a clock, a piece our own link refuses for now (its send queue is full, or too many
+   * requests are in flight) is sent again a moment later instead of failing the copy: that is our
+   * backpressure, not the holder's answer, and failing on it made a burst of writes skip live
+   * candidates until placement ran out of them (2 of 3 replicas).
+   */
+  clock?: Clock;
+}
+
+/** Our own ring or link refused to send now (a REFUSED that did not come back from the peer). */
+function locallyRefused(e: unknown): boolean {
+  return e instanceof CumulusError && e.code === 'REFUSED' && !(e instanceof RemoteError);
+}
+
+/** call(), sent again every BACKPRESSURE_RETRY_MS while our own link refuses it, up to timeoutMs in all. */
+async function callPatiently<Op extends 'put'>(ring: RingPort, clock: Clock | undefined, target: Id | { peer: PeerId }, op: Op, body: RequestBody<Op>, timeoutMs: number): Promise<CallResult<Op>> {
+  const deadline = clock === undefined ? 0 : clock.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await call(ring, target, op, body, clock === undefined ? timeoutMs : Math.max(1, deadline - clock.now()));
+    } catch (e) {
+      if (clock === undefined || !locallyRefused(e) || clock.now() + BACKPRESSURE_RETRY_MS >= deadline) throw e;
+      await new Promise<void>((resolve) => clock.setTimer(BACKPRESSURE_RETRY_MS, resolve));
+    }
+  }
+}
+
 /**
  * Store a chunk at a target (a candidate key's owner or a known peer) and resolve with the peer
  * that took it. The first piece is routed; the rest go straight to the peer that answered. The
  * first piece names `keeper`, the sKeeper key of the file the chunk belongs to, when known.
+ * A transfer that stops part way (a piece failed, or `ctl` cancelled it) tells the holder to drop
+ * its half-assembled copy and rejects; so does one whose pieces all went but none completed the
+ * chunk (the holder dropped the assembly meanwhile): the writer never counts a copy not stored.
  */
-export async function sendChunk(ring: RingPort, target: Id | { peer: PeerId }, id: string, bytes: Uint8Array, timeoutMs: number, keeper?: Id): Promise<PeerId> {
+export async function sendChunk(ring: RingPort, target: Id | { peer: PeerId }, id: string, bytes: Uint8Array, timeoutMs: number, keeper?: Id, ctl: SendControl = {}): Promise<PeerId> {
   const body = { id, off: 0, total: bytes.length, data: bytes.subarray(0, PIECE_BYTES) };
-  const first = await call(ring, target, 'put', keeper === undefined ? body : { ...body, keeper: idToHex(keeper) }, timeoutMs);
+  const first = await callPatiently(ring, ctl.clock, target, 'put', keeper === undefined ? body : { ...body, keeper: idToHex(keeper) }, timeoutMs);
+  ctl.onFirstPiece?.();
   const holder = first.from;
   if (first.body.done) return holder;
-  await windowed(offsetsAfterFirst(bytes.length), PIECE_WINDOW, async (off) => {
-    const data = bytes.subarray(off, Math.min(bytes.length, off + PIECE_BYTES));
-    await call(ring, { peer: holder }, 'put', { id, off, total: bytes.length, data }, timeoutMs);
-  });
+  let done = false;
+  try {
+    await windowed(offsetsAfterFirst(bytes.length), PIECE_WINDOW, async (off) => {
+      if (ctl.cancelled?.()) throw new CumulusError('CANCELLED', `copy of chunk ${id} to ${holder} no longer needed`);
+      const data = bytes.subarray(off, Math.min(bytes.length, off + PIECE_BYTES));
+      const r = await callPatiently(ring, ctl.clock, { peer: holder }, 'put', { id, off, total: bytes.length, data }, timeoutMs);
+      if (r.body.done) done = true;
+    });
+    if (!done) throw new RefusedError(`${holder} did not complete chunk ${id}`);
+  } catch (e) {
+    abandon(ring, holder, id, timeoutMs);
+    throw e;
+  }
   return holder;
+}
+
+/** Tell a holder we stopped sending a chunk (best effort: it drops a stale assembly on its own too). */
+function abandon(ring: RingPort, holder: PeerId, id: string, timeoutMs: number): void {
+  call(ring, { peer: holder }, 'abandon', { id }, timeoutMs).catch(() => undefined);
 }
 
 /**
