@@ -155,7 +155,7 @@ describe('storage service', () => {
     const writer = svc(ids.findIndex((p) => p !== silent));
     cluster.crash(silent, true);
     const t0 = sim.now();
-    await run(writer.client.put(path, [data], { chunkBytes: 4096 }));
+    await run(writer.client.put(path, [data], { chunkBytes: 4096, inline: false }));
     // Virtual time: the put did not wait the request timeout for the silent owner.
     expect(sim.now() - t0).toBeLessThan(DEFAULT_REQUEST_TIMEOUT_MS);
     const st = await run(writer.client.stat(path));
