@@ -1,6 +1,5 @@
 // Proves small files kept inline in their record: stored with no chunk, read whole and by range from the record, still readable after their sKeeper crashes (the record's copies hold the bytes), forged inline records refused, and a keeper's syncs to a successor grouped into few frames.
 import { describe, expect, it } from 'vitest';
-import { Simulator } from '../../sim/simulator.js';
 import { settle } from '../../sim/settle.js';
 import { StorageCluster } from '../../sim/scenarios/storage.js';
 import type { PeerId } from '../../core/id.js';
@@ -11,23 +10,9 @@ import { checkRecord, toWire, type FileRecord } from './records.js';
 import { syncBatches } from './sync-batches.js';
 import { sha256 } from '../../core/sha256.js';
 import { bytesToHex } from '../../core/id.js';
+import { pseudoBytes as bytes, simCluster } from './test-util/cluster.js';
 
-function setup(seed: number, nodes = 12) {
-  const sim = new Simulator({ seed });
-  const cluster = new StorageCluster(sim, { quotaBytes: 1 << 24, repairPeriodMs: 30_000 });
-  const ids: PeerId[] = [];
-  for (let i = 0; i < nodes; i++) ids.push(cluster.add());
-  const svc = (i = 0) => cluster.services.get(ids[i]!)!;
-  const run = <T>(p: Promise<T>) => settle(sim, p);
-  return { sim, cluster, ids, svc, run };
-}
-
-function bytes(n: number, salt = 1): Uint8Array {
-  const out = new Uint8Array(n);
-  let x = salt * 2654435761;
-  for (let i = 0; i < n; i++) out[i] = (x = (Math.imul(x, 1103515245) + 12345) >>> 0) >>> 24;
-  return out;
-}
+const setup = (seed: number, nodes = 12) => simCluster(seed, { nodes });
 
 async function readAll(svc: StorageService, path: string, range?: { start: number; end: number }): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];

@@ -1,8 +1,5 @@
 // Proves files with more chunks than a record lists inline: they are stored through index chunks, read back whole and by range, repaired after their holders crash (new holders recorded in rewritten index chunks), and a malformed index gives a clear error, never a crash, and loses nothing stored.
 import { describe, expect, it } from 'vitest';
-import { Simulator } from '../../sim/simulator.js';
-import { settle } from '../../sim/settle.js';
-import { StorageCluster } from '../../sim/scenarios/storage.js';
 import { hashBytesToId, idToHex, type PeerId } from '../../core/id.js';
 import { encodeValue } from '../../core/codec.js';
 import { MAX_INLINE_CHUNKS } from './constants.js';
@@ -13,29 +10,14 @@ import { placeChunk } from './replicas.js';
 import { call } from './rpc.js';
 import { toWire, type ChunkRef, type FileRecord } from './records.js';
 import type { StorageService } from './service.js';
+import { pseudoBytes as bytes, simCluster } from './test-util/cluster.js';
+
+// Repair is driven by hand (rounds are called), so the test says when it happens.
+const setup = (seed: number, nodes = 16) => simCluster(seed, { nodes, repairPeriodMs: 3600_000 });
 
 const CHUNK = 1024;
 /** Small index chunks, so that a file of a few hundred KiB has many of them. */
 const FANOUT = 64;
-
-/** Bytes that do not repeat within a chunk (a repeating pattern would dedupe into one chunk). */
-function bytes(n: number, salt = 1): Uint8Array {
-  const out = new Uint8Array(n);
-  let x = salt * 2654435761;
-  for (let i = 0; i < n; i++) out[i] = (x = (Math.imul(x, 1103515245) + 12345) >>> 0) >>> 24;
-  return out;
-}
-
-function setup(seed: number, nodes = 16) {
-  const sim = new Simulator({ seed });
-  // Repair is driven by hand (rounds are called), so the test says when it happens.
-  const cluster = new StorageCluster(sim, { quotaBytes: 1 << 24, repairPeriodMs: 3600_000 });
-  const ids: PeerId[] = [];
-  for (let i = 0; i < nodes; i++) ids.push(cluster.add());
-  const svc = (i = 0) => cluster.services.get(ids[i]!)!;
-  const run = <T>(p: Promise<T>) => settle(sim, p);
-  return { sim, cluster, ids, svc, run };
-}
 
 /** Byte for byte (vitest's deep equality takes seconds over a megabyte). */
 function expectSame(got: Buffer, want: Uint8Array): void {

@@ -12,17 +12,10 @@ import { Holder } from './holder.js';
 import { HolderStore } from './holder-store.js';
 import { candidateKey } from './placement.js';
 import { placeChunk } from './replicas.js';
+import { pseudoBytes as bytes } from './test-util/cluster.js';
 
 const peer = (n: number) => n.toString(16).padStart(40, '0') as PeerId;
 const SELF = peer(0xff);
-
-/** Bytes that do not repeat (a distinct chunk per salt). */
-function bytes(n: number, salt: number): Uint8Array {
-  const out = new Uint8Array(n);
-  let x = salt * 2654435761;
-  for (let i = 0; i < n; i++) out[i] = (x = (Math.imul(x, 1103515245) + 12345) >>> 0) >>> 24;
-  return out;
-}
 
 interface Delays {
   /** Before the owner takes (and answers) the first piece. */

@@ -7,19 +7,13 @@ import { StorageCluster } from '../../sim/scenarios/storage.js';
 import { OverlayNet, type OverlayPeer } from '../../sim/scenarios/overlay-net.js';
 import { StorageService } from './service.js';
 import { pathKey } from './paths.js';
+import { pseudoBytes as data } from './test-util/cluster.js';
 
 /** Far longer than the test: only the reactive path can repair in time. */
 const PERIOD_MS = 3_600_000;
 /** Time between departures: the oracle ring's detection (5 s), the notice, the probe and the copy fit. */
 const GAP_MS = 15_000;
 const CHORD_CONFIG = { stabilizeIntervalMs: 500, fixFingersIntervalMs: 500, checkPredecessorIntervalMs: 500, requestTimeoutMs: 1500 };
-
-function data(n: number, salt: number): Uint8Array {
-  const out = new Uint8Array(n);
-  let x = salt * 2654435761;
-  for (let i = 0; i < n; i++) out[i] = (x = (Math.imul(x, 1103515245) + 12345) >>> 0) >>> 24;
-  return out;
-}
 
 async function readAll(svc: StorageService, path: string): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];

@@ -10,13 +10,7 @@ import type { StorageService } from './service.js';
 import { sendChunk } from './transfer.js';
 import type { FileRecord } from './records.js';
 import type { ChunkUnavailableError, ReadAttempt } from './errors.js';
-
-function data(n: number, salt: number): Uint8Array {
-  const out = new Uint8Array(n);
-  let x = salt * 2654435761;
-  for (let i = 0; i < n; i++) out[i] = (x = (Math.imul(x, 1103515245) + 12345) >>> 0) >>> 24;
-  return out;
-}
+import { pseudoBytes as data } from './test-util/cluster.js';
 
 /** 16 peers on the oracle ring, none repairing (so nothing moves but what the test moves), one 1-chunk file. */
 async function setup(seed: number) {

@@ -1,14 +1,15 @@
 // Proves the storage service end to end on simulated peers: round trips, listing, clear errors that leave data intact, lying holders bypassed, interrupted puts invisible, keys handed to joiners, and files surviving churn.
 import { describe, expect, it } from 'vitest';
-import { Simulator } from '../../sim/simulator.js';
-import { settle } from '../../sim/settle.js';
-import { StorageCluster, STORAGE_OPTIONS, runStorage } from '../../sim/scenarios/storage.js';
+import { STORAGE_OPTIONS, runStorage } from '../../sim/scenarios/storage.js';
 import { withDefaults } from '../../core/options.js';
 import { hashBytesToId, idToHex, idToBytes, idFromHex, type PeerId } from '../../core/id.js';
 import { pathKey } from './paths.js';
 import type { StorageService } from './service.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS, READ_FIRST_PIECE_TIMEOUT_MS } from './constants.js';
 import { candidateKey } from './placement.js';
+import { pseudoBytes as bytes, simCluster } from './test-util/cluster.js';
+
+const setup = (seed: number, nodes = 16, quotaBytes = 1 << 24) => simCluster(seed, { nodes, quotaBytes });
 
 async function readAll(svc: StorageService, path: string): Promise<Uint8Array> {
   const stream = await svc.client.get(path);
@@ -20,24 +21,6 @@ async function readAll(svc: StorageService, path: string): Promise<Uint8Array> {
     parts.push(...value);
   }
   return new Uint8Array(parts);
-}
-
-function setup(seed: number, nodes = 16, quotaBytes = 1 << 24) {
-  const sim = new Simulator({ seed });
-  const cluster = new StorageCluster(sim, { quotaBytes, repairPeriodMs: 30_000 });
-  const ids: PeerId[] = [];
-  for (let i = 0; i < nodes; i++) ids.push(cluster.add());
-  const svc = (i = 0) => cluster.services.get(ids[i]!)!;
-  const run = <T>(p: Promise<T>) => settle(sim, p);
-  return { sim, cluster, ids, svc, run };
-}
-
-/** Bytes that do not repeat within a chunk (a repeating pattern would dedupe into one chunk). */
-function bytes(n: number, salt = 1): Uint8Array {
-  const out = new Uint8Array(n);
-  let x = salt * 2654435761;
-  for (let i = 0; i < n; i++) out[i] = (x = (Math.imul(x, 1103515245) + 12345) >>> 0) >>> 24;
-  return out;
 }
 
 describe('storage service', () => {
