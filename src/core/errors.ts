@@ -43,6 +43,12 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 
 const CODES: ReadonlySet<string> = new Set(ERROR_CODES);
 
+/**
+ * Codes after which a request routed to a key may be sent again: it or its answer was lost, or it
+ * met the key between two owners (one crashed, or a joiner took the key).
+ */
+export const TRANSIENT_RING_CODES: ReadonlySet<ErrorCode | undefined> = new Set<ErrorCode>(['TIMEOUT', 'PEER_GONE', 'NOT_OWNER', 'UNAVAILABLE']);
+
 export function isErrorCode(value: unknown): value is ErrorCode {
   return typeof value === 'string' && CODES.has(value);
 }

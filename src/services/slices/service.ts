@@ -7,7 +7,7 @@
 import type { Static, TSchema } from '@sinclair/typebox';
 import { check } from '../../core/codec.js';
 import type { Envelope } from '../../core/envelope.js';
-import { CumulusError, errorCode, isErrorCode, type ErrorCode } from '../../core/errors.js';
+import { CumulusError, errorCode, isErrorCode, TRANSIENT_RING_CODES, type ErrorCode } from '../../core/errors.js';
 import { hashNameToId, type Id, type PeerId } from '../../core/id.js';
 import type { Clock, Rng, TimerHandle } from '../../env/ports.js';
 import type { AttributeName } from '../../gossip/attributes.js';
@@ -44,8 +44,6 @@ export interface SliceCounters {
 const DIRECTORY_KEY: Id = hashNameToId(DIRECTORY_KEY_NAME);
 /** Tries of a client call to the keeper (create, remove, list, show). */
 const CALL_TRIES = 3;
-/** Failures after which a call is sent again: lost, or sent while the key changed hands. */
-const RETRY_CODES: ReadonlySet<ErrorCode> = new Set(['TIMEOUT', 'PEER_GONE', 'NOT_OWNER', 'UNAVAILABLE']);
 /** What a peer that did not answer (or answered nonsense) counts as. */
 const NO_ANSWER: MemberReply = { ok: false, peers: [] };
 
@@ -129,7 +127,7 @@ export class SliceService {
         const code = errorCode(e);
         const after = attempt > 1 && code !== undefined ? onRetry[code] : undefined;
         if (after) return after();
-        if (attempt >= CALL_TRIES || code === undefined || !RETRY_CODES.has(code)) throw e;
+        if (attempt >= CALL_TRIES || !TRANSIENT_RING_CODES.has(code)) throw e;
       }
     }
   }

@@ -4,7 +4,7 @@
 // could add them twice; the caller sees the error instead.
 import type { Static, TSchema } from '@sinclair/typebox';
 import { check } from '../../../core/codec.js';
-import { CumulusError, errorCode, isErrorCode, type ErrorCode } from '../../../core/errors.js';
+import { CumulusError, errorCode, isErrorCode, TRANSIENT_RING_CODES, type ErrorCode } from '../../../core/errors.js';
 import type { Clock } from '../../../env/ports.js';
 import type { RingPort } from '../../../overlay/port.js';
 import { OkReply, ResultsReply, SourcesReply, StatusReply, type JobStatus, type ResultKind } from './api-messages.js';
@@ -14,7 +14,7 @@ import { jobKey } from './keys.js';
 /** Attempts of one call while the keeper is moving, and the pause before the next (times the attempt). */
 const CALL_ATTEMPTS = 8;
 const RETRY_PAUSE_MS = 250;
-const RETRYABLE: ReadonlySet<ErrorCode | undefined> = new Set<ErrorCode>(['NOT_OWNER', 'UNAVAILABLE', 'TIMEOUT', 'PEER_GONE']);
+const RETRYABLE = TRANSIENT_RING_CODES;
 
 export class JobsClient {
   constructor(
