@@ -62,7 +62,7 @@ async function esbuildBundle(name: string, format: 'esm' | 'iife'): Promise<stri
   const { build } = await import('esbuild');
   // Compiled (dist/) when run from the package, the TypeScript source when run from src/ by tests.
   const js = join(here, '..', 'web', `${name}.js`);
-  const stub = join(here, '..', 'web', existsSync(js) ? 'buffer-stub.js' : 'buffer-stub.ts');
+  const noBuffer = join(here, '..', 'web', existsSync(js) ? 'no-buffer.js' : 'no-buffer.ts');
   const out = await build({
     entryPoints: [existsSync(js) ? js : join(here, '..', 'web', `${name}.ts`)],
     bundle: true,
@@ -73,8 +73,8 @@ async function esbuildBundle(name: string, format: 'esm' | 'iife'): Promise<stri
     minify: true,
     logLevel: 'silent',
     // Node's `buffer` only reaches the pages through `level`, which the tab uses without Buffer:
-    // a stub (web/buffer-stub.ts) instead of the polyfill keeps 8 KiB (gzipped) off the volunteer page.
-    plugins: [{ name: 'buffer-stub', setup: (b) => b.onResolve({ filter: /^buffer$/ }, () => ({ path: stub })) }],
+    // web/no-buffer.ts (a Buffer that is never one) instead of the polyfill keeps 8 KiB (gzipped) off the volunteer page.
+    plugins: [{ name: 'no-buffer', setup: (b) => b.onResolve({ filter: /^buffer$/ }, () => ({ path: noBuffer })) }],
   });
   return out.outputFiles[0]!.text;
 }
